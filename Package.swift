@@ -1,0 +1,59 @@
+// swift-tools-version:6.0
+//
+// fs — a Swift feature store. Library modules import only downward:
+//
+//   CZstd ─┐
+//   FSCore ┴► FSParquet ► FSTable ─┐
+//   FSCore ──► FSExpr ► FSAggregation ┴► FSJobs ► fs-* executables
+//
+// See Sources/README.md for what each module owns.
+import PackageDescription
+
+let package = Package(
+    name: "fs",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "fs-publish", targets: ["fs-publish"]),
+        .executable(name: "fs-tablebench", targets: ["fs-tablebench"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+    ],
+    targets: [
+        // System C libraries, found through pkg-config. Nothing but one owner file imports them.
+        .systemLibrary(
+            name: "CZstd",
+            pkgConfig: "libzstd",
+            providers: [.apt(["libzstd-dev"])]
+        ),
+
+        // Library modules, bottom to top.
+        .target(name: "FSCore"),
+        .target(name: "FSParquet", dependencies: ["FSCore", "CZstd"]),
+        .target(name: "FSTable", dependencies: ["FSCore", "FSParquet"]),
+        .target(name: "FSExpr", dependencies: ["FSCore"]),
+        .target(name: "FSAggregation", dependencies: ["FSCore", "FSExpr"]),
+        .target(
+            name: "FSJobs",
+            dependencies: [
+                "FSCore", "FSParquet", "FSTable", "FSExpr", "FSAggregation",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
+        // Thin executables: parse flags, call one job type.
+        .executableTarget(name: "fs-publish", dependencies: ["FSJobs"]),
+        .executableTarget(name: "fs-tablebench", dependencies: ["FSCore", "FSParquet", "FSTable"]),
+
+        // Tests.
+        .testTarget(name: "FSCoreTests", dependencies: ["FSCore"]),
+        .testTarget(name: "FSParquetTests", dependencies: ["FSCore", "FSParquet"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "FSTableTests", dependencies: ["FSCore", "FSParquet", "FSTable"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "FSExprTests", dependencies: ["FSCore", "FSExpr"], resources: [.copy("Goldens")]),
+        .testTarget(name: "FSAggregationTests", dependencies: ["FSCore", "FSExpr", "FSAggregation"]),
+        .testTarget(name: "FSJobsTests", dependencies: ["FSCore", "FSTable", "FSJobs"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

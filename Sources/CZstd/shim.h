@@ -1,0 +1,4 @@
+#ifndef FS_CZSTD_SHIM_H
+#define FS_CZSTD_SHIM_H
+#include <zstd.h>
+#endif

@@ -1,0 +1,2 @@
+/// Module `FSAggregation`: see Sources/README.md.
+import FSCore

@@ -1,0 +1,296 @@
+/// A small JSON document model for the edges of the system: Delta log actions, definition files,
+/// run summaries. Objects keep their keys in document (or construction) order, so output is
+/// deterministic without sorting. Integers without fraction or exponent stay exact `Int64`
+/// (Kafka offsets, Delta versions); everything else numeric is `Double`.
+///
+/// Not for hot loops: the ingest path has its own zero-allocation scanner.
+public enum JSONValue: Sendable, Hashable, CustomStringConvertible {
+    case null
+    case bool(Bool)
+    case int(Int64)
+    case double(Double)
+    case string(String)
+    case array([JSONValue])
+    case object([(String, JSONValue)])
+
+    public static func == (a: JSONValue, b: JSONValue) -> Bool {
+        switch (a, b) {
+        case (.null, .null): return true
+        case (.bool(let x), .bool(let y)): return x == y
+        case (.int(let x), .int(let y)): return x == y
+        case (.double(let x), .double(let y)): return x == y || (x.isNaN && y.isNaN)
+        case (.int(let x), .double(let y)), (.double(let y), .int(let x)): return Double(x) == y
+        case (.string(let x), .string(let y)): return x == y
+        case (.array(let x), .array(let y)): return x == y
+        case (.object(let x), .object(let y)):
+            return x.count == y.count && zip(x, y).allSatisfy { $0.0 == $1.0 && $0.1 == $1.1 }
+        default: return false
+        }
+    }
+
+    public func hash(into h: inout Hasher) {
+        switch self {
+        case .null: h.combine(0)
+        case .bool(let b): h.combine(b)
+        case .int(let i): h.combine(Double(i))
+        case .double(let d): h.combine(d)
+        case .string(let s): h.combine(s)
+        case .array(let a): h.combine(a)
+        case .object(let o): for (k, v) in o { h.combine(k); h.combine(v) }
+        }
+    }
+
+    // MARK: Access
+
+    public subscript(key: String) -> JSONValue? {
+        guard case .object(let pairs) = self else { return nil }
+        return pairs.first(where: { $0.0 == key })?.1
+    }
+
+    public var stringValue: String? { if case .string(let s) = self { return s }; return nil }
+    public var boolValue: Bool? { if case .bool(let b) = self { return b }; return nil }
+    public var int64Value: Int64? {
+        switch self {
+        case .int(let i): return i
+        case .double(let d) where d == d.rounded() && abs(d) < 9.2e18: return Int64(d)
+        default: return nil
+        }
+    }
+    public var doubleValue: Double? {
+        switch self {
+        case .int(let i): return Double(i)
+        case .double(let d): return d
+        default: return nil
+        }
+    }
+    public var arrayValue: [JSONValue]? { if case .array(let a) = self { return a }; return nil }
+    public var objectValue: [(String, JSONValue)]? { if case .object(let o) = self { return o }; return nil }
+    public var isNull: Bool { if case .null = self { return true }; return false }
+
+    // MARK: Serialization
+
+    /// Compact JSON text (no spaces), keys in stored order.
+    public var description: String {
+        var out = ""
+        write(to: &out)
+        return out
+    }
+
+    public func write(to out: inout String) {
+        switch self {
+        case .null: out += "null"
+        case .bool(let b): out += b ? "true" : "false"
+        case .int(let i): out += String(i)
+        case .double(let d):
+            if d.isNaN || d.isInfinite { out += "null" }  // JSON has no NaN; callers encode it as a string when they need it
+            else if d == d.rounded(), abs(d) < 1e15 { out += String(Int64(d)) + ".0" }
+            else { out += "\(d)" }
+        case .string(let s): JSONValue.writeString(s, to: &out)
+        case .array(let a):
+            out += "["
+            for (i, v) in a.enumerated() { if i > 0 { out += "," }; v.write(to: &out) }
+            out += "]"
+        case .object(let o):
+            out += "{"
+            for (i, (k, v)) in o.enumerated() {
+                if i > 0 { out += "," }
+                JSONValue.writeString(k, to: &out)
+                out += ":"
+                v.write(to: &out)
+            }
+            out += "}"
+        }
+    }
+
+    public static func writeString(_ s: String, to out: inout String) {
+        out += "\""
+        for u in s.unicodeScalars {
+            switch u {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case _ where u.value < 0x20:
+                let hex = String(u.value, radix: 16)
+                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+            default: out.unicodeScalars.append(u)
+            }
+        }
+        out += "\""
+    }
+
+    // MARK: Parsing
+
+    /// Parses one JSON document; trailing whitespace only.
+    public static func parse(_ text: String) throws(JSONParseError) -> JSONValue {
+        var t = text
+        let result: Result<JSONValue, JSONParseError> = t.withUTF8 { p in Result { () throws(JSONParseError) in try parse(utf8: p) } }
+        return try result.get()
+    }
+
+    public static func parse(utf8 p: UnsafeBufferPointer<UInt8>) throws(JSONParseError) -> JSONValue {
+        var parser = JSONParser(p)
+        let v = try parser.parseValue(depth: 0)
+        parser.skipWhitespace()
+        if parser.i != p.count { throw JSONParseError(offset: parser.i, reason: "trailing characters after the JSON value") }
+        return v
+    }
+}
+
+/// A JSON syntax error at a byte offset.
+public struct JSONParseError: Error, CustomStringConvertible, Equatable {
+    public var offset: Int
+    public var reason: String
+    public var description: String { "invalid JSON at byte \(offset): \(reason)" }
+}
+
+private struct JSONParser {
+    let p: UnsafeBufferPointer<UInt8>
+    var i = 0
+    init(_ p: UnsafeBufferPointer<UInt8>) { self.p = p }
+
+    mutating func skipWhitespace() {
+        while i < p.count, p[i] == 0x20 || p[i] == 0x0A || p[i] == 0x0D || p[i] == 0x09 { i += 1 }
+    }
+
+    func fail(_ reason: String) -> JSONParseError { JSONParseError(offset: i, reason: reason) }
+
+    mutating func parseValue(depth: Int) throws(JSONParseError) -> JSONValue {
+        guard depth < 512 else { throw fail("nesting deeper than 512") }
+        skipWhitespace()
+        guard i < p.count else { throw fail("unexpected end of input") }
+        switch p[i] {
+        case UInt8(ascii: "{"):
+            i += 1
+            var pairs: [(String, JSONValue)] = []
+            skipWhitespace()
+            if i < p.count, p[i] == UInt8(ascii: "}") { i += 1; return .object(pairs) }
+            while true {
+                skipWhitespace()
+                guard i < p.count, p[i] == UInt8(ascii: "\"") else { throw fail("expected a string key") }
+                let k = try parseString()
+                skipWhitespace()
+                guard i < p.count, p[i] == UInt8(ascii: ":") else { throw fail("expected ':'") }
+                i += 1
+                pairs.append((k, try parseValue(depth: depth + 1)))
+                skipWhitespace()
+                guard i < p.count else { throw fail("unterminated object") }
+                if p[i] == UInt8(ascii: ",") { i += 1; continue }
+                if p[i] == UInt8(ascii: "}") { i += 1; return .object(pairs) }
+                throw fail("expected ',' or '}'")
+            }
+        case UInt8(ascii: "["):
+            i += 1
+            var items: [JSONValue] = []
+            skipWhitespace()
+            if i < p.count, p[i] == UInt8(ascii: "]") { i += 1; return .array(items) }
+            while true {
+                items.append(try parseValue(depth: depth + 1))
+                skipWhitespace()
+                guard i < p.count else { throw fail("unterminated array") }
+                if p[i] == UInt8(ascii: ",") { i += 1; continue }
+                if p[i] == UInt8(ascii: "]") { i += 1; return .array(items) }
+                throw fail("expected ',' or ']'")
+            }
+        case UInt8(ascii: "\""):
+            return .string(try parseString())
+        case UInt8(ascii: "t"): try literal("true"); return .bool(true)
+        case UInt8(ascii: "f"): try literal("false"); return .bool(false)
+        case UInt8(ascii: "n"): try literal("null"); return .null
+        default:
+            return try parseNumber()
+        }
+    }
+
+    mutating func literal(_ word: StaticString) throws(JSONParseError) {
+        let n = word.utf8CodeUnitCount
+        guard i + n <= p.count else { throw fail("unexpected end of input") }
+        for k in 0..<n where p[i + k] != word.utf8Start[k] { throw fail("invalid literal") }
+        i += n
+    }
+
+    mutating func parseNumber() throws(JSONParseError) -> JSONValue {
+        let start = i
+        if i < p.count, p[i] == UInt8(ascii: "-") { i += 1 }
+        var isInteger = true
+        let digitsStart = i
+        while i < p.count, p[i] >= 48, p[i] <= 57 { i += 1 }
+        guard i > digitsStart else { throw JSONParseError(offset: start, reason: "unexpected character") }
+        if i < p.count, p[i] == UInt8(ascii: ".") {
+            isInteger = false; i += 1
+            let f = i
+            while i < p.count, p[i] >= 48, p[i] <= 57 { i += 1 }
+            guard i > f else { throw fail("digits expected after '.'") }
+        }
+        if i < p.count, p[i] == UInt8(ascii: "e") || p[i] == UInt8(ascii: "E") {
+            isInteger = false; i += 1
+            if i < p.count, p[i] == UInt8(ascii: "+") || p[i] == UInt8(ascii: "-") { i += 1 }
+            let e = i
+            while i < p.count, p[i] >= 48, p[i] <= 57 { i += 1 }
+            guard i > e else { throw fail("digits expected in exponent") }
+        }
+        let text = String(decoding: UnsafeBufferPointer(rebasing: p[start..<i]), as: UTF8.self)
+        if isInteger, let v = Int64(text) { return .int(v) }
+        guard let d = Double(text) else { throw JSONParseError(offset: start, reason: "number out of range") }
+        return .double(d)
+    }
+
+    mutating func parseString() throws(JSONParseError) -> String {
+        i += 1  // opening quote
+        var bytes: [UInt8] = []
+        while true {
+            guard i < p.count else { throw fail("unterminated string") }
+            let c = p[i]
+            if c == UInt8(ascii: "\"") { i += 1; break }
+            if c < 0x20 { throw fail("control character in string") }
+            if c != UInt8(ascii: "\\") { bytes.append(c); i += 1; continue }
+            i += 1
+            guard i < p.count else { throw fail("unterminated escape") }
+            let e = p[i]; i += 1
+            switch e {
+            case UInt8(ascii: "\""): bytes.append(0x22)
+            case UInt8(ascii: "\\"): bytes.append(0x5C)
+            case UInt8(ascii: "/"): bytes.append(0x2F)
+            case UInt8(ascii: "b"): bytes.append(0x08)
+            case UInt8(ascii: "f"): bytes.append(0x0C)
+            case UInt8(ascii: "n"): bytes.append(0x0A)
+            case UInt8(ascii: "r"): bytes.append(0x0D)
+            case UInt8(ascii: "t"): bytes.append(0x09)
+            case UInt8(ascii: "u"):
+                var scalar = try hex4()
+                if scalar >= 0xD800 && scalar < 0xDC00 {
+                    guard i + 1 < p.count, p[i] == UInt8(ascii: "\\"), p[i + 1] == UInt8(ascii: "u") else { throw fail("unpaired surrogate") }
+                    i += 2
+                    let low = try hex4()
+                    guard low >= 0xDC00 && low < 0xE000 else { throw fail("invalid low surrogate") }
+                    scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
+                } else if scalar >= 0xDC00 && scalar < 0xE000 {
+                    throw fail("unpaired surrogate")
+                }
+                guard let u = Unicode.Scalar(scalar) else { throw fail("invalid code point") }
+                bytes.append(contentsOf: Array(String(Character(u)).utf8))
+            default: throw fail("invalid escape")
+            }
+        }
+        guard let s = String(validating: bytes, as: UTF8.self) else { throw fail("string is not valid UTF-8") }
+        return s
+    }
+
+    mutating func hex4() throws(JSONParseError) -> UInt32 {
+        guard i + 4 <= p.count else { throw fail("short \\u escape") }
+        var v: UInt32 = 0
+        for _ in 0..<4 {
+            let c = p[i]; i += 1
+            let d: UInt32
+            switch c {
+            case 48...57: d = UInt32(c - 48)
+            case 65...70: d = UInt32(c - 55)
+            case 97...102: d = UInt32(c - 87)
+            default: throw fail("bad hex digit in \\u escape")
+            }
+            v = v << 4 | d
+        }
+        return v
+    }
+}

@@ -1,0 +1,67 @@
+/// A packed validity bitmap: bit i set means row i holds a value, clear means NULL.
+///
+/// Columns without nulls carry no bitmap at all (`Column.validity == nil`), so the common case
+/// costs nothing; when present, AND-ing two bitmaps word by word gives the null propagation of a
+/// binary operator in 1/64th of the rows.
+public struct Validity: Sendable, Hashable {
+    public private(set) var words: [UInt64]
+    public private(set) var count: Int
+
+    /// A bitmap of `count` bits, all set to `isValid`.
+    public init(repeating isValid: Bool, count: Int) {
+        self.count = count
+        let n = (count + 63) >> 6
+        words = [UInt64](repeating: isValid ? ~0 : 0, count: n)
+        if isValid { clearTail() }
+    }
+
+    public init() { words = []; count = 0 }
+
+    public init<S: Sequence>(_ bits: S) where S.Element == Bool {
+        self.init()
+        for b in bits { append(b) }
+    }
+
+    @inlinable
+    public func isValid(_ i: Int) -> Bool {
+        (words[i >> 6] >> UInt64(i & 63)) & 1 == 1
+    }
+
+    public mutating func set(_ i: Int, _ isValid: Bool) {
+        let mask: UInt64 = 1 << UInt64(i & 63)
+        if isValid { words[i >> 6] |= mask } else { words[i >> 6] &= ~mask }
+    }
+
+    public mutating func append(_ isValid: Bool) {
+        if count & 63 == 0 { words.append(0) }
+        if isValid { words[count >> 6] |= 1 << UInt64(count & 63) }
+        count += 1
+    }
+
+    public mutating func reserveCapacity(_ n: Int) { words.reserveCapacity((n + 63) >> 6) }
+
+    /// Number of clear bits (NULL rows).
+    public var nullCount: Int {
+        var set = 0
+        for w in words { set += w.nonzeroBitCount }
+        return count - set
+    }
+
+    /// Rows valid in both `self` and `other` (null propagation of a binary operator).
+    public func intersection(_ other: Validity) -> Validity {
+        precondition(count == other.count, "validity length mismatch: \(count) vs \(other.count)")
+        var out = self
+        for i in 0..<words.count { out.words[i] &= other.words[i] }
+        return out
+    }
+
+    /// Appends the first `n` bits of `other`.
+    public mutating func append(contentsOf other: Validity) {
+        for i in 0..<other.count { append(other.isValid(i)) }
+    }
+
+    private mutating func clearTail() {
+        let rem = count & 63
+        if rem != 0, !words.isEmpty { words[words.count - 1] &= (1 << UInt64(rem)) - 1 }
+    }
+}

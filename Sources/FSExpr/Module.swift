@@ -1,0 +1,2 @@
+/// Module `FSExpr`: see Sources/README.md.
+import FSCore

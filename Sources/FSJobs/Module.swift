@@ -1,0 +1,2 @@
+/// Module `FSJobs`: see Sources/README.md.
+import FSCore

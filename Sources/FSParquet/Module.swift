@@ -1,0 +1,2 @@
+/// Module `FSParquet`: see Sources/README.md.
+import FSCore

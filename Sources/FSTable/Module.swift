@@ -1,0 +1,2 @@
+/// Module `FSTable`: see Sources/README.md.
+import FSCore
