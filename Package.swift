@@ -14,7 +14,8 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .executable(name: "fs-publish", targets: ["fs-publish"]),
-        .executable(name: "fs-tablebench", targets: ["fs-tablebench"]),
+        .executable(name: "fs-table", targets: ["fs-table"]),
+        .executable(name: "fs-bench", targets: ["fs-bench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -45,7 +46,9 @@ let package = Package(
 
         // Thin executables: parse flags, call one job type.
         .executableTarget(name: "fs-publish", dependencies: ["FSJobs"]),
-        .executableTarget(name: "fs-tablebench", dependencies: ["FSCore", "FSParquet", "FSTable"]),
+        // Developer tools: inspect/dump tables (interop suite), benchmark workloads (make bench).
+        .executableTarget(name: "fs-table", dependencies: ["FSCore", "FSParquet", "FSTable"]),
+        .executableTarget(name: "fs-bench", dependencies: ["FSCore", "FSParquet", "FSTable", "FSExpr", "FSAggregation"]),
 
         // Tests.
         .testTarget(name: "FSCoreTests", dependencies: ["FSCore"]),

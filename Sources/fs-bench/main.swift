@@ -1,0 +1,2 @@
+import FSCore
+import FSTable
