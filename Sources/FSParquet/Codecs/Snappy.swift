@@ -97,3 +97,26 @@ enum Snappy {
         op += len
     }
 }
+
+/// SNAPPY page decompression for the reader (`Codecs.decompressor(for: .snappy)`).
+package final class SnappyDecompressor: PageDecompressor {
+    package init() {}
+    package var codec: CompressionCodec { .snappy }
+
+    /// Decompresses one raw Snappy block into a new array of exactly `uncompressedSize` bytes.
+    package func decompress(_ input: UnsafeRawBufferPointer, uncompressedSize: Int) throws(CodecError) -> [UInt8] {
+        guard uncompressedSize >= 0 else { throw CodecError("negative uncompressed size \(uncompressedSize)") }
+        var failure: DecodeFailure?
+        let out = [UInt8](unsafeUninitializedCapacity: uncompressedSize) { buffer, count in
+            do throws(DecodeFailure) {
+                try Snappy.decompress(input, into: UnsafeMutableRawBufferPointer(buffer))
+                count = uncompressedSize
+            } catch {
+                failure = error
+                count = 0
+            }
+        }
+        if let failure { throw CodecError("snappy: \(failure)") }
+        return out
+    }
+}

@@ -112,3 +112,19 @@ struct ByteSpan: Equatable {
 #if _endian(big)
 #error("FSParquet decoders load little-endian values with plain memory copies")
 #endif
+
+extension Array where Element == UInt8 {
+    /// `withUnsafeBytes` that keeps the body's typed error (the standard one is untyped `rethrows`).
+    @inline(__always)
+    func withBytes<R, E: Error>(_ body: (UnsafeRawBufferPointer) throws(E) -> R) throws(E) -> R {
+        let result: Result<R, E> = withUnsafeBytes { p in Result { () throws(E) -> R in try body(p) } }
+        return try result.get()
+    }
+
+    /// `withUnsafeMutableBytes` that keeps the body's typed error.
+    @inline(__always)
+    mutating func withMutableBytes<R, E: Error>(_ body: (UnsafeMutableRawBufferPointer) throws(E) -> R) throws(E) -> R {
+        let result: Result<R, E> = withUnsafeMutableBytes { p in Result { () throws(E) -> R in try body(p) } }
+        return try result.get()
+    }
+}
