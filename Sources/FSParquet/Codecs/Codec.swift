@@ -35,11 +35,12 @@ package enum Codecs {
     }
 
     /// The decompressor for a codec id, or nil when fs cannot read it (the reader reports the
-    /// column). The reader adds SNAPPY here.
+    /// column).
     package static func decompressor(for codec: CompressionCodec) -> PageDecompressor? {
         switch codec {
         case .uncompressed: return UncompressedCodec()
         case .zstd: return ZstdDecompressor()
+        case .snappy: return SnappyDecompressor()
         default: return nil
         }
     }
