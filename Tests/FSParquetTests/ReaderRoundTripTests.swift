@@ -113,4 +113,33 @@ import Testing
         #expect(readSchema == schema)
         #expect(readRows == rows)
     }
+
+    /// A chunk above `prefetchThreshold` decompresses on the prefetch thread, and a read above
+    /// `parallelThreshold` decodes its columns concurrently: results must not change.
+    @Test func largeChunksDecodeThroughThePrefetcherAndInParallel() throws {
+        let rows = 120_000
+        var state: UInt64 = 42
+        var s = ColumnBuilder(type: .string, capacity: rows)
+        var d = ColumnBuilder(type: .double, capacity: rows)
+        let hex = Array("0123456789abcdef".utf8)
+        for r in 0 ..< rows {
+            var text: [UInt8] = []
+            for _ in 0 ..< 24 {
+                state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+                text.append(hex[Int(state >> 60)])
+            }
+            if r % 97 == 0 { s.appendNull() } else { s.append(String(decoding: text, as: UTF8.self)) }
+            d.append(Double(bitPattern: state >> 2))
+        }
+        let input = RecordBatch(schema: Schema([Field("s", .string), Field("d", .double)]), columns: [s.finish(), d.finish()])
+        var options = ParquetWriterOptions()
+        options.maxPageRows = 4000
+        let bytes = try encodeParquet(input, options: options)
+        let reader = try ParquetFileReader(bytes: bytes)
+        let chunk = try #require(reader.metadata.rowGroups.first?.columns[0].metaData)
+        #expect(Int(chunk.totalCompressedSize) >= ColumnChunkDecoder.prefetchThreshold)
+        let output = try reader.readAll()
+        #expect(Self.identical(input.columns[0], output.columns[0]))
+        #expect(Self.identical(input.columns[1], output.columns[1]))
+    }
 }
