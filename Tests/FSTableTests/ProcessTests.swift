@@ -71,6 +71,29 @@ func runTool(_ args: [String]) throws -> (Int32, String) {
         print("commit race: \(2 * perProcess) commits, \(lost) lost races retried")
     }
 
+    @Test func twoIdenticalWritersRacingFromCreationCommitEachBatchExactlyOnce() throws {
+        for attempt in 0..<3 {
+            let dir = try ScratchDirectory()
+            let table = dir.sub("t\(attempt)")
+            // Both create the table (racing for version 0) and write the same txn-tagged batches.
+            let procs = try (0..<2).map { _ -> Process in
+                let p = Process()
+                p.executableURL = URL(fileURLWithPath: try fsTableBinary())
+                p.arguments = ["write-sample", table, "--rows", "90", "--commits", "6", "--checkpoint-interval", "4"]
+                p.standardOutput = FileHandle.nullDevice
+                try p.run()
+                return p
+            }
+            for p in procs { p.waitUntilExit(); #expect(p.terminationStatus == 0) }
+            let t = try DeltaTable.open(at: table)
+            let s = try t.snapshot()
+            #expect(s.txnVersion(appId: "fs-table/write-sample") == 5)
+            var scan = try TableScan(snapshot: s, columns: ["id"])
+            #expect(sortedIDs(try scan.readAll()) == (0..<90).map { Int64($0) })
+            #expect(try FileSystem.listDirectory(t.log.logDirectory).filter { $0.hasSuffix(".tmp") }.isEmpty)
+        }
+    }
+
     @Test(arguments: ["staged", "placed"])
     func killNineDuringAWriteLeavesNothingVisibleAndTheNextWriterCleansUp(point: String) throws {
         let dir = try ScratchDirectory()
