@@ -1,0 +1,75 @@
+import FSCore
+
+/// Hash aggregation of batches by one key column into columnar per-group states: the driver
+/// the offline job (per-thread tables, merged) and the online job (one table per window slice)
+/// share.
+///
+///     batch ──keys──► GroupKeyTable ──group ids──┐
+///           ──arguments of aggregate k──────────►├─► accumulators[k].update(…, selection_k)
+///           ──FILTER ∧ period mask of k─────────┘
+///     finish() ──► key column + one result column per aggregate (group id order)
+///
+/// Callers evaluate arguments and masks (see `FeaturePlan`); this type only groups and folds,
+/// so several periods (one selection each) are computed in one pass over the input.
+public struct GroupedAggregator: Sendable {
+    /// The aggregates, in output order.
+    public let specs: [AggregateSpec]
+    public private(set) var keys: GroupKeyTable
+    public private(set) var accumulators: [any Accumulator]
+    /// Rows folded so far; the next batch's first row gets this stamp unless told otherwise.
+    public private(set) var rowsSeen: Int64 = 0
+    private var ids: [UInt32] = []
+
+    public init(keyType: DataType, specs: [AggregateSpec], expectedGroups: Int = 1024) throws(AggregateError) {
+        self.specs = specs
+        keys = GroupKeyTable(keyType: keyType, expectedGroups: expectedGroups)
+        var accs: [any Accumulator] = []
+        for s in specs { accs.append(try makeAccumulator(s)) }
+        accumulators = accs
+    }
+
+    /// Number of groups (distinct keys) so far.
+    public var groupCount: Int { keys.groupCount }
+
+    /// Folds one batch.
+    /// - Parameters:
+    ///   - keys: the grouping column.
+    ///   - arguments: `arguments[k]` = the evaluated argument columns of aggregate k.
+    ///   - selections: `selections[k]` = rows aggregate k sees (FILTER ∧ period), nil = all;
+    ///     an empty array means no selection for any aggregate.
+    ///   - firstRowStamp: sequence number of row 0 (default: rows seen so far).
+    public mutating func update(keys keyColumn: Column, arguments: [[Column]], selections: [Validity?] = [], firstRowStamp: Int64? = nil) {
+        precondition(arguments.count == accumulators.count, "\(arguments.count) argument lists for \(accumulators.count) aggregates")
+        keys.groupIDs(for: keyColumn, into: &ids)
+        let n = keyColumn.count
+        let stamp = firstRowStamp ?? rowsSeen
+        let groupCount = keys.groupCount
+        ids.withUnsafeBufferPointer { gids in
+            for k in accumulators.indices {
+                accumulators[k].resize(groupCount: groupCount)
+                accumulators[k].update(arguments[k], groups: gids, selection: selections.isEmpty ? nil : selections[k], firstRowStamp: stamp)
+            }
+        }
+        rowsSeen = Swift.max(rowsSeen, stamp + Int64(n))
+    }
+
+    /// Folds another table's groups into this one (per-thread tables, window slices).
+    public mutating func merge(_ other: GroupedAggregator) {
+        precondition(other.specs == specs, "merging aggregators of different plans")
+        var map: [UInt32] = []
+        keys.groupIDs(for: other.keys.keyColumn(), into: &map)
+        let groupCount = keys.groupCount
+        map.withUnsafeBufferPointer { m in
+            for k in accumulators.indices {
+                accumulators[k].resize(groupCount: groupCount)
+                accumulators[k].merge(any: other.accumulators[k], groupMap: m)
+            }
+        }
+        rowsSeen = Swift.max(rowsSeen, other.rowsSeen)
+    }
+
+    /// The key column and one finalized column per aggregate, a row per group.
+    public func finish() -> (keys: Column, results: [Column]) {
+        (keys.keyColumn(), accumulators.map { $0.finalize() })
+    }
+}

@@ -1,2 +1,0 @@
-/// Module `FSAggregation`: see Sources/README.md.
-import FSCore

@@ -1,2 +1,0 @@
-/// Module `FSParquet`: see Sources/README.md.
-import FSCore

@@ -1,0 +1,26 @@
+/// Page compression the writer applies (the reader accepts more codecs than this).
+public enum ParquetCompression: Sendable, Equatable {
+    case uncompressed
+    /// ZSTD at `level` (1 matches pyarrow's default speed; higher levels trade speed for size).
+    case zstd(level: Int32)
+}
+
+/// Knobs of the Parquet writer. The defaults follow table-format.md §1.11: pages cut at about
+/// 1 MiB of uncompressed body or 20,000 rows, row groups at about 128 MiB, dictionary encoding
+/// for strings until a chunk's dictionary exceeds 1 MiB.
+public struct ParquetWriterOptions: Sendable, Equatable {
+    public var compression: ParquetCompression = .zstd(level: 1)
+    /// A data page is cut once its uncompressed body reaches this many bytes.
+    public var maxPageBytes = 1 << 20
+    /// A data page is cut after this many rows (parquet-rs's limit; keeps page index useful).
+    public var maxPageRows = 20_000
+    /// Strings fall back to PLAIN once a chunk's dictionary holds more than this many bytes.
+    public var maxDictionaryBytes = 1 << 20
+    /// A row group is cut once its buffered, uncompressed size reaches about this many bytes.
+    public var rowGroupBytes = 128 << 20
+    /// `created_by`; must parse as `<app> version <semver> (build <id>)` or Spark ignores the
+    /// statistics of string columns.
+    public var createdBy = "fs version 0.1.0 (build fs)"
+
+    public init() {}
+}

@@ -1,0 +1,138 @@
+import FSCore
+
+/// The state of a Delta table at one version: the result of log replay (§3.6).
+///
+/// Live files are keyed by their decoded relative path; `sortedFiles` gives them in path order
+/// for deterministic scans. `apply` folds one more commit in, which is how a writer that lost a
+/// commit race catches up without replaying from scratch.
+public struct Snapshot: Sendable {
+    /// The table directory.
+    public let root: String
+    public private(set) var version: Int64
+    public private(set) var protocolAction: ProtocolAction
+    public private(set) var metadata: MetadataAction
+    /// Full table schema, partition columns included (from `metadata.schemaString`).
+    public private(set) var schema: Schema
+    /// Live files by path.
+    public private(set) var files: [String: AddAction]
+    /// Removed files by path (kept for checkpoints and vacuum decisions).
+    public private(set) var tombstones: [String: RemoveAction]
+    /// Latest `txn` per application id.
+    public private(set) var txns: [String: TxnAction]
+
+    /// Reader features fs can honour because they change nothing for it.
+    static let supportedReaderFeatures: Set<String> = ["timestampNtz", "vacuumProtocolCheck"]
+
+    /// Builds a snapshot from the actions of a checkpoint and/or commits, in log order.
+    init(root: String, version: Int64, actions: some Sequence<Action>) throws(DeltaLogError) {
+        var builder = SnapshotBuilder()
+        for a in actions { builder.apply(a) }
+        try self.init(root: root, version: version, builder: builder)
+    }
+
+    init(root: String, version: Int64, builder: SnapshotBuilder) throws(DeltaLogError) {
+        guard let p = builder.protocolAction, let m = builder.metadata else {
+            throw .corruptAction(file: LogPath(root: root).commitFile(version), line: 0, reason: "no protocol or metaData action up to version \(version)")
+        }
+        try Snapshot.checkReadable(p)
+        self.root = root
+        self.version = version
+        self.protocolAction = p
+        self.metadata = m
+        self.schema = try SparkSchema.decode(m.schemaString)
+        self.files = builder.files
+        self.tombstones = builder.tombstones
+        self.txns = builder.txns
+        try checkPartitionColumns()
+    }
+
+    /// Folds in the actions of commit `version` (which must be `self.version + 1`).
+    public mutating func apply(_ actions: [Action], version newVersion: Int64) throws(DeltaLogError) {
+        precondition(newVersion == version + 1, "snapshot \(version) cannot apply commit \(newVersion)")
+        var schemaChanged = false
+        for a in actions {
+            switch a {
+            case .protocol(let p): try Snapshot.checkReadable(p); protocolAction = p
+            case .metadata(let m): metadata = m; schemaChanged = true
+            case .add(let add): files[add.path] = add; tombstones[add.path] = nil
+            case .remove(let r): files[r.path] = nil; tombstones[r.path] = r
+            case .txn(let t): txns[t.appId] = t
+            case .commitInfo, .unknown: break
+            }
+        }
+        if schemaChanged {
+            schema = try SparkSchema.decode(metadata.schemaString)
+            try checkPartitionColumns()
+        }
+        version = newVersion
+    }
+
+    public var partitionColumns: [String] { metadata.partitionColumns }
+
+    /// The columns stored inside the data files: the schema without partition columns.
+    public var dataSchema: Schema {
+        let parts = Set(partitionColumns.map { $0.lowercased() })
+        return Schema(schema.fields.filter { !parts.contains($0.name.lowercased()) })
+    }
+
+    /// The partition columns as typed fields, in partition order.
+    public var partitionFields: [Field] { partitionColumns.compactMap { schema.field(named: $0) } }
+
+    /// Live files in path order.
+    public var sortedFiles: [AddAction] { files.values.sorted { $0.path < $1.path } }
+
+    /// The last committed version of `appId`, nil if it never committed (§3.7).
+    public func txnVersion(appId: String) -> Int64? { txns[appId]?.version }
+
+    /// Table property `delta.checkpointInterval` (default 10, as Spark).
+    public var checkpointInterval: Int64 {
+        metadata.configuration[TableProperty.checkpointInterval].flatMap { Int64($0) }.flatMap { $0 > 0 ? $0 : nil } ?? 10
+    }
+
+    /// Absolute path of a data file of this table.
+    public func absolutePath(_ relativeOrAbsolute: String) -> String {
+        relativeOrAbsolute.hasPrefix("/") ? relativeOrAbsolute : root + "/" + relativeOrAbsolute
+    }
+
+    static func checkReadable(_ p: ProtocolAction) throws(DeltaLogError) {
+        if p.minReaderVersion <= 1 { return }
+        if p.minReaderVersion == 3, Set(p.readerFeatures ?? []).isSubset(of: supportedReaderFeatures) { return }
+        throw .unsupportedProtocol(reader: p.minReaderVersion, writer: p.minWriterVersion)
+    }
+
+    private func checkPartitionColumns() throws(DeltaLogError) {
+        for c in metadata.partitionColumns where schema.field(named: c) == nil {
+            throw .invalidSchema(reason: "partition column \(c) is not in the schema")
+        }
+    }
+}
+
+/// Names of the table properties (`metaData.configuration`) fs reads.
+public enum TableProperty {
+    /// Commits between two checkpoints.
+    public static let checkpointInterval = "delta.checkpointInterval"
+    /// How long tombstones stay in checkpoints (`interval 1 week` style); fs uses the default.
+    public static let deletedFileRetentionDuration = "delta.deletedFileRetentionDuration"
+    /// Columns with statistics (default 32).
+    public static let dataSkippingNumIndexedCols = "delta.dataSkippingNumIndexedCols"
+}
+
+/// Accumulates actions in log order (the reconciliation rules of §3.6).
+struct SnapshotBuilder {
+    var protocolAction: ProtocolAction?
+    var metadata: MetadataAction?
+    var files: [String: AddAction] = [:]
+    var tombstones: [String: RemoveAction] = [:]
+    var txns: [String: TxnAction] = [:]
+
+    mutating func apply(_ a: Action) {
+        switch a {
+        case .protocol(let p): protocolAction = p
+        case .metadata(let m): metadata = m
+        case .add(let add): files[add.path] = add; tombstones[add.path] = nil
+        case .remove(let r): files[r.path] = nil; tombstones[r.path] = r
+        case .txn(let t): txns[t.appId] = t
+        case .commitInfo, .unknown: break
+        }
+    }
+}

@@ -1,2 +1,0 @@
-/// Module `FSTable`: see Sources/README.md.
-import FSCore

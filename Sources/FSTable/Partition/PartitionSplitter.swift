@@ -1,0 +1,141 @@
+import FSCore
+
+/// The rows of a batch that belong to one partition.
+public struct PartitionSlice: Sendable {
+    /// Typed partition values, in partition column order.
+    public var values: [Value]
+    /// The same as log strings (`add.partitionValues`).
+    public var logValues: StringMap
+    /// `fs_year=2019/fs_month=1/fs_day=17` (empty for an unpartitioned table).
+    public var directory: String
+    /// The rows, without the partition columns (they are never stored in the files).
+    public var batch: RecordBatch
+}
+
+/// Splits batches by partition column values (§4).
+///
+/// Works column by column: each partition column maps its rows to small integer codes in one
+/// typed loop, and the current groups are refined by those codes, so rows keep their order
+/// within a partition and no per-row key is allocated for numeric columns.
+public struct PartitionSplitter: Sendable {
+    public let tableSchema: Schema
+    public let partitionColumns: [String]
+    /// Positions of the partition columns in the table schema.
+    let partitionIndices: [Int]
+    /// Positions of the stored (data) columns in the table schema.
+    let dataIndices: [Int]
+    public let dataSchema: Schema
+
+    public init(tableSchema: Schema, partitionColumns: [String]) throws(TableError) {
+        self.tableSchema = tableSchema
+        self.partitionColumns = partitionColumns
+        var pi: [Int] = []
+        for c in partitionColumns {
+            guard let i = tableSchema.index(of: c) else { throw .schemaMismatch(reason: "partition column \(c) is not in \(tableSchema)") }
+            pi.append(i)
+        }
+        partitionIndices = pi
+        dataIndices = tableSchema.fields.indices.filter { !pi.contains($0) }
+        dataSchema = Schema(dataIndices.map { tableSchema.fields[$0] })
+    }
+
+    /// Reorders a batch's columns to the table schema (matched by name, case-insensitively),
+    /// checking types; a missing or mistyped column is an error.
+    public func conform(_ batch: RecordBatch) throws(TableError) -> RecordBatch {
+        if batch.schema.fields.map({ "\($0.name):\($0.type)" }) == tableSchema.fields.map({ "\($0.name):\($0.type)" }) {
+            return RecordBatch(schema: tableSchema, columns: batch.columns)
+        }
+        var cols: [Column] = []
+        for f in tableSchema.fields {
+            guard let i = batch.schema.index(of: f.name) else { throw .schemaMismatch(reason: "column \(f.name) is missing") }
+            guard batch.schema.fields[i].type == f.type else {
+                throw .schemaMismatch(reason: "column \(f.name) is \(batch.schema.fields[i].type), the table says \(f.type)")
+            }
+            cols.append(batch.columns[i])
+        }
+        if batch.schema.count != tableSchema.count {
+            let extra = batch.schema.names.filter { tableSchema.index(of: $0) == nil }
+            throw .schemaMismatch(reason: "unknown column(s) \(extra.joined(separator: ", "))")
+        }
+        return RecordBatch(schema: tableSchema, columns: cols)
+    }
+
+    /// The batch's rows grouped by partition, partitions in ascending value order.
+    public func split(_ input: RecordBatch) throws(TableError) -> [PartitionSlice] {
+        let batch = try conform(input)
+        guard batch.rowCount > 0 else { return [] }
+        var groups: [[Int]] = [Array(0..<batch.rowCount)]
+        for pi in partitionIndices {
+            let codes = PartitionSplitter.codes(batch.columns[pi])
+            var refined: [[Int]] = []
+            for g in groups {
+                var byCode: [Int32: Int] = [:]
+                var parts: [[Int]] = []
+                for r in g {
+                    let c = codes[r]
+                    if let k = byCode[c] { parts[k].append(r) } else { byCode[c] = parts.count; parts.append([r]) }
+                }
+                refined.append(contentsOf: parts)
+            }
+            groups = refined
+        }
+        var slices: [PartitionSlice] = []
+        slices.reserveCapacity(groups.count)
+        let single = groups.count == 1
+        for g in groups {
+            let values = partitionIndices.map { batch.columns[$0][g[0]] }
+            var log = StringMap()
+            for (name, v) in zip(partitionColumns, values) { log.set(name, PartitionValues.serialize(v)) }
+            let rows = single ? batch : batch.gather(g)
+            let data = RecordBatch(schema: dataSchema, columns: dataIndices.map { rows.columns[$0] })
+            slices.append(PartitionSlice(values: values, logValues: log, directory: PartitionValues.directory(columns: partitionColumns, values: log), batch: data))
+        }
+        slices.sort { a, b in
+            for (x, y) in zip(a.values, b.values) {
+                if valueLess(x, y) { return true }
+                if valueLess(y, x) { return false }
+            }
+            return false
+        }
+        return slices
+    }
+
+    /// Per-row codes of one column: equal codes ⇔ equal partition values (nulls and empty
+    /// strings share a code, since Delta cannot tell them apart; -0.0 and 0.0 share one too).
+    static func codes(_ col: Column) -> [Int32] {
+        var out = [Int32](repeating: 0, count: col.count)
+        let nullCode: Int32 = -1
+        switch col.values {
+        case .boolean(let v):
+            for i in 0..<v.count { out[i] = v[i] ? 1 : 0 }
+        case .int32(let v):
+            var dict: [Int32: Int32] = [:]
+            for i in 0..<v.count {
+                if let c = dict[v[i]] { out[i] = c } else { let c = Int32(dict.count); dict[v[i]] = c; out[i] = c }
+            }
+        case .int64(let v):
+            var dict: [Int64: Int32] = [:]
+            for i in 0..<v.count {
+                if let c = dict[v[i]] { out[i] = c } else { let c = Int32(dict.count); dict[v[i]] = c; out[i] = c }
+            }
+        case .double(let v):
+            var dict: [UInt64: Int32] = [:]
+            for i in 0..<v.count {
+                let d = v[i] == 0 ? 0.0 : (v[i].isNaN ? Double.nan : v[i])
+                let key = d.bitPattern
+                if let c = dict[key] { out[i] = c } else { let c = Int32(dict.count); dict[key] = c; out[i] = c }
+            }
+        case .string(let v):
+            var dict: [String: Int32] = [:]
+            for i in 0..<v.count {
+                if v.length(i) == 0 { out[i] = nullCode; continue }
+                let s = v[i]
+                if let c = dict[s] { out[i] = c } else { let c = Int32(dict.count); dict[s] = c; out[i] = c }
+            }
+        }
+        if let validity = col.validity {
+            for i in 0..<col.count where !validity.isValid(i) { out[i] = nullCode }
+        }
+        return out
+    }
+}

@@ -1,0 +1,115 @@
+import FSCore
+
+/// The outcome of `DeltaTable.commit`: expected results are values, not errors.
+public struct CommitResult: Sendable {
+    /// The version we wrote, or nil when the commit was skipped.
+    public var version: Int64?
+    /// When skipped: the `txn` already in the table at or beyond ours (the batch is in the table).
+    public var existingTxn: TxnAction?
+    /// The table after our commit (or as found, when skipped): the base for the next commit.
+    public var snapshot: Snapshot
+    /// How many commit races were lost before succeeding.
+    public var lostRaces: Int
+    /// Set when the commit succeeded but the checkpoint after it failed (retried at the next
+    /// interval; the commit itself is durable).
+    public var checkpointError: String?
+
+    public var isCommitted: Bool { version != nil }
+}
+
+/// What a transaction must not race with, beyond its own actions.
+public struct CommitConflicts: Sendable {
+    /// Partitions whose content we replace: a concurrent `add` with `dataChange` in one of them
+    /// would survive our removes, so it is a conflict.
+    public var replacedPartitions: [StringMap]
+
+    public init(replacedPartitions: [StringMap] = []) { self.replacedPartitions = replacedPartitions }
+}
+
+extension DeltaTable {
+    /// Commits `actions` (adds, removes, txns; a `commitInfo` is put first) on top of `base`.
+    ///
+    /// ```
+    ///  base.txn[appId] >= ours? ── yes ──► skipped (exactly-once, §3.7)
+    ///      │ no
+    ///      ▼
+    ///  try version base+1 ── won ──► committed (+ checkpoint every N versions)
+    ///      │ lost
+    ///      ▼
+    ///  read every newer commit: metaData/protocol change, removal of a file we remove or
+    ///  an append into a partition we replace ──► DeltaLogError.concurrentModification;
+    ///  their txn[appId] >= ours ──► skipped; otherwise apply them and retry at the next version
+    /// ```
+    public func commit(_ actions: [Action], operation: String, base: Snapshot, conflicts: CommitConflicts = CommitConflicts(),
+                       operationParameters: StringMap = [:], maxLostRaces: Int = 10_000) throws -> CommitResult {
+        let ourTxns = actions.compactMap { if case .txn(let t) = $0 { return t } else { return nil } }
+        let ourRemoves = Set(actions.compactMap { if case .remove(let r) = $0 { return r.path } else { return nil } })
+        var snapshot = base
+        if let done = alreadyCommitted(ourTxns, in: snapshot) {
+            return CommitResult(version: nil, existingTxn: done, snapshot: snapshot, lostRaces: 0)
+        }
+        var lost = 0
+        while true {
+            let version = snapshot.version + 1
+            let info = Action.commitInfo(timestampMillis: clock.nowMicros() / 1000, operation: operation, parameters: operationParameters,
+                                         readVersion: base.version, isBlindAppend: ourRemoves.isEmpty)
+            let body = [info] + actions.filter { if case .commitInfo = $0 { return false } else { return true } }
+            if try LogCommitter.tryCommit(log, version: version, actions: body) {
+                try snapshot.apply(body, version: version)
+                var result = CommitResult(version: version, existingTxn: nil, snapshot: snapshot, lostRaces: lost)
+                if version % snapshot.checkpointInterval == 0 {
+                    do { try Checkpoint.write(snapshot, log: log, nowMillis: clock.nowMicros() / 1000) } catch { result.checkpointError = "\(error)" }
+                }
+                return result
+            }
+            lost += 1
+            if lost > maxLostRaces { throw DeltaLogError.tooManyCommitRetries(attempts: lost) }
+            // Catch up with every winner, checking each for conflicts.
+            while FileSystem.exists(log.commitFile(snapshot.version + 1)) {
+                let winnerVersion = snapshot.version + 1
+                let winner = try LogReplay.readCommit(log, version: winnerVersion)
+                try DeltaTable.checkConflicts(winner, version: winnerVersion, removes: ourRemoves, conflicts: conflicts)
+                try snapshot.apply(winner, version: winnerVersion)
+                if let done = alreadyCommitted(ourTxns, in: snapshot) {
+                    return CommitResult(version: nil, existingTxn: done, snapshot: snapshot, lostRaces: lost)
+                }
+            }
+        }
+    }
+
+    /// The first of `txns` whose application already committed this version or a later one.
+    func alreadyCommitted(_ txns: [TxnAction], in snapshot: Snapshot) -> TxnAction? {
+        for t in txns {
+            if let existing = snapshot.txns[t.appId], existing.version >= t.version { return existing }
+        }
+        return nil
+    }
+
+    /// Rejects a winner's commit that invalidates ours (§3.5, §3.7).
+    static func checkConflicts(_ winner: [Action], version: Int64, removes: Set<String>, conflicts: CommitConflicts) throws(DeltaLogError) {
+        for a in winner {
+            switch a {
+            case .metadata: throw .concurrentModification(version: version, reason: "the table metadata (schema or properties) changed")
+            case .protocol: throw .concurrentModification(version: version, reason: "the table protocol changed")
+            case .remove(let r) where removes.contains(r.path):
+                throw .concurrentModification(version: version, reason: "file \(r.path) was removed concurrently")
+            case .add(let add) where add.dataChange && !conflicts.replacedPartitions.isEmpty:
+                if conflicts.replacedPartitions.contains(where: { samePartition($0, add.partitionValues) }) {
+                    throw .concurrentModification(version: version, reason: "data was appended concurrently to replaced partition \(add.partitionValues)")
+                }
+            default: break
+            }
+        }
+    }
+
+    /// Partition value maps equal regardless of key order ("" and null both mean null).
+    static func samePartition(_ a: StringMap, _ b: StringMap) -> Bool {
+        guard a.count == b.count else { return false }
+        for e in a.entries {
+            guard b.contains(e.key) else { return false }
+            let x = e.value.flatMap { $0.isEmpty ? nil : $0 }, y = b[e.key].flatMap { $0.isEmpty ? nil : $0 }
+            if x != y { return false }
+        }
+        return true
+    }
+}
