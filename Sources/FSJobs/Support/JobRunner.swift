@@ -40,7 +40,13 @@ public enum JobRunner {
     static func flushStdout() { fflush(nil) }
 
     /// Installs the stderr log handler once per process.
+    /// (swift-log allows one bootstrap per process; later calls are ignored, which matters only
+    /// for in-process tests that run several jobs.)
     public static func bootstrapLogging(level: Logger.Level, format: LogFormat) {
+        guard !loggingBootstrapped else { return }
+        loggingBootstrapped = true
         LoggingSystem.bootstrap { label in StderrLogHandler(label: label, level: level, format: format) }
     }
+
+    nonisolated(unsafe) private static var loggingBootstrapped = false
 }
