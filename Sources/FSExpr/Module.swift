@@ -1,2 +1,0 @@
-/// Module `FSExpr`: see Sources/README.md.
-import FSCore

@@ -1,0 +1,119 @@
+/// Collects the compressed pages of one column chunk in memory and produces its
+/// `ColumnMetaData` once the chunk's position in the file is known.
+///
+/// ```
+/// chunk on disk:  [dictionary page header + body]?  [data page header + body]+
+///                  ^ dictionary_page_offset          ^ data_page_offset
+/// ```
+/// Offsets are only known when the row group is written, which is why pages are buffered
+/// (table-format.md §1.11). The dictionary page is produced last (the dictionary grows while the
+/// data pages are encoded) but written first. Sizes count header plus body, before and after
+/// compression. One builder is reused for every row group of a column.
+package final class ColumnChunkBuilder {
+    package let compressor: PageCompressor
+    /// Data pages (header + compressed body), in order.
+    package let dataPages = ByteSink(capacity: 1 << 16)
+    /// The dictionary page (header + compressed body), if any.
+    package private(set) var dictionaryPage: [UInt8]?
+    private var scratch: [UInt8] = []
+    private var encodings = Set<Int32>()
+    private var pageCounts: [PageEncodingKey: Int32] = [:]
+    package private(set) var totalUncompressed: Int64 = 0
+    package private(set) var totalCompressed: Int64 = 0
+    /// Level entries (rows, for flat columns) in the chunk.
+    package private(set) var numValues: Int64 = 0
+    /// Uncompressed body bytes of the pages so far (row group sizing).
+    package private(set) var uncompressedBodyBytes: Int64 = 0
+
+    private struct PageEncodingKey: Hashable { var type: Int32; var encoding: Int32 }
+
+    /// For error messages.
+    let file: String, column: String
+
+    package init(compression: ParquetCompression, file: String, column: String) {
+        compressor = Codecs.compressor(for: compression)
+        self.file = file
+        self.column = column
+    }
+
+    package var isEmpty: Bool { numValues == 0 && dictionaryPage == nil }
+
+    /// Compresses `body` and appends a v1 data page of `numValues` level entries.
+    /// `hasLevels` adds RLE to the chunk's encodings (OPTIONAL or nested columns).
+    package func addDataPage(body: UnsafeRawBufferPointer, numValues: Int, encoding: Encoding, hasLevels: Bool) throws(ParquetError) {
+        let n = try compress(body)
+        let header = PageHeader(
+            type: .dataPage, uncompressedPageSize: Int32(body.count), compressedPageSize: Int32(n),
+            dataPageHeader: DataPageHeader(numValues: Int32(numValues), encoding: encoding,
+                                           definitionLevelEncoding: .rle, repetitionLevelEncoding: .rle)
+        ).encoded()
+        dataPages.append(header)
+        scratch.withUnsafeBytes { dataPages.append(UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
+        record(header: header.count, body: body.count, compressed: n)
+        encodings.insert(encoding.rawValue)
+        if hasLevels { encodings.insert(Encoding.rle.rawValue) }
+        pageCounts[PageEncodingKey(type: PageType.dataPage.rawValue, encoding: encoding.rawValue), default: 0] += 1
+        self.numValues += Int64(numValues)
+    }
+
+    /// Compresses and stores the dictionary page (PLAIN entries).
+    package func setDictionaryPage(body: UnsafeRawBufferPointer, entries: Int) throws(ParquetError) {
+        let n = try compress(body)
+        var page = PageHeader(
+            type: .dictionaryPage, uncompressedPageSize: Int32(body.count), compressedPageSize: Int32(n),
+            dictionaryPageHeader: DictionaryPageHeader(numValues: Int32(entries), encoding: .plain)
+        ).encoded()
+        let headerCount = page.count
+        scratch.withUnsafeBytes { page.append(contentsOf: UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
+        dictionaryPage = page
+        record(header: headerCount, body: body.count, compressed: n)
+        encodings.insert(Encoding.plain.rawValue)
+        pageCounts[PageEncodingKey(type: PageType.dictionaryPage.rawValue, encoding: Encoding.plain.rawValue), default: 0] += 1
+    }
+
+    private func record(header: Int, body: Int, compressed: Int) {
+        totalUncompressed += Int64(header + body)
+        totalCompressed += Int64(header + compressed)
+        uncompressedBodyBytes += Int64(body)
+    }
+
+    private func compress(_ body: UnsafeRawBufferPointer) throws(ParquetError) -> Int {
+        guard body.count <= Int32.max else {
+            throw .invalidArgument(file: file, column: column, reason: "page of \(body.count) bytes exceeds 2 GiB")
+        }
+        do {
+            return try compressor.compress(body, into: &scratch)
+        } catch {
+            throw .invalidArgument(file: file, column: column, reason: "compression failed: \(error)")
+        }
+    }
+
+    /// The chunk's metadata, for a chunk whose first page is written at `offset`.
+    package func metadata(type: PhysicalType, path: [String], offset: Int64, statistics: Statistics?) -> ColumnMetaData {
+        let dictionaryLength = Int64(dictionaryPage?.count ?? 0)
+        let stats = pageCounts.keys.sorted { ($0.type, $0.encoding) > ($1.type, $1.encoding) }.map {
+            PageEncodingStats(pageType: PageType(rawValue: $0.type), encoding: Encoding(rawValue: $0.encoding), count: pageCounts[$0] ?? 0)
+        }
+        return ColumnMetaData(
+            type: type, encodings: encodings.sorted().map(Encoding.init(rawValue:)), pathInSchema: path,
+            codec: compressor.codec, numValues: numValues, totalUncompressedSize: totalUncompressed,
+            totalCompressedSize: totalCompressed, dataPageOffset: offset + dictionaryLength,
+            dictionaryPageOffset: dictionaryPage == nil ? nil : offset, statistics: statistics,
+            encodingStats: stats)
+    }
+
+    /// Bytes of the chunk on disk.
+    package var byteCount: Int64 { Int64(dictionaryPage?.count ?? 0) + Int64(dataPages.count) }
+
+    /// Empties the builder for the next row group (keeps buffers).
+    package func reset() {
+        dataPages.removeAll()
+        dictionaryPage = nil
+        encodings.removeAll(keepingCapacity: true)
+        pageCounts.removeAll(keepingCapacity: true)
+        totalUncompressed = 0
+        totalCompressed = 0
+        numValues = 0
+        uncompressedBodyBytes = 0
+    }
+}

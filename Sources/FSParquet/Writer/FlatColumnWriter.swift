@@ -1,0 +1,251 @@
+import FSCore
+
+/// Encodes one flat column of a file, page by page, into its `ColumnChunkBuilder`.
+///
+/// Rows arrive as ranges of batch columns; a data page is cut at `maxPageRows` rows or about
+/// `maxPageBytes` of value bytes, always on a row boundary. Strings are dictionary encoded until
+/// the chunk's dictionary passes `maxDictionaryBytes`; then the current page is closed and the
+/// rest of the chunk is PLAIN (mixed chunks are legal, table-format.md §1.8). OPTIONAL columns
+/// (nullable fields) get bit-width-1 definition levels; REQUIRED columns none.
+///
+/// Page body (v1), before compression:
+/// ```
+/// [uint32 LE length][RLE/bit-packed def levels]   only when OPTIONAL
+/// PLAIN values of the non-null rows               or  [bit width][RLE/bit-packed indices]
+/// ```
+package final class FlatColumnWriter {
+    package let field: Field
+    package let physicalType: PhysicalType
+    package let chunk: ColumnChunkBuilder
+    private let options: ParquetWriterOptions
+    private var isOptional: Bool { field.isNullable }
+
+    // Current page.
+    private var pageRows = 0
+    private var pageNulls = 0
+    private var levels: [UInt8] = []
+    private let values = ByteSink(capacity: 1 << 16)
+    private var indices: [UInt32] = []
+    private var booleans: [UInt8] = []
+    private let body = ByteSink(capacity: 1 << 16)
+
+    // Current chunk.
+    private var dictionary: StringDictionary?
+    private var isDictionaryEncoding: Bool
+    /// Statistics of the values that went PLAIN (dictionary entries are added at chunk end).
+    private var statistics: StatisticsAccumulator
+    /// Whole-file statistics (merged at every chunk end).
+    package private(set) var fileStatistics: StatisticsAccumulator
+
+    package init(field: Field, options: ParquetWriterOptions, file: String) {
+        self.field = field
+        self.options = options
+        physicalType = field.type.parquetPhysicalType
+        chunk = ColumnChunkBuilder(compression: options.compression, file: file, column: field.name)
+        isDictionaryEncoding = field.type == .string
+        dictionary = field.type == .string ? StringDictionary() : nil
+        statistics = StatisticsAccumulator(type: field.type)
+        fileStatistics = StatisticsAccumulator(type: field.type)
+        levels.reserveCapacity(Swift.min(options.maxPageRows, 1 << 16))
+    }
+
+    /// Rows buffered in the open page plus the chunk's finished pages, uncompressed.
+    package var bufferedBytes: Int64 {
+        chunk.uncompressedBodyBytes + Int64(values.count + indices.count * 4 + booleans.count / 8 + levels.count / 8)
+    }
+
+    /// Appends `column[range]`. The column must have the field's type; NULLs in a REQUIRED field
+    /// are rejected by the file writer before this is called.
+    package func append(_ column: Column, range: Range<Int>) throws(ParquetError) {
+        var start = range.lowerBound
+        while start < range.upperBound {
+            var end = Swift.min(range.upperBound, start + (options.maxPageRows - pageRows))
+            if case .string(let s) = column.values, !isDictionaryEncoding {
+                end = plainStringPageEnd(s, start: start, end: end)
+            }
+            let appendedEnd = appendSegment(column, start..<end)
+            start = appendedEnd
+            let dictionaryOverflowed = isDictionaryEncoding && (dictionary?.plainByteCount ?? 0) > options.maxDictionaryBytes
+            if dictionaryOverflowed { isDictionaryEncoding = false }
+            if pageRows >= options.maxPageRows || values.count >= options.maxPageBytes || dictionaryOverflowed {
+                try flushPage(wasDictionaryEncoded: dictionaryOverflowed)
+            }
+        }
+    }
+
+    /// The end of a segment starting at `start` whose PLAIN strings keep the page under
+    /// `maxPageBytes` (at least one row, so a huge string gets a page of its own).
+    private func plainStringPageEnd(_ s: StringArray, start: Int, end: Int) -> Int {
+        let budget = options.maxPageBytes - values.count
+        return s.offsets.withUnsafeBufferPointer { off in
+            var e = start
+            while e < end && (e == start || off[e + 1] - off[start] + 4 * (e + 1 - start) <= budget) { e += 1 }
+            return e
+        }
+    }
+
+    /// Encodes rows `range` into the open page; returns where it stopped (earlier than
+    /// `range.upperBound` only when the dictionary overflowed).
+    private func appendSegment(_ column: Column, _ range: Range<Int>) -> Int {
+        let validityWords = column.validity?.words
+        return withOptionalWords(validityWords) { words in
+            let nulls = countNulls(words, range)
+            var end = range.upperBound
+            switch column.values {
+            case .int32(let v):
+                v.withUnsafeBufferPointer { p in
+                    PlainEncoder.append(p, range: range, validity: words, into: values)
+                    statistics.add(p, range: range, validity: words)
+                }
+            case .int64(let v):
+                v.withUnsafeBufferPointer { p in
+                    PlainEncoder.append(p, range: range, validity: words, into: values)
+                    statistics.add(p, range: range, validity: words)
+                }
+            case .double(let v):
+                v.withUnsafeBufferPointer { p in
+                    PlainEncoder.append(p, range: range, validity: words, into: values)
+                    statistics.add(p, range: range, validity: words)
+                }
+            case .boolean(let v):
+                for i in range {
+                    if let w = words, !isValid(w, i) { continue }
+                    booleans.append(v[i] ? 1 : 0)
+                    statistics.add(bool: v[i])
+                }
+            case .string(let s):
+                if isDictionaryEncoding, let dict = dictionary {
+                    end = appendDictionaryIndices(s, range, words, dict)
+                } else {
+                    PlainEncoder.append(s, range: range, validity: words, into: values)
+                    addStringStatistics(s, range, words)
+                }
+            }
+            let segment = range.lowerBound..<end
+            let segmentNulls = end == range.upperBound ? nulls : countNulls(words, segment)
+            if isOptional {
+                if let w = words, segmentNulls > 0 {
+                    for i in segment { levels.append(isValid(w, i) ? 1 : 0) }
+                } else {
+                    levels.append(contentsOf: repeatElement(1, count: segment.count))
+                }
+            }
+            pageRows += segment.count
+            pageNulls += segmentNulls
+            statistics.addNulls(segmentNulls)
+            return end
+        }
+    }
+
+    private func appendDictionaryIndices(
+        _ s: StringArray, _ range: Range<Int>, _ words: UnsafeBufferPointer<UInt64>?, _ dict: StringDictionary
+    ) -> Int {
+        let limit = options.maxDictionaryBytes
+        return s.offsets.withUnsafeBufferPointer { off in
+            s.bytes.withUnsafeBytes { bytes in
+                let base = bytes.baseAddress ?? UnsafeRawPointer(bitPattern: 1)!
+                for i in range {
+                    if let w = words, !isValid(w, i) { continue }
+                    let start = off[i]
+                    indices.append(dict.index(of: base + start, length: off[i + 1] - start))
+                    if dict.plainByteCount > limit { return i + 1 }
+                }
+                return range.upperBound
+            }
+        }
+    }
+
+    private func addStringStatistics(_ s: StringArray, _ range: Range<Int>, _ words: UnsafeBufferPointer<UInt64>?) {
+        s.offsets.withUnsafeBufferPointer { off in
+            s.bytes.withUnsafeBufferPointer { bytes in
+                for i in range {
+                    if let w = words, !isValid(w, i) { continue }
+                    statistics.add(string: UnsafeBufferPointer(rebasing: bytes[off[i]..<off[i + 1]]))
+                }
+            }
+        }
+    }
+
+    /// Encodes, compresses and stores the open page.
+    /// - Parameter wasDictionaryEncoded: the page's values are dictionary indices even though
+    ///   the column just fell back to PLAIN.
+    private func flushPage(wasDictionaryEncoded: Bool = false) throws(ParquetError) {
+        guard pageRows > 0 else { return }
+        body.removeAll()
+        if isOptional {
+            let lengthAt = body.count
+            body.append(littleEndian: UInt32(0))
+            if pageNulls == 0 {
+                RleBitPackedEncoder.encodeConstant(1, count: pageRows, bitWidth: 1, into: body)
+            } else {
+                levels.withUnsafeBufferPointer { RleBitPackedEncoder.encode($0, bitWidth: 1, into: body) }
+            }
+            body.setUInt32(UInt32(body.count - lengthAt - 4), at: lengthAt)
+        }
+        let encoding: Encoding
+        if isDictionaryEncoding || wasDictionaryEncoded, let dict = dictionary, dict.count > 0 {
+            // (An empty dictionary means the page is all NULL: it is written PLAIN with no
+            // values, since RLE_DICTIONARY pages need a dictionary page in front of them.)
+            encoding = .rleDictionary
+            let width = Swift.max(1, RleBitPackedEncoder.bitWidth(forMaxValue: UInt64(Swift.max(dict.count, 1) - 1)))
+            body.append(UInt8(width))
+            indices.withUnsafeBufferPointer { RleBitPackedEncoder.encode($0, bitWidth: width, into: body) }
+        } else if physicalType == .boolean {
+            encoding = .plain
+            booleans.withUnsafeBufferPointer { PlainEncoder.packBooleans($0, into: body) }
+        } else {
+            encoding = .plain
+            body.append(values.bytes)
+        }
+        try chunk.addDataPage(body: body.bytes, numValues: pageRows, encoding: encoding, hasLevels: isOptional)
+        pageRows = 0
+        pageNulls = 0
+        levels.removeAll(keepingCapacity: true)
+        values.removeAll()
+        indices.removeAll(keepingCapacity: true)
+        booleans.removeAll(keepingCapacity: true)
+    }
+
+    /// Closes the chunk: flushes the open page, writes the dictionary page, folds the chunk's
+    /// statistics into the file's. Returns the chunk's statistics; `chunk` then holds the pages
+    /// until the file writer has written them and calls `reset()`.
+    package func finishChunk() throws(ParquetError) -> StatisticsAccumulator {
+        try flushPage()
+        if let dict = dictionary, dict.count > 0 {
+            try chunk.setDictionaryPage(body: dict.plain.bytes, entries: dict.count)
+            for i in 0..<dict.count { dict.withEntry(i) { statistics.add(string: $0) } }
+        }
+        fileStatistics.merge(statistics)
+        return statistics
+    }
+
+    /// Starts the next chunk (row group).
+    package func reset() {
+        chunk.reset()
+        statistics = StatisticsAccumulator(type: field.type)
+        if field.type == .string {
+            dictionary = StringDictionary()
+            isDictionaryEncoding = true
+        }
+    }
+}
+
+/// Number of clear bits of `words` in `range` (NULL rows).
+@inline(__always)
+func countNulls(_ words: UnsafeBufferPointer<UInt64>?, _ range: Range<Int>) -> Int {
+    guard let w = words, !range.isEmpty else { return 0 }
+    var present = 0
+    var i = range.lowerBound
+    // Leading partial word, whole words, trailing partial word.
+    while i < range.upperBound && i & 63 != 0 { present += isValid(w, i) ? 1 : 0; i += 1 }
+    while i + 64 <= range.upperBound { present += w[i >> 6].nonzeroBitCount; i += 64 }
+    while i < range.upperBound { present += isValid(w, i) ? 1 : 0; i += 1 }
+    return range.count - present
+}
+
+/// Calls `body` with the validity words as a buffer pointer, or nil when there is no bitmap.
+@inline(__always)
+func withOptionalWords<R>(_ words: [UInt64]?, _ body: (UnsafeBufferPointer<UInt64>?) -> R) -> R {
+    guard let words else { return body(nil) }
+    return words.withUnsafeBufferPointer { body($0) }
+}

@@ -1,0 +1,189 @@
+import FSCore
+
+/// Streams row groups of flat columns to a file created exclusively (O_EXCL) at `path`.
+///
+/// ```
+/// write(batch) ──► FlatColumnWriter per field ──► pages (in memory, per chunk)
+///                   row group full? ──► chunks appended to the file, offsets recorded
+/// finish() ──► last row group, footer (FileMetaData, length, "PAR1"), fsync, close
+/// ```
+/// Nothing is a valid Parquet file until `finish()` wrote the footer and fsynced. On any error,
+/// or when the writer is dropped without `finish()`, the partial file is removed (`abort()`).
+public final class ParquetFileWriter {
+    public let path: String
+    public let schema: Schema
+    private let options: ParquetWriterOptions
+    private let output: ParquetOutput
+    private let columns: [FlatColumnWriter]
+    private var rowGroups: [RowGroup] = []
+    private var rowGroupRows: Int64 = 0
+    private var totalRows: Int64 = 0
+    private var isFinished = false
+
+    /// Rows handed to the column writers between row-group size checks: row groups are cut
+    /// with this granularity (at most 8192 rows, at most a page).
+    private var sliceRows: Int { Swift.max(1, Swift.min(8192, options.maxPageRows)) }
+
+    /// Creates the file (failing if it exists) and writes the leading magic.
+    public convenience init(path: String, schema: Schema, options: ParquetWriterOptions = .init()) throws {
+        try self.init(output: ParquetOutput(creatingFileAt: path), schema: schema, options: options)
+    }
+
+    init(output: ParquetOutput, schema: Schema, options: ParquetWriterOptions) throws(ParquetError) {
+        self.output = output
+        path = output.path
+        self.schema = schema
+        self.options = options
+        columns = schema.fields.map { FlatColumnWriter(field: $0, options: options, file: output.path) }
+        do {
+            try Self.validate(schema, file: output.path)
+            try output.write(magic)
+        } catch {
+            output.discard()
+            throw error
+        }
+    }
+
+    private static func validate(_ schema: Schema, file: String) throws(ParquetError) {
+        var seen = Set<String>()
+        for f in schema.fields {
+            guard !f.name.isEmpty else { throw .invalidArgument(file: file, column: "<empty>", reason: "empty column name") }
+            guard seen.insert(f.name).inserted else {
+                throw .invalidArgument(file: file, column: f.name, reason: "duplicate column name")
+            }
+        }
+    }
+
+    deinit {
+        if !isFinished { output.discard() }
+    }
+
+    /// Buffers `batch` into pages; writes a row group whenever `rowGroupBytes` is reached.
+    /// The batch must have the writer's schema (names, types); a NULL in a non-nullable field
+    /// is rejected before anything of the batch is written.
+    public func write(_ batch: RecordBatch) throws {
+        guard !isFinished else { throw ParquetError.invalidArgument(file: path, column: "*", reason: "write after finish or abort") }
+        try check(batch)  // nothing written yet: the writer stays usable after a rejected batch
+        do {
+            let n = batch.rowCount
+            var start = 0
+            while start < n {
+                let end = Swift.min(n, start + sliceRows)
+                for (writer, column) in zip(columns, batch.columns) { try writer.append(column, range: start..<end) }
+                rowGroupRows += Int64(end - start)
+                totalRows += Int64(end - start)
+                start = end
+                if bufferedBytes >= Int64(options.rowGroupBytes) { try flushRowGroup() }
+            }
+        } catch {
+            abort()
+            throw error
+        }
+    }
+
+    private func check(_ batch: RecordBatch) throws(ParquetError) {
+        guard batch.schema.count == schema.count else {
+            throw .invalidArgument(file: path, column: "*", reason: "batch has \(batch.schema.count) columns, the file \(schema.count)")
+        }
+        for (i, (expected, got)) in zip(schema.fields, batch.schema.fields).enumerated() {
+            guard expected.name == got.name, expected.type == got.type else {
+                throw .invalidArgument(file: path, column: expected.name, reason: "batch column \(i) is \(got), the file expects \(expected)")
+            }
+            if !expected.isNullable, batch.columns[i].hasNulls {
+                throw .invalidArgument(file: path, column: expected.name, reason: "NULL in a non-nullable column")
+            }
+        }
+    }
+
+    private var bufferedBytes: Int64 { columns.reduce(0) { $0 + $1.bufferedBytes } }
+
+    private func flushRowGroup() throws(ParquetError) {
+        guard rowGroupRows > 0 else { return }
+        let groupOffset = output.offset
+        var chunks: [ColumnChunk] = []
+        var totalUncompressed: Int64 = 0, totalCompressed: Int64 = 0
+        for w in columns {
+            let stats = try w.finishChunk()
+            let chunkOffset = output.offset
+            if let d = w.chunk.dictionaryPage { try output.write(d) }
+            try output.write(w.chunk.dataPages.bytes)
+            let meta = w.chunk.metadata(type: w.physicalType, path: [w.field.name], offset: chunkOffset, statistics: stats.thrift)
+            chunks.append(ColumnChunk(fileOffset: 0, metaData: meta))
+            totalUncompressed += meta.totalUncompressedSize
+            totalCompressed += meta.totalCompressedSize
+            w.reset()
+        }
+        rowGroups.append(RowGroup(
+            columns: chunks, totalByteSize: totalUncompressed, numRows: rowGroupRows, fileOffset: groupOffset,
+            totalCompressedSize: totalCompressed, ordinal: Int16(truncatingIfNeeded: rowGroups.count)))
+        rowGroupRows = 0
+    }
+
+    /// The footer of the file as written so far plus the open row group (after `finish`).
+    private func footer() -> FileMetaData {
+        let root = SchemaElement(name: "schema", numChildren: Int32(schema.count))
+        return FileMetaData(
+            version: 1, schema: [root] + schema.fields.map(schemaElement(for:)), numRows: totalRows,
+            rowGroups: rowGroups, createdBy: options.createdBy,
+            columnOrders: Array(repeating: .typeDefinedOrder, count: schema.count))
+    }
+
+    /// Writes the last row group and the footer, fsyncs and closes the file.
+    public func finish() throws -> ParquetFileSummary {
+        guard !isFinished else { throw ParquetError.invalidArgument(file: path, column: "*", reason: "finish after finish or abort") }
+        do {
+            try flushRowGroup()
+            let meta = footer()
+            try writeFooter(meta, to: output)
+            try output.syncAndClose()
+            isFinished = true
+            return ParquetFileSummary(
+                path: path, sizeBytes: output.offset, rowCount: totalRows,
+                statistics: columns.map(\.fileStatistics.columnStatistics), metadata: meta)
+        } catch {
+            abort()
+            throw error
+        }
+    }
+
+    /// Closes and removes the partial file. Safe to call more than once; the writer is unusable
+    /// afterwards.
+    public func abort() {
+        guard !isFinished else { return }
+        isFinished = true
+        output.discard()
+    }
+
+    /// The whole file's bytes, for in-memory outputs (`encodeParquet`).
+    var memoryBytes: [UInt8] { output.memory }
+}
+
+/// The 4-byte magic at both ends of a Parquet file.
+let magic: [UInt8] = Array("PAR1".utf8)
+
+/// FileMetaData, its uint32 LE length, "PAR1".
+func writeFooter(_ meta: FileMetaData, to output: ParquetOutput) throws(ParquetError) {
+    let footer = meta.encoded()
+    try output.write(footer)
+    try output.write(withUnsafeBytes(of: UInt32(footer.count).littleEndian) { Array($0) })
+    try output.write(magic)
+}
+
+/// What a finished file holds: the Delta layer turns this into an `add` action and its stats.
+public struct ParquetFileSummary: Sendable {
+    public var path: String
+    public var sizeBytes: Int64
+    public var rowCount: Int64
+    /// Per schema field (for nested files: per leaf column), over the whole file.
+    public var statistics: [ColumnStatistics]
+    /// The footer as written (layout dumps, tests).
+    public var metadata: FileMetaData
+}
+
+/// Encodes `batch` as a complete Parquet file in memory (tests, small payloads).
+public func encodeParquet(_ batch: RecordBatch, options: ParquetWriterOptions = .init()) throws -> [UInt8] {
+    let writer = try ParquetFileWriter(output: ParquetOutput(memoryNamed: "<memory>"), schema: batch.schema, options: options)
+    try writer.write(batch)
+    _ = try writer.finish()
+    return writer.memoryBytes
+}
