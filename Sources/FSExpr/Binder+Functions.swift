@@ -92,7 +92,7 @@ extension BindState {
             var out = fn(.coalesce, try args.indices.map { (i) throws(ExprError) in try arg(i, t) }, t)
             out.isNullType = args.allSatisfy(\.isNullType)
             return out
-        case "if", "iff":
+        case "if":
             try arity(3...3)
             let t = try commonType([args[1], args[2]], node, stringPromotion: true, what: "if(...)")
             return Typed(expr: .caseWhen([BoundWhen(condition: try arg(0, .boolean), result: try arg(1, t))], otherwise: try arg(2, t), type: t),
@@ -432,7 +432,7 @@ extension BindState {
 /// Every function name the binder accepts (for "did you mean" suggestions).
 let knownFunctionNames: [String] = [
     "abs", "ceil", "ceiling", "floor", "round", "bround", "sqrt", "exp", "ln", "log", "log10", "log2", "signum", "sign", "pow", "power",
-    "greatest", "least", "coalesce", "nvl", "ifnull", "if", "iff", "nullif", "nvl2", "isnull", "isnotnull", "isnan", "nanvl",
+    "greatest", "least", "coalesce", "nvl", "ifnull", "if", "nullif", "nvl2", "isnull", "isnotnull", "isnan", "nanvl",
     "length", "char_length", "character_length", "lower", "lcase", "upper", "ucase", "trim", "ltrim", "rtrim", "substring", "substr",
     "left", "right", "concat", "concat_ws", "split_part", "regexp_extract", "replace", "instr", "lpad", "rpad", "size", "split",
     "date", "int", "bigint", "double", "string", "boolean", "timestamp", "to_date", "to_timestamp", "year", "month", "day",

@@ -280,6 +280,11 @@ struct BindState {
 
     /// Both sides cast to the comparison type Spark picks.
     func comparison(_ op: ComparisonOperator, _ a: Typed, _ b: Typed, _ node: SyntaxNode) throws(ExprError) -> BoundExpr {
+        if op == .equal || op == .notEqual || op == .nullSafeEqual, !a.isNullType, !b.isNullType {
+            // Spark's BooleanEquality: `bool = number` compares the boolean as 1/0.
+            if a.type == .boolean, b.type.isNumeric { return .compare(op, .cast(a.expr, to: b.type), b.expr) }
+            if b.type == .boolean, a.type.isNumeric { return .compare(op, a.expr, .cast(b.expr, to: a.type)) }
+        }
         let t = try comparisonType(a, b, node)
         return .compare(op, try coerce(a, to: t, node), try coerce(b, to: t, node))
     }
@@ -309,6 +314,7 @@ struct BindState {
             if let bo = boundOperand {
                 conditions.append(try comparison(.equal, bo, c, br.condition))
             } else {
+                if c.isNullType { throw error(.type, "a WHEN condition must be boolean, found NULL", br.condition) }
                 conditions.append(try coerce(c, to: .boolean, br.condition))
             }
             results.append(try bind(br.result))
@@ -367,6 +373,17 @@ struct BindState {
 
     func explicitCast(_ b: Typed, to t: DataType, typeName: String, _ node: SyntaxNode) throws(ExprError) -> BoundExpr {
         if b.interval != nil { throw error(.type, "cannot cast an INTERVAL", node) }
+        let base = typeName.split(separator: "(").first.map(String.init) ?? typeName
+        if ["decimal", "dec", "numeric"].contains(base) {
+            // DECIMAL(p, s) (default (10, 0)) is a double rounded HALF_UP to s digits, NULL on overflow.
+            let params = typeName.dropFirst(base.count).filter { $0.isNumber || $0 == "," }.split(separator: ",").compactMap { Int32($0) }
+            let p = params.first ?? 10, s = params.count > 1 ? params[1] : 0
+            let x = try explicitCast(b, to: .double, typeName: "double", node)
+            return .function(.toDecimal, [x, .literal(.int32(p), type: .int32), .literal(.int32(s), type: .int32)], type: .double)
+        }
+        if base == "float" || base == "real" {
+            return .function(.toFloat, [try explicitCast(b, to: .double, typeName: "double", node)], type: .double)
+        }
         if b.isNullType { return .literal(.null, type: t) }
         if b.type == t { return b.expr }
         guard SparkCast.canCast(from: b.type, to: t, implicit: false) else {

@@ -64,8 +64,7 @@ struct Frame {
         case .arithmetic(let op, let l, let r, let t):
             return Kernels.arithmetic(op, eval(l), eval(r), t, rowCount)
         case .negate(let x):
-            let d = eval(x)
-            return Kernels.arithmetic(.subtract, .scalar(zero(of: d.type), d.type), d, d.type, rowCount)
+            return Kernels.negate(eval(x))
         case .compare(let op, let l, let r):
             return Kernels.compare(op, eval(l), eval(r), rowCount)
         case .and(let l, let r):
@@ -95,14 +94,6 @@ struct Frame {
             return evalCase(whens, otherwise, t)
         case .function(let f, let args, let t):
             return evalFunction(f, args, t)
-        }
-    }
-
-    private func zero(of t: DataType) -> Value {
-        switch t {
-        case .int32: return .int32(0)
-        case .int64: return .int64(0)
-        default: return .double(0)
         }
     }
 

@@ -46,7 +46,7 @@ extension Frame {
 
 extension ScalarFunction {
     /// True when any NULL argument makes the result NULL (everything but `concat_ws`, `nanvl`).
-    var isNullIntolerant: Bool { self != .concatWs }
+    var isNullIntolerant: Bool { self != .concatWs && self != .isnan && self != .splitSize }
 }
 
 /// Column implementations of the scalar functions; every argument column has `n` rows and
@@ -87,7 +87,7 @@ enum ScalarKernels {
             // Spark: NULL for x <= 0.
             let a = c[0].doubles ?? []
             let v = map1(a) { x -> Double in
-                guard x > 0 else { return 0 }
+                if x <= 0 { return 0 }
                 return f == .ln ? Math.log(x) : f == .log10 ? Math.log10(x) : Math.log2(x)
             }
             return Column(type: .double, values: .double(v), validity: intersect(valid, validityWhere(n) { !(a[$0] <= 0) }))
@@ -95,7 +95,20 @@ enum ScalarKernels {
             let x = c[0].doubles ?? [], y = c[1].doubles ?? []
             return Column(type: .double, values: .double(map2(.array(x), .array(y), n) { Math.pow($0, $1) }), validity: valid)
         case .isnan:
-            return Column(type: .boolean, values: .boolean(map1(c[0].doubles ?? []) { $0.isNaN }), validity: valid)
+            // Never NULL: isnan(NULL) is false.
+            let a = c[0].doubles ?? []
+            return Column(type: .boolean, values: .boolean((0..<n).map { !c[0].isNull($0) && a[$0].isNaN }))
+        case .toDecimal:
+            // CAST(x AS DECIMAL(p, s)): HALF_UP to s digits, NULL when it needs more than p - s
+            // integer digits or is not finite.
+            let a = c[0].doubles ?? []
+            let p = Int(c[1].int32s?.first ?? 10), s = Int(c[2].int32s?.first ?? 0)
+            var limit = 1.0
+            for _ in 0..<max(0, p - s) { limit *= 10 }
+            let v = map1(a) { Rounding.double($0, scale: s, halfEven: false) }
+            return Column(type: .double, values: .double(v), validity: intersect(c[0].validity, validityWhere(n) { v[$0].isFinite && Swift.abs(v[$0]) < limit }))
+        case .toFloat:
+            return doubleMap(c[0], valid) { Double(Float($0)) }
         case .nanvl:
             let x = c[0].doubles ?? [], y = c[1].doubles ?? []
             let v = map2(.array(x), .array(y), n) { $0.isNaN ? $1 : $0 }
@@ -182,13 +195,19 @@ enum ScalarKernels {
             }
             return Column(type: .string, values: .string(out), validity: nulls.nullCount == 0 ? nil : nulls)
         case .splitSize:
+            // size(NULL) is -1 (spark.sql.legacy.sizeOfNull, on when ANSI is off).
             let s = strings(c[0]), r = strings(c[1])
-            var out = [Int32](repeating: 0, count: n)
-            var nulls = valid ?? Validity(repeating: true, count: n)
+            var out = [Int32](repeating: -1, count: n)
+            var nulls = Validity(repeating: true, count: n)
             var cachedText: String?
             var regex: Regex<AnyRegexOutput>?
-            for i in 0..<n where nulls.isValid(i) {
+            for i in 0..<n where valid?.isValid(i) ?? true {
                 let pattern = r[i]
+                if pattern.isEmpty {
+                    // Spark splits on every character for an empty pattern.
+                    out[i] = Int32(max(1, s.withUTF8(i) { Text.scalarCount($0) }))
+                    continue
+                }
                 if pattern != cachedText { cachedText = pattern; regex = RegexCache.compile(pattern) }
                 guard let regex else { nulls.set(i, false); continue }
                 out[i] = Int32(Text.splitCount(s[i], regex))
@@ -262,7 +281,8 @@ enum ScalarKernels {
             let a = c[0].int32s ?? [], b = c[1].int32s ?? []
             return Column(type: .int32, values: .int32(map2(.array(a), .array(b), n) { $0 &- $1 }), validity: valid)
         case .unixTimestamp:
-            return Column(type: .int64, values: .int64(map1(c[0].int64s ?? []) { floorDiv($0, microsPerSecond) }), validity: valid)
+            // Spark divides the microseconds truncating toward zero here (CAST uses floor).
+            return Column(type: .int64, values: .int64(map1(c[0].int64s ?? []) { $0 / microsPerSecond }), validity: valid)
         case .fromUnixtime, .dateFormat:
             let times = c[0].int64s ?? [], pat = strings(c[1])
             var out = StringArray()
@@ -308,6 +328,8 @@ enum ScalarKernels {
                     s.withUTF8(i) { p -> String? in
                         var scanner = JSONScanner(p)
                         for step in path.steps { guard scanner.descend(step) else { return nil } }
+                        // Spark drops a JSON null reached by name but prints one reached by index.
+                        if case .index = path.steps.last { return scanner.extractValue() ?? "null" }
                         return scanner.extractValue()
                     }
                 }

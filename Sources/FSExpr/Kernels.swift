@@ -44,6 +44,26 @@ enum Kernels {
         return bothScalar ? Datum.fromOneRow(column) : .column(column)
     }
 
+    /// Unary minus: IEEE negation for doubles (so -0.0 stays signed), wrapping for integers.
+    static func negate(_ d: Datum) -> Datum {
+        switch d {
+        case .scalar(let v, let t):
+            switch v {
+            case .double(let x): return .scalar(.double(-x), t)
+            case .int32(let x): return .scalar(.int32(0 &- x), t)
+            case .int64(let x): return .scalar(.int64(0 &- x), t)
+            default: return .scalar(.null, t)
+            }
+        case .column(let c):
+            switch c.values {
+            case .double(let a): return .column(Column(type: c.type, values: .double(map1(a) { -$0 }), validity: c.validity))
+            case .int32(let a): return .column(Column(type: c.type, values: .int32(map1(a) { 0 &- $0 }), validity: c.validity))
+            case .int64(let a): return .column(Column(type: c.type, values: .int64(map1(a) { 0 &- $0 }), validity: c.validity))
+            default: preconditionFailure("negate of \(c.type) (binder bug)")
+            }
+        }
+    }
+
     /// Wrapping integer arithmetic; `%` and `div` by zero are NULL (`Int.min div -1` wraps, as Java).
     @inline(__always)
     static func integer<T: FixedWidthInteger>(_ op: ArithmeticOperator, _ x: Operand<T>, _ y: Operand<T>, _ rows: Int) -> ([T], Validity?) {
@@ -105,8 +125,32 @@ enum Kernels {
     }
 
     /// Spark's double order: NaN equals NaN and is above every other value; -0.0 = 0.0.
+    ///
+    /// Against a non-NaN constant (the usual `x > 50`) each operator is one IEEE comparison,
+    /// possibly negated, so the loop is branch-free and vectorizes; the general form needs the
+    /// NaN terms.
     @inline(__always)
     static func compareDoubles(_ op: ComparisonOperator, _ x: Operand<Double>, _ y: Operand<Double>, _ rows: Int) -> [Bool] {
+        if case .scalar(let c) = y, !c.isNaN {
+            switch op {
+            case .equal, .nullSafeEqual: return map2(x, y, rows) { $0 == $1 }
+            case .notEqual: return map2(x, y, rows) { $0 != $1 }
+            case .less: return map2(x, y, rows) { $0 < $1 }
+            case .lessOrEqual: return map2(x, y, rows) { $0 <= $1 }
+            case .greater: return map2(x, y, rows) { !($0 <= $1) }
+            case .greaterOrEqual: return map2(x, y, rows) { !($0 < $1) }
+            }
+        }
+        if case .scalar(let c) = x, !c.isNaN {
+            switch op {
+            case .equal, .nullSafeEqual: return map2(x, y, rows) { $0 == $1 }
+            case .notEqual: return map2(x, y, rows) { $0 != $1 }
+            case .less: return map2(x, y, rows) { !($0 >= $1) }
+            case .lessOrEqual: return map2(x, y, rows) { !($0 > $1) }
+            case .greater: return map2(x, y, rows) { $0 > $1 }
+            case .greaterOrEqual: return map2(x, y, rows) { $0 >= $1 }
+            }
+        }
         switch op {
         case .equal, .nullSafeEqual: return map2(x, y, rows) { $0 == $1 || ($0.isNaN && $1.isNaN) }
         case .notEqual: return map2(x, y, rows) { !($0 == $1 || ($0.isNaN && $1.isNaN)) }

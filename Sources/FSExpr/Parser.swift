@@ -240,7 +240,20 @@ private struct ParserState {
 
     mutating func parseUnary() throws(ExprError) -> SyntaxNode {
         let t = current
-        if acceptSymbol("-") { return SyntaxNode(.unary(.negate, try parseUnary()), offset: t.offset) }
+        if acceptSymbol("-") {
+            // Spark's grammar folds the sign into a number literal: -2147483648 is an INT.
+            switch current.kind {
+            case .integer(let digits, let suffix):
+                let lit = advance()
+                return SyntaxNode(.literal(try integerLiteral("-" + digits, suffix, lit)), offset: t.offset)
+            case .decimal(let text, _) where !peek(1).isSymbol("::"):
+                let lit = advance()
+                guard let v = Double(text.hasPrefix(".") ? "0" + text : text) else { throw error("invalid number literal \(lit.display)", at: lit) }
+                return SyntaxNode(.literal(.double(-v)), offset: t.offset)
+            default:
+                return SyntaxNode(.unary(.negate, try parseUnary()), offset: t.offset)
+            }
+        }
         if acceptSymbol("+") { return SyntaxNode(.unary(.plus, try parseUnary()), offset: t.offset) }
         if acceptSymbol("~") { return SyntaxNode(.unary(.bitwiseNot, try parseUnary()), offset: t.offset) }
         return try parsePostfix()

@@ -116,7 +116,8 @@ func utf8Length(_ lead: UInt8) -> Int {
 /// subset: classes, quantifiers, groups, anchors, `\d \w \s`).
 enum RegexCache {
     static func compile(_ pattern: String) -> Regex<AnyRegexOutput>? {
-        try? Regex(pattern)
+        // Java's \d \w \s and POSIX classes are ASCII-only.
+        (try? Regex(pattern))?.asciiOnlyCharacterClasses()
     }
 
     static func isValid(_ pattern: String) -> Bool { compile(pattern) != nil }

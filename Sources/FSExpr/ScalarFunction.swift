@@ -16,8 +16,12 @@ public enum ScalarFunction: String, Sendable, Equatable, CaseIterable {
     case greatest, least
     /// First non-NULL argument (all arguments share the result type).
     case coalesce
-    /// `isnan(double)` → boolean; `nanvl(a, b)` → b where a is NaN.
+    /// `isnan(double)` → boolean (false for NULL); `nanvl(a, b)` → b where a is NaN.
     case isnan, nanvl
+    /// `CAST(x AS DECIMAL(p, s))` on a double (fs has no decimal type): arguments x, p, s.
+    case toDecimal = "to_decimal"
+    /// `CAST(x AS FLOAT)`: the double rounded to single precision.
+    case toFloat = "to_float"
 
     // Strings (arguments cast to string).
     /// Number of Unicode code points.

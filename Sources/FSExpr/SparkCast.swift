@@ -39,11 +39,13 @@ public enum SparkCast {
             digits += 1
             i += 1
         }
+        var fractionDigits = 0
         if i < r.upperBound, p[i] == UInt8(ascii: ".") {
             i += 1
-            while i < r.upperBound, p[i] >= 48, p[i] <= 57 { i += 1 }
+            while i < r.upperBound, p[i] >= 48, p[i] <= 57 { i += 1; fractionDigits += 1 }
         }
-        guard i == r.upperBound, digits > 0 else { return nil }
+        // Spark accepts "5." and ".5" (the fraction is dropped), not "." alone.
+        guard i == r.upperBound, digits + fractionDigits > 0 else { return nil }
         if negative { return value }
         return value == .min ? nil : -value
     }

@@ -134,3 +134,23 @@ import Testing
         }
     }
 }
+
+@Suite struct ReaderUnsupportedTests {
+    @Test func gzipChunksAreAnUnsupportedCodecErrorNamingTheColumn() throws {
+        let reader = try ParquetFileReader(path: ReaderFixtures.path("unsupported_gzip"))
+        #expect(reader.schema.names == ["id", "s"])
+        do {
+            _ = try reader.readAll(columns: ["s"])
+            Issue.record("GZIP should not decode")
+        } catch {
+            guard case let .unsupported(file, column, feature) = error else {
+                Issue.record("expected .unsupported, got \(error)")
+                return
+            }
+            #expect(file.hasSuffix("unsupported_gzip.parquet"))
+            #expect(column == "s")
+            #expect(feature.contains("GZIP"))
+            #expect(error.exitStatus == .dataError)
+        }
+    }
+}

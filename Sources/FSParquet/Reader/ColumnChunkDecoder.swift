@@ -72,12 +72,65 @@ struct ColumnChunkDecoder {
         _ bytes: [UInt8], start: Int, length: Int, bytesFileOffset: Int,
         into output: inout ColumnAccumulator, levels: UnsafeMutablePointer<LevelStreams>?
     ) throws(ParquetError) {
+        let pages = try scanPages(bytes, start: start, length: length, bytesFileOffset: bytesFileOffset)
+        // Large compressed chunks decompress on a second thread, ahead of the decoder.
+        var prefetcher: PagePrefetcher?
+        if meta.codec != .uncompressed, length >= Self.prefetchThreshold, pages.count >= 3,
+           let background = Codecs.decompressor(for: meta.codec) {
+            prefetcher = PagePrefetcher(bytes: bytes, jobs: pages.map(\.decompressJob), decompressor: background)
+        }
+        let expected = Int(clamping: meta.numValues)
+        var seen = 0
+        for (i, page) in pages.enumerated() {
+            pageOffset = page.headerStart + bytesFileOffset
+            var prefetched: [UInt8]?
+            switch prefetcher?.take(i) {
+            case .success(let b)?: prefetched = b
+            case .failure(let e)?: throw corrupt("\(meta.codec): \(e)")
+            case nil: prefetched = nil
+            }
+            let header = page.header
+            try bytes.withBytes { (all: UnsafeRawBufferPointer) throws(ParquetError) in
+                let body = UnsafeRawBufferPointer(rebasing: all[page.body])
+                switch header.type {
+                case .dictionaryPage:
+                    try decodeDictionaryPage(header, body: body, prefetched: prefetched)
+                case .dataPage:
+                    seen += try decodeDataPageV1(header, body: body, prefetched: prefetched, remaining: expected - seen, into: &output, levels: levels)
+                case .dataPageV2:
+                    seen += try decodeDataPageV2(header, body: body, prefetched: prefetched, remaining: expected - seen, into: &output, levels: levels)
+                default:
+                    break   // INDEX_PAGE and unknown page types are skipped by their size.
+                }
+            }
+        }
+        if seen != expected {
+            throw corrupt("chunk holds \(seen) values, its metadata says \(expected)", at: start + length + bytesFileOffset)
+        }
+    }
+
+    /// Chunks at least this large (compressed) decompress ahead on a second thread.
+    static let prefetchThreshold = 1 << 20
+
+    /// One page of a chunk: its header, where its body is, and what to decompress.
+    struct PageRef {
+        var header: PageHeader
+        /// Index of the page header in the chunk's byte array (errors report its file offset).
+        var headerStart: Int
+        var body: Range<Int>
+        /// The compressed part of the body and its uncompressed size; nil when stored plain.
+        var decompressJob: PagePrefetcher.Job?
+    }
+
+    /// Reads the page headers of a chunk (not the bodies) up to the chunk's value count.
+    private mutating func scanPages(_ bytes: [UInt8], start: Int, length: Int, bytesFileOffset: Int) throws(ParquetError) -> [PageRef] {
         let end = start + length
         guard start >= 0, length >= 0, end <= bytes.count else {
             throw corrupt("chunk range \(start + bytesFileOffset)+\(length) outside the file", at: start + bytesFileOffset)
         }
         let expected = Int(clamping: meta.numValues)
         guard expected >= 0 else { throw corrupt("negative value count \(meta.numValues)", at: start + bytesFileOffset) }
+        var pages: [PageRef] = []
         var seen = 0
         var position = start
         while seen < expected {
@@ -97,30 +150,40 @@ struct ColumnChunkDecoder {
             }
             let bodyStart = position + headerLength
             let bodyLength = Int(header.compressedPageSize)
-            guard bodyLength >= 0, header.uncompressedPageSize >= 0, bodyLength <= end - bodyStart else {
+            let size = Int(header.uncompressedPageSize)
+            guard bodyLength >= 0, size >= 0, bodyLength <= end - bodyStart else {
                 throw corrupt("page body of \(bodyLength) bytes overruns the chunk (\(end - bodyStart) left)")
             }
-            try bytes.withBytes { (all: UnsafeRawBufferPointer) throws(ParquetError) in
-                let body = UnsafeRawBufferPointer(rebasing: all[bodyStart ..< bodyStart + bodyLength])
-                switch header.type {
-                case .dictionaryPage:
-                    try decodeDictionaryPage(header, body: body)
-                case .dataPage:
-                    seen += try decodeDataPageV1(header, body: body, remaining: expected - seen, into: &output, levels: levels)
-                case .dataPageV2:
-                    seen += try decodeDataPageV2(header, body: body, remaining: expected - seen, into: &output, levels: levels)
-                default:
-                    break   // INDEX_PAGE and unknown page types are skipped by their size.
+            let body = bodyStart ..< bodyStart + bodyLength
+            var job: PagePrefetcher.Job?
+            switch header.type {
+            case .dictionaryPage:
+                job = .init(range: body, uncompressedSize: size)
+            case .dataPage:
+                seen += Swift.max(Int(header.dataPageHeader?.numValues ?? 0), 0)
+                job = .init(range: body, uncompressedSize: size)
+            case .dataPageV2:
+                if let v2 = header.dataPageHeaderV2 {
+                    seen += Swift.max(Int(v2.numValues), 0)
+                    let levels = Int(v2.repetitionLevelsByteLength) + Int(v2.definitionLevelsByteLength)
+                    if v2.isCompressed ?? true, levels >= 0, levels <= bodyLength, levels <= size {
+                        job = .init(range: bodyStart + levels ..< body.upperBound, uncompressedSize: size - levels)
+                    }
                 }
+            default:
+                break
             }
-            position = bodyStart + bodyLength
+            pages.append(PageRef(header: header, headerStart: position, body: body, decompressJob: meta.codec == .uncompressed ? nil : job))
+            position = body.upperBound
         }
+        return pages
     }
 
     // MARK: Pages
 
     /// The uncompressed bytes of `body`, or nil when it is stored uncompressed (used in place).
-    private func decompress(_ body: UnsafeRawBufferPointer, size: Int, compressed: Bool = true) throws(ParquetError) -> [UInt8]? {
+    private func decompress(_ body: UnsafeRawBufferPointer, size: Int, compressed: Bool = true, prefetched: [UInt8]?) throws(ParquetError) -> [UInt8]? {
+        if let prefetched, compressed, decompressor != nil { return prefetched }
         guard let decompressor, compressed else {
             guard body.count == size else { throw corrupt("uncompressed body holds \(body.count) bytes, header says \(size)") }
             return nil
@@ -141,7 +204,7 @@ struct ColumnChunkDecoder {
         return try owned.withBytes(use)
     }
 
-    private mutating func decodeDictionaryPage(_ header: PageHeader, body: UnsafeRawBufferPointer) throws(ParquetError) {
+    private mutating func decodeDictionaryPage(_ header: PageHeader, body: UnsafeRawBufferPointer, prefetched: [UInt8]?) throws(ParquetError) {
         guard let dh = header.dictionaryPageHeader else { throw corrupt("dictionary page without its header") }
         guard dh.encoding == .plain || dh.encoding == .plainDictionary else {
             throw .unsupported(file: file, column: leaf.name, feature: "dictionary page encoding \(dh.encoding)")
@@ -149,7 +212,7 @@ struct ColumnChunkDecoder {
         let count = Int(dh.numValues)
         guard count >= 0 else { throw corrupt("dictionary of \(count) entries") }
         var dict = ColumnAccumulator(type: conversion.dataType)
-        let page = try decompress(body, size: Int(header.uncompressedPageSize))
+        let page = try decompress(body, size: Int(header.uncompressedPageSize), prefetched: prefetched)
         try Self.withPage(page, body) { (data: UnsafeRawBufferPointer) throws(ParquetError) in
             do throws(DecodeFailure) {
                 _ = try appendPlain(data, count: count, into: &dict)
@@ -162,13 +225,13 @@ struct ColumnChunkDecoder {
 
     /// Data page v1: the whole body is compressed; levels carry a 4-byte length prefix.
     private mutating func decodeDataPageV1(
-        _ header: PageHeader, body: UnsafeRawBufferPointer, remaining: Int,
+        _ header: PageHeader, body: UnsafeRawBufferPointer, prefetched: [UInt8]?, remaining: Int,
         into output: inout ColumnAccumulator, levels: UnsafeMutablePointer<LevelStreams>?
     ) throws(ParquetError) -> Int {
         guard let dh = header.dataPageHeader else { throw corrupt("data page without its header") }
         let n = Int(dh.numValues)
         guard n >= 0, n <= remaining else { throw corrupt("page holds \(n) values, the chunk has \(remaining) left") }
-        let page = try decompress(body, size: Int(header.uncompressedPageSize))
+        let page = try decompress(body, size: Int(header.uncompressedPageSize), prefetched: prefetched)
         return try Self.withPage(page, body) { (data: UnsafeRawBufferPointer) throws(ParquetError) -> Int in
             var position = 0
             if leaf.maxRepetitionLevel > 0 {
@@ -185,7 +248,7 @@ struct ColumnChunkDecoder {
 
     /// Data page v2: levels first, uncompressed and unprefixed; only the values are compressed.
     private mutating func decodeDataPageV2(
-        _ header: PageHeader, body: UnsafeRawBufferPointer, remaining: Int,
+        _ header: PageHeader, body: UnsafeRawBufferPointer, prefetched: [UInt8]?, remaining: Int,
         into output: inout ColumnAccumulator, levels: UnsafeMutablePointer<LevelStreams>?
     ) throws(ParquetError) -> Int {
         guard let dh = header.dataPageHeaderV2 else { throw corrupt("data page v2 without its header") }
@@ -206,7 +269,7 @@ struct ColumnChunkDecoder {
         let valuesBody = UnsafeRawBufferPointer(rebasing: body[(repLength + defLength)...])
         let valuesSize = Int(header.uncompressedPageSize) - repLength - defLength
         guard valuesSize >= 0 else { throw corrupt("level lengths exceed the uncompressed page size") }
-        let page = try decompress(valuesBody, size: valuesSize, compressed: dh.isCompressed ?? true)
+        let page = try decompress(valuesBody, size: valuesSize, compressed: dh.isCompressed ?? true, prefetched: prefetched)
         try Self.withPage(page, valuesBody) { (values: UnsafeRawBufferPointer) throws(ParquetError) in
             try finishPage(values: values, encoding: dh.encoding, entries: n, into: &output, levels: levels)
         }

@@ -1,3 +1,4 @@
+import Dispatch
 import FSCore
 
 /// Reads Parquet files written by fs and by other engines' defaults (table-format.md §2):
@@ -138,13 +139,38 @@ public final class ParquetFileReader: Sendable {
 
     func readFlat(rowGroups groups: [Int], fields: [Int]) throws(ParquetError) -> RecordBatch {
         let projected = Schema(fields.map { schema.fields[$0] })
+        let leaves = fields.map { resolved.leaves[fieldLeaves[$0]] }
+        var compressed = 0
+        for g in groups { for l in leaves { compressed += Int(clamping: metadata.rowGroups[g].columns[l.index].metaData?.totalCompressedSize ?? 0) } }
+        guard leaves.count > 1, compressed >= Self.parallelThreshold else {
+            var columns: [Column] = []
+            for leaf in leaves { columns.append(try readFlatColumn(leaf: leaf, rowGroups: groups)) }
+            return RecordBatch(schema: projected, columns: columns)
+        }
+        // Columns are independent: decode them on all cores, largest first so the longest one
+        // starts early. Each task writes only its own slot.
+        let order = leaves.indices.sorted { a, b in
+            groups.reduce(0) { $0 + (metadata.rowGroups[$1].columns[leaves[a].index].metaData?.totalCompressedSize ?? 0) }
+                > groups.reduce(0) { $0 + (metadata.rowGroups[$1].columns[leaves[b].index].metaData?.totalCompressedSize ?? 0) }
+        }
+        let slots = ResultSlots(count: leaves.count)
+        DispatchQueue.concurrentPerform(iterations: leaves.count) { k in
+            let i = order[k]
+            slots.set(i, Result { () throws(ParquetError) -> Column in try readFlatColumn(leaf: leaves[i], rowGroups: groups) })
+        }
         var columns: [Column] = []
-        columns.reserveCapacity(fields.count)
-        for f in fields {
-            columns.append(try readFlatColumn(leaf: resolved.leaves[fieldLeaves[f]], rowGroups: groups))
+        for i in leaves.indices {
+            switch slots.get(i) {
+            case .success(let c)?: columns.append(c)
+            case .failure(let e)?: throw e
+            case nil: throw .corruptFile(file: file, reason: "column \(leaves[i].name) was not decoded")
+            }
         }
         return RecordBatch(schema: projected, columns: columns)
     }
+
+    /// Reads of at least this many compressed bytes decode their columns in parallel.
+    static let parallelThreshold = 1 << 20
 
     /// Decodes one leaf over `groups` into a single column (no concatenation afterwards).
     func readFlatColumn(leaf: LeafColumn, rowGroups groups: [Int]) throws(ParquetError) -> Column {
@@ -195,4 +221,25 @@ public final class ParquetFileReader: Sendable {
         }
         return (Int(start), Int(length))
     }
+}
+
+/// One result slot per column for the parallel decode: each slot is written by exactly one
+/// task and read only after `concurrentPerform` returned, so the slots never race.
+private final class ResultSlots: @unchecked Sendable {
+    private let slots: UnsafeMutablePointer<Result<Column, ParquetError>?>
+    private let count: Int
+
+    init(count: Int) {
+        self.count = count
+        slots = .allocate(capacity: Swift.max(count, 1))
+        slots.initialize(repeating: nil, count: Swift.max(count, 1))
+    }
+
+    deinit {
+        slots.deinitialize(count: Swift.max(count, 1))
+        slots.deallocate()
+    }
+
+    func set(_ i: Int, _ r: Result<Column, ParquetError>) { slots[i] = r }
+    func get(_ i: Int) -> Result<Column, ParquetError>? { slots[i] }
 }

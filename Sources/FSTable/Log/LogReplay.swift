@@ -97,17 +97,29 @@ public enum LogReplay {
     ///
     /// Starts from the newest complete checkpoint at or below the target; when a checkpoint
     /// cannot be read it falls back to an older one or to version 0. Every JSON version after
-    /// the starting point must exist.
+    /// the starting point must exist. The directory listing is authoritative on a local file
+    /// system (it also finds checkpoints newer than a stale `_last_checkpoint`, as delta-rs
+    /// does); `_last_checkpoint` is maintained for readers that cannot list cheaply.
     public static func snapshot(_ log: LogPath, at version: Int64? = nil) throws -> Snapshot {
         let listing = try list(log)
         guard let latest = listing.latestVersion else { throw DeltaLogError.notATable(path: log.root) }
         let target = version ?? latest
         if target > latest { throw DeltaLogError.missingVersion(table: log.root, version: latest + 1) }
         let commits = Set(listing.commits)
-        return try replayCommits(log, builder: SnapshotBuilder(), from: 0, to: target, base: -1, commits: commits)
+        var lastError: Error?
+        for cp in listing.checkpoints.reversed() where cp.version <= target {
+            let actions: [Action]
+            do { actions = try CheckpointReader.readActions(log: log, files: cp.files) } catch { lastError = error; continue }
+            var builder = SnapshotBuilder()
+            for a in actions { builder.apply(a) }
+            return try replayCommits(log, builder: builder, from: cp.version + 1, to: target, commits: commits)
+        }
+        if !commits.contains(0), let e = lastError { throw e }
+        return try replayCommits(log, builder: SnapshotBuilder(), from: 0, to: target, commits: commits)
     }
 
-    private static func replayCommits(_ log: LogPath, builder start: SnapshotBuilder, from: Int64, to target: Int64, base: Int64, commits: Set<Int64>) throws -> Snapshot {
+
+    private static func replayCommits(_ log: LogPath, builder start: SnapshotBuilder, from: Int64, to target: Int64, commits: Set<Int64>) throws -> Snapshot {
         var builder = start
         if from <= target {
             for v in from...target {

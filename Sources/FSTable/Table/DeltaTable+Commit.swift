@@ -56,7 +56,11 @@ extension DeltaTable {
             let body = [info] + actions.filter { if case .commitInfo = $0 { return false } else { return true } }
             if try LogCommitter.tryCommit(log, version: version, actions: body) {
                 try snapshot.apply(body, version: version)
-                return CommitResult(version: version, existingTxn: nil, snapshot: snapshot, lostRaces: lost)
+                var result = CommitResult(version: version, existingTxn: nil, snapshot: snapshot, lostRaces: lost)
+                if version % snapshot.checkpointInterval == 0 {
+                    do { try Checkpoint.write(snapshot, log: log, nowMillis: clock.nowMicros() / 1000) } catch { result.checkpointError = "\(error)" }
+                }
+                return result
             }
             lost += 1
             if lost > maxLostRaces { throw DeltaLogError.tooManyCommitRetries(attempts: lost) }

@@ -1,0 +1,92 @@
+# fs — build, test and benchmark.  `make help` lists the targets.
+#
+# GNU make. Everything a fresh Debian bookworm machine lacks is installed on demand:
+# system packages by `deps` (apt-get, sudo only when not root), Python readers into .venv by
+# `venv`. Swift is taken from PATH, else from /opt/swift/usr/bin.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+MAKEFLAGS += --no-print-directory
+
+ifeq ($(shell command -v swift 2>/dev/null),)
+export PATH := /opt/swift/usr/bin:$(PATH)
+endif
+
+SWIFT       ?= swift
+# SwiftPM's default scratch directory; pass SCRATCH=.build-x to build elsewhere.
+SCRATCH     ?= .build
+SWIFTPM     := $(if $(filter-out .build,$(SCRATCH)),--scratch-path $(SCRATCH))
+DEBUG_BIN   := $(SCRATCH)/debug
+RELEASE_BIN := $(SCRATCH)/release
+
+# The interpreter that creates the venv (Python 3.11: the pinned wheels are cp311).
+PYTHON_BOOT ?= python3
+VENV        ?= .venv
+PY          := $(VENV)/bin/python
+PIP         := $(PY) -m pip --disable-pip-version-check -q
+
+# Benchmarks: rows of generated orders, runs per workload, Spark peer on/off.
+BENCH_ROWS  ?= 1000000
+BENCH_RUNS  ?= 3
+BENCH_SPARK ?= 1
+export BENCH_SPARK
+
+.PHONY: help deps deps-java venv venv-bench build release test golden bench bench-smoke clean distclean
+
+help: ## List the targets
+	@echo "fs — make targets (variables: SCRATCH=$(SCRATCH) BENCH_ROWS=$(BENCH_ROWS) BENCH_RUNS=$(BENCH_RUNS) BENCH_SPARK=$(BENCH_SPARK))"
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([a-z-]+):.*## (.*)/  \1\t\2/' | expand -t 16
+
+deps: ## Install missing system packages (librdkafka-dev libzstd-dev pkg-config kcat time python3-venv)
+	@scripts/setup/install-deps.sh
+
+deps-java: ## Install a Java 17 runtime for PySpark when `java` is missing (skipped with BENCH_SPARK=0)
+	@if [[ "$(BENCH_SPARK)" != 0 ]]; then scripts/setup/install-deps.sh --java; fi
+
+$(VENV)/.interop.stamp: python/requirements-interop.txt
+	@[[ -x $(PY) ]] || $(PYTHON_BOOT) -m venv $(VENV)
+	$(PIP) install -r python/requirements-interop.txt
+	@touch $@
+
+$(VENV)/.bench.stamp: python/requirements-bench.txt $(VENV)/.interop.stamp
+	$(PIP) install -r python/requirements-bench.txt
+	@touch $@
+
+venv: deps $(VENV)/.interop.stamp ## Create .venv with the pinned interop readers (pyarrow, DuckDB, Polars, deltalake, pytest)
+
+venv-bench: deps $(VENV)/.bench.stamp ## Add the benchmark peers (PySpark) to .venv
+
+build: ## Debug build of every target
+	$(SWIFT) build $(SWIFTPM)
+
+release: ## Release build of every target
+	$(SWIFT) build $(SWIFTPM) -c release
+
+# Each step runs even when an earlier one failed, so one CI run reports every failure; the
+# `swift test` step's own closing line is printed unfiltered, and the exit status is non-zero
+# if any step failed.
+test: deps venv ## swift test, then bench-smoke; non-zero on any failure
+	@failed=(); \
+	$(SWIFT) test $(SWIFTPM) || failed+=("swift-test"); \
+	$(MAKE) bench-smoke || failed+=("bench-smoke"); \
+	if (( $${#failed[@]} )); then echo "make test: FAILED: $${failed[*]}"; exit 1; fi; \
+	echo "make test: swift test and bench-smoke passed"
+
+golden: venv-bench deps-java ## Regenerate the golden files with their reference scripts (scripts/golden/*.py)
+	@shopt -s nullglob; scripts=(scripts/golden/*.py); \
+	if (( ! $${#scripts[@]} )); then echo "golden: no scripts in scripts/golden/"; exit 0; fi; \
+	for s in "$${scripts[@]}"; do echo "golden: $$s"; $(PY) "$$s"; done
+
+bench: release venv-bench deps-java ## Release build + full benchmark (BENCH_ROWS orders); rewrites BENCHMARKS.md
+	$(PY) bench/run.py --rows $(BENCH_ROWS) --runs $(BENCH_RUNS) --bin-dir $(RELEASE_BIN) \
+	    --report BENCHMARKS.md --command "make bench BENCH_ROWS=$(BENCH_ROWS) BENCH_RUNS=$(BENCH_RUNS)"
+
+bench-smoke: build venv-bench deps-java ## Every workload at a tiny size (debug build): outputs must agree
+	$(PY) bench/run.py --smoke --bin-dir $(DEBUG_BIN)
+
+clean: ## Remove build products and benchmark scratch data (keeps .venv)
+	rm -rf $(SCRATCH) .bench bench-data
+
+distclean: clean ## clean, and remove .venv too
+	rm -rf $(VENV)

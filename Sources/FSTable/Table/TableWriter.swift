@@ -1,0 +1,204 @@
+import FSCore
+import FSParquet
+
+/// How a `TableWriter` writes files and treats leftovers.
+public struct TableWriterOptions: Sendable {
+    /// Parquet settings of every data file (ZSTD by default).
+    public var parquet = ParquetWriterOptions()
+    /// Start a new file in a partition after this many rows (nil: one file per partition and commit).
+    public var maxRowsPerFile: Int? = nil
+    /// Orphans older than this are deleted when the writer opens (nil: no cleanup).
+    public var orphanGracePeriodMillis: Int64? = OrphanCleaner.defaultGracePeriodMillis
+    /// Files of tombstones older than this are deleted with the orphans (nil: kept).
+    public var tombstoneRetentionMillis: Int64? = OrphanCleaner.defaultGracePeriodMillis
+    /// Commit races to lose before giving up.
+    public var maxLostRaces = 10_000
+    /// Called after the files were moved into place and before the commit (crash tests).
+    package var beforeCommit: (@Sendable () -> Void)? = nil
+
+    public init() {}
+}
+
+/// Writes record batches into a Delta table's hive partitions and commits them atomically.
+///
+/// ```
+///  write(batch) ──split by partition──► _staging/part-00000-<uuid>.c000.zstd.parquet  (one open
+///                                        ParquetFileWriter per partition, streaming row groups)
+///  commit()     ──finish + fsync──► rename into fs_year=…/fs_month=…/fs_day=…/ ──► fsync dirs
+///               ──► one log commit: commitInfo, add… (stats JSON), txn… [, remove… when replacing]
+/// ```
+/// Until the commit, nothing is visible to Delta readers; plain-Parquet readers see a file only
+/// from its rename, just before the commit. A crash leaves orphans that the next writer deletes
+/// after the grace period. The writer can be reused: each `commit` starts from the snapshot the
+/// previous one produced.
+public final class TableWriter {
+    public let table: DeltaTable
+    public let options: TableWriterOptions
+    /// The table state the next commit builds on.
+    public private(set) var snapshot: Snapshot
+    /// Files deleted as orphans when the writer opened (relative paths).
+    public private(set) var cleanedOrphans: [String] = []
+
+    private let splitter: PartitionSplitter
+    private var open: [String: OpenFile] = [:]
+    private var finished: [FinishedFile] = []
+    private var writtenPartitions: [StringMap] = []
+
+    private struct OpenFile {
+        var writer: ParquetFileWriter
+        var staging: String
+        var name: String
+        var directory: String
+        var logValues: StringMap
+        var rows: Int
+    }
+
+    private struct FinishedFile {
+        var summary: ParquetFileSummary
+        var staging: String
+        var relativePath: String
+        var directory: String
+        var logValues: StringMap
+    }
+
+    /// Opens a writer on the table's newest snapshot and cleans orphans.
+    public init(table: DeltaTable, options: TableWriterOptions = TableWriterOptions()) throws {
+        self.table = table
+        self.options = options
+        let s = try table.snapshot()
+        self.snapshot = s
+        self.splitter = try PartitionSplitter(tableSchema: s.schema, partitionColumns: s.partitionColumns)
+        if let grace = options.orphanGracePeriodMillis {
+            cleanedOrphans = try OrphanCleaner(gracePeriodMillis: grace, tombstoneRetentionMillis: options.tombstoneRetentionMillis, clock: table.clock).clean(s)
+        }
+    }
+
+    /// Rows written since the last commit.
+    public var pendingRows: Int { open.values.reduce(0) { $0 + $1.rows } + finished.reduce(0) { $0 + Int($1.summary.rowCount) } }
+
+    /// Appends a batch (columns matched to the table schema by name; partition columns included).
+    public func write(_ batch: RecordBatch) throws {
+        for slice in try splitter.split(batch) {
+            if !writtenPartitions.contains(where: { DeltaTable.samePartition($0, slice.logValues) }) { writtenPartitions.append(slice.logValues) }
+            var file: OpenFile
+            if let f = open[slice.directory] { file = f } else { file = try newFile(slice) }
+            try file.writer.write(slice.batch)
+            file.rows += slice.batch.rowCount
+            open[slice.directory] = file
+            if let limit = options.maxRowsPerFile, file.rows >= limit {
+                try finish(slice.directory)
+            }
+        }
+    }
+
+    /// Commits everything written since the last commit as one version, with `txns` as progress
+    /// markers. When a `txn` shows the batch is already in the table (§3.7), nothing is
+    /// committed, the written files are deleted and the result says so.
+    @discardableResult
+    public func commit(txns: [TxnAction] = [], operation: String = "WRITE", dataChange: Bool = true) throws -> CommitResult {
+        try commit(txns: txns, operation: operation, dataChange: dataChange, replacing: nil)
+    }
+
+    /// Commits the written rows as the *whole* content of the partitions they fall in (and of
+    /// `alsoReplacing`, which may end up empty): every live file there is removed in the same
+    /// commit. Re-running the same job gives the same table — the idempotent re-run of a day.
+    @discardableResult
+    public func commitReplacingPartitions(_ alsoReplacing: [StringMap] = [], txns: [TxnAction] = [], operation: String = "WRITE",
+                                          dataChange: Bool = true) throws -> CommitResult {
+        try commit(txns: txns, operation: operation, dataChange: dataChange, replacing: alsoReplacing)
+    }
+
+    /// Deletes everything written since the last commit.
+    public func abort() {
+        for f in open.values { f.writer.abort() }
+        for f in finished { try? FileSystem.removeFile(f.staging) }
+        open = [:]
+        finished = []
+        writtenPartitions = []
+    }
+
+    // MARK: Internals
+
+    private func newFile(_ slice: PartitionSlice) throws -> OpenFile {
+        try FileSystem.createDirectory(table.log.stagingDirectory)
+        let name = LogPath.newDataFileName()
+        let staging = table.log.stagingFile(name)
+        let writer = try ParquetFileWriter(path: staging, schema: splitter.dataSchema, options: options.parquet)
+        return OpenFile(writer: writer, staging: staging, name: name, directory: slice.directory, logValues: slice.logValues, rows: 0)
+    }
+
+    private func finish(_ key: String) throws {
+        guard let f = open.removeValue(forKey: key) else { return }
+        let summary = try f.writer.finish()
+        let rel = f.directory.isEmpty ? f.name : f.directory + "/" + f.name
+        finished.append(FinishedFile(summary: summary, staging: f.staging, relativePath: rel, directory: f.directory, logValues: f.logValues))
+    }
+
+    private func commit(txns: [TxnAction], operation: String, dataChange: Bool, replacing: [StringMap]?) throws -> CommitResult {
+        for key in open.keys.sorted() { try finish(key) }
+        let files = finished
+        let partitions = writtenPartitions + (replacing ?? []).filter { p in !writtenPartitions.contains { DeltaTable.samePartition($0, p) } }
+        finished = []
+        writtenPartitions = []
+        let now = table.clock.nowMicros() / 1000
+        // Already committed by an earlier run: drop the files, commit nothing.
+        if let done = table.alreadyCommitted(txns, in: snapshot) {
+            for f in files { try? FileSystem.removeFile(f.staging) }
+            return CommitResult(version: nil, existingTxn: done, snapshot: snapshot, lostRaces: 0)
+        }
+        // Move into place just before the commit (keeps the plain-reader window small).
+        var placed: [String] = []
+        var adds: [Action] = []
+        do {
+            var dirs = Set<String>()
+            for f in files {
+                let dir = f.directory.isEmpty ? table.root : table.root + "/" + f.directory
+                try FileSystem.createDirectory(dir)
+                let final = table.root + "/" + f.relativePath
+                try FileSystem.rename(f.staging, final)
+                placed.append(final)
+                dirs.insert(dir)
+                adds.append(.add(AddAction(path: f.relativePath, partitionValues: f.logValues, size: f.summary.sizeBytes, modificationTime: now,
+                                           dataChange: dataChange, stats: statistics(f.summary).json)))
+            }
+            for d in dirs.sorted() { try FileSystem.fsyncDirectory(d) }
+        } catch {
+            for p in placed { try? FileSystem.removeFile(p) }
+            for f in files { try? FileSystem.removeFile(f.staging) }
+            throw error
+        }
+        var removes: [Action] = []
+        if let _ = replacing {
+            for file in snapshot.sortedFiles where partitions.contains(where: { DeltaTable.samePartition($0, file.partitionValues) }) {
+                removes.append(.remove(RemoveAction(removing: file, at: now, dataChange: dataChange)))
+            }
+        }
+        options.beforeCommit?()
+        let actions = removes + adds + txns.map(Action.txn)
+        if actions.isEmpty { return CommitResult(version: nil, existingTxn: nil, snapshot: snapshot, lostRaces: 0) }
+        var parameters: StringMap = ["mode": replacing == nil ? "Append" : "Overwrite"]
+        if !snapshot.partitionColumns.isEmpty { parameters.set("partitionBy", DeltaTable.partitionByParameter(snapshot.partitionColumns)) }
+        let result: CommitResult
+        do {
+            result = try table.commit(actions, operation: operation, base: snapshot,
+                                      conflicts: CommitConflicts(replacedPartitions: replacing == nil ? [] : partitions),
+                                      operationParameters: parameters, maxLostRaces: options.maxLostRaces)
+        } catch {
+            for p in placed { try? FileSystem.removeFile(p) }
+            throw error
+        }
+        if !result.isCommitted { for p in placed { try? FileSystem.removeFile(p) } }
+        snapshot = result.snapshot
+        return result
+    }
+
+    /// Delta statistics of a finished file (data columns only; partition columns are not in files).
+    private func statistics(_ s: ParquetFileSummary) -> FileStatistics {
+        let indexed = snapshot.metadata.configuration[TableProperty.dataSkippingNumIndexedCols].flatMap { Int($0) } ?? FileStatistics.defaultIndexedColumns
+        let fields = splitter.dataSchema.fields
+        guard s.statistics.count == fields.count else { return FileStatistics(numRecords: s.rowCount, columns: []) }
+        let stats = s.statistics
+        return FileStatistics(numRecords: s.rowCount, fields: fields, nullCounts: stats.map(\.nullCount), mins: stats.map(\.min), maxs: stats.map(\.max),
+                              nanCounts: stats.map(\.nanCount), indexedColumns: indexed < 0 ? fields.count : indexed)
+    }
+}

@@ -1,0 +1,73 @@
+import FSCore
+
+/// A bad command line: unknown subcommand, missing or unknown flag (exit 64).
+struct BenchUsageError: CategorizedError {
+    var description: String
+    var exitStatus: ExitStatus { .usage }
+}
+
+/// One parsed `fs-bench` invocation.
+///
+/// Hand-parsed `--flag value` pairs: fs-bench is a developer tool driven only by the harness,
+/// so it stays free of the argument-parser dependency the jobs use.
+enum BenchCommand {
+    /// Read `input` into memory, then time writing it as one ZSTD Parquet file at `output`.
+    case tableWrite(input: String, output: String)
+    /// Time reading every column of `input` into memory, then checksum the order columns.
+    case tableScan(input: String)
+
+    static let usage = """
+        usage: fs-bench table-write --input <file.parquet> --output <file.parquet>
+               fs-bench table-scan --input <file.parquet>
+        Prints one JSON object: the timed section's seconds and the figures the harness compares.
+        """
+
+    init(parsing arguments: [String]) throws {
+        guard let sub = arguments.first else { throw BenchUsageError(description: "missing subcommand") }
+        let flags = try Self.flags(Array(arguments.dropFirst()))
+        switch sub {
+        case "table-write":
+            try Self.allow(["input", "output"], in: flags)
+            self = .tableWrite(input: try Self.required("input", flags), output: try Self.required("output", flags))
+        case "table-scan":
+            try Self.allow(["input"], in: flags)
+            self = .tableScan(input: try Self.required("input", flags))
+        case "-h", "--help", "help":
+            throw BenchUsageError(description: "help")
+        default:
+            throw BenchUsageError(description: "unknown subcommand '\(sub)'")
+        }
+    }
+
+    /// Runs the workload; its JSON result goes to stdout.
+    func run() throws -> JSONValue {
+        switch self {
+        case let .tableWrite(input, output): return try TableWriteWorkload(input: input, output: output).run()
+        case let .tableScan(input): return try TableScanWorkload(input: input).run()
+        }
+    }
+
+    private static func flags(_ args: [String]) throws -> [String: String] {
+        var out: [String: String] = [:]
+        var i = 0
+        while i < args.count {
+            let arg = args[i]
+            guard arg.hasPrefix("--"), arg.count > 2 else { throw BenchUsageError(description: "unexpected argument '\(arg)'") }
+            guard i + 1 < args.count else { throw BenchUsageError(description: "\(arg) needs a value") }
+            out[String(arg.dropFirst(2))] = args[i + 1]
+            i += 2
+        }
+        return out
+    }
+
+    private static func allow(_ names: Set<String>, in flags: [String: String]) throws {
+        if let unknown = flags.keys.sorted().first(where: { !names.contains($0) }) {
+            throw BenchUsageError(description: "unknown flag --\(unknown)")
+        }
+    }
+
+    private static func required(_ name: String, _ flags: [String: String]) throws -> String {
+        guard let v = flags[name], !v.isEmpty else { throw BenchUsageError(description: "missing --\(name)") }
+        return v
+    }
+}

@@ -1,0 +1,124 @@
+#!/usr/bin/env python3
+"""fs benchmark harness: every workload, fs side by side with its peer, as ratios.
+
+    make bench          # release build, 1M orders, 3 runs, rewrites BENCHMARKS.md
+    make bench-smoke    # debug build, tiny data, 1 run: outputs must agree (CI)
+
+    bench/run.py --rows N --runs R --bin-dir .build/release [--report BENCHMARKS.md]
+    bench/run.py --smoke --bin-dir .build/debug
+
+Exit status 0 when every built workload ran and its outputs agreed, 1 when a command failed or
+outputs differed, 64 on bad flags. Generated data is cached under bench-data/ by (rows, seed,
+generator version); scratch outputs go to .bench/.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+
+from generate import GENERATOR_VERSION  # noqa: E402
+from harness import BenchError  # noqa: E402
+from report import machine, markdown, text_table  # noqa: E402
+from workloads import WORKLOADS, Context  # noqa: E402
+
+REPO = os.path.dirname(HERE)
+SMOKE_ROWS = 2000
+
+
+def log(msg: str) -> None:
+    print(msg, file=sys.stderr, flush=True)
+
+
+def dataset(rows: int, seed: int, root: str) -> tuple[str, dict]:
+    """The generated data for (rows, seed), generating it once into `root` and reusing it after."""
+    path = os.path.join(root, f"orders-{rows}-s{seed}-v{GENERATOR_VERSION}")
+    manifest_path = os.path.join(path, "manifest.json")
+    if not os.path.exists(manifest_path):
+        shutil.rmtree(path, ignore_errors=True)
+        log(f"generating {rows} orders into {path}")
+        subprocess.run([sys.executable, os.path.join(HERE, "generate.py"), "--rows", str(rows),
+                        "--seed", str(seed), "--out", path], check=True, stdout=subprocess.DEVNULL,
+                       stdin=subprocess.DEVNULL)
+    with open(manifest_path) as f:
+        return path, json.load(f)
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description="fs benchmark harness")
+    ap.add_argument("--rows", type=int, default=1_000_000)
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--seed", type=int, default=42)
+    ap.add_argument("--smoke", action="store_true",
+                    help=f"tiny data ({SMOKE_ROWS} rows), 1 run: checks outputs agree, no report")
+    ap.add_argument("--bin-dir", required=True, help="directory of the built fs executables")
+    ap.add_argument("--data-root", default=os.path.join(REPO, "bench-data"))
+    ap.add_argument("--work-dir", default=os.path.join(REPO, ".bench"))
+    ap.add_argument("--only", action="append", choices=[n for n, _ in WORKLOADS],
+                    help="run only this workload (repeatable)")
+    ap.add_argument("--report", help="rewrite this Markdown file with the results")
+    ap.add_argument("--command", default="", help="the command line to record in the report")
+    try:
+        args = ap.parse_args()
+    except SystemExit as e:
+        return 64 if e.code else 0
+    if args.smoke:
+        args.rows, args.runs = SMOKE_ROWS, 1
+    if args.rows < 1 or args.runs < 1:
+        log("bench: --rows and --runs must be at least 1")
+        return 64
+    if not os.access(os.path.join(args.bin_dir, "fs-bench"), os.X_OK):
+        log(f"bench: {args.bin_dir}/fs-bench not found: build first (make build / make release)")
+        return 64
+
+    started = time.monotonic()
+    data_dir, manifest = dataset(args.rows, args.seed, args.data_root)
+    work = os.path.join(args.work_dir, "smoke" if args.smoke else f"run-{args.rows}")
+    shutil.rmtree(work, ignore_errors=True)
+    os.makedirs(work)
+    ctx = Context(bin_dir=os.path.abspath(args.bin_dir), data_dir=data_dir, work_dir=work,
+                  runs=args.runs, log=log)
+
+    rows, failures = [], []
+    for name, workload in WORKLOADS:
+        if args.only and name not in args.only:
+            continue
+        try:
+            rows += workload(ctx)
+        except (BenchError, subprocess.TimeoutExpired) as e:
+            failures.append(f"{name}: {e}")
+            log(f"FAILED {name}: {e}")
+            if name == "table-write":  # the scans read table-write's files
+                break
+
+    kind = "bench-smoke" if args.smoke else "bench"
+    print(f"\n{kind}: {args.rows} orders, {args.runs} run(s) per side, "
+          f"bin {args.bin_dir}, {time.monotonic() - started:.0f} s")
+    print(text_table(rows))
+    if failures:
+        print(f"\n{kind}: FAILED ({len(failures)}):\n  " + "\n  ".join(failures))
+        return 1
+    if args.report:
+        commands = [args.command or f"bench/run.py --rows {args.rows} --runs {args.runs}",
+                    f"# data: python bench/generate.py --rows {args.rows} --seed {args.seed} --out <dir>"]
+        notes = ["pyarrow runs with its defaults (multi-threaded reads and writes); "
+                 "fs-bench uses one thread unless noted.",
+                 "Timed sections: write = encoding + compression + file write of data already in "
+                 "memory; scan = open, read, decompress and decode every column into memory."]
+        with open(args.report, "w") as f:
+            f.write(markdown(rows, machine(), manifest, commands, args.runs, notes))
+        print(f"\n{kind}: wrote {args.report}")
+    print(f"{kind}: ok")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

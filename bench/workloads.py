@@ -1,0 +1,145 @@
+"""The benchmark workloads: each runs fs and its peer side by side and checks they agree.
+
+A workload returns `Row`s for the report. It raises `BenchError` when a command fails or the
+outputs differ — that fails the whole benchmark (and bench-smoke in CI). A workload whose fs
+executable does not exist yet reports "not built" instead.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import os
+import sys
+
+from harness import BenchError, Side, alternate, measure
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+PYARROW_PEER = os.path.join(HERE, "peers", "pyarrow_table.py")
+
+
+@dataclasses.dataclass
+class Context:
+    bin_dir: str           # where fs-bench, fs-ingest, ... are
+    data_dir: str          # a generated dataset (bench/generate.py)
+    work_dir: str          # scratch outputs of this run
+    runs: int
+    log: object            # print-like, to stderr
+
+    def binary(self, name: str) -> str:
+        return os.path.join(self.bin_dir, name)
+
+    def has(self, name: str) -> bool:
+        return os.access(self.binary(name), os.X_OK)
+
+    def peer(self, *args: str) -> list[str]:
+        return [sys.executable, PYARROW_PEER, *args]
+
+
+@dataclasses.dataclass
+class Row:
+    """One line of the report. Times are medians in seconds; ratio = peer time / fs time."""
+    workload: str
+    fs: str
+    peer: str
+    fs_s: float | None = None
+    peer_s: float | None = None
+    fs_rss_kb: int | None = None
+    peer_rss_kb: int | None = None
+    check: str = ""
+    note: str = ""
+
+    @property
+    def ratio(self) -> float | None:
+        if self.fs_s is None or self.peer_s is None or self.fs_s <= 0:
+            return None
+        return self.peer_s / self.fs_s
+
+
+def measured_row(workload: str, fs: Side, peer: Side, check: str, note: str = "") -> Row:
+    return Row(workload, fs.name, peer.name, fs.median("seconds"), peer.median("seconds"),
+               fs.peak_rss_kb, peer.peak_rss_kb, check, note)
+
+
+def table_write(ctx: Context) -> list[Row]:
+    """(a) Write the generated orders (held in memory) as one ZSTD Parquet file: fs vs pyarrow.
+    Equality: both files, read back by pyarrow, hold exactly the input's rows and values."""
+    source = os.path.join(ctx.data_dir, "orders.parquet")
+    fs_out = os.path.join(ctx.work_dir, "fs-write.parquet")
+    pa_out = os.path.join(ctx.work_dir, "pyarrow-write.parquet")
+    ctx.log("table-write: fs-bench table-write vs pyarrow pq.write_table(compression='zstd')")
+    sides = alternate({
+        "fs-bench table-write": [ctx.binary("fs-bench"), "table-write", "--input", source,
+                                 "--output", fs_out],
+        "pyarrow write_table": ctx.peer("write", "--input", source, "--output", pa_out),
+    }, ctx.runs, ctx.log)
+    fs, peer = sides["fs-bench table-write"], sides["pyarrow write_table"]
+    for side, path in ((fs, fs_out), (peer, pa_out)):
+        verdict = measure(ctx.peer("compare", "--input", path, "--expected", source)).result
+        if not verdict.get("equal"):
+            raise BenchError(f"table-write: {side.name} output differs from the input: {verdict}")
+    rows = {r.result.get("rows") for r in fs.runs + peer.runs}
+    if len(rows) != 1:
+        raise BenchError(f"table-write: row counts differ between runs/sides: {sorted(rows)}")
+    fs_bytes = int(fs.runs[-1].result["bytes"])
+    pa_bytes = int(peer.runs[-1].result["bytes"])
+    note = (f"file size fs {fs_bytes / 1e6:.1f} MB vs pyarrow {pa_bytes / 1e6:.1f} MB "
+            f"(fs/pyarrow {fs_bytes / pa_bytes:.3f})")
+    return [measured_row("table write (1 file, zstd)", fs, peer, "equal values", note)]
+
+
+CHECKSUM_KEYS = ("rows", "distinct_order_ids", "items_bytes", "scheduled_date_nulls",
+                 "created_at_min_us", "created_at_max_us")
+
+
+def same_checksum(a: dict, b: dict) -> bool:
+    """Exact on counts and timestamps; the float sum may differ by summation order only."""
+    if any(a.get(k) != b.get(k) for k in CHECKSUM_KEYS):
+        return False
+    return math.isclose(float(a["amount_sum"]), float(b["amount_sum"]), rel_tol=1e-9, abs_tol=1e-6)
+
+
+def table_scan(ctx: Context) -> list[Row]:
+    """(b) Full scan of one file into memory: fs vs pyarrow `pq.read_table`, on the file each
+    writer produced in (a). Equality: the checksum both compute after the timed read."""
+    out = []
+    for label, name in (("fs-written", "fs-write.parquet"), ("pyarrow-written", "pyarrow-write.parquet")):
+        path = os.path.join(ctx.work_dir, name)
+        if not os.path.exists(path):
+            raise BenchError(f"table-scan: {path} missing (table-write must run first)")
+        ctx.log(f"table-scan ({label} file): fs-bench table-scan vs pyarrow pq.read_table")
+        sides = alternate({
+            "fs-bench table-scan": [ctx.binary("fs-bench"), "table-scan", "--input", path],
+            "pyarrow read_table": ctx.peer("scan", "--input", path),
+        }, ctx.runs, ctx.log)
+        fs, peer = sides["fs-bench table-scan"], sides["pyarrow read_table"]
+        reference = peer.runs[0].result
+        for run in fs.runs + peer.runs:
+            if not same_checksum(run.result, reference):
+                raise BenchError(f"table-scan ({label}): checksums differ:\n  {run.result}\n  {reference}")
+        out.append(measured_row(f"full scan ({label} file)", fs, peer, "equal checksum",
+                                f"{reference['rows']} rows, sum amount {reference['amount_sum']:.2f}"))
+    return out
+
+
+def not_built(workload: str, executable: str, peer: str):
+    """A workload of a job that is not in the build yet: reported, never a failure.
+    Each job's issue replaces its entry in WORKLOADS with a real side-by-side workload."""
+    def run(ctx: Context) -> list[Row]:
+        if ctx.has(executable):
+            ctx.log(f"{workload}: {executable} exists but has no workload here yet")
+            return [Row(workload, executable, peer, check="no workload yet",
+                        note=f"{executable} is built; its issue adds the workload to bench/workloads.py")]
+        ctx.log(f"{workload}: not built ({executable} missing in {ctx.bin_dir})")
+        return [Row(workload, executable, peer, check="not built",
+                    note=f"{executable} does not exist yet")]
+    return run
+
+
+WORKLOADS = [
+    ("table-write", table_write),
+    ("table-scan", table_scan),
+    ("ingest", not_built("ingest (--available-now)", "fs-ingest", "kcat -C -e")),
+    ("offline", not_built("offline aggregation", "fs-agg-offline", "DuckDB, Polars, PySpark")),
+    ("online", not_built("online aggregation", "fs-agg-online", "PySpark Structured Streaming")),
+]
