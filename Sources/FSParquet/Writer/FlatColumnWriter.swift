@@ -18,6 +18,8 @@ package final class FlatColumnWriter {
     package let physicalType: PhysicalType
     package let chunk: ColumnChunkBuilder
     private let options: ParquetWriterOptions
+    /// `options.maxPageRows`, at least 1 so every page makes progress.
+    private let maxPageRows: Int
     private var isOptional: Bool { field.isNullable }
 
     // Current page.
@@ -40,13 +42,14 @@ package final class FlatColumnWriter {
     package init(field: Field, options: ParquetWriterOptions, file: String) {
         self.field = field
         self.options = options
+        maxPageRows = Swift.max(1, options.maxPageRows)
         physicalType = field.type.parquetPhysicalType
         chunk = ColumnChunkBuilder(compression: options.compression, file: file, column: field.name)
         isDictionaryEncoding = field.type == .string
         dictionary = field.type == .string ? StringDictionary() : nil
         statistics = StatisticsAccumulator(type: field.type)
         fileStatistics = StatisticsAccumulator(type: field.type)
-        levels.reserveCapacity(Swift.min(options.maxPageRows, 1 << 16))
+        levels.reserveCapacity(Swift.min(maxPageRows, 1 << 16))
     }
 
     /// Rows buffered in the open page plus the chunk's finished pages, uncompressed.
@@ -59,7 +62,7 @@ package final class FlatColumnWriter {
     package func append(_ column: Column, range: Range<Int>) throws(ParquetError) {
         var start = range.lowerBound
         while start < range.upperBound {
-            var end = Swift.min(range.upperBound, start + (options.maxPageRows - pageRows))
+            var end = Swift.min(range.upperBound, start + (maxPageRows - pageRows))
             if case .string(let s) = column.values, !isDictionaryEncoding {
                 end = plainStringPageEnd(s, start: start, end: end)
             }
@@ -67,7 +70,7 @@ package final class FlatColumnWriter {
             start = appendedEnd
             let dictionaryOverflowed = isDictionaryEncoding && (dictionary?.plainByteCount ?? 0) > options.maxDictionaryBytes
             if dictionaryOverflowed { isDictionaryEncoding = false }
-            if pageRows >= options.maxPageRows || values.count >= options.maxPageBytes || dictionaryOverflowed {
+            if pageRows >= maxPageRows || values.count >= options.maxPageBytes || dictionaryOverflowed {
                 try flushPage(wasDictionaryEncoded: dictionaryOverflowed)
             }
         }
