@@ -103,3 +103,55 @@ struct AggregateGoldenTests {
         #expect(checked > 500)
     }
 }
+
+@Suite("Feature plans match PySpark")
+struct FeaturePlanGoldenTests {
+    @Test("the Spark SQL of every golden, compiled by FeaturePlan, gives Spark's grouped results", arguments: goldenCases)
+    func planResultsEqualSpark(_ g: AggregateGolden) throws {
+        let batch = try #require(goldenInput)
+        let plan = try FeaturePlan(definitions: [.custom(AggCustomAction(featureName: "r", expression: g.sql))],
+                                   schema: batch.schema, groupBy: "k")
+        #expect(plan.outputSchema.fields[1].type.sparkSimpleName == g.sparkType, "type of \(g.sql)")
+        // Two per-thread tables over alternating row blocks, merged, as the offline job does.
+        var tables = [plan.makeAggregator(), plan.makeAggregator()]
+        let block = 100
+        var start = 0
+        while start < batch.rowCount {
+            let rows = Array(start..<Swift.min(start + block, batch.rowCount))
+            plan.update(&tables[(start / block) % 2], batch: batch.gather(rows), firstRowStamp: Int64(start))
+            start += block
+        }
+        var merged = tables[0]
+        merged.merge(tables[1])
+        let out = plan.finish(merged)
+        var actual: [String: Value] = [:]
+        for r in 0..<out.rowCount {
+            var key = "k=NULL"
+            if case .string(let s) = out.columns[0][r] {
+                var text = ""
+                JSONValue.writeString(s, to: &text)
+                key = "k=" + text
+            }
+            actual[key] = out.columns[1][r]
+        }
+        for (key, expected) in g.expected where key.hasPrefix("k=") {
+            let got = actual[key] ?? .null
+            if g.kind == .percentileApprox, !matchesSpark(got, expected) {
+                // Merging two GK summaries is approximate (Spark's own merge too): the answer must
+                // stay within the rank bound ε·n per merged part of the exact quantile.
+                let accuracy = g.parameters.count > 1 ? (g.parameters[1].asDouble ?? 10_000) : 10_000
+                let rows = (0..<batch.rowCount).filter { r in
+                    let k = batch.columns[0][r]
+                    if case .string(let s) = k { var t = ""; JSONValue.writeString(s, to: &t); return "k=" + t == key }
+                    return key == "k=NULL"
+                }
+                let values = try #require(batch.column(named: g.argumentNames[0])).gather(rows)
+                let n = Double(values.count - values.nullCount)
+                #expect(withinRankBound(got, values, quantile: g.parameters[0].asDouble ?? 0, ranks: 2 * n / accuracy + 1),
+                        "\(g.sql) [\(key)]: fs \(got) outside the rank bound (Spark \(expected))")
+                continue
+            }
+            #expect(matchesSpark(got, expected), "\(g.sql) [\(key)]: fs \(got), Spark \(expected)")
+        }
+    }
+}
