@@ -193,6 +193,20 @@ func everyTypeBatch(rows n: Int) -> RecordBatch {
         #expect(Array(bytes.prefix(4)) == Array("PAR1".utf8))
     }
 
+    @Test func degenerateLimitsStillMakeProgress() throws {
+        var options = ParquetWriterOptions()
+        options.maxPageRows = 0
+        options.maxPageBytes = 0
+        options.maxDictionaryBytes = 0
+        options.rowGroupBytes = 0
+        let batch = everyTypeBatch(rows: 5)
+        let d = try WriterTestDecoder(encodeParquet(batch, options: options))
+        #expect(d.metadata.rowGroups.count == 5)
+        for (c, f) in batch.schema.fields.enumerated() {
+            #expect(try d.values(column: c, type: f.type).map(bitExact) == (0..<5).map { bitExact(batch.columns[c][$0]) })
+        }
+    }
+
     @Test func oneRowFileRoundTrips() throws {
         let batch = everyTypeBatch(rows: 1)
         let d = try WriterTestDecoder(encodeParquet(batch))

@@ -8,65 +8,92 @@
 package final class StringDictionary {
     /// The PLAIN encoding of the entries, in index order: the dictionary page body.
     package let plain = ByteSink(capacity: 1 << 16)
-    /// Start of entry i's bytes (after its length prefix) in `plain`.
-    private var starts: [Int] = []
-    private var lengths: [Int] = []
-    private var hashes: [UInt64] = []
-    /// Slot -> entry number + 1 (0 = empty).
-    private var slots: [UInt32]
-    private var mask: Int
+    private var table = Table()
 
-    package init() {
-        slots = [UInt32](repeating: 0, count: 1024)
-        mask = 1023
+    /// The lookup structure, a value type so the per-value loop works on a local copy with
+    /// static exclusivity (class properties would be checked at run time on every access).
+    private struct Table {
+        /// Start of entry i's bytes (after its length prefix) in `plain`.
+        var starts: [Int] = []
+        var lengths: [Int] = []
+        var hashes: [UInt64] = []
+        /// Slot -> entry number + 1 (0 = empty).
+        var slots = [UInt32](repeating: 0, count: 1024)
+        var mask = 1023
+
+        @inline(__always)
+        mutating func index(of bytes: UnsafeRawPointer, length: Int, plain: ByteSink) -> UInt32 {
+            let h = hashBytes(bytes, length)
+            var slot = Int(truncatingIfNeeded: h) & mask
+            while true {
+                let e = slots[slot]
+                if e == 0 { break }
+                let entry = Int(e &- 1)
+                if hashes[entry] == h && lengths[entry] == length
+                    && (length == 0 || memcmpEqual(plain.base + starts[entry], bytes, length)) {
+                    return UInt32(truncatingIfNeeded: entry)
+                }
+                slot = (slot &+ 1) & mask
+            }
+            let entry = starts.count
+            plain.append(littleEndian: UInt32(truncatingIfNeeded: length))
+            starts.append(plain.count)
+            if length > 0 { plain.append(UnsafeRawBufferPointer(start: bytes, count: length)) }
+            lengths.append(length)
+            hashes.append(h)
+            slots[slot] = UInt32(truncatingIfNeeded: entry + 1)
+            if starts.count * 2 > slots.count { rehash() }
+            return UInt32(truncatingIfNeeded: entry)
+        }
+
+        mutating func rehash() {
+            let newCount = slots.count * 2
+            slots = [UInt32](repeating: 0, count: newCount)
+            mask = newCount - 1
+            for entry in 0..<starts.count {
+                var slot = Int(truncatingIfNeeded: hashes[entry]) & mask
+                while slots[slot] != 0 { slot = (slot + 1) & mask }
+                slots[slot] = UInt32(entry + 1)
+            }
+        }
     }
 
+    package init() {}
+
     /// Number of entries.
-    package var count: Int { starts.count }
+    package var count: Int { table.starts.count }
 
     /// Size of the dictionary page body before compression.
     package var plainByteCount: Int { plain.count }
 
     /// Index of the string `bytes`, inserting it if new.
-    @inline(__always)
     package func index(of bytes: UnsafeRawPointer, length: Int) -> UInt32 {
-        let h = hashBytes(bytes, length)
-        var slot = Int(truncatingIfNeeded: h) & mask
-        while true {
-            let e = slots[slot]
-            if e == 0 { break }
-            let entry = Int(e - 1)
-            if hashes[entry] == h && lengths[entry] == length
-                && (length == 0 || memcmpEqual(plain.base + starts[entry], bytes, length)) {
-                return UInt32(entry)
-            }
-            slot = (slot + 1) & mask
+        table.index(of: bytes, length: length, plain: plain)
+    }
+
+    /// Appends the indices of the non-null rows of `range` of a string column (offsets + bytes)
+    /// to `indices`. Stops after the row whose insertion makes the dictionary's PLAIN size exceed
+    /// `limit` and returns the row after it; otherwise returns `range.upperBound`.
+    package func appendIndices(
+        offsets: UnsafeBufferPointer<Int>, bytes: UnsafeRawPointer, range: Range<Int>,
+        validity: UnsafeBufferPointer<UInt64>?, limit: Int, into indices: inout [UInt32]
+    ) -> Int {
+        var t = table
+        table = Table()  // `t` now holds the only reference: no copy-on-write in the loop
+        defer { table = t }
+        let plain = self.plain
+        for i in range {
+            if let w = validity, !isValid(w, i) { continue }
+            let start = offsets[i]
+            indices.append(t.index(of: bytes + start, length: offsets[i + 1] - start, plain: plain))
+            if plain.count > limit { return i + 1 }
         }
-        let entry = starts.count
-        plain.append(littleEndian: UInt32(truncatingIfNeeded: length))
-        starts.append(plain.count)
-        if length > 0 { plain.append(UnsafeRawBufferPointer(start: bytes, count: length)) }
-        lengths.append(length)
-        hashes.append(h)
-        slots[slot] = UInt32(entry + 1)
-        if starts.count * 2 > slots.count { rehash() }
-        return UInt32(entry)
+        return range.upperBound
     }
 
     /// Calls `body` with the bytes of entry `i` (statistics over the dictionary).
     package func withEntry<R>(_ i: Int, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
-        body(UnsafeBufferPointer(start: (plain.base + starts[i]).assumingMemoryBound(to: UInt8.self), count: lengths[i]))
-    }
-
-    private func rehash() {
-        let newCount = slots.count * 2
-        slots = [UInt32](repeating: 0, count: newCount)
-        mask = newCount - 1
-        for entry in 0..<starts.count {
-            var slot = Int(truncatingIfNeeded: hashes[entry]) & mask
-            while slots[slot] != 0 { slot = (slot + 1) & mask }
-            slots[slot] = UInt32(entry + 1)
-        }
+        body(UnsafeBufferPointer(start: (plain.base + table.starts[i]).assumingMemoryBound(to: UInt8.self), count: table.lengths[i]))
     }
 }
 

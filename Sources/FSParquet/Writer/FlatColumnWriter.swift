@@ -18,6 +18,8 @@ package final class FlatColumnWriter {
     package let physicalType: PhysicalType
     package let chunk: ColumnChunkBuilder
     private let options: ParquetWriterOptions
+    /// `options.maxPageRows`, at least 1 so every page makes progress.
+    private let maxPageRows: Int
     private var isOptional: Bool { field.isNullable }
 
     // Current page.
@@ -40,13 +42,14 @@ package final class FlatColumnWriter {
     package init(field: Field, options: ParquetWriterOptions, file: String) {
         self.field = field
         self.options = options
+        maxPageRows = Swift.max(1, options.maxPageRows)
         physicalType = field.type.parquetPhysicalType
         chunk = ColumnChunkBuilder(compression: options.compression, file: file, column: field.name)
         isDictionaryEncoding = field.type == .string
         dictionary = field.type == .string ? StringDictionary() : nil
         statistics = StatisticsAccumulator(type: field.type)
         fileStatistics = StatisticsAccumulator(type: field.type)
-        levels.reserveCapacity(Swift.min(options.maxPageRows, 1 << 16))
+        levels.reserveCapacity(Swift.min(maxPageRows, 1 << 16))
     }
 
     /// Rows buffered in the open page plus the chunk's finished pages, uncompressed.
@@ -59,7 +62,7 @@ package final class FlatColumnWriter {
     package func append(_ column: Column, range: Range<Int>) throws(ParquetError) {
         var start = range.lowerBound
         while start < range.upperBound {
-            var end = Swift.min(range.upperBound, start + (options.maxPageRows - pageRows))
+            var end = Swift.min(range.upperBound, start + (maxPageRows - pageRows))
             if case .string(let s) = column.values, !isDictionaryEncoding {
                 end = plainStringPageEnd(s, start: start, end: end)
             }
@@ -67,7 +70,7 @@ package final class FlatColumnWriter {
             start = appendedEnd
             let dictionaryOverflowed = isDictionaryEncoding && (dictionary?.plainByteCount ?? 0) > options.maxDictionaryBytes
             if dictionaryOverflowed { isDictionaryEncoding = false }
-            if pageRows >= options.maxPageRows || values.count >= options.maxPageBytes || dictionaryOverflowed {
+            if pageRows >= maxPageRows || values.count >= options.maxPageBytes || dictionaryOverflowed {
                 try flushPage(wasDictionaryEncoded: dictionaryOverflowed)
             }
         }
@@ -108,11 +111,16 @@ package final class FlatColumnWriter {
                     statistics.add(p, range: range, validity: words)
                 }
             case .boolean(let v):
+                // Locals, not stored properties, in the per-value loop (no run-time access checks).
+                var bits = booleans, stats = statistics
+                booleans = []
                 for i in range {
                     if let w = words, !isValid(w, i) { continue }
-                    booleans.append(v[i] ? 1 : 0)
-                    statistics.add(bool: v[i])
+                    bits.append(v[i] ? 1 : 0)
+                    stats.add(bool: v[i])
                 }
+                booleans = bits
+                statistics = stats
             case .string(let s):
                 if isDictionaryEncoding, let dict = dictionary {
                     end = appendDictionaryIndices(s, range, words, dict)
@@ -125,7 +133,10 @@ package final class FlatColumnWriter {
             let segmentNulls = end == range.upperBound ? nulls : countNulls(words, segment)
             if isOptional {
                 if let w = words, segmentNulls > 0 {
-                    for i in segment { levels.append(isValid(w, i) ? 1 : 0) }
+                    var l = levels
+                    levels = []
+                    for i in segment { l.append(isValid(w, i) ? 1 : 0) }
+                    levels = l
                 } else {
                     levels.append(contentsOf: repeatElement(1, count: segment.count))
                 }
@@ -140,28 +151,23 @@ package final class FlatColumnWriter {
     private func appendDictionaryIndices(
         _ s: StringArray, _ range: Range<Int>, _ words: UnsafeBufferPointer<UInt64>?, _ dict: StringDictionary
     ) -> Int {
-        let limit = options.maxDictionaryBytes
-        return s.offsets.withUnsafeBufferPointer { off in
+        s.offsets.withUnsafeBufferPointer { off in
             s.bytes.withUnsafeBytes { bytes in
-                let base = bytes.baseAddress ?? UnsafeRawPointer(bitPattern: 1)!
-                for i in range {
-                    if let w = words, !isValid(w, i) { continue }
-                    let start = off[i]
-                    indices.append(dict.index(of: base + start, length: off[i + 1] - start))
-                    if dict.plainByteCount > limit { return i + 1 }
-                }
-                return range.upperBound
+                dict.appendIndices(offsets: off, bytes: bytes.baseAddress ?? UnsafeRawPointer(bitPattern: 1)!, range: range,
+                                   validity: words, limit: options.maxDictionaryBytes, into: &indices)
             }
         }
     }
 
     private func addStringStatistics(_ s: StringArray, _ range: Range<Int>, _ words: UnsafeBufferPointer<UInt64>?) {
         s.offsets.withUnsafeBufferPointer { off in
-            s.bytes.withUnsafeBufferPointer { bytes in
-                for i in range {
-                    if let w = words, !isValid(w, i) { continue }
-                    statistics.add(string: UnsafeBufferPointer(rebasing: bytes[off[i]..<off[i + 1]]))
+            s.bytes.withUnsafeBytes { bytes in
+                guard let base = bytes.baseAddress else {
+                    // Every string in the column is empty.
+                    if countNulls(words, range) < range.count { statistics.add(string: UnsafeBufferPointer(start: nil, count: 0)) }
+                    return
                 }
+                statistics.addStrings(offsets: off, bytes: base, range: range, validity: words)
             }
         }
     }
@@ -195,9 +201,19 @@ package final class FlatColumnWriter {
             booleans.withUnsafeBufferPointer { PlainEncoder.packBooleans($0, into: body) }
         } else {
             encoding = .plain
+            if !isOptional {
+                // No levels: the values are the whole body, compress them in place (no copy).
+                try chunk.addDataPage(body: values.bytes, numValues: pageRows, encoding: encoding, hasLevels: false)
+                resetPage()
+                return
+            }
             body.append(values.bytes)
         }
         try chunk.addDataPage(body: body.bytes, numValues: pageRows, encoding: encoding, hasLevels: isOptional)
+        resetPage()
+    }
+
+    private func resetPage() {
         pageRows = 0
         pageNulls = 0
         levels.removeAll(keepingCapacity: true)

@@ -1,5 +1,11 @@
 import FSCore
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Running min/max/null/NaN counts of one column chunk, over concrete typed values.
 ///
 /// Integers (int32, int64, date, timestamp) are tracked as Int64, doubles without NaN, strings
@@ -52,6 +58,22 @@ package struct StatisticsAccumulator {
         } else {
             maxString = Array(v)
         }
+    }
+
+    /// Adds the non-null strings of rows `range` of a column stored as offsets + bytes: finds
+    /// the range's min and max rows by `memcmp` without copying, then copies only those two.
+    package mutating func addStrings(
+        offsets: UnsafeBufferPointer<Int>, bytes: UnsafeRawPointer, range: Range<Int>, validity: UnsafeBufferPointer<UInt64>?
+    ) {
+        var lo = -1, hi = -1
+        for i in range {
+            if let w = validity, !isValid(w, i) { continue }
+            if lo < 0 { lo = i; hi = i; continue }
+            if bytesLess(offsets, bytes, i, lo) { lo = i } else if bytesLess(offsets, bytes, hi, i) { hi = i }
+        }
+        guard lo >= 0 else { return }
+        add(string: UnsafeBufferPointer(start: (bytes + offsets[lo]).assumingMemoryBound(to: UInt8.self), count: offsets[lo + 1] - offsets[lo]))
+        add(string: UnsafeBufferPointer(start: (bytes + offsets[hi]).assumingMemoryBound(to: UInt8.self), count: offsets[hi + 1] - offsets[hi]))
     }
 
     /// Adds the non-null values of `values[range]`.
@@ -135,4 +157,13 @@ package struct StatisticsAccumulator {
         if type == .double { s.nanCount = nanCount }
         return s
     }
+}
+
+/// Unsigned byte order of rows `a` and `b` of an offsets + bytes string column.
+@inline(__always)
+private func bytesLess(_ offsets: UnsafeBufferPointer<Int>, _ bytes: UnsafeRawPointer, _ a: Int, _ b: Int) -> Bool {
+    let sa = offsets[a], la = offsets[a + 1] - sa
+    let sb = offsets[b], lb = offsets[b + 1] - sb
+    let c = memcmp(bytes + sa, bytes + sb, Swift.min(la, lb))
+    return c < 0 || (c == 0 && la < lb)
 }

@@ -50,10 +50,13 @@ public struct TableScan: Sendable {
 
     /// Scans a snapshot. `partitionFilter` may mention only partition columns; `predicate` any
     /// column (partition columns use their exact values, others the statistics).
-    public init(snapshot: Snapshot, columns: [String]? = nil, partitionFilter: ScanPredicate? = nil, predicate: ScanPredicate? = nil) throws {
+    /// `onlyPaths` restricts the scan to those live files (relative paths), e.g. the files one
+    /// range of commits added.
+    public init(snapshot: Snapshot, columns: [String]? = nil, partitionFilter: ScanPredicate? = nil, predicate: ScanPredicate? = nil,
+                onlyPaths: Set<String>? = nil) throws {
         let parts = snapshot.partitionFields
         var candidates: [ScanFile] = []
-        for add in snapshot.sortedFiles {
+        for add in snapshot.sortedFiles where onlyPaths?.contains(add.path) ?? true {
             let values = try PartitionValues.typedValues(add.partitionValues, fields: parts, file: add.path)
             candidates.append(ScanFile(path: snapshot.absolutePath(add.path), relativePath: add.path, partitionValues: values,
                                        stats: add.stats.flatMap { FileStatistics.parse($0, schema: snapshot.schema) }, sizeBytes: add.size))

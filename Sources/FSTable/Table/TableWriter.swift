@@ -108,6 +108,17 @@ public final class TableWriter {
         try commit(txns: txns, operation: operation, dataChange: dataChange, replacing: alsoReplacing)
     }
 
+    /// Commits the written files together with the removal of exactly `removing` (live files of
+    /// the snapshot), for callers that decide themselves what a commit replaces: publishers that
+    /// append to some partitions and rewrite others in one version, and compaction
+    /// (`dataChange: false`). `conflictPartitions` are the partitions whose concurrent change
+    /// must make the commit fail rather than silently interleave.
+    @discardableResult
+    public func commit(removing: [AddAction], conflictPartitions: [StringMap] = [], txns: [TxnAction] = [], operation: String,
+                       dataChange: Bool = true) throws -> CommitResult {
+        try commit(txns: txns, operation: operation, dataChange: dataChange, replacing: nil, explicitRemovals: (removing, conflictPartitions))
+    }
+
     /// Deletes everything written since the last commit.
     public func abort() {
         for f in open.values { f.writer.abort() }
@@ -134,7 +145,8 @@ public final class TableWriter {
         finished.append(FinishedFile(summary: summary, staging: f.staging, relativePath: rel, directory: f.directory, logValues: f.logValues))
     }
 
-    private func commit(txns: [TxnAction], operation: String, dataChange: Bool, replacing: [StringMap]?) throws -> CommitResult {
+    private func commit(txns: [TxnAction], operation: String, dataChange: Bool, replacing: [StringMap]?,
+                        explicitRemovals: (files: [AddAction], conflicts: [StringMap])? = nil) throws -> CommitResult {
         for key in open.keys.sorted() { try finish(key) }
         let files = finished
         let partitions = writtenPartitions + (replacing ?? []).filter { p in !writtenPartitions.contains { DeltaTable.samePartition($0, p) } }
@@ -173,6 +185,11 @@ public final class TableWriter {
                 removes.append(.remove(RemoveAction(removing: file, at: now, dataChange: dataChange)))
             }
         }
+        if let explicit = explicitRemovals {
+            for file in explicit.files.sorted(by: { $0.path < $1.path }) {
+                removes.append(.remove(RemoveAction(removing: file, at: now, dataChange: dataChange)))
+            }
+        }
         options.beforeCommit?()
         let actions = removes + adds + txns.map(Action.txn)
         if actions.isEmpty { return CommitResult(version: nil, existingTxn: nil, snapshot: snapshot, lostRaces: 0) }
@@ -181,7 +198,7 @@ public final class TableWriter {
         let result: CommitResult
         do {
             result = try table.commit(actions, operation: operation, base: snapshot,
-                                      conflicts: CommitConflicts(replacedPartitions: replacing == nil ? [] : partitions),
+                                      conflicts: CommitConflicts(replacedPartitions: replacing == nil ? (explicitRemovals?.conflicts ?? []) : partitions),
                                       operationParameters: parameters, maxLostRaces: options.maxLostRaces)
         } catch {
             for p in placed { try? FileSystem.removeFile(p) }

@@ -1,2 +1,0 @@
-/// Module `FSJobs`: see Sources/README.md.
-import FSCore

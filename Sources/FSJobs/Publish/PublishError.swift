@@ -1,0 +1,29 @@
+import FSCore
+
+/// Why a publish cannot proceed; each names the table and what to do.
+public enum PublishError: CategorizedError, Equatable {
+    case inputMissing(path: String)
+    case schemaMismatch(output: String, reason: String)
+    case foreignOutput(output: String)
+    case sourceRewound(input: String, published: Int64, current: Int64)
+
+    public var exitStatus: ExitStatus {
+        switch self {
+        case .inputMissing: return .usage
+        default: return .dataError
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .inputMissing(let p):
+            return "--input-table \(p): no Delta table there (no _delta_log/ with commits); publish the table a job wrote"
+        case .schemaMismatch(let o, let r):
+            return "--output-table \(o): its schema differs from the input's (\(r)); publish to a new output table"
+        case .foreignOutput(let o):
+            return "--output-table \(o): already holds data that was not published from this input table; choose an empty or new output table"
+        case .sourceRewound(let i, let p, let c):
+            return "--input-table \(i): its newest version \(c) is older than the version \(p) already published; was it re-created? publish to a new output table"
+        }
+    }
+}

@@ -1,0 +1,52 @@
+import FSCore
+import Logging
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The one place where a job's errors become a stderr line and an exit code.
+///
+/// Every executable's `main` ends in `JobRunner.exit(job:) { … }`: the body runs the job and
+/// returns its status; a `CategorizedError` prints `<job>: error: <description>` and exits with
+/// its category (64 usage, 65 data, 69 unavailable, 74 I/O); anything else is a bug (70).
+public enum JobRunner {
+    public static func exit(job: String, _ body: () throws -> ExitStatus) -> Never {
+        let status: ExitStatus
+        do {
+            status = try body()
+        } catch let e as CategorizedError {
+            printError(job: job, e.description)
+            status = e.exitStatus
+        } catch {
+            printError(job: job, "internal error: \(error)")
+            status = .software
+        }
+        flushStdout()
+        Glibc.exit(status.rawValue)
+    }
+
+    public static func printError(job: String, _ message: String) {
+        let line = "\(job): error: \(message)\n"
+        _ = line.utf8CString.withUnsafeBufferPointer { write(2, $0.baseAddress, $0.count - 1) }
+    }
+
+    /// Writes one line to stdout (the job's real output, e.g. the `--summary` JSON).
+    public static func printLine(_ text: String) {
+        let line = text + "\n"
+        _ = line.utf8CString.withUnsafeBufferPointer { write(1, $0.baseAddress, $0.count - 1) }
+    }
+
+    static func flushStdout() { fflush(nil) }
+
+    /// Installs the stderr log handler once per process.
+    /// (swift-log allows one bootstrap per process; later calls are ignored, which matters only
+    /// for in-process tests that run several jobs.)
+    public static func bootstrapLogging(level: Logger.Level, format: LogFormat) {
+        guard !loggingBootstrapped else { return }
+        loggingBootstrapped = true
+        LoggingSystem.bootstrap { label in StderrLogHandler(label: label, level: level, format: format) }
+    }
+
+    nonisolated(unsafe) private static var loggingBootstrapped = false
+}

@@ -1,0 +1,16 @@
+/// Rewrites the original jobs' command lines into the form our parser takes.
+///
+/// The original used commons-cli, which strips leading hyphens, so `-input-table x` and
+/// `--input-table x` both worked and run-all.sh scripts use either. We turn a single-dash token
+/// into the double-dash form when its name is one of the command's long options (so `-5` or a
+/// value like `-47.39` is left alone). `--name=value` is kept as is.
+public enum LegacyArguments {
+    public static func normalize(_ args: [String], longNames: Set<String>) -> [String] {
+        args.map { token in
+            guard token.hasPrefix("-"), !token.hasPrefix("--"), token.count > 2 else { return token }
+            let body = token.dropFirst()
+            let name = body.split(separator: "=", maxSplits: 1).first.map(String.init) ?? String(body)
+            return longNames.contains(name) ? "-" + token : token
+        }
+    }
+}
