@@ -117,6 +117,20 @@ struct FeaturePlanTests {
         }
     }
 
+    @Test("every committed jobs/*.json compiles against the orders schema")
+    func committedDefinitionsCompile() throws {
+        let dir = repositoryRoot() + "/jobs"
+        for f in try FileSystem.listDirectory(dir) where f.hasSuffix(".json") {
+            let defs = try DefinitionsFile.load(dir + "/" + f)
+            let plan = try FeaturePlan(definitions: defs, schema: orderSchema, groupBy: "customer_id")
+            var table = plan.makeAggregator()
+            plan.update(&table, batch: orders(), periodMasks: plan.periods.map { _ in Validity(repeating: true, count: 6) })
+            let out = plan.finish(table)
+            #expect(out.schema.count == defs.count + 1, "\(f)")
+            #expect(out.rowCount == 3, "\(f)")
+        }
+    }
+
     @Test("an empty batch gives an empty feature table with the full schema")
     func emptyBatchGivesEmptyTable() throws {
         let plan = try FeaturePlan(definitions: FeatureDefinition.originalOnline, schema: orderSchema, groupBy: "customer_id")
