@@ -73,6 +73,10 @@ def machine() -> dict[str, str]:
                                        if l.startswith("PRETTY_NAME="))
     except (OSError, StopIteration):
         pass
+    try:
+        info["load average at report time"] = " ".join(f"{x:.2f}" for x in os.getloadavg())
+    except OSError:
+        pass
     info["swift"] = command_output(["swift", "--version"])
     info["python"] = sys.version.split()[0]
     for pkg in PEER_PACKAGES:
