@@ -12,10 +12,12 @@ import dataclasses
 import json
 import os
 import shlex
+import shutil
 import statistics
 import subprocess
 import tempfile
 import time
+from typing import Callable
 
 GNU_TIME = "/usr/bin/time"
 
@@ -79,16 +81,27 @@ def measure(argv: list[str], env: dict | None = None, timeout_s: float = 3600) -
     return Run(wall_s=wall_s, rss_kb=rss_kb, result=result)
 
 
-def alternate(sides: dict[str, list[str]], runs: int, log) -> dict[str, Side]:
+def alternate(sides: dict[str, Callable[[int], list[str]]], runs: int, log) -> dict[str, Side]:
     """Runs every side `runs` times, interleaved and rotating who goes first each round,
-    so drifting machine load (other processes, page cache, thermal) hits all sides alike."""
+    so drifting machine load (other processes, page cache, thermal) hits all sides alike.
+    Each side is a function of the run index giving the command, called just before the run
+    (it may clear the previous run's output)."""
     names = list(sides)
     out = {n: Side(n) for n in names}
     for i in range(runs):
         order = names[i % len(names):] + names[:i % len(names)]
         for name in order:
-            run = measure(sides[name])
+            run = measure(sides[name](i))
             out[name].runs.append(run)
             log(f"  run {i + 1}/{runs} {name}: {run.result.get('seconds', run.wall_s):.3f} s, "
                 f"{run.rss_kb / 1024:.0f} MiB")
     return out
+
+
+def fresh(path: str) -> str:
+    """Removes `path` (file or directory) so a writer that refuses to overwrite can run again."""
+    if os.path.isdir(path):
+        shutil.rmtree(path)
+    elif os.path.exists(path):
+        os.remove(path)
+    return path

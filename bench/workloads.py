@@ -12,7 +12,7 @@ import math
 import os
 import sys
 
-from harness import BenchError, Side, alternate, measure
+from harness import BenchError, Side, alternate, fresh, measure
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 PYARROW_PEER = os.path.join(HERE, "peers", "pyarrow_table.py")
@@ -69,9 +69,9 @@ def table_write(ctx: Context) -> list[Row]:
     pa_out = os.path.join(ctx.work_dir, "pyarrow-write.parquet")
     ctx.log("table-write: fs-bench table-write vs pyarrow pq.write_table(compression='zstd')")
     sides = alternate({
-        "fs-bench table-write": [ctx.binary("fs-bench"), "table-write", "--input", source,
-                                 "--output", fs_out],
-        "pyarrow write_table": ctx.peer("write", "--input", source, "--output", pa_out),
+        "fs-bench table-write": lambda i: [ctx.binary("fs-bench"), "table-write", "--input", source,
+                                           "--output", fresh(fs_out)],
+        "pyarrow write_table": lambda i: ctx.peer("write", "--input", source, "--output", fresh(pa_out)),
     }, ctx.runs, ctx.log)
     fs, peer = sides["fs-bench table-write"], sides["pyarrow write_table"]
     for side, path in ((fs, fs_out), (peer, pa_out)):
@@ -86,6 +86,32 @@ def table_write(ctx: Context) -> list[Row]:
     note = (f"file size fs {fs_bytes / 1e6:.1f} MB vs pyarrow {pa_bytes / 1e6:.1f} MB "
             f"(fs/pyarrow {fs_bytes / pa_bytes:.3f})")
     return [measured_row("table write (1 file, zstd)", fs, peer, "equal values", note)]
+
+
+def table_create(ctx: Context) -> list[Row]:
+    """(a') Write the orders as a table partitioned by fs_year/fs_month/fs_day: fs (a Delta table,
+    one commit) vs pyarrow `ds.write_dataset` (hive directories, no log). Equality: the checksum
+    of our table read by delta-rs equals that of pyarrow's dataset and of the input."""
+    source = os.path.join(ctx.data_dir, "orders.parquet")
+    ctx.log("table-create: fs-bench table-create (Delta) vs pyarrow ds.write_dataset (hive)")
+    fs_dir = os.path.join(ctx.work_dir, "fs-table")
+    pa_dir = os.path.join(ctx.work_dir, "pyarrow-dataset")
+    sides = alternate({
+        "fs-bench table-create": lambda i: [ctx.binary("fs-bench"), "table-create", "--input", source,
+                                            "--table", fresh(fs_dir)],
+        "pyarrow write_dataset": lambda i: ctx.peer("write-dataset", "--input", source,
+                                                    "--output", fresh(pa_dir)),
+    }, ctx.runs, ctx.log)
+    fs, peer = sides["fs-bench table-create"], sides["pyarrow write_dataset"]
+    want = measure(ctx.peer("checksum", "--input", source)).result
+    got_fs = measure(ctx.peer("checksum-delta", "--input", fs_dir)).result
+    got_pa = measure(ctx.peer("checksum-dataset", "--input", pa_dir)).result
+    for label, got in (("fs table via deltalake", got_fs), ("pyarrow dataset", got_pa)):
+        if not same_checksum(got, want):
+            raise BenchError(f"table-create: {label} differs from the input:\n  {got}\n  {want}")
+    return [measured_row("partitioned table write (y/m/d)", fs, peer, "equal checksum",
+                         "fs writes a Delta table (staged files, fsync, log commit); "
+                         "pyarrow writes hive directories only")]
 
 
 CHECKSUM_KEYS = ("rows", "distinct_order_ids", "items_bytes", "scheduled_date_nulls",
@@ -109,8 +135,8 @@ def table_scan(ctx: Context) -> list[Row]:
             raise BenchError(f"table-scan: {path} missing (table-write must run first)")
         ctx.log(f"table-scan ({label} file): fs-bench table-scan vs pyarrow pq.read_table")
         sides = alternate({
-            "fs-bench table-scan": [ctx.binary("fs-bench"), "table-scan", "--input", path],
-            "pyarrow read_table": ctx.peer("scan", "--input", path),
+            "fs-bench table-scan": lambda i: [ctx.binary("fs-bench"), "table-scan", "--input", path],
+            "pyarrow read_table": lambda i: ctx.peer("scan", "--input", path),
         }, ctx.runs, ctx.log)
         fs, peer = sides["fs-bench table-scan"], sides["pyarrow read_table"]
         reference = peer.runs[0].result
@@ -139,6 +165,7 @@ def not_built(workload: str, executable: str, peer: str):
 WORKLOADS = [
     ("table-write", table_write),
     ("table-scan", table_scan),
+    ("table-create", table_create),
     ("ingest", not_built("ingest (--available-now)", "fs-ingest", "kcat -C -e")),
     ("offline", not_built("offline aggregation", "fs-agg-offline", "DuckDB, Polars, PySpark")),
     ("online", not_built("online aggregation", "fs-agg-online", "PySpark Structured Streaming")),

@@ -15,7 +15,7 @@ public struct GroupedAggregator: Sendable {
     /// The aggregates, in output order.
     public let specs: [AggregateSpec]
     public private(set) var keys: GroupKeyTable
-    public private(set) var accumulators: [any Accumulator]
+    public internal(set) var accumulators: [any Accumulator]
     /// Rows folded so far; the next batch's first row gets this stamp unless told otherwise.
     public private(set) var rowsSeen: Int64 = 0
     private var ids: [UInt32] = []
@@ -66,6 +66,12 @@ public struct GroupedAggregator: Sendable {
             }
         }
         rowsSeen = Swift.max(rowsSeen, other.rowsSeen)
+    }
+
+    /// Re-creates the key table from stored keys (deserialization only).
+    mutating func restore(keyColumn: Column, rowsSeen seen: Int64) throws(StateDecodingError) {
+        keys.groupIDs(for: keyColumn, into: &ids)
+        rowsSeen = seen
     }
 
     /// The key column and one finalized column per aggregate, a row per group.

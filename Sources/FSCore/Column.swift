@@ -97,6 +97,45 @@ public struct Column: Sendable, Hashable {
         return Column(type: type, values: vals, validity: val)
     }
 
+    /// The rows of `parts`, in order. All parts must have the storage of `type`.
+    public static func concatenate(_ parts: [Column], type: DataType) -> Column {
+        let total = parts.reduce(0) { $0 + $1.count }
+        var values = ColumnValues.empty(for: type)
+        switch values {
+        case .boolean(var a):
+            a.reserveCapacity(total)
+            for p in parts { a.append(contentsOf: p.booleans ?? []) }
+            values = .boolean(a)
+        case .int32(var a):
+            a.reserveCapacity(total)
+            for p in parts { a.append(contentsOf: p.int32s ?? []) }
+            values = .int32(a)
+        case .int64(var a):
+            a.reserveCapacity(total)
+            for p in parts { a.append(contentsOf: p.int64s ?? []) }
+            values = .int64(a)
+        case .double(var a):
+            a.reserveCapacity(total)
+            for p in parts { a.append(contentsOf: p.doubles ?? []) }
+            values = .double(a)
+        case .string(var a):
+            a.reserveCapacity(rows: total, bytes: parts.reduce(0) { $0 + ($1.strings?.bytes.count ?? 0) })
+            for p in parts { if let s = p.strings { a.append(contentsOf: s) } }
+            values = .string(a)
+        }
+        precondition(values.count == total, "concatenate: a part's storage does not match \(type)")
+        var validity: Validity? = nil
+        if parts.contains(where: { $0.validity != nil }) {
+            var v = Validity()
+            v.reserveCapacity(total)
+            for p in parts {
+                if let pv = p.validity { v.append(contentsOf: pv) } else { for _ in 0..<p.count { v.append(true) } }
+            }
+            validity = v
+        }
+        return Column(type: type, values: values, validity: validity)
+    }
+
     /// A column of `count` NULLs.
     public static func nulls(_ type: DataType, count: Int) -> Column {
         var b = ColumnBuilder(type: type, capacity: count)

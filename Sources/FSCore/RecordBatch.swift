@@ -38,14 +38,12 @@ public struct RecordBatch: Sendable, Hashable {
         RecordBatch(schema: schema, columns: columns.map { $0.gather(indices) })
     }
 
-    /// Concatenates batches of the same schema.
+    /// Concatenates batches of the same schema, column by column over the typed arrays.
     public static func concatenate(_ batches: [RecordBatch], schema: Schema) -> RecordBatch {
-        var builders = schema.fields.map { ColumnBuilder(type: $0.type, capacity: batches.reduce(0) { $0 + $1.rowCount }) }
-        for b in batches {
-            for (ci, col) in b.columns.enumerated() {
-                for r in 0..<col.count { builders[ci].append(col[r]) }
-            }
+        if batches.count == 1, batches[0].schema == schema { return batches[0] }
+        let columns = schema.fields.indices.map { ci in
+            Column.concatenate(batches.map { $0.columns[ci] }, type: schema.fields[ci].type)
         }
-        return RecordBatch(schema: schema, columns: builders.map { $0.finish() })
+        return RecordBatch(schema: schema, columns: columns)
     }
 }

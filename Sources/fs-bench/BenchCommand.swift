@@ -15,10 +15,13 @@ enum BenchCommand {
     case tableWrite(input: String, output: String)
     /// Time reading every column of `input` into memory, then checksum the order columns.
     case tableScan(input: String)
+    /// Read `input` into memory, then time writing it as a new partitioned Delta table.
+    case tableCreate(input: String, table: String)
 
     static let usage = """
         usage: fs-bench table-write --input <file.parquet> --output <file.parquet>
                fs-bench table-scan --input <file.parquet>
+               fs-bench table-create --input <file.parquet> --table <new-dir>
         Prints one JSON object: the timed section's seconds and the figures the harness compares.
         """
 
@@ -32,6 +35,9 @@ enum BenchCommand {
         case "table-scan":
             try Self.allow(["input"], in: flags)
             self = .tableScan(input: try Self.required("input", flags))
+        case "table-create":
+            try Self.allow(["input", "table"], in: flags)
+            self = .tableCreate(input: try Self.required("input", flags), table: try Self.required("table", flags))
         case "-h", "--help", "help":
             throw BenchUsageError(description: "help")
         default:
@@ -44,6 +50,7 @@ enum BenchCommand {
         switch self {
         case let .tableWrite(input, output): return try TableWriteWorkload(input: input, output: output).run()
         case let .tableScan(input): return try TableScanWorkload(input: input).run()
+        case let .tableCreate(input, table): return try TableCreateWorkload(input: input, table: table).run()
         }
     }
 

@@ -78,7 +78,7 @@ struct AccumulatorLawTests {
             for p in parts {
                 var part = try accumulator(c.spec)
                 part.update(args, rowCount: n, selection: p)
-                merged.merge(any: part, groupMap: UnsafeBufferPointer(start: [UInt32(0)], count: 1))
+                [UInt32(0)].withUnsafeBufferPointer { merged.merge(any: part, groupMap: $0) }
             }
             if let eps = c.rankError {
                 #expect(withinRankBound(merged.finalizeValue(), args[0], quantile: c.spec.parameters[0].asDouble ?? 0, ranks: eps * Double(n) * 3 + 1))
@@ -124,11 +124,11 @@ struct AccumulatorLawTests {
         a.update(args, rowCount: 100)
         let before = a.finalize()
         let empty = try accumulator(c.spec)
-        a.merge(any: empty, groupMap: UnsafeBufferPointer(start: [UInt32(0)], count: 1))
+        [UInt32(0)].withUnsafeBufferPointer { a.merge(any: empty, groupMap: $0) }
         #expect(columnsMatch(before, a.finalize(), relative: 0))
         // And the other way round: empty ⊕ a = a.
         var e = try accumulator(c.spec)
-        e.merge(any: a, groupMap: UnsafeBufferPointer(start: [UInt32(0)], count: 1))
+        [UInt32(0)].withUnsafeBufferPointer { e.merge(any: a, groupMap: $0) }
         #expect(columnsMatch(before, e.finalize(), relative: c.tolerance))
     }
 

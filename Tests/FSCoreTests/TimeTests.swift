@@ -86,3 +86,22 @@ import Testing
         #expect(formatSparkDouble(123.25) == "123.25")
     }
 }
+
+@Suite struct RecordBatchTests {
+    @Test func concatenationKeepsValuesAndNullsOfEveryType() {
+        let schema = Schema([Field("s", .string), Field("d", .double), Field("t", .timestamp), Field("b", .boolean)])
+        let a = RecordBatch(schema: schema, columns: [
+            Column(.string, [.string("x"), .null]), Column(.double, [.double(1), .double(-0.0)]),
+            Column(.timestamp, [.timestamp(5), .timestamp(6)]), Column(.boolean, [.boolean(true), .boolean(false)]),
+        ])
+        let b = RecordBatch(schema: schema, columns: [
+            Column(.string, [.string("é")]), Column(.double, [.null]), Column(.timestamp, [.null]), Column(.boolean, [.boolean(true)]),
+        ])
+        let c = RecordBatch.concatenate([a, RecordBatch.empty(schema), b], schema: schema)
+        #expect(c.rowCount == 3)
+        #expect(c.row(0) == [.string("x"), .double(1), .timestamp(5), .boolean(true)])
+        #expect(c.row(1) == [.null, .double(-0.0), .timestamp(6), .boolean(false)])
+        #expect(c.row(2) == [.string("é"), .null, .null, .boolean(true)])
+        #expect(c.columns[3].validity == nil)
+    }
+}

@@ -5,6 +5,9 @@
     pyarrow_table.py scan  --input out.parquet
     pyarrow_table.py checksum --input out.parquet
     pyarrow_table.py compare --input a.parquet --expected b.parquet
+    pyarrow_table.py write-dataset --input orders.parquet --output dir
+    pyarrow_table.py checksum-dataset --input dir      (hive directories, plain reader)
+    pyarrow_table.py checksum-delta --input dir        (Delta table, read with deltalake)
 
 `write` reads the input into memory first (untimed), then times only `pq.write_table(...,
 compression='zstd')` — the same split `fs-bench table-write` makes. `scan` times only
@@ -23,7 +26,10 @@ import time
 
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.dataset as ds
 import pyarrow.parquet as pq
+
+PARTITIONS = ["fs_year", "fs_month", "fs_day"]
 
 
 def checksum(table: pa.Table) -> dict:
@@ -49,7 +55,8 @@ def normalized(path: str) -> pa.Table:
 
 def main() -> int:
     ap = argparse.ArgumentParser()
-    ap.add_argument("command", choices=["write", "scan", "checksum", "compare"])
+    ap.add_argument("command", choices=["write", "scan", "checksum", "compare", "write-dataset",
+                                        "checksum-dataset", "checksum-delta"])
     ap.add_argument("--input", required=True)
     ap.add_argument("--output")
     ap.add_argument("--expected")
@@ -68,8 +75,24 @@ def main() -> int:
         table = pq.read_table(args.input)
         seconds = time.perf_counter() - started
         result = {"seconds": seconds, **checksum(table)}
+    elif args.command == "write-dataset":
+        if not args.output:
+            ap.error("write-dataset needs --output")
+        table = pq.read_table(args.input)
+        partitioning = ds.partitioning(pa.schema([table.schema.field(c) for c in PARTITIONS]),
+                                       flavor="hive")
+        started = time.perf_counter()
+        ds.write_dataset(table, args.output, format="parquet", partitioning=partitioning,
+                         file_options=ds.ParquetFileFormat().make_write_options(compression="zstd"))
+        seconds = time.perf_counter() - started
+        result = {"seconds": seconds, "rows": table.num_rows}
     elif args.command == "checksum":
         result = checksum(pq.read_table(args.input))
+    elif args.command == "checksum-dataset":
+        result = checksum(ds.dataset(args.input, format="parquet", partitioning="hive").to_table())
+    elif args.command == "checksum-delta":
+        import deltalake
+        result = checksum(pa.table(deltalake.DeltaTable(args.input).to_pyarrow_table()))
     else:
         if not args.expected:
             ap.error("compare needs --expected")

@@ -86,8 +86,9 @@ public struct FirstLastAccumulator: Accumulator {
 /// `max_by(x, ord)` and `min_by(x, ord)`: the `x` of the row with the largest (smallest) `ord`.
 ///
 /// Rows with a NULL `ord` are skipped; a NULL `x` on the winning row gives NULL. Ties on `ord`
-/// go to the earliest row stamp — Spark's single pass keeps the first of equal keys, and the
-/// stamp keeps that true across merges.
+/// go to the latest row stamp — Spark's `MaxMinBy` replaces the kept row unless the old key is
+/// strictly better, so its single pass ends with the last of equal keys; the stamp keeps that
+/// true across merges.
 public struct ExtremumByAccumulator: Accumulator {
     public let spec: AggregateSpec
     public private(set) var values: ValueSlots
@@ -120,7 +121,7 @@ public struct ExtremumByAccumulator: Accumulator {
             var take = !hasValue[g]
             if !take {
                 let c = orderings.compare(ord, row: i, toSlot: g)
-                take = (isMax ? c > 0 : c < 0) || (c == 0 && stamp < stamps[g])
+                take = (isMax ? c > 0 : c < 0) || (c == 0 && stamp > stamps[g])
             }
             if take {
                 values.set(g, from: x, row: i)
@@ -137,7 +138,7 @@ public struct ExtremumByAccumulator: Accumulator {
             var take = !hasValue[t]
             if !take {
                 let c = orderings.compare(other.orderings, g, toSlot: t)
-                take = (isMax ? c > 0 : c < 0) || (c == 0 && other.stamps[g] < stamps[t])
+                take = (isMax ? c > 0 : c < 0) || (c == 0 && other.stamps[g] > stamps[t])
             }
             if take {
                 values.set(t, from: other.values, g)

@@ -4,8 +4,9 @@ import FSCore
 ///
 /// Same hash (XXH64, seed 42, over Spark's binary form of the value), same precision
 /// (p = ceil(2·log2(1.106 / rsd)), 9 for the default rsd 0.05, i.e. 512 registers), same
-/// estimator (linear counting below Spark's threshold, else the raw estimate minus the
-/// empirical bias interpolated from Spark's own tables, `HyperLogLogBiasTables`). So the
+/// estimator (linear counting while it is below Spark's threshold or the raw estimate is
+/// ≤ 2.5·m, else the raw estimate minus the empirical bias interpolated from Spark's own tables,
+/// `HyperLogLogBiasTables`). So the
 /// estimate equals Spark's for the same multiset of values, and the error bound is Spark's:
 /// relative standard deviation `rsd`. Registers are one byte each, `m` per group in one
 /// contiguous array; merge is a register-wise max (exact, order-free).
@@ -73,8 +74,7 @@ public struct HyperLogLogAccumulator: Accumulator {
         var zInverse = 0.0, zeros = 0.0
         for k in 0..<m {
             let r = registers[g << p + k]
-            // Java's `1 << idx` on an Int: the shift count is taken mod 32.
-            zInverse += 1.0 / Double(Int32(bitPattern: UInt32(1) << UInt32(r & 31)))
+            zInverse += 1.0 / Double(UInt64(1) << UInt64(r & 63))
             if r == 0 { zeros += 1 }
         }
         let alphaM2: Double
@@ -85,11 +85,14 @@ public struct HyperLogLogAccumulator: Accumulator {
         default: alphaM2 = (0.7213 / (1.0 + 1.079 / mD)) * mD * mD
         }
         let e = alphaM2 / zInverse
+        // Linear counting while registers are still empty and either the estimate is under the
+        // empirical threshold or the raw estimate is small (e ≤ 2.5·m); otherwise the raw
+        // estimate, bias-corrected below 5·m.
         let corrected = (p < 19 && e < 5.0 * mD) ? e - estimateBias(e) : e
         var estimate = corrected
         if zeros > 0 {
             let h = mD * log(mD / zeros)
-            if h <= HyperLogLogBiasTables.thresholds[p - 4] { estimate = h }
+            if (p < 19 && h <= HyperLogLogBiasTables.thresholds[p - 4]) || e <= 2.5 * mD { estimate = h }
         }
         return Int64((estimate + 0.5).rounded(.down))  // Math.round
     }
