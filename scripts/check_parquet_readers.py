@@ -13,6 +13,7 @@ import sys
 
 
 def check_pyarrow(path, rows):
+    import pyarrow as pa
     import pyarrow.parquet as pq
     import pyarrow.compute as pc
     f = pq.ParquetFile(path)
@@ -22,7 +23,8 @@ def check_pyarrow(path, rows):
     t = f.read()
     for name in t.column_names:
         col = t[name]
-        mm = pc.min_max(col) if len(col) else None
+        nested = pa.types.is_nested(col.type)
+        mm = "(nested)" if nested else (pc.min_max(col) if len(col) else None)
         print(f"  {name}: nulls={col.null_count} min_max={mm}")
     for rg in range(md.num_row_groups):
         g = md.row_group(rg)

@@ -193,6 +193,19 @@ func everyTypeBatch(rows n: Int) -> RecordBatch {
         #expect(Array(bytes.prefix(4)) == Array("PAR1".utf8))
     }
 
+    @Test func backgroundCompressionWritesTheSameBytesAsInline() throws {
+        let batch = everyTypeBatch(rows: 20_000)
+        var options = ParquetWriterOptions()
+        options.maxPageRows = 900
+        options.rowGroupBytes = 200_000
+        options.compressionWorkers = 0
+        let inline = try encodeParquet(batch, options: options)
+        for workers in [1, 3] {
+            options.compressionWorkers = workers
+            #expect(try encodeParquet(batch, options: options) == inline, "\(workers) workers")
+        }
+    }
+
     @Test func degenerateLimitsStillMakeProgress() throws {
         var options = ParquetWriterOptions()
         options.maxPageRows = 0

@@ -2,9 +2,10 @@
 ///
 /// Entries are stored already PLAIN-encoded (uint32 length + bytes) in one buffer, which is the
 /// dictionary page body as is. Lookup is open addressing with linear probing over a power-of-two
-/// slot table of entry numbers, with each entry's 64-bit hash kept so that most mismatches are
-/// rejected without comparing bytes. `plainByteCount` is what the writer compares against
-/// `maxDictionaryBytes` to fall back to PLAIN.
+/// slot table; each slot holds the entry number and 32 bits of its hash, so that almost every
+/// mismatch is rejected without comparing bytes (hashes are recomputed only when rehashing).
+/// `plainByteCount` is what the writer compares against `maxDictionaryBytes` to fall back to
+/// PLAIN.
 package final class StringDictionary {
     /// The PLAIN encoding of the entries, in index order: the dictionary page body.
     package let plain = ByteSink(capacity: 1 << 16)
@@ -13,47 +14,53 @@ package final class StringDictionary {
     /// The lookup structure, a value type so the per-value loop works on a local copy with
     /// static exclusivity (class properties would be checked at run time on every access).
     private struct Table {
-        /// Start of entry i's bytes (after its length prefix) in `plain`.
-        var starts: [Int] = []
-        var lengths: [Int] = []
-        var hashes: [UInt64] = []
-        /// Slot -> entry number + 1 (0 = empty).
-        var slots = [UInt32](repeating: 0, count: 1024)
+        /// Entry i: where its bytes start in `plain` (after the length prefix), and its length.
+        var entries: [Entry] = []
+        /// Slot -> (high 32 bits of the hash << 32) | (entry number + 1); 0 = empty. Keeping part
+        /// of the hash in the slot rejects almost every collision without touching `entries`.
+        var slots = [UInt64](repeating: 0, count: 1024)
         var mask = 1023
+
+        struct Entry {
+            var start: Int
+            var length: Int
+        }
 
         @inline(__always)
         mutating func index(of bytes: UnsafeRawPointer, length: Int, plain: ByteSink) -> UInt32 {
             let h = hashBytes(bytes, length)
+            let tag = h & 0xFFFF_FFFF_0000_0000
             var slot = Int(truncatingIfNeeded: h) & mask
             while true {
                 let e = slots[slot]
                 if e == 0 { break }
-                let entry = Int(e &- 1)
-                if hashes[entry] == h && lengths[entry] == length
-                    && (length == 0 || memcmpEqual(plain.base + starts[entry], bytes, length)) {
-                    return UInt32(truncatingIfNeeded: entry)
+                if e & 0xFFFF_FFFF_0000_0000 == tag {
+                    let entry = Int(truncatingIfNeeded: e & 0xFFFF_FFFF) &- 1
+                    let x = entries[entry]
+                    if x.length == length && (length == 0 || memcmpEqual(plain.base + x.start, bytes, length)) {
+                        return UInt32(truncatingIfNeeded: entry)
+                    }
                 }
                 slot = (slot &+ 1) & mask
             }
-            let entry = starts.count
+            let entry = entries.count
             plain.append(littleEndian: UInt32(truncatingIfNeeded: length))
-            starts.append(plain.count)
+            entries.append(Entry(start: plain.count, length: length))
             if length > 0 { plain.append(UnsafeRawBufferPointer(start: bytes, count: length)) }
-            lengths.append(length)
-            hashes.append(h)
-            slots[slot] = UInt32(truncatingIfNeeded: entry + 1)
-            if starts.count * 2 > slots.count { rehash() }
+            slots[slot] = tag | UInt64(entry + 1)
+            if entries.count * 2 > slots.count { rehash(plain: plain) }
             return UInt32(truncatingIfNeeded: entry)
         }
 
-        mutating func rehash() {
+        mutating func rehash(plain: ByteSink) {
             let newCount = slots.count * 2
-            slots = [UInt32](repeating: 0, count: newCount)
+            slots = [UInt64](repeating: 0, count: newCount)
             mask = newCount - 1
-            for entry in 0..<starts.count {
-                var slot = Int(truncatingIfNeeded: hashes[entry]) & mask
+            for (i, e) in entries.enumerated() {
+                let h = hashBytes(plain.base + e.start, e.length)
+                var slot = Int(truncatingIfNeeded: h) & mask
                 while slots[slot] != 0 { slot = (slot + 1) & mask }
-                slots[slot] = UInt32(entry + 1)
+                slots[slot] = (h & 0xFFFF_FFFF_0000_0000) | UInt64(i + 1)
             }
         }
     }
@@ -61,7 +68,7 @@ package final class StringDictionary {
     package init() {}
 
     /// Number of entries.
-    package var count: Int { table.starts.count }
+    package var count: Int { table.entries.count }
 
     /// Size of the dictionary page body before compression.
     package var plainByteCount: Int { plain.count }
@@ -93,17 +100,27 @@ package final class StringDictionary {
 
     /// Calls `body` with the bytes of entry `i` (statistics over the dictionary).
     package func withEntry<R>(_ i: Int, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
-        body(UnsafeBufferPointer(start: (plain.base + table.starts[i]).assumingMemoryBound(to: UInt8.self), count: table.lengths[i]))
+        let e = table.entries[i]
+        return body(UnsafeBufferPointer(start: (plain.base + e.start).assumingMemoryBound(to: UInt8.self), count: e.length))
     }
 }
 
 @inline(__always)
 private func memcmpEqual(_ a: UnsafeRawPointer, _ b: UnsafeRawPointer, _ n: Int) -> Bool {
-    var i = 0
-    while i + 8 <= n {
-        if a.loadUnaligned(fromByteOffset: i, as: UInt64.self) != b.loadUnaligned(fromByteOffset: i, as: UInt64.self) { return false }
-        i += 8
+    if n >= 8 {
+        var i = 0
+        while i + 8 <= n {
+            if a.loadUnaligned(fromByteOffset: i, as: UInt64.self) != b.loadUnaligned(fromByteOffset: i, as: UInt64.self) { return false }
+            i += 8
+        }
+        // The last 8 bytes, overlapping the words already compared.
+        return i == n || a.loadUnaligned(fromByteOffset: n - 8, as: UInt64.self) == b.loadUnaligned(fromByteOffset: n - 8, as: UInt64.self)
     }
+    if n >= 4 {
+        return a.loadUnaligned(as: UInt32.self) == b.loadUnaligned(as: UInt32.self)
+            && a.loadUnaligned(fromByteOffset: n - 4, as: UInt32.self) == b.loadUnaligned(fromByteOffset: n - 4, as: UInt32.self)
+    }
+    var i = 0
     while i < n {
         if a.load(fromByteOffset: i, as: UInt8.self) != b.load(fromByteOffset: i, as: UInt8.self) { return false }
         i += 1
@@ -111,29 +128,29 @@ private func memcmpEqual(_ a: UnsafeRawPointer, _ b: UnsafeRawPointer, _ n: Int)
     return true
 }
 
-/// A fast non-cryptographic 64-bit hash of a byte string: 8 bytes per step, multiply-rotate
-/// mixing, then a murmur3 finalizer so the low bits (the slot number) depend on every input bit.
+/// A fast non-cryptographic 64-bit hash of a byte string: 8 bytes per step (the tail as one
+/// overlapping load), multiply-rotate mixing, then a murmur3 finalizer so the low bits (the slot
+/// number) depend on every input bit. Equal strings hash equally; the length is mixed in first.
 @inline(__always)
 package func hashBytes(_ p: UnsafeRawPointer, _ n: Int) -> UInt64 {
     let k: UInt64 = 0x9E37_79B9_7F4A_7C15
     var h: UInt64 = UInt64(truncatingIfNeeded: n) &* k
-    var i = 0
-    while i + 8 <= n {
-        let w = p.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+    @inline(__always) func mix(_ w: UInt64) {
         h = ((h << 5) | (h >> 59)) ^ w
         h = h &* k
-        i += 8
     }
-    if i < n {
-        var w: UInt64 = 0
-        var s: UInt64 = 0
-        while i < n {
-            w |= UInt64(p.load(fromByteOffset: i, as: UInt8.self)) << s
-            s += 8
-            i += 1
+    if n >= 8 {
+        var i = 0
+        while i + 8 <= n {
+            mix(p.loadUnaligned(fromByteOffset: i, as: UInt64.self))
+            i += 8
         }
-        h = ((h << 5) | (h >> 59)) ^ w
-        h = h &* k
+        if i < n { mix(p.loadUnaligned(fromByteOffset: n - 8, as: UInt64.self)) }
+    } else if n >= 4 {
+        mix(UInt64(p.loadUnaligned(as: UInt32.self)) | UInt64(p.loadUnaligned(fromByteOffset: n - 4, as: UInt32.self)) << 32)
+    } else if n > 0 {
+        mix(UInt64(p.load(as: UInt8.self)) | UInt64(p.load(fromByteOffset: n / 2, as: UInt8.self)) << 8
+            | UInt64(p.load(fromByteOffset: n - 1, as: UInt8.self)) << 16)
     }
     h ^= h >> 33
     h = h &* 0xFF51_AFD7_ED55_8CCD

@@ -1,3 +1,5 @@
+import Dispatch
+
 /// Collects the compressed pages of one column chunk in memory and produces its
 /// `ColumnMetaData` once the chunk's position in the file is known.
 ///
@@ -9,7 +11,12 @@
 /// (table-format.md §1.11). The dictionary page is produced last (the dictionary grows while the
 /// data pages are encoded) but written first. Sizes count header plus body, before and after
 /// compression. One builder is reused for every row group of a column.
-package final class ColumnChunkBuilder {
+///
+/// With a `PageCompressionPool`, pages are compressed on the column's serial queue: every
+/// mutation of the builder's page state then happens on that queue, and the owner reads it only
+/// after `waitForPages()` (the dispatch group orders the two), which is why the class can be
+/// `@unchecked Sendable`.
+package final class ColumnChunkBuilder: @unchecked Sendable {
     package let compressor: PageCompressor
     /// Data pages (header + compressed body), in order.
     package let dataPages = ByteSink(capacity: 1 << 16)
@@ -22,18 +29,50 @@ package final class ColumnChunkBuilder {
     package private(set) var totalCompressed: Int64 = 0
     /// Level entries (rows, for flat columns) in the chunk.
     package private(set) var numValues: Int64 = 0
-    /// Uncompressed body bytes of the pages so far (row group sizing).
-    package private(set) var uncompressedBodyBytes: Int64 = 0
+    /// Uncompressed body bytes of the pages submitted so far (row group sizing; owner's thread).
+    package private(set) var submittedBodyBytes: Int64 = 0
+    private let worker: (queue: DispatchQueue, pool: PageCompressionPool)?
+    private let pending = DispatchGroup()
+    /// The first compression failure of a background page, reported by `waitForPages`.
+    private var failure: ParquetError?
 
     private struct PageEncodingKey: Hashable { var type: Int32; var encoding: Int32 }
 
     /// For error messages.
     let file: String, column: String
 
-    package init(compression: ParquetCompression, file: String, column: String) {
+    /// - Parameter worker: compress pages on this queue (nil: on the caller's thread).
+    package init(compression: ParquetCompression, file: String, column: String,
+                 worker: (queue: DispatchQueue, pool: PageCompressionPool)? = nil) {
         compressor = Codecs.compressor(for: compression)
         self.file = file
         self.column = column
+        self.worker = worker
+    }
+
+    /// Runs `job` on the column's queue with its own copy of `body`, or right away.
+    private func submit(_ body: UnsafeRawBufferPointer, _ job: @escaping @Sendable (UnsafeRawBufferPointer) throws(ParquetError) -> Void) throws(ParquetError) {
+        submittedBodyBytes += Int64(body.count)
+        guard let (queue, pool) = worker else { return try job(body) }
+        let copy = Array(body)
+        pool.slots.wait()
+        pending.enter()
+        queue.async { [self] in
+            defer {
+                pool.slots.signal()
+                pending.leave()
+            }
+            guard failure == nil else { return }
+            copy.withUnsafeBytes { b in
+                do throws(ParquetError) { try job(b) } catch { failure = error }
+            }
+        }
+    }
+
+    /// Blocks until every submitted page is compressed; rethrows a background failure.
+    package func waitForPages() throws(ParquetError) {
+        pending.wait()
+        if let failure { throw failure }
     }
 
     package var isEmpty: Bool { numValues == 0 && dictionaryPage == nil }
@@ -41,6 +80,12 @@ package final class ColumnChunkBuilder {
     /// Compresses `body` and appends a v1 data page of `numValues` level entries.
     /// `hasLevels` adds RLE to the chunk's encodings (OPTIONAL or nested columns).
     package func addDataPage(body: UnsafeRawBufferPointer, numValues: Int, encoding: Encoding, hasLevels: Bool) throws(ParquetError) {
+        try submit(body) { (b: UnsafeRawBufferPointer) throws(ParquetError) in
+            try self.appendDataPage(body: b, numValues: numValues, encoding: encoding, hasLevels: hasLevels)
+        }
+    }
+
+    private func appendDataPage(body: UnsafeRawBufferPointer, numValues: Int, encoding: Encoding, hasLevels: Bool) throws(ParquetError) {
         let n = try compress(body)
         let header = PageHeader(
             type: .dataPage, uncompressedPageSize: Int32(body.count), compressedPageSize: Int32(n),
@@ -58,6 +103,10 @@ package final class ColumnChunkBuilder {
 
     /// Compresses and stores the dictionary page (PLAIN entries).
     package func setDictionaryPage(body: UnsafeRawBufferPointer, entries: Int) throws(ParquetError) {
+        try submit(body) { (b: UnsafeRawBufferPointer) throws(ParquetError) in try self.storeDictionaryPage(body: b, entries: entries) }
+    }
+
+    private func storeDictionaryPage(body: UnsafeRawBufferPointer, entries: Int) throws(ParquetError) {
         let n = try compress(body)
         var page = PageHeader(
             type: .dictionaryPage, uncompressedPageSize: Int32(body.count), compressedPageSize: Int32(n),
@@ -74,7 +123,6 @@ package final class ColumnChunkBuilder {
     private func record(header: Int, body: Int, compressed: Int) {
         totalUncompressed += Int64(header + body)
         totalCompressed += Int64(header + compressed)
-        uncompressedBodyBytes += Int64(body)
     }
 
     private func compress(_ body: UnsafeRawBufferPointer) throws(ParquetError) -> Int {
@@ -105,7 +153,7 @@ package final class ColumnChunkBuilder {
     /// Bytes of the chunk on disk.
     package var byteCount: Int64 { Int64(dictionaryPage?.count ?? 0) + Int64(dataPages.count) }
 
-    /// Empties the builder for the next row group (keeps buffers).
+    /// Empties the builder for the next row group (keeps buffers). Call after `waitForPages`.
     package func reset() {
         dataPages.removeAll()
         dictionaryPage = nil
@@ -114,6 +162,6 @@ package final class ColumnChunkBuilder {
         totalUncompressed = 0
         totalCompressed = 0
         numValues = 0
-        uncompressedBodyBytes = 0
+        submittedBodyBytes = 0
     }
 }

@@ -1,3 +1,4 @@
+import Dispatch
 import FSCore
 
 /// Encodes one flat column of a file, page by page, into its `ColumnChunkBuilder`.
@@ -39,12 +40,13 @@ package final class FlatColumnWriter {
     /// Whole-file statistics (merged at every chunk end).
     package private(set) var fileStatistics: StatisticsAccumulator
 
-    package init(field: Field, options: ParquetWriterOptions, file: String) {
+    package init(field: Field, options: ParquetWriterOptions, file: String,
+                 worker: (queue: DispatchQueue, pool: PageCompressionPool)? = nil) {
         self.field = field
         self.options = options
         maxPageRows = Swift.max(1, options.maxPageRows)
         physicalType = field.type.parquetPhysicalType
-        chunk = ColumnChunkBuilder(compression: options.compression, file: file, column: field.name)
+        chunk = ColumnChunkBuilder(compression: options.compression, file: file, column: field.name, worker: worker)
         isDictionaryEncoding = field.type == .string
         dictionary = field.type == .string ? StringDictionary() : nil
         statistics = StatisticsAccumulator(type: field.type)
@@ -54,7 +56,7 @@ package final class FlatColumnWriter {
 
     /// Rows buffered in the open page plus the chunk's finished pages, uncompressed.
     package var bufferedBytes: Int64 {
-        chunk.uncompressedBodyBytes + Int64(values.count + indices.count * 4 + booleans.count / 8 + levels.count / 8)
+        chunk.submittedBodyBytes + Int64(values.count + indices.count * 4 + booleans.count / 8 + levels.count / 8)
     }
 
     /// Appends `column[range]`. The column must have the field's type; NULLs in a REQUIRED field
@@ -222,9 +224,9 @@ package final class FlatColumnWriter {
         booleans.removeAll(keepingCapacity: true)
     }
 
-    /// Closes the chunk: flushes the open page, writes the dictionary page, folds the chunk's
-    /// statistics into the file's. Returns the chunk's statistics; `chunk` then holds the pages
-    /// until the file writer has written them and calls `reset()`.
+    /// Closes the chunk: flushes the open page, submits the dictionary page, folds the chunk's
+    /// statistics into the file's. Returns the chunk's statistics; after `chunk.waitForPages()`
+    /// the chunk holds the pages until the file writer has written them and calls `reset()`.
     package func finishChunk() throws(ParquetError) -> StatisticsAccumulator {
         try flushPage()
         if let dict = dictionary, dict.count > 0 {

@@ -34,7 +34,12 @@ public final class ParquetFileWriter {
         path = output.path
         self.schema = schema
         self.options = options
-        columns = schema.fields.map { FlatColumnWriter(field: $0, options: options, file: output.path) }
+        let pool = options.compressionWorkers > 0
+            ? PageCompressionPool(workers: options.compressionWorkers, maxInFlight: 4 * options.compressionWorkers) : nil
+        columns = schema.fields.enumerated().map { i, field in
+            FlatColumnWriter(field: field, options: options, file: output.path,
+                             worker: pool.map { (queue: $0.queue(forColumn: i), pool: $0) })
+        }
         do {
             try Self.validate(schema, file: output.path)
             try output.write(magic)
@@ -102,8 +107,11 @@ public final class ParquetFileWriter {
         let groupOffset = output.offset
         var chunks: [ColumnChunk] = []
         var totalUncompressed: Int64 = 0, totalCompressed: Int64 = 0
-        for w in columns {
-            let stats = try w.finishChunk()
+        // Close every chunk first so the compression workers drain them all in parallel.
+        var statistics: [StatisticsAccumulator] = []
+        for w in columns { statistics.append(try w.finishChunk()) }
+        for (w, stats) in zip(columns, statistics) {
+            try w.chunk.waitForPages()
             let chunkOffset = output.offset
             if let d = w.chunk.dictionaryPage { try output.write(d) }
             try output.write(w.chunk.dataPages.bytes)
