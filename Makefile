@@ -95,26 +95,19 @@ bench-smoke: build venv-bench deps-java ## Every workload at a tiny size (debug 
 	$(PY) bench/run.py --smoke --bin-dir $(DEBUG_BIN)
 
 # The sample pipeline that exists today: a generated order-like table (every column type,
-# several commits, a checkpoint), then the historical publisher copying it — once fs-publish
-# implements it (detected by its --help). The ingest issue replaces the first step with fs-ingest.
+# several commits, a checkpoint), then the historical publisher copying and compacting it.
+# The ingest issue replaces the first step with fs-ingest on the sandbox broker.
 run: release venv ## Release build, then the sample pipeline into DATA_DIR (sample table -> historical publish)
 	@in="$(DATA_DIR)/ingestion/sample"; out="$(DATA_DIR)/publisher/historical-sample"; \
 	rm -rf "$$in" "$$out"; mkdir -p "$(DATA_DIR)/ingestion" "$(DATA_DIR)/publisher"; \
 	echo "+ fs-table write-sample $$in --rows $(RUN_ROWS) --commits 12 --checkpoint-interval 10"; \
 	$(RELEASE_BIN)/fs-table write-sample "$$in" --rows $(RUN_ROWS) --commits 12 --checkpoint-interval 10 >/dev/null; \
-	tables=("$$in"); \
-	if $(RELEASE_BIN)/fs-publish --help 2>&1 | grep -q -- '--publisher-type'; then \
-	    echo "+ fs-publish --publisher-type historical --input-table $$in --output-table $$out"; \
-	    $(RELEASE_BIN)/fs-publish --publisher-type historical --input-table "$$in" --output-table "$$out"; \
-	    [[ -d "$$out/_delta_log" ]] || { echo "run: fs-publish wrote no table at $$out" >&2; exit 1; }; \
-	    tables+=("$$out"); \
-	else \
-	    echo "run: fs-publish --publisher-type historical is not built yet; publish step not run"; \
-	fi; \
+	echo "+ fs-publish --publisher-type historical --input-table $$in --output-table $$out"; \
+	$(RELEASE_BIN)/fs-publish --publisher-type historical --input-table "$$in" --output-table "$$out"; \
 	echo; echo "tables:"; \
-	for t in "$${tables[@]}"; do echo "  $$t"; $(RELEASE_BIN)/fs-table info "$$t" | $(PY) -c 'import json,sys; i=json.load(sys.stdin); print("    version %s, %s files, %s rows" % (i["version"], i["numFiles"], i["numRecords"]))'; done; \
+	for t in "$$in" "$$out"; do echo "  $$t"; $(RELEASE_BIN)/fs-table info "$$t" | $(PY) -c 'import json,sys; i=json.load(sys.stdin); print("    version %s, %s files, %s rows" % (i["version"], i["numFiles"], i["numRecords"]))'; done; \
 	echo "read with DuckDB:"; \
-	echo "  $(PY) -c \"import duckdb; duckdb.sql(\\\"select fs_year, fs_month, count(*) from read_parquet('$${tables[-1]}/*/*/*/*.parquet', hive_partitioning=true) group by all order by all\\\").show()\""
+	echo "  $(PY) -c \"import duckdb; duckdb.sql(\\\"select fs_year, fs_month, count(*) from read_parquet('$$out/*/*/*/*.parquet', hive_partitioning=true) group by all order by all\\\").show()\""
 
 clean: ## Remove build products and benchmark scratch data (keeps .venv)
 	rm -rf $(SCRATCH) .bench bench-data

@@ -20,7 +20,7 @@ SAMPLE_TABLES = [
 def fs() -> FsTools:
     bin_dir = os.environ.get("FS_BIN_DIR", os.path.join(REPO, ".build", "debug"))
     tools = FsTools(os.path.abspath(bin_dir))
-    for name in ("fs-table", "fs-bench"):
+    for name in ("fs-table", "fs-bench", "fs-publish"):
         if not os.access(tools.path(name), os.X_OK):
             pytest.fail(f"{tools.path(name)} not found: build first (`make build`) or set FS_BIN_DIR",
                         pytrace=False)
