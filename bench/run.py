@@ -110,8 +110,9 @@ def main() -> int:
         commands = [args.command or f"bench/run.py --rows {args.rows} --runs {args.runs}",
                     f"# data: python bench/generate.py --rows {args.rows} --seed {args.seed} --out <dir>"]
         notes = ["pyarrow runs with its defaults (multi-threaded reads and writes). fs's writer "
-                 "uses one thread; its reader decompresses pages on a second thread, ahead of "
-                 "decoding.",
+                 "encodes on the caller's thread and compresses pages on background queues "
+                 "(ParquetWriterOptions.compressionWorkers, default 2); its reader decompresses "
+                 "pages on a second thread, ahead of decoding.",
                  "fs's writers fsync every file they finish (and the table's log); pyarrow's do not.",
                  "Timed sections: write = encoding + compression + file write of data already in "
                  "memory; scan = open, read, decompress and decode every column into memory."]
