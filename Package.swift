@@ -35,6 +35,7 @@ let package = Package(
         .target(name: "FSTable", dependencies: ["FSCore", "FSParquet"]),
         .target(name: "FSExpr", dependencies: ["FSCore"]),
         .target(name: "FSAggregation", dependencies: ["FSCore", "FSExpr"]),
+        .target(name: "FSStreams", dependencies: ["FSCore"]),
         .target(
             name: "FSJobs",
             dependencies: [
@@ -56,6 +57,7 @@ let package = Package(
         .testTarget(name: "FSTableTests", dependencies: ["FSCore", "FSParquet", "FSTable"], resources: [.copy("Fixtures")]),
         .testTarget(name: "FSExprTests", dependencies: ["FSCore", "FSExpr"], resources: [.copy("Goldens")]),
         .testTarget(name: "FSAggregationTests", dependencies: ["FSCore", "FSExpr", "FSAggregation"]),
+        .testTarget(name: "FSStreamsTests", dependencies: ["FSCore", "FSStreams"]),
         .testTarget(name: "FSJobsTests", dependencies: ["FSCore", "FSTable", "FSJobs"]),
     ],
     swiftLanguageModes: [.v6]
