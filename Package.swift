@@ -14,6 +14,7 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .executable(name: "fs-publish", targets: ["fs-publish"]),
+        .executable(name: "fs-ingest", targets: ["fs-ingest"]),
         .executable(name: "fs-table", targets: ["fs-table"]),
         .executable(name: "fs-bench", targets: ["fs-bench"]),
         .library(name: "FSKafka", targets: ["FSKafka"]),
@@ -43,7 +44,7 @@ let package = Package(
         .target(
             name: "FSJobs",
             dependencies: [
-                "FSCore", "FSParquet", "FSTable", "FSExpr", "FSAggregation",
+                "FSCore", "FSParquet", "FSTable", "FSExpr", "FSAggregation", "FSKafka", "FSStreams",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -51,6 +52,7 @@ let package = Package(
 
         // Thin executables: parse flags, call one job type.
         .executableTarget(name: "fs-publish", dependencies: ["FSJobs"]),
+        .executableTarget(name: "fs-ingest", dependencies: ["FSJobs"]),
         // Developer tools: inspect/dump tables (interop suite), benchmark workloads (make bench).
         .executableTarget(name: "fs-table", dependencies: ["FSCore", "FSParquet", "FSTable"]),
         .executableTarget(name: "fs-bench", dependencies: ["FSCore", "FSParquet", "FSTable", "FSExpr", "FSAggregation"]),
@@ -63,7 +65,7 @@ let package = Package(
         .testTarget(name: "FSAggregationTests", dependencies: ["FSCore", "FSExpr", "FSAggregation"]),
         .testTarget(name: "FSStreamsTests", dependencies: ["FSCore", "FSStreams"]),
         .testTarget(name: "FSKafkaTests", dependencies: ["FSCore", "FSKafka"]),
-        .testTarget(name: "FSJobsTests", dependencies: ["FSCore", "FSTable", "FSJobs"]),
+        .testTarget(name: "FSJobsTests", dependencies: ["FSCore", "FSTable", "FSJobs", "FSKafka", "FSStreams"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,0 +1,413 @@
+import FSCore
+import FSKafka
+import FSStreams
+import FSTable
+import Logging
+
+/// Consumes Kafka into the stream's table in micro-batches, exactly once.
+///
+/// ```
+///  poll ─► EventBatchBuilder ──rows──► data TableWriter.write
+///       │                   └─bad───► QuarantineBuffer
+///  trigger (max offsets / interval / end reached / signal):
+///    1. quarantine table: write + commit with txn(fs-ingest/<topic>/<p>, last offset) per partition it advances
+///    2. data table: write + commit with txn(…, last offset) for every partition of the batch  ◄── source of truth
+///    3. group offsets (monitoring only)
+///  start / rebalance: each partition resumes at data-txn + 1 (else earliest/latest);
+///  quarantine rows at or below the quarantine table's own txn are already there and skipped.
+/// ```
+/// A crash between 1 and 2 re-reads the batch; its quarantine rows are skipped by offset, its
+/// data rows committed once. The txn version is the last offset *included* (Delta's txn
+/// version is "the application's progress"; resuming at version + 1 needs no sentinel).
+public final class IngestJob {
+    public let config: IngestConfig
+    let clock: any WallClock
+    let logger: Logger
+
+    private var dataWriter: TableWriter!
+    private var quarantineWriter: TableWriter!
+    private var consumer: KafkaConsumer!
+    private var builder: EventBatchBuilder
+    private var quarantine = QuarantineBuffer()
+    private var partitions: [TopicPartition: PartitionState] = [:]
+    private var summary: IngestSummary
+    private var callbackError: Error?
+    private var unavailableSince: Int64?
+    private var lastKafkaError = ""
+    private var lastProgressMicros: Int64 = 0
+    private var lastWatermarkMicros: Int64 = 0
+    private var rowsAtLastProgress = 0
+
+    /// Per-partition bookkeeping while it is assigned to this process.
+    struct PartitionState {
+        /// Next offset expected; older messages (re-deliveries after a seek) are skipped.
+        var next: Int64?
+        /// Last offset of the micro-batch in flight.
+        var pendingLast: Int64?
+        /// Last offset committed to the data / quarantine table.
+        var dataTxn: Int64?
+        var quarantineTxn: Int64?
+        /// End offset to reach (available-now), or the last known high watermark (lag).
+        var high: Int64?
+        var window: DedupWindow?
+    }
+
+    public init(config: IngestConfig, clock: any WallClock = SystemWallClock(), logger: Logger = Logger(label: "fs-ingest")) {
+        self.config = config
+        self.clock = clock
+        self.logger = logger
+        self.builder = EventBatchBuilder(streamType: config.streamType, limits: config.limits, dedupKey: config.dedupKey)
+        self.summary = IngestSummary(streamType: config.streamType.rawValue, table: config.table, quarantineTable: config.quarantineTable)
+    }
+
+    /// Runs until the end (available-now) or a signal; returns the summary.
+    public func run() throws -> IngestSummary {
+        let started = clock.nowMicros()
+        for f in config.ignoredFlags { logger.warning("\(f) is accepted for compatibility and has no effect (use --max-offsets-per-trigger)") }
+        let data = try DeltaTable.create(at: config.table, schema: config.streamType.schema, partitionColumns: StreamType.partitionColumns, clock: clock)
+        let quar = try DeltaTable.create(at: config.quarantineTable, schema: QuarantineBuffer.schema, partitionColumns: QuarantineBuffer.partitionColumns, clock: clock)
+        dataWriter = try TableWriter(table: data)
+        quarantineWriter = try TableWriter(table: quar)
+        consumer = try KafkaConsumer(config: KafkaConsumerConfig(
+            bootstrapServers: config.brokers, groupId: config.groupId, clientId: config.common.appName,
+            extra: ["enable.partition.eof": "true", "auto.offset.reset": config.startingOffsets == .earliest ? "earliest" : "latest"]))
+        defer { consumer.close() }
+        logger.info("starting", metadata: [
+            "stream_type": "\(config.streamType)", "topics": "\(config.topics.joined(separator: ","))", "brokers": "\(config.brokers)",
+            "table": "\(config.table)", "mode": "\(config.availableNow ? "available-now" : "group \(config.groupId)")",
+            "dedup_key": "\(config.dedupKeyName ?? "none")",
+        ])
+        if config.availableNow {
+            try assignToEnd()
+        } else {
+            try consumer.subscribe(topics: config.topics, onAssign: { [unowned self] in self.assigned($0) },
+                                   onRevoke: { [unowned self] in self.revoked($0) })
+        }
+        var status = "stopped"
+        while true {
+            try runMicroBatch()
+            if let e = callbackError { throw e }
+            if config.availableNow && isCaughtUp { status = "completed"; break }
+            if let sig = StopSignal.pending { logger.info("signal \(sig): committed the batch in flight, stopping"); break }
+        }
+        summary.status = status
+        summary.seconds = Double(clock.nowMicros() - started) / 1e6
+        logProgress(force: true)
+        return summary
+    }
+
+    // MARK: Assignment
+
+    /// available-now: every partition of every topic, from the table's offsets to today's end.
+    private func assignToEnd() throws {
+        let dataTxns = try dataWriter.table.snapshot().txns
+        let quarantineTxns = try quarantineWriter.table.snapshot().txns
+        var assignment: [TopicPartitionOffset] = []
+        for topic in config.topics {
+            let ids = try retrying("partitions of \(topic)") { () throws(KafkaError) in try consumer.partitions(topic: topic, timeout: .seconds(5)) }
+            for p in ids {
+                let tp = TopicPartition(topic: topic, partition: p)
+                let marks = try retrying("watermarks of \(tp)") { () throws(KafkaError) in try consumer.watermarks(tp, timeout: .seconds(5)) }
+                var state = newState(tp, dataTxns: dataTxns, quarantineTxns: quarantineTxns)
+                state.high = marks.high
+                let start = state.dataTxn.map { $0 + 1 } ?? (config.startingOffsets == .earliest ? marks.low : marks.high)
+                if start < marks.low { logger.warning("\(tp): offsets \(start)..<\(marks.low) are gone from the broker (retention); resuming at \(marks.low)") }
+                state.next = max(start, marks.low)
+                partitions[tp] = state
+                if state.next! < marks.high { assignment.append(TopicPartitionOffset(topic: topic, partition: p, offset: state.next!)) }
+            }
+        }
+        try warmDedupWindows(Set(partitions.keys))
+        logger.info("available-now: \(assignment.count) of \(partitions.count) partitions have new messages", metadata: ["lag": "\(lag)"])
+        if !assignment.isEmpty { try consumer.assign(assignment) }
+    }
+
+    private func newState(_ tp: TopicPartition, dataTxns: [String: TxnAction], quarantineTxns: [String: TxnAction]) -> PartitionState {
+        let id = IngestJob.appId(tp)
+        return PartitionState(next: nil, pendingLast: nil, dataTxn: dataTxns[id]?.version, quarantineTxn: quarantineTxns[id]?.version,
+                              high: nil, window: config.dedupKey == nil ? nil : DedupWindow(capacity: config.dedupWindow))
+    }
+
+    /// Group rebalance: the new partitions start after the offsets committed in the table.
+    private func assigned(_ tps: [TopicPartition]) -> [TopicPartitionOffset] {
+        do {
+            let dataTxns = try DeltaTable.open(at: config.table, clock: clock).snapshot().txns
+            let quarantineTxns = try DeltaTable.open(at: config.quarantineTable, clock: clock).snapshot().txns
+            var out: [TopicPartitionOffset] = []
+            for tp in tps {
+                var s = newState(tp, dataTxns: dataTxns, quarantineTxns: quarantineTxns)
+                s.next = s.dataTxn.map { $0 + 1 }
+                partitions[tp] = s
+                out.append(TopicPartitionOffset(topic: tp.topic, partition: tp.partition,
+                                                offset: s.next ?? (config.startingOffsets == .earliest ? KafkaOffset.beginning : KafkaOffset.end)))
+            }
+            try warmDedupWindows(Set(tps))
+            logger.info("assigned \(out.map(\.description).joined(separator: " "))")
+            return out
+        } catch {
+            callbackError = error
+            return tps.map { TopicPartitionOffset(topic: $0.topic, partition: $0.partition, offset: KafkaOffset.end) }
+        }
+    }
+
+    /// Group rebalance: commit what we hold of the revoked partitions before they move.
+    private func revoked(_ tps: [TopicPartition]) {
+        do {
+            try commitMicroBatch(insideRebalance: true)
+        } catch {
+            callbackError = error
+        }
+        for tp in tps { partitions[tp] = nil }
+        logger.info("revoked \(tps.map(\.description).joined(separator: " "))")
+    }
+
+    /// Refills the dedup windows of `tps` from the rows already in the table, so a restart
+    /// (or a partition moving between processes) drops the same duplicates an uninterrupted
+    /// run would. Reads four columns of the table once; keys older than the window are ignored.
+    private func warmDedupWindows(_ tps: Set<TopicPartition>) throws {
+        guard let keyName = config.dedupKeyName, !tps.isEmpty, DeltaTable.exists(at: config.table) else { return }
+        var recent: [TopicPartition: [(Int64, String)]] = [:]
+        var scan = try TableScan.open(config.table, columns: ["fs_topic", "fs_partition", "fs_offset", keyName])
+        try scan.forEachBatch { batch in
+            guard let topics = batch.column(named: "fs_topic")?.strings, let parts = batch.column(named: "fs_partition")?.int32s,
+                  let offsets = batch.column(named: "fs_offset")?.int64s, let keys = batch.column(named: keyName) else { return }
+            for i in 0..<batch.rowCount where !keys.isNull(i) {
+                let tp = TopicPartition(topic: topics[i], partition: parts[i])
+                guard tps.contains(tp), let txn = partitions[tp]?.dataTxn, offsets[i] > txn - Int64(config.dedupWindow) else { continue }
+                if case .string(let k) = keys[i] { recent[tp, default: []].append((offsets[i], k)) }
+            }
+        }
+        for (tp, rows) in recent {
+            var window = DedupWindow(capacity: config.dedupWindow)
+            for (_, k) in rows.sorted(by: { $0.0 < $1.0 }) {
+                var k = k
+                _ = k.withUTF8 { window.checkAndInsert($0) }
+            }
+            partitions[tp]?.window = window
+            logger.debug("\(tp): dedup window warmed with \(window.count) keys from the table")
+        }
+    }
+
+    static func appId(_ tp: TopicPartition) -> String { "fs-ingest/\(tp.topic)/\(tp.partition)" }
+
+    private var isCaughtUp: Bool {
+        partitions.values.allSatisfy { s in guard let h = s.high, let n = s.next else { return s.high == nil || s.high == 0 }; return n >= h }
+    }
+
+    private var lag: Int64 {
+        partitions.values.reduce(0) { acc, s in
+            guard let h = s.high else { return acc }
+            return acc + max(0, h - (s.next ?? 0))
+        }
+    }
+
+    // MARK: Micro-batch
+
+    private func runMicroBatch() throws {
+        let start = clock.nowMicros()
+        let interval = config.triggerInterval.components
+        let intervalMicros = interval.seconds * 1_000_000 + interval.attoseconds / 1_000_000_000_000
+        var consumed = 0
+        while consumed < config.maxOffsetsPerTrigger {
+            if StopSignal.pending != nil || callbackError != nil { break }
+            if config.availableNow && isCaughtUp { break }
+            if clock.nowMicros() - start >= intervalMicros { break }
+            let batch = try consumer.poll(maxMessages: min(10_000, config.maxOffsetsPerTrigger - consumed), timeout: .milliseconds(100))
+            try noteErrors(batch)
+            consumed += process(batch)
+            // After the messages: an end-of-partition event carries the offset after the last
+            // message delivered, which may be in this very batch.
+            for end in batch.reachedEnd {
+                let tp = end.topicPartition
+                guard var s = partitions[tp] else { continue }
+                if s.next == nil || end.offset > s.next! { s.next = end.offset }
+                partitions[tp] = s
+            }
+        }
+        try commitMicroBatch()
+        refreshWatermarksIfDue()
+        logProgress(force: false)
+    }
+
+    /// Parses a poll's messages; returns how many counted towards the trigger.
+    private func process(_ batch: MessageBatch) -> Int {
+        var counted = 0
+        var lastTP: TopicPartition? = nil
+        var state = PartitionState()
+        for i in 0..<batch.count {
+            let tp = TopicPartition(topic: batch.topic(i), partition: batch.partition(i))
+            if tp != lastTP {
+                if let l = lastTP { partitions[l] = state }
+                guard let s = partitions[tp] else { lastTP = nil; continue }  // revoked meanwhile
+                state = s
+                lastTP = tp
+            }
+            let offset = batch.offset(i)
+            if let n = state.next, offset < n { continue }  // re-delivered after a seek: already handled
+            state.next = offset + 1
+            state.pendingLast = offset
+            summary.messages += 1
+            counted += 1
+            let outcome: AppendOutcome = batch.withKey(i) { key in
+                batch.withValue(i) { value in
+                    builder.append(key: key, value: value, topic: tp.topic, partition: tp.partition, offset: offset) { bytes in
+                        state.window?.checkAndInsert(bytes) ?? false
+                    }
+                }
+            }
+            switch outcome {
+            case .appended: break
+            case .duplicate: summary.duplicates += 1
+            case .quarantined(let reason):
+                summary.quarantined += 1
+                summary.reasons[reason.code, default: 0] += 1
+                if let q = state.quarantineTxn, offset <= q { continue }  // already in the quarantine table (crash between the commits)
+                batch.withKey(i) { key in
+                    batch.withValue(i) { value in
+                        quarantine.append(key: key, value: value, topic: tp.topic, partition: tp.partition, offset: offset,
+                                          timestampMillis: batch.timestampMillis(i), reason: reason)
+                    }
+                }
+                logger.debug("quarantined \(tp)@\(offset): \(reason)")
+            }
+        }
+        if let l = lastTP { partitions[l] = state }
+        return counted
+    }
+
+    /// Commits the batch in flight: quarantine first, then the data table with every
+    /// partition's progress. Does nothing when no message was consumed.
+    private func commitMicroBatch(insideRebalance: Bool = false) throws {
+        let pending = partitions.filter { $0.value.pendingLast != nil }
+        guard !pending.isEmpty else { return }
+        let now = clock.nowMicros()
+        let keys = pending.keys.sorted { ($0.topic, $0.partition) < ($1.topic, $1.partition) }
+        if quarantine.rowCount > 0 {
+            let txns = keys.compactMap { tp -> TxnAction? in
+                let last = pending[tp]!.pendingLast!
+                if let q = pending[tp]!.quarantineTxn, last <= q { return nil }
+                return TxnAction(appId: IngestJob.appId(tp), version: last, lastUpdated: now / 1000)
+            }
+            try quarantineWriter.write(quarantine.finish(ingestionMicros: now))
+            let r = try quarantineWriter.commit(txns: txns, operation: "STREAMING UPDATE")
+            if let t = r.existingTxn { throw IngestError.concurrentWriter(table: config.quarantineTable, appId: t.appId, theirs: t.version, ours: txns.first { $0.appId == t.appId }?.version ?? -1) }
+            for tp in keys where txns.contains(where: { $0.appId == IngestJob.appId(tp) }) { partitions[tp]!.quarantineTxn = pending[tp]!.pendingLast }
+        }
+        let rows = builder.rowCount
+        let txns = keys.map { TxnAction(appId: IngestJob.appId($0), version: pending[$0]!.pendingLast!, lastUpdated: now / 1000) }
+        if rows > 0 { try dataWriter.write(builder.finish(ingestionMicros: now)) }
+        let r = try dataWriter.commit(txns: txns, operation: "STREAMING UPDATE")
+        if let t = r.existingTxn { throw IngestError.concurrentWriter(table: config.table, appId: t.appId, theirs: t.version, ours: txns.first { $0.appId == t.appId }?.version ?? -1) }
+        summary.rows += rows
+        summary.batches += 1
+        var groupOffsets: [TopicPartitionOffset] = []
+        for tp in keys {
+            let last = pending[tp]!.pendingLast!
+            partitions[tp]!.dataTxn = last
+            partitions[tp]!.pendingLast = nil
+            summary.nextOffsets["\(tp.topic)/\(tp.partition)"] = last + 1
+            groupOffsets.append(TopicPartitionOffset(topic: tp.topic, partition: tp.partition, offset: last + 1))
+        }
+        logger.debug("committed batch \(summary.batches): \(rows) rows, version \(r.version.map(String.init) ?? "-")")
+        // A synchronous group commit inside librdkafka's rebalance callback can block the
+        // rebalance itself; the next regular batch commits the group offsets instead.
+        guard !insideRebalance else { return }
+        do { try consumer.commit(groupOffsets) } catch { logger.debug("group offset commit (monitoring only) failed: \(error)") }
+    }
+
+    // MARK: Broker health, progress
+
+    /// Logs poll errors; fails after `--max-retry-duration` without any message.
+    private func noteErrors(_ batch: MessageBatch) throws {
+        let now = clock.nowMicros()
+        if batch.count > 0 || !batch.reachedEnd.isEmpty { unavailableSince = nil }
+        guard !batch.errors.isEmpty else { return }
+        for e in batch.errors {
+            let text = e.description
+            if text != lastKafkaError { logger.warning("kafka: \(text) (retrying)") }
+            lastKafkaError = text
+            if e.isFatal { throw e }
+        }
+        if unavailableSince == nil { unavailableSince = now }
+        try checkRetryBudget(now: now)
+    }
+
+    private func checkRetryBudget(now: Int64) throws {
+        guard let since = unavailableSince, let limit = config.maxRetryDuration else { return }
+        let c = limit.components
+        let limitMicros = c.seconds * 1_000_000 + c.attoseconds / 1_000_000_000_000
+        if now - since >= limitMicros {
+            throw IngestError.brokerUnavailable(brokers: config.brokers, seconds: (now - since) / 1_000_000, lastError: lastKafkaError)
+        }
+    }
+
+    /// Runs a metadata request until it succeeds, with exponential backoff (0.1 s … 5 s) and a
+    /// log line per failure, up to `--max-retry-duration`.
+    private func retrying<T>(_ what: String, _ body: () throws(KafkaError) -> T) throws -> T {
+        var backoffMillis: Int64 = 100
+        let since = clock.nowMicros()
+        while true {
+            do {
+                let v = try body()
+                unavailableSince = nil
+                return v
+            } catch {
+                if error.isFatal { throw error }
+                lastKafkaError = error.description
+                logger.warning("kafka: \(what) failed: \(error.description); retrying in \(backoffMillis) ms")
+                unavailableSince = since
+                try checkRetryBudget(now: clock.nowMicros())
+                if StopSignal.pending != nil { throw error }
+                sleepMillis(backoffMillis)
+                backoffMillis = min(backoffMillis * 2, 5_000)
+            }
+        }
+    }
+
+    private func refreshWatermarksIfDue() {
+        let now = clock.nowMicros()
+        guard !config.availableNow, now - lastWatermarkMicros >= 10_000_000 else { return }
+        lastWatermarkMicros = now
+        for tp in partitions.keys {
+            if let m = try? consumer.watermarks(tp, timeout: .milliseconds(500)) { partitions[tp]?.high = m.high }
+        }
+    }
+
+    private func logProgress(force: Bool) {
+        let now = clock.nowMicros()
+        guard force || now - lastProgressMicros >= 5_000_000 else { return }
+        let seconds = max(Double(now - lastProgressMicros) / 1e6, 1e-6)
+        let rate = lastProgressMicros == 0 ? 0 : Int(Double(summary.rows - rowsAtLastProgress) / seconds)
+        lastProgressMicros = now
+        rowsAtLastProgress = summary.rows
+        logger.info("progress", metadata: [
+            "rows": "\(summary.rows)", "rows_per_s": "\(rate)", "lag": "\(lag)", "quarantined": "\(summary.quarantined)",
+            "duplicates": "\(summary.duplicates)", "batches": "\(summary.batches)", "partitions": "\(partitions.count)",
+        ])
+    }
+}
+
+/// Sleeps the calling thread (the ingest loop is synchronous by design: one consumer, one thread).
+func sleepMillis(_ ms: Int64) {
+    var ts = timespec(tv_sec: Int(ms / 1000), tv_nsec: Int((ms % 1000) * 1_000_000))
+    nanosleep(&ts, nil)
+}
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Entry point of `fs-ingest` after flag parsing: logging, signals, the job, the summary line.
+public struct IngestRun {
+    public let config: IngestConfig
+    public init(config: IngestConfig) { self.config = config }
+
+    public func run() throws -> ExitStatus {
+        JobRunner.bootstrapLogging(level: config.common.logLevel, format: config.common.logFormat)
+        StopSignal.install()
+        let job = IngestJob(config: config, logger: Logger(label: config.common.appName))
+        let summary = try job.run()
+        if config.common.printSummary { JobRunner.printLine(summary.json.description) }
+        return .ok
+    }
+}

@@ -1,0 +1,34 @@
+import FSCore
+
+/// What an ingest run did; the `--summary` JSON, the progress lines and the tests read it.
+public struct IngestSummary: Sendable, Equatable {
+    public var streamType: String
+    public var table: String
+    public var quarantineTable: String
+    /// Messages consumed (rows + quarantined + duplicates + skipped already-committed).
+    public var messages = 0
+    public var rows = 0
+    public var quarantined = 0
+    public var duplicates = 0
+    /// Micro-batches committed.
+    public var batches = 0
+    /// Quarantined messages per reason code.
+    public var reasons: [String: Int] = [:]
+    /// Next offset to read per "topic/partition", after the last commit.
+    public var nextOffsets: [String: Int64] = [:]
+    /// How the run ended: completed (available-now), stopped (signal), or the error class.
+    public var status = "running"
+    public var seconds = 0.0
+
+    public var json: JSONValue {
+        .object([
+            ("job", .string("fs-ingest")), ("streamType", .string(streamType)), ("status", .string(status)),
+            ("table", .string(table)), ("quarantineTable", .string(quarantineTable)),
+            ("messages", .int(Int64(messages))), ("rows", .int(Int64(rows))), ("quarantined", .int(Int64(quarantined))),
+            ("duplicates", .int(Int64(duplicates))), ("batches", .int(Int64(batches))),
+            ("quarantineReasons", .object(reasons.keys.sorted().map { ($0, .int(Int64(reasons[$0] ?? 0))) })),
+            ("nextOffsets", .object(nextOffsets.keys.sorted().map { ($0, .int(nextOffsets[$0] ?? 0)) })),
+            ("seconds", .double((seconds * 1000).rounded() / 1000)),
+        ])
+    }
+}

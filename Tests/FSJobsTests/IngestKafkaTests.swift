@@ -1,0 +1,144 @@
+import FSCore
+import FSKafka
+import FSTable
+import Foundation
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// fs-ingest (the built binary) against librdkafka's mock cluster running in the test process.
+@Suite(.serialized) struct IngestKafkaTests {
+    static let topic = "de-order-status-events"
+
+    func args(_ cluster: MockKafkaCluster, _ dir: String, _ extra: [String] = []) -> [String] {
+        ["dev", "--kafka-brokers", cluster.bootstrapServers, "--kafka-topics", Self.topic, "--data-dir", dir,
+         "--stream-type", "order-status-events", "--log-level", "warning"] + extra
+    }
+
+    func setUp(count: Int, partitions: Int32 = 4) throws -> (MockKafkaCluster, StatusSource) {
+        let cluster = try MockKafkaCluster()
+        try cluster.createTopic(Self.topic, partitions: partitions)
+        let source = StatusSource(count: count)
+        try source.produce(to: cluster, topic: Self.topic)
+        return (cluster, source)
+    }
+
+    /// The table holds each good status once, the quarantine each bad message once.
+    func expectExact(_ dir: String, _ source: StatusSource) throws {
+        let data = try readTable(dir + "/ingestion/order-status-events")
+        #expect(strings(data, "status_id").sorted() == source.expectedStatusIds)
+        #expect(Set(coordinates(data)).count == data?.rowCount ?? 0)
+        let quarantine = try readTable(dir + "/quarantine/order-status-events")
+        #expect(quarantine?.rowCount == source.badCount)
+        #expect(Set(coordinates(quarantine)).count == source.badCount)
+    }
+
+    @Test func availableNowIngestsTheSourceExactlyAndQuarantinesTheBadMessages() throws {
+        let (cluster, source) = try setUp(count: 600)
+        let dir = temporaryDirectory("exact")
+        let run = try Binaries.run("fs-ingest", args(cluster, dir, ["--available-now", "--summary", "--max-offsets-per-trigger", "150"]))
+        #expect(run.status == 0, "\(run.stderr)")
+        try expectExact(dir, source)
+        let summary = try JSONValue.parse(run.stdout.trimmingCharacters(in: .whitespacesAndNewlines))
+        #expect(summary["status"]?.stringValue == "completed")
+        #expect(summary["messages"]?.int64Value == Int64(source.messages.count))
+        #expect(summary["quarantined"]?.int64Value == Int64(source.badCount))
+        #expect(summary["duplicates"]?.int64Value == Int64(source.duplicateCount))
+        #expect((summary["batches"]?.int64Value ?? 0) >= 4)
+        // Every partition's progress is in the table as txn(last offset).
+        let snapshot = try DeltaTable.open(at: dir + "/ingestion/order-status-events").snapshot()
+        let quarantine = try readTable(dir + "/quarantine/order-status-events")
+        #expect(Set(strings(quarantine, "reason")).isSuperset(of: ["invalid_json", "empty_message", "missing_time_field", "unparsable_time", "null_time_field", "not_an_object", "invalid_utf8", "wrong_type"]))
+        #expect(strings(quarantine, "value").contains("//4="))  // 0xFF 0xFE as base64
+        var total: Int64 = 0
+        for p in 0..<4 {
+            let consumer = try KafkaConsumer(config: KafkaConsumerConfig(bootstrapServers: cluster.bootstrapServers, groupId: "check"))
+            let high = try consumer.watermarks(TopicPartition(topic: Self.topic, partition: Int32(p)), timeout: .seconds(5)).high
+            consumer.close()
+            total += high
+            #expect(snapshot.txnVersion(appId: "fs-ingest/\(Self.topic)/\(p)") == (high > 0 ? high - 1 : nil))
+        }
+        #expect(total == Int64(source.messages.count))
+    }
+
+    @Test func aSecondRunAddsNothing() throws {
+        let (cluster, source) = try setUp(count: 300)
+        let dir = temporaryDirectory("twice")
+        let first = try Binaries.run("fs-ingest", args(cluster, dir, ["--available-now"]))
+        #expect(first.status == 0, "\(first.stderr)")
+        let second = try Binaries.run("fs-ingest", args(cluster, dir, ["--available-now", "--summary"]))
+        #expect(second.status == 0, "\(second.stderr)")
+        let summary = try JSONValue.parse(second.stdout.trimmingCharacters(in: .whitespacesAndNewlines))
+        #expect(summary["messages"]?.int64Value == 0)
+        try expectExact(dir, source)
+    }
+
+    @Test func killedAtRandomPointsAndRestartedTheTableIsExact() throws {
+        let (cluster, source) = try setUp(count: 3000)
+        let dir = temporaryDirectory("kill9")
+        let cycles = ProcessInfo.processInfo.environment["FS_LONG_TESTS"] == "1" ? 20 : 4
+        var generator = SystemRandomNumberGenerator()
+        for cycle in 0..<cycles {
+            let p = try launch("fs-ingest", args(cluster, dir, ["--available-now", "--max-offsets-per-trigger", "40"]), log: dir + "/cycle-\(cycle).log")
+            usleep(UInt32.random(in: 150_000...900_000, using: &generator))
+            kill(p.processIdentifier, SIGKILL)
+            p.waitUntilExit()
+        }
+        let final = try Binaries.run("fs-ingest", args(cluster, dir, ["--available-now"]))
+        #expect(final.status == 0, "\(final.stderr)")
+        try expectExact(dir, source)
+    }
+
+    @Test func twoProcessesInOneGroupConsumeEachPartitionOnceAndStopCleanlyOnSigterm() throws {
+        let (cluster, source) = try setUp(count: 800)
+        let dir = temporaryDirectory("group")
+        let group = ["--group-id", "g-\(UUID().uuidString)", "--trigger-interval", "200ms", "--max-offsets-per-trigger", "100", "--log-level", "info"]
+        let a = try launch("fs-ingest", args(cluster, dir, group), log: dir + "/a.log")
+        let b = try launch("fs-ingest", args(cluster, dir, group), log: dir + "/b.log")
+        let expectedRows = source.expectedStatusIds.count
+        let deadline = Date().addingTimeInterval(60)
+        // Each process dedups only what it saw; a partition moving between them may let a
+        // duplicate through, so wait for every status id rather than a row count.
+        func isComplete() -> Bool {
+            guard let data = try? readTable(dir + "/ingestion/order-status-events"),
+                  let quarantine = try? readTable(dir + "/quarantine/order-status-events") else { return false }
+            return Set(strings(data, "status_id")).count >= expectedRows && quarantine.rowCount == source.badCount
+        }
+        while Date() < deadline && !isComplete() { usleep(300_000) }
+        kill(a.processIdentifier, SIGTERM)
+        kill(b.processIdentifier, SIGTERM)
+        for p in [a, b] {
+            let stopBy = Date().addingTimeInterval(30)
+            while p.isRunning && Date() < stopBy { usleep(100_000) }
+            if p.isRunning {
+                Issue.record("fs-ingest \(p.processIdentifier) did not stop within 30 s of SIGTERM")
+                kill(p.processIdentifier, SIGKILL)
+            }
+            p.waitUntilExit()
+        }
+        #expect(a.terminationStatus == 0, "\((try? String(contentsOfFile: dir + "/a.log", encoding: .utf8)) ?? "")")
+        #expect(b.terminationStatus == 0, "\((try? String(contentsOfFile: dir + "/b.log", encoding: .utf8)) ?? "")")
+        let data = try readTable(dir + "/ingestion/order-status-events")
+        #expect(Set(coordinates(data)).count == data?.rowCount ?? -1, "a Kafka message was written twice")
+        #expect(Set(strings(data, "status_id")).sorted() == source.expectedStatusIds)
+        let quarantine = try readTable(dir + "/quarantine/order-status-events")
+        #expect(quarantine?.rowCount == source.badCount)
+    }
+
+    @Test func anUnreachableBrokerExits69AfterTheRetryBudget() throws {
+        let dir = temporaryDirectory("down")
+        let run = try Binaries.run("fs-ingest", ["dev", "--kafka-brokers", "127.0.0.1:1", "--data-dir", dir, "--stream-type", "consumer-events",
+                                                 "--available-now", "--max-retry-duration", "2s"])
+        #expect(run.status == 69, "\(run.stderr)")
+        #expect(run.stderr.contains("retrying"))
+        #expect(run.stderr.contains("unreachable"))
+    }
+
+    @Test func usageErrorsExit64() throws {
+        let run = try Binaries.run("fs-ingest", ["dev", "--kafka-brokers", "h:1", "--data-dir", "/tmp/x", "--stream-type", "order"])
+        #expect(run.status == 64)
+        #expect(run.stderr.contains("--stream-type"))
+    }
+}
