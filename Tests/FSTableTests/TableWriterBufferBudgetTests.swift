@@ -69,6 +69,18 @@ import Testing
         #expect(try t.snapshot().files.isEmpty)
     }
 
+    @Test func slicesBuiltOneAtATimeEqualTheSplitOnesInOrder() throws {
+        let splitter = try PartitionSplitter(tableSchema: ordersSchema, partitionColumns: ymd)
+        for batch in [ordersBatch(ids: 0..<97, days: Self.days.reversed()), ordersBatch(ids: 0..<1, days: Self.days), RecordBatch.empty(ordersSchema)] {
+            let eager = try splitter.split(batch)
+            var lazy: [PartitionSlice] = []
+            try splitter.forEachSlice(batch) { lazy.append($0) }
+            #expect(lazy.map(\.directory) == eager.map(\.directory))
+            #expect(lazy.map(\.values) == eager.map(\.values))
+            #expect(lazy.map { (0..<$0.batch.rowCount).map($0.batch.row) } == eager.map { (0..<$0.batch.rowCount).map($0.batch.row) })
+        }
+    }
+
     @Test func aBatchsEstimateCountsValuesStringsAndBitmaps() {
         let b = RecordBatch(schema: Schema([Field("a", .int64), Field("s", .string), Field("d", .double)]), columns: [
             Column(.int64, [.int64(1), .null]),

@@ -94,8 +94,10 @@ public final class TableWriter {
     public var pendingRows: Int { open.values.reduce(0) { $0 + $1.rows } + finished.reduce(0) { $0 + Int($1.summary.rowCount) } }
 
     /// Appends a batch (columns matched to the table schema by name; partition columns included).
+    /// Partitions are copied out of the batch one at a time and each is written whole, so a
+    /// batch spanning many partitions costs one partition's copy, not a second batch.
     public func write(_ batch: RecordBatch) throws {
-        for slice in try splitter.split(batch) {
+        try splitter.forEachSlice(batch) { slice in
             if !writtenPartitions.contains(where: { DeltaTable.samePartition($0, slice.logValues) }) { writtenPartitions.append(slice.logValues) }
             var file: OpenFile
             if let f = open[slice.directory] { file = f } else { file = try newFile(slice) }
