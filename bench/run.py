@@ -85,7 +85,7 @@ def main() -> int:
     shutil.rmtree(work, ignore_errors=True)
     os.makedirs(work)
     ctx = Context(bin_dir=os.path.abspath(args.bin_dir), data_dir=data_dir, work_dir=work,
-                  runs=args.runs, log=log)
+                  runs=args.runs, log=log, smoke=args.smoke)
 
     rows, failures = [], []
     for name, workload in WORKLOADS:

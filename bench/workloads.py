@@ -25,6 +25,7 @@ class Context:
     work_dir: str          # scratch outputs of this run
     runs: int
     log: object            # print-like, to stderr
+    smoke: bool = False    # tiny sizes for the in-memory workloads too
 
     def binary(self, name: str) -> str:
         return os.path.join(self.bin_dir, name)
@@ -148,6 +149,61 @@ def table_scan(ctx: Context) -> list[Row]:
     return out
 
 
+HAND_LOOP = "hand-written Swift loop"
+
+
+def in_memory_sides(ctx: Context, workload: str, args: list[str]) -> tuple[Side, Side]:
+    """Runs `fs-bench <workload> --impl fs|hand <args>` alternately; both sides must agree on
+    every figure except their timings."""
+    sides = alternate({
+        f"fs-bench {workload}": lambda i: [ctx.binary("fs-bench"), workload, "--impl", "fs", *args],
+        HAND_LOOP: lambda i: [ctx.binary("fs-bench"), workload, "--impl", "hand", *args],
+    }, ctx.runs, ctx.log)
+    fs, hand = sides[f"fs-bench {workload}"], sides[HAND_LOOP]
+    timings = ("seconds", "rows_per_s")
+    reference = {k: v for k, v in hand.runs[0].result.items() if k not in timings}
+    for run in fs.runs + hand.runs:
+        got = {k: v for k, v in run.result.items() if k not in timings}
+        if got != reference:
+            raise BenchError(f"{workload}: fs and the hand loop disagree:\n  {got}\n  {reference}")
+    return fs, hand
+
+
+def rows_per_s(side: Side) -> float:
+    return float(side.runs[0].result["rows"]) / side.median("seconds")
+
+
+def expr_eval(ctx: Context) -> list[Row]:
+    """Issue 3: `CASE WHEN order_total_amount > 50 THEN order_total_amount ELSE 0 END` over
+    10M in-memory order-like amounts, through FSExpr (binder + vectorized evaluator, 64Ki-row
+    batches) vs a hand-written loop. Equality: the sum of every output value and the count of
+    rows taking the THEN branch. Goal: >= 100M rows/s for fs."""
+    rows, batch = (20_000, 4_096) if ctx.smoke else (10_000_000, 65_536)
+    ctx.log(f"expr-eval: FSExpr vs {HAND_LOOP}, {rows} doubles in batches of {batch}")
+    fs, hand = in_memory_sides(ctx, "expr-eval", ["--rows", str(rows), "--batch-rows", str(batch)])
+    fs_rate, hand_rate = rows_per_s(fs), rows_per_s(hand)
+    verdict = "met" if fs_rate >= 100e6 else "NOT met"
+    note = (f"{rows} rows, batches of {batch}: fs {fs_rate / 1e6:.0f}M rows/s, hand loop "
+            f"{hand_rate / 1e6:.0f}M rows/s; goal >= 100M rows/s {verdict}")
+    return [measured_row("CASE WHEN expression (in memory)", fs, hand, "equal checksum", note)]
+
+
+def grouped_agg(ctx: Context) -> list[Row]:
+    """Issue 3: `SUM(CASE WHEN order_total_amount > 50 THEN order_total_amount ELSE 0 END)`
+    grouped by 500k int64 keys over 10M in-memory rows, through FeaturePlan (GroupedAggregator)
+    vs a hand-written open-addressing loop. Equality: group count and the sum of the group sums
+    (bit-for-bit: both add each group's rows in row order). Goal: fs within 2x of the hand loop."""
+    rows, keys, batch = (20_000, 1_000, 4_096) if ctx.smoke else (10_000_000, 500_000, 65_536)
+    ctx.log(f"grouped-agg: FeaturePlan vs {HAND_LOOP}, {rows} rows, {keys} keys")
+    fs, hand = in_memory_sides(ctx, "grouped-agg", ["--rows", str(rows), "--keys", str(keys),
+                                                    "--batch-rows", str(batch)])
+    slowdown = fs.median("seconds") / hand.median("seconds")
+    verdict = "met" if slowdown <= 2 else "NOT met"
+    note = (f"{rows} rows, {keys} keys: fs {rows_per_s(fs) / 1e6:.1f}M rows/s, hand loop "
+            f"{rows_per_s(hand) / 1e6:.1f}M rows/s; fs/hand time {slowdown:.2f} (goal <= 2: {verdict})")
+    return [measured_row(f"grouped SUM(CASE ...) by {keys} keys", fs, hand, "equal checksum", note)]
+
+
 def not_built(workload: str, executable: str, peer: str):
     """A workload of a job that is not in the build yet: reported, never a failure.
     Each job's issue replaces its entry in WORKLOADS with a real side-by-side workload."""
@@ -166,6 +222,8 @@ WORKLOADS = [
     ("table-write", table_write),
     ("table-scan", table_scan),
     ("table-create", table_create),
+    ("expr-eval", expr_eval),
+    ("grouped-agg", grouped_agg),
     ("ingest", not_built("ingest (--available-now)", "fs-ingest", "kcat -C -e")),
     ("offline", not_built("offline aggregation", "fs-agg-offline", "DuckDB, Polars, PySpark")),
     ("online", not_built("online aggregation", "fs-agg-online", "PySpark Structured Streaming")),

@@ -16,7 +16,7 @@ enum BenchCommand {
     /// Time reading every column of `input` into memory, then checksum the order columns.
     case tableScan(input: String)
     /// Read `input` into memory, then time writing it as a new partitioned Delta table.
-    case tableCreate(input: String, table: String)
+    case tableCreate(input: String, table: String, maxBufferedMiB: Int?)
     /// Time evaluating issue 3's CASE expression over in-memory doubles (fs or the hand loop).
     case exprEval(ExprEvalWorkload)
     /// Time issue 3's grouped SUM(CASE …) over in-memory rows (fs or the hand loop).
@@ -25,7 +25,7 @@ enum BenchCommand {
     static let usage = """
         usage: fs-bench table-write --input <file.parquet> --output <file.parquet>
                fs-bench table-scan --input <file.parquet>
-               fs-bench table-create --input <file.parquet> --table <new-dir>
+               fs-bench table-create --input <file.parquet> --table <new-dir> [--max-buffered-mib N (0: none)]
                fs-bench expr-eval --impl fs|hand [--rows N] [--batch-rows N] [--seed N]
                fs-bench grouped-agg --impl fs|hand [--rows N] [--keys N] [--batch-rows N] [--seed N]
         Prints one JSON object: the timed section's seconds and the figures the harness compares.
@@ -42,8 +42,13 @@ enum BenchCommand {
             try Self.allow(["input"], in: flags)
             self = .tableScan(input: try Self.required("input", flags))
         case "table-create":
-            try Self.allow(["input", "table"], in: flags)
-            self = .tableCreate(input: try Self.required("input", flags), table: try Self.required("table", flags))
+            try Self.allow(["input", "table", "max-buffered-mib"], in: flags)
+            var budget: Int?
+            if let text = flags["max-buffered-mib"] {
+                guard let n = Int(text), n >= 0 else { throw BenchUsageError(description: "--max-buffered-mib must be a whole number, got '\(text)'") }
+                budget = n
+            }
+            self = .tableCreate(input: try Self.required("input", flags), table: try Self.required("table", flags), maxBufferedMiB: budget)
         case "expr-eval":
             try Self.allow(["impl", "rows", "batch-rows", "seed"], in: flags)
             self = .exprEval(ExprEvalWorkload(
@@ -67,7 +72,7 @@ enum BenchCommand {
         switch self {
         case let .tableWrite(input, output): return try TableWriteWorkload(input: input, output: output).run()
         case let .tableScan(input): return try TableScanWorkload(input: input).run()
-        case let .tableCreate(input, table): return try TableCreateWorkload(input: input, table: table).run()
+        case let .tableCreate(input, table, budget): return try TableCreateWorkload(input: input, table: table, maxBufferedMiB: budget).run()
         case let .exprEval(workload): return try workload.run()
         case let .groupedAgg(workload): return try workload.run()
         }
