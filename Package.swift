@@ -14,6 +14,7 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .executable(name: "fs-publish", targets: ["fs-publish"]),
+        .executable(name: "fs-agg-offline", targets: ["fs-agg-offline"]),
         .executable(name: "fs-table", targets: ["fs-table"]),
         .executable(name: "fs-bench", targets: ["fs-bench"]),
     ],
@@ -46,6 +47,7 @@ let package = Package(
 
         // Thin executables: parse flags, call one job type.
         .executableTarget(name: "fs-publish", dependencies: ["FSJobs"]),
+        .executableTarget(name: "fs-agg-offline", dependencies: ["FSJobs"]),
         // Developer tools: inspect/dump tables (interop suite), benchmark workloads (make bench).
         .executableTarget(name: "fs-table", dependencies: ["FSCore", "FSParquet", "FSTable"]),
         .executableTarget(name: "fs-bench", dependencies: ["FSCore", "FSParquet", "FSTable", "FSExpr", "FSAggregation"]),
@@ -56,7 +58,7 @@ let package = Package(
         .testTarget(name: "FSTableTests", dependencies: ["FSCore", "FSParquet", "FSTable"], resources: [.copy("Fixtures")]),
         .testTarget(name: "FSExprTests", dependencies: ["FSCore", "FSExpr"], resources: [.copy("Goldens")]),
         .testTarget(name: "FSAggregationTests", dependencies: ["FSCore", "FSExpr", "FSAggregation"]),
-        .testTarget(name: "FSJobsTests", dependencies: ["FSCore", "FSTable", "FSJobs"]),
+        .testTarget(name: "FSJobsTests", dependencies: ["FSCore", "FSTable", "FSJobs"], exclude: ["Fixtures"]),
     ],
     swiftLanguageModes: [.v6]
 )
