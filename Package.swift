@@ -58,7 +58,7 @@ let package = Package(
         .testTarget(name: "FSTableTests", dependencies: ["FSCore", "FSParquet", "FSTable"], resources: [.copy("Fixtures")]),
         .testTarget(name: "FSExprTests", dependencies: ["FSCore", "FSExpr"], resources: [.copy("Goldens")]),
         .testTarget(name: "FSAggregationTests", dependencies: ["FSCore", "FSExpr", "FSAggregation"]),
-        .testTarget(name: "FSJobsTests", dependencies: ["FSCore", "FSTable", "FSJobs"], exclude: ["Fixtures"]),
+        .testTarget(name: "FSJobsTests", dependencies: ["FSCore", "FSTable", "FSAggregation", "FSJobs"], exclude: ["Fixtures"]),
     ],
     swiftLanguageModes: [.v6]
 )

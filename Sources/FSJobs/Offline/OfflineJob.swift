@@ -131,7 +131,10 @@ func bindProblem(_ name: String, _ schema: Schema) -> String {
         _ = try Binder(schema: schema).bind("`" + name.replacingOccurrences("`", "``") + "`", mode: .scalar)
         return "column \(name) is not usable"
     } catch {
-        return "\(error)"
+        // Keep "unknown column 'x'; did you mean 'y'?" without the caret of the synthetic text.
+        let text = "\(error)"
+        guard let cut = text.firstRange(of: " at column ") else { return text }
+        return String(text[..<cut.lowerBound])
     }
 }
 
