@@ -16,6 +16,7 @@ let package = Package(
         .executable(name: "fs-publish", targets: ["fs-publish"]),
         .executable(name: "fs-table", targets: ["fs-table"]),
         .executable(name: "fs-bench", targets: ["fs-bench"]),
+        .library(name: "FSKafka", targets: ["FSKafka"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -28,6 +29,8 @@ let package = Package(
             pkgConfig: "libzstd",
             providers: [.apt(["libzstd-dev"])]
         ),
+        .systemLibrary(name: "CRdKafka", pkgConfig: "rdkafka", providers: [.apt(["librdkafka-dev"])]),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
 
         // Library modules, bottom to top.
         .target(name: "FSCore"),
@@ -35,6 +38,7 @@ let package = Package(
         .target(name: "FSTable", dependencies: ["FSCore", "FSParquet"]),
         .target(name: "FSExpr", dependencies: ["FSCore"]),
         .target(name: "FSAggregation", dependencies: ["FSCore", "FSExpr"]),
+        .target(name: "FSKafka", dependencies: ["FSCore", "CRdKafka"]),
         .target(
             name: "FSJobs",
             dependencies: [
@@ -56,6 +60,7 @@ let package = Package(
         .testTarget(name: "FSTableTests", dependencies: ["FSCore", "FSParquet", "FSTable"], resources: [.copy("Fixtures")]),
         .testTarget(name: "FSExprTests", dependencies: ["FSCore", "FSExpr"], resources: [.copy("Goldens")]),
         .testTarget(name: "FSAggregationTests", dependencies: ["FSCore", "FSExpr", "FSAggregation"]),
+        .testTarget(name: "FSKafkaTests", dependencies: ["FSCore", "FSKafka"]),
         .testTarget(name: "FSJobsTests", dependencies: ["FSCore", "FSTable", "FSJobs"]),
     ],
     swiftLanguageModes: [.v6]
