@@ -17,6 +17,7 @@ let package = Package(
         .executable(name: "fs-agg-offline", targets: ["fs-agg-offline"]),
         .executable(name: "fs-table", targets: ["fs-table"]),
         .executable(name: "fs-bench", targets: ["fs-bench"]),
+        .library(name: "FSKafka", targets: ["FSKafka"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -29,6 +30,8 @@ let package = Package(
             pkgConfig: "libzstd",
             providers: [.apt(["libzstd-dev"])]
         ),
+        .systemLibrary(name: "CRdKafka", pkgConfig: "rdkafka", providers: [.apt(["librdkafka-dev"])]),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
 
         // Library modules, bottom to top.
         .target(name: "FSCore"),
@@ -36,6 +39,7 @@ let package = Package(
         .target(name: "FSTable", dependencies: ["FSCore", "FSParquet"]),
         .target(name: "FSExpr", dependencies: ["FSCore"]),
         .target(name: "FSAggregation", dependencies: ["FSCore", "FSExpr"]),
+        .target(name: "FSKafka", dependencies: ["FSCore", "CRdKafka"]),
         .target(
             name: "FSJobs",
             dependencies: [
@@ -58,6 +62,7 @@ let package = Package(
         .testTarget(name: "FSTableTests", dependencies: ["FSCore", "FSParquet", "FSTable"], resources: [.copy("Fixtures")]),
         .testTarget(name: "FSExprTests", dependencies: ["FSCore", "FSExpr"], resources: [.copy("Goldens")]),
         .testTarget(name: "FSAggregationTests", dependencies: ["FSCore", "FSExpr", "FSAggregation"]),
+        .testTarget(name: "FSKafkaTests", dependencies: ["FSCore", "FSKafka"]),
         .testTarget(name: "FSJobsTests", dependencies: ["FSCore", "FSTable", "FSAggregation", "FSJobs"], exclude: ["Fixtures"]),
     ],
     swiftLanguageModes: [.v6]
