@@ -15,6 +15,7 @@ let package = Package(
     products: [
         .executable(name: "fs-publish", targets: ["fs-publish"]),
         .executable(name: "fs-agg-offline", targets: ["fs-agg-offline"]),
+        .executable(name: "fs-agg-online", targets: ["fs-agg-online"]),
         .executable(name: "fs-table", targets: ["fs-table"]),
         .executable(name: "fs-bench", targets: ["fs-bench"]),
         .library(name: "FSKafka", targets: ["FSKafka"]),
@@ -52,6 +53,7 @@ let package = Package(
         // Thin executables: parse flags, call one job type.
         .executableTarget(name: "fs-publish", dependencies: ["FSJobs"]),
         .executableTarget(name: "fs-agg-offline", dependencies: ["FSJobs"]),
+        .executableTarget(name: "fs-agg-online", dependencies: ["FSJobs"]),
         // Developer tools: inspect/dump tables (interop suite), benchmark workloads (make bench).
         .executableTarget(name: "fs-table", dependencies: ["FSCore", "FSParquet", "FSTable"]),
         .executableTarget(name: "fs-bench", dependencies: ["FSCore", "FSParquet", "FSTable", "FSExpr", "FSAggregation"]),
