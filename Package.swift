@@ -14,6 +14,7 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .executable(name: "fs-publish", targets: ["fs-publish"]),
+        .executable(name: "fs-agg-online", targets: ["fs-agg-online"]),
         .executable(name: "fs-table", targets: ["fs-table"]),
         .executable(name: "fs-bench", targets: ["fs-bench"]),
         .executable(name: "fs-sandbox", targets: ["fs-sandbox"]),
@@ -51,6 +52,7 @@ let package = Package(
 
         // Thin executables: parse flags, call one job type.
         .executableTarget(name: "fs-publish", dependencies: ["FSJobs"]),
+        .executableTarget(name: "fs-agg-online", dependencies: ["FSJobs"]),
         .executableTarget(name: "fs-sandbox", dependencies: ["FSJobs"]),
         // Developer tools: inspect/dump tables (interop suite), benchmark workloads (make bench).
         .executableTarget(name: "fs-table", dependencies: ["FSCore", "FSParquet", "FSTable"]),
@@ -63,7 +65,7 @@ let package = Package(
         .testTarget(name: "FSExprTests", dependencies: ["FSCore", "FSExpr"], resources: [.copy("Goldens")]),
         .testTarget(name: "FSAggregationTests", dependencies: ["FSCore", "FSExpr", "FSAggregation"]),
         .testTarget(name: "FSKafkaTests", dependencies: ["FSCore", "FSKafka", "FSJobs"]),
-        .testTarget(name: "FSJobsTests", dependencies: ["FSCore", "FSTable", "FSJobs"]),
+        .testTarget(name: "FSJobsTests", dependencies: ["FSCore", "FSTable", "FSAggregation", "FSJobs"]),
     ],
     swiftLanguageModes: [.v6]
 )
