@@ -1,0 +1,20 @@
+#ifndef FS_CRDKAFKA_SHIM_H
+#define FS_CRDKAFKA_SHIM_H
+#include <librdkafka/rdkafka.h>
+#include <librdkafka/rdkafka_mock.h>
+
+/* rd_kafka_producev is variadic, which Swift cannot call: this fixed-arity wrapper enqueues one
+ * message, copying key and value (RD_KAFKA_MSG_F_COPY) so the caller's buffers may be reused as
+ * soon as it returns. partition < 0 means RD_KAFKA_PARTITION_UA (the partitioner picks, by key). */
+static inline rd_kafka_resp_err_t fs_rdk_produce(rd_kafka_t *rk, const char *topic, int32_t partition,
+                                                 const void *key, size_t key_len,
+                                                 const void *value, size_t value_len) {
+    return rd_kafka_producev(rk,
+                             RD_KAFKA_V_TOPIC(topic),
+                             RD_KAFKA_V_PARTITION(partition < 0 ? RD_KAFKA_PARTITION_UA : partition),
+                             RD_KAFKA_V_KEY((void *)key, key_len),
+                             RD_KAFKA_V_VALUE((void *)value, value_len),
+                             RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+                             RD_KAFKA_V_END);
+}
+#endif

@@ -1,0 +1,208 @@
+import CRdKafka
+
+/// A Kafka consumer over librdkafka's high-level consumer API.
+///
+/// Two modes: `assign` (manual partitions and offsets — single-process ingest seeks to the
+/// offsets stored in its table) and `subscribe` (group mode; on every rebalance `onAssign` says
+/// where each new partition starts and `onRevoke` lets the caller commit its in-flight batch).
+/// Offsets are never auto-committed; `commit` exists for lag monitoring only.
+///
+/// Threading: use one consumer from one thread at a time (`@unchecked Sendable` lets it move
+/// between tasks). Rebalance callbacks run inside `poll`, on the polling thread.
+public final class KafkaConsumer: @unchecked Sendable {
+    /// The `rd_kafka_t` handle; freed by `close` (`rd_kafka_consumer_close` + `rd_kafka_destroy`).
+    private var rk: OpaquePointer?
+    /// Rebalance handlers, reached from the C callback through the conf's opaque pointer. Retained
+    /// by this consumer, which outlives the handle.
+    private let handlers: RebalanceHandlers
+
+    /// Creates the consumer (`rd_kafka_new(RD_KAFKA_CONSUMER)`) and routes the main queue to the
+    /// consumer queue (`rd_kafka_poll_set_consumer`) so `poll` also serves errors and rebalances.
+    public init(config: KafkaConsumerConfig) throws(KafkaError) {
+        handlers = RebalanceHandlers()
+        let conf = try makeConf(config.properties)
+        rd_kafka_conf_set_rebalance_cb(conf, consumerRebalanceCallback)
+        rd_kafka_conf_set_opaque(conf, Unmanaged.passUnretained(handlers).toOpaque())
+        let rk = try makeClient(RD_KAFKA_CONSUMER, conf: conf)
+        self.rk = rk
+        rd_kafka_poll_set_consumer(rk)
+    }
+
+    deinit { close() }
+
+    /// Manual assignment at the given offsets (`rd_kafka_assign`); replaces any previous one.
+    /// An empty list unassigns everything.
+    public func assign(_ partitions: [TopicPartitionOffset]) throws(KafkaError) {
+        let rk = try handle()
+        let err = PartitionList.with(partitions) { rd_kafka_assign(rk, $0) }
+        if err != RD_KAFKA_RESP_ERR_NO_ERROR { throw KafkaError(err, context: "assign \(partitions)") }
+    }
+
+    /// Group mode (`rd_kafka_subscribe`). On each rebalance, inside `poll`: newly assigned
+    /// partitions go to `onAssign`, whose offsets are assigned (`rd_kafka_assign`, or
+    /// `rd_kafka_incremental_assign` under the cooperative protocol); revoked partitions go to
+    /// `onRevoke` first, then they are unassigned.
+    public func subscribe(topics: [String], onAssign: @escaping ([TopicPartition]) -> [TopicPartitionOffset],
+                          onRevoke: @escaping ([TopicPartition]) -> Void) throws(KafkaError) {
+        let rk = try handle()
+        handlers.onAssign = onAssign
+        handlers.onRevoke = onRevoke
+        let entries = topics.map { TopicPartitionOffset(topic: $0, partition: RD_KAFKA_PARTITION_UA, offset: KafkaOffset.end) }
+        let err = PartitionList.with(entries) { rd_kafka_subscribe(rk, $0) }
+        if err != RD_KAFKA_RESP_ERR_NO_ERROR { throw KafkaError(err, context: "subscribe \(topics)") }
+    }
+
+    /// The partition ids of `topic`, sorted, from a metadata request (`rd_kafka_metadata`;
+    /// the metadata is freed with `rd_kafka_metadata_destroy`, the topic handle with
+    /// `rd_kafka_topic_destroy`). An unknown topic throws `UNKNOWN_TOPIC_OR_PART` (retriable).
+    public func partitions(topic: String, timeout: Duration) throws(KafkaError) -> [Int32] {
+        let rk = try handle()
+        guard let rkt = rd_kafka_topic_new(rk, topic, nil) else {
+            throw KafkaError(rd_kafka_last_error(), context: "topic handle for \(topic)")
+        }
+        defer { rd_kafka_topic_destroy(rkt) }
+        var metadata: UnsafePointer<rd_kafka_metadata>?
+        let err = rd_kafka_metadata(rk, 0, rkt, &metadata, Int32(milliseconds(timeout)))
+        if err != RD_KAFKA_RESP_ERR_NO_ERROR { throw KafkaError(err, context: "metadata for \(topic)") }
+        guard let md = metadata else { throw KafkaError(RD_KAFKA_RESP_ERR__FAIL, context: "metadata for \(topic)") }
+        defer { rd_kafka_metadata_destroy(md) }
+        for t in 0 ..< Int(md.pointee.topic_cnt) {
+            let entry = md.pointee.topics[t]
+            guard String(cString: entry.topic) == topic else { continue }
+            if entry.err != RD_KAFKA_RESP_ERR_NO_ERROR { throw KafkaError(entry.err, context: "metadata for \(topic)") }
+            var ids: [Int32] = []
+            for p in 0 ..< Int(entry.partition_cnt) { ids.append(entry.partitions[p].id) }
+            return ids.sorted()
+        }
+        throw KafkaError(RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART, context: "metadata for \(topic)")
+    }
+
+    /// The partition's low and high watermarks asked from the broker
+    /// (`rd_kafka_query_watermark_offsets`): `high` is the offset the next message will get, so
+    /// a consumer has read everything when its next offset equals `high`.
+    public func watermarks(_ tp: TopicPartition, timeout: Duration) throws(KafkaError) -> (low: Int64, high: Int64) {
+        let rk = try handle()
+        var low: Int64 = 0, high: Int64 = 0
+        let err = rd_kafka_query_watermark_offsets(rk, tp.topic, tp.partition, &low, &high, Int32(milliseconds(timeout)))
+        if err != RD_KAFKA_RESP_ERR_NO_ERROR { throw KafkaError(err, context: "watermarks of \(tp)") }
+        return (low, high)
+    }
+
+    /// Up to `maxMessages` messages: waits up to `timeout` for the first, then takes only what is
+    /// already fetched (`rd_kafka_consumer_poll`, each message copied into the batch and freed
+    /// at once with `rd_kafka_message_destroy`). An empty batch means nothing arrived in time.
+    /// Per-message errors are returned in `batch.errors`; a fatal client error throws.
+    public func poll(maxMessages: Int, timeout: Duration) throws(KafkaError) -> MessageBatch {
+        let rk = try handle()
+        var batch = MessageBatch()
+        var wait = milliseconds(timeout)
+        var lastTopic: (OpaquePointer, String)?
+        while batch.count < maxMessages {
+            guard let message = rd_kafka_consumer_poll(rk, wait) else { break }
+            wait = 0
+            defer { rd_kafka_message_destroy(message) }
+            let m = message.pointee
+            let topicName: String
+            if let rkt = m.rkt {
+                if let (cached, name) = lastTopic, cached == rkt { topicName = name } else {
+                    topicName = String(cString: rd_kafka_topic_name(rkt))
+                    lastTopic = (rkt, topicName)
+                }
+            } else {
+                topicName = ""
+            }
+            if m.err == RD_KAFKA_RESP_ERR__PARTITION_EOF {
+                batch.reachedEnd.append(TopicPartitionOffset(topic: topicName, partition: m.partition, offset: m.offset))
+                continue
+            }
+            if m.err != RD_KAFKA_RESP_ERR_NO_ERROR {
+                if let fatal = KafkaError.fatal(of: rk) { throw fatal }
+                let detail = rd_kafka_message_errstr(message).map { String(cString: $0) }
+                let place = topicName.isEmpty ? "consume" : "consume \(topicName)[\(m.partition)]"
+                batch.errors.append(KafkaError(m.err, context: place, detail: detail))
+                continue
+            }
+            if batch.count == 0 { batch.reserve(messages: maxMessages, bytes: maxMessages * (m.len + m.key_len + 16)) }
+            var timestampType = RD_KAFKA_TIMESTAMP_NOT_AVAILABLE
+            let timestamp = rd_kafka_message_timestamp(message, &timestampType)
+            let key = m.key.map { UnsafeRawBufferPointer(start: $0, count: m.key_len) }
+            let value = UnsafeRawBufferPointer(start: m.payload, count: m.payload == nil ? 0 : m.len)
+            batch.append(topic: topicName, partition: m.partition, offset: m.offset, timestampMillis: timestamp,
+                         key: key, value: value)
+        }
+        return batch
+    }
+
+    /// The partitions currently assigned (`rd_kafka_assignment`; the list is destroyed here).
+    /// Empty after `close` or on error.
+    public var assignment: [TopicPartition] {
+        guard let rk else { return [] }
+        var list: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>?
+        guard rd_kafka_assignment(rk, &list) == RD_KAFKA_RESP_ERR_NO_ERROR, let list else { return [] }
+        defer { rd_kafka_topic_partition_list_destroy(list) }
+        return PartitionList.read(list).map(\.topicPartition)
+    }
+
+    /// Commits offsets (next offset to read) to the group, synchronously (`rd_kafka_commit`).
+    /// Monitoring only: the table is the source of truth for where to resume.
+    public func commit(_ offsets: [TopicPartitionOffset]) throws(KafkaError) {
+        let rk = try handle()
+        guard !offsets.isEmpty else { return }
+        let failure: KafkaError? = PartitionList.with(offsets) { list in
+            let err = rd_kafka_commit(rk, list, 0)
+            if err != RD_KAFKA_RESP_ERR_NO_ERROR { return KafkaError(err, context: "commit \(offsets)") }
+            return PartitionList.firstError(list, context: "commit")
+        }
+        if let failure { throw failure }
+    }
+
+    /// Leaves the group (revoke callbacks run), then frees the handle
+    /// (`rd_kafka_consumer_close` + `rd_kafka_destroy`). Idempotent; later calls throw `_DESTROY`.
+    public func close() {
+        guard let rk else { return }
+        rd_kafka_consumer_close(rk)
+        rd_kafka_destroy(rk)
+        self.rk = nil
+    }
+
+    private func handle() throws(KafkaError) -> OpaquePointer {
+        guard let rk else { throw KafkaError(RD_KAFKA_RESP_ERR__DESTROY, context: "consumer already closed") }
+        return rk
+    }
+}
+
+/// The caller's rebalance closures; the C callback finds them through the conf opaque.
+final class RebalanceHandlers: @unchecked Sendable {
+    var onAssign: (([TopicPartition]) -> [TopicPartitionOffset])?
+    var onRevoke: (([TopicPartition]) -> Void)?
+}
+
+/// librdkafka's rebalance callback (`rd_kafka_conf_set_rebalance_cb`). It MUST (un)assign:
+/// librdkafka waits for it. `partitions` belongs to librdkafka (not freed here); the list of
+/// chosen offsets is ours and destroyed after `rd_kafka_assign` copied it.
+private func consumerRebalanceCallback(rk: OpaquePointer?, err: rd_kafka_resp_err_t,
+                                       partitions: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>?,
+                                       opaque: UnsafeMutableRawPointer?) {
+    guard let rk else { return }
+    let handlers = opaque.map { Unmanaged<RebalanceHandlers>.fromOpaque($0).takeUnretainedValue() }
+    let given = partitions.map { PartitionList.read($0).map(\.topicPartition) } ?? []
+    let cooperative = String(cString: rd_kafka_rebalance_protocol(rk)) == "COOPERATIVE"
+    if err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS {
+        let chosen = handlers?.onAssign?(given)
+            ?? given.map { TopicPartitionOffset(topic: $0.topic, partition: $0.partition, offset: -1001) }  // RD_KAFKA_OFFSET_INVALID: committed or auto.offset.reset
+        PartitionList.with(chosen) { list in
+            if cooperative {
+                if let e = rd_kafka_incremental_assign(rk, list) { rd_kafka_error_destroy(e) }
+            } else {
+                _ = rd_kafka_assign(rk, list)
+            }
+        }
+    } else {
+        handlers?.onRevoke?(given)
+        if cooperative, let partitions {
+            if let e = rd_kafka_incremental_unassign(rk, partitions) { rd_kafka_error_destroy(e) }
+        } else {
+            _ = rd_kafka_assign(rk, nil)
+        }
+    }
+}

@@ -1,0 +1,99 @@
+import CRdKafka
+
+/// A Kafka producer over librdkafka. Messages are copied on `produce`; delivery reports are
+/// collected by a callback and checked by `flush`, which throws the first failed delivery.
+public final class KafkaProducer: @unchecked Sendable {
+    /// The `rd_kafka_t` handle, freed in `deinit` (`rd_kafka_flush` is the caller's job, then `rd_kafka_destroy`).
+    private let rk: OpaquePointer
+    private let reports: DeliveryReports
+
+    /// Creates the producer (`rd_kafka_new(RD_KAFKA_PRODUCER)`) with a delivery-report callback
+    /// (`rd_kafka_conf_set_dr_msg_cb`).
+    public init(config: KafkaProducerConfig) throws(KafkaError) {
+        reports = DeliveryReports()
+        let conf = try makeConf(config.properties)
+        rd_kafka_conf_set_dr_msg_cb(conf, producerDeliveryCallback)
+        rd_kafka_conf_set_opaque(conf, Unmanaged.passUnretained(reports).toOpaque())
+        rk = try makeClient(RD_KAFKA_PRODUCER, conf: conf)
+    }
+
+    deinit { rd_kafka_destroy(rk) }
+
+    /// Enqueues one message (`rd_kafka_producev` with `RD_KAFKA_MSG_F_COPY`, so the arrays may be
+    /// reused at once). `partition` nil: the partitioner picks one from the key. When the local
+    /// queue is full it serves delivery reports (`rd_kafka_poll`) and retries: it blocks briefly
+    /// instead of failing.
+    public func produce(topic: String, partition: Int32? = nil, key: [UInt8]?, value: [UInt8]) throws(KafkaError) {
+        let result: rd_kafka_resp_err_t = value.withUnsafeBytes { v in
+            if let key {
+                return key.withUnsafeBytes { k in enqueue(topic: topic, partition: partition, key: k, value: v) }
+            }
+            return enqueue(topic: topic, partition: partition, key: nil, value: v)
+        }
+        if result != RD_KAFKA_RESP_ERR_NO_ERROR { throw KafkaError(result, context: "produce to \(topic)") }
+    }
+
+    /// As `produce(topic:partition:key:value:)` for bytes that are already in a buffer.
+    public func produce(topic: String, partition: Int32? = nil, key: UnsafeRawBufferPointer?, value: UnsafeRawBufferPointer) throws(KafkaError) {
+        let result = enqueue(topic: topic, partition: partition, key: key, value: value)
+        if result != RD_KAFKA_RESP_ERR_NO_ERROR { throw KafkaError(result, context: "produce to \(topic)") }
+    }
+
+    /// Waits until every enqueued message is delivered or failed (`rd_kafka_flush`), then throws
+    /// the first failed delivery since the last flush (with how many failed), or `_TIMED_OUT` when
+    /// messages are still in flight.
+    public func flush(timeout: Duration) throws(KafkaError) {
+        let err = rd_kafka_flush(rk, milliseconds(timeout))
+        if let failure = reports.takeFailure() { throw failure }
+        if err != RD_KAFKA_RESP_ERR_NO_ERROR {
+            throw KafkaError(err, context: "flush: \(rd_kafka_outq_len(rk)) messages still in flight")
+        }
+    }
+
+    /// Number of deliveries confirmed by the broker since the producer was created.
+    public var deliveredCount: Int { reports.delivered }
+
+    private func enqueue(topic: String, partition: Int32?, key: UnsafeRawBufferPointer?, value: UnsafeRawBufferPointer) -> rd_kafka_resp_err_t {
+        while true {
+            let err = fs_rdk_produce(rk, topic, partition ?? -1, key?.baseAddress, key?.count ?? 0, value.baseAddress, value.count)
+            if err != RD_KAFKA_RESP_ERR__QUEUE_FULL {
+                rd_kafka_poll(rk, 0)
+                return err
+            }
+            rd_kafka_poll(rk, 100)
+        }
+    }
+}
+
+/// Outcome counters filled by the delivery-report callback (runs inside `rd_kafka_poll`/`flush`
+/// on the caller's thread).
+final class DeliveryReports: @unchecked Sendable {
+    var delivered = 0
+    var failed = 0
+    var firstFailure: KafkaError?
+
+    /// The first failure since the last call, its message naming how many failed; resets.
+    func takeFailure() -> KafkaError? {
+        guard var f = firstFailure else { return nil }
+        f.message += " (\(failed) message(s) failed)"
+        firstFailure = nil
+        failed = 0
+        return f
+    }
+}
+
+/// `rd_kafka_conf_set_dr_msg_cb` callback: the message belongs to librdkafka (not freed here).
+private func producerDeliveryCallback(rk: OpaquePointer?, message: UnsafePointer<rd_kafka_message_t>?, opaque: UnsafeMutableRawPointer?) {
+    guard let opaque, let message else { return }
+    let reports = Unmanaged<DeliveryReports>.fromOpaque(opaque).takeUnretainedValue()
+    let err = message.pointee.err
+    if err == RD_KAFKA_RESP_ERR_NO_ERROR {
+        reports.delivered += 1
+    } else {
+        reports.failed += 1
+        if reports.firstFailure == nil {
+            let topic = message.pointee.rkt.map { String(cString: rd_kafka_topic_name($0)) } ?? "?"
+            reports.firstFailure = KafkaError(err, context: "delivery to \(topic)")
+        }
+    }
+}

@@ -1,0 +1,109 @@
+import FSKafka
+import Testing
+
+/// Shared helpers: a fresh mock cluster per test, producing known keyed messages, draining a consumer.
+enum KafkaFixture {
+    static func payload(_ i: Int) -> [UInt8] { Array("{\"n\":\(i),\"name\":\"ação-\(i)\"}".utf8) }
+    static func key(_ i: Int) -> [UInt8] { Array("key-\(i)".utf8) }
+
+    static func produce(_ cluster: MockKafkaCluster, topic: String, count: Int, partition: Int32? = nil) throws {
+        let producer = try KafkaProducer(config: KafkaProducerConfig(bootstrapServers: cluster.bootstrapServers))
+        for i in 0 ..< count { try producer.produce(topic: topic, partition: partition, key: key(i), value: payload(i)) }
+        try producer.flush(timeout: .seconds(10))
+    }
+
+    /// Polls until `expected` messages arrived or `deadline` passed; returns (key, value, partition, offset).
+    static func drain(_ consumer: KafkaConsumer, expected: Int, deadline: Duration = .seconds(20)) throws -> [(key: String?, value: String, partition: Int32, offset: Int64)] {
+        var seen: [(key: String?, value: String, partition: Int32, offset: Int64)] = []
+        let clock = ContinuousClock()
+        let end = clock.now + deadline
+        while seen.count < expected && clock.now < end {
+            let batch = try consumer.poll(maxMessages: 1000, timeout: .milliseconds(200))
+            for i in 0 ..< batch.count {
+                let k = batch.withKey(i) { $0.map { String(decoding: $0, as: UTF8.self) } }
+                let v = batch.withValue(i) { String(decoding: $0, as: UTF8.self) }
+                seen.append((k, v, batch.partition(i), batch.offset(i)))
+            }
+        }
+        return seen
+    }
+}
+
+@Suite("Mock cluster round trips")
+struct MockClusterTests {
+    @Test func producedKeyedMessagesAreConsumedExactlyFromTheBeginning() throws {
+        let cluster = try MockKafkaCluster()
+        try cluster.createTopic("t", partitions: 1)
+        try KafkaFixture.produce(cluster, topic: "t", count: 500)
+        let consumer = try KafkaConsumer(config: KafkaConsumerConfig(bootstrapServers: cluster.bootstrapServers, groupId: "g"))
+        defer { consumer.close() }
+        try consumer.assign([TopicPartitionOffset(topic: "t", partition: 0, offset: KafkaOffset.beginning)])
+        let seen = try KafkaFixture.drain(consumer, expected: 500)
+        #expect(seen.count == 500)
+        for (i, m) in seen.enumerated() {
+            #expect(m.key == "key-\(i)")
+            #expect(m.value == String(decoding: KafkaFixture.payload(i), as: UTF8.self))
+            #expect(m.offset == Int64(i))
+            #expect(m.partition == 0)
+        }
+        #expect(consumer.assignment == [TopicPartition(topic: "t", partition: 0)])
+    }
+
+    @Test func assignAtAnOffsetStartsThere() throws {
+        let cluster = try MockKafkaCluster()
+        try cluster.createTopic("t", partitions: 1)
+        try KafkaFixture.produce(cluster, topic: "t", count: 10)
+        let consumer = try KafkaConsumer(config: KafkaConsumerConfig(bootstrapServers: cluster.bootstrapServers, groupId: "g"))
+        defer { consumer.close() }
+        try consumer.assign([TopicPartitionOffset(topic: "t", partition: 0, offset: 7)])
+        let seen = try KafkaFixture.drain(consumer, expected: 3)
+        #expect(seen.map(\.offset) == [7, 8, 9])
+        #expect(try consumer.poll(maxMessages: 10, timeout: .milliseconds(300)).count == 0)
+    }
+
+    @Test func nullKeysEmptyValuesAndBatchBytesAreKept() throws {
+        let cluster = try MockKafkaCluster()
+        try cluster.createTopic("t", partitions: 1)
+        let producer = try KafkaProducer(config: KafkaProducerConfig(bootstrapServers: cluster.bootstrapServers, compression: "none"))
+        try producer.produce(topic: "t", key: nil, value: [])
+        try producer.produce(topic: "t", key: [], value: Array("é".utf8))
+        try producer.flush(timeout: .seconds(10))
+        #expect(producer.deliveredCount == 2)
+        let consumer = try KafkaConsumer(config: KafkaConsumerConfig(bootstrapServers: cluster.bootstrapServers, groupId: "g"))
+        defer { consumer.close() }
+        try consumer.assign([TopicPartitionOffset(topic: "t", partition: 0, offset: KafkaOffset.beginning)])
+        var batch = MessageBatch()
+        for _ in 0 ..< 50 where batch.count < 2 {
+            let b = try consumer.poll(maxMessages: 10, timeout: .milliseconds(200))
+            if b.count > 0 { batch = b }
+        }
+        #expect(batch.count == 2)
+        guard batch.count == 2 else { return }
+        #expect(batch.withKey(0) { $0 == nil })
+        #expect(batch.withValue(0) { $0.count } == 0)
+        #expect(batch.keyRange(1) != nil && batch.keyRange(1)?.isEmpty == true)
+        #expect(batch.withValue(1) { Array($0) } == Array("é".utf8))
+        #expect(batch.topic(1) == "t")
+        #expect(batch.timestampMillis(1) != nil)
+    }
+
+    @Test func watermarksAndPartitionsComeFromTheBroker() throws {
+        let cluster = try MockKafkaCluster()
+        try cluster.createTopic("w", partitions: 3)
+        try KafkaFixture.produce(cluster, topic: "w", count: 7, partition: 2)
+        let consumer = try KafkaConsumer(config: KafkaConsumerConfig(bootstrapServers: cluster.bootstrapServers, groupId: "g"))
+        defer { consumer.close() }
+        #expect(try consumer.partitions(topic: "w", timeout: .seconds(5)) == [0, 1, 2])
+        let p2 = try consumer.watermarks(TopicPartition(topic: "w", partition: 2), timeout: .seconds(5))
+        #expect(p2.low == 0 && p2.high == 7)
+        let p0 = try consumer.watermarks(TopicPartition(topic: "w", partition: 0), timeout: .seconds(5))
+        #expect(p0.low == 0 && p0.high == 0)
+    }
+
+    @Test func creatingATopicTwiceIsAnError() throws {
+        let cluster = try MockKafkaCluster()
+        try cluster.createTopic("dup", partitions: 1)
+        #expect(throws: KafkaError.self) { try cluster.createTopic("dup", partitions: 1) }
+        #expect(throws: KafkaError.self) { try cluster.createTopic("zero", partitions: 0) }
+    }
+}
