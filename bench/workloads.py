@@ -182,7 +182,7 @@ def expr_eval(ctx: Context) -> list[Row]:
     ctx.log(f"expr-eval: FSExpr vs {HAND_LOOP}, {rows} doubles in batches of {batch}")
     fs, hand = in_memory_sides(ctx, "expr-eval", ["--rows", str(rows), "--batch-rows", str(batch)])
     fs_rate, hand_rate = rows_per_s(fs), rows_per_s(hand)
-    verdict = "met" if fs_rate >= 100e6 else "NOT met"
+    verdict = "not judged at smoke size" if ctx.smoke else ("met" if fs_rate >= 100e6 else "NOT met")
     note = (f"{rows} rows, batches of {batch}: fs {fs_rate / 1e6:.0f}M rows/s, hand loop "
             f"{hand_rate / 1e6:.0f}M rows/s; goal >= 100M rows/s {verdict}")
     return [measured_row("CASE WHEN expression (in memory)", fs, hand, "equal checksum", note)]
@@ -198,7 +198,7 @@ def grouped_agg(ctx: Context) -> list[Row]:
     fs, hand = in_memory_sides(ctx, "grouped-agg", ["--rows", str(rows), "--keys", str(keys),
                                                     "--batch-rows", str(batch)])
     slowdown = fs.median("seconds") / hand.median("seconds")
-    verdict = "met" if slowdown <= 2 else "NOT met"
+    verdict = "not judged at smoke size" if ctx.smoke else ("met" if slowdown <= 2 else "NOT met")
     note = (f"{rows} rows, {keys} keys: fs {rows_per_s(fs) / 1e6:.1f}M rows/s, hand loop "
             f"{rows_per_s(hand) / 1e6:.1f}M rows/s; fs/hand time {slowdown:.2f} (goal <= 2: {verdict})")
     return [measured_row(f"grouped SUM(CASE ...) by {keys} keys", fs, hand, "equal checksum", note)]
