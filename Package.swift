@@ -14,9 +14,11 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .executable(name: "fs-publish", targets: ["fs-publish"]),
+        .executable(name: "fs-agg-offline", targets: ["fs-agg-offline"]),
         .executable(name: "fs-agg-online", targets: ["fs-agg-online"]),
         .executable(name: "fs-table", targets: ["fs-table"]),
         .executable(name: "fs-bench", targets: ["fs-bench"]),
+        .executable(name: "fs-sandbox", targets: ["fs-sandbox"]),
         .library(name: "FSKafka", targets: ["FSKafka"]),
     ],
     dependencies: [
@@ -43,7 +45,7 @@ let package = Package(
         .target(
             name: "FSJobs",
             dependencies: [
-                "FSCore", "FSParquet", "FSTable", "FSExpr", "FSAggregation",
+                "FSCore", "FSParquet", "FSTable", "FSExpr", "FSAggregation", "FSKafka", "CZlib",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -51,7 +53,9 @@ let package = Package(
 
         // Thin executables: parse flags, call one job type.
         .executableTarget(name: "fs-publish", dependencies: ["FSJobs"]),
+        .executableTarget(name: "fs-agg-offline", dependencies: ["FSJobs"]),
         .executableTarget(name: "fs-agg-online", dependencies: ["FSJobs"]),
+        .executableTarget(name: "fs-sandbox", dependencies: ["FSJobs"]),
         // Developer tools: inspect/dump tables (interop suite), benchmark workloads (make bench).
         .executableTarget(name: "fs-table", dependencies: ["FSCore", "FSParquet", "FSTable"]),
         .executableTarget(name: "fs-bench", dependencies: ["FSCore", "FSParquet", "FSTable", "FSExpr", "FSAggregation"]),
@@ -62,8 +66,8 @@ let package = Package(
         .testTarget(name: "FSTableTests", dependencies: ["FSCore", "FSParquet", "FSTable"], resources: [.copy("Fixtures")]),
         .testTarget(name: "FSExprTests", dependencies: ["FSCore", "FSExpr"], resources: [.copy("Goldens")]),
         .testTarget(name: "FSAggregationTests", dependencies: ["FSCore", "FSExpr", "FSAggregation"]),
-        .testTarget(name: "FSKafkaTests", dependencies: ["FSCore", "FSKafka"]),
-        .testTarget(name: "FSJobsTests", dependencies: ["FSCore", "FSTable", "FSAggregation", "FSJobs"]),
+        .testTarget(name: "FSKafkaTests", dependencies: ["FSCore", "FSKafka", "FSJobs"]),
+        .testTarget(name: "FSJobsTests", dependencies: ["FSCore", "FSTable", "FSAggregation", "FSJobs"], exclude: ["Fixtures"]),
     ],
     swiftLanguageModes: [.v6]
 )
