@@ -16,6 +16,8 @@ from harness import BenchError, Side, alternate, fresh, measure
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 PYARROW_PEER = os.path.join(HERE, "peers", "pyarrow_table.py")
+OFFLINE_PEER = os.path.join(HERE, "peers", "offline_peers.py")
+OFFLINE_REFERENCE = os.path.join(HERE, "..", "jobs", "offline-reference.json")
 
 
 @dataclasses.dataclass
@@ -148,6 +150,42 @@ def table_scan(ctx: Context) -> list[Row]:
     return out
 
 
+def offline(ctx: Context) -> list[Row]:
+    """(d) Offline features (jobs/offline-reference.json: count, sum/avg/min/max, count and sum
+    over the last 7/30/90 days, count distinct merchants, stddev) per customer over
+    2019-06-01..2019-11-30 of the hive-partitioned orders: fs-agg-offline vs DuckDB, Polars and
+    PySpark (BENCH_SPARK=0 skips Spark), each with its partition pruning and all cores.
+    Equality: every peer's output equals fs's output partition (counts exact, doubles 1e-9)."""
+    if not ctx.has("fs-agg-offline"):
+        return not_built("offline aggregation", "fs-agg-offline", "DuckDB, Polars, PySpark")(ctx)
+    hive = os.path.join(ctx.data_dir, "orders-hive")
+    start, end = "2019-06-01", "2019-11-30"
+    fs_out = os.path.join(ctx.work_dir, "offline-fs")
+    engines = ["duckdb", "polars"] + ([] if os.environ.get("BENCH_SPARK", "1") == "0" else ["spark"])
+    peer_out = {e: os.path.join(ctx.work_dir, f"offline-{e}.parquet") for e in engines}
+    names = {"duckdb": "DuckDB", "polars": "Polars", "spark": "PySpark local[*]"}
+    ctx.log(f"offline: fs-agg-offline vs {', '.join(names[e] for e in engines)} ({start}..{end}, by customer_id)")
+    sides = {"fs-agg-offline": lambda i: [
+        ctx.binary("fs-agg-offline"), "--master-mode", "local[*]", "--input-table", hive, "--output-table", fresh(fs_out),
+        "--agg-field", "customer_id", "--time-field", "order_created_at", "--start-date", start, "--end-date", end,
+        "--aggregations", OFFLINE_REFERENCE, "--summary", "--log-level", "warning"]}
+    for e in engines:
+        sides[names[e]] = (lambda eng: lambda i: [sys.executable, OFFLINE_PEER, eng, "--input", hive, "--start", start,
+                                                  "--end", end, "--output", fresh(peer_out[eng])])(e)
+    measured = alternate(sides, ctx.runs, ctx.log)
+    fs = measured["fs-agg-offline"]
+    summary = fs.runs[-1].result
+    rows = []
+    for e in engines:
+        verdict = measure([sys.executable, OFFLINE_PEER, "compare", "--fs-table", fs_out, "--expected", peer_out[e]]).result
+        if not verdict.get("equal"):
+            raise BenchError(f"offline: fs-agg-offline and {names[e]} differ: {verdict.get('reason')}")
+        rows.append(measured_row("offline features (13, 7/30/90 d)", fs, measured[names[e]], "equal features",
+                                 f"{verdict['rows']} customers; fs read {summary['filesRead']} of {summary['filesTotal']} "
+                                 f"files, {summary['rowsInRange']} rows in range"))
+    return rows
+
+
 def not_built(workload: str, executable: str, peer: str):
     """A workload of a job that is not in the build yet: reported, never a failure.
     Each job's issue replaces its entry in WORKLOADS with a real side-by-side workload."""
@@ -167,6 +205,6 @@ WORKLOADS = [
     ("table-scan", table_scan),
     ("table-create", table_create),
     ("ingest", not_built("ingest (--available-now)", "fs-ingest", "kcat -C -e")),
-    ("offline", not_built("offline aggregation", "fs-agg-offline", "DuckDB, Polars, PySpark")),
+    ("offline", offline),
     ("online", not_built("online aggregation", "fs-agg-online", "PySpark Structured Streaming")),
 ]

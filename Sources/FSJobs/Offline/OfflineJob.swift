@@ -21,6 +21,8 @@ public struct OfflineSummary: Sendable, Equatable {
     public var keys = 0
     public var outputVersion: Int64?
     public var threads = 1
+    /// Wall time of the run (planning, scan, aggregation, write), in seconds.
+    public var seconds = 0.0
 
     public var json: JSONValue {
         .object([
@@ -30,7 +32,7 @@ public struct OfflineSummary: Sendable, Equatable {
             ("filesSkippedByStats", .int(Int64(filesSkippedByStats))), ("filesRead", .int(Int64(filesRead))),
             ("rowGroupsRead", .int(Int64(rowGroupsRead))), ("rowGroupsSkipped", .int(Int64(rowGroupsSkipped))),
             ("rowsRead", .int(rowsRead)), ("rowsInRange", .int(rowsInRange)), ("keys", .int(Int64(keys))),
-            ("outputVersion", outputVersion.map(JSONValue.int) ?? .null),
+            ("outputVersion", outputVersion.map(JSONValue.int) ?? .null), ("seconds", .double(seconds)),
         ])
     }
 }
@@ -49,6 +51,7 @@ public struct OfflineAggregation {
     }
 
     public func run() throws -> OfflineSummary {
+        let started = monotonicSeconds()
         let range = config.range
         // 1. The input's schema, and every name checked against it before reading data.
         let probe = try openInput(partitionFilter: nil, predicate: nil, columns: nil)
@@ -111,6 +114,7 @@ public struct OfflineAggregation {
         summary.outputVersion = try OfflineOutput.write(features, day: day, to: config.outputTable, clock: clock)
         logger.info("wrote features", metadata: ["partition": "\(summary.partition)", "rows": "\(features.rowCount)",
                                                  "version": "\(summary.outputVersion.map(String.init) ?? "none")"])
+        summary.seconds = monotonicSeconds() - started
         return summary
     }
 
