@@ -146,7 +146,7 @@ public struct OnlineAggregationJob {
                 sleepMicros(config.triggerIntervalMicros)
                 continue
             }
-            var emitted: [RecordBatch] = []
+            var rowsWritten = 0
             var lateRows = 0
             // Late rows of versions the late table already holds (a run that died between the two
             // commits, possibly grouping versions differently) are not written again.
@@ -171,13 +171,13 @@ public struct OnlineAggregationJob {
                     }
                 }
                 let out = engine.endMicroBatch()
-                if out.rowCount > 0 { emitted.append(out) }
+                // Staged now (invisible until the commit) so a trigger's output is never all in memory.
+                if out.rowCount > 0 { rowsWritten += out.rowCount; try outputWriter.write(Self.withPartitions(out, schema: outputSchema)) }
                 lastVersion = c.version
                 summary.versionsProcessed += 1
             }
             let txn = TxnAction(appId: appId, version: lastVersion, lastUpdated: clock.nowMicros() / 1000)
             if lateRows > 0 { try lateWriter.commit(txns: [txn], operation: "STREAMING UPDATE") }
-            for b in emitted { try outputWriter.write(Self.withPartitions(b, schema: outputSchema)) }
             let state = engine.serialize(fingerprint: fingerprint)
             try store.write(inputVersion: lastVersion, state: state)
             let result = try outputWriter.commit(txns: [txn], operation: "STREAMING UPDATE")
@@ -195,7 +195,7 @@ public struct OnlineAggregationJob {
                 "input_version": "\(lastVersion)", "output_version": "\(result.snapshot.version)",
                 "events": "\(engine.counters.eventsIn)", "events_per_s": "\(Int(rate))",
                 "watermark": "\(engine.watermark.map { formatISO8601(micros: $0) } ?? "none")",
-                "open_windows": "\(engine.openWindowCount)", "rows_written": "\(emitted.reduce(0) { $0 + $1.rowCount })",
+                "open_windows": "\(engine.openWindowCount)", "rows_written": "\(rowsWritten)",
                 "state_key_slices": "\(engine.liveKeySlices)", "state_bytes": "\(state.count)",
                 "late": "\(engine.counters.lateEvents)", "partially_late": "\(engine.counters.partiallyLateEvents)",
             ])
