@@ -41,6 +41,7 @@ let package = Package(
         .target(name: "FSTable", dependencies: ["FSCore", "FSParquet"]),
         .target(name: "FSExpr", dependencies: ["FSCore"]),
         .target(name: "FSAggregation", dependencies: ["FSCore", "FSExpr"]),
+        .target(name: "FSStreams", dependencies: ["FSCore"]),
         .target(name: "FSKafka", dependencies: ["FSCore", "CRdKafka"]),
         .target(
             name: "FSJobs",
@@ -66,6 +67,7 @@ let package = Package(
         .testTarget(name: "FSTableTests", dependencies: ["FSCore", "FSParquet", "FSTable"], resources: [.copy("Fixtures")]),
         .testTarget(name: "FSExprTests", dependencies: ["FSCore", "FSExpr"], resources: [.copy("Goldens")]),
         .testTarget(name: "FSAggregationTests", dependencies: ["FSCore", "FSExpr", "FSAggregation"]),
+        .testTarget(name: "FSStreamsTests", dependencies: ["FSCore", "FSStreams"]),
         .testTarget(name: "FSKafkaTests", dependencies: ["FSCore", "FSKafka", "FSJobs"]),
         .testTarget(name: "FSJobsTests", dependencies: ["FSCore", "FSTable", "FSAggregation", "FSJobs"], exclude: ["Fixtures"]),
     ],

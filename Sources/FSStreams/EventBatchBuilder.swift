@@ -1,0 +1,344 @@
+import FSCore
+
+/// Limits that turn hostile or broken messages into quarantine rows instead of work.
+public struct ParseLimits: Sendable, Hashable {
+    /// Messages longer than this go to quarantine as `oversize`.
+    public var maxMessageBytes: Int
+    /// Arrays/objects nested deeper than this (≤ 64) go to quarantine as `nesting_too_deep`.
+    public var maxDepth: Int
+
+    public init(maxMessageBytes: Int = 1 << 20, maxDepth: Int = 32) {
+        self.maxMessageBytes = maxMessageBytes
+        self.maxDepth = min(max(maxDepth, 1), 64)
+    }
+}
+
+/// What `EventBatchBuilder.append` did with one message.
+public enum AppendOutcome: Sendable, Hashable {
+    /// Parsed and appended as one row.
+    case appended
+    /// Valid, but its dedup key was seen in the window: counted, not written.
+    case duplicate
+    /// Not appended; the caller writes it to the quarantine table.
+    case quarantined(QuarantineReason)
+}
+
+/// The value `--dedup-key` compares: the Kafka key or one payload field.
+public enum DedupKey: Sendable, Hashable {
+    case kafkaKey
+    /// Index into `StreamType.fields`.
+    case field(Int)
+}
+
+extension StreamType {
+    /// Resolves a `--dedup-key` name (`key` or a payload field); nil when the stream has no such field.
+    public func dedupKey(named name: String) -> DedupKey? {
+        if name == "key" { return .kafkaKey }
+        return fields.firstIndex(where: { $0.name == name }).map { .field($0) }
+    }
+}
+
+/// Parses the messages of one micro-batch straight into typed column builders.
+///
+/// ```
+///  bytes ─► size / UTF-8 checks ─► JSONScanner over the object ─► one Slot per known field
+///        ─► type check of every slot (all or nothing) ─► dedup probe ─► append to columns
+/// ```
+/// A message either becomes exactly one row or a `QuarantineReason`; a bad message never
+/// leaves a half-appended row. No `String`, `JSONValue` or array is created per message: slots
+/// are reused, escaped strings decode into one scratch buffer, numbers parse in place.
+public struct EventBatchBuilder {
+    public let streamType: StreamType
+    public let limits: ParseLimits
+    public let schema: Schema
+    private let fields: [StreamField]
+    private let names: [[UInt8]]
+    private let timeIndex: Int
+    private let dedupKey: DedupKey?
+
+    private var slots: [Slot]
+    private var key: ColumnBuilder
+    private var columns: [ColumnBuilder]
+    private var eventTimes: [Int64] = []
+    private var topics = StringArray()
+    private var partitions: [Int32] = []
+    private var offsets: [Int64] = []
+    private var scratch: [UInt8] = []
+    private var dedupScratch: [UInt8] = []
+
+    /// Rows appended since the last `finish`.
+    public private(set) var rowCount = 0
+
+    public init(streamType: StreamType, limits: ParseLimits = ParseLimits(), dedupKey: DedupKey? = nil) {
+        self.streamType = streamType
+        self.limits = limits
+        self.schema = streamType.schema
+        self.fields = streamType.fields
+        self.names = fields.map { Array($0.name.utf8) }
+        self.timeIndex = fields.firstIndex(where: { $0.name == streamType.timeField }) ?? 0
+        self.dedupKey = dedupKey
+        self.slots = [Slot](repeating: Slot(), count: fields.count)
+        self.key = ColumnBuilder(type: .string)
+        self.columns = fields.map { ColumnBuilder(type: $0.kind.dataType) }
+        scratch.reserveCapacity(4096)
+        dedupScratch.reserveCapacity(256)
+    }
+
+    /// Parses one message and appends it as a row, or says why not. `isDuplicate` is asked,
+    /// for valid messages only and when a dedup key is configured and present, whether the
+    /// key's bytes were seen before (and should remember them).
+    public mutating func append(key keyBytes: UnsafeRawBufferPointer?, value: UnsafeRawBufferPointer, topic: String, partition: Int32,
+                                offset: Int64, isDuplicate: (UnsafeBufferPointer<UInt8>) -> Bool = { _ in false }) -> AppendOutcome {
+        let v = value.bindMemory(to: UInt8.self)
+        if let reason = parse(v, key: keyBytes) { return .quarantined(reason) }
+        if let d = dedupKey, withDedupBytes(d, v, keyBytes, isDuplicate) { return .duplicate }
+        appendRow(v, key: keyBytes, topic: topic, partition: partition, offset: offset)
+        return .appended
+    }
+
+    /// The finished batch; `ingestionMicros` is the micro-batch's single ingestion time. The
+    /// builder is empty afterwards and can be reused.
+    public mutating func finish(ingestionMicros: Int64) -> RecordBatch {
+        var cols: [Column] = [key.finish()]
+        for c in columns { cols.append(c.finish()) }
+        var y = [Int32](), mo = [Int32](), d = [Int32](), h = [Int32](), mi = [Int32]()
+        y.reserveCapacity(rowCount); mo.reserveCapacity(rowCount); d.reserveCapacity(rowCount); h.reserveCapacity(rowCount); mi.reserveCapacity(rowCount)
+        for t in eventTimes {
+            let f = UTCFields(micros: t)
+            y.append(Int32(truncatingIfNeeded: f.date.year)); mo.append(Int32(f.date.month)); d.append(Int32(f.date.day))
+            h.append(Int32(f.hour)); mi.append(Int32(f.minute))
+        }
+        cols.append(Column(type: .int32, values: .int32(y)))
+        cols.append(Column(type: .int32, values: .int32(mo)))
+        cols.append(Column(type: .int32, values: .int32(d)))
+        cols.append(Column(type: .int32, values: .int32(h)))
+        cols.append(Column(type: .int32, values: .int32(mi)))
+        cols.append(Column(type: .timestamp, values: .int64([Int64](repeating: ingestionMicros, count: rowCount))))
+        cols.append(Column(type: .string, values: .string(topics)))
+        cols.append(Column(type: .int32, values: .int32(partitions)))
+        cols.append(Column(type: .int64, values: .int64(offsets)))
+        let batch = RecordBatch(schema: schema, columns: cols)
+        reset()
+        return batch
+    }
+
+    private mutating func reset() {
+        key = ColumnBuilder(type: .string)
+        columns = fields.map { ColumnBuilder(type: $0.kind.dataType) }
+        eventTimes = []
+        topics = StringArray()
+        partitions = []
+        offsets = []
+        rowCount = 0
+    }
+
+    // MARK: Parse (no side effects on the columns)
+
+    private mutating func parse(_ v: UnsafeBufferPointer<UInt8>, key keyBytes: UnsafeRawBufferPointer?) -> QuarantineReason? {
+        if v.isEmpty { return .emptyMessage }
+        if v.count > limits.maxMessageBytes { return .oversize(bytes: v.count, limit: limits.maxMessageBytes) }
+        if let bad = firstInvalidUTF8(v) { return .invalidUTF8(offset: bad) }
+        if let k = keyBytes, firstInvalidUTF8(k.bindMemory(to: UInt8.self)) != nil { return .invalidUTF8(offset: -1) }
+        for i in slots.indices { slots[i].tag = .absent }
+        var s = JSONScanner(v, maxDepth: limits.maxDepth)
+        do throws(JSONScanner.Failure) {
+            s.skipWhitespace()
+            guard s.peek() == 0x7B else {
+                _ = try s.scanValue()
+                return s.isAtEnd() ? .notAnObject : .invalidJSON(offset: s.index)
+            }
+            s.index += 1
+            s.skipWhitespace()
+            if s.peek() == 0x7D {
+                s.index += 1
+            } else {
+                while true {
+                    s.skipWhitespace()
+                    let k = try s.scanString()
+                    try s.expect(0x3A)
+                    let token = try s.scanValue()
+                    if let f = fieldIndex(v, k.start, k.end, k.hasEscapes) {
+                        if slots[f].tag != .absent { return .duplicateField(fields[f].name) }
+                        slots[f].set(token)
+                    }
+                    s.skipWhitespace()
+                    guard let c = s.peek() else { return .invalidJSON(offset: s.index) }
+                    s.index += 1
+                    if c == 0x7D { break }
+                    guard c == 0x2C else { return .invalidJSON(offset: s.index - 1) }
+                }
+            }
+            guard s.isAtEnd() else { return .invalidJSON(offset: s.index) }
+        } catch {
+            switch error {
+            case .tooDeep: return .nestingTooDeep
+            case .syntax(let offset): return .invalidJSON(offset: offset)
+            }
+        }
+        return typeCheck(v)
+    }
+
+    private mutating func fieldIndex(_ v: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int, _ escaped: Bool) -> Int? {
+        if escaped {
+            decodeJSONString(UnsafeBufferPointer(rebasing: v[start..<end]), into: &scratch)
+            return scratch.withUnsafeBufferPointer { matchName($0) }
+        }
+        return matchName(UnsafeBufferPointer(rebasing: v[start..<end]))
+    }
+
+    private func matchName(_ k: UnsafeBufferPointer<UInt8>) -> Int? {
+        for (i, n) in names.enumerated() where n.count == k.count {
+            let same = n.withUnsafeBufferPointer { nb in
+                var j = 0
+                while j < nb.count, nb[j] == k[j] { j += 1 }
+                return j == nb.count
+            }
+            if same { return i }
+        }
+        return nil
+    }
+
+    /// Converts every present slot to its column's type, or names the first field that cannot be.
+    private mutating func typeCheck(_ v: UnsafeBufferPointer<UInt8>) -> QuarantineReason? {
+        let timeName = fields[timeIndex].name
+        switch slots[timeIndex].tag {
+        case .absent: return .missingTimeField(timeName)
+        case .null: return .nullTimeField(timeName)
+        case .string: break
+        default: return .wrongType(field: timeName, expected: "an ISO-8601 string")
+        }
+        for i in slots.indices {
+            let tag = slots[i].tag
+            if tag == .absent || tag == .null { continue }
+            let f = fields[i]
+            switch f.kind {
+            case .string:
+                if tag == .array || tag == .object { return .wrongType(field: f.name, expected: "a string") }
+            case .jsonText:
+                if tag != .array && tag != .string { return .wrongType(field: f.name, expected: "a JSON array or a string") }
+            case .boolean:
+                if tag == .bool { continue }
+                guard tag == .string else { return .wrongType(field: f.name, expected: "a boolean") }
+                if slots[i].end == slots[i].start { slots[i].tag = .null; continue }
+                let parsed: Bool? = withText(v, i) { t in bytesEqual(t, "true") ? true : (bytesEqual(t, "false") ? false : nil) }
+                guard let b = parsed else { return .wrongType(field: f.name, expected: "a boolean") }
+                slots[i].flag = b
+            case .double:
+                guard tag == .number || tag == .string else { return .wrongType(field: f.name, expected: "a number") }
+                if tag == .string && slots[i].end == slots[i].start { slots[i].tag = .null; continue }
+                guard let d = withText(v, i, parseDouble) else { return .wrongType(field: f.name, expected: "a number") }
+                slots[i].number = d
+            case .int64:
+                guard tag == .number || tag == .string else { return .wrongType(field: f.name, expected: "an integer") }
+                if tag == .string && slots[i].end == slots[i].start { slots[i].tag = .null; continue }
+                let n: Int64? = withText(v, i) { t in
+                    if let x = parseInt64(t) { return x }
+                    guard let d = parseDouble(t), d == d.rounded(), abs(d) < 9.2e18 else { return nil }
+                    return Int64(d)
+                }
+                guard let x = n else { return .wrongType(field: f.name, expected: "an integer") }
+                slots[i].integer = x
+            case .timestamp:
+                guard tag == .string else { return .wrongType(field: f.name, expected: "an ISO-8601 string") }
+                guard let t = withText(v, i, { parseTimestamp(utf8: $0) }) else {
+                    return i == timeIndex ? .unparsableTime(f.name) : .wrongType(field: f.name, expected: "an ISO-8601 timestamp")
+                }
+                slots[i].integer = t
+            }
+        }
+        return nil
+    }
+
+    /// Calls `body` with the decoded text of slot i (string content unescaped, other tokens as written).
+    private mutating func withText<R>(_ v: UnsafeBufferPointer<UInt8>, _ i: Int, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
+        let s = slots[i]
+        let raw = UnsafeBufferPointer(rebasing: v[s.start..<s.end])
+        guard s.tag == .string, s.hasEscapes else { return body(raw) }
+        decodeJSONString(raw, into: &scratch)
+        return scratch.withUnsafeBufferPointer(body)
+    }
+
+    private mutating func withDedupBytes(_ d: DedupKey, _ v: UnsafeBufferPointer<UInt8>, _ keyBytes: UnsafeRawBufferPointer?,
+                                         _ isDuplicate: (UnsafeBufferPointer<UInt8>) -> Bool) -> Bool {
+        switch d {
+        case .kafkaKey:
+            guard let k = keyBytes else { return false }
+            return isDuplicate(k.bindMemory(to: UInt8.self))
+        case .field(let i):
+            guard slots[i].tag != .absent, slots[i].tag != .null else { return false }
+            return withText(v, i, isDuplicate)
+        }
+    }
+
+    // MARK: Append (cannot fail once typeCheck passed)
+
+    private mutating func appendRow(_ v: UnsafeBufferPointer<UInt8>, key keyBytes: UnsafeRawBufferPointer?, topic: String, partition: Int32, offset: Int64) {
+        if let k = keyBytes { key.append(utf8: k) } else { key.appendNull() }
+        for i in slots.indices {
+            let s = slots[i]
+            if s.tag == .absent || s.tag == .null { columns[i].appendNull(); continue }
+            switch fields[i].kind {
+            case .string:
+                switch s.tag {
+                case .string where s.hasEscapes:
+                    decodeJSONString(UnsafeBufferPointer(rebasing: v[s.start..<s.end]), into: &scratch)
+                    scratch.withUnsafeBytes { columns[i].append(utf8: $0) }
+                case .bool:
+                    columns[i].append(s.flag ? "true" : "false")
+                default:
+                    columns[i].append(utf8: UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: v[s.start..<s.end])))
+                }
+            case .jsonText:
+                if s.tag == .array {
+                    appendCompactJSON(UnsafeBufferPointer(rebasing: v[s.start..<s.end]), into: &scratch)
+                    scratch.withUnsafeBytes { columns[i].append(utf8: $0) }
+                } else if s.hasEscapes {
+                    decodeJSONString(UnsafeBufferPointer(rebasing: v[s.start..<s.end]), into: &scratch)
+                    scratch.withUnsafeBytes { columns[i].append(utf8: $0) }
+                } else {
+                    columns[i].append(utf8: UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: v[s.start..<s.end])))
+                }
+            case .boolean: columns[i].append(s.flag)
+            case .double: columns[i].append(s.number)
+            case .int64, .timestamp: columns[i].append(s.integer)
+            }
+        }
+        eventTimes.append(slots[timeIndex].integer)
+        topics.append(topic)
+        partitions.append(partition)
+        offsets.append(offset)
+        rowCount += 1
+    }
+}
+
+/// One payload field's token in the current message, then its converted value.
+struct Slot {
+    enum Tag: UInt8 { case absent, null, string, number, bool, array, object }
+    var tag: Tag = .absent
+    var start = 0
+    var end = 0
+    var hasEscapes = false
+    var flag = false
+    var number = 0.0
+    var integer: Int64 = 0
+
+    mutating func set(_ t: JSONScanner.Token) {
+        hasEscapes = false
+        switch t {
+        case .string(let s, let e, let esc): tag = .string; start = s; end = e; hasEscapes = esc
+        case .number(let s, let e, _): tag = .number; start = s; end = e
+        case .bool(let b): tag = .bool; flag = b; start = 0; end = 0
+        case .null: tag = .null
+        case .array(let s, let e): tag = .array; start = s; end = e
+        case .object(let s, let e): tag = .object; start = s; end = e
+        }
+    }
+}
+
+@inline(__always)
+private func bytesEqual(_ p: UnsafeBufferPointer<UInt8>, _ word: StaticString) -> Bool {
+    guard p.count == word.utf8CodeUnitCount else { return false }
+    let w = word.utf8Start
+    for i in 0..<p.count where p[i] != w[i] { return false }
+    return true
+}
