@@ -15,8 +15,11 @@ let package = Package(
     products: [
         .executable(name: "fs-publish", targets: ["fs-publish"]),
         .executable(name: "fs-ingest", targets: ["fs-ingest"]),
+        .executable(name: "fs-agg-offline", targets: ["fs-agg-offline"]),
+        .executable(name: "fs-agg-online", targets: ["fs-agg-online"]),
         .executable(name: "fs-table", targets: ["fs-table"]),
         .executable(name: "fs-bench", targets: ["fs-bench"]),
+        .executable(name: "fs-sandbox", targets: ["fs-sandbox"]),
         .library(name: "FSKafka", targets: ["FSKafka"]),
     ],
     dependencies: [
@@ -44,7 +47,7 @@ let package = Package(
         .target(
             name: "FSJobs",
             dependencies: [
-                "FSCore", "FSParquet", "FSTable", "FSExpr", "FSAggregation", "FSKafka", "FSStreams",
+                "FSCore", "FSParquet", "FSTable", "FSExpr", "FSAggregation", "FSKafka", "CZlib", "FSStreams",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -53,6 +56,9 @@ let package = Package(
         // Thin executables: parse flags, call one job type.
         .executableTarget(name: "fs-publish", dependencies: ["FSJobs"]),
         .executableTarget(name: "fs-ingest", dependencies: ["FSJobs"]),
+        .executableTarget(name: "fs-agg-offline", dependencies: ["FSJobs"]),
+        .executableTarget(name: "fs-agg-online", dependencies: ["FSJobs"]),
+        .executableTarget(name: "fs-sandbox", dependencies: ["FSJobs"]),
         // Developer tools: inspect/dump tables (interop suite), benchmark workloads (make bench).
         .executableTarget(name: "fs-table", dependencies: ["FSCore", "FSParquet", "FSTable"]),
         .executableTarget(name: "fs-bench", dependencies: ["FSCore", "FSParquet", "FSTable", "FSExpr", "FSAggregation"]),
@@ -64,8 +70,8 @@ let package = Package(
         .testTarget(name: "FSExprTests", dependencies: ["FSCore", "FSExpr"], resources: [.copy("Goldens")]),
         .testTarget(name: "FSAggregationTests", dependencies: ["FSCore", "FSExpr", "FSAggregation"]),
         .testTarget(name: "FSStreamsTests", dependencies: ["FSCore", "FSStreams"]),
-        .testTarget(name: "FSKafkaTests", dependencies: ["FSCore", "FSKafka"]),
-        .testTarget(name: "FSJobsTests", dependencies: ["FSCore", "FSTable", "FSJobs", "FSKafka", "FSStreams"]),
+        .testTarget(name: "FSKafkaTests", dependencies: ["FSCore", "FSKafka", "FSJobs"]),
+        .testTarget(name: "FSJobsTests", dependencies: ["FSCore", "FSTable", "FSAggregation", "FSJobs", "FSKafka", "FSStreams"], exclude: ["Fixtures"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -16,6 +16,8 @@ from harness import BenchError, Side, alternate, fresh, measure
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 PYARROW_PEER = os.path.join(HERE, "peers", "pyarrow_table.py")
+OFFLINE_PEER = os.path.join(HERE, "peers", "offline_peers.py")
+OFFLINE_REFERENCE = os.path.join(HERE, "..", "jobs", "offline-reference.json")
 
 
 @dataclasses.dataclass
@@ -25,6 +27,7 @@ class Context:
     work_dir: str          # scratch outputs of this run
     runs: int
     log: object            # print-like, to stderr
+    smoke: bool = False    # tiny sizes for the in-memory workloads too
 
     def binary(self, name: str) -> str:
         return os.path.join(self.bin_dir, name)
@@ -148,6 +151,97 @@ def table_scan(ctx: Context) -> list[Row]:
     return out
 
 
+HAND_LOOP = "hand-written Swift loop"
+
+
+def in_memory_sides(ctx: Context, workload: str, args: list[str]) -> tuple[Side, Side]:
+    """Runs `fs-bench <workload> --impl fs|hand <args>` alternately; both sides must agree on
+    every figure except their timings."""
+    sides = alternate({
+        f"fs-bench {workload}": lambda i: [ctx.binary("fs-bench"), workload, "--impl", "fs", *args],
+        HAND_LOOP: lambda i: [ctx.binary("fs-bench"), workload, "--impl", "hand", *args],
+    }, ctx.runs, ctx.log)
+    fs, hand = sides[f"fs-bench {workload}"], sides[HAND_LOOP]
+    timings = ("seconds", "rows_per_s")
+    reference = {k: v for k, v in hand.runs[0].result.items() if k not in timings}
+    for run in fs.runs + hand.runs:
+        got = {k: v for k, v in run.result.items() if k not in timings}
+        if got != reference:
+            raise BenchError(f"{workload}: fs and the hand loop disagree:\n  {got}\n  {reference}")
+    return fs, hand
+
+
+def rows_per_s(side: Side) -> float:
+    return float(side.runs[0].result["rows"]) / side.median("seconds")
+
+
+def expr_eval(ctx: Context) -> list[Row]:
+    """Issue 3: `CASE WHEN order_total_amount > 50 THEN order_total_amount ELSE 0 END` over
+    10M in-memory order-like amounts, through FSExpr (binder + vectorized evaluator, 64Ki-row
+    batches) vs a hand-written loop. Equality: the sum of every output value and the count of
+    rows taking the THEN branch. Goal: >= 100M rows/s for fs."""
+    rows, batch = (20_000, 4_096) if ctx.smoke else (10_000_000, 65_536)
+    ctx.log(f"expr-eval: FSExpr vs {HAND_LOOP}, {rows} doubles in batches of {batch}")
+    fs, hand = in_memory_sides(ctx, "expr-eval", ["--rows", str(rows), "--batch-rows", str(batch)])
+    fs_rate, hand_rate = rows_per_s(fs), rows_per_s(hand)
+    verdict = "not judged at smoke size" if ctx.smoke else ("met" if fs_rate >= 100e6 else "NOT met")
+    note = (f"{rows} rows, batches of {batch}: fs {fs_rate / 1e6:.0f}M rows/s, hand loop "
+            f"{hand_rate / 1e6:.0f}M rows/s; goal >= 100M rows/s {verdict}")
+    return [measured_row("CASE WHEN expression (in memory)", fs, hand, "equal checksum", note)]
+
+
+def grouped_agg(ctx: Context) -> list[Row]:
+    """Issue 3: `SUM(CASE WHEN order_total_amount > 50 THEN order_total_amount ELSE 0 END)`
+    grouped by 500k int64 keys over 10M in-memory rows, through FeaturePlan (GroupedAggregator)
+    vs a hand-written open-addressing loop. Equality: group count and the sum of the group sums
+    (bit-for-bit: both add each group's rows in row order). Goal: fs within 2x of the hand loop."""
+    rows, keys, batch = (20_000, 1_000, 4_096) if ctx.smoke else (10_000_000, 500_000, 65_536)
+    ctx.log(f"grouped-agg: FeaturePlan vs {HAND_LOOP}, {rows} rows, {keys} keys")
+    fs, hand = in_memory_sides(ctx, "grouped-agg", ["--rows", str(rows), "--keys", str(keys),
+                                                    "--batch-rows", str(batch)])
+    slowdown = fs.median("seconds") / hand.median("seconds")
+    verdict = "not judged at smoke size" if ctx.smoke else ("met" if slowdown <= 2 else "NOT met")
+    note = (f"{rows} rows, {keys} keys: fs {rows_per_s(fs) / 1e6:.1f}M rows/s, hand loop "
+            f"{rows_per_s(hand) / 1e6:.1f}M rows/s; fs/hand time {slowdown:.2f} (goal <= 2: {verdict})")
+    return [measured_row(f"grouped SUM(CASE ...) by {keys} keys", fs, hand, "equal checksum", note)]
+
+
+def offline(ctx: Context) -> list[Row]:
+    """(d) Offline features (jobs/offline-reference.json: count, sum/avg/min/max, count and sum
+    over the last 7/30/90 days, count distinct merchants, stddev) per customer over
+    2019-06-01..2019-11-30 of the hive-partitioned orders: fs-agg-offline vs DuckDB, Polars and
+    PySpark (BENCH_SPARK=0 skips Spark), each with its partition pruning and all cores.
+    Equality: every peer's output equals fs's output partition (counts exact, doubles 1e-9)."""
+    if not ctx.has("fs-agg-offline"):
+        return not_built("offline aggregation", "fs-agg-offline", "DuckDB, Polars, PySpark")(ctx)
+    hive = os.path.join(ctx.data_dir, "orders-hive")
+    start, end = "2019-06-01", "2019-11-30"
+    fs_out = os.path.join(ctx.work_dir, "offline-fs")
+    engines = ["duckdb", "polars"] + ([] if os.environ.get("BENCH_SPARK", "1") == "0" else ["spark"])
+    peer_out = {e: os.path.join(ctx.work_dir, f"offline-{e}.parquet") for e in engines}
+    names = {"duckdb": "DuckDB", "polars": "Polars", "spark": "PySpark local[*]"}
+    ctx.log(f"offline: fs-agg-offline vs {', '.join(names[e] for e in engines)} ({start}..{end}, by customer_id)")
+    sides = {"fs-agg-offline": lambda i: [
+        ctx.binary("fs-agg-offline"), "--master-mode", "local[*]", "--input-table", hive, "--output-table", fresh(fs_out),
+        "--agg-field", "customer_id", "--time-field", "order_created_at", "--start-date", start, "--end-date", end,
+        "--aggregations", OFFLINE_REFERENCE, "--summary", "--log-level", "warning"]}
+    for e in engines:
+        sides[names[e]] = (lambda eng: lambda i: [sys.executable, OFFLINE_PEER, eng, "--input", hive, "--start", start,
+                                                  "--end", end, "--output", fresh(peer_out[eng])])(e)
+    measured = alternate(sides, ctx.runs, ctx.log)
+    fs = measured["fs-agg-offline"]
+    summary = fs.runs[-1].result
+    rows = []
+    for e in engines:
+        verdict = measure([sys.executable, OFFLINE_PEER, "compare", "--fs-table", fs_out, "--expected", peer_out[e]]).result
+        if not verdict.get("equal"):
+            raise BenchError(f"offline: fs-agg-offline and {names[e]} differ: {verdict.get('reason')}")
+        rows.append(measured_row("offline features (13, 7/30/90 d)", fs, measured[names[e]], "equal features",
+                                 f"{verdict['rows']} customers; fs read {summary['filesRead']} of {summary['filesTotal']} "
+                                 f"files, {summary['rowsInRange']} rows in range"))
+    return rows
+
+
 def not_built(workload: str, executable: str, peer: str):
     """A workload of a job that is not in the build yet: reported, never a failure.
     Each job's issue replaces its entry in WORKLOADS with a real side-by-side workload."""
@@ -166,7 +260,9 @@ WORKLOADS = [
     ("table-write", table_write),
     ("table-scan", table_scan),
     ("table-create", table_create),
+    ("expr-eval", expr_eval),
+    ("grouped-agg", grouped_agg),
     ("ingest", not_built("ingest (--available-now)", "fs-ingest", "kcat -C -e")),
-    ("offline", not_built("offline aggregation", "fs-agg-offline", "DuckDB, Polars, PySpark")),
+    ("offline", offline),
     ("online", not_built("online aggregation", "fs-agg-online", "PySpark Structured Streaming")),
 ]

@@ -263,9 +263,10 @@ enum Kernels {
         }
         let values: ColumnValues
         switch t {
-        case .double: values = .double(blend(taken, then.doubles, otherwise.doubles))
-        case .int64, .timestamp: values = .int64(blend(taken, then.int64s, otherwise.int64s))
-        case .int32, .date: values = .int32(blend(taken, then.int32s, otherwise.int32s))
+        case .double:
+            values = .double(blendBits(taken, then.doubles, otherwise.doubles, as: UInt64.self) { $0.bitPattern })
+        case .int64, .timestamp: values = .int64(blendBits(taken, then.int64s, otherwise.int64s, as: UInt64.self) { UInt64(bitPattern: $0) })
+        case .int32, .date: values = .int32(blendBits(taken, then.int32s, otherwise.int32s, as: UInt32.self) { UInt32(bitPattern: $0) })
         case .boolean: values = .boolean(blend(taken, then.booleans, otherwise.booleans))
         case .string:
             let x = StringOperand(then), y = StringOperand(otherwise)
@@ -287,6 +288,48 @@ enum Kernels {
             }
         }
         return .column(Column(type: t, values: values, validity: validity))
+    }
+
+    /// `taken[i] ? x[i] : y[i]` without a branch per row: the flag becomes an all-ones or
+    /// all-zeros mask applied to the values' bit patterns (`B`, an integer of `T`'s size), so
+    /// the loop vectorizes and random conditions cost no mispredictions (the branchy `blend`
+    /// ran at a third of the speed on a 37%-taken condition).
+    @inline(__always)
+    static func blendBits<T, B: FixedWidthInteger>(_ taken: [Bool], _ x: Operand<T>, _ y: Operand<T>, as _: B.Type, _ toBits: (T) -> B) -> [T] {
+        precondition(MemoryLayout<T>.size == MemoryLayout<B>.size && MemoryLayout<T>.stride == MemoryLayout<B>.stride)
+        let n = taken.count
+        return [T](unsafeUninitializedCapacity: n) { out, count in
+            guard let base = out.baseAddress else { count = 0; return }
+            base.withMemoryRebound(to: B.self, capacity: n) { o in
+                taken.withUnsafeBufferPointer { pc in
+                    pc.withMemoryRebound(to: UInt8.self) { flags in
+                        @inline(__always) func mask(_ i: Int) -> B { B(truncatingIfNeeded: 0 &- Int(flags[i] & 1)) }
+                        switch (x, y) {
+                        case (.array(let a), .array(let b)):
+                            a.withUnsafeBufferPointer { ra in b.withUnsafeBufferPointer { rb in
+                                ra.withMemoryRebound(to: B.self) { pa in rb.withMemoryRebound(to: B.self) { pb in
+                                    for i in 0..<n { let m = mask(i); (o + i).initialize(to: (pa[i] & m) | (pb[i] & ~m)) }
+                                } }
+                            } }
+                        case (.array(let a), .scalar(let sb)):
+                            let b = toBits(sb)
+                            a.withUnsafeBufferPointer { ra in ra.withMemoryRebound(to: B.self) { pa in
+                                for i in 0..<n { let m = mask(i); (o + i).initialize(to: (pa[i] & m) | (b & ~m)) }
+                            } }
+                        case (.scalar(let sa), .array(let b)):
+                            let a = toBits(sa)
+                            b.withUnsafeBufferPointer { rb in rb.withMemoryRebound(to: B.self) { pb in
+                                for i in 0..<n { let m = mask(i); (o + i).initialize(to: (a & m) | (pb[i] & ~m)) }
+                            } }
+                        case (.scalar(let sa), .scalar(let sb)):
+                            let a = toBits(sa), b = toBits(sb)
+                            for i in 0..<n { let m = mask(i); (o + i).initialize(to: (a & m) | (b & ~m)) }
+                        }
+                    }
+                }
+            }
+            count = n
+        }
     }
 
     /// `taken[i] ? x[i] : y[i]`, one loop per operand shape.

@@ -12,6 +12,8 @@ import FSTable
 struct TableCreateWorkload {
     var input: String
     var table: String
+    /// `TableWriterOptions.maxBufferedBytes` in MiB (nil: the writer's default; 0: no budget).
+    var maxBufferedMiB: Int? = nil
     static let partitionColumns = ["fs_year", "fs_month", "fs_day"]
 
     func run() throws -> JSONValue {
@@ -21,7 +23,9 @@ struct TableCreateWorkload {
         }
         let watch = Stopwatch()
         let delta = try DeltaTable.create(at: table, schema: batch.schema, partitionColumns: Self.partitionColumns)
-        let writer = try TableWriter(table: delta)
+        var options = TableWriterOptions()
+        if let mib = maxBufferedMiB { options.maxBufferedBytes = mib == 0 ? nil : mib << 20 }
+        let writer = try TableWriter(table: delta, options: options)
         try writer.write(batch)
         let result = try writer.commit(operation: "WRITE")
         let seconds = watch.seconds
@@ -29,6 +33,7 @@ struct TableCreateWorkload {
             ("seconds", .double(seconds)),
             ("rows", .int(Int64(batch.rowCount))),
             ("version", result.version.map { .int($0) } ?? .null),
+            ("files", .int(Int64(result.snapshot.files.count))),
         ])
     }
 }

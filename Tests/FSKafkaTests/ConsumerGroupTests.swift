@@ -10,7 +10,6 @@ struct ConsumerGroupTests {
         let cluster = try MockKafkaCluster()
         try cluster.createTopic("g4", partitions: 4)
         let total = 400
-        try KafkaFixture.produce(cluster, topic: "g4", count: total)
 
         let config = KafkaConsumerConfig(bootstrapServers: cluster.bootstrapServers, groupId: "fs-group",
                                          sessionTimeout: .seconds(6), extra: ["heartbeat.interval.ms": "200"])
@@ -28,9 +27,18 @@ struct ConsumerGroupTests {
             return tps.map { TopicPartitionOffset(topic: $0.topic, partition: $0.partition, offset: KafkaOffset.beginning) }
         }, onRevoke: { tps in revoked += tps.count; assignedB.removeAll { tps.contains($0) } })
 
-        // Poll both until the group settled with both members and every message was seen.
-        var seenA: [String: Int] = [:], seenB: [String: Int] = [:]
+        // Let the group settle with both members before any message exists: a member that joined
+        // alone would otherwise read partitions it then hands over (that is the ingest job's
+        // onRevoke commit to handle, not what this test is about).
         let clock = ContinuousClock()
+        let settleBy = clock.now + .seconds(40)
+        while clock.now < settleBy && (assignedA.isEmpty || assignedB.isEmpty || Set(assignedA + assignedB).count < 4) {
+            for consumer in [a, b] { _ = try consumer.poll(maxMessages: 500, timeout: .milliseconds(100)) }
+        }
+        try KafkaFixture.produce(cluster, topic: "g4", count: total)
+
+        // Poll both until every message was seen.
+        var seenA: [String: Int] = [:], seenB: [String: Int] = [:]
         let end = clock.now + .seconds(40)
         while clock.now < end {
             for (consumer, isA) in [(a, true), (b, false)] {

@@ -8,7 +8,7 @@
 # runs apt-get (no network, no root needed). Uses sudo only when not already root.
 set -euo pipefail
 
-packages=(librdkafka-dev libzstd-dev pkg-config kcat time python3-venv)
+packages=(librdkafka-dev libzstd-dev zlib1g-dev pkg-config kcat time python3-venv)
 if [[ "${1:-}" == "--java" ]]; then
     if command -v java >/dev/null 2>&1; then
         packages=()

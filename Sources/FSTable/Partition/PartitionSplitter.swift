@@ -62,8 +62,22 @@ public struct PartitionSplitter: Sendable {
 
     /// The batch's rows grouped by partition, partitions in ascending value order.
     public func split(_ input: RecordBatch) throws(TableError) -> [PartitionSlice] {
+        let (batch, groups) = try partitionRows(input)
+        return groups.map { slice(batch, $0, single: groups.count == 1) }
+    }
+
+    /// The same slices as `split`, in the same order, built one at a time: only the slice
+    /// `body` is working on is alive, so a batch spanning many partitions is not copied whole
+    /// a second time (the writer's memory bound relies on it).
+    public func forEachSlice(_ input: RecordBatch, _ body: (PartitionSlice) throws -> Void) throws {
+        let (batch, groups) = try partitionRows(input)
+        for g in groups { try body(slice(batch, g, single: groups.count == 1)) }
+    }
+
+    /// The conformed batch and, per partition in ascending value order, its values and rows.
+    private func partitionRows(_ input: RecordBatch) throws(TableError) -> (RecordBatch, [(values: [Value], rows: [Int])]) {
         let batch = try conform(input)
-        guard batch.rowCount > 0 else { return [] }
+        guard batch.rowCount > 0 else { return (batch, []) }
         var groups: [[Int]] = [Array(0..<batch.rowCount)]
         for pi in partitionIndices {
             let codes = PartitionSplitter.codes(batch.columns[pi])
@@ -79,25 +93,24 @@ public struct PartitionSplitter: Sendable {
             }
             groups = refined
         }
-        var slices: [PartitionSlice] = []
-        slices.reserveCapacity(groups.count)
-        let single = groups.count == 1
-        for g in groups {
-            let values = partitionIndices.map { batch.columns[$0][g[0]] }
-            var log = StringMap()
-            for (name, v) in zip(partitionColumns, values) { log.set(name, PartitionValues.serialize(v)) }
-            let rows = single ? batch : batch.gather(g)
-            let data = RecordBatch(schema: dataSchema, columns: dataIndices.map { rows.columns[$0] })
-            slices.append(PartitionSlice(values: values, logValues: log, directory: PartitionValues.directory(columns: partitionColumns, values: log), batch: data))
-        }
-        slices.sort { a, b in
+        var out = groups.map { g in (values: partitionIndices.map { batch.columns[$0][g[0]] }, rows: g) }
+        out.sort { a, b in
             for (x, y) in zip(a.values, b.values) {
                 if valueLess(x, y) { return true }
                 if valueLess(y, x) { return false }
             }
             return false
         }
-        return slices
+        return (batch, out)
+    }
+
+    /// One partition's rows (gathered unless they are the whole batch), without partition columns.
+    private func slice(_ batch: RecordBatch, _ group: (values: [Value], rows: [Int]), single: Bool) -> PartitionSlice {
+        var log = StringMap()
+        for (name, v) in zip(partitionColumns, group.values) { log.set(name, PartitionValues.serialize(v)) }
+        let rows = single ? batch : batch.gather(group.rows)
+        let data = RecordBatch(schema: dataSchema, columns: dataIndices.map { rows.columns[$0] })
+        return PartitionSlice(values: group.values, logValues: log, directory: PartitionValues.directory(columns: partitionColumns, values: log), batch: data)
     }
 
     /// Per-row codes of one column: equal codes ⇔ equal partition values (nulls and empty

@@ -183,6 +183,13 @@ public struct TableScan: Sendable {
         for f in files { try read(f, body) }
     }
 
+    /// Calls `body` with each batch of one of `files` (for callers that split the files across
+    /// threads: each thread reads its share through its own copy of the scan, whose `metrics`
+    /// then count that share's row groups).
+    public mutating func forEachBatch(in file: ScanFile, _ body: (RecordBatch) throws -> Void) throws {
+        try read(file, body)
+    }
+
     /// Every batch concatenated.
     public mutating func readAll() throws -> RecordBatch {
         var batches: [RecordBatch] = []

@@ -7,6 +7,13 @@ public struct TableWriterOptions: Sendable {
     public var parquet = ParquetWriterOptions()
     /// Start a new file in a partition after this many rows (nil: one file per partition and commit).
     public var maxRowsPerFile: Int? = nil
+    /// Budget for the rows held in memory by the open files of all partitions together (an
+    /// estimate, see `TableWriter.bufferedBytes`). Every partition keeps its file open until the
+    /// commit, buffering its row group, so a write spanning a year of days would otherwise hold
+    /// the whole input once more; past the budget the writer finishes the largest open files into
+    /// staging (a partition written to again gets a further file). Staged files still become
+    /// visible together, in the one commit. nil: no budget.
+    public var maxBufferedBytes: Int? = 512 << 20
     /// Orphans older than this are deleted when the writer opens (nil: no cleanup).
     public var orphanGracePeriodMillis: Int64? = OrphanCleaner.defaultGracePeriodMillis
     /// Files of tombstones older than this are deleted with the orphans (nil: kept).
@@ -51,6 +58,8 @@ public final class TableWriter {
         var directory: String
         var logValues: StringMap
         var rows: Int
+        /// In-memory size of the rows written to the file, capped at one row group.
+        var bufferedBytes: Int
     }
 
     private struct FinishedFile {
@@ -73,21 +82,47 @@ public final class TableWriter {
         }
     }
 
+    /// Estimated bytes the open files hold in memory: per file, the in-memory size of the rows
+    /// written to it (at most the Parquet row-group size, past which the file writer flushes a
+    /// row group to disk) plus `perColumnBufferBytes` per column for its page buffers.
+    public private(set) var bufferedBytes = 0
+
+    /// What an open file's column writer holds even when empty (its value and page buffers).
+    static let perColumnBufferBytes = 128 << 10
+
     /// Rows written since the last commit.
     public var pendingRows: Int { open.values.reduce(0) { $0 + $1.rows } + finished.reduce(0) { $0 + Int($1.summary.rowCount) } }
 
     /// Appends a batch (columns matched to the table schema by name; partition columns included).
+    /// Partitions are copied out of the batch one at a time and each is written whole, so a
+    /// batch spanning many partitions costs one partition's copy, not a second batch.
     public func write(_ batch: RecordBatch) throws {
-        for slice in try splitter.split(batch) {
+        try splitter.forEachSlice(batch) { slice in
             if !writtenPartitions.contains(where: { DeltaTable.samePartition($0, slice.logValues) }) { writtenPartitions.append(slice.logValues) }
             var file: OpenFile
             if let f = open[slice.directory] { file = f } else { file = try newFile(slice) }
             try file.writer.write(slice.batch)
             file.rows += slice.batch.rowCount
+            let before = file.bufferedBytes
+            file.bufferedBytes = Swift.min(before + slice.batch.estimatedMemoryBytes, fileBufferCap)
+            bufferedBytes += file.bufferedBytes - before
             open[slice.directory] = file
             if let limit = options.maxRowsPerFile, file.rows >= limit {
                 try finish(slice.directory)
             }
+            try enforceBufferBudget()
+        }
+    }
+
+    /// The most a file's estimate grows to: its row group, plus the column buffers.
+    private var fileBufferCap: Int { options.parquet.rowGroupBytes + fileOverhead }
+    private var fileOverhead: Int { splitter.dataSchema.count * Self.perColumnBufferBytes }
+
+    /// Finishes the largest open files (into staging) until the estimate fits the budget.
+    private func enforceBufferBudget() throws {
+        guard let budget = options.maxBufferedBytes else { return }
+        while bufferedBytes > budget, let largest = open.max(by: { ($0.value.bufferedBytes, $1.key) < ($1.value.bufferedBytes, $0.key) }) {
+            try finish(largest.key)
         }
     }
 
@@ -124,6 +159,7 @@ public final class TableWriter {
         for f in open.values { f.writer.abort() }
         for f in finished { try? FileSystem.removeFile(f.staging) }
         open = [:]
+        bufferedBytes = 0
         finished = []
         writtenPartitions = []
     }
@@ -135,11 +171,14 @@ public final class TableWriter {
         let name = LogPath.newDataFileName()
         let staging = table.log.stagingFile(name)
         let writer = try ParquetFileWriter(path: staging, schema: splitter.dataSchema, options: options.parquet)
-        return OpenFile(writer: writer, staging: staging, name: name, directory: slice.directory, logValues: slice.logValues, rows: 0)
+        bufferedBytes += fileOverhead
+        return OpenFile(writer: writer, staging: staging, name: name, directory: slice.directory, logValues: slice.logValues, rows: 0,
+                        bufferedBytes: fileOverhead)
     }
 
     private func finish(_ key: String) throws {
         guard let f = open.removeValue(forKey: key) else { return }
+        bufferedBytes -= f.bufferedBytes
         let summary = try f.writer.finish()
         let rel = f.directory.isEmpty ? f.name : f.directory + "/" + f.name
         finished.append(FinishedFile(summary: summary, staging: f.staging, relativePath: rel, directory: f.directory, logValues: f.logValues))
@@ -217,5 +256,24 @@ public final class TableWriter {
         let stats = s.statistics
         return FileStatistics(numRecords: s.rowCount, fields: fields, nullCounts: stats.map(\.nullCount), mins: stats.map(\.min), maxs: stats.map(\.max),
                               nanCounts: stats.map(\.nanCount), indexedColumns: indexed < 0 ? fields.count : indexed)
+    }
+}
+
+extension RecordBatch {
+    /// Bytes the batch's arrays occupy: values, string bytes and offsets, validity bitmaps.
+    /// The writer's buffered pages are at most about this (encoding only shrinks them).
+    var estimatedMemoryBytes: Int {
+        var total = 0
+        for c in columns {
+            switch c.values {
+            case .boolean(let v): total += v.count
+            case .int32(let v): total += v.count * 4
+            case .int64(let v): total += v.count * 8
+            case .double(let v): total += v.count * 8
+            case .string(let s): total += s.bytes.count + (s.count + 1) * MemoryLayout<Int>.size
+            }
+            if c.validity != nil { total += (c.count + 7) / 8 }
+        }
+        return total
     }
 }

@@ -1,0 +1,143 @@
+import FSCore
+
+/// Sliding event-time windows as Spark's `window(time, duration, slide)` defines them (start
+/// time 0): every window is `[start, start + duration)` with `start` a multiple of `slide`
+/// counted from the Unix epoch, so a time t belongs to the windows whose start lies in
+/// `(t - duration, t]`.
+///
+/// The online job aggregates into *slices* of `gcd(duration, slide)`: every window is a whole
+/// number of consecutive slices, so an event updates exactly one slice and a window's value is the
+/// merge of its slices — the cost per event does not depend on how many windows overlap.
+///
+///     slide 10, duration 25 → slice 5
+///     slices  |0 |1 |2 |3 |4 |5 |6 |7 |
+///     window  [0 ............25)          slices 0…4
+///     window        [10 ...........35)    slices 2…6
+public struct WindowSpec: Sendable, Hashable, CustomStringConvertible {
+    /// Window length in µs.
+    public let duration: Int64
+    /// Distance between consecutive window starts in µs (≤ duration).
+    public let slide: Int64
+    /// gcd(duration, slide): the unit of state.
+    public let slice: Int64
+
+    public init(duration: Int64, slide: Int64) throws(WindowSpecError) {
+        guard duration > 0 else { throw WindowSpecError("the window duration must be positive") }
+        guard slide > 0 else { throw WindowSpecError("the slide duration must be positive") }
+        guard slide <= duration else {
+            throw WindowSpecError("the slide duration (\(Self.text(slide))) must be less than or equal to the window duration (\(Self.text(duration)))")
+        }
+        self.duration = duration
+        self.slide = slide
+        var a = duration, b = slide
+        while b != 0 { (a, b) = (b, a % b) }
+        slice = a
+    }
+
+    /// A tumbling window (slide = duration).
+    public static func tumbling(_ duration: Int64) throws(WindowSpecError) -> WindowSpec {
+        try WindowSpec(duration: duration, slide: duration)
+    }
+
+    /// Slices that make up one window.
+    public var slicesPerWindow: Int64 { duration / slice }
+
+    /// The slice holding time `t`.
+    @inline(__always)
+    public func sliceIndex(of t: Int64) -> Int64 { floorDiv(t, slice) }
+
+    /// Start of slice `j`.
+    @inline(__always)
+    public func sliceStart(_ j: Int64) -> Int64 { j &* slice }
+
+    /// Window number k covers `[k·slide, k·slide + duration)`.
+    @inline(__always)
+    public func windowStart(_ k: Int64) -> Int64 { k &* slide }
+
+    @inline(__always)
+    public func windowEnd(_ k: Int64) -> Int64 { k &* slide &+ duration }
+
+    /// The numbers of the windows holding time `t` (never empty).
+    @inline(__always)
+    public func windows(containing t: Int64) -> ClosedRange<Int64> {
+        (floorDiv(t &- duration, slide) + 1)...floorDiv(t, slide)
+    }
+
+    /// The windows made (in part) of slice `j`: the same windows as for any time in the slice,
+    /// because window starts are multiples of the slice.
+    public func windows(containingSlice j: Int64) -> ClosedRange<Int64> { windows(containing: sliceStart(j)) }
+
+    /// The slices of window k.
+    public func slices(ofWindow k: Int64) -> ClosedRange<Int64> {
+        let first = windowStart(k) / slice  // exact: slide is a multiple of slice
+        return first...(first + slicesPerWindow - 1)
+    }
+
+    public var description: String {
+        "window \(Self.text(duration)), slide \(Self.text(slide)), slice \(Self.text(slice))"
+    }
+
+    /// A µs duration in the largest exact unit (`"5 minutes"`).
+    public static func text(_ micros: Int64) -> String {
+        micros > 0 && micros % 1_000 == 0 ? Period(micros: micros).description : "\(micros) microseconds"
+    }
+}
+
+/// A window definition that cannot work (non-positive lengths, slide longer than the window).
+public struct WindowSpecError: Error, Equatable, CustomStringConvertible {
+    public var description: String
+    public init(_ description: String) { self.description = description }
+}
+
+/// Parses durations in the forms Spark accepts for `window()` and `withWatermark()`:
+/// `"5 seconds"`, `"1 hour"`, `"10 minutes"`, `"1 day"`, `"interval 1 hour 30 minutes"`,
+/// `"500 milliseconds"`, `"2 weeks"`, `"250 microseconds"`, `"1h"`. Units are singular or plural
+/// and case-insensitive; several `<count> <unit>` pairs add up. Months and years are rejected,
+/// as Spark rejects them for windows (their length varies).
+public enum DurationText {
+    static let microUnits: Set<String> = ["us", "micro", "micros", "microsecond", "microseconds"]
+
+    /// The duration in µs, or nil with `error` saying why.
+    public static func parse(_ text: String) -> Result<Int64, WindowSpecError> {
+        var words = text.lowercased().split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
+        if words.first == "interval" { words.removeFirst() }
+        guard !words.isEmpty else { return .failure(WindowSpecError("empty duration: expected e.g. \"5 seconds\" or \"1 hour\"")) }
+        // Split glued forms ("10minutes", "1h") into count and unit.
+        var tokens: [String] = []
+        for w in words {
+            let digits = w.prefix { $0.isASCII && ($0.isNumber || $0 == "-" || $0 == "+") }
+            if !digits.isEmpty && digits.count < w.count {
+                tokens.append(String(digits)); tokens.append(String(w.dropFirst(digits.count)))
+            } else {
+                tokens.append(w)
+            }
+        }
+        guard tokens.count % 2 == 0 else {
+            return .failure(WindowSpecError("\"\(text)\": expected pairs of a count and a unit, e.g. \"1 hour 30 minutes\""))
+        }
+        var total: Int64 = 0
+        var i = 0
+        while i < tokens.count {
+            guard let n = Int64(tokens[i]) else {
+                return .failure(WindowSpecError("\"\(text)\": \"\(tokens[i])\" is not a whole number"))
+            }
+            let unit = tokens[i + 1]
+            let micros: Int64
+            if microUnits.contains(unit) {
+                micros = 1
+            } else if let u = Period.units.first(where: { $0.names.contains(unit) }) {
+                micros = u.micros
+            } else if ["month", "months", "mon", "mons", "year", "years", "y"].contains(unit) {
+                return .failure(WindowSpecError("\"\(text)\": months and years have no fixed length; use days or weeks"))
+            } else {
+                return .failure(WindowSpecError("\"\(text)\": unknown unit \"\(unit)\" (use microseconds, milliseconds, seconds, minutes, hours, days or weeks)"))
+            }
+            let (part, o1) = n.multipliedReportingOverflow(by: micros)
+            let (sum, o2) = total.addingReportingOverflow(part)
+            guard !o1, !o2 else { return .failure(WindowSpecError("\"\(text)\" is too long")) }
+            total = sum
+            i += 2
+        }
+        return .success(total)
+    }
+}

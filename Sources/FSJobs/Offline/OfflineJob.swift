@@ -1,0 +1,178 @@
+import FSAggregation
+import FSCore
+import FSExpr
+import FSTable
+import Logging
+
+/// What an offline run did; printed as the `--summary` JSON and asserted by tests.
+public struct OfflineSummary: Sendable, Equatable {
+    public var start = ""
+    public var end = ""
+    public var partition = ""
+    public var features = 0
+    public var filesTotal = 0
+    public var filesPruned = 0
+    public var filesSkippedByStats = 0
+    public var filesRead = 0
+    public var rowGroupsRead = 0
+    public var rowGroupsSkipped = 0
+    public var rowsRead: Int64 = 0
+    public var rowsInRange: Int64 = 0
+    public var keys = 0
+    public var outputVersion: Int64?
+    public var threads = 1
+    /// Wall time of the run (planning, scan, aggregation, write), in seconds.
+    public var seconds = 0.0
+
+    public var json: JSONValue {
+        .object([
+            ("job", .string("fs-agg-offline")), ("start", .string(start)), ("end", .string(end)), ("partition", .string(partition)),
+            ("features", .int(Int64(features))), ("threads", .int(Int64(threads))),
+            ("filesTotal", .int(Int64(filesTotal))), ("filesPruned", .int(Int64(filesPruned))),
+            ("filesSkippedByStats", .int(Int64(filesSkippedByStats))), ("filesRead", .int(Int64(filesRead))),
+            ("rowGroupsRead", .int(Int64(rowGroupsRead))), ("rowGroupsSkipped", .int(Int64(rowGroupsSkipped))),
+            ("rowsRead", .int(rowsRead)), ("rowsInRange", .int(rowsInRange)), ("keys", .int(Int64(keys))),
+            ("outputVersion", outputVersion.map(JSONValue.int) ?? .null), ("seconds", .double(seconds)),
+        ])
+    }
+}
+
+/// One offline aggregation run: plan the features against the input's schema, scan only what
+/// the range needs, fold everything in one parallel pass, and replace the end-date partition of
+/// the output in one commit.
+public struct OfflineAggregation {
+    public let config: OfflineConfig
+    public var clock: any WallClock = SystemWallClock()
+    let logger: Logger
+
+    public init(config: OfflineConfig, logger: Logger = Logger(label: "fs-agg-offline")) {
+        self.config = config
+        self.logger = logger
+    }
+
+    public func run() throws -> OfflineSummary {
+        let started = monotonicSeconds()
+        let range = config.range
+        // 1. The input's schema, and every name checked against it before reading data.
+        let probe = try openInput(partitionFilter: nil, predicate: nil, columns: nil)
+        let schema = probe.tableSchema
+        guard let timeField = schema.field(named: config.timeField) else {
+            throw OfflineError.unknownColumn(flag: "--time-field", problem: bindProblem(config.timeField, schema))
+        }
+        guard timeField.type == .timestamp || timeField.type == .date else {
+            throw OfflineError.badTimeField(name: timeField.name, type: timeField.type)
+        }
+        guard schema.field(named: config.aggField) != nil else {
+            throw OfflineError.unknownColumn(flag: "--agg-field", problem: bindProblem(config.aggField, schema))
+        }
+        let fullPlan = try FeaturePlan(definitions: config.definitions, schema: schema, groupBy: config.aggField)
+        // 2. Only the columns the plan reads (plus key and time).
+        var needed = [schema.field(named: config.aggField)!.name, timeField.name]
+        for a in fullPlan.aggregates {
+            for e in a.call.arguments + (a.call.filter.map { [$0] } ?? []) {
+                for name in columnNames(e) where !needed.contains(name) { needed.append(name) }
+            }
+        }
+        let partitionFilter = OfflinePruning.partitionFilter(partitionFields: probe.partitionFields, range: range)
+        let timePredicate = OfflinePruning.timePredicate(timeField: timeField, range: range)
+        let scan = try openInput(partitionFilter: partitionFilter, predicate: timePredicate, columns: needed)
+        let plan = try FeaturePlan(definitions: config.definitions, schema: scan.outputSchema, groupBy: config.aggField)
+        guard let timeIndex = scan.outputSchema.index(of: timeField.name) else {
+            throw OfflineError.unknownColumn(flag: "--time-field", problem: bindProblem(config.timeField, scan.outputSchema))
+        }
+        let day = range.outputDay
+        var summary = OfflineSummary(start: formatISO8601(micros: range.startMicros), end: formatISO8601(micros: range.endMicros),
+                                     partition: "year=\(day.year)/month=\(day.month)/day=\(day.day)", features: plan.features.count)
+        let m = scan.metrics
+        summary.filesTotal = m.filesTotal
+        summary.filesPruned = m.filesPrunedByPartition
+        summary.filesSkippedByStats = m.filesSkippedByStats
+        summary.filesRead = scan.files.count
+        summary.threads = max(1, min(config.common.masterMode.threads, scan.files.count))
+        logger.info("scanning", metadata: [
+            "range": "[\(summary.start), \(summary.end))", "files_total": "\(m.filesTotal)", "files_pruned": "\(m.filesPrunedByPartition)",
+            "files_skipped_by_stats": "\(m.filesSkippedByStats)", "files_to_read": "\(scan.files.count)", "columns": "\(needed.joined(separator: ","))",
+            "features": "\(plan.features.count)", "aggregates": "\(plan.aggregates.count)", "periods": "\(plan.periods.count)", "threads": "\(summary.threads)",
+        ])
+
+        // 3. One pass, all features and periods, per-thread tables merged.
+        let engine = OfflineEngine(plan: plan, range: range, timeIndex: timeIndex, threads: config.common.masterMode.threads,
+                                   nowMicros: clock.nowMicros(), logger: logger)
+        let pass = try engine.run(scan: scan)
+        summary.rowGroupsRead = pass.rowGroupsRead
+        summary.rowGroupsSkipped = pass.rowGroupsSkipped
+        summary.rowsRead = pass.rowsRead
+        summary.rowsInRange = pass.rowsInRange
+        summary.keys = pass.aggregator.groupCount
+        logger.info("scanned", metadata: [
+            "row_groups_read": "\(pass.rowGroupsRead)", "row_groups_skipped": "\(pass.rowGroupsSkipped)",
+            "rows_read": "\(pass.rowsRead)", "rows_in_range": "\(pass.rowsInRange)", "keys": "\(summary.keys)",
+        ])
+
+        // 4. Features sorted by key, plus the partition columns; replace the partition.
+        let features = OfflineOutput.sortedByKey(plan.finish(pass.aggregator, nowMicros: clock.nowMicros()))
+        summary.outputVersion = try OfflineOutput.write(features, day: day, to: config.outputTable, clock: clock)
+        logger.info("wrote features", metadata: ["partition": "\(summary.partition)", "rows": "\(features.rowCount)",
+                                                 "version": "\(summary.outputVersion.map(String.init) ?? "none")"])
+        summary.seconds = monotonicSeconds() - started
+        return summary
+    }
+
+    private func openInput(partitionFilter: ScanPredicate?, predicate: ScanPredicate?, columns: [String]?) throws -> TableScan {
+        let path = config.inputTable
+        guard FileSystem.exists(path) else { throw OfflineError.inputMissing(path: path, reason: "no such file or directory") }
+        do {
+            return try TableScan.open(path, columns: columns, partitionFilter: partitionFilter, predicate: predicate)
+        } catch let TableError.notADataset(_, reason) {
+            throw OfflineError.inputMissing(path: path, reason: reason)
+        }
+    }
+}
+
+/// The binder's message for an unknown column (it lists the closest names of the schema).
+func bindProblem(_ name: String, _ schema: Schema) -> String {
+    do {
+        _ = try Binder(schema: schema).bind("`" + name.replacingOccurrences("`", "``") + "`", mode: .scalar)
+        return "column \(name) is not usable"
+    } catch {
+        // Keep "unknown column 'x'; did you mean 'y'?" without the caret of the synthetic text.
+        let text = "\(error)"
+        guard let cut = text.firstRange(of: " at column ") else { return text }
+        return String(text[..<cut.lowerBound])
+    }
+}
+
+/// Names of the columns an expression reads.
+func columnNames(_ e: BoundExpr) -> [String] {
+    if case .column(_, let name, _) = e { return [name] }
+    if case .aggregate(let call, _) = e { return (call.arguments + (call.filter.map { [$0] } ?? [])).flatMap(columnNames) }
+    return e.children.flatMap(columnNames)
+}
+
+extension String {
+    /// Replaces every `target` character with `replacement` (no Foundation).
+    func replacingOccurrences(_ target: Character, _ replacement: String) -> String {
+        var out = ""
+        for ch in self { if ch == target { out += replacement } else { out.append(ch) } }
+        return out
+    }
+}
+
+/// The job entry point of the executable: logging, warnings for ignored flags, the run, the
+/// summary line.
+public struct OfflineJob {
+    public let config: OfflineConfig
+
+    public init(config: OfflineConfig) { self.config = config }
+
+    public func run() throws -> ExitStatus {
+        JobRunner.bootstrapLogging(level: config.common.logLevel, format: config.common.logFormat)
+        let logger = Logger(label: "fs-agg-offline")
+        for flag in config.ignoredFlags { logger.warning("\(flag) is accepted for compatibility with the original and ignored") }
+        logger.info("starting", metadata: ["app_name": "\(config.common.appName)", "input": "\(config.inputTable)", "output": "\(config.outputTable)",
+                                           "master_mode": "\(config.common.masterMode)"])
+        let summary = try OfflineAggregation(config: config, logger: logger).run()
+        if config.common.printSummary { JobRunner.printLine(summary.json.description) }
+        return .ok
+    }
+}

@@ -1,0 +1,259 @@
+import FSAggregation
+import FSCore
+import FSTable
+import Logging
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// What an online run did; printed as the `--summary` JSON and asserted by tests.
+public struct OnlineSummary: Sendable, Equatable {
+    public var inputVersion: Int64?
+    public var outputVersion: Int64?
+    public var triggers = 0
+    public var versionsProcessed = 0
+    /// Rows read in this run (the engine counters below are totals over every run).
+    public var eventsThisRun: Int64 = 0
+    public var counters = WindowCounters()
+    public var watermark: Int64?
+    public var openWindows = 0
+    public var liveKeySlices = 0
+    /// Size of the last serialized window state.
+    public var stateBytes = 0
+    public var seconds = 0.0
+
+    public var eventsPerSecond: Double { seconds > 0 ? Double(eventsThisRun) / seconds : 0 }
+    public var bytesPerKeySlice: Double { liveKeySlices > 0 ? Double(stateBytes) / Double(liveKeySlices) : 0 }
+
+    public var json: JSONValue {
+        .object([
+            ("job", .string("fs-agg-online")), ("inputVersion", inputVersion.map(JSONValue.int) ?? .null),
+            ("outputVersion", outputVersion.map(JSONValue.int) ?? .null), ("triggers", .int(Int64(triggers))),
+            ("versionsProcessed", .int(Int64(versionsProcessed))), ("eventsThisRun", .int(eventsThisRun)),
+            ("eventsTotal", .int(counters.eventsIn)), ("lateEvents", .int(counters.lateEvents)),
+            ("partiallyLateEvents", .int(counters.partiallyLateEvents)), ("nullTimeEvents", .int(counters.nullTimeEvents)),
+            ("windowsEmitted", .int(counters.windowsEmitted)), ("rowsEmitted", .int(counters.rowsEmitted)),
+            ("watermark", watermark.map { .string(formatISO8601(micros: $0)) } ?? .null), ("openWindows", .int(Int64(openWindows))),
+            ("liveKeySlices", .int(Int64(liveKeySlices))), ("stateBytes", .int(Int64(stateBytes))),
+            ("stateBytesPerKeySlice", .double(bytesPerKeySlice)), ("seconds", .double(seconds)),
+            ("eventsPerSecond", .double(eventsPerSecond)),
+        ])
+    }
+}
+
+/// The online aggregation: tails the input table version by version, folds each version as one
+/// micro-batch into the `WindowedAggregator`, and commits each trigger exactly once.
+///
+///     poll input log ──► versions v₁…vₙ (≤ --max-versions-per-trigger)
+///       each vᵢ: scan its added files ──► add() (late rows aside) ──► endMicroBatch() (emitted windows)
+///     late rows  ──► late table commit, txn(appId, vₙ)          (versions ≤ its txn skipped)
+///     state      ──► <checkpoint-dir>/state-vₙ.bin              (before the output commit)
+///     windows    ──► output commit, txn(appId, vₙ)              ← the commit point
+///
+/// appId = "fs-agg-online/<output table id>". On start the output's txn says which input version
+/// the committed output covers and names the state snapshot to resume from, so kill -9 at any
+/// point and a restart give the same output as an uninterrupted run: a version is one
+/// micro-batch whatever the trigger grouping, so the result depends only on the input history.
+public struct OnlineAggregationJob {
+    public let config: OnlineConfig
+    public var clock: any WallClock = SystemWallClock()
+    let logger: Logger
+
+    public init(config: OnlineConfig, logger: Logger = Logger(label: "fs-agg-online")) {
+        self.config = config
+        self.logger = logger
+    }
+
+    /// Output partition columns: the window end's UTC date.
+    static let partitionColumns = ["year", "month", "day"]
+
+    /// A stable description of what the state depends on besides the window settings.
+    func fingerprint(_ plan: FeaturePlan) -> String {
+        "key=\(config.aggField);time=\(config.timeField);features=" + config.definitions.map(\.description).joined(separator: ";")
+    }
+
+    public func run() throws -> OnlineSummary {
+        let started = clock.nowMicros()
+        while !DeltaTable.exists(at: config.inputTable) {
+            if config.availableNow { throw OnlineError.inputMissing(path: config.inputTable) }
+            logger.notice("waiting for the input table to appear", metadata: ["input": "\(config.inputTable)"])
+            sleepMicros(config.triggerIntervalMicros)
+        }
+        let input = try DeltaTable.open(at: config.inputTable, clock: clock)
+        let current = try input.snapshot()
+        let plan = try FeaturePlan(definitions: config.definitions, schema: current.schema, groupBy: config.aggField)
+        var engine: WindowedAggregator
+        do {
+            engine = try WindowedAggregator(plan: plan, spec: config.window, timeField: config.timeField,
+                                            watermarkDelay: config.watermarkDelay, mode: config.outputMode)
+        } catch {
+            throw UsageError(flag: "--time-field", message: error.description)
+        }
+        let outputSchema = Schema(engine.outputSchema.fields + Self.partitionColumns.map { Field($0, .int32) })
+        let output = try DeltaTable.create(at: config.outputTable, schema: outputSchema, partitionColumns: Self.partitionColumns, clock: clock)
+        let late = try DeltaTable.create(at: config.lateTable, schema: engine.lateSchema, clock: clock)
+        let outputWriter = try TableWriter(table: output)
+        let lateWriter = try TableWriter(table: late)
+        let appId = "fs-agg-online/" + outputWriter.snapshot.metadata.id
+        let store = OnlineStateStore(directory: config.checkpointDir)
+        let fingerprint = fingerprint(plan)
+
+        // Resume from the state matching the committed output.
+        let committed = outputWriter.snapshot.txns[appId]?.version
+        if committed == nil, !outputWriter.snapshot.files.isEmpty {
+            throw OnlineError.stateCorrupt(file: config.outputTable, reason: "the output table holds rows this job did not write; choose a new output table")
+        }
+        if let v = committed {
+            do { try engine.restore(try store.read(inputVersion: v), fingerprint: fingerprint) } catch let e as StateDecodingError {
+                throw OnlineError.stateCorrupt(file: store.path(forInputVersion: v), reason: e.description)
+            }
+            if v > current.version { throw OnlineError.inputRewound(path: config.inputTable, processed: v, current: current.version) }
+        }
+        try store.prune(committed: committed)
+        var summary = OnlineSummary(inputVersion: committed, outputVersion: outputWriter.snapshot.version)
+        summary.counters = engine.counters
+        logger.info("starting", metadata: [
+            "app_name": "\(config.common.appName)", "input": "\(config.inputTable)", "output": "\(config.outputTable)",
+            "late_table": "\(config.lateTable)", "checkpoint": "\(config.checkpointDir)", "window": "\(config.window)",
+            "watermark_delay": "\(WindowSpec.text(max(1, config.watermarkDelay)))", "mode": "\(config.outputMode.rawValue)",
+            "resume_after_input_version": "\(committed.map(String.init) ?? "none")", "features": "\(plan.features.count)",
+        ])
+
+        var tailer = LogTailer(log: input.log, after: committed ?? -1)
+        var snapshot = try committed.map { try input.snapshot(version: $0) }
+        var lastProgress = started
+        var eventsAtProgress: Int64 = 0
+        while true {
+            var commits: [InputStep]
+            do {
+                commits = try tailer.poll(limit: config.maxVersionsPerTrigger).map {
+                    InputStep(version: $0.version, addPaths: $0.adds.map(\.path), removedFiles: $0.removes.count, fromSnapshot: false)
+                }
+            } catch DeltaLogError.missingVersion {
+                // The log was cleaned past our position. From scratch, the snapshot is one micro-batch.
+                guard committed == nil, snapshot == nil, summary.versionsProcessed == 0 else {
+                    throw OnlineError.inputLogTruncated(path: config.inputTable, after: tailer.lastVersion)
+                }
+                let s = try input.snapshot()
+                snapshot = s
+                commits = [InputStep(version: s.version, addPaths: s.sortedFiles.map(\.path), removedFiles: 0, fromSnapshot: true)]
+                tailer = LogTailer(after: s)
+                logger.notice("the input log starts after version 0; reading snapshot version \(s.version) as the first micro-batch")
+            }
+            if commits.isEmpty {
+                if config.availableNow { break }
+                sleepMicros(config.triggerIntervalMicros)
+                continue
+            }
+            var rowsWritten = 0
+            var lateRows = 0
+            // Late rows of versions the late table already holds (a run that died between the two
+            // commits, possibly grouping versions differently) are not written again.
+            let lateDone = lateWriter.snapshot.txns[appId]?.version ?? -1
+            var lastVersion: Int64 = -1
+            for c in commits {
+                var s = try snapshot ?? input.snapshot(version: c.version)
+                if snapshot != nil && !c.fromSnapshot {
+                    try s.apply(try LogReplay.readCommit(input.log, version: c.version), version: c.version)
+                }
+                if s.schema != plan.schema { throw OnlineError.inputSchemaChanged(path: config.inputTable, version: c.version) }
+                snapshot = s
+                if c.removedFiles > 0 {
+                    logger.warning("input version \(c.version) removed \(c.removedFiles) file(s); rows already aggregated stay counted (ignoreDeletes)")
+                }
+                if !c.addPaths.isEmpty {
+                    var scan = try TableScan(snapshot: s, onlyPaths: Set(c.addPaths))
+                    try scan.forEachBatch { batch in
+                        summary.eventsThisRun += Int64(batch.rowCount)
+                        let l = engine.add(batch)
+                        if l.rowCount > 0 && c.version > lateDone { lateRows += l.rowCount; try lateWriter.write(l) }
+                    }
+                }
+                let out = engine.endMicroBatch()
+                // Staged now (invisible until the commit) so a trigger's output is never all in memory.
+                if out.rowCount > 0 { rowsWritten += out.rowCount; try outputWriter.write(Self.withPartitions(out, schema: outputSchema)) }
+                lastVersion = c.version
+                summary.versionsProcessed += 1
+            }
+            let txn = TxnAction(appId: appId, version: lastVersion, lastUpdated: clock.nowMicros() / 1000)
+            if lateRows > 0 { try lateWriter.commit(txns: [txn], operation: "STREAMING UPDATE") }
+            let state = engine.serialize(fingerprint: fingerprint)
+            try store.write(inputVersion: lastVersion, state: state)
+            let result = try outputWriter.commit(txns: [txn], operation: "STREAMING UPDATE")
+            if let e = result.checkpointError { logger.warning("output checkpoint not written (the table is fine): \(e)") }
+            try store.prune(committed: lastVersion)
+            summary.triggers += 1
+            summary.inputVersion = lastVersion
+            summary.outputVersion = result.snapshot.version
+            summary.stateBytes = state.count
+            let now = clock.nowMicros()
+            let rate = now > lastProgress ? Double(summary.eventsThisRun - eventsAtProgress) * 1e6 / Double(now - lastProgress) : 0
+            lastProgress = now
+            eventsAtProgress = summary.eventsThisRun
+            logger.info("trigger committed", metadata: [
+                "input_version": "\(lastVersion)", "output_version": "\(result.snapshot.version)",
+                "events": "\(engine.counters.eventsIn)", "events_per_s": "\(Int(rate))",
+                "watermark": "\(engine.watermark.map { formatISO8601(micros: $0) } ?? "none")",
+                "open_windows": "\(engine.openWindowCount)", "rows_written": "\(rowsWritten)",
+                "state_key_slices": "\(engine.liveKeySlices)", "state_bytes": "\(state.count)",
+                "late": "\(engine.counters.lateEvents)", "partially_late": "\(engine.counters.partiallyLateEvents)",
+            ])
+        }
+        summary.counters = engine.counters
+        summary.watermark = engine.watermark
+        summary.openWindows = engine.openWindowCount
+        summary.liveKeySlices = engine.liveKeySlices
+        if summary.stateBytes == 0 { summary.stateBytes = engine.serialize(fingerprint: fingerprint).count }
+        summary.seconds = Double(clock.nowMicros() - started) / 1e6
+        return summary
+    }
+
+    /// Adds the window end's year/month/day (UTC) to emitted rows.
+    static func withPartitions(_ b: RecordBatch, schema: Schema) -> RecordBatch {
+        let ends = b.column(named: "window_end")?.int64s ?? []
+        var y = [Int32](), m = [Int32](), d = [Int32]()
+        y.reserveCapacity(ends.count); m.reserveCapacity(ends.count); d.reserveCapacity(ends.count)
+        for e in ends {
+            let date = CivilDate(daysSinceEpoch: daysOf(micros: e))
+            y.append(Int32(date.year)); m.append(Int32(date.month)); d.append(Int32(date.day))
+        }
+        return RecordBatch(schema: schema, columns: b.columns + [
+            Column(type: .int32, values: .int32(y)), Column(type: .int32, values: .int32(m)), Column(type: .int32, values: .int32(d)),
+        ])
+    }
+
+    func sleepMicros(_ micros: Int64) {
+        var ts = timespec(tv_sec: Int(micros / 1_000_000), tv_nsec: Int(micros % 1_000_000) * 1000)
+        var rest = timespec()
+        while nanosleep(&ts, &rest) != 0 && errno == EINTR { ts = rest }
+    }
+}
+
+/// One input micro-batch: a table version and the data files it added.
+struct InputStep {
+    var version: Int64
+    var addPaths: [String]
+    var removedFiles: Int
+    /// The whole snapshot at `version` (the log no longer starts at version 0).
+    var fromSnapshot: Bool
+}
+
+/// Runs fs-agg-online with a validated configuration.
+public struct OnlineJob {
+    public let config: OnlineConfig
+
+    public init(config: OnlineConfig) { self.config = config }
+
+    public func run() throws -> ExitStatus {
+        JobRunner.bootstrapLogging(level: config.common.logLevel, format: config.common.logFormat)
+        let logger = Logger(label: "fs-agg-online")
+        for flag in config.ignoredFlags { logger.warning("\(flag) is accepted for compatibility and ignored") }
+        if config.common.masterMode.threads > 1 {
+            logger.info("the window state is folded on one thread; --master-mode \(config.common.masterMode.text) affects file reading only")
+        }
+        let summary = try OnlineAggregationJob(config: config, logger: logger).run()
+        if config.common.printSummary { JobRunner.printLine(summary.json.description) }
+        return .ok
+    }
+}

@@ -1,0 +1,177 @@
+import ArgumentParser
+import FSAggregation
+import FSCore
+
+/// `fs-agg-online`: flags of the original AggregationsOnlineMain plus ours. Parsing only;
+/// `OnlineConfig` holds the validated result and `OnlineAggregationJob` does the work.
+public struct OnlineCommand: ParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "fs-agg-online",
+        abstract: "Sliding event-time window features over an ingestion table, exactly once, with late rows kept.",
+        discussion: """
+            Windows are [start, end) aligned to the epoch (Spark's window()); the watermark is the largest
+            event time seen minus --watermark; append mode writes a window once, after the watermark passes its end.
+            Exit codes: 0 ok · 64 usage · 65 bad data (corrupt state, incompatible tables) · 74 I/O · 70 internal.
+            The original command line works unchanged, e.g.
+              fs-agg-online dev --master-mode local[*] --input-data-table /tmp/ifood/data/ingestion/order-events/ \\
+                --output-data-table /tmp/ifood/data/aggregations/online/order-agg --temp-dir tempDir \\
+                --window-duration "5 seconds" --window-slide-duration "5 seconds" --watermark "10 seconds" \\
+                --time-field fs_ingestion_timestamp --group-field customer_id
+            """
+    )
+
+    @Argument(help: "The original's positional environment word (e.g. dev); accepted and ignored.")
+    public var environment: String?
+
+    @OptionGroup public var common: CommonOptions
+
+    @Option(help: "Feature definitions file (jobs/*.json). Without it and without --agg: the original's six online features.")
+    public var aggregations: String?
+
+    @Option(name: .customLong("agg"), help: "An inline feature 'name=EXPR' (a Spark SQL aggregate); repeatable.")
+    public var inlineAggregations: [String] = []
+
+    @Option(name: [.long, .customLong("input-data-table"), .customLong("it", withSingleDash: true)], help: "The ingestion Delta table to tail.")
+    public var inputTable: String?
+
+    @Option(name: [.long, .customLong("output-data-table"), .customLong("ot", withSingleDash: true)], help: "The feature Delta table to write (created if missing).")
+    public var outputTable: String?
+
+    @Option(help: "Where late rows go (default: <output-table>_late, a Delta table next to the output).")
+    public var lateTable: String?
+
+    @Option(name: [.long, .customShort("w")], help: "Watermark delay, e.g. \"10 minutes\" (default 0 seconds).")
+    public var watermark: String = "0 seconds"
+
+    @Option(name: [.long, .customLong("tf", withSingleDash: true)], help: "The event-time column (a timestamp).")
+    public var timeField: String?
+
+    @Option(name: [.long, .customLong("group-field"), .customLong("af", withSingleDash: true)], help: "The grouping column.")
+    public var aggField: String?
+
+    @Option(name: [.long, .customLong("wd", withSingleDash: true)], help: "Window length, e.g. \"1 hour\".")
+    public var windowDuration: String?
+
+    @Option(name: [.long, .customLong("wsd", withSingleDash: true)], help: "Distance between window starts (default: the window length, i.e. tumbling).")
+    public var windowSlideDuration: String?
+
+    @Option(help: "append (a window once, when final) or update (changed windows every trigger).")
+    public var outputMode: String = "append"
+
+    @Option(help: "How often to look for new input when idle, e.g. \"1 second\".")
+    public var triggerInterval: String = "1 second"
+
+    @Option(help: "Input versions processed per trigger at most (one output commit per trigger).")
+    public var maxVersionsPerTrigger: Int = 100
+
+    @Option(help: "Where the window state snapshots live (default: <output-table>/_fs_checkpoint).")
+    public var checkpointDir: String?
+
+    @Flag(help: "Process every input version present now, commit, and exit 0 (Spark's availableNow trigger).")
+    public var availableNow = false
+
+    @Option(name: [.long, .customShort("b")], help: "Kafka bootstrap servers (for --kafka-topics).")
+    public var kafkaBrokers: String?
+
+    @Option(name: [.long, .customShort("k")], help: "Read these topics directly (not available yet: ingest with fs-ingest and use --input-table).")
+    public var kafkaTopics: String?
+
+    @Option(help: "Parser of the topic's messages when reading Kafka directly (order-events, …).")
+    public var streamType: String?
+
+    @Option(name: [.long, .customShort("t")], help: "The original's Spark temp dir; accepted and ignored.")
+    public var tempDir: String?
+
+    public init() {}
+
+    /// Long option names, for `LegacyArguments.normalize` (single-dash forms of the original).
+    public static let longNames: Set<String> = [
+        "app-name", "master-mode", "log-level", "log-format", "summary", "aggregations", "agg", "input-table", "input-data-table",
+        "output-table", "output-data-table", "late-table", "watermark", "time-field", "agg-field", "group-field", "window-duration",
+        "window-slide-duration", "output-mode", "trigger-interval", "max-versions-per-trigger", "checkpoint-dir", "available-now",
+        "kafka-brokers", "kafka-topics", "stream-type", "temp-dir",
+    ]
+
+    /// Validates every flag before any work starts.
+    public func resolve() throws -> OnlineConfig {
+        let common = try self.common.resolve(defaultAppName: "feature-store-agg-online")
+        if kafkaTopics != nil && inputTable == nil {
+            throw UsageError(flag: "--kafka-topics", message: "reading Kafka directly is not built yet in fs-agg-online; ingest the topic with fs-ingest into a Delta table and pass that table as --input-table")
+        }
+        if kafkaTopics != nil {
+            throw UsageError(flag: "--kafka-topics", message: "give either --input-table or --kafka-topics, not both")
+        }
+        guard let input = inputTable, !input.isEmpty else { throw UsageError(flag: "--input-table", message: "is required (the ingestion table to tail)") }
+        guard let output = outputTable, !output.isEmpty else { throw UsageError(flag: "--output-table", message: "is required (the feature table to write)") }
+        guard let time = timeField, !time.isEmpty else { throw UsageError(flag: "--time-field", message: "is required (the event-time column, e.g. fs_ingestion_timestamp)") }
+        guard let key = aggField, !key.isEmpty else { throw UsageError(flag: "--agg-field", message: "is required (the grouping column, e.g. customer_id)") }
+        guard let durationText = windowDuration else { throw UsageError(flag: "--window-duration", message: "is required, e.g. \"1 hour\"") }
+        let duration = try Self.duration(durationText, flag: "--window-duration")
+        let slide = try windowSlideDuration.map { try Self.duration($0, flag: "--window-slide-duration") } ?? duration
+        let spec: WindowSpec
+        do { spec = try WindowSpec(duration: duration, slide: slide) } catch {
+            throw UsageError(flag: "--window-slide-duration", message: error.description)
+        }
+        let delay = try Self.duration(watermark, flag: "--watermark", allowZero: true)
+        let trigger = try Self.duration(triggerInterval, flag: "--trigger-interval")
+        guard let mode = WindowOutputMode(rawValue: outputMode.lowercased()) else {
+            throw UsageError(flag: "--output-mode", message: "'\(outputMode)' is not one of append, update")
+        }
+        guard maxVersionsPerTrigger >= 1 else { throw UsageError(flag: "--max-versions-per-trigger", message: "must be at least 1") }
+        var definitions: [FeatureDefinition] = []
+        if let file = aggregations { definitions = try DefinitionsFile.load(file) }
+        for text in inlineAggregations {
+            guard let eq = text.firstIndex(of: "="), !String(text[..<eq]).trimmingSpaces().isEmpty,
+                  !String(text[text.index(after: eq)...]).trimmingSpaces().isEmpty else {
+                throw UsageError(flag: "--agg", message: "'\(text)' is not name=EXPR (e.g. --agg 'orders-1h=COUNT(*)')")
+            }
+            let name = String(text[..<eq]).trimmingSpaces()
+            if definitions.contains(where: { $0.featureName == name }) { throw UsageError(flag: "--agg", message: "feature '\(name)' is defined twice") }
+            definitions.append(.custom(AggCustomAction(featureName: name, expression: String(text[text.index(after: eq)...]).trimmingSpaces())))
+        }
+        if definitions.isEmpty { definitions = FeatureDefinition.originalOnline }
+        let inPath = normalizeTablePath(input), outPath = normalizeTablePath(output)
+        guard inPath != outPath else { throw UsageError(flag: "--output-table", message: "must differ from --input-table (\(inPath))") }
+        let late = lateTable.map(normalizeTablePath) ?? outPath + "_late"
+        guard late != outPath, late != inPath else { throw UsageError(flag: "--late-table", message: "must differ from the input and output tables") }
+        var ignored: [String] = []
+        if tempDir != nil { ignored.append("--temp-dir") }
+        if kafkaBrokers != nil { ignored.append("--kafka-brokers") }
+        if streamType != nil { ignored.append("--stream-type") }
+        return OnlineConfig(
+            common: common, definitions: definitions, inputTable: inPath, outputTable: outPath, lateTable: late,
+            checkpointDir: checkpointDir.map(normalizeTablePath) ?? outPath + "/_fs_checkpoint", timeField: time, aggField: key,
+            window: spec, watermarkDelay: delay, outputMode: mode, triggerIntervalMicros: trigger,
+            maxVersionsPerTrigger: maxVersionsPerTrigger, availableNow: availableNow, ignoredFlags: ignored)
+    }
+
+    static func duration(_ text: String, flag: String, allowZero: Bool = false) throws(UsageError) -> Int64 {
+        switch DurationText.parse(text) {
+        case .success(let v):
+            guard v > 0 || (allowZero && v == 0) else { throw UsageError(flag: flag, message: "'\(text)' must be \(allowZero ? "zero or more" : "positive")") }
+            return v
+        case .failure(let e): throw UsageError(flag: flag, message: e.description)
+        }
+    }
+}
+
+/// Validated configuration of one fs-agg-online run.
+public struct OnlineConfig: Sendable, Equatable {
+    public var common: CommonConfig
+    public var definitions: [FeatureDefinition]
+    public var inputTable: String
+    public var outputTable: String
+    /// Late rows (all windows closed, some closed, NULL time) with reason and missed windows.
+    public var lateTable: String
+    public var checkpointDir: String
+    public var timeField: String
+    public var aggField: String
+    public var window: WindowSpec
+    public var watermarkDelay: Int64
+    public var outputMode: WindowOutputMode
+    public var triggerIntervalMicros: Int64
+    public var maxVersionsPerTrigger: Int
+    public var availableNow: Bool
+    /// Flags of the original accepted but not used (warned about).
+    public var ignoredFlags: [String]
+}

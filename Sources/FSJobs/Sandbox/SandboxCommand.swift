@@ -1,0 +1,93 @@
+import ArgumentParser
+import FSCore
+
+/// `fs-sandbox`: a local stand-in for iFood's Kafka cluster and data (DESIGN §8). Dev tool.
+public struct SandboxCommand: ParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "fs-sandbox",
+        abstract: "Local Kafka sandbox: a mock broker, sample iFood sources, and a replayer.",
+        discussion: "Exit codes: 0 ok · 64 usage · 69 broker unavailable · 74 I/O · 70 internal.",
+        subcommands: [Broker.self, Generate.self, Produce.self]
+    )
+
+    public init() {}
+
+    /// `fs-sandbox broker`: start the mock cluster with the `de-*` topics; runs until SIGTERM/SIGINT (exit 0).
+    public struct Broker: ParsableCommand {
+        public static let configuration = CommandConfiguration(
+            abstract: "Start librdkafka's mock cluster on loopback with the de-order-events, de-order-status-events, de-restaurant-events and de-consumer-events topics; print the bootstrap address; run until SIGTERM/SIGINT.")
+
+        @Option(help: "Partitions per topic. Each mock partition keeps at most ~5 MiB / 100k message sets.")
+        public var partitions: Int32 = 4
+        @Option(help: "Number of mock brokers.")
+        public var brokers: Int = 1
+        @Option(help: "Also write the bootstrap address to this file (replaced atomically).")
+        public var bootstrapFile: String?
+
+        public init() {}
+
+        public func validate() throws {
+            guard partitions >= 1 else { throw ValidationError("--partitions must be at least 1") }
+            guard (1 ... 16).contains(brokers) else { throw ValidationError("--brokers must be between 1 and 16") }
+        }
+
+        public func makeBroker() -> SandboxBroker {
+            SandboxBroker(partitions: partitions, brokers: brokers, bootstrapFile: bootstrapFile)
+        }
+    }
+
+    /// `fs-sandbox generate`: deterministic sample sources in the iFood files' formats.
+    public struct Generate: ParsableCommand {
+        public static let configuration = CommandConfiguration(
+            abstract: "Write order.json.gz, status.json.gz, restaurant.csv.gz and consumer.csv.gz (deterministic for a seed).")
+
+        @Option(help: "Output directory (created if missing).")
+        public var out: String
+        @Option(help: "Number of orders; restaurants = orders/10, consumers = orders/3.")
+        public var orders: Int = 300
+        @Option(help: "Random seed: the same seed and counts give the same bytes.")
+        public var seed: UInt64 = 42
+
+        public init() {}
+
+        public func validate() throws {
+            guard orders >= 0 else { throw ValidationError("--orders must not be negative") }
+        }
+
+        public func makeGenerator() -> SampleGenerator { SampleGenerator(orders: orders, seed: seed) }
+    }
+
+    /// `fs-sandbox produce`: replay one source into its topic.
+    public struct Produce: ParsableCommand {
+        public static let configuration = CommandConfiguration(
+            abstract: "Replay a source file into its topic, one JSON object per message keyed by the entity id; prints a JSON summary.")
+
+        @Option(help: "order-events, order-status-events, restaurant-events or consumer-events.")
+        public var streamType: String
+        @Option(help: "The source file (gzip or plain): JSON Lines for orders/status, CSV with header for restaurants/consumers.")
+        public var source: String
+        @Option(help: "Kafka bootstrap servers, host:port[,host:port].")
+        public var bootstrapServers: String
+        @Option(help: "Topic (default: de-<stream-type>).")
+        public var topic: String?
+        @Option(help: "Messages per second; 0 = as fast as possible.")
+        public var rate: Int = 0
+        @Option(help: "now: set the event time to the send time; keep: send the source's time.")
+        public var retime: String = "now"
+
+        public init() {}
+
+        /// Validated replay settings.
+        public func resolve() throws(UsageError) -> ReplayConfig {
+            guard let stream = SandboxStream(parsing: streamType) else {
+                throw UsageError(flag: "--stream-type", message: "'\(streamType)' is not one of \(SandboxStream.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            guard rate >= 0 else { throw UsageError(flag: "--rate", message: "must not be negative") }
+            guard retime == "now" || retime == "keep" else { throw UsageError(flag: "--retime", message: "'\(retime)' is not one of now, keep") }
+            guard !bootstrapServers.isEmpty else { throw UsageError(flag: "--bootstrap-servers", message: "must not be empty") }
+            guard FileSystem.exists(source) else { throw UsageError(flag: "--source", message: "\(source): no such file") }
+            return ReplayConfig(stream: stream, sourcePath: source, bootstrapServers: bootstrapServers, topic: topic,
+                                ratePerSecond: rate, retimeToNow: retime == "now")
+        }
+    }
+}

@@ -1,0 +1,46 @@
+/// The four iFood streams the sandbox emulates: their topic, source format, key and time field.
+public enum SandboxStream: String, CaseIterable, Sendable {
+    case orderEvents = "order-events"
+    case orderStatusEvents = "order-status-events"
+    case restaurantEvents = "restaurant-events"
+    case consumerEvents = "consumer-events"
+
+    /// Parses a `--stream-type` value; the original's singular `order-status-event` is accepted.
+    public init?(parsing text: String) {
+        if text == "order-status-event" { self = .orderStatusEvents; return }
+        self.init(rawValue: text)
+    }
+
+    /// The topic of the 2020 Kafka cluster (original-spec §10.1).
+    public var defaultTopic: String { "de-" + rawValue }
+
+    /// The field whose value keys each message: the entity the event is about.
+    public var keyField: String {
+        switch self {
+        case .orderEvents, .orderStatusEvents: "order_id"
+        case .restaurantEvents: "id"
+        case .consumerEvents: "customer_id"
+        }
+    }
+
+    /// The event-time field that `--retime now` rewrites.
+    public var timeField: String {
+        switch self {
+        case .orderEvents: "order_created_at"
+        case .orderStatusEvents, .restaurantEvents, .consumerEvents: "created_at"
+        }
+    }
+
+    /// Orders and status are JSON Lines; restaurants and consumers are CSV with a header.
+    public var isCSV: Bool { self == .restaurantEvents || self == .consumerEvents }
+
+    /// The source file name `fs-sandbox generate` writes for this stream.
+    public var sourceFileName: String {
+        switch self {
+        case .orderEvents: "order.json.gz"
+        case .orderStatusEvents: "status.json.gz"
+        case .restaurantEvents: "restaurant.csv.gz"
+        case .consumerEvents: "consumer.csv.gz"
+        }
+    }
+}
