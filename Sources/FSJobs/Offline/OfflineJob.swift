@@ -166,9 +166,7 @@ public struct OfflineJob {
     public init(config: OfflineConfig) { self.config = config }
 
     public func run() throws -> ExitStatus {
-        JobRunner.bootstrapLogging(level: config.common.logLevel, format: config.common.logFormat)
-        let logger = Logger(label: "fs-agg-offline")
-        for flag in config.ignoredFlags { logger.warning("\(flag) is accepted for compatibility with the original and ignored") }
+        let logger = JobRunner.startLogging(job: "fs-agg-offline", common: config.common, ignoredFlags: config.ignoredFlags)
         logger.info("starting", metadata: ["app_name": "\(config.common.appName)", "input": "\(config.inputTable)", "output": "\(config.outputTable)",
                                            "master_mode": "\(config.common.masterMode)"])
         let summary = try OfflineAggregation(config: config, logger: logger).run()

@@ -246,9 +246,7 @@ public struct OnlineJob {
     public init(config: OnlineConfig) { self.config = config }
 
     public func run() throws -> ExitStatus {
-        JobRunner.bootstrapLogging(level: config.common.logLevel, format: config.common.logFormat)
-        let logger = Logger(label: "fs-agg-online")
-        for flag in config.ignoredFlags { logger.warning("\(flag) is accepted for compatibility and ignored") }
+        let logger = JobRunner.startLogging(job: "fs-agg-online", common: config.common, ignoredFlags: config.ignoredFlags)
         if config.common.masterMode.threads > 1 {
             logger.info("the window state is folded on one thread; --master-mode \(config.common.masterMode.text) affects file reading only")
         }

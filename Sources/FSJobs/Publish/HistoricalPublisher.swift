@@ -193,9 +193,7 @@ public struct PublishJob {
     public init(config: PublishConfig) { self.config = config }
 
     public func run() throws -> ExitStatus {
-        JobRunner.bootstrapLogging(level: config.common.logLevel, format: config.common.logFormat)
-        let logger = Logger(label: "fs-publish")
-        for flag in config.ignoredFlags { logger.warning("\(flag) is accepted for compatibility and not used by the \(config.publisherType.rawValue) publisher") }
+        let logger = JobRunner.startLogging(job: "fs-publish", common: config.common, ignoredFlags: config.ignoredFlags)
         logger.info("starting", metadata: ["app_name": "\(config.common.appName)", "input": "\(config.inputTable)", "output": "\(config.outputTable)"])
         let summary: PublishSummary
         switch config.publisherType {

@@ -49,4 +49,13 @@ public enum JobRunner {
     }
 
     nonisolated(unsafe) private static var loggingBootstrapped = false
+
+    /// The common start of every job: logging set up from the common flags, and one warning per
+    /// flag of the original that the job accepts but does not use. Returns the job's logger.
+    public static func startLogging(job: String, common: CommonConfig, ignoredFlags: [String]) -> Logger {
+        bootstrapLogging(level: common.logLevel, format: common.logFormat)
+        let logger = Logger(label: job)
+        for flag in ignoredFlags { logger.warning("\(flag) is accepted for compatibility with the original and ignored by \(job)") }
+        return logger
+    }
 }
