@@ -97,7 +97,30 @@ bench-smoke: build venv-bench deps-java ## Every workload at a tiny size (debug 
 # The sample pipeline that exists today: a generated order-like table (every column type,
 # several commits, a checkpoint), then the historical publisher copying and compacting it.
 # The ingest issue replaces the first step with fs-ingest on the sandbox broker.
-run: release venv ## Release build, then the sample pipeline into DATA_DIR (sample table -> historical publish)
+run: release venv ## Release build, sandbox broker + the examples ingested into DATA_DIR, then the sample publish
+	@dir="$(DATA_DIR)"; mkdir -p "$$dir"; bf="$$dir/.sandbox-bootstrap"; rm -f "$$bf"; \
+	for st in order-events order-status-events restaurant-events consumer-events; do rm -rf "$$dir/ingestion/$$st" "$$dir/quarantine/$$st"; done; \
+	echo "+ fs-sandbox broker --bootstrap-file $$bf &"; \
+	$(RELEASE_BIN)/fs-sandbox broker --bootstrap-file "$$bf" > "$$dir/sandbox-broker.log" 2>&1 & broker=$$!; \
+	trap 'kill $$broker 2>/dev/null || true' EXIT; \
+	for i in $$(seq 100); do [[ -s "$$bf" ]] && break; sleep 0.1; done; \
+	[[ -s "$$bf" ]] || { echo "fs-sandbox broker did not start (see $$dir/sandbox-broker.log)"; exit 1; }; \
+	brokers="$$(head -1 "$$bf")"; echo "  broker pid $$broker at $$brokers"; \
+	for pair in order-events:order.json.gz order-status-events:status.json.gz restaurant-events:restaurant.csv.gz consumer-events:consumer.csv.gz; do \
+	  st="$${pair%%:*}"; src="examples/data/$${pair#*:}"; \
+	  echo "+ fs-sandbox produce --stream-type $$st --source $$src --retime keep"; \
+	  $(RELEASE_BIN)/fs-sandbox produce --stream-type "$$st" --source "$$src" --bootstrap-servers "$$brokers" --retime keep >/dev/null; \
+	done; \
+	for st in order-events order-status-events restaurant-events consumer-events; do \
+	  echo "+ fs-ingest dev --kafka-brokers $$brokers --data-dir $$dir --stream-type $$st --available-now --summary"; \
+	  $(RELEASE_BIN)/fs-ingest dev --kafka-brokers "$$brokers" --data-dir "$$dir" --stream-type "$$st" --available-now --summary --log-level warning; \
+	done; \
+	kill $$broker; wait $$broker || true; trap - EXIT; echo "  broker pid $$broker stopped"; \
+	echo; echo "ingested tables (Delta, partitioned fs_year/fs_month/fs_day):"; \
+	for st in order-events order-status-events restaurant-events consumer-events; do echo "  $$dir/ingestion/$$st   (quarantine: $$dir/quarantine/$$st)"; done; \
+	echo "read with DuckDB:"; \
+	echo "  $(PY) -c \"import duckdb; duckdb.sql(\\\"select fs_year, fs_month, count(*), sum(order_total_amount) from read_parquet('$$dir/ingestion/order-events/*/*/*/*.parquet', hive_partitioning=true) group by all order by all\\\").show()\""; \
+	echo
 	@in="$(DATA_DIR)/ingestion/sample"; out="$(DATA_DIR)/publisher/historical-sample"; \
 	rm -rf "$$in" "$$out"; mkdir -p "$(DATA_DIR)/ingestion" "$(DATA_DIR)/publisher"; \
 	echo "+ fs-table write-sample $$in --rows $(RUN_ROWS) --commits 12 --checkpoint-interval 10"; \

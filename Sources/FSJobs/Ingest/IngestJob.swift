@@ -63,7 +63,6 @@ public final class IngestJob {
     /// Runs until the end (available-now) or a signal; returns the summary.
     public func run() throws -> IngestSummary {
         let started = clock.nowMicros()
-        for f in config.ignoredFlags { logger.warning("\(f) is accepted for compatibility and has no effect (use --max-offsets-per-trigger)") }
         let data = try DeltaTable.create(at: config.table, schema: config.streamType.schema, partitionColumns: StreamType.partitionColumns, clock: clock)
         let quar = try DeltaTable.create(at: config.quarantineTable, schema: QuarantineBuffer.schema, partitionColumns: QuarantineBuffer.partitionColumns, clock: clock)
         dataWriter = try TableWriter(table: data)
@@ -403,9 +402,9 @@ public struct IngestRun {
     public init(config: IngestConfig) { self.config = config }
 
     public func run() throws -> ExitStatus {
-        JobRunner.bootstrapLogging(level: config.common.logLevel, format: config.common.logFormat)
+        let logger = JobRunner.startLogging(job: "fs-ingest", common: config.common, ignoredFlags: config.ignoredFlags)
         StopSignal.install()
-        let job = IngestJob(config: config, logger: Logger(label: config.common.appName))
+        let job = IngestJob(config: config, logger: logger)
         let summary = try job.run()
         if config.common.printSummary { JobRunner.printLine(summary.json.description) }
         return .ok
