@@ -27,14 +27,8 @@ public enum GroupedAggregationBenchmark {
 
     /// Deterministic input: `rows` amounts in [0, 100) and keys drawn from `distinctKeys` values.
     public static func generate(rows: Int, distinctKeys: Int, seed: UInt64 = 42) -> (keys: [Int64], amounts: [Double]) {
-        var state = seed
-        func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
+        var rng = SplitMix64(seed: seed)
+        func next() -> UInt64 { rng.next() }
         var keys = [Int64](repeating: 0, count: rows)
         var amounts = [Double](repeating: 0, count: rows)
         for i in 0..<rows {

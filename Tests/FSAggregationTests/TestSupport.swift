@@ -1,18 +1,8 @@
 import FSCore
 @testable import FSAggregation
 
-/// SplitMix64: a tiny seeded generator so every law test sees the same data on every run.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
+/// Every law test sees the same data on every run.
+typealias SeededGenerator = SplitMix64
 
 /// Random column of `type` with NULLs, duplicates, NaN/±0.0/∞ for doubles, empty and non-ASCII
 /// strings: the awkward rows every aggregate must survive.

@@ -10,7 +10,7 @@ private let minute: Int64 = 60_000_000
 
 /// Deterministic orders: times drift forward `step` per row with jitter inside the watermark.
 private func orders(_ count: Int, from index: Int, seed: UInt64, step: Int64 = 20_000_000, jitter: Int64 = 3 * minute) -> [(String, Double, Int64)] {
-    var rng = SystemRandomNumberGenerator.Seeded(seed: seed)
+    var rng = SplitMix64(seed: seed)
     return (index..<(index + count)).map { i in
         let t = 1_600_000_000_000_000 + Int64(i) * step + Int64.random(in: -jitter...jitter, using: &rng)
         return (["c1", "c2", "ç3", "", "c5", "c6"][Int.random(in: 0..<6, using: &rng)], (Double.random(in: 1...300, using: &rng) * 100).rounded() / 100, t)
@@ -52,21 +52,6 @@ private func outputLines(_ root: String) throws -> [String] {
 private func runJob(_ c: OnlineConfig) throws -> OnlineSummary {
     JobRunner.bootstrapLogging(level: .error, format: .text)
     return try OnlineAggregationJob(config: c).run()
-}
-
-extension SystemRandomNumberGenerator {
-    /// SplitMix64 for reproducible test data.
-    struct Seeded: RandomNumberGenerator {
-        var state: UInt64
-        init(seed: UInt64) { state = seed }
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
 }
 
 @Suite("fs-agg-online", .serialized)
@@ -222,7 +207,7 @@ struct OnlineJobTests {
         let cycles = ProcessInfo.processInfo.environment["FS_LONG_TESTS"] == "1" ? 24 : 4
         let dir = try FileSystem.makeTemporaryDirectory(prefix: "online-kill")
         defer { try? FileSystem.removeTree(dir) }
-        var rng = SystemRandomNumberGenerator.Seeded(seed: 42)
+        var rng = SplitMix64(seed: 42)
         let binary = Binaries.productsDirectory.appendingPathComponent("fs-agg-online")
         var killed = 0
         var committedBeforeKill = 0

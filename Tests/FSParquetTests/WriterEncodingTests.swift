@@ -39,7 +39,7 @@ import Testing
 
     @Test(arguments: [0, 1, 2, 3, 7, 8, 13, 17, 24, 32])
     func randomRunsRoundTripAtEveryWidth(bitWidth: Int) {
-        var g = SplitMix(seed: UInt64(bitWidth))
+        var g = SplitMix64(seed: UInt64(bitWidth))
         let maxValue: UInt64 = bitWidth == 0 ? 0 : (bitWidth == 32 ? UInt64(UInt32.max) : (1 << UInt64(bitWidth)) - 1)
         var values: [UInt32] = []
         while values.count < 5000 {
@@ -88,15 +88,3 @@ import Testing
     }
 }
 
-/// Deterministic generator for tests (SplitMix64).
-struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}

@@ -56,22 +56,8 @@ public struct SampleGenerator: Sendable {
     }
 }
 
-/// SplitMix64: tiny, fast, and the same sequence on every platform (Swift's generators are not).
-struct SplitMix64 {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
-    /// Uniform in `0 ..< n` (n ≥ 1).
-    mutating func below(_ n: Int) -> Int { Int(next() % UInt64(n)) }
-    mutating func chance(_ p: Double) -> Bool { Double(next() >> 11) / Double(1 << 53) < p }
+/// Sample-data helpers on FSCore's seeded generator.
+extension SplitMix64 {
     mutating func pick<T>(_ items: [T]) -> T { items[below(items.count)] }
     mutating func hex(_ digits: Int) -> String {
         let alphabet = Array("0123456789abcdef")
