@@ -65,9 +65,6 @@ public struct OnlineAggregationJob {
         self.logger = logger
     }
 
-    /// Output partition columns: the window end's UTC date.
-    static let partitionColumns = ["year", "month", "day"]
-
     /// A stable description of what the state depends on besides the window settings.
     func fingerprint(_ plan: FeaturePlan) -> String {
         "key=\(config.aggField);time=\(config.timeField);features=" + config.definitions.map(\.description).joined(separator: ";")
@@ -82,7 +79,9 @@ public struct OnlineAggregationJob {
         }
         let input = try DeltaTable.open(at: config.inputTable, clock: clock)
         let current = try input.snapshot()
-        let plan = try FeaturePlan(definitions: config.definitions, schema: current.schema, groupBy: config.aggField)
+        let tableSchema = current.schema
+        let columns = try Self.neededColumns(definitions: config.definitions, schema: tableSchema, key: config.aggField, time: config.timeField)
+        let plan = try FeaturePlan(definitions: config.definitions, schema: tableSchema.projected(columns) ?? tableSchema, groupBy: config.aggField)
         var engine: WindowedAggregator
         do {
             engine = try WindowedAggregator(plan: plan, spec: config.window, timeField: config.timeField,
@@ -90,8 +89,8 @@ public struct OnlineAggregationJob {
         } catch {
             throw UsageError(flag: "--time-field", message: error.description)
         }
-        let outputSchema = Schema(engine.outputSchema.fields + Self.partitionColumns.map { Field($0, .int32) })
-        let output = try DeltaTable.create(at: config.outputTable, schema: outputSchema, partitionColumns: Self.partitionColumns, clock: clock)
+        let outputSchema = Schema(engine.outputSchema.fields + OnlineOutput.partitionColumns.map { Field($0, .int32) })
+        let output = try DeltaTable.create(at: config.outputTable, schema: outputSchema, partitionColumns: OnlineOutput.partitionColumns, clock: clock)
         let late = try DeltaTable.create(at: config.lateTable, schema: engine.lateSchema, clock: clock)
         let outputWriter = try TableWriter(table: output)
         let lateWriter = try TableWriter(table: late)
@@ -157,22 +156,23 @@ public struct OnlineAggregationJob {
                 if snapshot != nil && !c.fromSnapshot {
                     try s.apply(try LogReplay.readCommit(input.log, version: c.version), version: c.version)
                 }
-                if s.schema != plan.schema { throw OnlineError.inputSchemaChanged(path: config.inputTable, version: c.version) }
+                if s.schema != tableSchema { throw OnlineError.inputSchemaChanged(path: config.inputTable, version: c.version) }
                 snapshot = s
                 if c.removedFiles > 0 {
                     logger.warning("input version \(c.version) removed \(c.removedFiles) file(s); rows already aggregated stay counted (ignoreDeletes)")
                 }
                 if !c.addPaths.isEmpty {
-                    var scan = try TableScan(snapshot: s, onlyPaths: Set(c.addPaths))
+                    var scan = try TableScan(snapshot: s, columns: columns, onlyPaths: Set(c.addPaths))
                     try scan.forEachBatch { batch in
                         summary.eventsThisRun += Int64(batch.rowCount)
                         let l = engine.add(batch)
                         if l.rowCount > 0 && c.version > lateDone { lateRows += l.rowCount; try lateWriter.write(l) }
                     }
                 }
-                let out = engine.endMicroBatch()
-                // Staged now (invisible until the commit) so a trigger's output is never all in memory.
-                if out.rowCount > 0 { rowsWritten += out.rowCount; try outputWriter.write(Self.withPartitions(out, schema: outputSchema)) }
+                // Staged chunk by chunk (invisible until the commit): a trigger's output is never all in memory.
+                try engine.endMicroBatch { out in
+                    rowsWritten += try OnlineOutput.write(out, schema: outputSchema, to: outputWriter)
+                }
                 lastVersion = c.version
                 summary.versionsProcessed += 1
             }
@@ -209,18 +209,20 @@ public struct OnlineAggregationJob {
         return summary
     }
 
-    /// Adds the window end's year/month/day (UTC) to emitted rows.
-    static func withPartitions(_ b: RecordBatch, schema: Schema) -> RecordBatch {
-        let ends = b.column(named: "window_end")?.int64s ?? []
-        var y = [Int32](), m = [Int32](), d = [Int32]()
-        y.reserveCapacity(ends.count); m.reserveCapacity(ends.count); d.reserveCapacity(ends.count)
-        for e in ends {
-            let date = CivilDate(daysSinceEpoch: daysOf(micros: e))
-            y.append(Int32(date.year)); m.append(Int32(date.month)); d.append(Int32(date.day))
+    /// The columns the features read, with the key and time fields, in table order: the scan
+    /// reads only these (late rows keep these columns too).
+    static func neededColumns(definitions: [FeatureDefinition], schema: Schema, key: String, time: String) throws -> [String] {
+        let full = try FeaturePlan(definitions: definitions, schema: schema, groupBy: key)
+        guard let timeField = schema.field(named: time) else {
+            throw UsageError(flag: "--time-field", message: "unknown column \"\(time)\"; the table has \(schema.names.joined(separator: ", "))")
         }
-        return RecordBatch(schema: schema, columns: b.columns + [
-            Column(type: .int32, values: .int32(y)), Column(type: .int32, values: .int32(m)), Column(type: .int32, values: .int32(d)),
-        ])
+        var needed: Set<String> = [schema.fields[full.keyIndex].name, timeField.name]
+        for a in full.aggregates {
+            for e in a.call.arguments + (a.call.filter.map { [$0] } ?? []) {
+                for name in columnNames(e) { if let f = schema.field(named: name) { needed.insert(f.name) } }
+            }
+        }
+        return schema.names.filter { needed.contains($0) }
     }
 
     func sleepMicros(_ micros: Int64) {
@@ -247,6 +249,12 @@ public struct OnlineJob {
 
     public func run() throws -> ExitStatus {
         let logger = JobRunner.startLogging(job: "fs-agg-online", common: config.common, ignoredFlags: config.ignoredFlags)
+        #if canImport(Glibc)
+        // Emission builds and drops arrays of tens of MiB per chunk; glibc would hand each back
+        // to the kernel (mmap threshold 32 MiB, trim) and fault it in again on the next chunk.
+        _ = glibcMallopt(-3, 1 << 30)  // M_MMAP_THRESHOLD
+        _ = glibcMallopt(-1, 1 << 30)  // M_TRIM_THRESHOLD
+        #endif
         if config.common.masterMode.threads > 1 {
             logger.info("the window state is folded on one thread; --master-mode \(config.common.masterMode.text) affects file reading only")
         }
@@ -255,3 +263,9 @@ public struct OnlineJob {
         return .ok
     }
 }
+
+#if canImport(Glibc)
+/// glibc's `int mallopt(int param, int value)` (malloc.h is not in the Glibc module map).
+@_silgen_name("mallopt")
+private func glibcMallopt(_ param: Int32, _ value: Int32) -> Int32
+#endif
