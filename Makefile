@@ -67,16 +67,26 @@ build: ## Debug build of every target
 release: ## Release build of every target
 	$(SWIFT) build $(SWIFTPM) -c release
 
-# Each step runs even when an earlier one failed, so one CI run reports every failure; the
-# `swift test` step's own closing line is printed unfiltered, and the exit status is non-zero
-# if any step failed.
+# Each step runs even when an earlier one failed, so one CI run reports every failure. The
+# `swift test` output is kept in $(SCRATCH)/swift-test.log; at the end the failed steps and the
+# failing tests' lines are repeated, and the last line printed is `swift test`'s own closing
+# line (CI reads it). Exit status: non-zero if any step failed.
 test: deps venv ## swift test, then the interop suite, then bench-smoke; non-zero on any failure
-	@failed=(); \
-	$(SWIFT) test $(SWIFTPM) || failed+=("swift-test"); \
+	@failed=(); log="$(SCRATCH)/swift-test.log"; mkdir -p "$(SCRATCH)"; \
+	$(SWIFT) test $(SWIFTPM) 2>&1 | tee "$$log" || failed+=("swift-test"); \
 	$(MAKE) interop || failed+=("interop"); \
 	$(MAKE) bench-smoke || failed+=("bench-smoke"); \
-	if (( $${#failed[@]} )); then echo "make test: FAILED: $${failed[*]}"; exit 1; fi; \
-	echo "make test: swift test, interop and bench-smoke passed"
+	closing="$$(grep -aE 'Test run with [0-9]+ tests? ' "$$log" | tail -1 || true)"; \
+	if (( $${#failed[@]} )); then \
+	  echo "make test: FAILED: $${failed[*]}"; \
+	  if [[ " $${failed[*]} " == *" swift-test "* ]]; then \
+	    echo "failing swift tests ($$log):"; \
+	    grep -aE '✘|error: |Fatal error|fatal error|Caught signal|signal [0-9]+' "$$log" | cut -c1-400 | head -60 || true; \
+	    [[ -n "$$closing" ]] || { echo "swift test printed no closing line; its last lines:"; tail -n 30 "$$log"; }; \
+	  fi; \
+	else echo "make test: swift test, interop and bench-smoke passed"; fi; \
+	[[ -z "$$closing" ]] || echo "$$closing"; \
+	(( ! $${#failed[@]} ))
 
 # pytest exits 5 when it collected no tests; like any non-zero status that fails the target.
 interop: venv build ## Interop suite: our tables read by DuckDB/pyarrow/Polars/deltalake, theirs by us
