@@ -9,6 +9,8 @@ import Glibc
 
 /// What an online run did; printed as the `--summary` JSON and asserted by tests.
 public struct OnlineSummary: Sendable, Equatable {
+    /// "completed" (available-now, input consumed), "stopped" (signal) or "running".
+    public var status = "running"
     public var inputVersion: Int64?
     public var outputVersion: Int64?
     public var triggers = 0
@@ -28,7 +30,7 @@ public struct OnlineSummary: Sendable, Equatable {
 
     public var json: JSONValue {
         .object([
-            ("job", .string("fs-agg-online")), ("inputVersion", inputVersion.map(JSONValue.int) ?? .null),
+            ("job", .string("fs-agg-online")), ("status", .string(status)), ("inputVersion", inputVersion.map(JSONValue.int) ?? .null),
             ("outputVersion", outputVersion.map(JSONValue.int) ?? .null), ("triggers", .int(Int64(triggers))),
             ("versionsProcessed", .int(Int64(versionsProcessed))), ("eventsThisRun", .int(eventsThisRun)),
             ("eventsTotal", .int(counters.eventsIn)), ("lateEvents", .int(counters.lateEvents)),
@@ -74,6 +76,10 @@ public struct OnlineAggregationJob {
         let started = clock.nowMicros()
         while !DeltaTable.exists(at: config.inputTable) {
             if config.availableNow { throw OnlineError.inputMissing(path: config.inputTable) }
+            if let sig = StopSignal.pending {
+                logger.info("signal \(sig) before the input table appeared: nothing to commit, stopping")
+                return OnlineSummary(status: "stopped")
+            }
             logger.notice("waiting for the input table to appear", metadata: ["input": "\(config.inputTable)"])
             sleepMicros(config.triggerIntervalMicros)
         }
@@ -124,6 +130,11 @@ public struct OnlineAggregationJob {
         var lastProgress = started
         var eventsAtProgress: Int64 = 0
         while true {
+            if let sig = StopSignal.pending {
+                logger.info("signal \(sig): every trigger is committed, stopping")
+                summary.status = "stopped"
+                break
+            }
             var commits: [InputStep]
             do {
                 commits = try tailer.poll(limit: config.maxVersionsPerTrigger).map {
@@ -141,7 +152,7 @@ public struct OnlineAggregationJob {
                 logger.notice("the input log starts after version 0; reading snapshot version \(s.version) as the first micro-batch")
             }
             if commits.isEmpty {
-                if config.availableNow { break }
+                if config.availableNow { summary.status = "completed"; break }
                 sleepMicros(config.triggerIntervalMicros)
                 continue
             }
@@ -175,6 +186,8 @@ public struct OnlineAggregationJob {
                 }
                 lastVersion = c.version
                 summary.versionsProcessed += 1
+                // A stop request ends the trigger after this version; what was read is committed.
+                if StopSignal.pending != nil { break }
             }
             let txn = TxnAction(appId: appId, version: lastVersion, lastUpdated: clock.nowMicros() / 1000)
             if lateRows > 0 { try lateWriter.commit(txns: [txn], operation: "STREAMING UPDATE") }
@@ -225,10 +238,16 @@ public struct OnlineAggregationJob {
         return schema.names.filter { needed.contains($0) }
     }
 
+    /// Sleeps up to `micros`, in steps of at most 100 ms, returning early on a stop signal.
     func sleepMicros(_ micros: Int64) {
-        var ts = timespec(tv_sec: Int(micros / 1_000_000), tv_nsec: Int(micros % 1_000_000) * 1000)
-        var rest = timespec()
-        while nanosleep(&ts, &rest) != 0 && errno == EINTR { ts = rest }
+        var left = micros
+        while left > 0 && StopSignal.pending == nil {
+            let step = min(left, 100_000)
+            var ts = timespec(tv_sec: Int(step / 1_000_000), tv_nsec: Int(step % 1_000_000) * 1000)
+            var rest = timespec()
+            while nanosleep(&ts, &rest) != 0 && errno == EINTR && StopSignal.pending == nil { ts = rest }
+            left -= step
+        }
     }
 }
 
@@ -249,6 +268,7 @@ public struct OnlineJob {
 
     public func run() throws -> ExitStatus {
         let logger = JobRunner.startLogging(job: "fs-agg-online", common: config.common, ignoredFlags: config.ignoredFlags)
+        StopSignal.install()
         #if canImport(Glibc)
         // Emission builds and drops arrays of tens of MiB per chunk; glibc would hand each back
         // to the kernel (mmap threshold 32 MiB, trim) and fault it in again on the next chunk.
