@@ -381,3 +381,22 @@ public struct WindowedAggregator: Sendable {
     /// Keys in the key table (live ones and those freed since the last compaction).
     public var keyCount: Int { keyTable.groupCount }
 }
+
+extension WindowedAggregator {
+    /// Bytes the window state holds in memory: every block's row index (allocated capacity)
+    /// and its aggregate states (the bytes of their fields, i.e. the serialized states without
+    /// headers), plus the key table (key bytes, offsets, hashes, slots). Array growth slack of
+    /// the accumulators is not counted. Costs a pass over the state: call it at peaks, not per batch.
+    public var stateMemoryBytes: Int {
+        var total = 0
+        for block in blocks.values {
+            total += block.rows.memoryBytes
+            for a in block.accumulators { total += a.serialize().count }
+        }
+        let keys = keyTable.keyColumn()
+        if case .string(let s) = keys.values { total += s.bytes.count + s.offsets.count * 8 + keys.count * 8 } else { total += keys.count * 8 }
+        var slots = 16
+        while slots < keys.count * 2 { slots <<= 1 }
+        return total + slots * 4
+    }
+}

@@ -21,12 +21,17 @@ public struct OnlineSummary: Sendable, Equatable {
     public var watermark: Int64?
     public var openWindows = 0
     public var liveKeySlices = 0
-    /// Size of the last serialized window state.
+    /// Size of the last serialized window state (the checkpoint).
     public var stateBytes = 0
+    /// Most (key, slice) states held at once (measured before each micro-batch's emission).
+    public var peakLiveKeySlices = 0
+    /// `WindowedAggregator.stateMemoryBytes` at that peak.
+    public var peakStateMemoryBytes = 0
     public var seconds = 0.0
 
     public var eventsPerSecond: Double { seconds > 0 ? Double(eventsThisRun) / seconds : 0 }
-    public var bytesPerKeySlice: Double { liveKeySlices > 0 ? Double(stateBytes) / Double(liveKeySlices) : 0 }
+    /// State memory per live (key, slice) at the peak: the figure the ≤ 200 B goal is about.
+    public var bytesPerKeySlice: Double { peakLiveKeySlices > 0 ? Double(peakStateMemoryBytes) / Double(peakLiveKeySlices) : 0 }
 
     public var json: JSONValue {
         .object([
@@ -38,6 +43,7 @@ public struct OnlineSummary: Sendable, Equatable {
             ("windowsEmitted", .int(counters.windowsEmitted)), ("rowsEmitted", .int(counters.rowsEmitted)),
             ("watermark", watermark.map { .string(formatISO8601(micros: $0)) } ?? .null), ("openWindows", .int(Int64(openWindows))),
             ("liveKeySlices", .int(Int64(liveKeySlices))), ("stateBytes", .int(Int64(stateBytes))),
+            ("peakLiveKeySlices", .int(Int64(peakLiveKeySlices))), ("peakStateMemoryBytes", .int(Int64(peakStateMemoryBytes))),
             ("stateBytesPerKeySlice", .double(bytesPerKeySlice)), ("seconds", .double(seconds)),
             ("eventsPerSecond", .double(eventsPerSecond)),
         ])
@@ -180,6 +186,10 @@ public struct OnlineAggregationJob {
                         if l.rowCount > 0 && c.version > lateDone { lateRows += l.rowCount; try lateWriter.write(l) }
                     }
                 }
+                if engine.liveKeySlices > summary.peakLiveKeySlices {
+                    summary.peakLiveKeySlices = engine.liveKeySlices
+                    summary.peakStateMemoryBytes = engine.stateMemoryBytes
+                }
                 // Staged chunk by chunk (invisible until the commit): a trigger's output is never all in memory.
                 try engine.endMicroBatch { out in
                     rowsWritten += try OnlineOutput.write(out, schema: outputSchema, to: outputWriter)
@@ -210,6 +220,7 @@ public struct OnlineAggregationJob {
                 "watermark": "\(engine.watermark.map { formatISO8601(micros: $0) } ?? "none")",
                 "open_windows": "\(engine.openWindowCount)", "rows_written": "\(rowsWritten)",
                 "state_key_slices": "\(engine.liveKeySlices)", "state_bytes": "\(state.count)",
+                "peak_key_slices": "\(summary.peakLiveKeySlices)", "peak_state_bytes_per_key_slice": "\(Int(summary.bytesPerKeySlice))",
                 "late": "\(engine.counters.lateEvents)", "partially_late": "\(engine.counters.partiallyLateEvents)",
             ])
         }
