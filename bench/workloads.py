@@ -14,6 +14,8 @@ import os
 import sys
 
 from harness import BenchError, Side, alternate, fresh, measure
+import workloads_ingest  # noqa: E402
+import workloads_online  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 PYARROW_PEER = os.path.join(HERE, "peers", "pyarrow_table.py")
@@ -267,7 +269,7 @@ WORKLOADS = [
     ("table-create", table_create),
     ("expr-eval", expr_eval),
     ("grouped-agg", grouped_agg),
-    ("ingest", not_built("ingest (--available-now)", "fs-ingest", "kcat -C -e")),
+    ("ingest", workloads_ingest.ingest),
     ("offline", offline),
-    ("online", not_built("online aggregation", "fs-agg-online", "PySpark Structured Streaming")),
+    ("online", workloads_online.online),
 ]

@@ -160,30 +160,22 @@ public final class IngestJob {
         logger.info("revoked \(tps.map(\.description).joined(separator: " "))")
     }
 
-    /// Refills the dedup windows of `tps` from the rows already in the table, so a restart
-    /// (or a partition moving between processes) drops the same duplicates an uninterrupted
-    /// run would. Reads four columns of the table once; keys older than the window are ignored.
+    /// Refills the dedup windows of `tps` from the rows already in the table (`DedupRefill`:
+    /// only the files that may hold rows inside each partition's window are opened).
     private func warmDedupWindows(_ tps: Set<TopicPartition>) throws {
         guard let keyName = config.dedupKeyName, !tps.isEmpty, DeltaTable.exists(at: config.table) else { return }
-        var recent: [TopicPartition: [(Int64, String)]] = [:]
-        var scan = try TableScan.open(config.table, columns: ["fs_topic", "fs_partition", "fs_offset", keyName])
-        try scan.forEachBatch { batch in
-            guard let topics = batch.column(named: "fs_topic")?.strings, let parts = batch.column(named: "fs_partition")?.int32s,
-                  let offsets = batch.column(named: "fs_offset")?.int64s, let keys = batch.column(named: keyName) else { return }
-            for i in 0..<batch.rowCount where !keys.isNull(i) {
-                let tp = TopicPartition(topic: topics[i], partition: parts[i])
-                guard tps.contains(tp), let txn = partitions[tp]?.dataTxn, offsets[i] > txn - Int64(config.dedupWindow) else { continue }
-                if case .string(let k) = keys[i] { recent[tp, default: []].append((offsets[i], k)) }
-            }
-        }
-        for (tp, rows) in recent {
-            var window = DedupWindow(capacity: config.dedupWindow)
-            for (_, k) in rows.sorted(by: { $0.0 < $1.0 }) {
-                var k = k
-                _ = k.withUTF8 { window.checkAndInsert($0) }
-            }
+        var committed: [TopicPartition: Int64] = [:]
+        for tp in tps { if let txn = partitions[tp]?.dataTxn { committed[tp] = txn } }
+        let refill = DedupRefill(keyColumn: keyName, window: config.dedupWindow)
+        let (windows, metrics) = try refill.windows(table: config.table, committed)
+        for (tp, window) in windows {
             partitions[tp]?.window = window
             logger.debug("\(tp): dedup window warmed with \(window.count) keys from the table")
+        }
+        if !committed.isEmpty {
+            logger.info("dedup windows refilled from \(metrics.filesToRead) of \(metrics.filesTotal) files", metadata: [
+                "partitions": "\(committed.count)", "keys": "\(windows.values.reduce(0) { $0 + $1.count })",
+            ])
         }
     }
 
