@@ -36,7 +36,7 @@ extension OnlineAggregationJob {
         let outputSchema = Schema(engine.outputSchema.fields + OnlineOutput.partitionColumns.map { Field($0, .int32) })
         let output = try DeltaTable.create(at: config.outputTable, schema: outputSchema, partitionColumns: OnlineOutput.partitionColumns, clock: clock)
         let late = try DeltaTable.create(at: config.lateTable, schema: engine.lateSchema, clock: clock)
-        let outputWriter = try TableWriter(table: output)
+        let outputWriter = try TableWriter(table: output, options: OnlineOutput.writerOptions)
         let lateWriter = try TableWriter(table: late)
         let appId = "fs-agg-online/" + outputWriter.snapshot.metadata.id
         let store = OnlineStateStore(directory: config.checkpointDir)
