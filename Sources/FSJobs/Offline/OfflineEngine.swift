@@ -19,6 +19,9 @@ struct OfflinePassResult {
     /// Threads that read, and the units of work they shared.
     var workers = 1
     var units = 0
+    /// Wall seconds of the parallel read-and-fold and of the merge of the per-thread tables.
+    var foldSeconds = 0.0
+    var mergeSeconds = 0.0
 }
 
 /// A unit of work of the pass: a whole file, or one row group of a file when the scan has too
@@ -35,13 +38,14 @@ struct ScanUnit: Sendable, Equatable {
 /// `threads` workers, each with its own `GroupedAggregator`, merged at the end.
 ///
 /// ```
-///  files ─► units (a file each; a row group each when files < 4 × threads)
-///        ──LPT by bytes──► worker k: scan copy ──batch──► rows in [start, end) ──► period masks
-///                                                       ──► plan.update(&agg_k)
+///  files ─► units (a file each; a row group each when files < 4 × threads), largest first
+///        ──queue──► free worker k: scan copy ──batch──► rows in [start, end) ──► period masks
+///                                                     ──► plan.update(&agg_k)
 ///  agg_0.merge(agg_1 … agg_n) ──► one table, memory ∝ distinct keys
 /// ```
 /// Row stamps are `(file index << 32) + row in file`, so `first`/`last` pick the same row
-/// whatever the thread count and split.
+/// whatever the thread count and split. Which worker folds which unit depends on the machine's
+/// load, so floating sums may differ in their last bits between runs (as in Spark).
 struct OfflineEngine {
     let plan: FeaturePlan
     let range: OfflineRange
@@ -74,18 +78,23 @@ struct OfflineEngine {
         let files = scan.files
         let units = try Self.units(of: scan, threads: threads)
         let workers = max(1, min(threads, units.count))
-        let shares = Self.assign(units.map(\.bytes), workers: workers)
+        // Largest units first, handed out one at a time to whichever worker is free: on a busy
+        // machine a worker that gets less CPU simply takes fewer units (a static split would
+        // leave the others idle waiting for it).
+        let order = units.indices.sorted { units[$0].bytes != units[$1].bytes ? units[$0].bytes > units[$1].bytes : $0 < $1 }
+        let queue = UnitQueue(count: order.count)
         let slots = WorkerSlots(count: workers)
         let splitsFiles = units.contains { $0.rowGroups != nil }
         let progress = ScanProgress(totalUnits: units.count, totalBytes: units.reduce(0) { $0 + max(1, $1.bytes) },
                                     unitName: splitsFiles ? "row groups" : "files",
                                     style: ProgressStyle.detect(logLevel: logger.logLevel), logger: logger)
+        let foldStarted = monotonicSeconds()
         DispatchQueue.concurrentPerform(iterations: workers) { w in
             var myScan = scan
             var result = OfflinePassResult(aggregator: plan.makeAggregator())
             do {
-                for u in shares[w] {
-                    let unit = units[u]
+                while let next = queue.take() {
+                    let unit = units[order[next]]
                     var rows: Int64 = 0
                     try myScan.forEachBatch(in: files[unit.fileIndex], rowGroups: unit.rowGroups) { batch, firstRow in
                         fold(batch, into: &result, firstRowStamp: (Int64(unit.fileIndex) << 32) + firstRow)
@@ -101,6 +110,7 @@ struct OfflineEngine {
             }
         }
         progress.finish()
+        let mergeStarted = monotonicSeconds()
         var merged: OfflinePassResult? = nil
         for w in 0..<workers {
             guard let r = slots.get(w) else { continue }
@@ -115,6 +125,8 @@ struct OfflineEngine {
         var result = merged ?? OfflinePassResult(aggregator: plan.makeAggregator())
         result.workers = workers
         result.units = units.count
+        result.foldSeconds = mergeStarted - foldStarted
+        result.mergeSeconds = monotonicSeconds() - mergeStarted
         return result
     }
 
@@ -176,20 +188,28 @@ struct OfflineEngine {
         }
         return out
     }
+}
 
-    /// Longest-processing-time assignment of files (by size) to workers: deterministic and
-    /// within 4/3 of the best balance.
-    static func assign(_ sizes: [Int64], workers: Int) -> [[Int]] {
-        var shares = Array(repeating: [Int](), count: workers)
-        var load = Array(repeating: Int64(0), count: workers)
-        let order = sizes.indices.sorted { sizes[$0] != sizes[$1] ? sizes[$0] > sizes[$1] : $0 < $1 }
-        for i in order {
-            var best = 0
-            for w in 1..<max(1, workers) where load[w] < load[best] { best = w }
-            shares[best].append(i)
-            load[best] += max(1, sizes[i])
-        }
-        return shares.map { $0.sorted() }
+/// The next unit of work for whichever worker asks; nil once every unit is taken. After an
+/// error a worker stops taking units, and the others finish the ones they hold.
+private final class UnitQueue: @unchecked Sendable {
+    private var lock = pthread_mutex_t()
+    private var next = 0
+    private let count: Int
+
+    init(count: Int) {
+        self.count = count
+        pthread_mutex_init(&lock, nil)
+    }
+
+    deinit { pthread_mutex_destroy(&lock) }
+
+    func take() -> Int? {
+        pthread_mutex_lock(&lock)
+        defer { pthread_mutex_unlock(&lock) }
+        guard next < count else { return nil }
+        next += 1
+        return next - 1
     }
 }
 

@@ -106,14 +106,19 @@ public struct OfflineAggregation {
         summary.threads = pass.workers
         logger.info("scanned", metadata: [
             "threads": "\(pass.workers)", "work_units": "\(pass.units)",
+            "fold_seconds": "\(formatSeconds(pass.foldSeconds))", "merge_seconds": "\(formatSeconds(pass.mergeSeconds))",
             "row_groups_read": "\(pass.rowGroupsRead)", "row_groups_skipped": "\(pass.rowGroupsSkipped)",
             "rows_read": "\(pass.rowsRead)", "rows_in_range": "\(pass.rowsInRange)", "keys": "\(summary.keys)",
         ])
 
         // 4. Features sorted by key, plus the partition columns; replace the partition.
+        let outputStarted = monotonicSeconds()
         let features = OfflineOutput.sortedByKey(plan.finish(pass.aggregator, nowMicros: clock.nowMicros()))
+        let sortSeconds = monotonicSeconds() - outputStarted
         summary.outputVersion = try OfflineOutput.write(features, day: day, to: config.outputTable, clock: clock)
         logger.info("wrote features", metadata: ["partition": "\(summary.partition)", "rows": "\(features.rowCount)",
+                                                 "finish_sort_seconds": "\(formatSeconds(sortSeconds))",
+                                                 "write_seconds": "\(formatSeconds(monotonicSeconds() - outputStarted - sortSeconds))",
                                                  "version": "\(summary.outputVersion.map(String.init) ?? "none")"])
         summary.seconds = monotonicSeconds() - started
         return summary
@@ -128,6 +133,13 @@ public struct OfflineAggregation {
             throw OfflineError.inputMissing(path: path, reason: reason)
         }
     }
+}
+
+/// Seconds with three decimals, for log lines.
+func formatSeconds(_ s: Double) -> String {
+    let ms = Int((s * 1000).rounded())
+    let frac = String(ms % 1000)
+    return "\(ms / 1000)." + String(repeating: "0", count: 3 - frac.count) + frac
 }
 
 /// The binder's message for an unknown column (it lists the closest names of the schema).
