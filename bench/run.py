@@ -5,6 +5,7 @@
     make bench-smoke    # debug build, tiny data, 1 run: outputs must agree (CI)
 
     bench/run.py --rows N --runs R --bin-dir .build/release [--report BENCHMARKS.md]
+    bench/run.py --rows N --offline-rows 10000000 --only offline --bin-dir .build/release
     bench/run.py --smoke --bin-dir .build/debug
 
 Exit status 0 when every built workload ran and its outputs agreed, 1 when a command failed or
@@ -15,6 +16,7 @@ generator version); scratch outputs go to .bench/.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import shutil
@@ -57,6 +59,9 @@ def main() -> int:
     ap.add_argument("--rows", type=int, default=1_000_000)
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--seed", type=int, default=42)
+    ap.add_argument("--offline-rows", type=int,
+                    help="orders of the offline workload's own dataset (default: --rows); the issue's "
+                         "reference workload is 10000000")
     ap.add_argument("--smoke", action="store_true",
                     help=f"tiny data ({SMOKE_ROWS} rows), 1 run: checks outputs agree, no report")
     ap.add_argument("--bin-dir", required=True, help="directory of the built fs executables")
@@ -72,8 +77,10 @@ def main() -> int:
         return 64 if e.code else 0
     if args.smoke:
         args.rows, args.runs = SMOKE_ROWS, 1
-    if args.rows < 1 or args.runs < 1:
-        log("bench: --rows and --runs must be at least 1")
+    if args.smoke or args.offline_rows is None:
+        args.offline_rows = args.rows
+    if args.rows < 1 or args.runs < 1 or args.offline_rows < 1:
+        log("bench: --rows, --offline-rows and --runs must be at least 1")
         return 64
     if not os.access(os.path.join(args.bin_dir, "fs-bench"), os.X_OK):
         log(f"bench: {args.bin_dir}/fs-bench not found: build first (make build / make release)")
@@ -91,8 +98,12 @@ def main() -> int:
     for name, workload in WORKLOADS:
         if args.only and name not in args.only:
             continue
+        run_ctx = ctx
+        if name == "offline" and args.offline_rows != args.rows:
+            offline_dir, _ = dataset(args.offline_rows, args.seed, args.data_root)
+            run_ctx = dataclasses.replace(ctx, data_dir=offline_dir)
         try:
-            rows += workload(ctx)
+            rows += workload(run_ctx)
         except (BenchError, subprocess.TimeoutExpired) as e:
             failures.append(f"{name}: {e}")
             log(f"FAILED {name}: {e}")
@@ -100,15 +111,18 @@ def main() -> int:
                 break
 
     kind = "bench-smoke" if args.smoke else "bench"
-    print(f"\n{kind}: {args.rows} orders, {args.runs} run(s) per side, "
+    offline_rows = f" (offline workload: {args.offline_rows})" if args.offline_rows != args.rows else ""
+    print(f"\n{kind}: {args.rows} orders{offline_rows}, {args.runs} run(s) per side, "
           f"bin {args.bin_dir}, {time.monotonic() - started:.0f} s")
     print(text_table(rows))
     if failures:
         print(f"\n{kind}: FAILED ({len(failures)}):\n  " + "\n  ".join(failures))
         return 1
     if args.report:
-        commands = [args.command or f"bench/run.py --rows {args.rows} --runs {args.runs}",
+        commands = [args.command or f"bench/run.py --rows {args.rows} --offline-rows {args.offline_rows} --runs {args.runs}",
                     f"# data: python bench/generate.py --rows {args.rows} --seed {args.seed} --out <dir>"]
+        if args.offline_rows != args.rows:
+            commands.append(f"# offline data: python bench/generate.py --rows {args.offline_rows} --seed {args.seed} --out <dir>")
         notes = ["pyarrow runs with its defaults (multi-threaded reads and writes). fs's writer "
                  "encodes on the caller's thread and compresses pages on background queues "
                  "(ParquetWriterOptions.compressionWorkers, default 2); its reader decompresses "

@@ -8,12 +8,14 @@ executable does not exist yet reports "not built" instead.
 from __future__ import annotations
 
 import dataclasses
+import json
 import math
 import os
 import sys
 
 from harness import BenchError, Side, alternate, fresh, measure
 import workloads_ingest  # noqa: E402
+import workloads_online  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 PYARROW_PEER = os.path.join(HERE, "peers", "pyarrow_table.py")
@@ -232,14 +234,18 @@ def offline(ctx: Context) -> list[Row]:
     measured = alternate(sides, ctx.runs, ctx.log)
     fs = measured["fs-agg-offline"]
     summary = fs.runs[-1].result
+    with open(os.path.join(ctx.data_dir, "manifest.json")) as f:
+        generated = json.load(f)["rows"]
     rows = []
     for e in engines:
         verdict = measure([sys.executable, OFFLINE_PEER, "compare", "--fs-table", fs_out, "--expected", peer_out[e]]).result
         if not verdict.get("equal"):
             raise BenchError(f"offline: fs-agg-offline and {names[e]} differ: {verdict.get('reason')}")
-        rows.append(measured_row("offline features (13, 7/30/90 d)", fs, measured[names[e]], "equal features",
-                                 f"{verdict['rows']} customers; fs read {summary['filesRead']} of {summary['filesTotal']} "
-                                 f"files, {summary['rowsInRange']} rows in range"))
+        rows.append(measured_row(f"offline features (13, 7/30/90 d), {generated} orders", fs, measured[names[e]],
+                                 "equal features",
+                                 f"{generated} orders generated; {verdict['rows']} customers; fs read {summary['filesRead']} of "
+                                 f"{summary['filesTotal']} files, {summary['rowGroupsRead']} row groups, "
+                                 f"{summary['rowsInRange']} rows in range"))
     return rows
 
 
@@ -265,5 +271,5 @@ WORKLOADS = [
     ("grouped-agg", grouped_agg),
     ("ingest", workloads_ingest.ingest),
     ("offline", offline),
-    ("online", not_built("online aggregation", "fs-agg-online", "PySpark Structured Streaming")),
+    ("online", workloads_online.online),
 ]

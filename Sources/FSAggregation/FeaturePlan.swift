@@ -162,6 +162,16 @@ public struct FeaturePlan: Sendable {
     ///   - context: the evaluation clock (for `current_date()` in arguments or filters).
     public func update(_ aggregator: inout GroupedAggregator, batch: RecordBatch, periodMasks: [Validity] = [],
                        context: EvaluationContext = EvaluationContext(nowMicros: 0), firstRowStamp: Int64? = nil) {
+        let inputs = evaluateInputs(batch, periodMasks: periodMasks, context: context)
+        aggregator.update(keys: batch.columns[keyIndex], arguments: inputs.arguments, selections: inputs.selections, firstRowStamp: firstRowStamp)
+    }
+
+    /// What every aggregate reads from one batch: `arguments[k]` (the evaluated argument
+    /// columns of aggregate k, each distinct expression evaluated once) and `selections[k]`
+    /// (FILTER ∧ period mask, nil = every row). Drivers that assign group ids themselves (the
+    /// online job's window slices) feed these straight to the accumulators.
+    public func evaluateInputs(_ batch: RecordBatch, periodMasks: [Validity] = [],
+                               context: EvaluationContext = EvaluationContext(nowMicros: 0)) -> (arguments: [[Column]], selections: [Validity?]) {
         precondition(batch.schema == schema, "batch schema \(batch.schema) is not the plan's \(schema)")
         precondition(periodMasks.count == periods.count, "\(periodMasks.count) period masks for \(periods.count) periods")
         var evaluated: [(BoundExpr, Column)] = []
@@ -184,12 +194,19 @@ public struct FeaturePlan: Sendable {
             }
             selections.append(selection)
         }
-        aggregator.update(keys: batch.columns[keyIndex], arguments: arguments, selections: selections, firstRowStamp: firstRowStamp)
+        return (arguments, selections)
     }
 
     /// The feature table: key column, then each feature evaluated over its finalized aggregates.
     public func finish(_ aggregator: GroupedAggregator, nowMicros: Int64 = 0) -> RecordBatch {
         let (keys, results) = aggregator.finish()
+        return finish(keys: keys, results: results, nowMicros: nowMicros)
+    }
+
+    /// The feature table from a key column and the finalized column of every aggregate (in
+    /// `aggregates` order, one row per group): for drivers that hold accumulators themselves.
+    public func finish(keys: Column, results: [Column], nowMicros: Int64 = 0) -> RecordBatch {
+        precondition(results.count == aggregates.count, "\(results.count) results for \(aggregates.count) aggregates")
         var columns = [keys]
         for f in features {
             let slots = zip(f.aggregateIndices, f.expression.aggregateCalls).map { index, call in

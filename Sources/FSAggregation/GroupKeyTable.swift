@@ -1,16 +1,27 @@
 import FSCore
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// Maps grouping-key values to dense group ids 0, 1, 2, … in order of first appearance.
 ///
-/// Open addressing with linear probing over a power-of-two slot array that stores `id + 1`
-/// (0 = empty); the keys themselves live column-wise (`Int64`s, or one byte buffer plus
-/// offsets for strings) indexed by group id, so memory is proportional to the number of
-/// distinct keys and nothing is allocated per row. NULL keys form one group of their own, as in
-/// Spark's GROUP BY.
+/// Open addressing with linear probing over a power-of-two slot array; a slot holds the upper
+/// 32 bits of the key's hash and `id + 1` (0 = empty), so a probe compares keys only when the
+/// hash tags agree. For strings a parallel array holds each slot's key offset, loaded together
+/// with the slot, so a lookup on a large table waits for two cache misses instead of three
+/// (slot → offsets[id] → bytes). The keys
+/// themselves live column-wise (`Int64`s, or one byte buffer plus offsets for strings) indexed
+/// by group id, so memory is proportional to the number of distinct keys and nothing is
+/// allocated per row. NULL keys form one group of their own, as in Spark's GROUP BY.
+///
+///     slot = hash >> 32 << 32 | (id + 1)
 public struct GroupKeyTable: Sendable {
     /// The key column's type: any integer-like type (int32, int64, date, timestamp, boolean) or string.
     public let keyType: DataType
-    private var slots: [UInt32]
+    private var slots: [UInt64]
+    /// For string tables: the byte offset of the key of the group in the same slot.
+    private var slotOffsets: [Int] = []
     private var mask: Int
     private var intKeys: [Int64] = []
     private var stringKeys = StringArray()
@@ -23,9 +34,12 @@ public struct GroupKeyTable: Sendable {
         self.keyType = keyType
         var cap = 16
         while cap < expectedGroups * 2 { cap <<= 1 }
-        slots = [UInt32](repeating: 0, count: cap)
+        slots = [UInt64](repeating: 0, count: cap)
+        if keyType == .string { slotOffsets = [Int](repeating: 0, count: cap) }
         mask = cap - 1
     }
+
+    private static let tagMask: UInt64 = 0xFFFF_FFFF_0000_0000
 
     private var isString: Bool { keyType == .string }
 
@@ -66,6 +80,28 @@ public struct GroupKeyTable: Sendable {
         }
     }
 
+    /// The id of one integer-like key (for a double table: its `DistinctAccumulator.key`),
+    /// adding it when new. For callers that intern values one at a time (state decoding).
+    package mutating func id(forInteger key: Int64) -> UInt32 {
+        precondition(!isString, "integer key for a string table")
+        return intID(key)
+    }
+
+    /// The id of one string key (its UTF-8 bytes), adding it when new.
+    package mutating func id(forString key: UnsafeBufferPointer<UInt8>) -> UInt32 {
+        precondition(isString, "string key for a \(keyType) table")
+        return stringID(key)
+    }
+
+    /// The stored key of group `g` of an integer-like table (doubles as their normalized bit
+    /// pattern), without building a column.
+    package func integerKey(_ g: Int) -> Int64 { intKeys[g] }
+
+    /// Calls `body` with the UTF-8 bytes of group `g`'s key in a string table.
+    package func withStringKey<R>(_ g: Int, _ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R {
+        try stringKeys.withUTF8(g, body)
+    }
+
     private mutating func nullID() -> UInt32 {
         if let g = nullGroup { return g }
         let g = newGroup()
@@ -83,47 +119,66 @@ public struct GroupKeyTable: Sendable {
 
     @inline(__always)
     private mutating func intID(_ key: Int64) -> UInt32 {
-        var at = Int(truncatingIfNeeded: Self.mix(key)) & mask
-        while true {
-            let s = slots[at]
-            if s == 0 { break }
-            if intKeys[Int(s - 1)] == key { return s - 1 }
-            at = (at + 1) & mask
-        }
-        let g = newGroup()
-        intKeys.append(key)
-        slots[at] = g + 1
-        if groupCount * 2 > slots.count { rehash() }
-        return g
-    }
-
-    private mutating func stringID(_ key: UnsafeBufferPointer<UInt8>) -> UInt32 {
-        let h = XXH64.hash(bytes: key, seed: 0)
+        let h = Self.mix(key)
+        let tag = h & Self.tagMask
         var at = Int(truncatingIfNeeded: h) & mask
         while true {
             let s = slots[at]
             if s == 0 { break }
-            let g = Int(s - 1)
-            if keyHashes[g] == h && stringKeys.withUTF8(g, { $0.elementsEqual(key) }) { return s - 1 }
-            at = (at + 1) & mask
+            let g = UInt32(truncatingIfNeeded: s) &- 1
+            if s & Self.tagMask == tag && intKeys[Int(g)] == key { return g }
+            at = (at &+ 1) & mask
         }
         let g = newGroup()
-        stringKeys.append(utf8: UnsafeRawBufferPointer(key))
-        keyHashes.append(h)
-        slots[at] = g + 1
+        intKeys.append(key)
+        slots[at] = tag | UInt64(g + 1)
         if groupCount * 2 > slots.count { rehash() }
         return g
     }
 
+    @inline(__always)
+    private mutating func stringID(_ key: UnsafeBufferPointer<UInt8>) -> UInt32 {
+        let h = XXH64.hash(bytes: key, seed: 0)
+        let tag = h & Self.tagMask
+        var at = Int(truncatingIfNeeded: h) & mask
+        while true {
+            let s = slots[at]
+            if s == 0 { break }
+            let g = UInt32(truncatingIfNeeded: s) &- 1
+            if s & Self.tagMask == tag && storedKey(at: slotOffsets[at], group: Int(g), equals: key) { return g }
+            at = (at &+ 1) & mask
+        }
+        let g = newGroup()
+        slotOffsets[at] = stringKeys.bytes.count
+        stringKeys.append(utf8: UnsafeRawBufferPointer(key))
+        keyHashes.append(h)
+        slots[at] = tag | UInt64(g + 1)
+        if groupCount * 2 > slots.count { rehash() }
+        return g
+    }
+
+    /// Whether group g's stored string, which starts at byte `start`, is exactly `key`
+    /// (bytes first, then the length).
+    @inline(__always)
+    private func storedKey(at start: Int, group g: Int, equals key: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard start + key.count <= stringKeys.bytes.count else { return false }
+        guard let k = key.baseAddress, key.count > 0 else { return stringKeys.offsets[g + 1] == start }
+        let same = stringKeys.bytes.withUnsafeBufferPointer { b in b.baseAddress.map { memcmp($0 + start, k, key.count) == 0 } ?? false }
+        return same && stringKeys.offsets[g + 1] - start == key.count
+        return stringKeys.bytes.withUnsafeBufferPointer { b in b.baseAddress.map { memcmp($0 + start, k, key.count) == 0 } ?? false }
+    }
+
     private mutating func rehash() {
         let cap = slots.count * 2
-        slots = [UInt32](repeating: 0, count: cap)
+        slots = [UInt64](repeating: 0, count: cap)
+        if isString { slotOffsets = [Int](repeating: 0, count: cap) }
         mask = cap - 1
         for g in 0..<groupCount where nullGroup != UInt32(g) {
             let h = isString ? keyHashes[g] : Self.mix(intKeys[g])
             var at = Int(truncatingIfNeeded: h) & mask
             while slots[at] != 0 { at = (at + 1) & mask }
-            slots[at] = UInt32(g + 1)
+            slots[at] = h & Self.tagMask | UInt64(g + 1)
+            if isString { slotOffsets[at] = stringKeys.offsets[g] }
         }
     }
 

@@ -1,3 +1,4 @@
+import Dispatch
 import FSCore
 
 /// Hash aggregation of batches by one key column into columnar per-group states: the driver
@@ -59,10 +60,23 @@ public struct GroupedAggregator: Sendable {
         var map: [UInt32] = []
         keys.groupIDs(for: other.keys.keyColumn(), into: &map)
         let groupCount = keys.groupCount
+        let others = other.accumulators
+        // Aggregates are independent: merge them on all cores when the tables are large (the
+        // merge of per-thread tables is otherwise the serial tail of the offline job). Each
+        // task touches only its own element.
+        let isLarge = other.groupCount >= 16_384 && accumulators.count > 1
         map.withUnsafeBufferPointer { m in
-            for k in accumulators.indices {
-                accumulators[k].resize(groupCount: groupCount)
-                accumulators[k].merge(any: other.accumulators[k], groupMap: m)
+            accumulators.withUnsafeMutableBufferPointer { accs in
+                let shared = MergeTargets(accs: accs, groupMap: m)
+                let mergeOne: @Sendable (Int) -> Void = { k in
+                    shared.accs[k].resize(groupCount: groupCount)
+                    shared.accs[k].merge(any: others[k], groupMap: shared.groupMap)
+                }
+                if isLarge {
+                    DispatchQueue.concurrentPerform(iterations: accs.count, execute: mergeOne)
+                } else {
+                    for k in accs.indices { mergeOne(k) }
+                }
             }
         }
         rowsSeen = Swift.max(rowsSeen, other.rowsSeen)
@@ -78,4 +92,11 @@ public struct GroupedAggregator: Sendable {
     public func finish() -> (keys: Column, results: [Column]) {
         (keys.keyColumn(), accumulators.map { $0.finalize() })
     }
+}
+
+/// The accumulators being merged and the (read-only) group map, handed to concurrent tasks
+/// that each mutate one accumulator; both buffers outlive the tasks.
+private struct MergeTargets: @unchecked Sendable {
+    let accs: UnsafeMutableBufferPointer<any Accumulator>
+    let groupMap: UnsafeBufferPointer<UInt32>
 }

@@ -202,6 +202,41 @@ struct OnlineJobTests {
         #expect(throws: OnlineError.self) { try runJob(try config(standardArgs(input: dir + "/in", output: dir + "/out"))) }
     }
 
+    @Test("SIGTERM while tailing commits what was read and exits 0; nothing is lost or doubled")
+    func sigtermStopsCleanly() throws {
+        let dir = try FileSystem.makeTemporaryDirectory(prefix: "online-sigterm")
+        defer { try? FileSystem.removeTree(dir) }
+        try appendVersion(dir + "/in", orders(300, from: 0, seed: 5))
+        let p = Process()
+        p.executableURL = Binaries.productsDirectory.appendingPathComponent("fs-agg-online")
+        var args = standardArgs(input: dir + "/in", output: dir + "/out")
+        args.removeAll { $0 == "--available-now" }
+        p.arguments = args + ["--trigger-interval", "50 milliseconds", "--summary", "--log-level", "error"]
+        let out = Pipe()
+        p.standardOutput = out
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        // Wait (generously) until the first trigger is committed, then grow the input once more.
+        let deadline = Date().addingTimeInterval(60)
+        func committedInput() -> Int64? {
+            (try? DeltaTable(root: dir + "/out").snapshot())?.txns.values.first?.version
+        }
+        while committedInput() != 1 && Date() < deadline && p.isRunning { usleep(50_000) }
+        try appendVersion(dir + "/in", orders(300, from: 300, seed: 6))
+        while committedInput() != 2 && Date() < deadline && p.isRunning { usleep(50_000) }
+        kill(p.processIdentifier, SIGTERM)
+        let stopBy = Date().addingTimeInterval(60)
+        while p.isRunning && Date() < stopBy { usleep(50_000) }
+        if p.isRunning { Issue.record("fs-agg-online did not stop within 60 s of SIGTERM"); kill(p.processIdentifier, SIGKILL) }
+        p.waitUntilExit()
+        #expect(p.terminationStatus == 0)
+        let summary = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(summary.contains("\"status\":\"stopped\""), "\(summary)")
+        #expect(committedInput() == 2)
+        _ = try runJob(try config(standardArgs(input: dir + "/in", output: dir + "/reference")))
+        #expect(try outputLines(dir + "/out") == outputLines(dir + "/reference"))
+    }
+
     @Test("kill -9 at random points of the built binary, restarted while the input grows, changes nothing")
     func killLoop() throws {
         let cycles = ProcessInfo.processInfo.environment["FS_LONG_TESTS"] == "1" ? 24 : 4

@@ -7,29 +7,31 @@ import FSCore
 ///
 /// Exact means the values themselves are kept — integers (and dates, timestamps, booleans) as
 /// Int64, doubles as normalized bit patterns (every NaN one value, -0.0 = 0.0, as Spark's
-/// `NormalizeFloatingNumbers` does for DISTINCT), strings as their UTF-8 bytes — so memory grows
-/// with the number of distinct values per group. Merge is set union: exact and order-free.
+/// `NormalizeFloatingNumbers` does for DISTINCT), strings as their UTF-8 bytes. Each value is
+/// interned once for all groups (a `GroupKeyTable`), and the groups' sets are one table of
+/// (group, value id) pairs (`DistinctPairSet`): no set object per group and no allocation per
+/// row, memory ∝ distinct values + distinct (group, value) pairs. Merge is set union: exact and
+/// order-free. States are written as each group's sorted values, whatever the layout.
 public struct DistinctAccumulator: Accumulator {
     public let spec: AggregateSpec
-    /// Distinct integer-like values or double bit patterns, one set per group.
-    public private(set) var numberSets: [Set<Int64>] = []
-    /// Distinct strings, one set per group (used when the argument is a string).
-    public private(set) var stringSets: [Set<[UInt8]>] = []
+    /// Every value any group has seen, interned to a dense id (doubles by their set key).
+    private var values: GroupKeyTable
+    /// The distinct (group, value id) pairs and the count per group.
+    private var pairs = DistinctPairSet()
+    /// Scratch: the value id of every row of the batch being folded.
+    private var valueIDs: [UInt32] = []
     private let isString: Bool
 
     public init(_ spec: AggregateSpec) {
         precondition(spec.kind.arity == 1, "DISTINCT over \(spec.kind)")
         self.spec = spec
         isString = spec.argumentTypes[0] == .string
+        values = GroupKeyTable(keyType: spec.argumentTypes[0])
     }
 
-    public var groupCount: Int { isString ? stringSets.count : numberSets.count }
+    public var groupCount: Int { pairs.groupCount }
 
-    public mutating func resize(groupCount n: Int) {
-        guard n > groupCount else { return }
-        if isString { stringSets.append(contentsOf: repeatElement([], count: n - stringSets.count)) }
-        else { numberSets.append(contentsOf: repeatElement([], count: n - numberSets.count)) }
-    }
+    public mutating func resize(groupCount n: Int) { pairs.resize(groupCount: n) }
 
     /// The set key of a double: one NaN, one zero.
     @inlinable static func key(_ d: Double) -> Int64 {
@@ -44,34 +46,47 @@ public struct DistinctAccumulator: Accumulator {
         if spec.kind == .countIf, let b = col.booleans {
             sel = Validity((0..<b.count).map { (sel?.isValid($0) ?? true) && b[$0] })
         }
-        switch col.values {
-        case .string(let s):
-            forEachSelectedRow(count: groups.count, sel) { i in
-                stringSets[Int(groups[i])].insert(s.withUTF8(i) { Array($0) })
-            }
-        case .double(let v):
-            forEachSelectedRow(count: groups.count, sel) { i in numberSets[Int(groups[i])].insert(Self.key(v[i])) }
-        default:
-            let v = col.int64Values()
-            forEachSelectedRow(count: groups.count, sel) { i in numberSets[Int(groups[i])].insert(v[i]) }
+        values.groupIDs(for: col, into: &valueIDs)
+        var set = pairs
+        pairs = DistinctPairSet()  // keep `set` uniquely referenced while inserting
+        valueIDs.withUnsafeBufferPointer { ids in
+            forEachSelectedRow(count: groups.count, sel) { i in set.insert(group: groups[i], value: ids[i]) }
         }
+        pairs = set
     }
 
     public mutating func merge(_ other: DistinctAccumulator, groupMap: UnsafeBufferPointer<UInt32>) {
-        for g in 0..<other.groupCount {
-            let t = Int(groupMap[g])
-            if isString { stringSets[t].formUnion(other.stringSets[g]) } else { numberSets[t].formUnion(other.numberSets[g]) }
+        var valueMap: [UInt32] = []
+        values.groupIDs(for: other.values.keyColumn(), into: &valueMap)
+        for key in other.pairs.keys {
+            pairs.insert(group: groupMap[Int(key >> 32)], value: valueMap[Int(UInt32(truncatingIfNeeded: key))])
         }
     }
 
-    private func size(_ g: Int) -> Int { isString ? stringSets[g].count : numberSets[g].count }
+    /// Group g's distinct values as sorted set keys (numbers) — the order states are written in.
+    private func sortedNumbers(_ g: Int) -> [Int64] {
+        var out: [Int64] = []
+        out.reserveCapacity(Int(pairs.counts[g]))
+        pairs.forEachValue(ofGroup: g) { out.append(values.integerKey(Int($0))) }
+        return out.sorted()
+    }
+
+    /// Group g's distinct strings as value ids, in byte order.
+    private func sortedStrings(_ g: Int) -> [UInt32] {
+        var ids: [UInt32] = []
+        ids.reserveCapacity(Int(pairs.counts[g]))
+        pairs.forEachValue(ofGroup: g) { ids.append($0) }
+        return ids.sorted { a, b in
+            values.withStringKey(Int(a)) { x in values.withStringKey(Int(b)) { y in x.lexicographicallyPrecedes(y) } }
+        }
+    }
 
     public func finalize() -> Column {
         switch spec.kind {
         case .count, .approxCountDistinct, .countIf:
-            return Column(type: .int64, values: .int64((0..<groupCount).map { Int64(size($0)) }))
+            return Column(type: .int64, values: .int64(pairs.counts))
         case .collectSetSize, .collectListSize:
-            return Column(type: .int32, values: .int32((0..<groupCount).map { Int32(size($0)) }))
+            return Column(type: .int32, values: .int32(pairs.counts.map { Int32($0) }))
         default:
             return finalizeThroughPlainAggregate()
         }
@@ -90,12 +105,12 @@ public struct DistinctAccumulator: Accumulator {
         var b = ColumnBuilder(type: spec.argumentTypes[0])
         for g in 0..<groupCount {
             if isString {
-                for bytes in stringSets[g].sorted(by: { $0.lexicographicallyPrecedes($1) }) {
-                    bytes.withUnsafeBytes { b.append(utf8: $0) }
+                for id in sortedStrings(g) {
+                    values.withStringKey(Int(id)) { b.append(utf8: UnsafeRawBufferPointer($0)) }
                     groups.append(UInt32(g))
                 }
             } else {
-                for k in numberSets[g].sorted() {
+                for k in sortedNumbers(g) {
                     switch spec.argumentTypes[0] {
                     case .double: b.append(Double(bitPattern: UInt64(bitPattern: k)))
                     case .int32, .date: b.append(Int32(truncatingIfNeeded: k))
@@ -113,11 +128,11 @@ public struct DistinctAccumulator: Accumulator {
 
     public func write(group g: Int, to w: inout StateWriter) {
         if isString {
-            let items = stringSets[g].sorted { a, b in a.lexicographicallyPrecedes(b) }
-            w.writeCount(items.count)
-            for s in items { w.write(bytes: s) }
+            let ids = sortedStrings(g)
+            w.writeCount(ids.count)
+            for id in ids { values.withStringKey(Int(id)) { w.write(bytes: $0) } }
         } else {
-            let items = numberSets[g].sorted()
+            let items = sortedNumbers(g)
             w.writeCount(items.count)
             for v in items { w.write(v) }
         }
@@ -125,14 +140,16 @@ public struct DistinctAccumulator: Accumulator {
 
     public mutating func read(group g: Int, from r: inout StateReader) throws(StateDecodingError) {
         let n = try r.readCount(limit: r.bytes.count - r.offset)
-        if isString {
-            var s = Set<[UInt8]>(minimumCapacity: n)
-            for _ in 0..<n { s.insert(try r.readBytes()) }
-            stringSets[g] = s
-        } else {
-            var s = Set<Int64>(minimumCapacity: n)
-            for _ in 0..<n { s.insert(try r.readInt64()) }
-            numberSets[g] = s
+        pairs.removeAll(ofGroup: g)
+        for _ in 0..<n {
+            let id: UInt32
+            if isString {
+                let bytes = try r.readBytes()
+                id = bytes.withUnsafeBufferPointer { values.id(forString: $0) }
+            } else {
+                id = values.id(forInteger: try r.readInt64())
+            }
+            pairs.insert(group: UInt32(g), value: id)
         }
     }
 }

@@ -3,20 +3,23 @@ import FSCore
 /// Checkpointing the whole window state: what the online job writes next to each output commit
 /// so a restart resumes exactly where the committed output ends.
 ///
-///     u8 format (1) · bytes fingerprint · i64 duration, slide, delay · u8 mode
+///     u8 format (2) · bytes fingerprint · i64 duration, slide, delay, block slices · u8 mode
 ///     · opt maxEventTime, watermark, emittedThrough (bool present + i64)
 ///     · 6 × i64 counters · count dirty windows · i64 each
-///     · count slices · per slice (ascending): i64 slice number, bytes(GroupedAggregator.serialize())
+///     · count keys · per key (id order): bool isNull, key (i64, or UTF-8 bytes)
+///     · count blocks · per block (ascending): i64 block number · count rows · u64 row key each
+///       · per aggregate: bytes(Accumulator.serialize())
 ///
-/// The fingerprint is the caller's description of everything else the state depends on (the
-/// definitions, key and time fields); a state written under another fingerprint is refused
-/// rather than silently mixed with different features.
+/// Row order inside a block and key ids are preserved, so a restored engine emits exactly what
+/// the uninterrupted one would. The fingerprint is the caller's description of everything else
+/// the state depends on (the definitions, key and time fields); a state written under another
+/// fingerprint is refused rather than silently mixed with different features.
 extension WindowedAggregator {
     public func serialize(fingerprint: String) -> [UInt8] {
         var w = StateWriter()
-        w.write(UInt8(1))
+        w.write(UInt8(2))
         w.write(bytes: Array(fingerprint.utf8))
-        w.write(spec.duration); w.write(spec.slide); w.write(delay)
+        w.write(spec.duration); w.write(spec.slide); w.write(delay); w.write(blockSlices)
         w.write(UInt8(mode == .append ? 0 : 1))
         for v in [maxEventTime, watermark, emittedThrough] {
             w.write(v != nil)
@@ -26,10 +29,27 @@ extension WindowedAggregator {
                   counters.windowsEmitted, counters.rowsEmitted] { w.write(c) }
         w.writeCount(dirty.count)
         for k in dirty.sorted() { w.write(k) }
-        w.writeCount(slices.count)
-        for j in slices.keys.sorted() {
-            w.write(j)
-            w.write(bytes: slices[j]?.serialize() ?? [])
+        let keys = keyTable.keyColumn()
+        w.writeCount(keys.count)
+        for g in 0..<keys.count {
+            let isNull = keys.isNull(g)
+            w.write(isNull)
+            if isNull { continue }
+            switch keys.values {
+            case .string(let s): s.withUTF8(g) { w.write(bytes: $0) }
+            case .int32(let v): w.write(Int64(v[g]))
+            case .int64(let v): w.write(v[g])
+            case .boolean(let v): w.write(Int64(v[g] ? 1 : 0))
+            case .double(let v): w.write(v[g])
+            }
+        }
+        w.writeCount(blocks.count)
+        for blk in blocks.keys.sorted() {
+            guard let block = blocks[blk] else { continue }
+            w.write(blk)
+            w.writeCount(block.rowCount)
+            for key in block.rows.keys { w.write(key) }
+            for a in block.accumulators { w.write(bytes: a.serialize()) }
         }
         return w.bytes
     }
@@ -38,14 +58,15 @@ extension WindowedAggregator {
     public mutating func restore(_ bytes: [UInt8], fingerprint: String) throws(StateDecodingError) {
         var r = StateReader(bytes)
         let tag = try r.readUInt8()
-        guard tag == 1 else { throw .invalid(offset: 0, reason: "unknown window state format \(tag)") }
+        guard tag == 2 else { throw .invalid(offset: 0, reason: "unknown window state format \(tag) (this fs reads format 2)") }
         let stored = String(decoding: try r.readBytes(), as: UTF8.self)
         guard stored == fingerprint else {
             throw .invalid(offset: 1, reason: "the state was written for other settings (\(stored)); this run has \(fingerprint)")
         }
-        let duration = try r.readInt64(), slide = try r.readInt64(), storedDelay = try r.readInt64()
+        let duration = try r.readInt64(), slide = try r.readInt64(), storedDelay = try r.readInt64(), storedBlock = try r.readInt64()
         let storedMode = try r.readUInt8()
-        guard duration == spec.duration, slide == spec.slide, storedDelay == delay, storedMode == (mode == .append ? 0 : 1) else {
+        guard duration == spec.duration, slide == spec.slide, storedDelay == delay, storedBlock == blockSlices,
+              storedMode == (mode == .append ? 0 : 1) else {
             throw .invalid(offset: r.offset, reason: "the state was written with another window, slide, watermark or output mode")
         }
         var optionals: [Int64?] = []
@@ -55,17 +76,50 @@ extension WindowedAggregator {
         c.nullTimeEvents = try r.readInt64(); c.windowsEmitted = try r.readInt64(); c.rowsEmitted = try r.readInt64()
         var d = Set<Int64>()
         for _ in 0..<(try r.readCount(limit: bytes.count)) { d.insert(try r.readInt64()) }
-        var s: [Int64: GroupedAggregator] = [:]
-        let keyType = plan.schema.fields[plan.keyIndex].type
-        let specs = plan.aggregates.map(\.spec)
+        let keyType = keyTable.keyType
+        let keyCount = try r.readCount(limit: bytes.count)
+        var kb = ColumnBuilder(type: keyType, capacity: keyCount)
+        for _ in 0..<keyCount {
+            if try r.readBool() { kb.appendNull(); continue }
+            switch keyType {
+            case .string: let k = try r.readBytes(); k.withUnsafeBytes { kb.append(utf8: $0) }
+            case .double: kb.append(try r.readDouble())
+            case .boolean: kb.append(try r.readInt64() != 0)
+            case .int32, .date: kb.append(Int32(truncatingIfNeeded: try r.readInt64()))
+            case .int64, .timestamp: kb.append(try r.readInt64())
+            }
+        }
+        var table = GroupKeyTable(keyType: keyType, expectedGroups: Swift.max(16, keyCount))
+        var ids: [UInt32] = []
+        table.groupIDs(for: kb.finish(), into: &ids)
+        guard table.groupCount == keyCount else { throw .invalid(offset: r.offset, reason: "duplicate keys in window state") }
+        var restored: [Int64: SliceBlock] = [:]
         for _ in 0..<(try r.readCount(limit: bytes.count)) {
-            let j = try r.readInt64()
-            s[j] = try GroupedAggregator(deserializing: try r.readBytes(), keyType: keyType, specs: specs)
+            let blk = try r.readInt64()
+            let rows = try r.readCount(limit: bytes.count)
+            var block = SliceBlock(specs: specs, expectedRows: rows)
+            for i in 0..<rows {
+                let key = try r.readUInt64()
+                guard Int(SliceBlock.keyID(of: key)) < keyCount, Int64(SliceBlock.offset(of: key)) < blockSlices,
+                      block.rows.id(for: key) == UInt32(i) else {
+                    throw .invalid(offset: r.offset, reason: "bad or duplicate row in block \(blk)")
+                }
+            }
+            for a in block.accumulators.indices {
+                try block.accumulators[a].deserialize(try r.readBytes())
+                block.accumulators[a].resize(groupCount: rows)
+                guard block.accumulators[a].groupCount == rows else {
+                    throw .invalid(offset: r.offset, reason: "block \(blk): aggregate \(a) has \(block.accumulators[a].groupCount) rows, expected \(rows)")
+                }
+            }
+            guard restored.updateValue(block, forKey: blk) == nil else { throw .invalid(offset: r.offset, reason: "block \(blk) twice") }
         }
         guard r.isAtEnd else { throw .invalid(offset: r.offset, reason: "trailing bytes in window state") }
         maxEventTime = optionals[0]; watermark = optionals[1]; emittedThrough = optionals[2]
         counters = c
         dirty = d
-        slices = s
+        keyTable = table
+        blocks = restored
+        rowsFreedSinceCompaction = 0
     }
 }

@@ -84,48 +84,56 @@ struct OfflineEngine {
         guard n > 0 else { return }
         let times = Self.micros(batch.columns[timeIndex])
         let start = range.startMicros, end = range.endMicros
-        var kept: [Int] = []
-        var keptTimes: [Int64] = []
-        var all = true
+        var inRange = 0
         times.withUnsafeBufferPointer { t in
-            for i in 0..<n {
-                let inRange = t[i].valid && t[i].micros >= start && t[i].micros < end
-                if !inRange {
-                    if all { all = false; kept = Array(0..<i); keptTimes = t[0..<i].map(\.micros) }
-                } else if !all {
-                    kept.append(i); keptTimes.append(t[i].micros)
-                }
-            }
+            for i in 0..<n where t[i] >= start && t[i] < end { inRange += 1 }
         }
+        guard inRange > 0 else { return }
         let rows: RecordBatch
-        if all {
+        let rowTimes: [Int64]
+        if inRange == n {
             rows = batch
-            keptTimes = times.map(\.micros)
+            rowTimes = times
         } else {
-            guard !kept.isEmpty else { return }
+            var kept: [Int] = []
+            kept.reserveCapacity(inRange)
+            times.withUnsafeBufferPointer { t in
+                for i in 0..<n where t[i] >= start && t[i] < end { kept.append(i) }
+            }
             rows = batch.gather(kept)
+            rowTimes = kept.map { times[$0] }
         }
-        result.rowsInRange += Int64(rows.rowCount)
-        let masks = plan.periods.map { p in
-            let from = range.periodStart(p)
-            return Validity(keptTimes.lazy.map { $0 >= from })
-        }
+        result.rowsInRange += Int64(inRange)
+        let masks = plan.periods.map { p in Self.rowsFrom(range.periodStart(p), rowTimes) }
         plan.update(&result.aggregator, batch: rows, periodMasks: masks, context: EvaluationContext(nowMicros: nowMicros), firstRowStamp: firstRowStamp)
     }
 
-    /// The time column as (valid, µs) pairs: a timestamp as is, a date at midnight UTC.
-    static func micros(_ c: Column) -> [(valid: Bool, micros: Int64)] {
+    /// The rows whose time is at or after `from` (every time is already inside the range).
+    static func rowsFrom(_ from: Int64, _ times: [Int64]) -> Validity {
+        var mask = Validity(repeating: false, count: times.count)
+        times.withUnsafeBufferPointer { t in
+            for i in t.indices where t[i] >= from { mask.set(i, true) }
+        }
+        return mask
+    }
+
+    /// The time column in µs, a date at midnight UTC; NULL (or a column of another type) as
+    /// `Int64.min`, which no range contains.
+    static func micros(_ c: Column) -> [Int64] {
         let n = c.count
+        var out: [Int64]
         switch c.values {
         case .int64(let v) where c.type == .timestamp:
-            guard let bm = c.validity else { return v.map { (true, $0) } }
-            return (0..<n).map { (bm.isValid($0), v[$0]) }
+            out = v
         case .int32(let v) where c.type == .date:
-            guard let bm = c.validity else { return v.map { (true, Int64($0) * microsPerDay) } }
-            return (0..<n).map { (bm.isValid($0), Int64(v[$0]) * microsPerDay) }
+            out = v.map { Int64($0) * microsPerDay }
         default:
-            return Array(repeating: (false, 0), count: n)
+            return Array(repeating: .min, count: n)
         }
+        if let bm = c.validity {
+            for i in 0..<n where !bm.isValid(i) { out[i] = .min }
+        }
+        return out
     }
 
     /// Longest-processing-time assignment of files (by size) to workers: deterministic and

@@ -1,6 +1,10 @@
 import FSCore
 import FSTable
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// The output side of an offline run: rows in key order (so the same input gives byte-identical
 /// files whatever the thread count) and the atomic replacement of the end-date partition.
 enum OfflineOutput {
@@ -21,23 +25,45 @@ enum OfflineOutput {
         }
         switch key.values {
         case .string(let s):
-            s.offsets.withUnsafeBufferPointer { off in
-                s.bytes.withUnsafeBufferPointer { bytes in
-                    func str(_ i: Int) -> UnsafeBufferPointer<UInt8> { UnsafeBufferPointer(rebasing: bytes[off[i]..<off[i + 1]]) }
-                    order.sort { a, b in
-                        if let o = nullOrder(a, b) { return o }
-                        let x = str(a), y = str(b)
-                        if x.elementsEqual(y) { return a < b }
-                        return utf8Less(x, y)
-                    }
-                }
-            }
+            order = sortedStringOrder(s, nulls: nulls)
         case .int64(let v): order.sort { a, b in nullOrder(a, b) ?? (v[a] != v[b] ? v[a] < v[b] : a < b) }
         case .int32(let v): order.sort { a, b in nullOrder(a, b) ?? (v[a] != v[b] ? v[a] < v[b] : a < b) }
         case .boolean(let v): order.sort { a, b in nullOrder(a, b) ?? (v[a] != v[b] ? !v[a] : a < b) }
         case .double(let v): order.sort { a, b in nullOrder(a, b) ?? (v[a] != v[b] ? v[a] < v[b] : a < b) }
         }
         return batch.gather(order)
+    }
+
+    /// Row order of `s` by UTF-8 bytes, NULL rows first (in row order). Sorts (8-byte big-endian
+    /// prefix, row) pairs so most comparisons are one integer compare; ties on the prefix fall
+    /// back to memcmp of the rest, then the length (a proper prefix sorts first).
+    static func sortedStringOrder(_ s: StringArray, nulls: Validity?) -> [Int] {
+        let n = s.count
+        var head: [Int] = []
+        var entries: [(prefix: UInt64, row: Int)] = []
+        entries.reserveCapacity(n)
+        s.offsets.withUnsafeBufferPointer { off in
+            s.bytes.withUnsafeBufferPointer { bytes in
+                for i in 0..<n {
+                    if let v = nulls, !v.isValid(i) { head.append(i); continue }
+                    var p: UInt64 = 0
+                    let start = off[i], len = off[i + 1] - start
+                    for k in 0..<8 { p = p << 8 | (k < len ? UInt64(bytes[start + k]) : 0) }
+                    entries.append((p, i))
+                }
+                entries.sort { a, b in
+                    if a.prefix != b.prefix { return a.prefix < b.prefix }
+                    let la = off[a.row + 1] - off[a.row], lb = off[b.row + 1] - off[b.row]
+                    let common = min(la, lb)
+                    if common > 8, let base = bytes.baseAddress {
+                        let c = memcmp(base + off[a.row] + 8, base + off[b.row] + 8, common - 8)
+                        if c != 0 { return c < 0 }
+                    }
+                    return la != lb ? la < lb : a.row < b.row
+                }
+            }
+        }
+        return head + entries.map(\.row)
     }
 
     /// Writes `features` as the whole content of partition `day` of the table at `path`

@@ -9,6 +9,8 @@ import Glibc
 
 /// What an online run did; printed as the `--summary` JSON and asserted by tests.
 public struct OnlineSummary: Sendable, Equatable {
+    /// "completed" (available-now, input consumed), "stopped" (signal) or "running".
+    public var status = "running"
     public var inputVersion: Int64?
     public var outputVersion: Int64?
     public var triggers = 0
@@ -19,16 +21,21 @@ public struct OnlineSummary: Sendable, Equatable {
     public var watermark: Int64?
     public var openWindows = 0
     public var liveKeySlices = 0
-    /// Size of the last serialized window state.
+    /// Size of the last serialized window state (the checkpoint).
     public var stateBytes = 0
+    /// Most (key, slice) states held at once (measured before each micro-batch's emission).
+    public var peakLiveKeySlices = 0
+    /// `WindowedAggregator.stateMemoryBytes` at that peak.
+    public var peakStateMemoryBytes = 0
     public var seconds = 0.0
 
     public var eventsPerSecond: Double { seconds > 0 ? Double(eventsThisRun) / seconds : 0 }
-    public var bytesPerKeySlice: Double { liveKeySlices > 0 ? Double(stateBytes) / Double(liveKeySlices) : 0 }
+    /// State memory per live (key, slice) at the peak: the figure the ≤ 200 B goal is about.
+    public var bytesPerKeySlice: Double { peakLiveKeySlices > 0 ? Double(peakStateMemoryBytes) / Double(peakLiveKeySlices) : 0 }
 
     public var json: JSONValue {
         .object([
-            ("job", .string("fs-agg-online")), ("inputVersion", inputVersion.map(JSONValue.int) ?? .null),
+            ("job", .string("fs-agg-online")), ("status", .string(status)), ("inputVersion", inputVersion.map(JSONValue.int) ?? .null),
             ("outputVersion", outputVersion.map(JSONValue.int) ?? .null), ("triggers", .int(Int64(triggers))),
             ("versionsProcessed", .int(Int64(versionsProcessed))), ("eventsThisRun", .int(eventsThisRun)),
             ("eventsTotal", .int(counters.eventsIn)), ("lateEvents", .int(counters.lateEvents)),
@@ -36,6 +43,7 @@ public struct OnlineSummary: Sendable, Equatable {
             ("windowsEmitted", .int(counters.windowsEmitted)), ("rowsEmitted", .int(counters.rowsEmitted)),
             ("watermark", watermark.map { .string(formatISO8601(micros: $0)) } ?? .null), ("openWindows", .int(Int64(openWindows))),
             ("liveKeySlices", .int(Int64(liveKeySlices))), ("stateBytes", .int(Int64(stateBytes))),
+            ("peakLiveKeySlices", .int(Int64(peakLiveKeySlices))), ("peakStateMemoryBytes", .int(Int64(peakStateMemoryBytes))),
             ("stateBytesPerKeySlice", .double(bytesPerKeySlice)), ("seconds", .double(seconds)),
             ("eventsPerSecond", .double(eventsPerSecond)),
         ])
@@ -65,9 +73,6 @@ public struct OnlineAggregationJob {
         self.logger = logger
     }
 
-    /// Output partition columns: the window end's UTC date.
-    static let partitionColumns = ["year", "month", "day"]
-
     /// A stable description of what the state depends on besides the window settings.
     func fingerprint(_ plan: FeaturePlan) -> String {
         "key=\(config.aggField);time=\(config.timeField);features=" + config.definitions.map(\.description).joined(separator: ";")
@@ -77,12 +82,18 @@ public struct OnlineAggregationJob {
         let started = clock.nowMicros()
         while !DeltaTable.exists(at: config.inputTable) {
             if config.availableNow { throw OnlineError.inputMissing(path: config.inputTable) }
+            if let sig = StopSignal.pending {
+                logger.info("signal \(sig) before the input table appeared: nothing to commit, stopping")
+                return OnlineSummary(status: "stopped")
+            }
             logger.notice("waiting for the input table to appear", metadata: ["input": "\(config.inputTable)"])
             sleepMicros(config.triggerIntervalMicros)
         }
         let input = try DeltaTable.open(at: config.inputTable, clock: clock)
         let current = try input.snapshot()
-        let plan = try FeaturePlan(definitions: config.definitions, schema: current.schema, groupBy: config.aggField)
+        let tableSchema = current.schema
+        let columns = try Self.neededColumns(definitions: config.definitions, schema: tableSchema, key: config.aggField, time: config.timeField)
+        let plan = try FeaturePlan(definitions: config.definitions, schema: tableSchema.projected(columns) ?? tableSchema, groupBy: config.aggField)
         var engine: WindowedAggregator
         do {
             engine = try WindowedAggregator(plan: plan, spec: config.window, timeField: config.timeField,
@@ -90,8 +101,8 @@ public struct OnlineAggregationJob {
         } catch {
             throw UsageError(flag: "--time-field", message: error.description)
         }
-        let outputSchema = Schema(engine.outputSchema.fields + Self.partitionColumns.map { Field($0, .int32) })
-        let output = try DeltaTable.create(at: config.outputTable, schema: outputSchema, partitionColumns: Self.partitionColumns, clock: clock)
+        let outputSchema = Schema(engine.outputSchema.fields + OnlineOutput.partitionColumns.map { Field($0, .int32) })
+        let output = try DeltaTable.create(at: config.outputTable, schema: outputSchema, partitionColumns: OnlineOutput.partitionColumns, clock: clock)
         let late = try DeltaTable.create(at: config.lateTable, schema: engine.lateSchema, clock: clock)
         let outputWriter = try TableWriter(table: output)
         let lateWriter = try TableWriter(table: late)
@@ -125,6 +136,11 @@ public struct OnlineAggregationJob {
         var lastProgress = started
         var eventsAtProgress: Int64 = 0
         while true {
+            if let sig = StopSignal.pending {
+                logger.info("signal \(sig): every trigger is committed, stopping")
+                summary.status = "stopped"
+                break
+            }
             var commits: [InputStep]
             do {
                 commits = try tailer.poll(limit: config.maxVersionsPerTrigger).map {
@@ -142,7 +158,7 @@ public struct OnlineAggregationJob {
                 logger.notice("the input log starts after version 0; reading snapshot version \(s.version) as the first micro-batch")
             }
             if commits.isEmpty {
-                if config.availableNow { break }
+                if config.availableNow { summary.status = "completed"; break }
                 sleepMicros(config.triggerIntervalMicros)
                 continue
             }
@@ -157,24 +173,31 @@ public struct OnlineAggregationJob {
                 if snapshot != nil && !c.fromSnapshot {
                     try s.apply(try LogReplay.readCommit(input.log, version: c.version), version: c.version)
                 }
-                if s.schema != plan.schema { throw OnlineError.inputSchemaChanged(path: config.inputTable, version: c.version) }
+                if s.schema != tableSchema { throw OnlineError.inputSchemaChanged(path: config.inputTable, version: c.version) }
                 snapshot = s
                 if c.removedFiles > 0 {
                     logger.warning("input version \(c.version) removed \(c.removedFiles) file(s); rows already aggregated stay counted (ignoreDeletes)")
                 }
                 if !c.addPaths.isEmpty {
-                    var scan = try TableScan(snapshot: s, onlyPaths: Set(c.addPaths))
+                    var scan = try TableScan(snapshot: s, columns: columns, onlyPaths: Set(c.addPaths))
                     try scan.forEachBatch { batch in
                         summary.eventsThisRun += Int64(batch.rowCount)
                         let l = engine.add(batch)
                         if l.rowCount > 0 && c.version > lateDone { lateRows += l.rowCount; try lateWriter.write(l) }
                     }
                 }
-                let out = engine.endMicroBatch()
-                // Staged now (invisible until the commit) so a trigger's output is never all in memory.
-                if out.rowCount > 0 { rowsWritten += out.rowCount; try outputWriter.write(Self.withPartitions(out, schema: outputSchema)) }
+                if engine.liveKeySlices > summary.peakLiveKeySlices {
+                    summary.peakLiveKeySlices = engine.liveKeySlices
+                    summary.peakStateMemoryBytes = engine.stateMemoryBytes
+                }
+                // Staged chunk by chunk (invisible until the commit): a trigger's output is never all in memory.
+                try engine.endMicroBatch { out in
+                    rowsWritten += try OnlineOutput.write(out, schema: outputSchema, to: outputWriter)
+                }
                 lastVersion = c.version
                 summary.versionsProcessed += 1
+                // A stop request ends the trigger after this version; what was read is committed.
+                if StopSignal.pending != nil { break }
             }
             let txn = TxnAction(appId: appId, version: lastVersion, lastUpdated: clock.nowMicros() / 1000)
             if lateRows > 0 { try lateWriter.commit(txns: [txn], operation: "STREAMING UPDATE") }
@@ -197,6 +220,7 @@ public struct OnlineAggregationJob {
                 "watermark": "\(engine.watermark.map { formatISO8601(micros: $0) } ?? "none")",
                 "open_windows": "\(engine.openWindowCount)", "rows_written": "\(rowsWritten)",
                 "state_key_slices": "\(engine.liveKeySlices)", "state_bytes": "\(state.count)",
+                "peak_key_slices": "\(summary.peakLiveKeySlices)", "peak_state_bytes_per_key_slice": "\(Int(summary.bytesPerKeySlice))",
                 "late": "\(engine.counters.lateEvents)", "partially_late": "\(engine.counters.partiallyLateEvents)",
             ])
         }
@@ -209,24 +233,32 @@ public struct OnlineAggregationJob {
         return summary
     }
 
-    /// Adds the window end's year/month/day (UTC) to emitted rows.
-    static func withPartitions(_ b: RecordBatch, schema: Schema) -> RecordBatch {
-        let ends = b.column(named: "window_end")?.int64s ?? []
-        var y = [Int32](), m = [Int32](), d = [Int32]()
-        y.reserveCapacity(ends.count); m.reserveCapacity(ends.count); d.reserveCapacity(ends.count)
-        for e in ends {
-            let date = CivilDate(daysSinceEpoch: daysOf(micros: e))
-            y.append(Int32(date.year)); m.append(Int32(date.month)); d.append(Int32(date.day))
+    /// The columns the features read, with the key and time fields, in table order: the scan
+    /// reads only these (late rows keep these columns too).
+    static func neededColumns(definitions: [FeatureDefinition], schema: Schema, key: String, time: String) throws -> [String] {
+        let full = try FeaturePlan(definitions: definitions, schema: schema, groupBy: key)
+        guard let timeField = schema.field(named: time) else {
+            throw UsageError(flag: "--time-field", message: "unknown column \"\(time)\"; the table has \(schema.names.joined(separator: ", "))")
         }
-        return RecordBatch(schema: schema, columns: b.columns + [
-            Column(type: .int32, values: .int32(y)), Column(type: .int32, values: .int32(m)), Column(type: .int32, values: .int32(d)),
-        ])
+        var needed: Set<String> = [schema.fields[full.keyIndex].name, timeField.name]
+        for a in full.aggregates {
+            for e in a.call.arguments + (a.call.filter.map { [$0] } ?? []) {
+                for name in columnNames(e) { if let f = schema.field(named: name) { needed.insert(f.name) } }
+            }
+        }
+        return schema.names.filter { needed.contains($0) }
     }
 
+    /// Sleeps up to `micros`, in steps of at most 100 ms, returning early on a stop signal.
     func sleepMicros(_ micros: Int64) {
-        var ts = timespec(tv_sec: Int(micros / 1_000_000), tv_nsec: Int(micros % 1_000_000) * 1000)
-        var rest = timespec()
-        while nanosleep(&ts, &rest) != 0 && errno == EINTR { ts = rest }
+        var left = micros
+        while left > 0 && StopSignal.pending == nil {
+            let step = min(left, 100_000)
+            var ts = timespec(tv_sec: Int(step / 1_000_000), tv_nsec: Int(step % 1_000_000) * 1000)
+            var rest = timespec()
+            while nanosleep(&ts, &rest) != 0 && errno == EINTR && StopSignal.pending == nil { ts = rest }
+            left -= step
+        }
     }
 }
 
@@ -247,6 +279,13 @@ public struct OnlineJob {
 
     public func run() throws -> ExitStatus {
         let logger = JobRunner.startLogging(job: "fs-agg-online", common: config.common, ignoredFlags: config.ignoredFlags)
+        StopSignal.install()
+        #if canImport(Glibc)
+        // Emission builds and drops arrays of tens of MiB per chunk; glibc would hand each back
+        // to the kernel (mmap threshold 32 MiB, trim) and fault it in again on the next chunk.
+        _ = glibcMallopt(-3, 1 << 30)  // M_MMAP_THRESHOLD
+        _ = glibcMallopt(-1, 1 << 30)  // M_TRIM_THRESHOLD
+        #endif
         if config.common.masterMode.threads > 1 {
             logger.info("the window state is folded on one thread; --master-mode \(config.common.masterMode.text) affects file reading only")
         }
@@ -255,3 +294,9 @@ public struct OnlineJob {
         return .ok
     }
 }
+
+#if canImport(Glibc)
+/// glibc's `int mallopt(int param, int value)` (malloc.h is not in the Glibc module map).
+@_silgen_name("mallopt")
+private func glibcMallopt(_ param: Int32, _ value: Int32) -> Int32
+#endif

@@ -85,9 +85,13 @@ public struct PartitionSplitter: Sendable {
             for g in groups {
                 var byCode: [Int32: Int] = [:]
                 var parts: [[Int]] = []
+                var lastCode = Int32.min, lastPart = 0  // runs of one partition skip the lookup
                 for r in g {
                     let c = codes[r]
-                    if let k = byCode[c] { parts[k].append(r) } else { byCode[c] = parts.count; parts.append([r]) }
+                    if c == lastCode { parts[lastPart].append(r); continue }
+                    if let k = byCode[c] { lastPart = k } else { lastPart = parts.count; byCode[c] = parts.count; parts.append([]) }
+                    lastCode = c
+                    parts[lastPart].append(r)
                 }
                 refined.append(contentsOf: parts)
             }
@@ -124,11 +128,13 @@ public struct PartitionSplitter: Sendable {
         case .int32(let v):
             var dict: [Int32: Int32] = [:]
             for i in 0..<v.count {
+                if i > 0 && v[i] == v[i - 1] { out[i] = out[i - 1]; continue }  // runs (sorted input) skip the lookup
                 if let c = dict[v[i]] { out[i] = c } else { let c = Int32(dict.count); dict[v[i]] = c; out[i] = c }
             }
         case .int64(let v):
             var dict: [Int64: Int32] = [:]
             for i in 0..<v.count {
+                if i > 0 && v[i] == v[i - 1] { out[i] = out[i - 1]; continue }
                 if let c = dict[v[i]] { out[i] = c } else { let c = Int32(dict.count); dict[v[i]] = c; out[i] = c }
             }
         case .double(let v):

@@ -1,0 +1,298 @@
+import FSCore
+
+/// Emitting windows: the merge of slices happens here, and only here.
+///
+///     windows to emit [k₁, k₂] ──► chunks of about `emitChunkRows` output rows
+///     per chunk, per live block touching it, per position q (0 ..< windows per slice):
+///         row (key, slice j) ──► output group (key, lowest window of j + q), or a trash group
+///         one `merge(block.accumulators[a], groupMap)` per aggregate
+///     finalize once per chunk ──► plan.finish (features) ──► key, window_start, window_end, …
+///
+/// A (key, window) output row is the merge of that key's rows in the window's slices, so the
+/// number it reports is the one a single pass over the window's events gives (the law tests
+/// of every accumulator pin merge = update of the union).
+extension WindowedAggregator {
+    /// Ends the micro-batch: advances the watermark, hands the rows to write (`outputSchema`)
+    /// to `emit` in chunks (windows ascending within each chunk), and frees state no open window
+    /// needs.
+    public mutating func endMicroBatch(emit: (RecordBatch) throws -> Void) rethrows {
+        if let m = maxEventTime {
+            let candidate = m &- delay
+            if watermark.map({ candidate > $0 }) ?? true { watermark = candidate }
+        }
+        switch mode {
+        case .append:
+            if let w = watermark {
+                let kTo = floorDiv(w &- spec.duration, spec.slide)
+                let kFrom = emittedThrough.map { floorDiv($0 &- spec.duration, spec.slide) + 1 }
+                emittedThrough = w
+                try emitWindows(from: kFrom, through: kTo, only: nil, emit: emit)
+            }
+        case .update:
+            let ks = dirty
+            dirty = []
+            if let lo = ks.min(), let hi = ks.max() { try emitWindows(from: lo, through: hi, only: ks, emit: emit) }
+        }
+        freeClosedBlocks()
+    }
+
+    /// Ends the micro-batch and returns all its output rows in one batch (tests, small inputs).
+    public mutating func endMicroBatch() -> RecordBatch {
+        var parts: [RecordBatch] = []
+        endMicroBatch { parts.append($0) }
+        return parts.count == 1 ? parts[0] : RecordBatch.concatenate(parts, schema: outputSchema)
+    }
+
+    /// The rows of window k now (empty when no slice of it has rows); nothing is emitted or freed.
+    public func value(ofWindow k: Int64) -> RecordBatch {
+        var parts: [RecordBatch] = []
+        let keys = keyTable.keyColumn()
+        emitChunks(from: k, through: k, only: nil, keys: keys) { batch, _ in parts.append(batch) }
+        return parts.first ?? RecordBatch.empty(outputSchema)
+    }
+
+    /// Emits windows `from…through` (from nil = from the oldest live data) that hold rows,
+    /// restricted to `only` when given.
+    mutating func emitWindows(from: Int64?, through kTo: Int64, only: Set<Int64>?, emit: (RecordBatch) throws -> Void) rethrows {
+        guard !blocks.isEmpty else { return }
+        let keys = keyTable.keyColumn()
+        var windows: Int64 = 0, rows: Int64 = 0
+        try emitChunks(from: from, through: kTo, only: only, keys: keys) { batch, windowCount in
+            windows += Int64(windowCount)
+            rows += Int64(batch.rowCount)
+            try emit(batch)
+        }
+        counters.windowsEmitted += windows
+        counters.rowsEmitted += rows
+    }
+
+    /// The chunking: live blocks in order; each chunk takes blocks until about `emitChunkRows`
+    /// output rows, and emits the windows no later block can contribute to.
+    private func emitChunks(from: Int64?, through kTo: Int64, only: Set<Int64>?, keys: Column,
+                            emit: (RecordBatch, Int) throws -> Void) rethrows {
+        let b = blockSlices
+        let windowsPerSlice = Int64(spec.windows(containingSlice: 0).count)
+        let order = blocks.keys.sorted()
+        func firstSlice(_ blk: Int64) -> Int64 { blk &* b }
+        func lastSlice(_ blk: Int64) -> Int64 { blk &* b &+ (b - 1) }
+        // Blocks whose windows all end before the range are irrelevant.
+        var first = 0
+        var k1 = from ?? spec.windows(containingSlice: firstSlice(order[0])).lowerBound
+        while first < order.count && spec.windows(containingSlice: lastSlice(order[first])).upperBound < k1 { first += 1 }
+        let budget = Int64(Swift.max(1, emitChunkRows))
+        while first < order.count && k1 <= kTo {
+            // No data for windows before the first relevant block's lowest window.
+            k1 = Swift.max(k1, spec.windows(containingSlice: firstSlice(order[first])).lowerBound)
+            if k1 > kTo { break }
+            var next = first
+            var estimate: Int64 = 0
+            var k2 = kTo
+            while next < order.count {
+                estimate += Int64(blocks[order[next]]?.rowCount ?? 0) * windowsPerSlice
+                next += 1
+                // Windows after the last block's newest window get nothing from this chunk.
+                k2 = Swift.min(kTo, spec.windows(containingSlice: lastSlice(order[next - 1])).upperBound)
+                if next < order.count {
+                    // Windows below the next block's lowest window get nothing from it or later
+                    // blocks: cut there once the chunk is big enough, or at a gap in the data
+                    // (so pass 1 never walks long runs of empty windows).
+                    let cut = spec.windows(containingSlice: firstSlice(order[next])).lowerBound - 1
+                    if cut >= k1 && (estimate >= budget || cut > k2) { k2 = Swift.min(k2, cut); break }
+                }
+            }
+            try emitChunk(k1, k2, blocks: Array(order[first..<next]), only: only, keys: keys, emit: emit)
+            k1 = k2 + 1
+            while first < order.count && spec.windows(containingSlice: lastSlice(order[first])).upperBound < k1 { first += 1 }
+        }
+    }
+
+    /// Builds the output rows of windows `k1…k2` from `blockIDs` (every block that can hold
+    /// rows of those windows) and hands them out as one batch, windows ascending.
+    ///
+    /// Pass 1 walks the windows in order and, for each, the rows of its slices (rows bucketed
+    /// by slice once per block); a per-key stamp dedups a key seen in several slices of the
+    /// window, so output groups are numbered in (window, first row) order without a hash table.
+    /// Pass 2 is one `merge` per block, window position q and aggregate.
+    private func emitChunk(_ k1: Int64, _ k2: Int64, blocks blockIDs: [Int64], only: Set<Int64>?, keys: Column,
+                           emit: (RecordBatch, Int) throws -> Void) rethrows {
+        let b = blockSlices
+        let windowsPerSlice = spec.windows(containingSlice: 0).count
+        // Rows of every block bucketed by slice offset (CSR), and the per-(block, q) maps.
+        var present: [SliceBlock] = []
+        var indexOf: [Int64: Int] = [:]
+        var bucketStart: [[Int]] = []
+        var bucketRows: [[UInt32]] = []
+        var rowKeyIDs: [[UInt32]] = []
+        var maps: [[[UInt32]]] = []
+        for blk in blockIDs {
+            guard let block = blocks[blk] else { continue }
+            indexOf[blk] = present.count
+            present.append(block)
+            let keys = block.rows.keys
+            var start = [Int](repeating: 0, count: Int(b) + 1)
+            for key in keys { start[Int(SliceBlock.offset(of: key)) + 1] += 1 }
+            for o in 0..<Int(b) { start[o + 1] += start[o] }
+            var fill = start
+            var rows = [UInt32](repeating: 0, count: keys.count)
+            var ids = [UInt32](repeating: 0, count: keys.count)
+            for (r, key) in keys.enumerated() {
+                let o = Int(SliceBlock.offset(of: key))
+                rows[fill[o]] = UInt32(r)
+                fill[o] += 1
+                ids[r] = SliceBlock.keyID(of: key)
+            }
+            bucketStart.append(start)
+            bucketRows.append(rows)
+            rowKeyIDs.append(ids)
+            maps.append([[UInt32]](repeating: [UInt32](repeating: UInt32.max, count: keys.count), count: windowsPerSlice))
+        }
+        var stamp = [Int64](repeating: Int64.min, count: keyTable.groupCount)
+        var group = [UInt32](repeating: 0, count: keyTable.groupCount)
+        var outKeys: [Int] = []
+        var starts: [Int64] = []
+        var ends: [Int64] = []
+        var windowCount = 0
+        var k = k1
+        while k <= k2 {
+            defer { k += 1 }
+            if let only, !only.contains(k) { continue }
+            let before = outKeys.count
+            let start = spec.windowStart(k), end = spec.windowEnd(k)
+            for j in spec.slices(ofWindow: k) {
+                let blk = floorDiv(j, b)
+                guard let bi = indexOf[blk] else { continue }
+                let o = Int(j - blk * b)
+                let from = bucketStart[bi][o], to = bucketStart[bi][o + 1]
+                guard from < to else { continue }
+                let q = Int(k - spec.windows(containingSlice: j).lowerBound)
+                for i in from..<to {
+                    let r = Int(bucketRows[bi][i])
+                    let key = Int(rowKeyIDs[bi][r])
+                    if stamp[key] != k {
+                        stamp[key] = k
+                        group[key] = UInt32(outKeys.count)
+                        outKeys.append(key)
+                        starts.append(start)
+                        ends.append(end)
+                    }
+                    maps[bi][q][r] = group[key]
+                }
+            }
+            if outKeys.count > before { windowCount += 1 }
+        }
+        let count = outKeys.count
+        guard count > 0 else { return }
+        // Pass 2: merge, with the trash group last.
+        let trash = UInt32(count)
+        var out = SliceBlock(specs: specs, expectedRows: 16).accumulators
+        for a in out.indices { out[a].resize(groupCount: count + 1) }
+        for (bi, block) in present.enumerated() {
+            for q in 0..<windowsPerSlice {
+                var map = maps[bi][q]
+                var any = false
+                for r in map.indices { if map[r] == UInt32.max { map[r] = trash } else { any = true } }
+                guard any else { continue }
+                map.withUnsafeBufferPointer { m in
+                    for a in out.indices { out[a].merge(any: block.accumulators[a], groupMap: m) }
+                }
+            }
+        }
+        let results = out.map { Self.prefix($0.finalize(), count) }
+        let features = plan.finish(keys: Self.gatherKeys(keys, outKeys), results: results)
+        let batch = RecordBatch(schema: outputSchema, columns: [
+            features.columns[0], Column(type: .timestamp, values: .int64(starts)), Column(type: .timestamp, values: .int64(ends)),
+        ] + features.columns.dropFirst())
+        try emit(batch, windowCount)
+    }
+
+    /// `keys.gather(ids)` with one exact allocation and memcpy per string (the output's key
+    /// column is the largest thing emission builds).
+    static func gatherKeys(_ keys: Column, _ ids: [Int]) -> Column {
+        guard case .string(let s) = keys.values else { return keys.gather(ids) }
+        var total = 0
+        for i in ids { total += s.offsets[i + 1] - s.offsets[i] }
+        var offsets = [Int](repeating: 0, count: ids.count + 1)
+        var bytes = [UInt8](repeating: 0, count: total)
+        s.bytes.withUnsafeBufferPointer { src in
+            bytes.withUnsafeMutableBufferPointer { dst in
+                var at = 0
+                for (n, i) in ids.enumerated() {
+                    let from = s.offsets[i], len = s.offsets[i + 1] - from
+                    if len > 0, let d = dst.baseAddress, let sp = src.baseAddress { (d + at).update(from: sp + from, count: len) }
+                    at += len
+                    offsets[n + 1] = at
+                }
+            }
+        }
+        var validity: Validity? = nil
+        if let v = keys.validity {
+            var out = Validity()
+            out.reserveCapacity(ids.count)
+            for i in ids { out.append(v.isValid(i)) }
+            validity = out.nullCount > 0 ? out : nil
+        }
+        return Column(type: .string, values: .string(StringArray(offsets: offsets, bytes: bytes)), validity: validity)
+    }
+
+    /// The first `n` values of a finalized column (dropping the trash group).
+    static func prefix(_ c: Column, _ n: Int) -> Column {
+        guard c.count > n else { return c }
+        let values: ColumnValues
+        switch c.values {
+        case .boolean(let v): values = .boolean(Array(v[0..<n]))
+        case .int32(let v): values = .int32(Array(v[0..<n]))
+        case .int64(let v): values = .int64(Array(v[0..<n]))
+        case .double(let v): values = .double(Array(v[0..<n]))
+        case .string(let s): values = .string(StringArray(offsets: Array(s.offsets[0...n]), bytes: Array(s.bytes[0..<s.offsets[n]])))
+        }
+        var validity: Validity? = nil
+        if let v = c.validity {
+            var p = Validity()
+            p.reserveCapacity(n)
+            for i in 0..<n { p.append(v.isValid(i)) }
+            validity = p.nullCount > 0 ? p : nil
+        }
+        return Column(type: c.type, values: values, validity: validity)
+    }
+
+    // MARK: Freeing
+
+    /// Drops blocks whose newest window has ended at or before the watermark, and compacts the
+    /// key table once as many rows were freed as are live.
+    mutating func freeClosedBlocks() {
+        guard let w = watermark else { return }
+        let b = blockSlices
+        for blk in Array(blocks.keys) where spec.windowEnd(spec.windows(containingSlice: blk &* b &+ (b - 1)).upperBound) <= w {
+            rowsFreedSinceCompaction += blocks.removeValue(forKey: blk)?.rowCount ?? 0
+        }
+        let live = liveKeySlices
+        if rowsFreedSinceCompaction > Swift.max(4096, live) {
+            compactKeys()
+            rowsFreedSinceCompaction = 0
+        }
+    }
+
+    /// Rebuilds the key table with only the keys live rows use (ids renumbered in old id order)
+    /// and re-keys every block's rows, keeping row order.
+    mutating func compactKeys() {
+        var used = [Bool](repeating: false, count: keyTable.groupCount)
+        for block in blocks.values { for key in block.rows.keys { used[Int(SliceBlock.keyID(of: key))] = true } }
+        let liveIDs = used.indices.filter { used[$0] }
+        guard liveIDs.count < used.count else { return }
+        var remap = [UInt32](repeating: UInt32.max, count: used.count)
+        for (new, old) in liveIDs.enumerated() { remap[old] = UInt32(new) }
+        var table = GroupKeyTable(keyType: keyTable.keyType, expectedGroups: Swift.max(16, liveIDs.count))
+        var ids: [UInt32] = []
+        table.groupIDs(for: keyTable.keyColumn().gather(liveIDs), into: &ids)
+        keyTable = table
+        for blk in Array(blocks.keys) {
+            guard var block = blocks.removeValue(forKey: blk) else { continue }
+            var rows = DenseKeyMap(expectedCount: block.rowCount)
+            for key in block.rows.keys {
+                _ = rows.id(for: SliceBlock.rowKey(keyID: remap[Int(SliceBlock.keyID(of: key))], offset: SliceBlock.offset(of: key)))
+            }
+            block.rows = rows
+            blocks[blk] = block
+        }
+    }
+}
