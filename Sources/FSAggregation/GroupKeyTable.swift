@@ -165,7 +165,6 @@ public struct GroupKeyTable: Sendable {
         guard let k = key.baseAddress, key.count > 0 else { return stringKeys.offsets[g + 1] == start }
         let same = stringKeys.bytes.withUnsafeBufferPointer { b in b.baseAddress.map { memcmp($0 + start, k, key.count) == 0 } ?? false }
         return same && stringKeys.offsets[g + 1] - start == key.count
-        return stringKeys.bytes.withUnsafeBufferPointer { b in b.baseAddress.map { memcmp($0 + start, k, key.count) == 0 } ?? false }
     }
 
     private mutating func rehash() {

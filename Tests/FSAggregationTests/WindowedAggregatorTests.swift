@@ -167,6 +167,18 @@ struct WindowedAggregatorTests {
         #expect(sameRows(got, bruteForceWindows(all, spec: spec, plan: try onlinePlan())))
     }
 
+    @Test("value(ofWindow:) reads a window's current rows without emitting or freeing; empty state gives no rows")
+    func valueOfWindowPeeks() throws {
+        let spec = try WindowSpec(duration: 20, slide: 10)
+        var agg = try WindowedAggregator(plan: try onlinePlan(), spec: spec, timeField: "t", watermarkDelay: 100, mode: .append)
+        #expect(agg.value(ofWindow: 0).rowCount == 0)
+        _ = agg.add(windowBatch([("a", 1, 12), ("b", 2, 15), ("a", 4, 25)]))
+        let w1 = keyedRows(agg.value(ofWindow: 1))  // [10, 30)
+        #expect(w1["a|\(Value.timestamp(10))|\(Value.timestamp(30))"]?[0] == .int64(2))
+        #expect(w1.count == 2)
+        #expect(agg.counters.windowsEmitted == 0 && agg.liveKeySlices == 3)
+    }
+
     @Test("Events exactly on a boundary open the next window; negative times work")
     func boundaries() throws {
         let spec = try WindowSpec.tumbling(10)

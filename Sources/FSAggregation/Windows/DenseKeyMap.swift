@@ -51,17 +51,6 @@ struct DenseKeyMap: Sendable {
         return id
     }
 
-    /// The id of `key`, or nil.
-    func existingID(for key: UInt64) -> UInt32? {
-        var at = Int(truncatingIfNeeded: Self.hash(key)) & mask
-        while true {
-            let s = slots[at]
-            if s == 0 { return nil }
-            if keys[Int(s &- 1)] == key { return s &- 1 }
-            at = (at &+ 1) & mask
-        }
-    }
-
     private mutating func grow() {
         let cap = slots.count * 2
         slots = [UInt32](repeating: 0, count: cap)

@@ -73,6 +73,7 @@ extension WindowedAggregator {
         let b = blockSlices
         let windowsPerSlice = Int64(spec.windows(containingSlice: 0).count)
         let order = blocks.keys.sorted()
+        guard !order.isEmpty else { return }
         func firstSlice(_ blk: Int64) -> Int64 { blk &* b }
         func lastSlice(_ blk: Int64) -> Int64 { blk &* b &+ (b - 1) }
         // Blocks whose windows all end before the range are irrelevant.

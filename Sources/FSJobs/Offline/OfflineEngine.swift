@@ -16,18 +16,32 @@ struct OfflinePassResult {
     var rowsInRange: Int64 = 0
     var rowGroupsRead = 0
     var rowGroupsSkipped = 0
+    /// Threads that read, and the units of work they shared.
+    var workers = 1
+    var units = 0
+}
+
+/// A unit of work of the pass: a whole file, or one row group of a file when the scan has too
+/// few files to keep every thread busy.
+struct ScanUnit: Sendable, Equatable {
+    var fileIndex: Int
+    /// nil = every row group of the file.
+    var rowGroups: Range<Int>?
+    /// Compressed bytes, for balancing and progress.
+    var bytes: Int64
 }
 
 /// One pass over the scan's files: every feature and every period folded at once, on
 /// `threads` workers, each with its own `GroupedAggregator`, merged at the end.
 ///
 /// ```
-///  files ──LPT by size──► worker k: scan copy ──batch──► rows in [start, end) ──► period masks
+///  files ─► units (a file each; a row group each when files < 4 × threads)
+///        ──LPT by bytes──► worker k: scan copy ──batch──► rows in [start, end) ──► period masks
 ///                                                       ──► plan.update(&agg_k)
 ///  agg_0.merge(agg_1 … agg_n) ──► one table, memory ∝ distinct keys
 /// ```
 /// Row stamps are `(file index << 32) + row in file`, so `first`/`last` pick the same row
-/// whatever the thread count.
+/// whatever the thread count and split.
 struct OfflineEngine {
     let plan: FeaturePlan
     let range: OfflineRange
@@ -37,24 +51,47 @@ struct OfflineEngine {
     let nowMicros: Int64
     let logger: Logger
 
+    /// Units per thread below which files are split into row groups.
+    static let unitsPerThread = 4
+
+    /// The units of work: one per file, or one per row group when there are fewer than
+    /// `unitsPerThread × threads` files (a single big file is then still read on all cores).
+    static func units(of scan: TableScan, threads: Int) throws -> [ScanUnit] {
+        let files = scan.files
+        if threads <= 1 || files.count >= threads * unitsPerThread {
+            return files.enumerated().map { ScanUnit(fileIndex: $0.offset, rowGroups: nil, bytes: $0.element.sizeBytes) }
+        }
+        var units: [ScanUnit] = []
+        for (i, f) in files.enumerated() {
+            for (g, bytes) in try scan.rowGroupBytes(of: f).enumerated() {
+                units.append(ScanUnit(fileIndex: i, rowGroups: g..<(g + 1), bytes: bytes))
+            }
+        }
+        return units
+    }
+
     func run(scan: TableScan) throws -> OfflinePassResult {
         let files = scan.files
-        let workers = max(1, min(threads, files.count))
-        let shares = Self.assign(files.map(\.sizeBytes), workers: workers)
+        let units = try Self.units(of: scan, threads: threads)
+        let workers = max(1, min(threads, units.count))
+        let shares = Self.assign(units.map(\.bytes), workers: workers)
         let slots = WorkerSlots(count: workers)
-        let progress = ProgressReporter(totalFiles: files.count, logger: logger)
+        let splitsFiles = units.contains { $0.rowGroups != nil }
+        let progress = ScanProgress(totalUnits: units.count, totalBytes: units.reduce(0) { $0 + max(1, $1.bytes) },
+                                    unitName: splitsFiles ? "row groups" : "files",
+                                    style: ProgressStyle.detect(logLevel: logger.logLevel), logger: logger)
         DispatchQueue.concurrentPerform(iterations: workers) { w in
             var myScan = scan
             var result = OfflinePassResult(aggregator: plan.makeAggregator())
             do {
-                for fileIndex in shares[w] {
-                    var rowOffset: Int64 = 0
-                    try myScan.forEachBatch(in: files[fileIndex]) { batch in
-                        let stamp = (Int64(fileIndex) << 32) + rowOffset
-                        rowOffset += Int64(batch.rowCount)
-                        fold(batch, into: &result, firstRowStamp: stamp)
+                for u in shares[w] {
+                    let unit = units[u]
+                    var rows: Int64 = 0
+                    try myScan.forEachBatch(in: files[unit.fileIndex], rowGroups: unit.rowGroups) { batch, firstRow in
+                        fold(batch, into: &result, firstRowStamp: (Int64(unit.fileIndex) << 32) + firstRow)
+                        rows += Int64(batch.rowCount)
                     }
-                    progress.fileDone(rows: rowOffset)
+                    progress.unitDone(bytes: max(1, unit.bytes), rows: rows)
                 }
                 result.rowGroupsRead = myScan.metrics.rowGroupsRead
                 result.rowGroupsSkipped = myScan.metrics.rowGroupsSkipped
@@ -63,6 +100,7 @@ struct OfflineEngine {
                 slots.set(w, .failure(error))
             }
         }
+        progress.finish()
         var merged: OfflinePassResult? = nil
         for w in 0..<workers {
             guard let r = slots.get(w) else { continue }
@@ -74,7 +112,10 @@ struct OfflineEngine {
             merged?.rowGroupsRead += part.rowGroupsRead
             merged?.rowGroupsSkipped += part.rowGroupsSkipped
         }
-        return merged ?? OfflinePassResult(aggregator: plan.makeAggregator())
+        var result = merged ?? OfflinePassResult(aggregator: plan.makeAggregator())
+        result.workers = workers
+        result.units = units.count
+        return result
     }
 
     /// Folds the rows of `batch` that lie in the range; periods become row masks.
@@ -159,39 +200,4 @@ private final class WorkerSlots: @unchecked Sendable {
     init(count: Int) { slots = Array(repeating: nil, count: count) }
     func set(_ i: Int, _ r: Result<OfflinePassResult, any Error>) { slots.withUnsafeMutableBufferPointer { $0[i] = r } }
     func get(_ i: Int) -> Result<OfflinePassResult, any Error>? { slots[i] }
-}
-
-/// Progress lines on stderr while the workers read: at every 10 % of the files and at least
-/// every 5 seconds.
-private final class ProgressReporter: @unchecked Sendable {
-    private var lock = pthread_mutex_t()
-    private let totalFiles: Int
-    private let logger: Logger
-    private var filesDone = 0
-    private var rows: Int64 = 0
-    private var lastDecile = 0
-    private var lastReport = monotonicSeconds()
-
-    init(totalFiles: Int, logger: Logger) {
-        self.totalFiles = totalFiles
-        self.logger = logger
-        pthread_mutex_init(&lock, nil)
-    }
-
-    deinit { pthread_mutex_destroy(&lock) }
-
-    func fileDone(rows fileRows: Int64) {
-        pthread_mutex_lock(&lock)
-        filesDone += 1
-        rows += fileRows
-        let decile = totalFiles == 0 ? 10 : filesDone * 10 / totalFiles
-        let now = monotonicSeconds()
-        let report = decile > lastDecile || now - lastReport >= 5
-        if report { lastDecile = decile; lastReport = now }
-        let (done, r) = (filesDone, rows)
-        pthread_mutex_unlock(&lock)
-        if report {
-            logger.info("progress \(done * 100 / max(1, totalFiles))%", metadata: ["files": "\(done)/\(totalFiles)", "rows_read": "\(r)"])
-        }
-    }
 }

@@ -88,11 +88,10 @@ public struct OfflineAggregation {
         summary.filesPruned = m.filesPrunedByPartition
         summary.filesSkippedByStats = m.filesSkippedByStats
         summary.filesRead = scan.files.count
-        summary.threads = max(1, min(config.common.masterMode.threads, scan.files.count))
         logger.info("scanning", metadata: [
             "range": "[\(summary.start), \(summary.end))", "files_total": "\(m.filesTotal)", "files_pruned": "\(m.filesPrunedByPartition)",
             "files_skipped_by_stats": "\(m.filesSkippedByStats)", "files_to_read": "\(scan.files.count)", "columns": "\(needed.joined(separator: ","))",
-            "features": "\(plan.features.count)", "aggregates": "\(plan.aggregates.count)", "periods": "\(plan.periods.count)", "threads": "\(summary.threads)",
+            "features": "\(plan.features.count)", "aggregates": "\(plan.aggregates.count)", "periods": "\(plan.periods.count)",
         ])
 
         // 3. One pass, all features and periods, per-thread tables merged.
@@ -104,7 +103,9 @@ public struct OfflineAggregation {
         summary.rowsRead = pass.rowsRead
         summary.rowsInRange = pass.rowsInRange
         summary.keys = pass.aggregator.groupCount
+        summary.threads = pass.workers
         logger.info("scanned", metadata: [
+            "threads": "\(pass.workers)", "work_units": "\(pass.units)",
             "row_groups_read": "\(pass.rowGroupsRead)", "row_groups_skipped": "\(pass.rowGroupsSkipped)",
             "rows_read": "\(pass.rowsRead)", "rows_in_range": "\(pass.rowsInRange)", "keys": "\(summary.keys)",
         ])

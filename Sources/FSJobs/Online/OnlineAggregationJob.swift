@@ -27,6 +27,8 @@ public struct OnlineSummary: Sendable, Equatable {
     public var peakLiveKeySlices = 0
     /// `WindowedAggregator.stateMemoryBytes` at that peak.
     public var peakStateMemoryBytes = 0
+    /// `--kafka-topics`: messages the stream's parser refused in this run (not aggregated).
+    public var unparsedMessages = 0
     public var seconds = 0.0
 
     public var eventsPerSecond: Double { seconds > 0 ? Double(eventsThisRun) / seconds : 0 }
@@ -45,7 +47,7 @@ public struct OnlineSummary: Sendable, Equatable {
             ("liveKeySlices", .int(Int64(liveKeySlices))), ("stateBytes", .int(Int64(stateBytes))),
             ("peakLiveKeySlices", .int(Int64(peakLiveKeySlices))), ("peakStateMemoryBytes", .int(Int64(peakStateMemoryBytes))),
             ("stateBytesPerKeySlice", .double(bytesPerKeySlice)), ("seconds", .double(seconds)),
-            ("eventsPerSecond", .double(eventsPerSecond)),
+            ("eventsPerSecond", .double(eventsPerSecond)), ("unparsedMessages", .int(Int64(unparsedMessages))),
         ])
     }
 }
@@ -79,6 +81,7 @@ public struct OnlineAggregationJob {
     }
 
     public func run() throws -> OnlineSummary {
+        if let kafka = config.kafka { return try runKafka(kafka) }
         let started = clock.nowMicros()
         while !DeltaTable.exists(at: config.inputTable) {
             if config.availableNow { throw OnlineError.inputMissing(path: config.inputTable) }
@@ -104,7 +107,7 @@ public struct OnlineAggregationJob {
         let outputSchema = Schema(engine.outputSchema.fields + OnlineOutput.partitionColumns.map { Field($0, .int32) })
         let output = try DeltaTable.create(at: config.outputTable, schema: outputSchema, partitionColumns: OnlineOutput.partitionColumns, clock: clock)
         let late = try DeltaTable.create(at: config.lateTable, schema: engine.lateSchema, clock: clock)
-        let outputWriter = try TableWriter(table: output)
+        let outputWriter = try TableWriter(table: output, options: OnlineOutput.writerOptions)
         let lateWriter = try TableWriter(table: late)
         let appId = "fs-agg-online/" + outputWriter.snapshot.metadata.id
         let store = OnlineStateStore(directory: config.checkpointDir)

@@ -1,6 +1,7 @@
 import ArgumentParser
 import FSAggregation
 import FSCore
+import FSStreams
 
 /// `fs-agg-online`: flags of the original AggregationsOnlineMain plus ours. Parsing only;
 /// `OnlineConfig` holds the validated result and `OnlineAggregationJob` does the work.
@@ -73,11 +74,14 @@ public struct OnlineCommand: ParsableCommand {
     @Option(name: [.long, .customShort("b")], help: "Kafka bootstrap servers (for --kafka-topics).")
     public var kafkaBrokers: String?
 
-    @Option(name: [.long, .customShort("k")], help: "Read these topics directly (not available yet: ingest with fs-ingest and use --input-table).")
+    @Option(name: [.long, .customShort("k")], help: "Read these topics (comma-separated) directly with the ingest parsers, instead of --input-table.")
     public var kafkaTopics: String?
 
-    @Option(help: "Parser of the topic's messages when reading Kafka directly (order-events, …).")
+    @Option(help: "Parser of the topics' messages when reading Kafka directly: order-events, order-status-events, restaurant-events, consumer-events.")
     public var streamType: String?
+
+    @Option(help: "Kafka messages read per trigger at most (with --kafka-topics).")
+    public var maxOffsetsPerTrigger: Int = 1_000_000
 
     @Option(name: [.long, .customShort("t")], help: "The original's Spark temp dir; accepted and ignored.")
     public var tempDir: String?
@@ -89,19 +93,32 @@ public struct OnlineCommand: ParsableCommand {
         "app-name", "master-mode", "log-level", "log-format", "summary", "aggregations", "agg", "input-table", "input-data-table",
         "output-table", "output-data-table", "late-table", "watermark", "time-field", "agg-field", "group-field", "window-duration",
         "window-slide-duration", "output-mode", "trigger-interval", "max-versions-per-trigger", "checkpoint-dir", "available-now",
-        "kafka-brokers", "kafka-topics", "stream-type", "temp-dir",
+        "kafka-brokers", "kafka-topics", "stream-type", "max-offsets-per-trigger", "temp-dir",
     ]
 
     /// Validates every flag before any work starts.
     public func resolve() throws -> OnlineConfig {
         let common = try self.common.resolve(defaultAppName: "feature-store-agg-online")
-        if kafkaTopics != nil && inputTable == nil {
-            throw UsageError(flag: "--kafka-topics", message: "reading Kafka directly is not built yet in fs-agg-online; ingest the topic with fs-ingest into a Delta table and pass that table as --input-table")
+        var kafka: OnlineKafkaInput? = nil
+        if let topicList = kafkaTopics {
+            guard inputTable == nil else { throw UsageError(flag: "--kafka-topics", message: "give either --input-table or --kafka-topics, not both") }
+            let topics = topicList.split(separator: ",").map { String($0).trimmingSpaces() }.filter { !$0.isEmpty }
+            guard !topics.isEmpty else { throw UsageError(flag: "--kafka-topics", message: "names no topic") }
+            guard let brokers = kafkaBrokers, !brokers.trimmingSpaces().isEmpty else {
+                throw UsageError(flag: "--kafka-brokers", message: "is required with --kafka-topics (host:port[,host:port…])")
+            }
+            guard let typeName = streamType else {
+                throw UsageError(flag: "--stream-type", message: "is required with --kafka-topics: one of \(StreamType.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            guard let type = StreamType(name: typeName) else {
+                throw UsageError(flag: "--stream-type", message: "'\(typeName)' is not one of \(StreamType.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            guard maxOffsetsPerTrigger >= 1 else { throw UsageError(flag: "--max-offsets-per-trigger", message: "must be at least 1") }
+            kafka = OnlineKafkaInput(brokers: brokers.trimmingSpaces(), topics: topics, streamType: type, maxOffsetsPerTrigger: maxOffsetsPerTrigger)
         }
-        if kafkaTopics != nil {
-            throw UsageError(flag: "--kafka-topics", message: "give either --input-table or --kafka-topics, not both")
+        guard let input = kafka.map({ "kafka:" + $0.topics.joined(separator: ",") }) ?? inputTable, !input.isEmpty else {
+            throw UsageError(flag: "--input-table", message: "is required (the ingestion table to tail), or --kafka-topics with --stream-type")
         }
-        guard let input = inputTable, !input.isEmpty else { throw UsageError(flag: "--input-table", message: "is required (the ingestion table to tail)") }
         guard let output = outputTable, !output.isEmpty else { throw UsageError(flag: "--output-table", message: "is required (the feature table to write)") }
         guard let time = timeField, !time.isEmpty else { throw UsageError(flag: "--time-field", message: "is required (the event-time column, e.g. fs_ingestion_timestamp)") }
         guard let key = aggField, !key.isEmpty else { throw UsageError(flag: "--agg-field", message: "is required (the grouping column, e.g. customer_id)") }
@@ -130,19 +147,19 @@ public struct OnlineCommand: ParsableCommand {
             definitions.append(.custom(AggCustomAction(featureName: name, expression: String(text[text.index(after: eq)...]).trimmingSpaces())))
         }
         if definitions.isEmpty { definitions = FeatureDefinition.originalOnline }
-        let inPath = normalizeTablePath(input), outPath = normalizeTablePath(output)
+        let inPath = kafka == nil ? normalizeTablePath(input) : input, outPath = normalizeTablePath(output)
         guard inPath != outPath else { throw UsageError(flag: "--output-table", message: "must differ from --input-table (\(inPath))") }
         let late = lateTable.map(normalizeTablePath) ?? outPath + "_late"
         guard late != outPath, late != inPath else { throw UsageError(flag: "--late-table", message: "must differ from the input and output tables") }
         var ignored: [String] = []
         if tempDir != nil { ignored.append("--temp-dir") }
-        if kafkaBrokers != nil { ignored.append("--kafka-brokers") }
-        if streamType != nil { ignored.append("--stream-type") }
+        if kafka == nil && kafkaBrokers != nil { ignored.append("--kafka-brokers") }
+        if kafka == nil && streamType != nil { ignored.append("--stream-type") }
         return OnlineConfig(
             common: common, definitions: definitions, inputTable: inPath, outputTable: outPath, lateTable: late,
             checkpointDir: checkpointDir.map(normalizeTablePath) ?? outPath + "/_fs_checkpoint", timeField: time, aggField: key,
             window: spec, watermarkDelay: delay, outputMode: mode, triggerIntervalMicros: trigger,
-            maxVersionsPerTrigger: maxVersionsPerTrigger, availableNow: availableNow, ignoredFlags: ignored)
+            maxVersionsPerTrigger: maxVersionsPerTrigger, availableNow: availableNow, kafka: kafka, ignoredFlags: ignored)
     }
 
     static func duration(_ text: String, flag: String, allowZero: Bool = false) throws(UsageError) -> Int64 {
@@ -172,6 +189,16 @@ public struct OnlineConfig: Sendable, Equatable {
     public var triggerIntervalMicros: Int64
     public var maxVersionsPerTrigger: Int
     public var availableNow: Bool
+    /// Read these topics directly instead of tailing `inputTable` (which is then "kafka:<topics>").
+    public var kafka: OnlineKafkaInput?
     /// Flags of the original accepted but not used (warned about).
     public var ignoredFlags: [String]
+}
+
+/// The Kafka side of `--kafka-topics`: what to read and how to parse it.
+public struct OnlineKafkaInput: Sendable, Equatable {
+    public var brokers: String
+    public var topics: [String]
+    public var streamType: StreamType
+    public var maxOffsetsPerTrigger: Int
 }

@@ -8,6 +8,14 @@ enum OnlineOutput {
     /// Partition columns of the output table.
     static let partitionColumns = ["year", "month", "day"]
 
+    /// Emission hands out days in order, so a day's file is complete long before the commit:
+    /// a small buffer budget finishes it early instead of holding a trigger's output in memory.
+    static var writerOptions: TableWriterOptions {
+        var o = TableWriterOptions()
+        o.maxBufferedBytes = 64 << 20
+        return o
+    }
+
     /// Writes `batch` (the engine's output schema, windows ascending) through `writer`, one
     /// call per window-end day; returns the rows written.
     static func write(_ batch: RecordBatch, schema: Schema, to writer: TableWriter) throws -> Int {

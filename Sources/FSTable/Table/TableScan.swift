@@ -180,14 +180,30 @@ public struct TableScan: Sendable {
 
     /// Calls `body` with each batch (one per row group read), files in path order.
     public mutating func forEachBatch(_ body: (RecordBatch) throws -> Void) throws {
-        for f in files { try read(f, body) }
+        for f in files { try read(f, rowGroups: nil) { batch, _ in try body(batch) } }
     }
 
     /// Calls `body` with each batch of one of `files` (for callers that split the files across
     /// threads: each thread reads its share through its own copy of the scan, whose `metrics`
     /// then count that share's row groups).
     public mutating func forEachBatch(in file: ScanFile, _ body: (RecordBatch) throws -> Void) throws {
-        try read(file, body)
+        try read(file, rowGroups: nil) { batch, _ in try body(batch) }
+    }
+
+    /// Calls `body` with each batch of the row groups `rowGroups` of `file` (all when nil) and
+    /// the position of the batch's first row in the file, for callers that split one file's
+    /// row groups across threads and need a row order that does not depend on the split.
+    public mutating func forEachBatch(in file: ScanFile, rowGroups: Range<Int>?, _ body: (RecordBatch, Int64) throws -> Void) throws {
+        try read(file, rowGroups: rowGroups, body)
+    }
+
+    /// The compressed bytes of each row group of `file`, from its footer (to balance row
+    /// groups across threads when a scan has few files).
+    public func rowGroupBytes(of file: ScanFile) throws -> [Int64] {
+        let reader = try ParquetFileReader(path: file.path)
+        return reader.metadata.rowGroups.map { group in
+            group.totalCompressedSize ?? group.columns.reduce(0) { $0 + ($1.metaData?.totalCompressedSize ?? 0) }
+        }
     }
 
     /// Every batch concatenated.
@@ -197,13 +213,16 @@ public struct TableScan: Sendable {
         return RecordBatch.concatenate(batches, schema: outputSchema)
     }
 
-    private mutating func read(_ f: ScanFile, _ body: (RecordBatch) throws -> Void) throws {
+    private mutating func read(_ f: ScanFile, rowGroups: Range<Int>?, _ body: (RecordBatch, Int64) throws -> Void) throws {
         let reader = try ParquetFileReader(path: f.path)
         let fileSchema = reader.schema
         let partIndex: [String: Int] = Dictionary(uniqueKeysWithValues: partitionFields.enumerated().map { ($1.name.lowercased(), $0) })
         let dataNames = outputSchema.fields.filter { partIndex[$0.name.lowercased()] == nil }.compactMap { fileSchema.field(named: $0.name)?.name }
         let partitionOnly = TableScan.partitionRanges(f, fields: partitionFields)
+        var firstRow: Int64 = 0
         for (g, info) in reader.rowGroups.enumerated() {
+            defer { firstRow += info.rowCount }
+            if let only = rowGroups, !only.contains(g) { continue }
             if let p = predicate {
                 let ranges: (String) -> ColumnRange? = { c in
                     if let r = partitionOnly(c) { return r }
@@ -227,7 +246,7 @@ public struct TableScan: Sendable {
                     cols.append(Column.nulls(field.type, count: rows))
                 }
             }
-            try body(RecordBatch(schema: outputSchema, columns: cols))
+            try body(RecordBatch(schema: outputSchema, columns: cols), firstRow)
         }
     }
 }

@@ -1,0 +1,150 @@
+import FSAggregation
+import FSCore
+import FSKafka
+import FSStreams
+import FSTable
+
+/// `--kafka-topics`: the same engine and commit protocol as the table path, with Kafka offsets
+/// as the input position.
+///
+///     poll (≤ --max-offsets-per-trigger) ──► rows ──► add() ──► endMicroBatch() ──► staged output
+///     late rows (minus offsets the late table already holds) ──► late commit, txn per partition
+///     state ──► <checkpoint-dir>/state-<trigger n>.bin
+///     output commit: txn(appId, n) + txn(appId/<topic>/<partition>, last offset) ← the commit point
+///
+/// A restart resumes every partition after its committed offset with the state of trigger n,
+/// so each message counts exactly once. (Where a trigger ends depends on what the broker had
+/// when it was polled, as in Spark's Kafka source; the table path instead gets its micro-batches
+/// from the input's commits.)
+extension OnlineAggregationJob {
+    func runKafka(_ input: OnlineKafkaInput) throws -> OnlineSummary {
+        let started = clock.nowMicros()
+        let tableSchema = input.streamType.schema
+        let coordinates = ["fs_topic", "fs_partition", "fs_offset"]
+        let needed = Set(try Self.neededColumns(definitions: config.definitions, schema: tableSchema, key: config.aggField, time: config.timeField)
+                         + coordinates)
+        let columns = tableSchema.names.filter { needed.contains($0) }
+        let schema = tableSchema.projected(columns) ?? tableSchema
+        let plan = try FeaturePlan(definitions: config.definitions, schema: schema, groupBy: config.aggField)
+        var engine: WindowedAggregator
+        do {
+            engine = try WindowedAggregator(plan: plan, spec: config.window, timeField: config.timeField,
+                                            watermarkDelay: config.watermarkDelay, mode: config.outputMode)
+        } catch {
+            throw UsageError(flag: "--time-field", message: error.description)
+        }
+        let outputSchema = Schema(engine.outputSchema.fields + OnlineOutput.partitionColumns.map { Field($0, .int32) })
+        let output = try DeltaTable.create(at: config.outputTable, schema: outputSchema, partitionColumns: OnlineOutput.partitionColumns, clock: clock)
+        let late = try DeltaTable.create(at: config.lateTable, schema: engine.lateSchema, clock: clock)
+        let outputWriter = try TableWriter(table: output, options: OnlineOutput.writerOptions)
+        let lateWriter = try TableWriter(table: late)
+        let appId = "fs-agg-online/" + outputWriter.snapshot.metadata.id
+        let store = OnlineStateStore(directory: config.checkpointDir)
+        let fingerprint = fingerprint(plan) + ";kafka=" + input.streamType.rawValue
+
+        let committed = outputWriter.snapshot.txns[appId]?.version
+        if committed == nil, !outputWriter.snapshot.files.isEmpty {
+            throw OnlineError.stateCorrupt(file: config.outputTable, reason: "the output table holds rows this job did not write; choose a new output table")
+        }
+        if let n = committed {
+            do { try engine.restore(try store.read(inputVersion: n), fingerprint: fingerprint) } catch let e as StateDecodingError {
+                throw OnlineError.stateCorrupt(file: store.path(forInputVersion: n), reason: e.description)
+            }
+        }
+        try store.prune(committed: committed)
+        let offsets = Self.partitionOffsets(outputWriter.snapshot.txns, appId: appId)
+        var lateDone = Self.partitionOffsets(lateWriter.snapshot.txns, appId: appId)
+        let source = try OnlineKafkaSource(input: input, committed: offsets, availableNow: config.availableNow,
+                                           groupId: "fs-agg-online-" + outputWriter.snapshot.metadata.id, logger: logger)
+        var summary = OnlineSummary(inputVersion: committed, outputVersion: outputWriter.snapshot.version)
+        summary.counters = engine.counters
+        logger.info("starting", metadata: [
+            "app_name": "\(config.common.appName)", "input": "\(config.inputTable)", "stream_type": "\(input.streamType)",
+            "output": "\(config.outputTable)", "late_table": "\(config.lateTable)", "window": "\(config.window)",
+            "mode": "\(config.outputMode.rawValue)", "resume_after_trigger": "\(committed.map(String.init) ?? "none")",
+        ])
+        var sequence = committed ?? 0
+        var lastProgress = started
+        var eventsAtProgress: Int64 = 0
+        while true {
+            if let sig = StopSignal.pending {
+                logger.info("signal \(sig): every trigger is committed, stopping")
+                summary.status = "stopped"
+                break
+            }
+            guard let read = try source.readMicroBatch(waitMicros: config.triggerIntervalMicros, nowMicros: { clock.nowMicros() }) else {
+                if config.availableNow && source.isCaughtUp { summary.status = "completed"; break }
+                continue
+            }
+            guard let rows = read.rows.projected(columns) else { preconditionFailure("stream rows lack the planned columns") }
+            summary.eventsThisRun += Int64(rows.rowCount)
+            let lateRows = Self.notYetWritten(engine.add(RecordBatch(schema: schema, columns: rows.columns)), done: lateDone)
+            var rowsWritten = 0
+            try engine.endMicroBatch { out in rowsWritten += try OnlineOutput.write(out, schema: outputSchema, to: outputWriter) }
+            sequence += 1
+            let now = clock.nowMicros() / 1000
+            let partitionTxns = read.last.sorted { ($0.key.topic, $0.key.partition) < ($1.key.topic, $1.key.partition) }.map {
+                TxnAction(appId: "\(appId)/\($0.key.topic)/\($0.key.partition)", version: $0.value, lastUpdated: now)
+            }
+            if lateRows.rowCount > 0 {
+                try lateWriter.write(lateRows)
+                _ = try lateWriter.commit(txns: partitionTxns, operation: "STREAMING UPDATE")
+                for (tp, o) in read.last { lateDone[tp] = o }
+            }
+            let state = engine.serialize(fingerprint: fingerprint)
+            try store.write(inputVersion: sequence, state: state)
+            let result = try outputWriter.commit(txns: [TxnAction(appId: appId, version: sequence, lastUpdated: now)] + partitionTxns,
+                                                 operation: "STREAMING UPDATE")
+            if let e = result.checkpointError { logger.warning("output checkpoint not written (the table is fine): \(e)") }
+            try store.prune(committed: sequence)
+            summary.triggers += 1
+            summary.versionsProcessed += 1
+            summary.inputVersion = sequence
+            summary.outputVersion = result.snapshot.version
+            summary.stateBytes = state.count
+            summary.unparsedMessages = source.quarantined
+            let nowMicros = clock.nowMicros()
+            let rate = nowMicros > lastProgress ? Double(summary.eventsThisRun - eventsAtProgress) * 1e6 / Double(nowMicros - lastProgress) : 0
+            lastProgress = nowMicros
+            eventsAtProgress = summary.eventsThisRun
+            logger.info("trigger committed", metadata: [
+                "trigger": "\(sequence)", "output_version": "\(result.snapshot.version)", "events": "\(engine.counters.eventsIn)",
+                "events_per_s": "\(Int(rate))", "watermark": "\(engine.watermark.map { formatISO8601(micros: $0) } ?? "none")",
+                "open_windows": "\(engine.openWindowCount)", "rows_written": "\(rowsWritten)", "state_key_slices": "\(engine.liveKeySlices)",
+                "state_bytes": "\(state.count)", "late": "\(engine.counters.lateEvents)", "unparsed": "\(source.quarantined)",
+            ])
+        }
+        summary.counters = engine.counters
+        summary.watermark = engine.watermark
+        summary.openWindows = engine.openWindowCount
+        summary.liveKeySlices = engine.liveKeySlices
+        summary.unparsedMessages = source.quarantined
+        if summary.stateBytes == 0 { summary.stateBytes = engine.serialize(fingerprint: fingerprint).count }
+        summary.seconds = Double(clock.nowMicros() - started) / 1e6
+        return summary
+    }
+
+    /// The per-partition offsets in a table's txns (`<appId>/<topic>/<partition>` → last offset).
+    static func partitionOffsets(_ txns: [String: TxnAction], appId: String) -> [TopicPartition: Int64] {
+        var out: [TopicPartition: Int64] = [:]
+        let prefix = appId + "/"
+        for (id, txn) in txns where id.hasPrefix(prefix) {
+            let rest = id.dropFirst(prefix.count)
+            guard let slash = rest.lastIndex(of: "/"), let p = Int32(rest[rest.index(after: slash)...]) else { continue }
+            out[TopicPartition(topic: String(rest[..<slash]), partition: p)] = txn.version
+        }
+        return out
+    }
+
+    /// Late rows whose message is not in the late table yet (a run that died between the late
+    /// and the output commit re-reads them).
+    static func notYetWritten(_ late: RecordBatch, done: [TopicPartition: Int64]) -> RecordBatch {
+        guard late.rowCount > 0, !done.isEmpty, let topics = late.column(named: "fs_topic")?.strings,
+              let partitions = late.column(named: "fs_partition")?.int32s, let offsets = late.column(named: "fs_offset")?.int64s else { return late }
+        let keep = (0..<late.rowCount).filter { i in
+            guard let d = done[TopicPartition(topic: topics[i], partition: partitions[i])] else { return true }
+            return offsets[i] > d
+        }
+        return keep.count == late.rowCount ? late : late.gather(keep)
+    }
+}

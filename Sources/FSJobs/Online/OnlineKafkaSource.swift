@@ -1,0 +1,98 @@
+import FSCore
+import FSKafka
+import FSStreams
+import Logging
+
+/// The online job's Kafka input (`--kafka-topics`): assigns every partition of the topics from
+/// the offsets the output table has committed, polls, and parses messages with the ingest
+/// parsers (`EventBatchBuilder`) into batches of the stream's table schema — the same rows
+/// fs-ingest would have written, so the features are the same either way.
+///
+///     committed offsets (output txns) ──► assign p @ last + 1 (earliest when none)
+///     poll ──► EventBatchBuilder ──► rows (stream schema, fs_topic/fs_partition/fs_offset)
+///                                └─► malformed: counted and logged, not aggregated
+///     available-now: stops at the high watermarks seen at start
+final class OnlineKafkaSource {
+    let input: OnlineKafkaInput
+    let logger: Logger
+    private let consumer: KafkaConsumer
+    private var builder: EventBatchBuilder
+    /// Next offset to read per partition.
+    private(set) var next: [TopicPartition: Int64] = [:]
+    /// available-now: the end to reach per partition.
+    private var end: [TopicPartition: Int64] = [:]
+    private let availableNow: Bool
+    /// Messages the parser refused, per run.
+    private(set) var quarantined = 0
+
+    /// - Parameter committed: per partition, the last offset the committed output includes.
+    init(input: OnlineKafkaInput, committed: [TopicPartition: Int64], availableNow: Bool, groupId: String, logger: Logger) throws {
+        self.input = input
+        self.availableNow = availableNow
+        self.logger = logger
+        builder = EventBatchBuilder(streamType: input.streamType)
+        consumer = try KafkaConsumer(config: KafkaConsumerConfig(
+            bootstrapServers: input.brokers, groupId: groupId, clientId: "fs-agg-online",
+            extra: ["enable.partition.eof": "true", "auto.offset.reset": "earliest", "enable.auto.commit": "false"]))
+        var assignment: [TopicPartitionOffset] = []
+        for topic in input.topics {
+            for p in try consumer.partitions(topic: topic, timeout: .seconds(10)) {
+                let tp = TopicPartition(topic: topic, partition: p)
+                let marks = try consumer.watermarks(tp, timeout: .seconds(10))
+                var start = committed[tp].map { $0 + 1 } ?? marks.low
+                if start < marks.low {
+                    logger.warning("\(tp): offsets \(start)..<\(marks.low) are gone from the broker (retention); resuming at \(marks.low)")
+                    start = marks.low
+                }
+                next[tp] = start
+                end[tp] = marks.high
+                if !availableNow || start < marks.high { assignment.append(TopicPartitionOffset(topic: topic, partition: p, offset: start)) }
+            }
+        }
+        if !assignment.isEmpty { try consumer.assign(assignment) }
+        logger.info("kafka: \(assignment.count) of \(next.count) partitions assigned", metadata: ["topics": "\(input.topics.joined(separator: ","))"])
+    }
+
+    deinit { consumer.close() }
+
+    /// available-now: every partition reached the end seen at start.
+    var isCaughtUp: Bool { end.allSatisfy { tp, e in (next[tp] ?? 0) >= e } }
+
+    /// Reads one micro-batch: messages until `maxOffsetsPerTrigger`, the end (available-now), a
+    /// stop signal, or `waitMicros` without a message. Returns the rows (stream schema) and,
+    /// per partition read, the last offset consumed; nil when nothing was consumed.
+    func readMicroBatch(waitMicros: Int64, nowMicros: () -> Int64) throws -> (rows: RecordBatch, last: [TopicPartition: Int64])? {
+        var last: [TopicPartition: Int64] = [:]
+        var consumed = 0
+        let started = nowMicros()
+        while consumed < input.maxOffsetsPerTrigger {
+            if StopSignal.pending != nil { break }
+            if availableNow && isCaughtUp { break }
+            if consumed > 0 && !availableNow && nowMicros() - started >= waitMicros { break }
+            if consumed == 0 && nowMicros() - started >= waitMicros { break }
+            let batch = try consumer.poll(maxMessages: min(10_000, input.maxOffsetsPerTrigger - consumed), timeout: .milliseconds(100))
+            for e in batch.errors {
+                if e.isFatal { throw e }
+                logger.warning("kafka: \(e.description) (retrying)")
+            }
+            for i in 0..<batch.count {
+                let tp = TopicPartition(topic: batch.topic(i), partition: batch.partition(i))
+                let offset = batch.offset(i)
+                if let n = next[tp], offset < n { continue }  // re-delivered: already read
+                next[tp] = offset + 1
+                last[tp] = offset
+                consumed += 1
+                let outcome = batch.withKey(i) { key in
+                    batch.withValue(i) { value in builder.append(key: key, value: value, topic: tp.topic, partition: tp.partition, offset: offset) }
+                }
+                if case .quarantined(let reason) = outcome {
+                    quarantined += 1
+                    logger.debug("kafka \(tp)@\(offset) not parsed: \(reason)")
+                }
+            }
+            for e in batch.reachedEnd where (next[e.topicPartition] ?? 0) < e.offset { next[e.topicPartition] = e.offset }
+        }
+        guard consumed > 0 else { return nil }
+        return (builder.finish(ingestionMicros: nowMicros()), last)
+    }
+}
