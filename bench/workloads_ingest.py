@@ -1,8 +1,8 @@
 """Issue 5's benchmark: fs-ingest --available-now vs kcat's raw consume of the same topic.
 
 The generated order events (orders.ndjson, ~1.7 KB each) are preloaded, untimed, into a
-`fs-sandbox broker` topic by `fs-sandbox produce --retime keep` (keyed by order_id, zstd
-batches, linger 5 ms: KafkaProducerConfig's defaults). Then, alternating, `fs-ingest
+`fs-sandbox broker` topic by `fs-sandbox produce --retime keep --linger-ms 1000` (keyed by
+order_id, zstd batches of up to 1 MB). Then, alternating, `fs-ingest
 --available-now` (consume, parse, write Parquet, commit the Delta table) and `kcat -C -e`
 (consume only) read the whole topic. Checks: kcat counts exactly the preloaded messages (the
 mock broker silently drops data beyond ~5 MiB per partition, so a short count fails the run),
@@ -29,6 +29,10 @@ TOPIC = "de-order-events"
 # The mock broker keeps <= 5 MiB of (compressed) batches per partition; zstd shrinks these events
 # ~8x, so 64 partitions hold ~2.5M events. More input gets proportionally more partitions.
 PARTITIONS_PER_MILLION = 64
+# Preload batches linger up to 1 s to fill (1 MB, ~600 events): zstd then shrinks them ~7x (the
+# mock broker holds the topic), and consumers fetch full batches (measured with 5 ms lingers,
+# i.e. batches of a few events: kcat read the mock broker at only 37k msg/s).
+PRELOAD_LINGER_MS = 1000
 GOAL_RATIO = 0.8
 GOAL_RSS_MB = 300
 
@@ -78,7 +82,8 @@ class SandboxBroker:
         for i in range(times):
             started = time.monotonic()
             run = measure([self.ctx.binary("fs-sandbox"), "produce", "--stream-type", "order-events", "--source", source,
-                           "--bootstrap-servers", self.bootstrap, "--topic", TOPIC, "--retime", "keep"])
+                           "--bootstrap-servers", self.bootstrap, "--topic", TOPIC, "--retime", "keep",
+                           "--linger-ms", str(PRELOAD_LINGER_MS)])
             sent += int(run.result["messages"])
             self.ctx.log(f"  preloaded {run.result['messages']} messages ({i + 1}/{times}) in "
                          f"{time.monotonic() - started:.1f} s into {self.partitions} partitions")

@@ -54,11 +54,16 @@ func appendUTF8(_ scalar: UInt32, to out: inout [UInt8]) {
 /// `out` (replacing its contents). Unpaired surrogates become U+FFFD, as Spark's reader does.
 func decodeJSONString(_ p: UnsafeBufferPointer<UInt8>, into out: inout [UInt8]) {
     out.removeAll(keepingCapacity: true)
+    out.reserveCapacity(p.count)
     var i = 0
     let n = p.count
     while i < n {
-        let c = p[i]
-        guard c == 0x5C, i + 1 < n else { out.append(c); i += 1; continue }
+        // Copy the run up to the next backslash in one go (escapes are sparse).
+        var j = i
+        while j < n && p[j] != 0x5C { j += 1 }
+        if j > i { out.append(contentsOf: UnsafeBufferPointer(rebasing: p[i..<j])) }
+        i = j
+        guard i + 1 < n else { if i < n { out.append(p[i]); i += 1 }; continue }
         let e = p[i + 1]
         i += 2
         switch e {

@@ -25,6 +25,14 @@ public final class IngestJob {
     let logger: Logger
 
     private var dataWriter: TableWriter!
+    /// Writes the parsed chunks of the micro-batch in flight on a second thread.
+    private var chunks: ChunkWriter!
+    /// Payload bytes parsed into `builder` since its last chunk was handed off.
+    private var chunkBytes = 0
+    /// Rows handed to `chunks` in the micro-batch in flight.
+    private var submittedRows = 0
+    /// The micro-batch's one ingestion time, fixed when its first chunk is handed off.
+    private var batchIngestionMicros: Int64?
     private var quarantineWriter: TableWriter!
     private var consumer: KafkaConsumer!
     private var builder: EventBatchBuilder
@@ -65,11 +73,15 @@ public final class IngestJob {
         let started = clock.nowMicros()
         let data = try DeltaTable.create(at: config.table, schema: config.streamType.schema, partitionColumns: StreamType.partitionColumns, clock: clock)
         let quar = try DeltaTable.create(at: config.quarantineTable, schema: QuarantineBuffer.schema, partitionColumns: QuarantineBuffer.partitionColumns, clock: clock)
-        dataWriter = try TableWriter(table: data)
+        var options = TableWriterOptions()
+        options.maxBufferedBytes = IngestJob.maxBufferedFileBytes
+        dataWriter = try TableWriter(table: data, options: options)
+        chunks = ChunkWriter(writer: dataWriter)
         quarantineWriter = try TableWriter(table: quar)
         consumer = try KafkaConsumer(config: KafkaConsumerConfig(
             bootstrapServers: config.brokers, groupId: config.groupId, clientId: config.common.appName,
-            extra: ["enable.partition.eof": "true", "auto.offset.reset": config.startingOffsets == .earliest ? "earliest" : "latest"]))
+            extra: ["enable.partition.eof": "true", "auto.offset.reset": config.startingOffsets == .earliest ? "earliest" : "latest",
+                    "queued.min.messages": "1000", "queued.max.messages.kbytes": "1024"]))
         defer { consumer.close() }
         logger.info("starting", metadata: [
             "stream_type": "\(config.streamType)", "topics": "\(config.topics.joined(separator: ","))", "brokers": "\(config.brokers)",
@@ -194,6 +206,27 @@ public final class IngestJob {
 
     // MARK: Micro-batch
 
+    /// A micro-batch is parsed and written in chunks of at most this many rows or payload
+    /// bytes, so memory does not grow with `--max-offsets-per-trigger` or the message size.
+    static let chunkRows = 16_384
+    static let chunkBytes = 16 << 20
+    /// Budget of the data files held open (buffered) by the table writer within a micro-batch;
+    /// past it the largest are finished early (a partition may then get a second file).
+    static let maxBufferedFileBytes = 128 << 20
+    /// Messages copied out of librdkafka per poll (one contiguous buffer of about this many
+    /// message sizes).
+    static let maxMessagesPerPoll = 2_000
+
+    /// Hands the rows parsed so far to the background writer (no-op when there are none).
+    private func handOffChunk() {
+        chunkBytes = 0
+        guard builder.rowCount > 0 else { return }
+        let micros = batchIngestionMicros ?? clock.nowMicros()
+        batchIngestionMicros = micros
+        submittedRows += builder.rowCount
+        chunks.submit(builder.finish(ingestionMicros: micros))
+    }
+
     private func runMicroBatch() throws {
         let start = clock.nowMicros()
         let interval = config.triggerInterval.components
@@ -203,9 +236,10 @@ public final class IngestJob {
             if StopSignal.pending != nil || callbackError != nil { break }
             if config.availableNow && isCaughtUp { break }
             if clock.nowMicros() - start >= intervalMicros { break }
-            let batch = try consumer.poll(maxMessages: min(10_000, config.maxOffsetsPerTrigger - consumed), timeout: .milliseconds(100))
+            let batch = try consumer.poll(maxMessages: min(IngestJob.maxMessagesPerPoll, config.maxOffsetsPerTrigger - consumed), timeout: .milliseconds(100))
             try noteErrors(batch)
             consumed += process(batch)
+            if builder.rowCount >= IngestJob.chunkRows || chunkBytes >= IngestJob.chunkBytes { handOffChunk() }
             // After the messages: an end-of-partition event carries the offset after the last
             // message delivered, which may be in this very batch.
             for end in batch.reachedEnd {
@@ -216,6 +250,7 @@ public final class IngestJob {
             }
         }
         try commitMicroBatch()
+        MallocTuning.returnFreeMemory()
         refreshWatermarksIfDue()
         logProgress(force: false)
     }
@@ -247,7 +282,7 @@ public final class IngestJob {
                 }
             }
             switch outcome {
-            case .appended: break
+            case .appended: chunkBytes += batch.valueRange(i).count
             case .duplicate: summary.duplicates += 1
             case .quarantined(let reason):
                 summary.quarantined += 1
@@ -284,9 +319,12 @@ public final class IngestJob {
             if let t = r.existingTxn { throw IngestError.concurrentWriter(table: config.quarantineTable, appId: t.appId, theirs: t.version, ours: txns.first { $0.appId == t.appId }?.version ?? -1) }
             for tp in keys where txns.contains(where: { $0.appId == IngestJob.appId(tp) }) { partitions[tp]!.quarantineTxn = pending[tp]!.pendingLast }
         }
-        let rows = builder.rowCount
+        handOffChunk()
+        try chunks.drain()
+        let rows = submittedRows
+        submittedRows = 0
+        batchIngestionMicros = nil
         let txns = keys.map { TxnAction(appId: IngestJob.appId($0), version: pending[$0]!.pendingLast!, lastUpdated: now / 1000) }
-        if rows > 0 { try dataWriter.write(builder.finish(ingestionMicros: now)) }
         let r = try dataWriter.commit(txns: txns, operation: "STREAMING UPDATE")
         if let t = r.existingTxn { throw IngestError.concurrentWriter(table: config.table, appId: t.appId, theirs: t.version, ours: txns.first { $0.appId == t.appId }?.version ?? -1) }
         summary.rows += rows
@@ -396,6 +434,7 @@ public struct IngestRun {
     public func run() throws -> ExitStatus {
         let logger = JobRunner.startLogging(job: "fs-ingest", common: config.common, ignoredFlags: config.ignoredFlags)
         StopSignal.install()
+        MallocTuning.limitArenas()
         let job = IngestJob(config: config, logger: logger)
         let summary = try job.run()
         if config.common.printSummary { JobRunner.printLine(summary.json.description) }

@@ -74,6 +74,8 @@ public struct SandboxCommand: ParsableCommand {
         public var rate: Int = 0
         @Option(help: "now: set the event time to the send time; keep: send the source's time.")
         public var retime: String = "now"
+        @Option(help: "Producer linger.ms: how long a batch may wait to fill. Longer lingers make fuller zstd batches, which the mock broker stores more compactly (preloads).")
+        public var lingerMs: Int = 5
 
         public init() {}
 
@@ -84,10 +86,11 @@ public struct SandboxCommand: ParsableCommand {
             }
             guard rate >= 0 else { throw UsageError(flag: "--rate", message: "must not be negative") }
             guard retime == "now" || retime == "keep" else { throw UsageError(flag: "--retime", message: "'\(retime)' is not one of now, keep") }
+            guard lingerMs >= 0 else { throw UsageError(flag: "--linger-ms", message: "must not be negative") }
             guard !bootstrapServers.isEmpty else { throw UsageError(flag: "--bootstrap-servers", message: "must not be empty") }
             guard FileSystem.exists(source) else { throw UsageError(flag: "--source", message: "\(source): no such file") }
             return ReplayConfig(stream: stream, sourcePath: source, bootstrapServers: bootstrapServers, topic: topic,
-                                ratePerSecond: rate, retimeToNow: retime == "now")
+                                ratePerSecond: rate, retimeToNow: retime == "now", lingerMillis: lingerMs)
         }
     }
 }

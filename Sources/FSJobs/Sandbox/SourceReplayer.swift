@@ -14,15 +14,18 @@ public struct ReplayConfig: Sendable {
     /// Messages per second; 0 = as fast as the producer takes them.
     public var ratePerSecond: Int
     public var retimeToNow: Bool
+    /// The producer's `linger.ms` (KafkaProducerConfig): batches fill longer before they are sent.
+    public var lingerMillis: Int
 
     public init(stream: SandboxStream, sourcePath: String, bootstrapServers: String, topic: String? = nil,
-                ratePerSecond: Int = 0, retimeToNow: Bool = true) {
+                ratePerSecond: Int = 0, retimeToNow: Bool = true, lingerMillis: Int = 5) {
         self.stream = stream
         self.sourcePath = sourcePath
         self.bootstrapServers = bootstrapServers
         self.topic = topic ?? stream.defaultTopic
         self.ratePerSecond = ratePerSecond
         self.retimeToNow = retimeToNow
+        self.lingerMillis = lingerMillis
     }
 }
 
@@ -52,7 +55,7 @@ public struct SourceReplayer {
     }
 
     public func run() throws -> ReplaySummary {
-        let producer = try KafkaProducer(config: KafkaProducerConfig(bootstrapServers: config.bootstrapServers))
+        let producer = try KafkaProducer(config: KafkaProducerConfig(bootstrapServers: config.bootstrapServers, lingerMillis: config.lingerMillis))
         var records = SourceRecords(stream: config.stream, retime: config.retimeToNow ? .now : .keep, clock: clock)
         var sent = 0, unconverted = 0
         let start = monotonicSeconds()

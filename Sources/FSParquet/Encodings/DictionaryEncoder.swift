@@ -8,7 +8,7 @@
 /// PLAIN.
 package final class StringDictionary {
     /// The PLAIN encoding of the entries, in index order: the dictionary page body.
-    package let plain = ByteSink(capacity: 1 << 16)
+    package let plain = ByteSink(capacity: 1 << 12)
     private var table = Table()
 
     /// The lookup structure, a value type so the per-value loop works on a local copy with

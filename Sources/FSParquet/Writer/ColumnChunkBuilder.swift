@@ -19,7 +19,7 @@ import Dispatch
 package final class ColumnChunkBuilder: @unchecked Sendable {
     package let compressor: PageCompressor
     /// Data pages (header + compressed body), in order.
-    package let dataPages = ByteSink(capacity: 1 << 16)
+    package let dataPages = ByteSink(capacity: 1 << 12)
     /// The dictionary page (header + compressed body), if any.
     package private(set) var dictionaryPage: [UInt8]?
     private var scratch: [UInt8] = []

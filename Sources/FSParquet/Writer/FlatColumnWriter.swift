@@ -27,10 +27,10 @@ package final class FlatColumnWriter {
     private var pageRows = 0
     private var pageNulls = 0
     private var levels: [UInt8] = []
-    private let values = ByteSink(capacity: 1 << 16)
+    private let values = ByteSink(capacity: 1 << 12)
     private var indices: [UInt32] = []
     private var booleans: [UInt8] = []
-    private let body = ByteSink(capacity: 1 << 16)
+    private let body = ByteSink(capacity: 1 << 12)
 
     // Current chunk.
     private var dictionary: StringDictionary?

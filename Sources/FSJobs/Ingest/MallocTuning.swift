@@ -1,0 +1,31 @@
+#if canImport(Glibc)
+// <malloc.h> is not part of Swift's Glibc module; these two have plain C ABIs.
+@_silgen_name("mallopt") private func glibcMallopt(_ parameter: Int32, _ value: Int32) -> Int32
+@_silgen_name("malloc_trim") private func glibcMallocTrim(_ pad: Int) -> Int32
+/// `M_ARENA_MAX` from <malloc.h>.
+private let mallocArenaMax: Int32 = -8
+#endif
+
+/// Keeps a long-running job's resident memory at what it uses, not at what it once used.
+///
+/// glibc gives each thread that allocates its own arena (up to 8 per core), and the ingest loop
+/// allocates on many: librdkafka's broker threads, the chunk writer, the Parquet compression
+/// queues. Memory freed in one arena is not reused by another, so RSS settled at 2-3x the live
+/// heap (measured: 590 MB RSS for a 265 MB heap peak on 1M 1.7 KB events). Two arenas and a
+/// trim after every commit keep it near the live heap and flat over a run.
+enum MallocTuning {
+    /// At most two malloc arenas (`mallopt(M_ARENA_MAX, 2)`); call before threads start.
+    static func limitArenas() {
+        #if canImport(Glibc)
+        _ = glibcMallopt(mallocArenaMax, 2)
+        #endif
+    }
+
+    /// Returns free heap pages to the kernel (`malloc_trim(0)`): after a commit the batch's
+    /// buffers are free, and without this the next batch's peak adds to the last one's holes.
+    static func returnFreeMemory() {
+        #if canImport(Glibc)
+        _ = glibcMallocTrim(0)
+        #endif
+    }
+}
