@@ -34,7 +34,9 @@ public struct KafkaConsumerConfig: Sendable {
             ("group.id", groupId),
             ("client.id", clientId),
             ("fetch.max.bytes", String(fetchMaxBytes)),
-            ("receive.message.max.bytes", String(max(fetchMaxBytes + 512, 1_000_000))),
+            // A response may exceed fetch.max.bytes (the first record batch of a partition is
+            // always returned whole): this is only the frame-size sanity limit, not a buffer.
+            ("receive.message.max.bytes", String(max(fetchMaxBytes + 512, 100_000_000))),
             ("session.timeout.ms", String(milliseconds(sessionTimeout))),
             ("enable.auto.commit", "false"),
             ("enable.auto.offset.store", "false"),

@@ -143,15 +143,18 @@ public final class KafkaConsumer: @unchecked Sendable {
         return PartitionList.read(list).map(\.topicPartition)
     }
 
-    /// Commits offsets (next offset to read) to the group, synchronously (`rd_kafka_commit`).
-    /// Monitoring only: the table is the source of truth for where to resume.
-    public func commit(_ offsets: [TopicPartitionOffset]) throws(KafkaError) {
+    /// Commits offsets (next offset to read) to the group (`rd_kafka_commit`). Monitoring only:
+    /// the table is the source of truth for where to resume. Synchronously by default (errors
+    /// of every partition thrown); `async: true` returns at once and drops the broker's answer
+    /// (only a failure to enqueue the request throws) — for progress reports that must not
+    /// stall the caller for a round trip.
+    public func commit(_ offsets: [TopicPartitionOffset], async: Bool = false) throws(KafkaError) {
         let rk = try handle()
         guard !offsets.isEmpty else { return }
         let failure: KafkaError? = PartitionList.with(offsets) { list in
-            let err = rd_kafka_commit(rk, list, 0)
+            let err = rd_kafka_commit(rk, list, async ? 1 : 0)
             if err != RD_KAFKA_RESP_ERR_NO_ERROR { return KafkaError(err, context: "commit \(offsets)") }
-            return PartitionList.firstError(list, context: "commit")
+            return async ? nil : PartitionList.firstError(list, context: "commit")
         }
         if let failure { throw failure }
     }

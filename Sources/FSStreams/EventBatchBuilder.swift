@@ -122,13 +122,16 @@ public struct EventBatchBuilder {
         return batch
     }
 
+    /// Empties the builder, pre-sized for as many rows as the last batch had: chunks are of
+    /// similar size, and growing from empty copied every column array several times.
     private mutating func reset() {
-        key = ColumnBuilder(type: .string)
-        columns = fields.map { ColumnBuilder(type: $0.kind.dataType) }
-        eventTimes = []
-        topics = StringArray()
-        partitions = []
-        offsets = []
+        let rows = rowCount
+        key = ColumnBuilder(type: .string, capacity: rows)
+        columns = fields.map { ColumnBuilder(type: $0.kind.dataType, capacity: rows) }
+        eventTimes = []; eventTimes.reserveCapacity(rows)
+        topics = StringArray(); topics.reserveCapacity(rows: rows, bytes: rows * 24)
+        partitions = []; partitions.reserveCapacity(rows)
+        offsets = []; offsets.reserveCapacity(rows)
         rowCount = 0
     }
 
@@ -180,8 +183,8 @@ public struct EventBatchBuilder {
 
     private mutating func fieldIndex(_ v: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int, _ escaped: Bool) -> Int? {
         if escaped {
-            decodeJSONString(UnsafeBufferPointer(rebasing: v[start..<end]), into: &scratch)
-            return scratch.withUnsafeBufferPointer { matchName($0) }
+            let n = decodeJSONString(UnsafeBufferPointer(rebasing: v[start..<end]), into: &scratch)
+            return scratch.withUnsafeBufferPointer { matchName(UnsafeBufferPointer(rebasing: $0[..<n])) }
         }
         return matchName(UnsafeBufferPointer(rebasing: v[start..<end]))
     }
@@ -254,8 +257,8 @@ public struct EventBatchBuilder {
         let s = slots[i]
         let raw = UnsafeBufferPointer(rebasing: v[s.start..<s.end])
         guard s.tag == .string, s.hasEscapes else { return body(raw) }
-        decodeJSONString(raw, into: &scratch)
-        return scratch.withUnsafeBufferPointer(body)
+        let n = decodeJSONString(raw, into: &scratch)
+        return scratch.withUnsafeBufferPointer { body(UnsafeBufferPointer(rebasing: $0[..<n])) }
     }
 
     private mutating func withDedupBytes(_ d: DedupKey, _ v: UnsafeBufferPointer<UInt8>, _ keyBytes: UnsafeRawBufferPointer?,
@@ -281,8 +284,8 @@ public struct EventBatchBuilder {
             case .string:
                 switch s.tag {
                 case .string where s.hasEscapes:
-                    decodeJSONString(UnsafeBufferPointer(rebasing: v[s.start..<s.end]), into: &scratch)
-                    scratch.withUnsafeBytes { columns[i].append(utf8: $0) }
+                    let n = decodeJSONString(UnsafeBufferPointer(rebasing: v[s.start..<s.end]), into: &scratch)
+                    scratch.withUnsafeBytes { columns[i].append(utf8: UnsafeRawBufferPointer(rebasing: $0[..<n])) }
                 case .bool:
                     columns[i].append(s.flag ? "true" : "false")
                 default:
@@ -293,8 +296,8 @@ public struct EventBatchBuilder {
                     appendCompactJSON(UnsafeBufferPointer(rebasing: v[s.start..<s.end]), into: &scratch)
                     scratch.withUnsafeBytes { columns[i].append(utf8: $0) }
                 } else if s.hasEscapes {
-                    decodeJSONString(UnsafeBufferPointer(rebasing: v[s.start..<s.end]), into: &scratch)
-                    scratch.withUnsafeBytes { columns[i].append(utf8: $0) }
+                    let n = decodeJSONString(UnsafeBufferPointer(rebasing: v[s.start..<s.end]), into: &scratch)
+                    scratch.withUnsafeBytes { columns[i].append(utf8: UnsafeRawBufferPointer(rebasing: $0[..<n])) }
                 } else {
                     columns[i].append(utf8: UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: v[s.start..<s.end])))
                 }

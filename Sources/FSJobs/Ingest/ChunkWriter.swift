@@ -1,49 +1,151 @@
 import Dispatch
 import FSCore
+import FSKafka
 import FSTable
+import Synchronization
 
-/// Writes the chunks of a micro-batch into the data table's `TableWriter` on a background
-/// thread, while the ingest thread polls and parses the next chunk.
+/// Writes the chunks of each micro-batch into the data table and commits the micro-batches, in
+/// order, on a background thread, while the ingest thread polls and parses what comes next.
 ///
 /// ```
-///  ingest thread:  poll+parse chunk 1 │ poll+parse chunk 2 │ poll+parse chunk 3 │ drain ─► commit
-///  writer queue:                      │ write chunk 1      │ write chunk 2      │ write 3
+///  ingest thread:  parse c1 │ parse c2 │ parse c3 ─ enqueue commit 1 │ parse c4 (batch 2) │ parse c5 …
+///  writer queue:            │ write c1 │ write c2 │ write c3 │ commit 1 (quarantine, data) │ write c4 …
+///                                                                         └─► completed ─► ingest thread:
+///                                                                             counters, group offsets
 /// ```
-/// Why: parsing JSON and encoding Parquet are each about half of the work; overlapping them
-/// uses a second core. Memory stays bounded: at most `maxInFlight` chunks wait or are being
-/// written (`submit` blocks beyond that), and each chunk is bounded by the caller.
+/// Why: parsing JSON and encoding Parquet are each about half of the work, and a commit
+/// (finishing ~18 day files, their fsyncs, the log entry) used to stop the parser for its whole
+/// duration. Now the ingest thread only stops when the writer is `maxInFlight` tasks behind.
 ///
-/// Invariant that makes `@unchecked Sendable` sound: between `submit` and `drain`, the
-/// `TableWriter` is touched only on `queue`; `drain` (a `queue.sync`) orders every write before
-/// the caller's next direct use (the commit).
+/// Exactly-once is unchanged: the queue is serial, so batch N+1's chunks reach the
+/// `TableWriter` only after batch N's commit, and each commit carries the txn versions the
+/// ingest thread fixed when it closed the batch. After the first failure every later task is
+/// dropped (a later commit must never land after a failed earlier one) and the error is
+/// rethrown to the ingest thread by its next `collect`.
+///
+/// Invariant that makes `@unchecked Sendable` sound: after `init`, both `TableWriter`s are
+/// touched only on `queue`; the phase times are read by the ingest thread only through
+/// `queue.sync`; finished commits and the failure are behind a mutex.
 final class ChunkWriter: @unchecked Sendable {
-    let writer: TableWriter
+    private let writer: TableWriter
+    private let quarantineWriter: TableWriter
     private let queue = DispatchQueue(label: "fs-ingest.chunk-writer")
     private let slots: DispatchSemaphore
-    /// The first write error; later chunks are dropped and `drain` rethrows it.
-    private var failure: Error?
+    /// Writer-thread seconds per phase (`write`, `quarantineCommit`, `dataCommit`).
+    private var times = IngestPhases()
+    /// What the two threads share: finished commits not yet collected, and the first write or
+    /// commit error (sticky: later tasks are dropped and it is rethrown).
+    private let shared = Mutex<(completed: [Commit], failure: (any Error)?)>(([], nil))
 
-    init(writer: TableWriter, maxInFlight: Int = 2) {
+    /// One closed micro-batch: what to commit and what the ingest thread does once it is in.
+    struct Commit: Sendable {
+        /// Quarantine rows of the batch (nil: none) and the txns that mark them committed.
+        var quarantine: RecordBatch?
+        var quarantineTxns: [TxnAction]
+        /// The data table's txns: the last offset of every partition the batch advanced.
+        var dataTxns: [TxnAction]
+        /// Data rows the batch wrote (for the summary).
+        var rows: Int
+        /// Next offsets per partition, committed to the group once the table holds the batch.
+        var groupOffsets: [TopicPartitionOffset]
+        /// Table version written (set on the writer thread).
+        var version: Int64? = nil
+    }
+
+    init(writer: TableWriter, quarantineWriter: TableWriter, maxInFlight: Int = 2) {
         self.writer = writer
+        self.quarantineWriter = quarantineWriter
         self.slots = DispatchSemaphore(value: max(1, maxInFlight))
     }
 
-    /// Queues `batch` for writing; blocks while `maxInFlight` chunks are pending.
-    func submit(_ batch: RecordBatch) {
-        slots.wait()
+    /// Queues `batch` for writing; blocks while `maxInFlight` tasks are pending. Returns the
+    /// seconds spent blocked.
+    @discardableResult
+    func submit(_ batch: RecordBatch) -> Double {
+        let waited = acquireSlot()
         queue.async { [self] in
             defer { slots.signal() }
-            guard failure == nil else { return }
-            do { try writer.write(batch) } catch { failure = error }
+            guard !hasFailed else { return }
+            let t0 = monotonicSeconds()
+            do { try writer.write(batch) } catch { fail(error) }
+            times.write += monotonicSeconds() - t0
         }
+        return waited
     }
 
-    /// Waits until every submitted chunk is written; throws the first write error (once).
-    func drain() throws {
-        let error: Error? = queue.sync {
-            defer { failure = nil }
-            return failure
+    /// Queues the commit of the micro-batch whose chunks were submitted before; returns the
+    /// seconds spent blocked. Its outcome comes back through `collect`.
+    @discardableResult
+    func submitCommit(_ commit: Commit) -> Double {
+        let waited = acquireSlot()
+        queue.async { [self] in
+            defer { slots.signal() }
+            guard !hasFailed else { return }
+            do {
+                var done = commit
+                done.version = try run(commit)
+                shared.withLock { $0.completed.append(done) }
+            } catch {
+                fail(error)
+            }
         }
-        if let error { throw error }
+        return waited
     }
+
+    /// Quarantine first, then the data table (the source of truth); see `IngestJob`.
+    private func run(_ c: Commit) throws -> Int64? {
+        let t0 = monotonicSeconds()
+        if let q = c.quarantine {
+            try quarantineWriter.write(q)
+            let r = try quarantineWriter.commit(txns: c.quarantineTxns, operation: "STREAMING UPDATE")
+            if let t = r.existingTxn { throw concurrentWriter(quarantineWriter, t, c.quarantineTxns) }
+        }
+        let t1 = monotonicSeconds()
+        times.quarantineCommit += t1 - t0
+        let r = try writer.commit(txns: c.dataTxns, operation: "STREAMING UPDATE")
+        times.dataCommit += monotonicSeconds() - t1
+        if let t = r.existingTxn { throw concurrentWriter(writer, t, c.dataTxns) }
+        return r.version
+    }
+
+    private func concurrentWriter(_ w: TableWriter, _ t: TxnAction, _ ours: [TxnAction]) -> IngestError {
+        .concurrentWriter(table: w.table.root, appId: t.appId, theirs: t.version, ours: ours.first { $0.appId == t.appId }?.version ?? -1)
+    }
+
+    private var hasFailed: Bool { shared.withLock { $0.failure != nil } }
+
+    private func fail(_ error: any Error) {
+        shared.withLock { if $0.failure == nil { $0.failure = error } }
+    }
+
+    private func acquireSlot() -> Double {
+        if slots.wait(timeout: .now()) == .success { return 0 }
+        let t0 = monotonicSeconds()
+        slots.wait()
+        return monotonicSeconds() - t0
+    }
+
+    /// The commits finished since the last call, oldest first; throws the writer's failure.
+    /// Commits that finished before a failure are returned first; the failure on the next call.
+    func collect() throws -> [Commit] {
+        let (done, failure) = shared.withLock { s -> ([Commit], (any Error)?) in
+            defer { s.completed.removeAll() }
+            return (s.completed, s.failure)
+        }
+        if !done.isEmpty { return done }
+        if let failure { throw failure }
+        return []
+    }
+
+    /// Waits until every queued task ran; returns the seconds waited. Errors surface through
+    /// the `collect` that follows.
+    @discardableResult
+    func drain() -> Double {
+        let t0 = monotonicSeconds()
+        queue.sync {}
+        return monotonicSeconds() - t0
+    }
+
+    /// The writer thread's phase times so far (call after `drain` for final figures).
+    var writerTimes: IngestPhases { queue.sync { times } }
 }

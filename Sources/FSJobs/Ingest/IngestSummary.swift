@@ -19,6 +19,8 @@ public struct IngestSummary: Sendable, Equatable {
     /// How the run ended: completed (available-now), stopped (signal), or the error class.
     public var status = "running"
     public var seconds = 0.0
+    /// Seconds per phase of the ingest and writer threads.
+    public var phases = IngestPhases()
 
     public var json: JSONValue {
         .object([
@@ -28,7 +30,7 @@ public struct IngestSummary: Sendable, Equatable {
             ("duplicates", .int(Int64(duplicates))), ("batches", .int(Int64(batches))),
             ("quarantineReasons", .object(reasons.keys.sorted().map { ($0, .int(Int64(reasons[$0] ?? 0))) })),
             ("nextOffsets", .object(nextOffsets.keys.sorted().map { ($0, .int(nextOffsets[$0] ?? 0)) })),
-            ("seconds", .double((seconds * 1000).rounded() / 1000)),
+            ("seconds", .double((seconds * 1000).rounded() / 1000)), ("phases", phases.json),
         ])
     }
 }
