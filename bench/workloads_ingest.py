@@ -118,6 +118,16 @@ def check_fs_run(ctx, result: dict, data_dir: str, expected: int, label: str) ->
                          f"(summary: messages {result.get('messages')}, rows {result.get('rows')})")
 
 
+def phase_note(result: dict) -> str:
+    """The last fs run's phase seconds (`phases` of its --summary): where the wall time went."""
+    phases = result.get("phases") or {}
+    if not phases:
+        return ""
+    ingest = ", ".join(f"{k} {phases[k]:.1f}" for k in ("poll", "parse", "handOffWait", "drainWait") if k in phases)
+    writer = ", ".join(f"{k} {phases[k]:.1f}" for k in ("write", "quarantineCommit", "dataCommit") if k in phases)
+    return f"; last fs run, ingest thread s: {ingest}; writer thread s: {writer}"
+
+
 def ingest(ctx) -> list[Row]:
     from workloads import Row, not_built
     if not (ctx.has("fs-ingest") and ctx.has("fs-sandbox")):
@@ -154,6 +164,7 @@ def ingest(ctx) -> list[Row]:
     note = (f"{sent} messages, {partitions_for(lines)} partitions: fs {fs_rate:,.0f} msg/s, kcat {kcat_rate:,.0f} msg/s, "
             f"fs/kcat {ratio:.2f} (goal >= {GOAL_RATIO}: {verdict(ratio >= GOAL_RATIO)}); "
             f"fs peak RSS {rss_mb:.0f} MiB (goal <= {GOAL_RSS_MB}: {verdict(rss_mb <= GOAL_RSS_MB)})")
+    note += phase_note(fs.runs[-1].result)
     rows = [Row("Kafka ingest (--available-now)", fs_name, kcat_name, fs.median("seconds"), peer.median("seconds"),
                 fs.peak_rss_kb, peer.peak_rss_kb, "rows + quarantine = kcat count", note)]
 
@@ -180,6 +191,6 @@ def scaled_run(ctx, source: str, lines: int, scale: int, base_rss_kb: int, kcat:
     note = (f"{sent} messages, {partitions_for(lines * scale)} partitions, one run each: fs {sent / fs_s:,.0f} msg/s, "
             f"kcat {sent / kcat_s:,.0f} msg/s; fs peak RSS {fs.rss_kb / 1024:.0f} MiB = {growth:.2f}x the "
             f"{lines}-message run (flat: {'yes' if growth <= 1.15 else 'NO'}; goal <= {GOAL_RSS_MB} MiB: "
-            f"{'met' if fs.rss_kb / 1024 <= GOAL_RSS_MB else 'NOT met'})")
+            f"{'met' if fs.rss_kb / 1024 <= GOAL_RSS_MB else 'NOT met'})") + phase_note(fs.result)
     return Row(f"Kafka ingest x{scale} (RSS flatness)", "fs-ingest --available-now", "kcat -C -e -o beginning",
                fs_s, kcat_s, fs.rss_kb, peer.rss_kb, "rows + quarantine = kcat count", note)

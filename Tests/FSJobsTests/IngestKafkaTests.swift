@@ -47,6 +47,11 @@ import Glibc
         #expect(summary["quarantined"]?.int64Value == Int64(source.badCount))
         #expect(summary["duplicates"]?.int64Value == Int64(source.duplicateCount))
         #expect((summary["batches"]?.int64Value ?? 0) >= 4)
+        // Phase timings of both threads, in seconds.
+        for phase in ["poll", "parse", "build", "handOffWait", "drainWait", "groupCommit", "trim", "write", "quarantineCommit", "dataCommit"] {
+            let seconds = summary["phases"]?[phase]?.doubleValue
+            #expect(seconds != nil && seconds! >= 0, "phase \(phase): \(String(describing: seconds))")
+        }
         // Every partition's progress is in the table as txn(last offset).
         let snapshot = try DeltaTable.open(at: dir + "/ingestion/order-status-events").snapshot()
         let quarantine = try readTable(dir + "/quarantine/order-status-events")

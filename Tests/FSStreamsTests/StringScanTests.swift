@@ -26,6 +26,22 @@ import Testing
         }
     }
 
+    /// The order's `items` is JSON text inside a string: an escaped quote every few bytes. The
+    /// decoder copies eight bytes at a time between escapes; every spacing must come out whole.
+    @Test(arguments: 1...17)
+    func denselyEscapedTextDecodesAtEverySpacing(spacing: Int) {
+        var raw = "", expected = ""
+        for i in 0..<40 {
+            let run = String(repeating: Character(UnicodeScalar(UInt8(0x61 + i % 26))), count: (i * 7) % spacing)
+            raw += run + (i % 3 == 0 ? #"\""# : (i % 3 == 1 ? #"\u00e9"# : #"\\"#))
+            expected += run + (i % 3 == 0 ? "\"" : (i % 3 == 1 ? "é" : "\\"))
+        }
+        #expect(row(.orderStatusEvents, Self.status(raw))["status_id"] == .string(expected))
+        // A surrogate pair and a lone surrogate (U+FFFD) right after an eight-byte run.
+        let pair = String(repeating: "x", count: spacing) + #"\ud83d\ude00\udc00"#
+        #expect(row(.orderStatusEvents, Self.status(pair))["status_id"] == .string(String(repeating: "x", count: spacing) + "😀\u{FFFD}"))
+    }
+
     @Test(arguments: [0, 1, 7, 8, 9, 15, 16, 17, 40])
     func plainStringsOfEveryLengthKeepTheirBytes(length: Int) {
         let text = String((0..<length).map { Character(UnicodeScalar(UInt8(0x41 + $0 % 26))) })
