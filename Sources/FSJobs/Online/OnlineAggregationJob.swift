@@ -195,7 +195,7 @@ public struct OnlineAggregationJob {
                 }
                 // Staged chunk by chunk (invisible until the commit): a trigger's output is never all in memory.
                 try engine.endMicroBatch { out in
-                    rowsWritten += try OnlineOutput.write(out, schema: outputSchema, to: outputWriter)
+                    rowsWritten += try OnlineOutput.write(out, to: outputWriter)
                 }
                 lastVersion = c.version
                 summary.versionsProcessed += 1
