@@ -134,6 +134,7 @@ public struct OnlineAggregationJob {
             "resume_after_input_version": "\(committed.map(String.init) ?? "none")", "features": "\(plan.features.count)",
         ])
 
+        let pipeline = OnlineOutputPipeline(writer: outputWriter)
         var tailer = LogTailer(log: input.log, after: committed ?? -1)
         var snapshot = try committed.map { try input.snapshot(version: $0) }
         var lastProgress = started
@@ -165,7 +166,6 @@ public struct OnlineAggregationJob {
                 sleepMicros(config.triggerIntervalMicros)
                 continue
             }
-            var rowsWritten = 0
             var lateRows = 0
             // Late rows of versions the late table already holds (a run that died between the two
             // commits, possibly grouping versions differently) are not written again.
@@ -193,15 +193,15 @@ public struct OnlineAggregationJob {
                     summary.peakLiveKeySlices = engine.liveKeySlices
                     summary.peakStateMemoryBytes = engine.stateMemoryBytes
                 }
-                // Staged chunk by chunk (invisible until the commit): a trigger's output is never all in memory.
-                try engine.endMicroBatch { out in
-                    rowsWritten += try OnlineOutput.write(out, to: outputWriter)
-                }
+                // Staged chunk by chunk (invisible until the commit) on the output thread, while the
+                // next chunks are merged: a trigger's output is never all in memory.
+                try engine.endMicroBatch { out in try pipeline.submit(out) }
                 lastVersion = c.version
                 summary.versionsProcessed += 1
                 // A stop request ends the trigger after this version; what was read is committed.
                 if StopSignal.pending != nil { break }
             }
+            let rowsWritten = try pipeline.finish()
             let txn = TxnAction(appId: appId, version: lastVersion, lastUpdated: clock.nowMicros() / 1000)
             if lateRows > 0 { try lateWriter.commit(txns: [txn], operation: "STREAMING UPDATE") }
             let state = engine.serialize(fingerprint: fingerprint)
