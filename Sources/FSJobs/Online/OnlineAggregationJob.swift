@@ -288,6 +288,9 @@ public struct OnlineJob {
         // to the kernel (mmap threshold 32 MiB, trim) and fault it in again on the next chunk.
         _ = glibcMallopt(-3, 1 << 30)  // M_MMAP_THRESHOLD
         _ = glibcMallopt(-1, 1 << 30)  // M_TRIM_THRESHOLD
+        // One arena: chunks are built on this thread and freed on the output thread; with an arena
+        // per thread the freed memory stays in the other arena (peak RSS +40% at 1M events).
+        _ = glibcMallopt(-8, 1)  // M_ARENA_MAX
         #endif
         if config.common.masterMode.threads > 1 {
             logger.info("the window state is folded on one thread; --master-mode \(config.common.masterMode.text) affects file reading only")

@@ -26,7 +26,7 @@ final class OnlineOutputPipeline: @unchecked Sendable {
     private let failure = Mutex<(any Error)?>(nil)
     private let rows = Atomic<Int>(0)
 
-    init(writer: TableWriter, maxInFlight: Int = 2) {
+    init(writer: TableWriter, maxInFlight: Int = 1) {
         self.writer = writer
         slots = DispatchSemaphore(value: Swift.max(1, maxInFlight))
     }
