@@ -40,6 +40,10 @@ public struct GroupKeyTable: Sendable {
     }
 
     private static let tagMask: UInt64 = 0xFFFF_FFFF_0000_0000
+    /// Rows whose slots are loaded ahead of their lookups.
+    static let probeBlock = 16
+    /// Sum of the values loaded ahead (kept so the loads are not optimized away).
+    private var prefetchSink: UInt64 = 0
 
     private var isString: Bool { keyType == .string }
 
@@ -61,13 +65,39 @@ public struct GroupKeyTable: Sendable {
         ids.reserveCapacity(n)
         switch keys.values {
         case .string(let s):
-            s.bytes.withUnsafeBufferPointer { bytes in
-                for i in 0..<n {
-                    if keys.isNull(i) { ids.append(nullID()); continue }
-                    let b = UnsafeBufferPointer(rebasing: bytes[s.offsets[i]..<s.offsets[i + 1]])
-                    ids.append(stringID(b))
+            var hashes = [UInt64](repeating: 0, count: Self.probeBlock)
+            var touched: UInt64 = 0
+            s.offsets.withUnsafeBufferPointer { off in
+                s.bytes.withUnsafeBufferPointer { bytes in
+                    func key(_ i: Int) -> UnsafeBufferPointer<UInt8> { UnsafeBufferPointer(rebasing: bytes[off[i]..<off[i + 1]]) }
+                    var start = 0
+                    while start < n {
+                        let end = Swift.min(n, start + Self.probeBlock)
+                        // Hash the block and load each key's home slot, then the stored key it
+                        // points to: independent loads whose cache misses overlap, so the
+                        // lookups below mostly hit the cache.
+                        for i in start..<end where !keys.isNull(i) {
+                            let h = XXH64.hash(bytes: key(i), seed: 0)
+                            hashes[i - start] = h
+                            let at = Int(truncatingIfNeeded: h) & mask
+                            touched &+= slots[at] &+ UInt64(truncatingIfNeeded: slotOffsets[at])
+                        }
+                        for i in start..<end where !keys.isNull(i) {
+                            let at = Int(truncatingIfNeeded: hashes[i - start]) & mask
+                            let s = slots[at]
+                            if s != 0, s & Self.tagMask == hashes[i - start] & Self.tagMask {
+                                let o = slotOffsets[at]
+                                if o < stringKeys.bytes.count { touched &+= UInt64(stringKeys.bytes[o]) }
+                            }
+                        }
+                        for i in start..<end {
+                            ids.append(keys.isNull(i) ? nullID() : stringID(key(i), hash: hashes[i - start]))
+                        }
+                        start = end
+                    }
                 }
             }
+            prefetchSink &+= touched
         case .double(let v):
             for i in 0..<n { ids.append(keys.isNull(i) ? nullID() : intID(DistinctAccumulator.key(v[i]))) }
         default:
@@ -138,7 +168,11 @@ public struct GroupKeyTable: Sendable {
 
     @inline(__always)
     private mutating func stringID(_ key: UnsafeBufferPointer<UInt8>) -> UInt32 {
-        let h = XXH64.hash(bytes: key, seed: 0)
+        stringID(key, hash: XXH64.hash(bytes: key, seed: 0))
+    }
+
+    @inline(__always)
+    private mutating func stringID(_ key: UnsafeBufferPointer<UInt8>, hash h: UInt64) -> UInt32 {
         let tag = h & Self.tagMask
         var at = Int(truncatingIfNeeded: h) & mask
         while true {

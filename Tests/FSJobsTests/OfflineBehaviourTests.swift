@@ -58,7 +58,8 @@ import Testing
         let filesBefore = try liveFiles(dir + "/out").filter { $0.path.contains("day=15") }
         let s2 = try OfflineFixture.run(june)
         let again = try OfflineFixture.output(dir + "/out", year: 2019, month: 6, day: 30)
-        #expect(again == first)
+        // Files go to whichever thread is free: floating sums may differ in their last bits.
+        #expect(Self.sameFeatures(again, first))
         #expect(s2.outputVersion == (s1.outputVersion ?? 0) + 2)
         let live = try liveFiles(dir + "/out")
         #expect(live.filter { $0.path.contains("day=30") }.count == 1)
@@ -116,6 +117,15 @@ import Testing
         #expect(one.column(named: "amount-stddev")?[solo] == .null)
     }
 
+    /// Same schema, keys in the same order and every value equal (doubles to 1e-9 relative).
+    static func sameFeatures(_ a: RecordBatch, _ b: RecordBatch) -> Bool {
+        guard a.schema == b.schema, a.rowCount == b.rowCount else { return false }
+        for c in a.columns.indices {
+            for r in 0..<a.rowCount where !close(a.columns[c][r], b.columns[c][r]) { return false }
+        }
+        return true
+    }
+
     static func close(_ a: Value, _ b: Value) -> Bool {
         if case .double(let x) = a, case .double(let y) = b { return x == y || (x.isNaN && y.isNaN) || abs(x - y) <= 1e-9 * max(abs(x), abs(y)) }
         return a == b
@@ -145,6 +155,7 @@ import Testing
         let s = try OfflineFixture.run(["--input-table", hive, "--output-table", dir + "/b", "--agg-field", "customer_id",
                                         "--time-field", "order_created_at", "--start-date", "2019-06-01", "--end-date", "2019-06-30"])
         #expect(s.filesPruned > 0)
-        #expect(try OfflineFixture.output(dir + "/a", year: 2019, month: 6, day: 30) == OfflineFixture.output(dir + "/b", year: 2019, month: 6, day: 30))
+        #expect(Self.sameFeatures(try OfflineFixture.output(dir + "/a", year: 2019, month: 6, day: 30),
+                                  try OfflineFixture.output(dir + "/b", year: 2019, month: 6, day: 30)))
     }
 }

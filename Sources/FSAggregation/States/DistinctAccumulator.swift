@@ -47,20 +47,22 @@ public struct DistinctAccumulator: Accumulator {
             sel = Validity((0..<b.count).map { (sel?.isValid($0) ?? true) && b[$0] })
         }
         values.groupIDs(for: col, into: &valueIDs)
-        var set = pairs
-        pairs = DistinctPairSet()  // keep `set` uniquely referenced while inserting
+        var keys: [UInt64] = []
+        keys.reserveCapacity(groups.count)
         valueIDs.withUnsafeBufferPointer { ids in
-            forEachSelectedRow(count: groups.count, sel) { i in set.insert(group: groups[i], value: ids[i]) }
+            forEachSelectedRow(count: groups.count, sel) { i in keys.append(UInt64(groups[i]) << 32 | UInt64(ids[i])) }
         }
-        pairs = set
+        keys.withUnsafeBufferPointer { pairs.insert(pairKeys: $0) }
     }
 
     public mutating func merge(_ other: DistinctAccumulator, groupMap: UnsafeBufferPointer<UInt32>) {
         var valueMap: [UInt32] = []
         values.groupIDs(for: other.values.keyColumn(), into: &valueMap)
-        for key in other.pairs.keys {
-            pairs.insert(group: groupMap[Int(key >> 32)], value: valueMap[Int(UInt32(truncatingIfNeeded: key))])
+        let mapped = other.pairs.keys.map { key in
+            UInt64(groupMap[Int(key >> 32)]) << 32 | UInt64(valueMap[Int(UInt32(truncatingIfNeeded: key))])
         }
+        pairs.reserve(pairs: pairs.keys.count + mapped.count)
+        mapped.withUnsafeBufferPointer { pairs.insert(pairKeys: $0) }
     }
 
     /// Group g's distinct values as sorted set keys (numbers) — the order states are written in.

@@ -17,6 +17,8 @@ struct DistinctPairSet: Sendable {
     private(set) var counts: [Int64] = []
     private var slots = [UInt64](repeating: empty, count: 16)
     private var mask = 15
+    /// Sum of the slots loaded ahead (kept so the loads are not optimized away).
+    private var prefetchSink: UInt64 = 0
     private static let none = UInt32.max
     /// No pair has it: group and value ids are both below `UInt32.max`.
     private static let empty = UInt64.max
@@ -60,6 +62,30 @@ struct DistinctPairSet: Sendable {
         counts[g] += 1
         slots[at] = key
         if keys.count * 2 > slots.count { rehash(capacity: slots.count * 2) }
+    }
+
+    /// Grows the table once so `pairs` distinct pairs fit without rehashing on the way (a merge
+    /// of two large sets otherwise rehashes the whole table once or twice).
+    mutating func reserve(pairs: Int) {
+        var capacity = slots.count
+        while pairs * 2 > capacity { capacity *= 2 }
+        if capacity > slots.count { rehash(capacity: capacity) }
+        keys.reserveCapacity(pairs)
+        next.reserveCapacity(pairs)
+    }
+
+    /// Adds every `group << 32 | value` pair of `pairKeys`, loading the home slots of a block of
+    /// pairs before inserting them so their cache misses overlap.
+    mutating func insert(pairKeys: UnsafeBufferPointer<UInt64>) {
+        var touched: UInt64 = 0
+        var start = 0
+        while start < pairKeys.count {
+            let end = Swift.min(pairKeys.count, start + GroupKeyTable.probeBlock)
+            for i in start..<end { touched &+= slots[Self.slot(pairKeys[i], mask)] }
+            for i in start..<end { insert(group: UInt32(pairKeys[i] >> 32), value: UInt32(truncatingIfNeeded: pairKeys[i])) }
+            start = end
+        }
+        prefetchSink &+= touched
     }
 
     /// Calls `body` with every value id of group `g` (most recent first).

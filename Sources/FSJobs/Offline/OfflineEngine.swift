@@ -11,7 +11,8 @@ import Glibc
 
 /// What the parallel pass over the input produced.
 struct OfflinePassResult {
-    var aggregator: GroupedAggregator
+    /// Tables with disjoint keys (one per key partition), or the one merged table.
+    var aggregators: [GroupedAggregator]
     var rowsRead: Int64 = 0
     var rowsInRange: Int64 = 0
     var rowGroupsRead = 0
@@ -19,6 +20,14 @@ struct OfflinePassResult {
     /// Threads that read, and the units of work they shared.
     var workers = 1
     var units = 0
+    /// Wall seconds of the parallel read-and-fold and of the merge of the per-thread tables.
+    var foldSeconds = 0.0
+    var mergeSeconds = 0.0
+    /// Whether keys were partitioned between shared tables (else per-thread tables, merged).
+    var isPartitioned = false
+
+    /// Distinct keys over all tables.
+    var groupCount: Int { aggregators.reduce(0) { $0 + $1.groupCount } }
 }
 
 /// A unit of work of the pass: a whole file, or one row group of a file when the scan has too
@@ -32,16 +41,18 @@ struct ScanUnit: Sendable, Equatable {
 }
 
 /// One pass over the scan's files: every feature and every period folded at once, on
-/// `threads` workers, each with its own `GroupedAggregator`, merged at the end.
+/// `threads` workers, into tables that partition the keys between them (`KeyPartitions`), or,
+/// when an aggregate depends on row order, one `GroupedAggregator` per worker merged at the end.
 ///
 /// ```
-///  files ─► units (a file each; a row group each when files < 4 × threads)
-///        ──LPT by bytes──► worker k: scan copy ──batch──► rows in [start, end) ──► period masks
-///                                                       ──► plan.update(&agg_k)
+///  files ─► units (a file each; a row group each when files < 4 × threads), largest first
+///        ──queue──► free worker k: scan copy ──batch──► rows in [start, end) ──► period masks
+///                                                     ──► plan.update(&agg_k)
 ///  agg_0.merge(agg_1 … agg_n) ──► one table, memory ∝ distinct keys
 /// ```
 /// Row stamps are `(file index << 32) + row in file`, so `first`/`last` pick the same row
-/// whatever the thread count and split.
+/// whatever the thread count and split. Which worker folds which unit depends on the machine's
+/// load, so floating sums may differ in their last bits between runs (as in Spark).
 struct OfflineEngine {
     let plan: FeaturePlan
     let range: OfflineRange
@@ -74,21 +85,31 @@ struct OfflineEngine {
         let files = scan.files
         let units = try Self.units(of: scan, threads: threads)
         let workers = max(1, min(threads, units.count))
-        let shares = Self.assign(units.map(\.bytes), workers: workers)
+        // Largest units first, handed out one at a time to whichever worker is free: on a busy
+        // machine a worker that gets less CPU simply takes fewer units (a static split would
+        // leave the others idle waiting for it).
+        let order = units.indices.sorted { units[$0].bytes != units[$1].bytes ? units[$0].bytes > units[$1].bytes : $0 < $1 }
+        let queue = UnitQueue(count: order.count)
         let slots = WorkerSlots(count: workers)
         let splitsFiles = units.contains { $0.rowGroups != nil }
         let progress = ScanProgress(totalUnits: units.count, totalBytes: units.reduce(0) { $0 + max(1, $1.bytes) },
                                     unitName: splitsFiles ? "row groups" : "files",
                                     style: ProgressStyle.detect(logLevel: logger.logLevel), logger: logger)
+        // Several workers and no row-order-dependent aggregate: keys partitioned between shared
+        // tables (no repeated keys, no merge); otherwise one table per worker, merged after.
+        let partitions = workers > 1 && KeyPartitions.isOrderFree(plan)
+            ? KeyPartitions(count: workers, make: { plan.makeAggregator() }) : nil
+        let foldStarted = monotonicSeconds()
         DispatchQueue.concurrentPerform(iterations: workers) { w in
             var myScan = scan
-            var result = OfflinePassResult(aggregator: plan.makeAggregator())
+            var result = OfflinePassResult(aggregators: partitions == nil ? [plan.makeAggregator()] : [])
             do {
-                for u in shares[w] {
-                    let unit = units[u]
+                while let next = queue.take() {
+                    let unit = units[order[next]]
                     var rows: Int64 = 0
                     try myScan.forEachBatch(in: files[unit.fileIndex], rowGroups: unit.rowGroups) { batch, firstRow in
-                        fold(batch, into: &result, firstRowStamp: (Int64(unit.fileIndex) << 32) + firstRow)
+                        fold(batch, into: &result, firstRowStamp: (Int64(unit.fileIndex) << 32) + firstRow,
+                             partitions: partitions, worker: w)
                         rows += Int64(batch.rowCount)
                     }
                     progress.unitDone(bytes: max(1, unit.bytes), rows: rows)
@@ -101,25 +122,36 @@ struct OfflineEngine {
             }
         }
         progress.finish()
+        let mergeStarted = monotonicSeconds()
         var merged: OfflinePassResult? = nil
         for w in 0..<workers {
             guard let r = slots.get(w) else { continue }
             let part = try r.get()
             if merged == nil { merged = part; continue }
-            merged?.aggregator.merge(part.aggregator)
+            if let other = part.aggregators.first { merged?.aggregators[0].merge(other) }
             merged?.rowsRead += part.rowsRead
             merged?.rowsInRange += part.rowsInRange
             merged?.rowGroupsRead += part.rowGroupsRead
             merged?.rowGroupsSkipped += part.rowGroupsSkipped
         }
-        var result = merged ?? OfflinePassResult(aggregator: plan.makeAggregator())
+        var result = merged ?? OfflinePassResult(aggregators: [])
+        if let partitions {
+            result.aggregators = partitions.finished()
+            result.isPartitioned = true
+        }
+        if result.aggregators.isEmpty { result.aggregators = [plan.makeAggregator()] }
         result.workers = workers
         result.units = units.count
+        result.foldSeconds = mergeStarted - foldStarted
+        result.mergeSeconds = monotonicSeconds() - mergeStarted
         return result
     }
 
-    /// Folds the rows of `batch` that lie in the range; periods become row masks.
-    func fold(_ batch: RecordBatch, into result: inout OfflinePassResult, firstRowStamp: Int64) {
+    /// Folds the rows of `batch` that lie in the range; periods become row masks. With
+    /// `partitions`, the rows go to their key partition's shared table (stamps are not needed:
+    /// only order-free aggregates run that way); otherwise into `result`'s own table.
+    func fold(_ batch: RecordBatch, into result: inout OfflinePassResult, firstRowStamp: Int64,
+              partitions: KeyPartitions? = nil, worker: Int = 0) {
         let n = batch.rowCount
         result.rowsRead += Int64(n)
         guard n > 0 else { return }
@@ -145,8 +177,23 @@ struct OfflineEngine {
             rowTimes = kept.map { times[$0] }
         }
         result.rowsInRange += Int64(inRange)
-        let masks = plan.periods.map { p in Self.rowsFrom(range.periodStart(p), rowTimes) }
-        plan.update(&result.aggregator, batch: rows, periodMasks: masks, context: EvaluationContext(nowMicros: nowMicros), firstRowStamp: firstRowStamp)
+        let context = EvaluationContext(nowMicros: nowMicros)
+        guard let partitions else {
+            let masks = plan.periods.map { p in Self.rowsFrom(range.periodStart(p), rowTimes) }
+            plan.update(&result.aggregators[0], batch: rows, periodMasks: masks, context: context, firstRowStamp: firstRowStamp)
+            return
+        }
+        let split = KeyPartitions.partitionRows(of: rows.columns[plan.keyIndex], count: partitions.count)
+        let nonEmpty = split.indices.filter { !split[$0].isEmpty }
+        let parts: [(batch: RecordBatch, masks: [Validity])] = split.map { picked in
+            guard !picked.isEmpty else { return (rows, []) }
+            let times = picked.count == inRange ? rowTimes : picked.map { rowTimes[$0] }
+            let part = picked.count == inRange ? rows : rows.gather(picked)
+            return (part, plan.periods.map { p in Self.rowsFrom(range.periodStart(p), times) })
+        }
+        partitions.update(partitions: nonEmpty, startingAt: worker) { p, table in
+            plan.update(&table, batch: parts[p].batch, periodMasks: parts[p].masks, context: context, firstRowStamp: 0)
+        }
     }
 
     /// The rows whose time is at or after `from` (every time is already inside the range).
@@ -176,20 +223,28 @@ struct OfflineEngine {
         }
         return out
     }
+}
 
-    /// Longest-processing-time assignment of files (by size) to workers: deterministic and
-    /// within 4/3 of the best balance.
-    static func assign(_ sizes: [Int64], workers: Int) -> [[Int]] {
-        var shares = Array(repeating: [Int](), count: workers)
-        var load = Array(repeating: Int64(0), count: workers)
-        let order = sizes.indices.sorted { sizes[$0] != sizes[$1] ? sizes[$0] > sizes[$1] : $0 < $1 }
-        for i in order {
-            var best = 0
-            for w in 1..<max(1, workers) where load[w] < load[best] { best = w }
-            shares[best].append(i)
-            load[best] += max(1, sizes[i])
-        }
-        return shares.map { $0.sorted() }
+/// The next unit of work for whichever worker asks; nil once every unit is taken. After an
+/// error a worker stops taking units, and the others finish the ones they hold.
+private final class UnitQueue: @unchecked Sendable {
+    private var lock = pthread_mutex_t()
+    private var next = 0
+    private let count: Int
+
+    init(count: Int) {
+        self.count = count
+        pthread_mutex_init(&lock, nil)
+    }
+
+    deinit { pthread_mutex_destroy(&lock) }
+
+    func take() -> Int? {
+        pthread_mutex_lock(&lock)
+        defer { pthread_mutex_unlock(&lock) }
+        guard next < count else { return nil }
+        next += 1
+        return next - 1
     }
 }
 
