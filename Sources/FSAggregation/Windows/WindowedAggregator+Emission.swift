@@ -150,14 +150,20 @@ extension WindowedAggregator {
             bucketStart.append(start)
             bucketRows.append(rows)
             rowKeyIDs.append(ids)
-            maps.append([[UInt32]](repeating: [UInt32](repeating: UInt32.max, count: keys.count), count: windowsPerSlice))
+            // One array per position (`repeating:` would share one buffer and copy it on each first write).
+            maps.append((0..<windowsPerSlice).map { _ in [UInt32](repeating: UInt32.max, count: keys.count) })
         }
         var stamp = stamps.stamp, group = stamps.group
         stamps = KeyStamps(stamp: [], group: [])  // moved out: mutated in place below, handed back at the end
         defer { stamps = KeyStamps(stamp: stamp, group: group) }
+        // At most one output row per (block row, window position): reserved once, no regrowth copies.
+        let bound = present.reduce(0) { $0 + $1.rowCount } * windowsPerSlice
         var outKeys: [Int] = []
         var starts: [Int64] = []
         var ends: [Int64] = []
+        outKeys.reserveCapacity(bound)
+        starts.reserveCapacity(bound)
+        ends.reserveCapacity(bound)
         var windowCount = 0
         var k = k1
         while k <= k2 {

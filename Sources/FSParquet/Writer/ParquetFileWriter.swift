@@ -7,7 +7,8 @@ import FSCore
 ///                   row group full? ──► chunks appended to the file, offsets recorded
 /// finish() ──► last row group, footer (FileMetaData, length, "PAR1"), fsync, close
 /// ```
-/// Nothing is a valid Parquet file until `finish()` wrote the footer and fsynced. On any error,
+/// Nothing is a valid Parquet file until `finish()` wrote the footer and fsynced (with
+/// `finish(sync: false)` the caller fsyncs, as `TableWriter` does on background threads). On any error,
 /// or when the writer is dropped without `finish()`, the partial file is removed (`abort()`).
 public final class ParquetFileWriter {
     public let path: String

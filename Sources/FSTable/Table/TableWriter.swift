@@ -58,7 +58,7 @@ public final class TableWriter {
 
     private let splitter: PartitionSplitter
     private let syncer: FileSyncer
-    /// Partition directories known to exist (relative; "" is the root).
+    /// Partition directories known to exist during one commit (relative; "" is the root).
     private var existingDirectories: Set<String> = [""]
     private var open: [String: OpenFile] = [:]
     private var finished: [FinishedFile] = []
@@ -261,6 +261,7 @@ public final class TableWriter {
             // Data durable before any name points at it.
             try syncer.wait()
             var dirs = Set<String>()
+            existingDirectories = [""]  // checked afresh by every commit (another process may remove empty ones)
             for f in files {
                 try createDirectory(f.directory, syncing: &dirs)
                 let final = table.root + "/" + f.relativePath
