@@ -190,7 +190,7 @@ struct OfflineEngine {
             if picked.count == inRange {
                 pending.append(p, rows, rowTimes)
             } else {
-                pending.append(p, rows.gather(picked), picked.map { rowTimes[$0] })
+                pending.append(p, KeyPartitions.gather(rows, picked), picked.map { rowTimes[$0] })
             }
         }
         flush(&pending, into: partitions, worker: worker, minimumRows: Self.partitionBatchRows)
