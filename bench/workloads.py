@@ -54,6 +54,8 @@ class Row:
     peer_rss_kb: int | None = None
     check: str = ""
     note: str = ""
+    # The WORKLOADS name that produced the row (set by bench/run.py; keys report merges).
+    source: str = ""
 
     @property
     def ratio(self) -> float | None:
