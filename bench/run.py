@@ -30,7 +30,7 @@ sys.path.insert(0, HERE)
 from generate import GENERATOR_VERSION  # noqa: E402
 from harness import BenchError  # noqa: E402
 from report import machine, markdown, text_table  # noqa: E402
-from workloads import WORKLOADS, Context  # noqa: E402
+from workloads import WORKLOADS, Context, Row  # noqa: E402
 
 REPO = os.path.dirname(HERE)
 SMOKE_ROWS = 2000
@@ -52,6 +52,22 @@ def dataset(rows: int, seed: int, root: str) -> tuple[str, dict]:
                        stdin=subprocess.DEVNULL)
     with open(manifest_path) as f:
         return path, json.load(f)
+
+
+def merged_report(sidecar: str, rows: list, commands: list[str], only: set[str]) -> tuple[list, list[str]]:
+    """`--only W --report F`: the rows of F's last full run (F's .json sidecar), with those of
+    the workloads just measured replaced, in WORKLOADS order; both runs' commands are listed."""
+    try:
+        with open(sidecar) as f:
+            old = json.load(f)
+    except (OSError, ValueError):
+        return rows, commands
+    kept = [Row(**r) for r in old.get("rows", []) if r.get("source") not in only]
+    order = {name: i for i, (name, _) in enumerate(WORKLOADS)}
+    merged = sorted(kept + rows, key=lambda r: order.get(r.source, len(order)))
+    previous = [c for c in old.get("commands", []) if c not in commands]
+    stamp = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+    return merged, previous + [f"# {stamp}: re-measured {', '.join(sorted(only))}:"] + commands
 
 
 def main() -> int:
@@ -103,7 +119,10 @@ def main() -> int:
             offline_dir, _ = dataset(args.offline_rows, args.seed, args.data_root)
             run_ctx = dataclasses.replace(ctx, data_dir=offline_dir)
         try:
-            rows += workload(run_ctx)
+            produced = workload(run_ctx)
+            for r in produced:
+                r.source = name
+            rows += produced
         except (BenchError, subprocess.TimeoutExpired) as e:
             failures.append(f"{name}: {e}")
             log(f"FAILED {name}: {e}")
@@ -137,6 +156,12 @@ def main() -> int:
                  "In-memory workloads (issue 3): the peer is a hand-written Swift loop in the same "
                  "binary (`fs-bench <workload> --impl hand`); input generation is untimed; every "
                  "output batch is consumed (summed) inside the timed loop on both sides."]
+        sidecar = os.path.splitext(args.report)[0] + ".json"
+        if args.only:
+            rows, commands = merged_report(sidecar, rows, commands, set(args.only))
+        with open(sidecar, "w") as f:
+            json.dump({"rows": [dataclasses.asdict(r) for r in rows], "commands": commands}, f, indent=1)
+            f.write("\n")
         with open(args.report, "w") as f:
             f.write(markdown(rows, machine(), manifest, commands, args.runs, notes))
         print(f"\n{kind}: wrote {args.report}")

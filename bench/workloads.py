@@ -54,6 +54,8 @@ class Row:
     peer_rss_kb: int | None = None
     check: str = ""
     note: str = ""
+    # The WORKLOADS name that produced the row (set by bench/run.py; keys report merges).
+    source: str = ""
 
     @property
     def ratio(self) -> float | None:
@@ -228,10 +230,13 @@ def offline(ctx: Context) -> list[Row]:
         ctx.binary("fs-agg-offline"), "--master-mode", "local[*]", "--input-table", hive, "--output-table", fresh(fs_out),
         "--agg-field", "customer_id", "--time-field", "order_created_at", "--start-date", start, "--end-date", end,
         "--aggregations", OFFLINE_REFERENCE, "--summary", "--log-level", "warning"]}
-    for e in engines:
-        sides[names[e]] = (lambda eng: lambda i: [sys.executable, OFFLINE_PEER, eng, "--input", hive, "--start", start,
-                                                  "--end", end, "--output", fresh(peer_out[eng])])(e)
-    measured = alternate(sides, ctx.runs, ctx.log)
+    peers = {names[e]: (lambda eng: lambda i: [sys.executable, OFFLINE_PEER, eng, "--input", hive, "--start", start,
+                                                 "--end", end, "--output", fresh(peer_out[eng])])(e) for e in engines}
+    # PySpark runs in its own round after the others: its JVM keeps both cores busy for a while
+    # after it exits, which would slow whichever side ran next.
+    measured = alternate({**sides, **{n: c for n, c in peers.items() if n != names["spark"]}}, ctx.runs, ctx.log)
+    if "spark" in engines:
+        measured.update(alternate({names["spark"]: peers[names["spark"]]}, ctx.runs, ctx.log))
     fs = measured["fs-agg-offline"]
     summary = fs.runs[-1].result
     with open(os.path.join(ctx.data_dir, "manifest.json")) as f:

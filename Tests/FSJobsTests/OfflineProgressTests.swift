@@ -146,4 +146,49 @@ import Testing
             for r in 0..<a.rowCount { #expect(OfflineBehaviourTests.close(a.columns[c][r], b.columns[c][r]), "column \(a.schema.fields[c].name) row \(r)") }
         }
     }
+
+    @Test(arguments: [("", 4), ("first-merchant=first(merchant_id)", 1)])
+    func keysArePartitionedBetweenThreadsUnlessAnAggregateDependsOnRowOrder(extra: String, partitions: Int) throws {
+        let dir = try OfflineFixture.temporaryDirectory()
+        defer { try? FileSystem.removeTree(dir) }
+        let input = try OfflineFixture.makeInput(try OfflineFixture.ordersBatch(), in: dir)
+        let features = ["n=count(*)", "amount=sum(order_total_amount)", "merchants=count(DISTINCT merchant_id)",
+                        "sd=stddev_samp(order_total_amount)", "late=count(*) FILTER (WHERE order_total_amount > 50)"] + (extra.isEmpty ? [] : [extra])
+        func run(_ threads: Int, _ out: String) throws -> OfflineSummary {
+            try OfflineFixture.run(["--input-table", input, "--output-table", dir + "/" + out, "--agg-field", "customer_id",
+                                    "--time-field", "order_created_at", "--start-date", "2019-06-01", "--end-date", "2019-06-30",
+                                    "--master-mode", "local[\(threads)]"] + features.flatMap { ["--agg", $0] })
+        }
+        let one = try run(1, "one")
+        let four = try run(4, "four")
+        #expect(one.keyPartitions == 1)
+        #expect(four.keyPartitions == partitions && four.threads == 4)
+        #expect(one.keys == four.keys && one.rowsInRange == four.rowsInRange)
+        #expect(OfflineBehaviourTests.sameFeatures(try OfflineFixture.output(dir + "/one", year: 2019, month: 6, day: 30),
+                                                   try OfflineFixture.output(dir + "/four", year: 2019, month: 6, day: 30)))
+    }
+
+    @Test func partitionBuffersHandBackTheirRowsAsOneBatchAndEmpty() {
+        let schema = Schema([Field("k", .string), Field("v", .int64)])
+        func batch(_ keys: [String], _ values: [Int64]) -> RecordBatch {
+            RecordBatch(schema: schema, columns: [Column(type: .string, values: .string(StringArray(keys))), Column(type: .int64, values: .int64(values))])
+        }
+        var buffers = PartitionBuffers(count: 2)
+        buffers.append(1, batch(["a", "ü"], [1, 2]), [10, 20])
+        buffers.append(1, batch([""], [3]), [30])
+        #expect(buffers.rows == [0, 3])
+        let (rows, times) = buffers.take(1, schema: schema)
+        #expect(rows == batch(["a", "ü", ""], [1, 2, 3]))
+        #expect(times == [10, 20, 30])
+        #expect(buffers.rows == [0, 0])
+    }
+
+    @Test func rowsOfOneKeyAlwaysGoToTheSamePartition() {
+        let keys = Column(type: .string, values: .string(StringArray(["x", "y", "x", "", "y", "x"])))
+        let split = KeyPartitions.partitionRows(of: keys, count: 3)
+        #expect(split.flatMap { $0 }.sorted() == Array(0..<6))
+        let home = { (row: Int) in split.firstIndex { $0.contains(row) } }
+        #expect(home(0) == home(2) && home(2) == home(5))
+        #expect(home(1) == home(4))
+    }
 }

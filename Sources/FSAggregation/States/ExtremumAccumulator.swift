@@ -59,6 +59,43 @@ public struct ExtremumAccumulator: Accumulator {
     }
 
     public mutating func merge(_ other: ExtremumAccumulator, groupMap: UnsafeBufferPointer<UInt32>) {
+        // Typed loops for numbers (window emission merges every slice row through here).
+        let wantMax = isMax
+        switch slots.kind {
+        case 1:
+            other.slots.doubles.withUnsafeBufferPointer { od in
+                other.slots.isNull.withUnsafeBufferPointer { onul in
+                    slots.doubles.withUnsafeMutableBufferPointer { d in
+                        slots.isNull.withUnsafeMutableBufferPointer { nul in
+                            for g in 0..<onul.count where !onul[g] {
+                                let t = Int(groupMap[g]), x = od[g]
+                                if nul[t] { d[t] = x; nul[t] = false; continue }
+                                let c = sparkCompare(x, d[t])
+                                if wantMax ? c > 0 : c < 0 { d[t] = x }
+                            }
+                        }
+                    }
+                }
+            }
+            return
+        case 0:
+            other.slots.ints.withUnsafeBufferPointer { od in
+                other.slots.isNull.withUnsafeBufferPointer { onul in
+                    slots.ints.withUnsafeMutableBufferPointer { d in
+                        slots.isNull.withUnsafeMutableBufferPointer { nul in
+                            for g in 0..<onul.count where !onul[g] {
+                                let t = Int(groupMap[g]), x = od[g]
+                                if nul[t] { d[t] = x; nul[t] = false; continue }
+                                if wantMax ? x > d[t] : x < d[t] { d[t] = x }
+                            }
+                        }
+                    }
+                }
+            }
+            return
+        default:
+            break
+        }
         for g in 0..<other.groupCount where !other.slots.isNull[g] {
             let t = Int(groupMap[g])
             if slots.isNull[t] { slots.set(t, from: other.slots, g); continue }

@@ -81,6 +81,11 @@ extension WindowedAggregator {
         var k1 = from ?? spec.windows(containingSlice: firstSlice(order[0])).lowerBound
         while first < order.count && spec.windows(containingSlice: lastSlice(order[first])).upperBound < k1 { first += 1 }
         let budget = Int64(Swift.max(1, emitChunkRows))
+        // Per key: the last window that saw it and its output group there. Shared by the chunks
+        // (windows only ascend, so a stamp never matches in a later chunk): allocated once per
+        // emission, not once per chunk (an 8+4-byte slot per key, millions of keys).
+        var stamps = KeyStamps(stamp: [Int64](repeating: Int64.min, count: keyTable.groupCount),
+                               group: [UInt32](repeating: 0, count: keyTable.groupCount))
         while first < order.count && k1 <= kTo {
             // No data for windows before the first relevant block's lowest window.
             k1 = Swift.max(k1, spec.windows(containingSlice: firstSlice(order[first])).lowerBound)
@@ -101,7 +106,7 @@ extension WindowedAggregator {
                     if cut >= k1 && (estimate >= budget || cut > k2) { k2 = Swift.min(k2, cut); break }
                 }
             }
-            try emitChunk(k1, k2, blocks: Array(order[first..<next]), only: only, keys: keys, emit: emit)
+            try emitChunk(k1, k2, blocks: Array(order[first..<next]), only: only, keys: keys, stamps: &stamps, emit: emit)
             k1 = k2 + 1
             while first < order.count && spec.windows(containingSlice: lastSlice(order[first])).upperBound < k1 { first += 1 }
         }
@@ -114,7 +119,7 @@ extension WindowedAggregator {
     /// by slice once per block); a per-key stamp dedups a key seen in several slices of the
     /// window, so output groups are numbered in (window, first row) order without a hash table.
     /// Pass 2 is one `merge` per block, window position q and aggregate.
-    private func emitChunk(_ k1: Int64, _ k2: Int64, blocks blockIDs: [Int64], only: Set<Int64>?, keys: Column,
+    private func emitChunk(_ k1: Int64, _ k2: Int64, blocks blockIDs: [Int64], only: Set<Int64>?, keys: Column, stamps: inout KeyStamps,
                            emit: (RecordBatch, Int) throws -> Void) rethrows {
         let b = blockSlices
         let windowsPerSlice = spec.windows(containingSlice: 0).count
@@ -145,13 +150,20 @@ extension WindowedAggregator {
             bucketStart.append(start)
             bucketRows.append(rows)
             rowKeyIDs.append(ids)
-            maps.append([[UInt32]](repeating: [UInt32](repeating: UInt32.max, count: keys.count), count: windowsPerSlice))
+            // One array per position (`repeating:` would share one buffer and copy it on each first write).
+            maps.append((0..<windowsPerSlice).map { _ in [UInt32](repeating: UInt32.max, count: keys.count) })
         }
-        var stamp = [Int64](repeating: Int64.min, count: keyTable.groupCount)
-        var group = [UInt32](repeating: 0, count: keyTable.groupCount)
+        var stamp = stamps.stamp, group = stamps.group
+        stamps = KeyStamps(stamp: [], group: [])  // moved out: mutated in place below, handed back at the end
+        defer { stamps = KeyStamps(stamp: stamp, group: group) }
+        // At most one output row per (block row, window position): reserved once, no regrowth copies.
+        let bound = present.reduce(0) { $0 + $1.rowCount } * windowsPerSlice
         var outKeys: [Int] = []
         var starts: [Int64] = []
         var ends: [Int64] = []
+        outKeys.reserveCapacity(bound)
+        starts.reserveCapacity(bound)
+        ends.reserveCapacity(bound)
         var windowCount = 0
         var k = k1
         while k <= k2 {
@@ -189,11 +201,14 @@ extension WindowedAggregator {
         for a in out.indices { out[a].resize(groupCount: count + 1) }
         for (bi, block) in present.enumerated() {
             for q in 0..<windowsPerSlice {
-                var map = maps[bi][q]
-                var any = false
-                for r in map.indices { if map[r] == UInt32.max { map[r] = trash } else { any = true } }
+                // In place: the map is not needed afterwards (a copy per (block, q) was ~3% of the job).
+                let any = maps[bi][q].withUnsafeMutableBufferPointer { map -> Bool in
+                    var any = false
+                    for r in map.indices { if map[r] == UInt32.max { map[r] = trash } else { any = true } }
+                    return any
+                }
                 guard any else { continue }
-                map.withUnsafeBufferPointer { m in
+                maps[bi][q].withUnsafeBufferPointer { m in
                     for a in out.indices { out[a].merge(any: block.accumulators[a], groupMap: m) }
                 }
             }
@@ -204,6 +219,12 @@ extension WindowedAggregator {
             features.columns[0], Column(type: .timestamp, values: .int64(starts)), Column(type: .timestamp, values: .int64(ends)),
         ] + features.columns.dropFirst())
         try emit(batch, windowCount)
+    }
+
+    /// Scratch of `emitChunk`'s key dedup, kept across the chunks of one emission.
+    struct KeyStamps {
+        var stamp: [Int64]
+        var group: [UInt32]
     }
 
     /// `keys.gather(ids)` with one exact allocation and memcpy per string (the output's key

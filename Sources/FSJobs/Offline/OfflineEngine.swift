@@ -11,7 +11,8 @@ import Glibc
 
 /// What the parallel pass over the input produced.
 struct OfflinePassResult {
-    var aggregator: GroupedAggregator
+    /// Tables with disjoint keys (one per key partition), or the one merged table.
+    var aggregators: [GroupedAggregator]
     var rowsRead: Int64 = 0
     var rowsInRange: Int64 = 0
     var rowGroupsRead = 0
@@ -22,6 +23,11 @@ struct OfflinePassResult {
     /// Wall seconds of the parallel read-and-fold and of the merge of the per-thread tables.
     var foldSeconds = 0.0
     var mergeSeconds = 0.0
+    /// Whether keys were partitioned between shared tables (else per-thread tables, merged).
+    var isPartitioned = false
+
+    /// Distinct keys over all tables.
+    var groupCount: Int { aggregators.reduce(0) { $0 + $1.groupCount } }
 }
 
 /// A unit of work of the pass: a whole file, or one row group of a file when the scan has too
@@ -35,7 +41,8 @@ struct ScanUnit: Sendable, Equatable {
 }
 
 /// One pass over the scan's files: every feature and every period folded at once, on
-/// `threads` workers, each with its own `GroupedAggregator`, merged at the end.
+/// `threads` workers, into tables that partition the keys between them (`KeyPartitions`), or,
+/// when an aggregate depends on row order, one `GroupedAggregator` per worker merged at the end.
 ///
 /// ```
 ///  files ─► units (a file each; a row group each when files < 4 × threads), largest first
@@ -88,20 +95,27 @@ struct OfflineEngine {
         let progress = ScanProgress(totalUnits: units.count, totalBytes: units.reduce(0) { $0 + max(1, $1.bytes) },
                                     unitName: splitsFiles ? "row groups" : "files",
                                     style: ProgressStyle.detect(logLevel: logger.logLevel), logger: logger)
+        // Several workers and no row-order-dependent aggregate: keys partitioned between shared
+        // tables (no repeated keys, no merge); otherwise one table per worker, merged after.
+        let partitions = workers > 1 && KeyPartitions.isOrderFree(plan)
+            ? KeyPartitions(count: workers, make: { plan.makeAggregator() }) : nil
         let foldStarted = monotonicSeconds()
         DispatchQueue.concurrentPerform(iterations: workers) { w in
             var myScan = scan
-            var result = OfflinePassResult(aggregator: plan.makeAggregator())
+            var result = OfflinePassResult(aggregators: partitions == nil ? [plan.makeAggregator()] : [])
+            var pending = PartitionBuffers(count: partitions?.count ?? 0)
             do {
                 while let next = queue.take() {
                     let unit = units[order[next]]
                     var rows: Int64 = 0
                     try myScan.forEachBatch(in: files[unit.fileIndex], rowGroups: unit.rowGroups) { batch, firstRow in
-                        fold(batch, into: &result, firstRowStamp: (Int64(unit.fileIndex) << 32) + firstRow)
+                        fold(batch, into: &result, firstRowStamp: (Int64(unit.fileIndex) << 32) + firstRow,
+                             partitions: partitions, pending: &pending, worker: w)
                         rows += Int64(batch.rowCount)
                     }
                     progress.unitDone(bytes: max(1, unit.bytes), rows: rows)
                 }
+                if let partitions { flush(&pending, into: partitions, worker: w, minimumRows: 0) }
                 result.rowGroupsRead = myScan.metrics.rowGroupsRead
                 result.rowGroupsSkipped = myScan.metrics.rowGroupsSkipped
                 slots.set(w, .success(result))
@@ -116,13 +130,18 @@ struct OfflineEngine {
             guard let r = slots.get(w) else { continue }
             let part = try r.get()
             if merged == nil { merged = part; continue }
-            merged?.aggregator.merge(part.aggregator)
+            if let other = part.aggregators.first { merged?.aggregators[0].merge(other) }
             merged?.rowsRead += part.rowsRead
             merged?.rowsInRange += part.rowsInRange
             merged?.rowGroupsRead += part.rowGroupsRead
             merged?.rowGroupsSkipped += part.rowGroupsSkipped
         }
-        var result = merged ?? OfflinePassResult(aggregator: plan.makeAggregator())
+        var result = merged ?? OfflinePassResult(aggregators: [])
+        if let partitions {
+            result.aggregators = partitions.finished()
+            result.isPartitioned = true
+        }
+        if result.aggregators.isEmpty { result.aggregators = [plan.makeAggregator()] }
         result.workers = workers
         result.units = units.count
         result.foldSeconds = mergeStarted - foldStarted
@@ -130,8 +149,11 @@ struct OfflineEngine {
         return result
     }
 
-    /// Folds the rows of `batch` that lie in the range; periods become row masks.
-    func fold(_ batch: RecordBatch, into result: inout OfflinePassResult, firstRowStamp: Int64) {
+    /// Folds the rows of `batch` that lie in the range; periods become row masks. With
+    /// `partitions`, the rows go to their key partition's shared table (stamps are not needed:
+    /// only order-free aggregates run that way); otherwise into `result`'s own table.
+    func fold(_ batch: RecordBatch, into result: inout OfflinePassResult, firstRowStamp: Int64,
+              partitions: KeyPartitions? = nil, pending: inout PartitionBuffers, worker: Int = 0) {
         let n = batch.rowCount
         result.rowsRead += Int64(n)
         guard n > 0 else { return }
@@ -157,8 +179,42 @@ struct OfflineEngine {
             rowTimes = kept.map { times[$0] }
         }
         result.rowsInRange += Int64(inRange)
-        let masks = plan.periods.map { p in Self.rowsFrom(range.periodStart(p), rowTimes) }
-        plan.update(&result.aggregator, batch: rows, periodMasks: masks, context: EvaluationContext(nowMicros: nowMicros), firstRowStamp: firstRowStamp)
+        let context = EvaluationContext(nowMicros: nowMicros)
+        guard let partitions else {
+            let masks = plan.periods.map { p in Self.rowsFrom(range.periodStart(p), rowTimes) }
+            plan.update(&result.aggregators[0], batch: rows, periodMasks: masks, context: context, firstRowStamp: firstRowStamp)
+            return
+        }
+        let split = KeyPartitions.partitionRows(of: rows.columns[plan.keyIndex], count: partitions.count)
+        for (p, picked) in split.enumerated() where !picked.isEmpty {
+            if picked.count == inRange {
+                pending.append(p, rows, rowTimes)
+            } else {
+                pending.append(p, KeyPartitions.gather(rows, picked), picked.map { rowTimes[$0] })
+            }
+        }
+        flush(&pending, into: partitions, worker: worker, minimumRows: Self.partitionBatchRows)
+    }
+
+    /// Rows a worker collects for one key partition before it folds them under the partition's
+    /// lock: small batches (a day of 1M orders is ~2,700 rows) would otherwise pay the per-call
+    /// cost of every aggregate and a lock round trip for a few hundred rows each.
+    static let partitionBatchRows = 16_384
+
+    /// Folds every partition buffer holding at least `minimumRows` rows into its shared table.
+    func flush(_ pending: inout PartitionBuffers, into partitions: KeyPartitions, worker: Int, minimumRows: Int) {
+        let ready = (0..<partitions.count).filter { pending.rows[$0] > 0 && pending.rows[$0] >= minimumRows }
+        guard !ready.isEmpty else { return }
+        var prepared: [Int: (batch: RecordBatch, masks: [Validity])] = [:]
+        for p in ready {
+            let (batch, times) = pending.take(p, schema: plan.schema)
+            prepared[p] = (batch, plan.periods.map { period in Self.rowsFrom(range.periodStart(period), times) })
+        }
+        let context = EvaluationContext(nowMicros: nowMicros)
+        partitions.update(partitions: ready, startingAt: worker) { p, table in
+            guard let part = prepared[p] else { return }
+            plan.update(&table, batch: part.batch, periodMasks: part.masks, context: context, firstRowStamp: 0)
+        }
     }
 
     /// The rows whose time is at or after `from` (every time is already inside the range).
@@ -187,6 +243,35 @@ struct OfflineEngine {
             for i in 0..<n where !bm.isValid(i) { out[i] = .min }
         }
         return out
+    }
+}
+
+/// One worker's rows waiting for their key partition's table: batches and their row times.
+struct PartitionBuffers {
+    private var batches: [[RecordBatch]]
+    private var times: [[Int64]]
+    private(set) var rows: [Int]
+
+    init(count: Int) {
+        batches = Array(repeating: [], count: count)
+        times = Array(repeating: [], count: count)
+        rows = Array(repeating: 0, count: count)
+    }
+
+    mutating func append(_ p: Int, _ batch: RecordBatch, _ batchTimes: [Int64]) {
+        batches[p].append(batch)
+        times[p].append(contentsOf: batchTimes)
+        rows[p] += batch.rowCount
+    }
+
+    /// Partition p's rows as one batch with their times; the buffer is emptied.
+    mutating func take(_ p: Int, schema: Schema) -> (RecordBatch, [Int64]) {
+        let batch = batches[p].count == 1 ? batches[p][0] : RecordBatch.concatenate(batches[p], schema: schema)
+        let t = times[p]
+        batches[p] = []
+        times[p] = []
+        rows[p] = 0
+        return (batch, t)
     }
 }
 

@@ -21,13 +21,16 @@ public struct OfflineSummary: Sendable, Equatable {
     public var keys = 0
     public var outputVersion: Int64?
     public var threads = 1
+    /// Hash partitions of the keys, one shared table each (1: per-thread tables merged, used
+    /// for one thread or when an aggregate depends on row order).
+    public var keyPartitions = 1
     /// Wall time of the run (planning, scan, aggregation, write), in seconds.
     public var seconds = 0.0
 
     public var json: JSONValue {
         .object([
             ("job", .string("fs-agg-offline")), ("start", .string(start)), ("end", .string(end)), ("partition", .string(partition)),
-            ("features", .int(Int64(features))), ("threads", .int(Int64(threads))),
+            ("features", .int(Int64(features))), ("threads", .int(Int64(threads))), ("keyPartitions", .int(Int64(keyPartitions))),
             ("filesTotal", .int(Int64(filesTotal))), ("filesPruned", .int(Int64(filesPruned))),
             ("filesSkippedByStats", .int(Int64(filesSkippedByStats))), ("filesRead", .int(Int64(filesRead))),
             ("rowGroupsRead", .int(Int64(rowGroupsRead))), ("rowGroupsSkipped", .int(Int64(rowGroupsSkipped))),
@@ -102,10 +105,11 @@ public struct OfflineAggregation {
         summary.rowGroupsSkipped = pass.rowGroupsSkipped
         summary.rowsRead = pass.rowsRead
         summary.rowsInRange = pass.rowsInRange
-        summary.keys = pass.aggregator.groupCount
+        summary.keys = pass.groupCount
         summary.threads = pass.workers
+        summary.keyPartitions = pass.isPartitioned ? pass.aggregators.count : 1
         logger.info("scanned", metadata: [
-            "threads": "\(pass.workers)", "work_units": "\(pass.units)",
+            "threads": "\(pass.workers)", "work_units": "\(pass.units)", "key_partitions": "\(summary.keyPartitions)",
             "fold_seconds": "\(formatSeconds(pass.foldSeconds))", "merge_seconds": "\(formatSeconds(pass.mergeSeconds))",
             "row_groups_read": "\(pass.rowGroupsRead)", "row_groups_skipped": "\(pass.rowGroupsSkipped)",
             "rows_read": "\(pass.rowsRead)", "rows_in_range": "\(pass.rowsInRange)", "keys": "\(summary.keys)",
@@ -113,7 +117,9 @@ public struct OfflineAggregation {
 
         // 4. Features sorted by key, plus the partition columns; replace the partition.
         let outputStarted = monotonicSeconds()
-        let features = OfflineOutput.sortedByKey(plan.finish(pass.aggregator, nowMicros: clock.nowMicros()))
+        let now = clock.nowMicros()
+        let tables = pass.aggregators.map { plan.finish($0, nowMicros: now) }
+        let features = OfflineOutput.sortedByKey(tables.count == 1 ? tables[0] : RecordBatch.concatenate(tables, schema: plan.outputSchema))
         let sortSeconds = monotonicSeconds() - outputStarted
         summary.outputVersion = try OfflineOutput.write(features, day: day, to: config.outputTable, clock: clock)
         logger.info("wrote features", metadata: ["partition": "\(summary.partition)", "rows": "\(features.rowCount)",

@@ -79,8 +79,9 @@ extension OnlineAggregationJob {
             guard let rows = read.rows.projected(columns) else { preconditionFailure("stream rows lack the planned columns") }
             summary.eventsThisRun += Int64(rows.rowCount)
             let lateRows = Self.notYetWritten(engine.add(RecordBatch(schema: schema, columns: rows.columns)), done: lateDone)
-            var rowsWritten = 0
-            try engine.endMicroBatch { out in rowsWritten += try OnlineOutput.write(out, schema: outputSchema, to: outputWriter) }
+            let pipeline = OnlineOutputPipeline(writer: outputWriter)
+            try engine.endMicroBatch { out in try pipeline.submit(out) }
+            let rowsWritten = try pipeline.finish()
             sequence += 1
             let now = clock.nowMicros() / 1000
             let partitionTxns = read.last.sorted { ($0.key.topic, $0.key.partition) < ($1.key.topic, $1.key.partition) }.map {

@@ -134,6 +134,7 @@ public struct OnlineAggregationJob {
             "resume_after_input_version": "\(committed.map(String.init) ?? "none")", "features": "\(plan.features.count)",
         ])
 
+        let pipeline = OnlineOutputPipeline(writer: outputWriter)
         var tailer = LogTailer(log: input.log, after: committed ?? -1)
         var snapshot = try committed.map { try input.snapshot(version: $0) }
         var lastProgress = started
@@ -165,7 +166,6 @@ public struct OnlineAggregationJob {
                 sleepMicros(config.triggerIntervalMicros)
                 continue
             }
-            var rowsWritten = 0
             var lateRows = 0
             // Late rows of versions the late table already holds (a run that died between the two
             // commits, possibly grouping versions differently) are not written again.
@@ -193,15 +193,15 @@ public struct OnlineAggregationJob {
                     summary.peakLiveKeySlices = engine.liveKeySlices
                     summary.peakStateMemoryBytes = engine.stateMemoryBytes
                 }
-                // Staged chunk by chunk (invisible until the commit): a trigger's output is never all in memory.
-                try engine.endMicroBatch { out in
-                    rowsWritten += try OnlineOutput.write(out, schema: outputSchema, to: outputWriter)
-                }
+                // Staged chunk by chunk (invisible until the commit) on the output thread, while the
+                // next chunks are merged: a trigger's output is never all in memory.
+                try engine.endMicroBatch { out in try pipeline.submit(out) }
                 lastVersion = c.version
                 summary.versionsProcessed += 1
                 // A stop request ends the trigger after this version; what was read is committed.
                 if StopSignal.pending != nil { break }
             }
+            let rowsWritten = try pipeline.finish()
             let txn = TxnAction(appId: appId, version: lastVersion, lastUpdated: clock.nowMicros() / 1000)
             if lateRows > 0 { try lateWriter.commit(txns: [txn], operation: "STREAMING UPDATE") }
             let state = engine.serialize(fingerprint: fingerprint)
@@ -288,6 +288,9 @@ public struct OnlineJob {
         // to the kernel (mmap threshold 32 MiB, trim) and fault it in again on the next chunk.
         _ = glibcMallopt(-3, 1 << 30)  // M_MMAP_THRESHOLD
         _ = glibcMallopt(-1, 1 << 30)  // M_TRIM_THRESHOLD
+        // One arena: chunks are built on this thread and freed on the output thread; with an arena
+        // per thread the freed memory stays in the other arena (peak RSS +40% at 1M events).
+        _ = glibcMallopt(-8, 1)  // M_ARENA_MAX
         #endif
         if config.common.masterMode.threads > 1 {
             logger.info("the window state is folded on one thread; --master-mode \(config.common.masterMode.text) affects file reading only")

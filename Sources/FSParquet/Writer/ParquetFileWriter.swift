@@ -7,7 +7,8 @@ import FSCore
 ///                   row group full? ──► chunks appended to the file, offsets recorded
 /// finish() ──► last row group, footer (FileMetaData, length, "PAR1"), fsync, close
 /// ```
-/// Nothing is a valid Parquet file until `finish()` wrote the footer and fsynced. On any error,
+/// Nothing is a valid Parquet file until `finish()` wrote the footer and fsynced (with
+/// `finish(sync: false)` the caller fsyncs, as `TableWriter` does on background threads). On any error,
 /// or when the writer is dropped without `finish()`, the partial file is removed (`abort()`).
 public final class ParquetFileWriter {
     public let path: String
@@ -66,12 +67,18 @@ public final class ParquetFileWriter {
     /// Buffers `batch` into pages; writes a row group whenever `rowGroupBytes` is reached.
     /// The batch must have the writer's schema (names, types); a NULL in a non-nullable field
     /// is rejected before anything of the batch is written.
-    public func write(_ batch: RecordBatch) throws {
+    public func write(_ batch: RecordBatch) throws { try write(batch, rows: 0..<batch.rowCount) }
+
+    /// Buffers rows `rows` of `batch` (no copy of the batch: the column writers encode the range).
+    public func write(_ batch: RecordBatch, rows: Range<Int>) throws {
         guard !isFinished else { throw ParquetError.invalidArgument(file: path, column: "*", reason: "write after finish or abort") }
         try check(batch)  // nothing written yet: the writer stays usable after a rejected batch
+        guard rows.lowerBound >= 0, rows.upperBound <= batch.rowCount else {
+            throw ParquetError.invalidArgument(file: path, column: "*", reason: "rows \(rows) outside a batch of \(batch.rowCount) rows")
+        }
         do {
-            let n = batch.rowCount
-            var start = 0
+            let n = rows.upperBound
+            var start = rows.lowerBound
             while start < n {
                 let end = Swift.min(n, start + sliceRows)
                 for (writer, column) in zip(columns, batch.columns) { try writer.append(column, range: start..<end) }
@@ -136,14 +143,15 @@ public final class ParquetFileWriter {
             columnOrders: Array(repeating: .typeDefinedOrder, count: schema.count))
     }
 
-    /// Writes the last row group and the footer, fsyncs and closes the file.
-    public func finish() throws -> ParquetFileSummary {
+    /// Writes the last row group and the footer, fsyncs (unless `sync` is false: the caller
+    /// then makes the file durable itself before anything refers to it) and closes the file.
+    public func finish(sync: Bool = true) throws -> ParquetFileSummary {
         guard !isFinished else { throw ParquetError.invalidArgument(file: path, column: "*", reason: "finish after finish or abort") }
         do {
             try flushRowGroup()
             let meta = footer()
             try writeFooter(meta, to: output)
-            try output.syncAndClose()
+            try output.close(sync: sync)
             isFinished = true
             return ParquetFileSummary(
                 path: path, sizeBytes: output.offset, rowCount: totalRows,

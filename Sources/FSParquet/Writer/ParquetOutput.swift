@@ -58,26 +58,30 @@ package final class ParquetOutput {
     }
 
     /// fsyncs and closes a file output.
-    package func syncAndClose() throws(ParquetError) {
+    package func syncAndClose() throws(ParquetError) { try close(sync: true) }
+
+    /// Closes a file output, fsyncing it first when `sync` (without: the caller makes the file
+    /// durable later, e.g. `FileSystem.fsyncFile` on another thread).
+    package func close(sync: Bool) throws(ParquetError) {
         guard case .file(let fd) = target, !isClosed else { return }
         isClosed = true
-        if fsync(fd) != 0 {
+        if sync && fsync(fd) != 0 {
             let e = errno
-            close(fd)
+            systemClose(fd)
             throw .io(IOError(path: path, operation: "fsync", errno: e))
         }
-        if close(fd) != 0 { throw .io(IOError(path: path, operation: "close", errno: errno)) }
+        if systemClose(fd) != 0 { throw .io(IOError(path: path, operation: "close", errno: errno)) }
     }
 
     /// Closes without syncing and removes the file (error paths).
     package func discard() {
         guard case .file(let fd) = target else { memory = []; return }
-        if !isClosed { close(fd); isClosed = true }
+        if !isClosed { systemClose(fd); isClosed = true }
         unlink(path)
     }
 
     deinit {
-        if case .file(let fd) = target, !isClosed { close(fd) }
+        if case .file(let fd) = target, !isClosed { systemClose(fd) }
     }
 }
 
@@ -87,5 +91,15 @@ private func systemWrite(_ fd: Int32, _ p: UnsafeRawPointer, _ n: Int) -> Int {
     return Glibc.write(fd, p, n)
     #else
     return Darwin.write(fd, p, n)
+    #endif
+}
+
+/// close(2), named apart from `ParquetOutput.close(sync:)`.
+@discardableResult
+private func systemClose(_ fd: Int32) -> Int32 {
+    #if canImport(Glibc)
+    return Glibc.close(fd)
+    #else
+    return Darwin.close(fd)
     #endif
 }

@@ -78,6 +78,10 @@ public struct PartitionSplitter: Sendable {
     private func partitionRows(_ input: RecordBatch) throws(TableError) -> (RecordBatch, [(values: [Value], rows: [Int])]) {
         let batch = try conform(input)
         guard batch.rowCount > 0 else { return (batch, []) }
+        // One partition (a day's rows, an unpartitioned table): no per-row grouping at all.
+        if partitionIndices.allSatisfy({ Self.isConstant(batch.columns[$0]) }) {
+            return (batch, [(values: partitionIndices.map { batch.columns[$0][0] }, rows: Array(0..<batch.rowCount))])
+        }
         var groups: [[Int]] = [Array(0..<batch.rowCount)]
         for pi in partitionIndices {
             let codes = PartitionSplitter.codes(batch.columns[pi])
@@ -115,6 +119,30 @@ public struct PartitionSplitter: Sendable {
         let rows = single ? batch : batch.gather(group.rows)
         let data = RecordBatch(schema: dataSchema, columns: dataIndices.map { rows.columns[$0] })
         return PartitionSlice(values: group.values, logValues: log, directory: PartitionValues.directory(columns: partitionColumns, values: log), batch: data)
+    }
+
+    /// True when every row holds the same non-null value, bit for bit (a column that is not
+    /// is grouped row by row, which also handles null/empty and ±0.0 sharing a partition).
+    static func isConstant(_ col: Column) -> Bool {
+        guard col.validity == nil, col.count > 0 else { return col.count == 0 }
+        func same<T: Equatable>(_ v: [T]) -> Bool {
+            v.withUnsafeBufferPointer { p in
+                let first = p[0]
+                for x in p where x != first { return false }
+                return true
+            }
+        }
+        switch col.values {
+        case .boolean(let v): return same(v)
+        case .int32(let v): return same(v)
+        case .int64(let v): return same(v)
+        case .double(let v): return same(v.map(\.bitPattern))
+        case .string(let v):
+            let first = v[0]
+            guard !first.isEmpty else { return false }
+            for i in 1..<v.count where v.length(i) != v.length(0) || v[i] != first { return false }
+            return true
+        }
     }
 
     /// Per-row codes of one column: equal codes ⇔ equal partition values (nulls and empty

@@ -22,6 +22,11 @@ public struct TableWriterOptions: Sendable {
     public var maxLostRaces = 10_000
     /// Called after the files were moved into place and before the commit (crash tests).
     package var beforeCommit: (@Sendable () -> Void)? = nil
+    /// Threads fsyncing finished files and directories in the background (I/O-bound: more
+    /// than the cores is right; they share journal commits).
+    package var fsyncThreads = 8
+    /// How one file or directory is made durable (tests observe or fail it).
+    package var fsync: FileSyncer.Sync = FileSyncer.system
 
     public init() {}
 }
@@ -31,11 +36,16 @@ public struct TableWriterOptions: Sendable {
 /// ```
 ///  write(batch) ──split by partition──► _staging/part-00000-<uuid>.c000.zstd.parquet  (one open
 ///                                        ParquetFileWriter per partition, streaming row groups)
-///  commit()     ──finish + fsync──► rename into fs_year=…/fs_month=…/fs_day=…/ ──► fsync dirs
+///  file finished (budget, row limit, commit) ──► fsync started in the background (FileSyncer)
+///  commit()     ──finish the rest──► wait for every file's fsync ──► rename into
+///               fs_year=…/fs_month=…/fs_day=…/ ──► fsync each touched directory once (and the
+///               parent of each created one), in parallel, wait
 ///               ──► one log commit: commitInfo, add… (stats JSON), txn… [, remove… when replacing]
 /// ```
-/// Until the commit, nothing is visible to Delta readers; plain-Parquet readers see a file only
-/// from its rename, just before the commit. A crash leaves orphans that the next writer deletes
+/// Every data file and directory entry is durable before the log commit that names it; a
+/// failed fsync fails the commit with nothing committed and the files removed. Until the
+/// commit, nothing is visible to Delta readers; plain-Parquet readers see a file only from its
+/// rename, just before the commit. A crash leaves orphans that the next writer deletes
 /// after the grace period. The writer can be reused: each `commit` starts from the snapshot the
 /// previous one produced.
 public final class TableWriter {
@@ -47,6 +57,9 @@ public final class TableWriter {
     public private(set) var cleanedOrphans: [String] = []
 
     private let splitter: PartitionSplitter
+    private let syncer: FileSyncer
+    /// Partition directories known to exist during one commit (relative; "" is the root).
+    private var existingDirectories: Set<String> = [""]
     private var open: [String: OpenFile] = [:]
     private var finished: [FinishedFile] = []
     private var writtenPartitions: [StringMap] = []
@@ -77,6 +90,7 @@ public final class TableWriter {
         let s = try table.snapshot()
         self.snapshot = s
         self.splitter = try PartitionSplitter(tableSchema: s.schema, partitionColumns: s.partitionColumns)
+        self.syncer = FileSyncer(threads: options.fsyncThreads, sync: options.fsync)
         if let grace = options.orphanGracePeriodMillis {
             cleanedOrphans = try OrphanCleaner(gracePeriodMillis: grace, tombstoneRetentionMillis: options.tombstoneRetentionMillis, clock: table.clock).clean(s)
         }
@@ -98,20 +112,60 @@ public final class TableWriter {
     /// batch spanning many partitions costs one partition's copy, not a second batch.
     public func write(_ batch: RecordBatch) throws {
         try splitter.forEachSlice(batch) { slice in
-            if !writtenPartitions.contains(where: { DeltaTable.samePartition($0, slice.logValues) }) { writtenPartitions.append(slice.logValues) }
-            var file: OpenFile
-            if let f = open[slice.directory] { file = f } else { file = try newFile(slice) }
-            try file.writer.write(slice.batch)
-            file.rows += slice.batch.rowCount
-            let before = file.bufferedBytes
-            file.bufferedBytes = Swift.min(before + slice.batch.estimatedMemoryBytes, fileBufferCap)
-            bufferedBytes += file.bufferedBytes - before
-            open[slice.directory] = file
-            if let limit = options.maxRowsPerFile, file.rows >= limit {
-                try finish(slice.directory)
-            }
-            try enforceBufferBudget()
+            try append(slice.batch, rows: 0..<slice.batch.rowCount, directory: slice.directory, logValues: slice.logValues)
         }
+    }
+
+    /// Appends rows `rows` of `batch` to the one partition `partition` (typed values in
+    /// partition column order). The batch holds the data columns only (`dataSchema`: the table
+    /// schema without the partition columns, in table order).
+    ///
+    /// For writers that already know the partition of each run of rows (the online job's
+    /// window days): no per-row split, no copy of the rows, no constant partition columns built.
+    /// The rows are checked as by `ParquetFileWriter.write` (a NULL anywhere in a non-nullable
+    /// column of the batch is rejected).
+    public func write(_ batch: RecordBatch, rows: Range<Int>, partition: [Value]) throws {
+        guard rows.lowerBound >= 0, rows.upperBound <= batch.rowCount else {
+            throw TableError.schemaMismatch(reason: "rows \(rows) outside a batch of \(batch.rowCount) rows")
+        }
+        let data = splitter.dataSchema
+        guard batch.schema.count == data.count, zip(batch.schema.fields, data.fields).allSatisfy({ $0.name == $1.name && $0.type == $1.type }) else {
+            throw TableError.schemaMismatch(reason: "batch \(batch.schema) is not the table's data columns \(data)")
+        }
+        let columns = splitter.partitionColumns
+        guard partition.count == columns.count else {
+            throw TableError.schemaMismatch(reason: "\(partition.count) partition values for the partition columns \(columns)")
+        }
+        var log = StringMap()
+        for (name, v) in zip(columns, partition) {
+            if let t = v.type, t != splitter.tableSchema.field(named: name)?.type {
+                throw TableError.schemaMismatch(reason: "partition value \(v) for column \(name) of type \(splitter.tableSchema.field(named: name).map { "\($0.type)" } ?? "?")")
+            }
+            log.set(name, PartitionValues.serialize(v))
+        }
+        guard !rows.isEmpty else { return }
+        try append(batch, rows: rows, directory: PartitionValues.directory(columns: columns, values: log), logValues: log)
+    }
+
+    /// The data columns the files store (the table schema without the partition columns).
+    public var dataSchema: Schema { splitter.dataSchema }
+
+    /// Rows `rows` of `batch` (data columns) into the open file of `directory`.
+    private func append(_ batch: RecordBatch, rows: Range<Int>, directory: String, logValues: StringMap) throws {
+        if !writtenPartitions.contains(where: { DeltaTable.samePartition($0, logValues) }) { writtenPartitions.append(logValues) }
+        var file: OpenFile
+        if let f = open[directory] { file = f } else { file = try newFile(directory: directory, logValues: logValues) }
+        try file.writer.write(batch, rows: rows)
+        file.rows += rows.count
+        let before = file.bufferedBytes
+        let estimate = rows.count == batch.rowCount ? batch.estimatedMemoryBytes : batch.estimatedMemoryBytes / Swift.max(1, batch.rowCount) * rows.count
+        file.bufferedBytes = Swift.min(before + estimate, fileBufferCap)
+        bufferedBytes += file.bufferedBytes - before
+        open[directory] = file
+        if let limit = options.maxRowsPerFile, file.rows >= limit {
+            try finish(directory)
+        }
+        try enforceBufferBudget()
     }
 
     /// The most a file's estimate grows to: its row group, plus the column buffers.
@@ -157,6 +211,7 @@ public final class TableWriter {
     /// Deletes everything written since the last commit.
     public func abort() {
         for f in open.values { f.writer.abort() }
+        syncer.drain()
         for f in finished { try? FileSystem.removeFile(f.staging) }
         open = [:]
         bufferedBytes = 0
@@ -166,20 +221,21 @@ public final class TableWriter {
 
     // MARK: Internals
 
-    private func newFile(_ slice: PartitionSlice) throws -> OpenFile {
+    private func newFile(directory: String, logValues: StringMap) throws -> OpenFile {
         try FileSystem.createDirectory(table.log.stagingDirectory)
         let name = LogPath.newDataFileName()
         let staging = table.log.stagingFile(name)
         let writer = try ParquetFileWriter(path: staging, schema: splitter.dataSchema, options: options.parquet)
         bufferedBytes += fileOverhead
-        return OpenFile(writer: writer, staging: staging, name: name, directory: slice.directory, logValues: slice.logValues, rows: 0,
+        return OpenFile(writer: writer, staging: staging, name: name, directory: directory, logValues: logValues, rows: 0,
                         bufferedBytes: fileOverhead)
     }
 
     private func finish(_ key: String) throws {
         guard let f = open.removeValue(forKey: key) else { return }
         bufferedBytes -= f.bufferedBytes
-        let summary = try f.writer.finish()
+        let summary = try f.writer.finish(sync: false)
+        syncer.submit(f.staging)
         let rel = f.directory.isEmpty ? f.name : f.directory + "/" + f.name
         finished.append(FinishedFile(summary: summary, staging: f.staging, relativePath: rel, directory: f.directory, logValues: f.logValues))
     }
@@ -194,6 +250,7 @@ public final class TableWriter {
         let now = table.clock.nowMicros() / 1000
         // Already committed by an earlier run: drop the files, commit nothing.
         if let done = table.alreadyCommitted(txns, in: snapshot) {
+            syncer.drain()
             for f in files { try? FileSystem.removeFile(f.staging) }
             return CommitResult(version: nil, existingTxn: done, snapshot: snapshot, lostRaces: 0)
         }
@@ -201,19 +258,23 @@ public final class TableWriter {
         var placed: [String] = []
         var adds: [Action] = []
         do {
+            // Data durable before any name points at it.
+            try syncer.wait()
             var dirs = Set<String>()
+            existingDirectories = [""]  // checked afresh by every commit (another process may remove empty ones)
             for f in files {
-                let dir = f.directory.isEmpty ? table.root : table.root + "/" + f.directory
-                try FileSystem.createDirectory(dir)
+                try createDirectory(f.directory, syncing: &dirs)
                 let final = table.root + "/" + f.relativePath
                 try FileSystem.rename(f.staging, final)
                 placed.append(final)
-                dirs.insert(dir)
+                dirs.insert(f.directory)
                 adds.append(.add(AddAction(path: f.relativePath, partitionValues: f.logValues, size: f.summary.sizeBytes, modificationTime: now,
                                            dataChange: dataChange, stats: statistics(f.summary).json)))
             }
-            for d in dirs.sorted() { try FileSystem.fsyncDirectory(d) }
+            for d in dirs.sorted() { syncer.submit(d.isEmpty ? table.root : table.root + "/" + d, isDirectory: true) }
+            try syncer.wait()
         } catch {
+            syncer.drain()
             for p in placed { try? FileSystem.removeFile(p) }
             for f in files { try? FileSystem.removeFile(f.staging) }
             throw error
@@ -246,6 +307,25 @@ public final class TableWriter {
         if !result.isCommitted { for p in placed { try? FileSystem.removeFile(p) } }
         snapshot = result.snapshot
         return result
+    }
+
+    /// Creates the partition directory `relative` (mkdir -p under the root) and adds the parent
+    /// of every directory it created to `syncing`: a new directory's entry is durable only once
+    /// its parent is fsynced.
+    private func createDirectory(_ relative: String, syncing: inout Set<String>) throws(IOError) {
+        guard !existingDirectories.contains(relative) else { return }
+        var path = ""
+        for part in relative.split(separator: "/") {
+            let parent = path
+            path = path.isEmpty ? String(part) : path + "/" + part
+            if existingDirectories.contains(path) { continue }
+            let full = table.root + "/" + path
+            if !FileSystem.isDirectory(full) {
+                try FileSystem.createDirectory(full)
+                syncing.insert(parent)
+            }
+            existingDirectories.insert(path)
+        }
     }
 
     /// Delta statistics of a finished file (data columns only; partition columns are not in files).

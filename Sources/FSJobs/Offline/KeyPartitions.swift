@@ -1,0 +1,134 @@
+import FSAggregation
+import FSCore
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Hash tables that split the keys between them, one lock each: the offline pass's way to use
+/// every core without per-thread tables that each hold (nearly) every key.
+///
+/// ```
+///  worker k: batch ─► rows of partition 0 ─lock 0─► tables[0]      (keys with hash % n == 0)
+///                  └► rows of partition 1 ─lock 1─► tables[1]      (keys with hash % n == 1)
+///  end: tables are disjoint ─► finish each, concatenate (no merge)
+/// ```
+/// Each key is inserted once and each state lives once, so the work and memory are those of one
+/// thread (per-thread tables repeat both and then merge them on one core). A worker takes a
+/// free partition first and waits only when every partition it still has rows for is busy.
+/// Rows reach a table in an order that depends on scheduling, so only aggregates whose result
+/// does not depend on row order may use this (not first/last/max_by/min_by).
+final class KeyPartitions: @unchecked Sendable {
+    /// One table per partition; element p is touched only under `locks[p]` (raw storage, not
+    /// an array property, so concurrent access to different elements is not an exclusivity
+    /// violation).
+    private let tables: UnsafeMutablePointer<GroupedAggregator>
+    private let locks: UnsafeMutablePointer<pthread_mutex_t>
+    let count: Int
+
+    init(count: Int, make: () -> GroupedAggregator) {
+        precondition(count > 0, "no partitions")
+        self.count = count
+        tables = .allocate(capacity: count)
+        locks = .allocate(capacity: count)
+        for i in 0..<count {
+            (tables + i).initialize(to: make())
+            pthread_mutex_init(locks + i, nil)
+        }
+    }
+
+    deinit {
+        for i in 0..<count { pthread_mutex_destroy(locks + i) }
+        tables.deinitialize(count: count)
+        tables.deallocate()
+        locks.deallocate()
+    }
+
+    /// The aggregates aggregate order does not matter for: everything but first/last and the
+    /// max_by/min_by tie-breaks, which follow row stamps.
+    static func isOrderFree(_ plan: FeaturePlan) -> Bool {
+        !plan.aggregates.contains { [.first, .last, .maxBy, .minBy].contains($0.spec.kind) }
+    }
+
+    /// The partition of every row: a hash of its key (seeded differently from the tables' own
+    /// hash, so a partition's keys still spread over its table); NULL keys in partition 0.
+    static func partitionRows(of key: Column, count: Int) -> [[Int]] {
+        var rows = [[Int]](repeating: [], count: count)
+        let n = key.count
+        for p in 0..<count { rows[p].reserveCapacity(n / count + n / (4 * count) + 16) }
+        let m = UInt64(count)
+        switch key.values {
+        case .string(let s):
+            s.offsets.withUnsafeBufferPointer { off in
+                s.bytes.withUnsafeBufferPointer { bytes in
+                    for i in 0..<n {
+                        if key.isNull(i) { rows[0].append(i); continue }
+                        let h = XXH64.hash(bytes: UnsafeBufferPointer(rebasing: bytes[off[i]..<off[i + 1]]))
+                        rows[Int((h >> 32) % m)].append(i)
+                    }
+                }
+            }
+        case .int32(let v):
+            for i in 0..<n { rows[key.isNull(i) ? 0 : Int((XXH64.hash(int64: Int64(v[i])) >> 32) % m)].append(i) }
+        case .int64(let v):
+            for i in 0..<n { rows[key.isNull(i) ? 0 : Int((XXH64.hash(int64: v[i]) >> 32) % m)].append(i) }
+        case .boolean(let v):
+            for i in 0..<n { rows[key.isNull(i) ? 0 : (v[i] ? 1 : 0) % count].append(i) }
+        case .double(let v):
+            for i in 0..<n { rows[key.isNull(i) ? 0 : Int((XXH64.hash(double: v[i]) >> 32) % m)].append(i) }
+        }
+        return rows
+    }
+
+    /// Rows `rows` of `batch`, in that order: strings copied with one reservation and raw
+    /// memory copies (this runs on every row of the scan), other columns by `Column.gather`.
+    static func gather(_ batch: RecordBatch, _ rows: [Int]) -> RecordBatch {
+        RecordBatch(schema: batch.schema, columns: batch.columns.map { column in
+            guard case .string(let s) = column.values else { return column.gather(rows) }
+            var total = 0
+            s.offsets.withUnsafeBufferPointer { off in
+                for i in rows { total += off[i + 1] - off[i] }
+            }
+            var offsets = [Int](repeating: 0, count: rows.count + 1)
+            let bytes = [UInt8](unsafeUninitializedCapacity: total) { out, initialized in
+                s.offsets.withUnsafeBufferPointer { off in
+                    s.bytes.withUnsafeBufferPointer { src in
+                        var at = 0
+                        for (k, i) in rows.enumerated() {
+                            let lo = off[i], length = off[i + 1] - lo
+                            if length > 0, let from = src.baseAddress, let to = out.baseAddress {
+                                (to + at).update(from: from + lo, count: length)
+                            }
+                            at += length
+                            offsets[k + 1] = at
+                        }
+                    }
+                }
+                initialized = total
+            }
+            let validity = column.validity.map { bm in Validity(rows.map { bm.isValid($0) }) }
+            return Column(type: column.type, values: .string(StringArray(offsets: offsets, bytes: bytes)), validity: validity)
+        })
+    }
+
+    /// Runs `body` on the table of every partition in `partitions`, each under its lock: free
+    /// ones first (starting after `first`), waiting only when all that remain are busy.
+    func update(partitions: [Int], startingAt first: Int, _ body: (Int, inout GroupedAggregator) -> Void) {
+        var pending = partitions.sorted { ($0 - first + count) % count < ($1 - first + count) % count }
+        while !pending.isEmpty {
+            let index: Int
+            if let free = pending.firstIndex(where: { pthread_mutex_trylock(locks + $0) == 0 }) {
+                index = free
+            } else {
+                pthread_mutex_lock(locks + pending[0])
+                index = 0
+            }
+            let p = pending.remove(at: index)
+            body(p, &tables[p])
+            pthread_mutex_unlock(locks + p)
+        }
+    }
+
+    /// The tables, once every worker is done.
+    func finished() -> [GroupedAggregator] { (0..<count).map { tables[$0] } }
+}

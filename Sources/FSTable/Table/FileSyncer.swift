@@ -1,0 +1,65 @@
+import Dispatch
+import FSCore
+import Synchronization
+
+/// fsyncs files and directories on background threads and reports the first failure.
+///
+/// fsync is I/O-bound and mostly waits for the journal, so syncing a commit's files one after
+/// the other costs one disk round trip each (about 5 ms on the bench machine, 2 s for a year
+/// of day files). Submitted in parallel, concurrent fsyncs share journal commits, and files
+/// finished early are synced while the writer encodes the next ones:
+///
+/// ```
+///  finish file ──► submit(staging) ──┐  (queues: more threads than cores, they mostly wait)
+///  …encode next files…               ├─► fsync ─┐
+///  commit: wait() ◄──────────────────┘          │ first error rethrown, nothing renamed
+///          rename into place ──► submit(dirs) ──► wait() ──► log commit
+/// ```
+/// Each job runs on one of `threads` serial queues (round robin); a serial queue owns a
+/// thread while it drains, so blocking fsyncs never starve the compression pool.
+package final class FileSyncer: Sendable {
+    /// Makes one path durable (`FileSystem.fsyncFile` or `fsyncDirectory`; tests inject failures).
+    package typealias Sync = @Sendable (_ path: String, _ isDirectory: Bool) throws(IOError) -> Void
+
+    private let queues: [DispatchQueue]
+    private let next = Atomic<Int>(0)
+    private let group = DispatchGroup()
+    private let failure = Mutex<IOError?>(nil)
+    private let sync: Sync
+
+    /// The fsyncs `TableWriter` uses by default.
+    package static let system: Sync = { path, isDirectory throws(IOError) in
+        if isDirectory { try FileSystem.fsyncDirectory(path) } else { try FileSystem.fsyncFile(path) }
+    }
+
+    init(threads: Int = 8, sync: @escaping Sync = FileSyncer.system) {
+        queues = (0..<Swift.max(1, threads)).map { DispatchQueue(label: "fs.table.fsync.\($0)") }
+        self.sync = sync
+    }
+
+    /// Starts making `path` durable; `wait` reports the outcome.
+    func submit(_ path: String, isDirectory: Bool = false) {
+        let q = queues[next.wrappingAdd(1, ordering: .relaxed).oldValue % queues.count]
+        group.enter()
+        q.async { [self] in
+            defer { group.leave() }
+            do throws(IOError) { try sync(path, isDirectory) } catch {
+                failure.withLock { if $0 == nil { $0 = error } }
+            }
+        }
+    }
+
+    /// Blocks until every submitted path is synced; throws the first failure (and forgets it,
+    /// so the syncer can serve the next commit).
+    func wait() throws(IOError) {
+        group.wait()
+        if let e = failure.withLock({ f -> IOError? in defer { f = nil }; return f }) { throw e }
+    }
+
+    /// Blocks until every submitted job ended, dropping failures (abort paths: the files are
+    /// being deleted anyway).
+    func drain() {
+        group.wait()
+        failure.withLock { $0 = nil }
+    }
+}
