@@ -135,16 +135,20 @@ public final class IngestJob {
     }
 
     /// The partitions of the configured topics, from a short-lived metadata client: the
-    /// consumer's prefetch budget is split by it, and librdkafka fixes its settings at creation.
-    /// 0 when a topic does not exist yet (the budget then assumes one partition per topic).
+    /// consumer's fetch share per partition is split by it, and librdkafka fixes its settings
+    /// at creation. available-now needs the topics (retried like the assignment); a stream
+    /// may start before its topic exists, which counts as 0 (`PrefetchBudget` then assumes 1).
     private func countPartitions() throws -> Int {
         let probe = try KafkaConsumer(config: KafkaConsumerConfig(bootstrapServers: config.brokers, groupId: config.groupId,
                                                                   clientId: config.common.appName))
         defer { probe.close() }
         var total = 0
         for topic in config.topics {
-            let ids = try retrying("partitions of \(topic)") { () throws(KafkaError) in try probe.partitions(topic: topic, timeout: .seconds(5)) }
-            total += ids.count
+            if config.availableNow {
+                total += try retrying("partitions of \(topic)") { () throws(KafkaError) in try probe.partitions(topic: topic, timeout: .seconds(5)) }.count
+            } else {
+                total += (try? probe.partitions(topic: topic, timeout: .seconds(2)))?.count ?? 0
+            }
         }
         return total
     }
