@@ -116,4 +116,8 @@ def markdown(rows: list[Row], info: dict[str, str], manifest: dict, commands: li
     md += ["", "## Commands", "", "```"] + commands + ["```"]
     if notes:
         md += ["", "## Notes", ""] + [f"- {n}" for n in notes]
+    analysis = os.path.join(os.path.dirname(os.path.abspath(__file__)), "ANALYSIS.md")
+    if os.path.exists(analysis):
+        with open(analysis) as f:
+            md += ["", f.read().rstrip()]
     return "\n".join(md) + "\n"
