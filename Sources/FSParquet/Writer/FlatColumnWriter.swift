@@ -27,7 +27,14 @@ package final class FlatColumnWriter {
     private var pageRows = 0
     private var pageNulls = 0
     private var levels: [UInt8] = []
+    /// PLAIN values of the open page, after `levelsGap` reserved bytes (see `flushPage`).
     private let values = ByteSink(capacity: 1 << 12)
+    /// Room in front of the values for the definition levels of a page without NULLs (uint32
+    /// length + one RLE run: at most 4 + 10 + 1 bytes), so such a page's body is compressed
+    /// where it lies instead of being copied behind its levels.
+    private static let levelsGap = 16
+    /// PLAIN value bytes in the open page.
+    private var valueBytes: Int { values.count - Self.levelsGap }
     private var indices: [UInt32] = []
     private var booleans: [UInt8] = []
     private let body = ByteSink(capacity: 1 << 12)
@@ -52,11 +59,13 @@ package final class FlatColumnWriter {
         statistics = StatisticsAccumulator(type: field.type)
         fileStatistics = StatisticsAccumulator(type: field.type)
         levels.reserveCapacity(Swift.min(maxPageRows, 1 << 16))
+        values.reserve(Self.levelsGap)
+        values.count = Self.levelsGap
     }
 
     /// Rows buffered in the open page plus the chunk's finished pages, uncompressed.
     package var bufferedBytes: Int64 {
-        chunk.submittedBodyBytes + Int64(values.count + indices.count * 4 + booleans.count / 8 + levels.count / 8)
+        chunk.submittedBodyBytes + Int64(valueBytes + indices.count * 4 + booleans.count / 8 + levels.count / 8)
     }
 
     /// Appends `column[range]`. The column must have the field's type; NULLs in a REQUIRED field
@@ -72,7 +81,7 @@ package final class FlatColumnWriter {
             start = appendedEnd
             let dictionaryOverflowed = isDictionaryEncoding && (dictionary?.plainByteCount ?? 0) > options.maxDictionaryBytes
             if dictionaryOverflowed { isDictionaryEncoding = false }
-            if pageRows >= maxPageRows || values.count >= options.maxPageBytes || dictionaryOverflowed {
+            if pageRows >= maxPageRows || valueBytes >= options.maxPageBytes || dictionaryOverflowed {
                 try flushPage(wasDictionaryEncoded: dictionaryOverflowed)
             }
         }
@@ -81,7 +90,7 @@ package final class FlatColumnWriter {
     /// The end of a segment starting at `start` whose PLAIN strings keep the page under
     /// `maxPageBytes` (at least one row, so a huge string gets a page of its own).
     private func plainStringPageEnd(_ s: StringArray, start: Int, end: Int) -> Int {
-        let budget = options.maxPageBytes - values.count
+        let budget = options.maxPageBytes - valueBytes
         return s.offsets.withUnsafeBufferPointer { off in
             var e = start
             while e < end && (e == start || off[e + 1] - off[start] + 4 * (e + 1 - start) <= budget) { e += 1 }
@@ -179,6 +188,24 @@ package final class FlatColumnWriter {
     ///   the column just fell back to PLAIN.
     private func flushPage(wasDictionaryEncoded: Bool = false) throws(ParquetError) {
         guard pageRows > 0 else { return }
+        let plainValues = UnsafeRawBufferPointer(rebasing: values.bytes[Self.levelsGap...])
+        let isPlain = !(isDictionaryEncoding || wasDictionaryEncoded) && physicalType != .boolean
+        if isOptional && pageNulls == 0 && isPlain {
+            // All rows present: the levels (one constant run) go into the gap in front of the
+            // values and the page is compressed in place, with the same bytes as the copy below.
+            body.removeAll()
+            body.append(littleEndian: UInt32(0))
+            RleBitPackedEncoder.encodeConstant(1, count: pageRows, bitWidth: 1, into: body)
+            body.setUInt32(UInt32(body.count - 4), at: 0)
+            if body.count <= Self.levelsGap {
+                let start = values.base + (Self.levelsGap - body.count)
+                start.copyMemory(from: body.base, byteCount: body.count)
+                try chunk.addDataPage(body: UnsafeRawBufferPointer(start: start, count: values.count - (Self.levelsGap - body.count)),
+                                      numValues: pageRows, encoding: .plain, hasLevels: true)
+                resetPage()
+                return
+            }
+        }
         body.removeAll()
         if isOptional {
             let lengthAt = body.count
@@ -205,11 +232,11 @@ package final class FlatColumnWriter {
             encoding = .plain
             if !isOptional {
                 // No levels: the values are the whole body, compress them in place (no copy).
-                try chunk.addDataPage(body: values.bytes, numValues: pageRows, encoding: encoding, hasLevels: false)
+                try chunk.addDataPage(body: plainValues, numValues: pageRows, encoding: encoding, hasLevels: false)
                 resetPage()
                 return
             }
-            body.append(values.bytes)
+            body.append(plainValues)
         }
         try chunk.addDataPage(body: body.bytes, numValues: pageRows, encoding: encoding, hasLevels: isOptional)
         resetPage()
@@ -219,7 +246,7 @@ package final class FlatColumnWriter {
         pageRows = 0
         pageNulls = 0
         levels.removeAll(keepingCapacity: true)
-        values.removeAll()
+        values.count = Self.levelsGap
         indices.removeAll(keepingCapacity: true)
         booleans.removeAll(keepingCapacity: true)
     }

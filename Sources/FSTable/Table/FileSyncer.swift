@@ -22,7 +22,7 @@ package final class FileSyncer: Sendable {
     package typealias Sync = @Sendable (_ path: String, _ isDirectory: Bool) throws(IOError) -> Void
 
     private let queues: [DispatchQueue]
-    private let next = Atomic<Int>(0)
+    private let next = Atomic<UInt>(0)
     private let group = DispatchGroup()
     private let failure = Mutex<IOError?>(nil)
     private let sync: Sync
@@ -39,7 +39,7 @@ package final class FileSyncer: Sendable {
 
     /// Starts making `path` durable; `wait` reports the outcome.
     func submit(_ path: String, isDirectory: Bool = false) {
-        let q = queues[next.wrappingAdd(1, ordering: .relaxed).oldValue % queues.count]
+        let q = queues[Int(next.wrappingAdd(1, ordering: .relaxed).oldValue % UInt(queues.count))]
         group.enter()
         q.async { [self] in
             defer { group.leave() }
