@@ -26,19 +26,7 @@ extension OnlineAggregationJob {
         let columns = tableSchema.names.filter { needed.contains($0) }
         let schema = tableSchema.projected(columns) ?? tableSchema
         let plan = try FeaturePlan(definitions: config.definitions, schema: schema, groupBy: config.aggField)
-        var engine: WindowedAggregator
-        do {
-            engine = try WindowedAggregator(plan: plan, spec: config.window, timeField: config.timeField,
-                                            watermarkDelay: config.watermarkDelay, mode: config.outputMode)
-        } catch {
-            throw UsageError(flag: "--time-field", message: error.description)
-        }
-        let outputSchema = Schema(engine.outputSchema.fields + OnlineOutput.partitionColumns.map { Field($0, .int32) })
-        let output = try DeltaTable.create(at: config.outputTable, schema: outputSchema, partitionColumns: OnlineOutput.partitionColumns, clock: clock)
-        let late = try DeltaTable.create(at: config.lateTable, schema: engine.lateSchema, clock: clock)
-        let outputWriter = try TableWriter(table: output, options: OnlineOutput.writerOptions)
-        let lateWriter = try TableWriter(table: late)
-        let appId = "fs-agg-online/" + outputWriter.snapshot.metadata.id
+        var (engine, outputWriter, lateWriter, appId) = try makeEngineAndSinks(plan)
         let store = OnlineStateStore(directory: config.checkpointDir)
         let fingerprint = fingerprint(plan) + ";kafka=" + input.streamType.rawValue
 
@@ -148,4 +136,23 @@ extension OnlineAggregationJob {
         }
         return keep.count == late.rowCount ? late : late.gather(keep)
     }
+
+    /// The window engine for `plan` and the two tables it writes (created if missing), shared
+    /// by the table and Kafka paths; appId is the output table's txn id of this job.
+    func makeEngineAndSinks(_ plan: FeaturePlan) throws -> (WindowedAggregator, TableWriter, TableWriter, String) {
+        let engine: WindowedAggregator
+        do {
+            engine = try WindowedAggregator(plan: plan, spec: config.window, timeField: config.timeField,
+                                            watermarkDelay: config.watermarkDelay, mode: config.outputMode)
+        } catch {
+            throw UsageError(flag: "--time-field", message: error.description)
+        }
+        let outputSchema = Schema(engine.outputSchema.fields + OnlineOutput.partitionColumns.map { Field($0, .int32) })
+        let output = try DeltaTable.create(at: config.outputTable, schema: outputSchema, partitionColumns: OnlineOutput.partitionColumns, clock: clock)
+        let late = try DeltaTable.create(at: config.lateTable, schema: engine.lateSchema, clock: clock)
+        let outputWriter = try TableWriter(table: output, options: OnlineOutput.writerOptions)
+        let lateWriter = try TableWriter(table: late)
+        return (engine, outputWriter, lateWriter, "fs-agg-online/" + outputWriter.snapshot.metadata.id)
+    }
+
 }

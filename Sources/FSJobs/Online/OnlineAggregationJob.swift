@@ -97,19 +97,7 @@ public struct OnlineAggregationJob {
         let tableSchema = current.schema
         let columns = try Self.neededColumns(definitions: config.definitions, schema: tableSchema, key: config.aggField, time: config.timeField)
         let plan = try FeaturePlan(definitions: config.definitions, schema: tableSchema.projected(columns) ?? tableSchema, groupBy: config.aggField)
-        var engine: WindowedAggregator
-        do {
-            engine = try WindowedAggregator(plan: plan, spec: config.window, timeField: config.timeField,
-                                            watermarkDelay: config.watermarkDelay, mode: config.outputMode)
-        } catch {
-            throw UsageError(flag: "--time-field", message: error.description)
-        }
-        let outputSchema = Schema(engine.outputSchema.fields + OnlineOutput.partitionColumns.map { Field($0, .int32) })
-        let output = try DeltaTable.create(at: config.outputTable, schema: outputSchema, partitionColumns: OnlineOutput.partitionColumns, clock: clock)
-        let late = try DeltaTable.create(at: config.lateTable, schema: engine.lateSchema, clock: clock)
-        let outputWriter = try TableWriter(table: output, options: OnlineOutput.writerOptions)
-        let lateWriter = try TableWriter(table: late)
-        let appId = "fs-agg-online/" + outputWriter.snapshot.metadata.id
+        var (engine, outputWriter, lateWriter, appId) = try makeEngineAndSinks(plan)
         let store = OnlineStateStore(directory: config.checkpointDir)
         let fingerprint = fingerprint(plan)
 
