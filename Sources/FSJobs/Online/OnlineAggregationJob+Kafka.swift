@@ -30,15 +30,7 @@ extension OnlineAggregationJob {
         let store = OnlineStateStore(directory: config.checkpointDir)
         let fingerprint = fingerprint(plan) + ";kafka=" + input.streamType.rawValue
 
-        let committed = outputWriter.snapshot.txns[appId]?.version
-        if committed == nil, !outputWriter.snapshot.files.isEmpty {
-            throw OnlineError.stateCorrupt(file: config.outputTable, reason: "the output table holds rows this job did not write; choose a new output table")
-        }
-        if let n = committed {
-            do { try engine.restore(try store.read(inputVersion: n), fingerprint: fingerprint) } catch let e as StateDecodingError {
-                throw OnlineError.stateCorrupt(file: store.path(forInputVersion: n), reason: e.description)
-            }
-        }
+        let committed = try restoreCommittedState(into: &engine, outputWriter: outputWriter, appId: appId, store: store, fingerprint: fingerprint)
         try store.prune(committed: committed)
         let offsets = Self.partitionOffsets(outputWriter.snapshot.txns, appId: appId)
         var lateDone = Self.partitionOffsets(lateWriter.snapshot.txns, appId: appId)
@@ -153,6 +145,23 @@ extension OnlineAggregationJob {
         let outputWriter = try TableWriter(table: output, options: OnlineOutput.writerOptions)
         let lateWriter = try TableWriter(table: late)
         return (engine, outputWriter, lateWriter, "fs-agg-online/" + outputWriter.snapshot.metadata.id)
+    }
+
+
+    /// Loads the window state the output's txn names (the commit point) and returns that
+    /// position; nil on a fresh output. An output with rows but no txn of ours is refused.
+    func restoreCommittedState(into engine: inout WindowedAggregator, outputWriter: TableWriter, appId: String,
+                               store: OnlineStateStore, fingerprint: String) throws -> Int64? {
+        let committed = outputWriter.snapshot.txns[appId]?.version
+        if committed == nil, !outputWriter.snapshot.files.isEmpty {
+            throw OnlineError.stateCorrupt(file: config.outputTable, reason: "the output table holds rows this job did not write; choose a new output table")
+        }
+        if let v = committed {
+            do { try engine.restore(try store.read(inputVersion: v), fingerprint: fingerprint) } catch let e as StateDecodingError {
+                throw OnlineError.stateCorrupt(file: store.path(forInputVersion: v), reason: e.description)
+            }
+        }
+        return committed
     }
 
 }

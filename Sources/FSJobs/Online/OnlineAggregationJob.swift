@@ -102,16 +102,8 @@ public struct OnlineAggregationJob {
         let fingerprint = fingerprint(plan)
 
         // Resume from the state matching the committed output.
-        let committed = outputWriter.snapshot.txns[appId]?.version
-        if committed == nil, !outputWriter.snapshot.files.isEmpty {
-            throw OnlineError.stateCorrupt(file: config.outputTable, reason: "the output table holds rows this job did not write; choose a new output table")
-        }
-        if let v = committed {
-            do { try engine.restore(try store.read(inputVersion: v), fingerprint: fingerprint) } catch let e as StateDecodingError {
-                throw OnlineError.stateCorrupt(file: store.path(forInputVersion: v), reason: e.description)
-            }
-            if v > current.version { throw OnlineError.inputRewound(path: config.inputTable, processed: v, current: current.version) }
-        }
+        let committed = try restoreCommittedState(into: &engine, outputWriter: outputWriter, appId: appId, store: store, fingerprint: fingerprint)
+        if let v = committed, v > current.version { throw OnlineError.inputRewound(path: config.inputTable, processed: v, current: current.version) }
         try store.prune(committed: committed)
         var summary = OnlineSummary(inputVersion: committed, outputVersion: outputWriter.snapshot.version)
         summary.counters = engine.counters
