@@ -44,7 +44,7 @@ help: ## List the targets
 	@echo "fs — make targets (variables: SCRATCH=$(SCRATCH) BENCH_ROWS=$(BENCH_ROWS) BENCH_OFFLINE_ROWS=$(BENCH_OFFLINE_ROWS) BENCH_RUNS=$(BENCH_RUNS) BENCH_SPARK=$(BENCH_SPARK) DATA_DIR=$(DATA_DIR))"
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([a-z-]+):.*## (.*)/  \1\t\2/' | expand -t 16
 
-deps: ## Install missing system packages (librdkafka-dev libzstd-dev pkg-config kcat time python3-venv)
+deps: ## Install missing system packages (C libraries, kcat, the store servers the tests start, wrk)
 	@scripts/setup/install-deps.sh
 
 deps-java: ## Install a Java 17 runtime for PySpark when `java` is missing (skipped with BENCH_SPARK=0)
@@ -109,7 +109,7 @@ bench-smoke: build venv-bench deps-java ## Every workload at a tiny size (debug 
 # The sample pipeline that exists today: a generated order-like table (every column type,
 # several commits, a checkpoint), then the historical publisher copying and compacting it.
 # The ingest issue replaces the first step with fs-ingest on the sandbox broker.
-run: release venv ## Release build, sandbox broker + the examples ingested into DATA_DIR, then the sample publish
+run: deps release venv ## Release build, sandbox broker + the examples ingested into DATA_DIR, then the sample publish
 	@dir="$(DATA_DIR)"; mkdir -p "$$dir"; bf="$$dir/.sandbox-bootstrap"; rm -f "$$bf"; \
 	for st in order-events order-status-events restaurant-events consumer-events; do rm -rf "$$dir/ingestion/$$st" "$$dir/quarantine/$$st"; done; \
 	echo "+ fs-sandbox broker --bootstrap-file $$bf &"; \

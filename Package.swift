@@ -35,6 +35,11 @@ let package = Package(
         ),
         .systemLibrary(name: "CRdKafka", pkgConfig: "rdkafka", providers: [.apt(["librdkafka-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        // Store clients: linked only by FSPublish (so only fs-publish and the server carry them).
+        .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
+        .systemLibrary(name: "CPostgres", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
+        .systemLibrary(name: "CMariaDB", pkgConfig: "libmariadb", providers: [.apt(["libmariadb-dev"])]),
+        .systemLibrary(name: "CHiredis", pkgConfig: "hiredis", providers: [.apt(["libhiredis-dev"])]),
 
         // Library modules, bottom to top.
         .target(name: "FSCore"),
@@ -53,8 +58,19 @@ let package = Package(
             ]
         ),
 
+        // The publishers: above FSJobs (its scaffold), so only what imports FSPublish links the
+        // store clients — fs-ingest, fs-agg-offline and fs-agg-online do not.
+        .target(
+            name: "FSPublish",
+            dependencies: [
+                "FSCore", "FSParquet", "FSTable", "FSKafka", "FSJobs", "CSQLite", "CPostgres", "CMariaDB", "CHiredis",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
         // Thin executables: parse flags, call one job type.
-        .executableTarget(name: "fs-publish", dependencies: ["FSJobs"]),
+        .executableTarget(name: "fs-publish", dependencies: ["FSJobs", "FSPublish"]),
         .executableTarget(name: "fs-ingest", dependencies: ["FSJobs"]),
         .executableTarget(name: "fs-agg-offline", dependencies: ["FSJobs"]),
         .executableTarget(name: "fs-agg-online", dependencies: ["FSJobs"]),

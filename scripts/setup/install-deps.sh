@@ -8,7 +8,12 @@
 # runs apt-get (no network, no root needed). Uses sudo only when not already root.
 set -euo pipefail
 
-packages=(librdkafka-dev libzstd-dev zlib1g-dev pkg-config kcat time python3-venv)
+# Build: the C libraries behind the CRdKafka, CZstd, CZlib and store-client modules. Test: the
+# servers the publisher tests start on loopback (redis, PostgreSQL 15, MariaDB), sqlite3 and
+# kcat to read stores and topics back, wrk for the serving benchmark.
+packages=(librdkafka-dev libzstd-dev zlib1g-dev pkg-config kcat time python3-venv
+          libsqlite3-dev libpq-dev libmariadb-dev libhiredis-dev
+          sqlite3 redis-server postgresql-15 mariadb-server wrk)
 if [[ "${1:-}" == "--java" ]]; then
     if command -v java >/dev/null 2>&1; then
         packages=()
