@@ -1,5 +1,6 @@
 import ArgumentParser
 import FSCore
+import FSKafka
 import FSStreams
 
 /// `fs-ingest`: the original DataIngestionStreamMain's flags plus ours. Parsing only;
@@ -69,14 +70,19 @@ public struct IngestCommand: ParsableCommand {
     @Option(help: "Messages larger than this many bytes go to quarantine.")
     public var maxMessageBytes: Int = 1 << 20
 
+    @OptionGroup public var kafka: KafkaClientOptions
+
+    @Option(help: ArgumentHelp("Rewrite this file with Prometheus metrics after every trigger (for node_exporter's textfile collector; name it *.prom).", valueName: "path"))
+    public var metricsFile: String?
+
     public init() {}
 
     /// Long option names, for `LegacyArguments.normalize` (single-dash forms of the original).
-    public static let longNames: Set<String> = [
+    public static let longNames: Set<String> = Set([
         "app-name", "master-mode", "log-level", "log-format", "summary", "kafka-brokers", "kafka-topics", "data-dir", "output-dir",
         "stream-type", "max-offsets-per-trigger", "kafka-max-offsets-per-trigger", "trigger-interval", "group-id", "starting-offsets",
-        "available-now", "dedup-key", "dedup-window", "max-retry-duration", "max-message-bytes",
-    ]
+        "available-now", "dedup-key", "dedup-window", "max-retry-duration", "max-message-bytes", "metrics-file",
+    ]).union(KafkaClientOptions.longNames)
 
     /// Validates every flag before any work starts.
     public func resolve() throws(UsageError) -> IngestConfig {
@@ -118,13 +124,15 @@ public struct IngestCommand: ParsableCommand {
             retry = d
         }
         guard maxMessageBytes >= 1 else { throw UsageError(flag: "--max-message-bytes", message: "must be ≥ 1, got \(maxMessageBytes)") }
+        let kafkaClient = try kafka.resolve(role: .consumer)
         let root = normalizeTablePath(dir)
         return IngestConfig(
             common: common, streamType: type, brokers: brokers, topics: topics, dataDir: root,
             table: root + "/ingestion/" + type.rawValue, quarantineTable: root + "/quarantine/" + type.rawValue,
             maxOffsetsPerTrigger: maxOffsetsPerTrigger, triggerInterval: trigger, groupId: groupId ?? "fs-ingest-\(type.rawValue)",
             startingOffsets: start, availableNow: availableNow, dedupKeyName: dedup?.name, dedupKey: dedup?.key, dedupWindow: dedupWindow,
-            maxRetryDuration: retry, limits: ParseLimits(maxMessageBytes: maxMessageBytes),
+            maxRetryDuration: retry, limits: ParseLimits(maxMessageBytes: maxMessageBytes), kafkaClient: kafkaClient,
+            metricsFile: try MetricsFile.validatedPath(metricsFile),
             ignoredFlags: kafkaMaxOffsetsPerTrigger == nil ? [] : ["--kafka-max-offsets-per-trigger"])
     }
 }
@@ -156,6 +164,10 @@ public struct IngestConfig: Sendable {
     /// nil: retry an unreachable broker forever.
     public var maxRetryDuration: Duration?
     public var limits: ParseLimits
+    /// `--kafka-config` and `-X`, validated.
+    public var kafkaClient: KafkaClientConfig
+    /// `--metrics-file`: rewritten after every trigger; nil when not asked for.
+    public var metricsFile: String?
     public var ignoredFlags: [String]
 }
 

@@ -39,6 +39,9 @@ public final class IngestJob {
     private var batchIngestionMicros: Int64?
     private var quarantineWriter: TableWriter!
     private var consumer: KafkaConsumer!
+    /// The metadata client of `countPartitions` while it runs: its broker failures name the
+    /// cause when the retry budget runs out before the consumer exists.
+    private var probe: KafkaConsumer?
     private var builder: EventBatchBuilder
     private var quarantine = QuarantineBuffer()
     private var partitions: [TopicPartition: PartitionState] = [:]
@@ -77,6 +80,7 @@ public final class IngestJob {
     /// Runs until the end (available-now) or a signal; returns the summary.
     public func run() throws -> IngestSummary {
         let started = clock.nowMicros()
+        config.kafkaClient.logStart(logger)
         let data = try DeltaTable.create(at: config.table, schema: config.streamType.schema, partitionColumns: StreamType.partitionColumns, clock: clock)
         let quar = try DeltaTable.create(at: config.quarantineTable, schema: QuarantineBuffer.schema, partitionColumns: QuarantineBuffer.partitionColumns, clock: clock)
         var options = TableWriterOptions()
@@ -90,7 +94,8 @@ public final class IngestJob {
             bootstrapServers: config.brokers, groupId: config.groupId, clientId: config.common.appName,
             fetchMaxBytes: prefetch.fetchMaxBytes,
             extra: prefetch.properties.merging(["enable.partition.eof": "true",
-                                                "auto.offset.reset": config.startingOffsets == .earliest ? "earliest" : "latest"]) { $1 }))
+                                                "auto.offset.reset": config.startingOffsets == .earliest ? "earliest" : "latest"]) { $1 },
+            settings: config.kafkaClient.settings, hooks: config.kafkaClient.hooks(logger: logger)))
         defer { consumer.close() }
         logger.info("starting", metadata: [
             "stream_type": "\(config.streamType)", "topics": "\(config.topics.joined(separator: ","))", "brokers": "\(config.brokers)",
@@ -106,6 +111,7 @@ public final class IngestJob {
         var status = "stopped"
         while true {
             try runMicroBatch()
+            writeMetrics()
             if let e = callbackError { throw e }
             if config.availableNow && isCaughtUp { status = "completed"; break }
             if let sig = StopSignal.pending {
@@ -123,9 +129,28 @@ public final class IngestJob {
         p.drainWait = phases.drainWait; p.groupCommit = phases.groupCommit; p.trim = phases.trim
         summary.phases = p
         logProgress(force: true)
+        writeMetrics()
         logger.info("phases (seconds)", metadata: phaseMetadata(p))
         return summary
     }
+
+    /// Rewrites `--metrics-file` from the summary so far (a failure is logged, not fatal: metrics
+    /// must never stop the stream).
+    private func writeMetrics() {
+        guard let path = config.metricsFile else { return }
+        let times = chunks.writerTimes
+        let metrics = IngestMetrics(
+            summary: summary, commitSeconds: times.dataCommit + times.quarantineCommit,
+            positions: partitions.map { IngestMetrics.Position(topicPartition: $0.key, next: $0.value.next, high: $0.value.high) },
+            lastCommitMicros: lastCommitMicros)
+        do { try MetricsFile(path: path).write(metrics.families) } catch {
+            if !metricsFailureLogged { logger.warning("--metrics-file: \(error)") }
+            metricsFailureLogged = true
+        }
+    }
+
+    private var metricsFailureLogged = false
+    private var lastCommitMicros: Int64?
 
     private func phaseMetadata(_ p: IngestPhases) -> Logger.Metadata {
         guard case .object(let fields) = p.json else { return [:] }
@@ -140,8 +165,10 @@ public final class IngestJob {
     /// may start before its topic exists, which counts as 0 (`PrefetchBudget` then assumes 1).
     private func countPartitions() throws -> Int {
         let probe = try KafkaConsumer(config: KafkaConsumerConfig(bootstrapServers: config.brokers, groupId: config.groupId,
-                                                                  clientId: config.common.appName))
-        defer { probe.close() }
+                                                                  clientId: config.common.appName, settings: config.kafkaClient.settings,
+                                                                  hooks: config.kafkaClient.hooks(logger: logger)))
+        self.probe = probe
+        defer { self.probe = nil; probe.close() }
         var total = 0
         for topic in config.topics {
             if config.availableNow {
@@ -372,6 +399,7 @@ public final class IngestJob {
             state.next = offset + 1
             state.pendingLast = offset
             summary.messages += 1
+            summary.bytes += batch.valueRange(i).count
             counted += 1
             let outcome: AppendOutcome = batch.withKey(i) { key in
                 batch.withValue(i) { value in
@@ -441,6 +469,7 @@ public final class IngestJob {
         for c in try chunks.collect() {
             summary.rows += c.rows
             summary.batches += 1
+            lastCommitMicros = clock.nowMicros()
             for o in c.groupOffsets {
                 summary.nextOffsets["\(o.topic)/\(o.partition)"] = o.offset
                 unreportedGroupOffsets[o.topicPartition] = o.offset
@@ -484,7 +513,9 @@ public final class IngestJob {
         let c = limit.components
         let limitMicros = c.seconds * 1_000_000 + c.attoseconds / 1_000_000_000_000
         if now - since >= limitMicros {
-            throw IngestError.brokerUnavailable(brokers: config.brokers, seconds: (now - since) / 1_000_000, lastError: lastKafkaError)
+            let failure = consumer?.lastBrokerFailure ?? probe?.lastBrokerFailure
+            throw IngestError.brokerUnavailable(brokers: config.brokers, seconds: (now - since) / 1_000_000,
+                                                lastError: failure?.description ?? "unreachable: \(lastKafkaError)")
         }
     }
 

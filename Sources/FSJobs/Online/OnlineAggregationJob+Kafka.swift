@@ -94,6 +94,7 @@ extension OnlineAggregationJob {
                 "open_windows": "\(engine.openWindowCount)", "rows_written": "\(rowsWritten)", "state_key_slices": "\(engine.liveKeySlices)",
                 "state_bytes": "\(state.count)", "late": "\(engine.counters.lateEvents)", "unparsed": "\(source.quarantined)",
             ])
+            writeMetrics(&summary, engine)
         }
         summary.counters = engine.counters
         summary.watermark = engine.watermark
@@ -102,6 +103,7 @@ extension OnlineAggregationJob {
         summary.unparsedMessages = source.quarantined
         if summary.stateBytes == 0 { summary.stateBytes = engine.serialize(fingerprint: fingerprint).count }
         summary.seconds = Double(clock.nowMicros() - started) / 1e6
+        writeMetrics(&summary, engine)
         return summary
     }
 

@@ -206,6 +206,7 @@ public struct OnlineAggregationJob {
                 "peak_key_slices": "\(summary.peakLiveKeySlices)", "peak_state_bytes_per_key_slice": "\(Int(summary.bytesPerKeySlice))",
                 "late": "\(engine.counters.lateEvents)", "partially_late": "\(engine.counters.partiallyLateEvents)",
             ])
+            writeMetrics(&summary, engine)
         }
         summary.counters = engine.counters
         summary.watermark = engine.watermark
@@ -213,6 +214,7 @@ public struct OnlineAggregationJob {
         summary.liveKeySlices = engine.liveKeySlices
         if summary.stateBytes == 0 { summary.stateBytes = engine.serialize(fingerprint: fingerprint).count }
         summary.seconds = Double(clock.nowMicros() - started) / 1e6
+        writeMetrics(&summary, engine)
         return summary
     }
 

@@ -1,6 +1,7 @@
 import ArgumentParser
 import FSAggregation
 import FSCore
+import FSKafka
 import FSStreams
 
 /// `fs-agg-online`: flags of the original AggregationsOnlineMain plus ours. Parsing only;
@@ -86,15 +87,20 @@ public struct OnlineCommand: ParsableCommand {
     @Option(name: [.long, .customShort("t")], help: "The original's Spark temp dir; accepted and ignored.")
     public var tempDir: String?
 
+    @OptionGroup public var kafkaClient: KafkaClientOptions
+
+    @Option(help: ArgumentHelp("Rewrite this file with Prometheus metrics after every trigger (for node_exporter's textfile collector; name it *.prom).", valueName: "path"))
+    public var metricsFile: String?
+
     public init() {}
 
     /// Long option names, for `LegacyArguments.normalize` (single-dash forms of the original).
-    public static let longNames: Set<String> = [
+    public static let longNames: Set<String> = Set([
         "app-name", "master-mode", "log-level", "log-format", "summary", "aggregations", "agg", "input-table", "input-data-table",
         "output-table", "output-data-table", "late-table", "watermark", "time-field", "agg-field", "group-field", "window-duration",
         "window-slide-duration", "output-mode", "trigger-interval", "max-versions-per-trigger", "checkpoint-dir", "available-now",
-        "kafka-brokers", "kafka-topics", "stream-type", "max-offsets-per-trigger", "temp-dir",
-    ]
+        "kafka-brokers", "kafka-topics", "stream-type", "max-offsets-per-trigger", "temp-dir", "metrics-file",
+    ]).union(KafkaClientOptions.longNames)
 
     /// Validates every flag before any work starts.
     public func resolve() throws -> OnlineConfig {
@@ -114,7 +120,8 @@ public struct OnlineCommand: ParsableCommand {
                 throw UsageError(flag: "--stream-type", message: "'\(typeName)' is not one of \(StreamType.allCases.map(\.rawValue).joined(separator: ", "))")
             }
             guard maxOffsetsPerTrigger >= 1 else { throw UsageError(flag: "--max-offsets-per-trigger", message: "must be at least 1") }
-            kafka = OnlineKafkaInput(brokers: brokers.trimmingSpaces(), topics: topics, streamType: type, maxOffsetsPerTrigger: maxOffsetsPerTrigger)
+            kafka = OnlineKafkaInput(brokers: brokers.trimmingSpaces(), topics: topics, streamType: type, maxOffsetsPerTrigger: maxOffsetsPerTrigger,
+                                     client: try kafkaClient.resolve(role: .consumer))
         }
         guard let input = kafka.map({ "kafka:" + $0.topics.joined(separator: ",") }) ?? inputTable, !input.isEmpty else {
             throw UsageError(flag: "--input-table", message: "is required (the ingestion table to tail), or --kafka-topics with --stream-type")
@@ -154,12 +161,15 @@ public struct OnlineCommand: ParsableCommand {
         var ignored: [String] = []
         if tempDir != nil { ignored.append("--temp-dir") }
         if kafka == nil && kafkaBrokers != nil { ignored.append("--kafka-brokers") }
+        if kafka == nil && kafkaClient.kafkaConfig != nil { ignored.append("--kafka-config") }
+        if kafka == nil && !kafkaClient.properties.isEmpty { ignored.append("-X") }
         if kafka == nil && streamType != nil { ignored.append("--stream-type") }
         return OnlineConfig(
             common: common, definitions: definitions, inputTable: inPath, outputTable: outPath, lateTable: late,
             checkpointDir: checkpointDir.map(normalizeTablePath) ?? outPath + "/_fs_checkpoint", timeField: time, aggField: key,
             window: spec, watermarkDelay: delay, outputMode: mode, triggerIntervalMicros: trigger,
-            maxVersionsPerTrigger: maxVersionsPerTrigger, availableNow: availableNow, kafka: kafka, ignoredFlags: ignored)
+            maxVersionsPerTrigger: maxVersionsPerTrigger, availableNow: availableNow, kafka: kafka, ignoredFlags: ignored,
+            metricsFile: try MetricsFile.validatedPath(metricsFile))
     }
 
     static func duration(_ text: String, flag: String, allowZero: Bool = false) throws(UsageError) -> Int64 {
@@ -193,6 +203,8 @@ public struct OnlineConfig: Sendable, Equatable {
     public var kafka: OnlineKafkaInput?
     /// Flags of the original accepted but not used (warned about).
     public var ignoredFlags: [String]
+    /// `--metrics-file`: rewritten after every trigger; nil when not asked for.
+    public var metricsFile: String? = nil
 }
 
 /// The Kafka side of `--kafka-topics`: what to read and how to parse it.
@@ -201,4 +213,6 @@ public struct OnlineKafkaInput: Sendable, Equatable {
     public var topics: [String]
     public var streamType: StreamType
     public var maxOffsetsPerTrigger: Int
+    /// `--kafka-config` and `-X`, validated.
+    public var client = KafkaClientConfig()
 }

@@ -33,7 +33,9 @@ final class OnlineKafkaSource {
         builder = EventBatchBuilder(streamType: input.streamType)
         consumer = try KafkaConsumer(config: KafkaConsumerConfig(
             bootstrapServers: input.brokers, groupId: groupId, clientId: "fs-agg-online",
-            extra: ["enable.partition.eof": "true", "auto.offset.reset": "earliest", "enable.auto.commit": "false"]))
+            extra: ["enable.partition.eof": "true", "auto.offset.reset": "earliest", "enable.auto.commit": "false"],
+            settings: input.client.settings, hooks: input.client.hooks(logger: logger)))
+        input.client.logStart(logger)
         var assignment: [TopicPartitionOffset] = []
         for topic in input.topics {
             for p in try consumer.partitions(topic: topic, timeout: .seconds(10)) {

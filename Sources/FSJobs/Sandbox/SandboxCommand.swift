@@ -76,6 +76,7 @@ public struct SandboxCommand: ParsableCommand {
         public var retime: String = "now"
         @Option(help: "Producer linger.ms: how long a batch may wait to fill. Longer lingers make fuller zstd batches, which the mock broker stores more compactly (preloads).")
         public var lingerMs: Int = 5
+        @OptionGroup public var kafkaClient: KafkaClientOptions
 
         public init() {}
 
@@ -90,7 +91,8 @@ public struct SandboxCommand: ParsableCommand {
             guard !bootstrapServers.isEmpty else { throw UsageError(flag: "--bootstrap-servers", message: "must not be empty") }
             guard FileSystem.exists(source) else { throw UsageError(flag: "--source", message: "\(source): no such file") }
             return ReplayConfig(stream: stream, sourcePath: source, bootstrapServers: bootstrapServers, topic: topic,
-                                ratePerSecond: rate, retimeToNow: retime == "now", lingerMillis: lingerMs)
+                                ratePerSecond: rate, retimeToNow: retime == "now", lingerMillis: lingerMs,
+                                client: try kafkaClient.resolve(role: .producer))
         }
     }
 }

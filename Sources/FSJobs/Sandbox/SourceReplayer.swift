@@ -16,9 +16,12 @@ public struct ReplayConfig: Sendable {
     public var retimeToNow: Bool
     /// The producer's `linger.ms` (KafkaProducerConfig): batches fill longer before they are sent.
     public var lingerMillis: Int
+    /// `--kafka-config` and `-X`, validated.
+    public var client: KafkaClientConfig
 
     public init(stream: SandboxStream, sourcePath: String, bootstrapServers: String, topic: String? = nil,
-                ratePerSecond: Int = 0, retimeToNow: Bool = true, lingerMillis: Int = 5) {
+                ratePerSecond: Int = 0, retimeToNow: Bool = true, lingerMillis: Int = 5, client: KafkaClientConfig = KafkaClientConfig()) {
+        self.client = client
         self.stream = stream
         self.sourcePath = sourcePath
         self.bootstrapServers = bootstrapServers
@@ -55,7 +58,8 @@ public struct SourceReplayer {
     }
 
     public func run() throws -> ReplaySummary {
-        let producer = try KafkaProducer(config: KafkaProducerConfig(bootstrapServers: config.bootstrapServers, lingerMillis: config.lingerMillis))
+        let producer = try KafkaProducer(config: KafkaProducerConfig(bootstrapServers: config.bootstrapServers, lingerMillis: config.lingerMillis,
+                                                                         settings: config.client.settings))
         var records = SourceRecords(stream: config.stream, retime: config.retimeToNow ? .now : .keep, clock: clock)
         var sent = 0, unconverted = 0
         let start = monotonicSeconds()
