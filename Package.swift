@@ -88,7 +88,7 @@ let package = Package(
         .testTarget(name: "FSStreamsTests", dependencies: ["FSCore", "FSStreams"]),
         .testTarget(name: "FSKafkaTests", dependencies: ["FSCore", "FSKafka", "FSJobs"]),
         .testTarget(name: "FSJobsTests", dependencies: ["FSCore", "FSTable", "FSAggregation", "FSJobs", "FSKafka", "FSStreams"], exclude: ["Fixtures"]),
-        .testTarget(name: "FSPublishTests", dependencies: ["FSCore", "FSTable", "FSJobs", "FSPublish"]),
+        .testTarget(name: "FSPublishTests", dependencies: ["FSCore", "FSTable", "FSJobs", "FSKafka", "FSPublish"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -48,6 +48,9 @@ public struct KafkaError: CategorizedError, Equatable {
         KafkaError(RD_KAFKA_RESP_ERR__INVALID_ARG, context: "configuration property '\(property)'", detail: detail)
     }
 
+    /// A wait that ran out (`_TIMED_OUT`, retriable): `context` says what was awaited.
+    public static func timedOut(context: String) -> KafkaError { KafkaError(RD_KAFKA_RESP_ERR__TIMED_OUT, context: context) }
+
     /// Translates an `rd_kafka_error_t` (the newer error object) and frees it (`rd_kafka_error_destroy`).
     static func consuming(_ error: OpaquePointer, context: String) -> KafkaError {
         defer { rd_kafka_error_destroy(error) }

@@ -5,6 +5,7 @@ import FSJobs
 public enum PublisherType: String, Sendable, CaseIterable {
     case historical
     case sqlite
+    case kafka
 
     /// The online-store types, for help texts.
     static var onlineStoreNames: String {
@@ -27,6 +28,12 @@ public enum PublisherType: String, Sendable, CaseIterable {
             }
             if let problem = SQLDialect.sqlite.validate(config.outputTable) { throw UsageError(flag: "--output-table", message: problem) }
             used = ["--sqlite-path"]
+        case .kafka:
+            guard let brokers = config.connection.kafkaBrokers, !brokers.isEmpty else {
+                throw UsageError(flag: "--kafka-brokers", message: "is required with --publisher-type kafka (host:port[,host:port…])")
+            }
+            if let problem = PublisherType.topicProblem(config.outputTable) { throw UsageError(flag: "--output-table", message: problem) }
+            used = ["--kafka-brokers"]
         }
         config.ignoredFlags += config.connection.givenFlags.filter { !used.contains($0) }
     }
@@ -36,6 +43,17 @@ public enum PublisherType: String, Sendable, CaseIterable {
         switch self {
         case .historical: return nil
         case .sqlite: return try SQLiteTarget(path: config.connection.sqlitePath ?? "", table: config.outputTable)
+        case .kafka: return try KafkaTarget(brokers: config.connection.kafkaBrokers ?? "", topic: config.outputTable, client: config.kafkaClient)
         }
+    }
+
+    /// Why `name` cannot be a Kafka topic (Kafka's rule: 1–249 of `[a-zA-Z0-9._-]`, not `.`/`..`;
+    /// the state topic adds 16 characters), nil when it can.
+    static func topicProblem(_ name: String) -> String? {
+        let allowed = name.unicodeScalars.allSatisfy { ($0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0))) || "._-".unicodeScalars.contains($0) }
+        if !allowed { return "'\(name)' is not a Kafka topic name (letters, digits, '.', '_' and '-' only)" }
+        if name == "." || name == ".." { return "'\(name)' is not a Kafka topic name" }
+        if name.count + ".fs_publish_state".count > 249 { return "'\(name)' is too long for a Kafka topic with its state topic (at most 232 characters)" }
+        return nil
     }
 }
