@@ -89,6 +89,9 @@ public struct PublishCommand: ParsableCommand {
 
     @OptionGroup public var kafkaClient: KafkaClientOptions
 
+    @Option(help: ArgumentHelp("Online stores: rewrite this file with Prometheus metrics after every cycle (for node_exporter's textfile collector; name it *.prom).", valueName: "path"))
+    public var metricsFile: String?
+
     public init() {}
 
     /// Long option names, for `LegacyArguments.normalize` (single-dash forms of the original).
@@ -96,7 +99,7 @@ public struct PublishCommand: ParsableCommand {
         "app-name", "master-mode", "log-level", "log-format", "summary", "publisher-type", "input-table",
         "input-data-table", "output-table", "output-data-table", "target-file-size-mb", "key-field", "time-field",
         "columns", "follow", "trigger-interval", "max-retry-duration", "batch-rows", "sqlite-path", "postgres-url",
-        "jdbc-hostname", "jdbc-port", "jdbc-database", "jdbc-user", "jdbc-password-file", "redis-url", "ttl", "kafka-brokers",
+        "jdbc-hostname", "jdbc-port", "jdbc-database", "jdbc-user", "jdbc-password-file", "redis-url", "ttl", "kafka-brokers", "metrics-file",
     ]).union(KafkaClientOptions.longNames)
 
     /// Validates every flag before any work starts.
@@ -146,6 +149,8 @@ public struct PublishCommand: ParsableCommand {
             if kafkaClient.kafkaConfig != nil { config.ignoredFlags.append("--kafka-config") }
             if !kafkaClient.properties.isEmpty { config.ignoredFlags.append("-X") }
         }
+        config.metricsFile = try MetricsFile.validatedPath(metricsFile)
+        if type == .historical, config.metricsFile != nil { config.ignoredFlags.append("--metrics-file") }
         try type.validate(&config)
         return config
     }
@@ -236,6 +241,8 @@ public struct PublishConfig: Sendable, Equatable {
     public var connection = PublishConnection()
     /// kafka: `--kafka-config` and `-X`, validated for a producer.
     public var kafkaClient = KafkaClientConfig()
+    /// `--metrics-file` (online stores): rewritten after every cycle; nil when not asked for.
+    public var metricsFile: String?
 
     public init(common: CommonConfig, publisherType: PublisherType, inputTable: String, outputTable: String,
                 targetFileBytes: Int64 = 128 << 20, ignoredFlags: [String] = []) {

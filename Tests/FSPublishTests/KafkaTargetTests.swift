@@ -106,6 +106,24 @@ import Testing
         #expect(throws: PublishError.self) { try OnlinePublisher(config: config(b, cluster)).run() }
     }
 
+    @Test func theMetricsFileCountsWhatTheSummarySays() throws {
+        let cluster = try MockKafkaCluster()
+        try cluster.createTopic("features", partitions: 1)
+        let f = try F()
+        try f.create()
+        try f.append(F.randomRows(50, keys: 9, minuteRange: 0..<100, seed: 16, nullKeys: 2))
+        var c = config(f, cluster)
+        c.metricsFile = f.root + "/publish.prom"
+        let s = try OnlinePublisher(config: c).run()
+        let text = try String(contentsOfFile: f.root + "/publish.prom", encoding: .utf8)
+        let labels = #"{publisher_type="kafka",output_table="features"}"#
+        #expect(text.contains("# TYPE fs_publish_keys_upserted_total counter\nfs_publish_keys_upserted_total\(labels) \(s.keysUpserted)\n"))
+        #expect(text.contains("fs_publish_rows_read_total\(labels) \(s.rowsRead)\n"))
+        #expect(text.contains("fs_publish_null_keys_skipped_total\(labels) 2\n"))
+        #expect(text.contains("fs_publish_source_version\(labels) 1\n"))
+        #expect(text.contains("fs_publish_input_version\(labels) 1\n"))
+    }
+
     @Test func keysAreTheTextOfOneColumnOrAJSONArrayOfSeveral() {
         #expect(KafkaTarget.encodeKey([.string("c1")]) == "c1")
         #expect(KafkaTarget.encodeKey([.int64(42)]) == "42")
