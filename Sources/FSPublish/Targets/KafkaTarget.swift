@@ -36,6 +36,11 @@ final class KafkaTarget: PublishTarget {
     private var layout: PublishLayout?
     /// Chunks of the source version in progress, produced when its last chunk arrives.
     private var held: [RecordBatch] = []
+    /// The state record as last read or written by this target: reading it means a consumer,
+    /// a metadata round trip and a fetch, and this target is the topic's only publisher, so
+    /// `publishedVersion` after `prepare` or `publish` needs no second read. Cleared by `close`
+    /// (the job re-creates the target after a failure, which reads it again).
+    private var knownState: KafkaPublishState??
 
     /// The state topic of `topic`: one record per publish, the last one is the published version.
     static func stateTopic(_ topic: String) -> String { topic + ".fs_publish_state" }
@@ -54,12 +59,19 @@ final class KafkaTarget: PublishTarget {
     func prepare(_ layout: PublishLayout) throws {
         self.layout = layout
         held = []
-        if let state = try readState(), state.sourceTableId != layout.sourceTableId {
+        let state = try readState()
+        knownState = .some(state)
+        if let state, state.sourceTableId != layout.sourceTableId {
             throw PublishError.otherSource(table: topic, sourceTableId: state.sourceTableId, sourcePath: state.sourcePath)
         }
     }
 
-    func publishedVersion() throws -> Int64? { try readState()?.version }
+    func publishedVersion() throws -> Int64? {
+        if let known = knownState { return known?.version }
+        let state = try readState()
+        knownState = .some(state)
+        return state?.version
+    }
 
     func publish(_ rows: RecordBatch, recordingVersion version: Int64?) throws -> PublishCounts {
         guard let layout, let producer else { preconditionFailure("KafkaTarget.publish before prepare or after close") }
@@ -86,14 +98,17 @@ final class KafkaTarget: PublishTarget {
         let state = KafkaPublishState(targetTable: topic, sourceTableId: layout.sourceTableId, sourcePath: layout.sourcePath,
                                       version: version, keyColumns: layout.keyColumns.map(\.name), timeColumn: layout.timeColumn.name,
                                       updatedAt: formatISO8601(micros: clock.nowMicros()))
+        knownState = nil  // unknown until the state record is confirmed
         try producer.produce(topic: KafkaTarget.stateTopic(topic), partition: 0, key: Array(topic.utf8), value: Array(state.json.description.utf8))
         try producer.flush(timeout: flushTimeout)
+        knownState = .some(state)
         return PublishCounts(upserted: produced)
     }
 
     func close() {
         producer = nil
         held = []
+        knownState = nil
     }
 
     /// The last record of the state topic, nil when the topic does not exist or is empty.
