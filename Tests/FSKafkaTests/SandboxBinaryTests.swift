@@ -1,4 +1,5 @@
 import FSCore
+import FSKafka
 import Foundation
 import Testing
 
@@ -67,5 +68,23 @@ struct SandboxBinaryTests {
         for name in ["order.json.gz", "status.json.gz", "restaurant.csv.gz", "consumer.csv.gz"] {
             #expect(try FileSystem.readFile("\(a)/\(name)") == FileSystem.readFile("\(b)/\(name)"))
         }
+    }
+
+    @Test func produceTakesClientSettingsAndNeverPrintsTheSecret() throws {
+        let cluster = try MockKafkaCluster()
+        try cluster.createTopic("de-order-events", partitions: 1)
+        let dir = try FileSystem.makeTemporaryDirectory(prefix: "fs-sandbox-secret")
+        defer { try? FileSystem.removeTree(dir) }
+        #expect(try ProcessRunner.run(Self.binary, ["generate", "--out", dir, "--orders", "20", "--seed", "3"]).status == 0)
+        let secret = "pw-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        let base = ["produce", "--stream-type", "order-events", "--source", "\(dir)/order.json.gz", "--bootstrap-servers", cluster.bootstrapServers]
+        let ok = try ProcessRunner.run(Self.binary, base + ["-X", "client.id=replayer-\(secret)", "-X", "sasl.password=\(secret)", "-X", "debug=broker"])
+        #expect(ok.status == 0, "\(ok.stderr.suffix(1000))")
+        #expect(ok.stdout.contains("\"messages\":20"))
+        #expect(ok.stderr.contains("replayer-[redacted]"))  // librdkafka's debug lines, redacted
+        #expect(!ok.stdout.contains(secret) && !ok.stderr.contains(secret))
+        let owned = try ProcessRunner.run(Self.binary, base + ["-X", "transactional.id=x"])
+        #expect(owned.status == 64)
+        #expect(owned.stderr.contains("'transactional.id' is set by fs for the producer"))
     }
 }
