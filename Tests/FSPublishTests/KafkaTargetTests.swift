@@ -95,6 +95,28 @@ import Testing
         #expect(latest.values.sorted() == F.expectedLines(first + second))
     }
 
+    @Test func anOlderRowInALaterCommitDoesNotRegressAKeyEvenAfterARestart() throws {
+        let cluster = try MockKafkaCluster()
+        try cluster.createTopic("features", partitions: 2)
+        let f = try F()
+        try f.create()
+        let first = [F.Row(key: "a", minute: 100, amount: 1, n: 1, vip: true), F.Row(key: "b", minute: 100, amount: 2, n: 2, vip: false)]
+        try f.append(first)
+        _ = try OnlinePublisher(config: config(f, cluster)).run()
+        // A later commit (a new process: the guard is rebuilt from the topic) with an older row of
+        // "a", an equal-time row of "b" and a new key "c".
+        let late = [F.Row(key: "a", minute: 50, amount: 9, n: 3, vip: false), F.Row(key: "b", minute: 100, amount: 8, n: 4, vip: true),
+                    F.Row(key: "c", minute: 10, amount: 3, n: 5, vip: true)]
+        try f.append(late)
+        let s = try OnlinePublisher(config: config(f, cluster)).run()
+        #expect(s.keysUpserted == 1)
+        #expect(s.rowsSkippedAsOlder == 2)
+        var latest: [String: String] = [:]
+        for m in try Self.kcat(cluster, "features") { latest[m.key] = try Self.line(m.value) }
+        #expect(latest.values.sorted() == F.expectedLines(first + late))
+        #expect(try Self.kcat(cluster, "features").count == 3)
+    }
+
     @Test func aTopicFedByAnotherInputTableIsRefused() throws {
         let cluster = try MockKafkaCluster()
         try cluster.createTopic("features", partitions: 1)

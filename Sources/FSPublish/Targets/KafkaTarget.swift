@@ -13,13 +13,18 @@ import FSKafka
 ///    produce state record {target_table, source_table_id, …, version: v} to <topic>.fs_publish_state
 ///    flush                                     ← the commit point
 /// ```
-/// Guarantee: **at least once, by key**. Rows reach the topic before the version is recorded; a
-/// kill -9 (or broker failure) between the two flushes makes the re-run publish that source
-/// version's rows again: each key then has its newest row twice in a row, identical — harmless
-/// for a compacted topic or a consumer keeping the latest value per key, visible to one counting
-/// messages. Nothing is lost, and once the state record is written a re-run publishes nothing.
-/// (librdkafka's transactions would close that window; the 2.0.2 mock cluster the tests run on
-/// does not filter aborted records for read_committed readers, so it could not be tested here.)
+/// Guarantee: rows reach the topic before the version is recorded, so nothing is lost; a kill -9
+/// (or broker failure) between the two flushes makes the re-run publish that source version
+/// again, and the time guard below skips every row that already reached the topic — no (key,
+/// time) is sent twice. Once the state record is written a re-run publishes nothing. (librdkafka's
+/// transactions would make rows and version one unit; the 2.0.2 mock cluster the tests run on
+/// does not filter aborted records for read_committed readers, so they could not be tested here.)
+///
+/// Time guard: as in the SQL stores, a row whose time is not after the newest time already
+/// published for its key is not sent (counted as skipped as older) — an offline re-run of an old
+/// day cannot make "the last message of a key" go back in time. The newest time per key is read
+/// from the topic once per target (at its first publish: one pass over the topic, cheap on a
+/// compacted topic) and kept up to date in memory.
 ///
 /// Keys: a single key column is its text (strings as they are, numbers in decimal, timestamps
 /// ISO-8601 UTC); several key columns are a JSON array of their values, e.g. `["c1",3]`.
@@ -41,6 +46,9 @@ final class KafkaTarget: PublishTarget {
     /// `publishedVersion` after `prepare` or `publish` needs no second read. Cleared by `close`
     /// (the job re-creates the target after a failure, which reads it again).
     private var knownState: KafkaPublishState??
+    /// Time guard: the newest time column value published per message key, read from the topic
+    /// once (at the first publish of this target), then kept up to date. nil until loaded.
+    private var publishedTimes: [String: JSONValue]?
 
     /// The state topic of `topic`: one record per publish, the last one is the published version.
     static func stateTopic(_ topic: String) -> String { topic + ".fs_publish_state" }
@@ -84,17 +92,26 @@ final class KafkaTarget: PublishTarget {
             ("fs_source_version", Array(String(version).utf8)),
         ]
         let keyCount = layout.keyColumns.count
-        var produced = 0
+        var times = try publishedTimes ?? readPublishedTimes(timeColumn: layout.timeColumn.name)
+        var produced = 0, skipped = 0
         for chunk in chunks {
             for i in 0..<chunk.rowCount {
                 let row = chunk.row(i)
                 let key = KafkaTarget.encodeKey(Array(row[0..<keyCount]))
+                let time = KafkaTarget.json(row[keyCount])
+                if let known = times[key], !KafkaTarget.isNewer(time, than: known) {
+                    skipped += 1
+                    continue
+                }
+                times[key] = time
                 let value = KafkaTarget.encodeValue(row, schema: layout.schema)
                 try producer.produce(topic: topic, key: Array(key.utf8), value: Array(value.utf8), headers: headers)
                 produced += 1
             }
         }
+        publishedTimes = nil  // unknown until the flush confirms every message
         try producer.flush(timeout: flushTimeout)
+        publishedTimes = times
         let state = KafkaPublishState(targetTable: topic, sourceTableId: layout.sourceTableId, sourcePath: layout.sourcePath,
                                       version: version, keyColumns: layout.keyColumns.map(\.name), timeColumn: layout.timeColumn.name,
                                       updatedAt: formatISO8601(micros: clock.nowMicros()))
@@ -102,13 +119,14 @@ final class KafkaTarget: PublishTarget {
         try producer.produce(topic: KafkaTarget.stateTopic(topic), partition: 0, key: Array(topic.utf8), value: Array(state.json.description.utf8))
         try producer.flush(timeout: flushTimeout)
         knownState = .some(state)
-        return PublishCounts(upserted: produced)
+        return PublishCounts(upserted: produced, skippedAsOlder: skipped)
     }
 
     func close() {
         producer = nil
         held = []
         knownState = nil
+        publishedTimes = nil
     }
 
     /// The last record of the state topic, nil when the topic does not exist or is empty.
@@ -143,6 +161,58 @@ final class KafkaTarget: PublishTarget {
         case .failure(let error) where error.name == "UNKNOWN_TOPIC_OR_PART" || error.name == "_UNKNOWN_PARTITION": return nil
         case .failure(let error): throw error
         }
+    }
+
+    /// The newest `timeColumn` value per message key in the topic, read from the beginning of
+    /// every partition to its current end (once per target: a compacted topic holds about one
+    /// message per key). A message that is not an fs JSON object is ignored.
+    func readPublishedTimes(timeColumn: String) throws -> [String: JSONValue] {
+        let consumer = try KafkaConsumer(config: KafkaConsumerConfig(
+            bootstrapServers: brokers, groupId: "fs-publish-guard", settings: client.settings))
+        defer { consumer.close() }
+        var times: [String: JSONValue] = [:]
+        let ids: [Int32]
+        switch Result(catching: { () throws(KafkaError) in try consumer.partitions(topic: topic, timeout: .seconds(10)) }) {
+        case .success(let p): ids = p
+        case .failure(let e) where e.name == "UNKNOWN_TOPIC_OR_PART" || e.name == "_UNKNOWN_TOPIC": return [:]
+        case .failure(let e): throw e
+        }
+        var ends: [Int32: Int64] = [:]
+        var assignment: [TopicPartitionOffset] = []
+        for p in ids {
+            let marks = try consumer.watermarks(TopicPartition(topic: topic, partition: p), timeout: .seconds(10))
+            if marks.high > marks.low {
+                ends[p] = marks.high
+                assignment.append(TopicPartitionOffset(topic: topic, partition: p, offset: marks.low))
+            }
+        }
+        guard !assignment.isEmpty else { return [:] }
+        try consumer.assign(assignment)
+        var next: [Int32: Int64] = [:]
+        let clock = ContinuousClock()
+        var deadline = clock.now + .seconds(30)
+        while ends.contains(where: { (next[$0.key] ?? 0) < $0.value }) {
+            guard clock.now < deadline else { throw KafkaError.timedOut(context: "reading \(topic) for the time guard") }
+            let batch = try consumer.poll(maxMessages: 10_000, timeout: .milliseconds(200))
+            if batch.count > 0 { deadline = clock.now + .seconds(30) }
+            for i in 0..<batch.count {
+                next[batch.partition(i)] = batch.offset(i) + 1
+                guard let key = batch.withKey(i, { $0.map { String(decoding: $0, as: UTF8.self) } }),
+                      let object = try? batch.withValue(i, { try JSONValue.parse(String(decoding: $0, as: UTF8.self)) }),
+                      let time = object[timeColumn] else { continue }
+                if let known = times[key], !KafkaTarget.isNewer(time, than: known) { continue }
+                times[key] = time
+            }
+        }
+        return times
+    }
+
+    /// Whether time `a` is after `b`, for time column values as the messages carry them:
+    /// ISO-8601 UTC strings of one fixed width (text order is time order) or numbers.
+    static func isNewer(_ a: JSONValue, than b: JSONValue) -> Bool {
+        if let x = a.stringValue, let y = b.stringValue { return x > y }
+        if let x = a.doubleValue, let y = b.doubleValue { return x > y }
+        return !a.isNull && b.isNull
     }
 
     /// The message key of one row's key values (see the type's comment).
