@@ -1,5 +1,6 @@
 import ArgumentParser
 import FSCore
+import FSJobs
 
 /// `fs-publish`: flags of the original PublisherMain plus ours. Parsing only; `PublishConfig`
 /// holds the validated result and `HistoricalPublisher` does the work.
@@ -93,12 +94,4 @@ public struct PublishConfig: Sendable, Equatable {
     public var targetFileBytes: Int64
     /// Flags of the original that this publisher accepts but does not use (warned about).
     public var ignoredFlags: [String]
-}
-
-/// Drops trailing slashes and collapses `//` (run-all.sh passes `/tmp/ifood/data//ingestion`).
-func normalizeTablePath(_ path: String) -> String {
-    var parts: [Substring] = []
-    for p in path.split(separator: "/", omittingEmptySubsequences: true) where p != "." { parts.append(p) }
-    let joined = parts.joined(separator: "/")
-    return path.hasPrefix("/") ? "/" + joined : (joined.isEmpty ? "." : joined)
 }

@@ -1,6 +1,7 @@
 import FSCore
 import Testing
 @testable import FSJobs
+@testable import FSPublish
 
 @Suite struct PublishCommandTests {
     func parse(_ args: [String]) throws -> PublishConfig {
@@ -28,9 +29,9 @@ import Testing
     }
 
     @Test func unknownPublisherTypeIsAUsageErrorNamingTheChoices() {
-        #expect(throws: UsageError.self) { try parse(["--publisher-type", "mysql", "--input-table", "/a", "--output-table", "/b"]) }
-        do { _ = try parse(["--publisher-type", "mysql", "--input-table", "/a", "--output-table", "/b"]) } catch {
-            #expect("\(error)".contains("unknown publisher type 'mysql'"))
+        #expect(throws: UsageError.self) { try parse(["--publisher-type", "cassandra", "--input-table", "/a", "--output-table", "/b"]) }
+        do { _ = try parse(["--publisher-type", "cassandra", "--input-table", "/a", "--output-table", "/b"]) } catch {
+            #expect("\(error)".contains("unknown publisher type 'cassandra'"))
             #expect("\(error)".contains("historical"))
         }
     }

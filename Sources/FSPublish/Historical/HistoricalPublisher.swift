@@ -1,4 +1,5 @@
 import FSCore
+import FSJobs
 import FSParquet
 import FSTable
 import Logging
