@@ -63,7 +63,7 @@ let package = Package(
         .target(
             name: "FSPublish",
             dependencies: [
-                "FSCore", "FSParquet", "FSTable", "FSKafka", "FSJobs", "CSQLite", "CPostgres", "CMariaDB", "CHiredis",
+                "FSCore", "FSParquet", "FSTable", "FSExpr", "FSKafka", "FSJobs", "CSQLite", "CPostgres", "CMariaDB", "CHiredis",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
