@@ -76,6 +76,8 @@ public struct StoreRetry: Sendable {
                 let elapsed = ContinuousClock.now - start
                 var wait = delay
                 if let max = maxDuration {
+                    // A zero budget: the caller (the job loop) owns retrying; pass the error on.
+                    if max == .zero { throw error }
                     if elapsed >= max {
                         throw StoreError.gaveUp(store: store, endpoint: endpoint, seconds: Int(max.components.seconds), lastReason: error.description)
                     }
