@@ -103,12 +103,17 @@ final class MariaDBConnection {
         return (rows, rows.count)
     }
 
-    /// Executes `sql` (prepared once per connection and kept) with `parameters`; returns the
-    /// affected-row count. Maps to `mysql_stmt_prepare` / `mysql_stmt_bind_param` /
-    /// `mysql_stmt_execute`.
+    /// Executes `sql` with `parameters`; returns the affected-row count. With `keep` the
+    /// statement stays prepared for the next call (the fixed-size statements); without it, it
+    /// is closed after this one — the server caps prepared statements per instance
+    /// (`max_prepared_stmt_count`), so one-off sizes must not pile up over a long --follow run.
+    /// Maps to `mysql_stmt_prepare` / `mysql_stmt_bind_param` / `mysql_stmt_execute`.
     @discardableResult
-    func execute(_ sql: String, _ parameters: MySQLParameters) throws -> Int {
+    func execute(_ sql: String, _ parameters: MySQLParameters, keep: Bool = true) throws -> Int {
         let stmt = try prepared(sql)
+        defer {
+            if !keep, let s = statements.removeValue(forKey: sql) { mysql_stmt_close(s) }
+        }
         precondition(Int(mysql_stmt_param_count(stmt)) == parameters.count, "\(parameters.count) parameters for \(mysql_stmt_param_count(stmt)) placeholders")
         let n = parameters.count
         let binds = UnsafeMutablePointer<MYSQL_BIND>.allocate(capacity: max(n, 1))

@@ -22,8 +22,10 @@ final class PostgresConnection {
     /// libpq find one itself (PGPASSWORD, ~/.pgpass).
     init(url: String, password: String?, connectTimeout: Duration) throws {
         let seconds = String(max(1, connectTimeout.components.seconds))
-        var keys = ["dbname", "connect_timeout", "application_name"]
-        var values = [url, seconds, "fs-publish"]
+        // Keywords are applied in order, the last occurrence winning: our defaults come before
+        // the URL so that its own connect_timeout or application_name prevail.
+        var keys = ["connect_timeout", "application_name", "dbname"]
+        var values = [seconds, "fs-publish", url]
         if let password {
             keys.append("password")
             values.append(password)

@@ -119,7 +119,7 @@ public final class MySQLTarget: PublishTarget {
                     var p = MySQLParameters()
                     p.reserve((end - start) * ncols)
                     for i in start..<end { for column in rows.columns { Self.append(column, row: i, to: &p) } }
-                    try c.execute(stageInsert(end - start), p)
+                    try c.execute(stageInsert(end - start), p, keep: end - start == perStatement)
                     start = end
                 }
                 var upserted = 0
