@@ -41,6 +41,9 @@ final class PostgresConnection {
             throw Self.classifyConnectFailure(message, endpoint: endpoint)
         }
         conn = c
+        // libpq prints server notices ("relation … already exists, skipping") to stderr by
+        // default; stderr carries only our own log lines.
+        PQsetNoticeProcessor(c, { _, _ in }, nil)
         // Timestamps are exchanged as UTC text whatever the server's or role's TimeZone.
         _ = try execute("SET TIME ZONE 'UTC'")
     }

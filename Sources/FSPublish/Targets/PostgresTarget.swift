@@ -87,7 +87,8 @@ public final class PostgresTarget: PublishTarget {
             // Two publishers creating tables at once can both pass IF NOT EXISTS and collide in
             // the catalog (a unique violation on pg_type); one advisory lock serializes the DDL.
             try c.execute("BEGIN")
-            defer { c.rollbackQuietly() }
+            var committed = false
+            defer { if !committed { c.rollbackQuietly() } }
             try c.execute("SELECT pg_advisory_xact_lock(4242000011)")
             try c.execute("""
                 CREATE TABLE IF NOT EXISTS fs_publish_state (
@@ -101,6 +102,7 @@ public final class PostgresTarget: PublishTarget {
                 throw StoreError.foreignSource(store: "postgres", table: layout.target, recorded: id, incoming: layout.sourceTableId)
             }
             try c.execute("COMMIT")
+            committed = true
         }
     }
 
