@@ -195,12 +195,14 @@ public final class RedisTarget: PublishTarget {
     }
 
     /// `EVALSHA sha numkeys state key… ncols timeIndex mode ttl version sourceId sourcePath
-    /// keyColumns timeColumn updatedAt name… value…` with each value `v<text>` or `n` (NULL).
+    /// keyColumns timeColumn updatedAt name… (mask value…)…`: per row a mask of one byte per
+    /// column (`v` value, `n` NULL), then the values (empty for NULL). The mask spares the script
+    /// a `string.sub` per value (measured: the script is most of a publish's time).
     private func scriptCall(sha: String, layout: PublishLayout, rows: RecordBatch, range: Range<Int>,
                             version: Int64?, updatedAt: String) -> RedisCommand {
         let ncols = rows.columns.count
         var cmd = RedisCommand()
-        cmd.reserve(bytes: range.count * ncols * 16, arguments: 16 + ncols + range.count * (ncols + 1))
+        cmd.reserve(bytes: range.count * ncols * 16, arguments: 16 + ncols + range.count * (ncols + 2))
         cmd.append("EVALSHA")
         cmd.append(sha)
         cmd.append(String(range.count + 1))
@@ -228,11 +230,10 @@ public final class RedisTarget: PublishTarget {
         cmd.append(updatedAt)
         for f in layout.schema.fields { cmd.append(f.name) }
         for i in range {
+            cmd.appendBuilt { out in for column in rows.columns { out.append(column.isNull(i) ? 110 : 118) } }
             for column in rows.columns {
                 cmd.appendBuilt { out in
-                    if column.isNull(i) { out.append(110); return }
-                    out.append(118)
-                    RedisValueText.append(column, row: i, to: &out)
+                    if !column.isNull(i) { RedisValueText.append(column, row: i, to: &out) }
                 }
             }
         }
@@ -276,16 +277,17 @@ public final class RedisTarget: PublishTarget {
         local tname = names[tcol]
         local pos = 11 + ncols
         local upserted, skipped = 0, 0
+        local byte = string.byte
         for k = 2, nkeys do
           local key = KEYS[k]
-          local newt = ARGV[pos + tcol - 1]
+          local mask = ARGV[pos]
           local write = true
           local old = redis.call('HGET', key, tname)
           if old then
-            if string.sub(newt, 1, 1) == 'n' then
+            if byte(mask, tcol) == 110 then
               write = false
             else
-              local nt = string.sub(newt, 2)
+              local nt = ARGV[pos + tcol]
               if numeric then
                 local a, b = tonumber(nt), tonumber(old)
                 write = a ~= nil and (b == nil or a > b)
@@ -295,24 +297,25 @@ public final class RedisTarget: PublishTarget {
             end
           end
           if write then
-            local set, del = {}, {}
+            local set, del, ns, nd = {}, {}, 0, 0
             for c = 1, ncols do
-              local v = ARGV[pos + c - 1]
-              if string.sub(v, 1, 1) == 'v' then
-                set[#set + 1] = names[c]
-                set[#set + 1] = string.sub(v, 2)
+              if byte(mask, c) == 118 then
+                set[ns + 1] = names[c]
+                set[ns + 2] = ARGV[pos + c]
+                ns = ns + 2
               else
-                del[#del + 1] = names[c]
+                nd = nd + 1
+                del[nd] = names[c]
               end
             end
-            if #del > 0 then redis.call('HDEL', key, unpack(del)) end
+            if nd > 0 then redis.call('HDEL', key, unpack(del)) end
             redis.call('HSET', key, unpack(set))
             if ttl > 0 then redis.call('EXPIRE', key, ttl) end
             upserted = upserted + 1
           else
             skipped = skipped + 1
           end
-          pos = pos + ncols
+          pos = pos + ncols + 1
         end
         if version ~= '' then
           redis.call('HSET', state, 'source_table_id', ARGV[6], 'source_path', ARGV[7], 'version', version,
