@@ -186,6 +186,29 @@ import Testing
         #expect(lines.allSatisfy { $0.split(separator: "|").count == 3 })
     }
 
+    @Test func theStoreLayoutIsTheDocumentedOneThatFsServeReads() throws {
+        let f = try F()
+        try f.create()
+        try f.append(F.randomRows(10, keys: 3, minuteRange: 0..<10, seed: 13))
+        _ = try f.publish()
+        let db = try SQLiteConnection(path: f.database, busyTimeout: .seconds(1))
+        defer { db.close() }
+        let info = try db.prepare("SELECT name, type, pk FROM pragma_table_info('features') ORDER BY cid")
+        var columns: [String] = []
+        while try info.step() { columns.append("\(info.text(0)):\(info.text(1)):\(info.int64(2))") }
+        #expect(columns == ["customer_id:TEXT:1", "window_end:TEXT:0", "total-amount:REAL:0", "it's \"n\":INTEGER:0", "is_vip:INTEGER:0"])
+        let state = try db.prepare("SELECT source_path, version, key_columns, time_column, updated_at FROM fs_publish_state WHERE target_table = 'features'")
+        #expect(try state.step())
+        #expect(state.text(0) == f.input)
+        #expect(state.int64(1) == 1)
+        #expect(state.text(2) == "[\"customer_id\"]")
+        #expect(state.text(3) == "window_end")
+        #expect(state.text(4).hasSuffix("Z") && state.text(4).count == 27)
+        let mode = try db.prepare("PRAGMA journal_mode")
+        #expect(try mode.step())
+        #expect(mode.text(0) == "wal")
+    }
+
     @Test func emptyInputRecordsItsVersion() throws {
         let f = try F()
         try f.create()
