@@ -130,6 +130,8 @@ public final class OnlinePublisher {
                 failingSince = nil
                 backoff = 0.5
             } catch let e as CategorizedError where e.exitStatus == .unavailable {
+                // A refused password stays refused: exit 69 now, with the server's reason.
+                if let store = e as? StoreError, case .authenticationFailed = store { throw e }
                 let now = monotonicSeconds()
                 let since = failingSince ?? now
                 failingSince = since
