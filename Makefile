@@ -38,7 +38,7 @@ export BENCH_SPARK
 DATA_DIR    ?= /tmp/ifood/data
 RUN_ROWS    ?= 20000
 
-.PHONY: help deps deps-java venv venv-bench build release test interop golden bench bench-smoke run clean distclean
+.PHONY: help deps deps-java venv venv-bench build release test interop e2e golden bench bench-smoke run clean distclean
 
 help: ## List the targets
 	@echo "fs — make targets (variables: SCRATCH=$(SCRATCH) BENCH_ROWS=$(BENCH_ROWS) BENCH_OFFLINE_ROWS=$(BENCH_OFFLINE_ROWS) BENCH_RUNS=$(BENCH_RUNS) BENCH_SPARK=$(BENCH_SPARK) DATA_DIR=$(DATA_DIR))"
@@ -73,10 +73,11 @@ release: ## Release build of every target
 # `swift test` output is kept in $(SCRATCH)/swift-test.log; at the end the failed steps and the
 # failing tests' lines are repeated, and the last line printed is `swift test`'s own closing
 # line (CI reads it). Exit status: non-zero if any step failed.
-test: deps venv ## swift test, then the interop suite, then bench-smoke; non-zero on any failure
+test: deps venv ## swift test, then the interop suite, the e2e shell tests and bench-smoke; non-zero on any failure
 	@failed=(); log="$(SCRATCH)/swift-test.log"; mkdir -p "$(SCRATCH)"; \
 	$(SWIFT) test $(SWIFTPM) 2>&1 | tee "$$log" || failed+=("swift-test"); \
 	$(MAKE) interop || failed+=("interop"); \
+	$(MAKE) e2e || failed+=("e2e"); \
 	$(MAKE) bench-smoke || failed+=("bench-smoke"); \
 	closing="$$(grep -aE 'Test run with [0-9]+ tests? ' "$$log" | tail -1 || true)"; \
 	if (( $${#failed[@]} )); then \
@@ -86,13 +87,18 @@ test: deps venv ## swift test, then the interop suite, then bench-smoke; non-zer
 	    grep -aE '✘|error: |Fatal error|fatal error|Caught signal|signal [0-9]+' "$$log" | cut -c1-400 | head -60 || true; \
 	    [[ -n "$$closing" ]] || { echo "swift test printed no closing line; its last lines:"; tail -n 30 "$$log"; }; \
 	  fi; \
-	else echo "make test: swift test, interop and bench-smoke passed"; fi; \
+	else echo "make test: swift test, interop, e2e and bench-smoke passed"; fi; \
 	[[ -z "$$closing" ]] || echo "$$closing"; \
 	(( ! $${#failed[@]} ))
 
 # pytest exits 5 when it collected no tests; like any non-zero status that fails the target.
 interop: venv build ## Interop suite: our tables read by DuckDB/pyarrow/Polars/deltalake, theirs by us
 	FS_BIN_DIR=$(DEBUG_BIN) $(PY) -m pytest tests/interop -p no:cacheprovider -q -rfEs
+
+# Each tests/e2e/NN_*.sh runs run-all.sh/stop-all.sh on the debug build in its own temporary
+# FS_HOME (kept on failure).
+e2e: build ## End-to-end shell tests: run-all.sh, kill -9 and restart, stop-all.sh (tests/e2e)
+	FS_BIN_DIR=$(DEBUG_BIN) tests/e2e/run.sh
 
 golden: venv-bench deps-java ## Regenerate the golden files with their reference scripts (scripts/golden/*.py)
 	@shopt -s nullglob; scripts=(scripts/golden/*.py); \
