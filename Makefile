@@ -42,7 +42,7 @@ RUN_SECONDS ?= 60
 
 help: ## List the targets
 	@echo "fs — make targets (variables: SCRATCH=$(SCRATCH) BENCH_ROWS=$(BENCH_ROWS) BENCH_OFFLINE_ROWS=$(BENCH_OFFLINE_ROWS) BENCH_RUNS=$(BENCH_RUNS) BENCH_SPARK=$(BENCH_SPARK) FS_HOME=$(FS_HOME) RUN_SECONDS=$(RUN_SECONDS))"
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([a-z-]+):.*## (.*)/  \1\t\2/' | expand -t 16
+	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([a-z0-9-]+):.*## (.*)/  \1\t\2/' | expand -t 16
 
 deps: ## Install missing system packages (C libraries, kcat, the store servers the tests start, wrk)
 	@scripts/setup/install-deps.sh
