@@ -63,7 +63,7 @@ let package = Package(
         .target(
             name: "FSPublish",
             dependencies: [
-                "FSCore", "FSParquet", "FSTable", "FSKafka", "FSJobs", "CSQLite", "CPostgres", "CMariaDB", "CHiredis",
+                "FSCore", "FSParquet", "FSTable", "FSExpr", "FSKafka", "FSJobs", "CSQLite", "CPostgres", "CMariaDB", "CHiredis",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -88,6 +88,7 @@ let package = Package(
         .testTarget(name: "FSStreamsTests", dependencies: ["FSCore", "FSStreams"]),
         .testTarget(name: "FSKafkaTests", dependencies: ["FSCore", "FSKafka", "FSJobs"]),
         .testTarget(name: "FSJobsTests", dependencies: ["FSCore", "FSTable", "FSAggregation", "FSJobs", "FSKafka", "FSStreams"], exclude: ["Fixtures"]),
+        .testTarget(name: "FSPublishTests", dependencies: ["FSCore", "FSTable", "FSJobs", "FSPublish"]),
     ],
     swiftLanguageModes: [.v6]
 )
