@@ -2,8 +2,9 @@
 # run-all.sh — the whole feature store on one machine (DESIGN §8).
 #
 #   sandbox broker ─► replay (4 sources, looping, re-timed to now) ─► 4 × fs-ingest
-#       ─► fs-agg-online (order stream) ─► fs-publish (historical)
-#       ─► fs-agg-offline once ─► (tables under $FS_HOME/data)
+#       ─► fs-agg-online (order stream) ─► fs-publish --follow ─► SQLite store (data/features.db)
+#                                      └─► fs-publish historical (once, as cron would)
+#       ─► fs-agg-offline once ─► fs-publish ─► SQLite store
 #
 # Every long-running job is started in the background with its own log (logs/<job>.log) and pid
 # file (run/<job>.pid); readiness is observed (bootstrap file, first table commit, first closed
@@ -40,6 +41,7 @@ declare -A SOURCE=([order-events]=order.json.gz [order-status-events]=status.jso
 ONLINE="$DATA/aggregations/online/order-agg"
 OFFLINE="$DATA/aggregations/offline/order-agg"
 HISTORICAL="$DATA/publisher/aggregations/order-agg"
+STORE="$DATA/features.db"
 
 say() { printf 'run-all: %s\n' "$*"; }
 fail() { printf 'run-all: FAILED: %s\n' "$*" >&2; exit 1; }
@@ -126,6 +128,12 @@ await() {
 
 has_commit() { [[ -e "$1/_delta_log/00000000000000000000.json" ]]; }
 has_rows() { has_commit "$1" && "$BIN/fs-table" info "$1" | grep -q '"numRecords":[1-9]'; }
+# has_published TABLE — the SQLite store serves at least one vector from TABLE.
+has_published() {
+    [[ -e "$STORE" ]] && python3 -c 'import sqlite3, sys
+con = sqlite3.connect("file:" + sys.argv[1] + "?mode=ro", uri=True)
+sys.exit(0 if con.execute("SELECT count(*) FROM \"%s\"" % sys.argv[2]).fetchone()[0] > 0 else 1)' "$STORE" "$1"
+}
 
 # run_once NAME BINARY ARGS… — a batch step (as cron would run it): foreground, logged, must exit 0.
 run_once() {
@@ -194,6 +202,12 @@ start agg-online fs-agg-online dev --master-mode 'local[*]' --input-data-table "
     --watermark "$FS_WATERMARK" --time-field fs_ingestion_timestamp --group-field customer_id
 await "fs-agg-online (first closed windows in $ONLINE)" has_rows "$ONLINE"
 
+# --- the online features into the SQLite store, following each commit ----------------------------
+# Key (customer_id) and time (window_end) come from the properties fs-agg-online records.
+start publish-online-sqlite fs-publish dev --publisher-type sqlite --input-table "$ONLINE" \
+    --output-table order_agg_online --sqlite-path "$STORE" --follow --trigger-interval 1s
+await "fs-publish --follow (first vector in $STORE, table order_agg_online)" has_published order_agg_online
+
 # --- publishing and the offline job, as cron would run them --------------------------------------
 run_once publish-historical fs-publish dev --master-mode 'local[*]' --app-name publisher --publisher-type historical \
     --input-table "$ONLINE" --output-table "$HISTORICAL"
@@ -201,7 +215,14 @@ run_once agg-offline fs-agg-offline dev --master-mode 'local[*]' --input-data-ta
     --output-data-table "$OFFLINE" --time-field order_created_at --start-date 2018-02-01 --end-date "$(date -u +%F)" \
     --group-field customer_id
 await "fs-agg-offline (rows in $OFFLINE)" has_rows "$OFFLINE"
+run_once publish-offline-sqlite fs-publish dev --publisher-type sqlite --input-table "$OFFLINE" \
+    --output-table order_agg_offline --sqlite-path "$STORE"
+await "the offline features in $STORE (table order_agg_offline)" has_published order_agg_offline
 check_jobs
+
+customer="$(python3 -c 'import sqlite3, sys
+con = sqlite3.connect("file:" + sys.argv[1] + "?mode=ro", uri=True)
+print(con.execute("SELECT customer_id FROM order_agg_online ORDER BY window_end DESC LIMIT 1").fetchone()[0])' "$STORE")"
 
 cat <<EOF
 
@@ -210,8 +231,10 @@ run-all: everything is up (${#STARTED[@]} started, ${#ALREADY[@]} already runnin
            $ONLINE   (late rows: ${ONLINE}_late)
            $OFFLINE
            $HISTORICAL
+  store    $STORE   (SQLite: order_agg_online, followed; order_agg_offline; fs_publish_state)
   logs     $LOGS/<job>.log        pids  $RUN/<job>.pid        stop with  $ROOT/stop-all.sh
-  look     $BIN/fs-table info $ONLINE
+  look     sqlite3 -line $STORE "SELECT * FROM order_agg_online WHERE customer_id = '$customer'"
+           $BIN/fs-table info $ONLINE
            $BIN/fs-table dump $ONLINE --columns customer_id,window_end,total-amount-sum-1h | tail
            python3 -c "import duckdb; duckdb.sql(\"select count(*), max(window_end) from read_parquet('$ONLINE/*/*/*/*.parquet', hive_partitioning=true)\").show()"
 EOF

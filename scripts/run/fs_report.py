@@ -9,6 +9,9 @@ end-to-end tests need no venv. Subcommands:
                                exit 1 if a stage produced nothing
   windows-closed FS_HOME SECS  every online window ended at least SECS (the watermark delay)
                                before the newest fs_ingestion_timestamp of the order stream
+  vectors-equal FS_HOME WAIT_SECONDS
+                               once the SQLite publisher caught up with the online table, each
+                               served vector equals that key's newest window in the table
   exactly-once TABLE QUARANTINE BROKERS TOPIC WAIT_SECONDS [ID_FIELD]
                                once the table caught up (waiting up to WAIT_SECONDS), it holds
                                every message of TOPIC once (by Kafka coordinates, rows plus
@@ -96,10 +99,19 @@ def report(home):
     features = ["total-amount-sum-1h", "customer-count-1h"]
     if store:
         con = sqlite3.connect(f"file:{store}?mode=ro", uri=True)
+        print(f"SQLite store {store} (vectors):")
+        for table in ("order_agg_online", "order_agg_offline"):
+            try:
+                n = con.execute(f'SELECT count(*) FROM "{table}"').fetchone()[0]
+            except sqlite3.OperationalError:
+                n = 0
+            print(f"  {n:>9}  {table}")
+            if n == 0:
+                empty.append(f"SQLite {table}")
         served = {r[0]: r[1:] for r in con.execute(
             f'SELECT "{KEY}", "window_end", "{features[0]}", "{features[1]}" FROM "order_agg_online"')}
         con.close()
-        print(f"served vectors (SQLite {store}, table order_agg_online) next to the online table's newest window:")
+        print("served vectors (order_agg_online) next to the same keys' newest window in the online table:")
         shown = 0
         for key in sorted(served)[:5]:
             row = newest.get(key)
@@ -110,6 +122,7 @@ def report(home):
         if shown == 0:
             empty.append("SQLite order_agg_online")
     else:
+        empty.append(f"the SQLite store {os.path.join(home, 'data', 'features.db')}")
         print("newest online windows (a few keys):")
         for key in sorted(newest)[:5]:
             row = newest[key]
@@ -181,11 +194,74 @@ def exactly_once(table, quarantine, brokers, topic, id_field, wait_seconds):
     return 0
 
 
+def online_version(home):
+    return info(tables(home)["aggregations/online/order-agg"])["version"]
+
+
+def published_version(store, table):
+    con = sqlite3.connect(f"file:{store}?mode=ro", uri=True)
+    try:
+        row = con.execute("SELECT version FROM fs_publish_state WHERE target_table = ?", (table,)).fetchone()
+    except sqlite3.OperationalError:
+        row = None
+    finally:
+        con.close()
+    return None if row is None else row[0]
+
+
+def same_value(a, b):
+    if isinstance(a, float) or isinstance(b, float):
+        if a is None or b is None:
+            return a is b
+        return abs(float(a) - float(b)) <= 1e-9 * max(1.0, abs(float(a)), abs(float(b)))
+    if isinstance(a, bool) or isinstance(b, bool):
+        return int(a) == int(b)
+    return a == b
+
+
+def vectors_equal(home, wait_seconds, table="order_agg_online"):
+    """Once the SQLite publisher caught up with the online table (fs_publish_state.version equals
+    the table's version, waiting up to wait_seconds), every key's served row equals the key's
+    newest window in the online table, column by column, and no key is missing or extra."""
+    import time
+    store = sqlite_store(home)
+    if store is None:
+        print(f"no SQLite store in {home}/data", file=sys.stderr)
+        return 1
+    target = online_version(home)
+    deadline = time.monotonic() + wait_seconds
+    while published_version(store, table) != target and time.monotonic() < deadline:
+        time.sleep(0.5)
+    if published_version(store, table) != target:
+        print(f"{table}: published version {published_version(store, table)}, online table at {target}", file=sys.stderr)
+        return 1
+    newest = newest_windows(tables(home)["aggregations/online/order-agg"])
+    con = sqlite3.connect(f"file:{store}?mode=ro", uri=True)
+    cur = con.execute(f'SELECT * FROM "{table}"')
+    columns = [d[0] for d in cur.description]
+    served = {row[columns.index(KEY)]: dict(zip(columns, row)) for row in cur}
+    con.close()
+    problems = []
+    if set(served) != set(newest):
+        problems.append(f"keys: {len(set(newest) - set(served))} missing, {len(set(served) - set(newest))} extra")
+    for key in sorted(set(served) & set(newest)):
+        for column, value in served[key].items():
+            if column in newest[key] and not same_value(value, newest[key][column]):
+                problems.append(f"{key[:12]}… {column}: served {value!r}, online {newest[key][column]!r}")
+    if problems:
+        print(f"{table} differs from the online table's newest windows: " + "; ".join(problems[:5]), file=sys.stderr)
+        return 1
+    print(f"{table}: {len(served)} served vectors equal the online table's newest window per key (version {target})")
+    return 0
+
+
 def main(argv):
     if len(argv) >= 2 and argv[0] == "report":
         return report(argv[1])
     if len(argv) == 3 and argv[0] == "windows-closed":
         return windows_closed(argv[1], argv[2])
+    if len(argv) == 3 and argv[0] == "vectors-equal":
+        return vectors_equal(argv[1], float(argv[2]))
     if len(argv) in (6, 7) and argv[0] == "exactly-once":
         return exactly_once(argv[1], argv[2], argv[3], argv[4], argv[6] if len(argv) == 7 else None, float(argv[5]))
     print(__doc__, file=sys.stderr)

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # run-all.sh then stop-all.sh: every table has rows, the online windows written are closed ones,
-# every job ends with exit 0 on SIGTERM, and no process of ours is left.
+# the SQLite store serves each key's newest online window (once the publisher caught up), every
+# job ends with exit 0 on SIGTERM, and no process of ours is left.
 source "$(dirname "$0")/lib.sh"
 DATA="$FS_HOME/data"
 ONLINE="$DATA/aggregations/online/order-agg"
@@ -22,11 +23,23 @@ done
 # Append mode writes a window once, when the watermark (newest event time - 10 s) passed its end.
 python3 "$REPO/scripts/run/fs_report.py" windows-closed "$FS_HOME" 10 || die "an online window was written before it closed"
 
+for t in order_agg_online order_agg_offline; do
+    n="$(python3 -c 'import sqlite3, sys; print(sqlite3.connect(sys.argv[1]).execute("SELECT count(*) FROM \"%s\"" % sys.argv[2]).fetchone()[0])' "$DATA/features.db" "$t")"
+    ((n > 0)) || die "SQLite table $t has no rows"
+    log "SQLite $t: $n rows"
+done
+
 pids=(); for f in "$FS_HOME"/run/*.pid; do pids+=("$(<"$f")"); done
-((${#pids[@]} == 10)) || die "expected 10 recorded jobs, found ${#pids[@]}: $(ls "$FS_HOME/run")"
-out="$("$REPO/stop-all.sh" 2>&1)" || die "stop-all.sh exited $?: $out"
+((${#pids[@]} == 11)) || die "expected 11 recorded jobs, found ${#pids[@]}: $(ls "$FS_HOME/run")"
+# Stop what feeds the online table, let the follower publish its last commit, compare.
+first="$("$REPO/stop-all.sh" replay-order-events replay-order-status-events replay-restaurant-events replay-consumer-events \
+         ingest-order-events ingest-order-status-events ingest-restaurant-events ingest-consumer-events agg-online 2>&1)" \
+    || die "stop-all.sh (feeders) exited $?: $first"
+python3 "$REPO/scripts/run/fs_report.py" vectors-equal "$FS_HOME" 60 || die "the SQLite store does not serve the online table's newest windows"
+rest="$("$REPO/stop-all.sh" 2>&1)" || die "stop-all.sh exited $?: $rest"
+out="$first"$'\n'"$rest"
 printf '%s\n' "$out" > "$FS_HOME/stop-all.out"
-(( $(grep -c ': exited 0$' <<<"$out") == 10 )) || die "not every job exited 0 on SIGTERM: $out"
+(( $(grep -c ': exited 0$' <<<"$out") == 11 )) || die "not every job exited 0 on SIGTERM: $out"
 ! grep -q SIGKILL <<<"$out" || die "stop-all.sh needed SIGKILL: $out"
 no_process_left "${pids[@]}"
 ! compgen -G "$FS_HOME/run/*.pid" >/dev/null || die "pid files left: $(ls "$FS_HOME/run")"

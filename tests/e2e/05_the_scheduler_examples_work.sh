@@ -19,9 +19,9 @@ cron() { env -i "${env_lines[@]}" FS_RATE=200 /bin/sh -c "$1"; }
 
 log "cron: ${commands[0]}"
 cron "${commands[0]}" || die "the keep-alive cron line failed: $(tail -20 "$FS_HOME/cron-run-all.log")"
-grep -q "everything is up (10 started, 0 already running)" "$FS_HOME/cron-run-all.log" || die "first keep-alive: $(tail -5 "$FS_HOME/cron-run-all.log")"
+grep -q "everything is up (11 started, 0 already running)" "$FS_HOME/cron-run-all.log" || die "first keep-alive: $(tail -5 "$FS_HOME/cron-run-all.log")"
 cron "${commands[0]}" || die "the second keep-alive failed: $(tail -20 "$FS_HOME/cron-run-all.log")"
-grep -q "everything is up (0 started, 10 already running)" "$FS_HOME/cron-run-all.log" || die "the second keep-alive started jobs: $(tail -5 "$FS_HOME/cron-run-all.log")"
+grep -q "everything is up (0 started, 11 already running)" "$FS_HOME/cron-run-all.log" || die "the second keep-alive started jobs: $(tail -5 "$FS_HOME/cron-run-all.log")"
 
 log "cron: ${commands[1]}"
 cron "${commands[1]}" || die "the daily offline cron line failed: $(tail -20 "$FS_HOME/cron-offline.log")"
