@@ -1,7 +1,8 @@
-"""Airflow DAG: the offline features of each day ({{ ds }}), then their publication.
+"""Airflow DAG: the offline features of each day ({{ ds }}), then their publication to the SQLite
+store applications read (table order_agg_offline, each customer's newest vector).
 
-The same two commands as examples/cron/offline-daily.sh, one task each, so a failed publish is
-retried without recomputing the features. fs-agg-offline replaces the day's partition, so a
+Commands of examples/cron/offline-daily.sh, one task each, so a failed publish is retried
+without recomputing the features. fs-agg-offline replaces the day's partition, so a
 backfill or a retry never duplicates; fs-publish copies only what is new. Set the Airflow
 Variables fs_bin (the directory of the fs-* binaries) and fs_data (the data directory).
 tests/e2e/05_the_scheduler_examples_work.sh renders and runs both commands.
@@ -19,9 +20,9 @@ OFFLINE_COMMAND = (
     " --group-field customer_id --summary"
 )
 PUBLISH_COMMAND = (
-    "{{ var.value.fs_bin }}/fs-publish dev --master-mode 'local[*]' --publisher-type historical"
+    "{{ var.value.fs_bin }}/fs-publish dev --publisher-type sqlite"
     " --input-table {{ var.value.fs_data }}/aggregations/offline/order-agg"
-    " --output-table {{ var.value.fs_data }}/publisher/aggregations/order-agg-offline --summary"
+    " --sqlite-path {{ var.value.fs_data }}/features.db --output-table order_agg_offline --summary"
 )
 
 with DAG(

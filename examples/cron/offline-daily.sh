@@ -7,7 +7,8 @@
 # fs-agg-offline computes the original's features (3-day and 1-day sums and averages of
 # order_total_amount per customer_id) over the three days ending with the date and replaces that
 # date's partition of the offline table (a re-run never duplicates); fs-publish copies what is new
-# into the historical table. FS_HOME and FS_BIN_DIR as for run-all.sh.
+# into the historical table and upserts each customer's newest vector into the SQLite store
+# (data/features.db, table order_agg_offline). FS_HOME and FS_BIN_DIR as for run-all.sh.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 FS_HOME="${FS_HOME:-/tmp/ifood}"
@@ -23,3 +24,5 @@ start="$(date -u -d "$day - 2 days" +%F)"
     --start-date "$start" --end-date "$day" --group-field customer_id --summary
 "$BIN/fs-publish" dev --master-mode 'local[*]' --publisher-type historical \
     --input-table "$DATA/aggregations/offline/order-agg" --output-table "$DATA/publisher/aggregations/order-agg-offline" --summary
+"$BIN/fs-publish" dev --publisher-type sqlite --input-table "$DATA/aggregations/offline/order-agg" \
+    --sqlite-path "$DATA/features.db" --output-table order_agg_offline --summary

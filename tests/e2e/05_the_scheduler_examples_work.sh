@@ -51,7 +51,8 @@ PY
     bash -c "$command" > "$FS_HOME/airflow-$name.out" 2>&1 || die "the DAG's $name failed: $(tail -5 "$FS_HOME/airflow-$name.out")"
 done
 (( $(rows "$DATA/aggregations/offline/order-agg") > 0 )) || die "the DAG's offline run for $today wrote no rows"
-(( $(rows "$DATA/publisher/aggregations/order-agg-offline") > 0 )) || die "the DAG's publish wrote no rows"
+served="$(python3 -c 'import sqlite3, sys; print(sqlite3.connect(sys.argv[1]).execute("SELECT count(*) FROM order_agg_offline WHERE feature_date = ?", (sys.argv[2],)).fetchone()[0])' "$DATA/features.db" "$today")"
+((served > 0)) || die "the DAG's publish served no vector for $today"
 
 # --- systemd: the ingest unit's ExecStart for one stream -------------------------------------------
 exec_start="$(sed -n 's/^ExecStart=//p' "$REPO/examples/systemd/fs-ingest@.service")"
@@ -70,4 +71,17 @@ set +e; wait "$unit"; status=$?; set -e
 pids=(); for f in "$FS_HOME"/run/*.pid; do pids+=("$(<"$f")"); done
 "$REPO/stop-all.sh" > /dev/null || die "stop-all.sh failed"
 no_process_left "${pids[@]}"
+
+# The SQLite follower unit over run-all's data (its own follower stopped): it catches up and
+# stops cleanly on SIGTERM.
+exec_start="$(sed -n 's/^ExecStart=//p' "$REPO/examples/systemd/fs-publish-online.service")"
+exec_start="${exec_start//\/opt\/fs\/bin/$FS_BIN_DIR}"
+exec_start="${exec_start//\$\{FS_DATA\}/$DATA}"
+log "systemd: $exec_start"
+bash -c "exec $exec_start" > "$FS_HOME/systemd-publish.log" 2>&1 &
+unit=$!
+wait_until 60 "the publish unit to catch up" bash -c "python3 '$REPO/scripts/run/fs_report.py' vectors-equal '$FS_HOME' 0 >/dev/null 2>&1"
+kill -TERM "$unit"
+set +e; wait "$unit"; status=$?; set -e
+((status == 0)) || die "the publish unit exited $status on SIGTERM: $(tail -5 "$FS_HOME/systemd-publish.log")"
 log "ok"
