@@ -61,6 +61,8 @@ else
     fail "no fs-* binaries in $ROOT/.build/release or $ROOT/.build/debug: run 'make release' (or set FS_BIN_DIR)"
 fi
 
+BIN="$(cd "$BIN" && pwd)"
+PYTHON=python3; [[ -x "$ROOT/.venv/bin/python" ]] && PYTHON="$ROOT/.venv/bin/python"  # DuckDB is in the venv (make venv)
 mkdir -p "$DATA" "$LOGS" "$RUN"
 
 # --- jobs: start, observe, fail with the log tail -------------------------------------------
@@ -236,5 +238,5 @@ run-all: everything is up (${#STARTED[@]} started, ${#ALREADY[@]} already runnin
   look     sqlite3 -line $STORE "SELECT * FROM order_agg_online WHERE customer_id = '$customer'"
            $BIN/fs-table info $ONLINE
            $BIN/fs-table dump $ONLINE --columns customer_id,window_end,total-amount-sum-1h | tail
-           python3 -c "import duckdb; duckdb.sql(\"select count(*), max(window_end) from read_parquet('$ONLINE/*/*/*/*.parquet', hive_partitioning=true)\").show()"
+           $PYTHON -c "import duckdb; duckdb.sql(\"select count(*), max(window_end) from read_parquet('$ONLINE/*/*/*/*.parquet', hive_partitioning=true)\").show()"
 EOF
