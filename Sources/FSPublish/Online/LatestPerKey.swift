@@ -7,17 +7,15 @@ import FSCore
 /// times the row seen first stays — the same rule the stores apply (an equal time never
 /// overwrites), so publishing commits one by one or all at once gives the same store, as long
 /// as rows are fed in commit order (`ChangeReader` reads files in the order their commits added
-/// them, rows in file order). Rows with a NULL key part or a NULL time cannot be placed and are
+/// them, rows in file order). Rows with a NULL key part or a NULL (or NaN) time cannot be placed and are
 /// counted, never kept.
 ///
 /// Memory: winners are gathered out of each input batch (column-wise, no per-row values kept)
 /// into parts; when the parts hold more than twice the keys, the live rows are compacted into
 /// one batch. So memory is O(keys), whatever the number of input rows.
 struct LatestPerKey {
-    /// One key's identity: a single column's value, or the values of a composite key.
-    enum Key: Hashable { case one(Value), many([Value]) }
-    /// A time, comparable across batches whatever the column type.
-    enum Time: Comparable { case int(Int64), double(Double), string(String) }
+    /// The kept rows' times, typed by the time column's storage.
+    enum Times { case ints([Int64]), doubles([Double]), strings([String]) }
 
     let schema: Schema
     let keyCount: Int
@@ -25,63 +23,111 @@ struct LatestPerKey {
     private(set) var nullKeyRows = 0
     private(set) var nullTimeRows = 0
 
-    private var slotOfKey: [Key: Int] = [:]
-    private var bestTime: [Time] = []
+    private var keys = KeyTable()
+    private var best: Times
     /// Where each slot's row lives: part index and row in it.
     private var location: [(part: Int, row: Int)] = []
     private var parts: [RecordBatch] = []
     private var partRows = 0
+    /// Per slot, the batch row that won in the batch being added (+1; 0 = none).
+    private var pendingRow: [Int] = []
 
     init(schema: Schema, keyCount: Int) {
         self.schema = schema
         self.keyCount = keyCount
+        switch schema.fields[keyCount].type {
+        case .double: best = .doubles([])
+        case .string: best = .strings([])
+        default: best = .ints([])
+        }
     }
 
-    var keyCountSeen: Int { bestTime.count }
+    var keyCountSeen: Int { keys.count }
 
     mutating func add(_ batch: RecordBatch) {
         let n = batch.rowCount
         guard n > 0 else { return }
         rowsRead += n
         let keyColumns = Array(batch.columns[0..<keyCount])
-        let timeColumn = batch.columns[keyCount]
-        // Winning row of this batch per slot (a later row of the same key may supersede it).
-        var pending: [Int: Int] = [:]
-        for r in 0..<n {
-            guard let key = Self.key(keyColumns, r) else { nullKeyRows += 1; continue }
-            guard let t = Self.time(timeColumn, r) else { nullTimeRows += 1; continue }
-            if let slot = slotOfKey[key] {
-                if t > bestTime[slot] {
-                    bestTime[slot] = t
-                    pending[slot] = r
-                }
-            } else {
-                let slot = bestTime.count
-                slotOfKey[key] = slot
-                bestTime.append(t)
-                location.append((part: -1, row: -1))
-                pending[slot] = r
-            }
+        let time = batch.columns[keyCount]
+        var touched: [Int] = []
+        switch (best, time.values) {
+        case (.ints(var b), .int64(let t)):
+            best = .ints([])
+            reduce(keyColumns, time, n, &touched, &b) { t[$0] }
+            best = .ints(b)
+        case (.ints(var b), .int32(let t)):
+            best = .ints([])
+            reduce(keyColumns, time, n, &touched, &b) { Int64(t[$0]) }
+            best = .ints(b)
+        case (.ints(var b), .boolean(let t)):
+            best = .ints([])
+            reduce(keyColumns, time, n, &touched, &b) { t[$0] ? 1 : 0 }
+            best = .ints(b)
+        case (.doubles(var b), .double(let t)):
+            best = .doubles([])
+            reduce(keyColumns, time, n, &touched, &b) { t[$0] }
+            best = .doubles(b)
+        case (.strings(var b), .string(let t)):
+            best = .strings([])
+            reduce(keyColumns, time, n, &touched, &b) { t[$0] }
+            best = .strings(b)
+        default:
+            preconditionFailure("time column \(time.type) does not match the layout's \(schema.fields[keyCount].type)")
         }
-        guard !pending.isEmpty else { return }
-        let ordered = pending.sorted { $0.value < $1.value }
+        guard !touched.isEmpty else { return }
+        // The winners of this batch, in row order, gathered column-wise.
+        var rows: [Int] = []
+        rows.reserveCapacity(touched.count)
+        for slot in touched { rows.append(pendingRow[slot] - 1) }
+        let order = rows.indices.sorted { rows[$0] < rows[$1] }
         let part = parts.count
-        parts.append(batch.gather(ordered.map(\.value)))
-        for (i, (slot, _)) in ordered.enumerated() { location[slot] = (part: part, row: i) }
-        partRows += ordered.count
-        if partRows > 2 * bestTime.count + 65_536 { compact() }
+        parts.append(batch.gather(order.map { rows[$0] }))
+        for (i, o) in order.enumerated() {
+            let slot = touched[o]
+            location[slot] = (part: part, row: i)
+            pendingRow[slot] = 0
+        }
+        partRows += touched.count
+        if partRows > 2 * keys.count + 65_536 { compact() }
+    }
+
+    /// The per-row loop for one time storage type: NULL keys and times counted; a row wins when
+    /// its key is new or its time is strictly greater than the kept one.
+    private mutating func reduce<T: Comparable>(_ keyColumns: [Column], _ time: Column, _ n: Int, _ touched: inout [Int],
+                                                _ bestTimes: inout [T], _ timeAt: (Int) -> T) {
+        let timeHasNulls = time.hasNulls
+        let keyHasNulls = keyColumns.contains { $0.hasNulls }
+        for r in 0..<n {
+            if keyHasNulls && keyColumns.contains(where: { $0.isNull(r) }) { nullKeyRows += 1; continue }
+            if timeHasNulls && time.isNull(r) { nullTimeRows += 1; continue }
+            let t = timeAt(r)
+            if t != t { nullTimeRows += 1; continue }  // NaN: unordered
+            guard let (slot, isNew) = keys.slot(keyColumns, r) else { nullKeyRows += 1; continue }
+            if isNew {
+                bestTimes.append(t)
+                location.append((part: -1, row: -1))
+                pendingRow.append(0)
+            } else if !(t > bestTimes[slot]) {
+                continue
+            } else {
+                bestTimes[slot] = t
+            }
+            if pendingRow[slot] == 0 { touched.append(slot) }
+            pendingRow[slot] = r + 1
+        }
     }
 
     /// The kept rows, one per key, in the order keys were first seen.
     mutating func finish() -> RecordBatch {
-        if bestTime.isEmpty { return RecordBatch.empty(schema) }
+        if keys.count == 0 { return RecordBatch.empty(schema) }
         compact()
         return parts[0]
     }
 
     /// Rewrites the parts into one batch holding exactly the live rows, in slot order.
     private mutating func compact() {
-        if parts.count == 1 && partRows == bestTime.count && location.enumerated().allSatisfy({ $0.element.row == $0.offset }) { return }
+        if parts.count == 1 && partRows == keys.count && location.enumerated().allSatisfy({ $0.element.row == $0.offset }) { return }
         var indicesByPart = [[Int]](repeating: [], count: parts.count)
         var slotsByPart = [[Int]](repeating: [], count: parts.count)
         for (slot, loc) in location.enumerated() {
@@ -100,32 +146,6 @@ struct LatestPerKey {
         for (i, slot) in order.enumerated() { positionOfSlot[slot] = i }
         parts = [merged.gather(positionOfSlot)]
         for slot in location.indices { location[slot] = (part: 0, row: slot) }
-        partRows = bestTime.count
-    }
-
-    static func key(_ columns: [Column], _ r: Int) -> Key? {
-        if columns.count == 1 {
-            let v = columns[0][r]
-            return v.isNull ? nil : .one(v)
-        }
-        var values: [Value] = []
-        values.reserveCapacity(columns.count)
-        for c in columns {
-            let v = c[r]
-            if v.isNull { return nil }
-            values.append(v)
-        }
-        return .many(values)
-    }
-
-    static func time(_ c: Column, _ r: Int) -> Time? {
-        if c.isNull(r) { return nil }
-        switch c.values {
-        case .int64(let v): return .int(v[r])
-        case .int32(let v): return .int(Int64(v[r]))
-        case .double(let v): return v[r].isNaN ? nil : .double(v[r])
-        case .string(let v): return .string(v[r])
-        case .boolean(let v): return .int(v[r] ? 1 : 0)
-        }
+        partRows = keys.count
     }
 }
