@@ -42,10 +42,11 @@ alive_pid() {
     if kill -0 "$pid" 2>/dev/null && [[ "$(cat "/proc/$pid/comm" 2>/dev/null)" == "${bin:0:15}" ]]; then echo "$pid"; fi
 }
 
-# How a job ended, from the status its waiter recorded (run-all.sh's start()).
+# How a job ended, from the status its waiter recorded (run-all.sh's start()). WAIT=1: the job
+# was just stopped, give its waiter up to 5 s to write the status.
 describe_exit() {
-    local name="$1" i status
-    for ((i = 0; i < 50; i++)); do [[ -s "$RUN/$name.exit" ]] && break; sleep 0.1; done
+    local name="$1" wait="${2:-0}" i status
+    if ((wait)); then for ((i = 0; i < 50; i++)); do [[ -s "$RUN/$name.exit" ]] && break; sleep 0.1; done; fi
     if [[ ! -s "$RUN/$name.exit" ]]; then echo "ended (exit status not recorded)"; return; fi
     status="$(<"$RUN/$name.exit")"
     if ((status > 128)); then
@@ -90,7 +91,7 @@ for stage in 1 2 3 4 5 6; do
         sleep 0.1
     done
     for name in "${members[@]}"; do
-        [[ -n "${PIDS[$name]:-}" ]] && say "$name (pid ${PIDS[$name]}): $(describe_exit "$name")"
+        [[ -n "${PIDS[$name]:-}" ]] && say "$name (pid ${PIDS[$name]}): $(describe_exit "$name" 1)"
     done
     unset PIDS
 done
