@@ -65,6 +65,11 @@ BIN="$(cd "$BIN" && pwd)"
 PYTHON=python3; [[ -x "$ROOT/.venv/bin/python" ]] && PYTHON="$ROOT/.venv/bin/python"  # DuckDB is in the venv (make venv)
 mkdir -p "$DATA" "$LOGS" "$RUN"
 
+# One run-all.sh at a time per FS_HOME (cron keep-alives may overlap a slow start): the lock is
+# held on fd 9 until this script exits; the jobs are started with fd 9 closed, so they do not hold it.
+exec 9>"$RUN/run-all.lock"
+flock -n 9 || fail "another run-all.sh is starting jobs in $FS_HOME (lock $RUN/run-all.lock); not starting a second copy"
+
 # --- jobs: start, observe, fail with the log tail -------------------------------------------
 
 # The pid of a job if it is alive and still the binary we started (a pid file can outlive its
@@ -94,7 +99,7 @@ start() {
         "$@" >>"$log" 2>&1 </dev/null &
         echo $! > "$pidf.tmp"; mv "$pidf.tmp" "$pidf"
         wait $!; echo $? > "$exitf"' fs-waiter "$LOGS/$name.log" "$RUN/$name.pid" "$RUN/$name.exit" \
-        "$BIN/$bin" "$@" </dev/null >/dev/null 2>&1 &
+        "$BIN/$bin" "$@" </dev/null >/dev/null 2>&1 9>&- &
     local i
     for ((i = 0; i < 100; i++)); do [[ -s "$RUN/$name.pid" ]] && break; sleep 0.05; done
     [[ -s "$RUN/$name.pid" ]] || fail "$name: no pid file after starting $bin"
@@ -142,7 +147,7 @@ run_once() {
     local name="$1" bin="$2"; shift 2
     printf '\n=== %s run-all.sh: %s %s\n' "$(date -u +%FT%TZ)" "$bin" "$*" >> "$LOGS/$name.log"
     say "running $name"
-    if ! "$BIN/$bin" "$@" >>"$LOGS/$name.log" 2>&1 </dev/null; then
+    if ! "$BIN/$bin" "$@" >>"$LOGS/$name.log" 2>&1 </dev/null 9>&-; then
         printf 'run-all: FAILED: %s exited non-zero; last lines of %s:\n' "$name" "$LOGS/$name.log" >&2
         tail -n 15 "$LOGS/$name.log" | sed 's/^/    /' >&2
         exit 1
