@@ -92,6 +92,9 @@ public struct SourceReplayer {
     /// Thrown out of the line callback to leave the file early; never escapes `run`.
     private struct Stop: Error { var end: ReplayEnd }
 
+    /// Sends the configured passes; `shouldStop` is asked before every message and while pacing
+    /// (at least every 0.2 s), so a stop is prompt even at a few messages per second. Pacing is
+    /// global (message n is due at start + n / rate), so passes follow each other without a gap.
     public func run(until shouldStop: () -> Bool = { false }) throws -> ReplaySummary {
         let producer = try KafkaProducer(config: KafkaProducerConfig(bootstrapServers: config.bootstrapServers, lingerMillis: config.lingerMillis))
         var records = SourceRecords(stream: config.stream, retime: config.retimeToNow ? .now : .keep, clock: clock,
