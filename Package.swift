@@ -69,6 +69,9 @@ let package = Package(
             ]
         ),
 
+        // Test support: starts real store servers (redis, PostgreSQL, MariaDB) for the test suites.
+        .target(name: "FSTestSupport", dependencies: ["FSCore"]),
+
         // Thin executables: parse flags, call one job type.
         .executableTarget(name: "fs-publish", dependencies: ["FSJobs", "FSPublish"]),
         .executableTarget(name: "fs-ingest", dependencies: ["FSJobs"]),
@@ -87,8 +90,9 @@ let package = Package(
         .testTarget(name: "FSAggregationTests", dependencies: ["FSCore", "FSExpr", "FSAggregation"]),
         .testTarget(name: "FSStreamsTests", dependencies: ["FSCore", "FSStreams"]),
         .testTarget(name: "FSKafkaTests", dependencies: ["FSCore", "FSKafka", "FSJobs"]),
+        .testTarget(name: "FSTestSupportTests", dependencies: ["FSCore", "FSTestSupport"]),
         .testTarget(name: "FSJobsTests", dependencies: ["FSCore", "FSTable", "FSAggregation", "FSJobs", "FSKafka", "FSStreams"], exclude: ["Fixtures"]),
-        .testTarget(name: "FSPublishTests", dependencies: ["FSCore", "FSTable", "FSJobs", "FSPublish"]),
+        .testTarget(name: "FSPublishTests", dependencies: ["FSCore", "FSTable", "FSJobs", "FSPublish", "FSTestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

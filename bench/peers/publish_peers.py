@@ -54,7 +54,7 @@ def export(args) -> dict:
         for r in latest:
             w.writerow([r[0], iso(r[1]), iso(r[2])] + [("" if v is None else repr(float(v)) if not isinstance(v, int) else v) for v in r[3:]])
     # Feast wants identifier-like feature names and a timezone-aware event timestamp.
-    renamed = con.execute(f"""SELECT customer_id, window_end, {", ".join(f'"{c}" AS "{c.replace("-", "_")}"' for c in FEATURES)} FROM t""").to_arrow_table()
+    renamed = con.sql(f"""SELECT customer_id, window_end, {", ".join(f'"{c}" AS "{c.replace("-", "_")}"' for c in FEATURES)} FROM t""").to_arrow_table()
     import pyarrow.parquet as pq
     pq.write_table(renamed, args.parquet)
     return {"rows": len(latest), "table_rows": table.num_rows}
