@@ -33,7 +33,7 @@ extension DeltaTable {
     ///  base.txn[appId] >= ours? ── yes ──► skipped (exactly-once, §3.7)
     ///      │ no
     ///      ▼
-    ///  try version base+1 ── won ──► committed (+ checkpoint every N versions)
+    ///  try version base+1 ── won ──► committed (+ checkpoint by CheckpointPolicy, then log cleanup)
     ///      │ lost
     ///      ▼
     ///  read every newer commit: metaData/protocol change, removal of a file we remove or
@@ -54,11 +54,19 @@ extension DeltaTable {
             let info = Action.commitInfo(timestampMillis: clock.nowMicros() / 1000, operation: operation, parameters: operationParameters,
                                          readVersion: base.version, isBlindAppend: ourRemoves.isEmpty)
             let body = [info] + actions.filter { if case .commitInfo = $0 { return false } else { return true } }
-            if try LogCommitter.tryCommit(log, version: version, actions: body) {
-                try snapshot.apply(body, version: version)
+            let bytes = LogCommitter.encode(body)
+            if try LogCommitter.tryCommit(log, version: version, body: bytes) {
+                try snapshot.apply(body, version: version, commitBytes: Int64(bytes.count))
                 var result = CommitResult(version: version, existingTxn: nil, snapshot: snapshot, lostRaces: lost)
-                if version % snapshot.checkpointInterval == 0 {
-                    do { try Checkpoint.write(snapshot, log: log, nowMillis: clock.nowMicros() / 1000) } catch { result.checkpointError = "\(error)" }
+                if CheckpointPolicy.shouldCheckpoint(snapshot) {
+                    do {
+                        let now = clock.nowMicros() / 1000
+                        let written = try Checkpoint.write(snapshot, log: log, nowMillis: now)
+                        result.snapshot.noteCheckpoint(bytes: written.sizeInBytes ?? 0)
+                        if LogCleanup.isEnabled(result.snapshot) {
+                            do { try LogCleanup(clock: clock).clean(log, newestCheckpoint: version) } catch { result.checkpointError = "log cleanup: \(error)" }
+                        }
+                    } catch { result.checkpointError = "\(error)" }
                 }
                 return result
             }
@@ -67,9 +75,9 @@ extension DeltaTable {
             // Catch up with every winner, checking each for conflicts.
             while FileSystem.exists(log.commitFile(snapshot.version + 1)) {
                 let winnerVersion = snapshot.version + 1
-                let winner = try LogReplay.readCommit(log, version: winnerVersion)
+                let (winner, winnerBytes) = try LogReplay.readCommitSized(log, version: winnerVersion)
                 try DeltaTable.checkConflicts(winner, version: winnerVersion, removes: ourRemoves, conflicts: conflicts)
-                try snapshot.apply(winner, version: winnerVersion)
+                try snapshot.apply(winner, version: winnerVersion, commitBytes: winnerBytes)
                 if let done = alreadyCommitted(ourTxns, in: snapshot) {
                     return CommitResult(version: nil, existingTxn: done, snapshot: snapshot, lostRaces: lost)
                 }

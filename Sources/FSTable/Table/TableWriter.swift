@@ -14,10 +14,9 @@ public struct TableWriterOptions: Sendable {
     /// staging (a partition written to again gets a further file). Staged files still become
     /// visible together, in the one commit. nil: no budget.
     public var maxBufferedBytes: Int? = 512 << 20
-    /// Orphans older than this are deleted when the writer opens (nil: no cleanup).
+    /// Files under `_staging/` older than this are deleted when the writer opens (nil: no
+    /// cleanup). Committed and removed files are never deleted by a writer: see `Vacuum`.
     public var orphanGracePeriodMillis: Int64? = OrphanCleaner.defaultGracePeriodMillis
-    /// Files of tombstones older than this are deleted with the orphans (nil: kept).
-    public var tombstoneRetentionMillis: Int64? = OrphanCleaner.defaultGracePeriodMillis
     /// Commit races to lose before giving up.
     public var maxLostRaces = 10_000
     /// Called after the files were moved into place and before the commit (crash tests).
@@ -45,15 +44,15 @@ public struct TableWriterOptions: Sendable {
 /// Every data file and directory entry is durable before the log commit that names it; a
 /// failed fsync fails the commit with nothing committed and the files removed. Until the
 /// commit, nothing is visible to Delta readers; plain-Parquet readers see a file only from its
-/// rename, just before the commit. A crash leaves orphans that the next writer deletes
-/// after the grace period. The writer can be reused: each `commit` starts from the snapshot the
+/// rename, just before the commit. A crash leaves staged files that the next writer deletes
+/// after the grace period, and possibly placed but uncommitted files that `Vacuum` deletes. The writer can be reused: each `commit` starts from the snapshot the
 /// previous one produced.
 public final class TableWriter {
     public let table: DeltaTable
     public let options: TableWriterOptions
     /// The table state the next commit builds on.
     public private(set) var snapshot: Snapshot
-    /// Files deleted as orphans when the writer opened (relative paths).
+    /// Stale staged files deleted when the writer opened (relative paths).
     public private(set) var cleanedOrphans: [String] = []
 
     private let splitter: PartitionSplitter
@@ -83,7 +82,7 @@ public final class TableWriter {
         var logValues: StringMap
     }
 
-    /// Opens a writer on the table's newest snapshot and cleans orphans.
+    /// Opens a writer on the table's newest snapshot and cleans stale staged files.
     public init(table: DeltaTable, options: TableWriterOptions = TableWriterOptions()) throws {
         self.table = table
         self.options = options
@@ -92,7 +91,7 @@ public final class TableWriter {
         self.splitter = try PartitionSplitter(tableSchema: s.schema, partitionColumns: s.partitionColumns)
         self.syncer = FileSyncer(threads: options.fsyncThreads, sync: options.fsync)
         if let grace = options.orphanGracePeriodMillis {
-            cleanedOrphans = try OrphanCleaner(gracePeriodMillis: grace, tombstoneRetentionMillis: options.tombstoneRetentionMillis, clock: table.clock).clean(s)
+            cleanedOrphans = try OrphanCleaner(gracePeriodMillis: grace, clock: table.clock).clean(root: table.root)
         }
     }
 
