@@ -107,12 +107,12 @@ struct TableTool: ParsableCommand {
         @Argument(help: "Directory to create the table in.") var dir: String
         @Option(help: "Rows to write.") var rows: Int = 1000
         @Option(help: "Commits to spread them over.") var commits: Int = 12
-        @Option(help: "delta.checkpointInterval of the table.") var checkpointInterval: Int = 5
+        @Option(help: "delta.checkpointInterval of the table (0: unset, fs's size-based checkpoints).") var checkpointInterval: Int = 5
         func validate() throws {
-            if rows < 0 || commits < 0 { throw ValidationError("--rows and --commits must be non-negative") }
+            if rows < 0 || commits < 0 || checkpointInterval < 0 { throw ValidationError("--rows, --commits and --checkpoint-interval must be non-negative") }
         }
         func run() throws {
-            let s = try SampleTable.write(at: dir, rows: rows, commits: commits, checkpointInterval: max(checkpointInterval, 1))
+            let s = try SampleTable.write(at: dir, rows: rows, commits: commits, checkpointInterval: checkpointInterval)
             writeText(try Commands.info(s.root).description + "\n")
         }
     }
