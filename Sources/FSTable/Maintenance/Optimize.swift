@@ -43,6 +43,8 @@ public struct Optimize {
         var o = writerOptions
         o.orphanGracePeriodMillis = nil  // the caller's writer already cleaned; do not list _staging per bin
         o.maxRowsPerFile = nil
+        o.autoCompaction = nil  // a compaction never triggers another
+        o.beforeCommit = nil
         self.writerOptions = o
     }
 
@@ -108,6 +110,11 @@ public struct Optimize {
     /// is never compacted again by it; after a conflict the bin loses the files that are gone and
     /// is retried (while it still has two), up to `maxAttempts` conflicts for the partition.
     public func compact(partition: StringMap, startingFrom base: Snapshot) throws -> PartitionOutcome {
+        try compactTracking(partition: partition, startingFrom: base).outcome
+    }
+
+    /// `compact`, also returning the table after the last commit it made (or `base`).
+    func compactTracking(partition: StringMap, startingFrom base: Snapshot) throws -> (outcome: PartitionOutcome, snapshot: Snapshot) {
         let dir = PartitionValues.directory(columns: base.partitionColumns, values: partition)
         var outcome = PartitionOutcome(partition: dir, filesRemoved: 0, filesAdded: 0, bytesRemoved: 0, bytesAdded: 0, rows: 0, versions: [], skippedReason: nil)
         var snapshot = base
@@ -132,14 +139,14 @@ public struct Optimize {
                     conflicts += 1
                     if conflicts >= maxAttempts {
                         outcome.skippedReason = e.description
-                        return outcome
+                        return (outcome, snapshot)
                     }
                     snapshot = try table.snapshot()
                     bin = bin.filter { snapshot.files[$0.path] != nil }
                 }
             }
         }
-        return outcome
+        return (outcome, snapshot)
     }
 
     /// The bins of `partition` worth rewriting: small files in path order, packed greedily up to
@@ -167,7 +174,7 @@ public struct Optimize {
 
     /// Reads the files of `bin` and commits them as one file, removing them.
     private func rewrite(_ bin: [AddAction], snapshot: Snapshot) throws -> (CommitResult, [AddAction], Int64) {
-        let writer = try TableWriter(table: table, options: writerOptions)
+        let writer = try TableWriter(table: table, snapshot: snapshot, options: writerOptions)
         let dataColumns = snapshot.dataSchema.names
         var scan = try TableScan(snapshot: snapshot, columns: dataColumns, onlyPaths: Set(bin.map(\.path)))
         var rows: Int64 = 0

@@ -13,6 +13,11 @@ public struct CommitResult: Sendable {
     /// Set when the commit succeeded but the checkpoint after it failed (retried at the next
     /// interval; the commit itself is durable).
     public var checkpointError: String?
+    /// Set when a `TableWriter` auto-compacted a partition after this commit (its own,
+    /// later `OPTIMIZE` commit; `snapshot` is then the table after it).
+    public var compaction: Optimize.PartitionOutcome?
+    /// Set when that auto-compaction failed (the data commit itself is durable).
+    public var compactionError: String?
 
     public var isCommitted: Bool { version != nil }
 }

@@ -19,6 +19,9 @@ public struct TableWriterOptions: Sendable {
     public var orphanGracePeriodMillis: Int64? = OrphanCleaner.defaultGracePeriodMillis
     /// Commit races to lose before giving up.
     public var maxLostRaces = 10_000
+    /// Compact, after a commit, a partition it wrote to that holds this many small files
+    /// (nil: off). See `AutoCompaction`.
+    public var autoCompaction: AutoCompaction? = nil
     /// Called after the files were moved into place and before the commit (crash tests).
     package var beforeCommit: (@Sendable () -> Void)? = nil
     /// Threads fsyncing finished files and directories in the background (I/O-bound: more
@@ -83,10 +86,14 @@ public final class TableWriter {
     }
 
     /// Opens a writer on the table's newest snapshot and cleans stale staged files.
-    public init(table: DeltaTable, options: TableWriterOptions = TableWriterOptions()) throws {
+    public convenience init(table: DeltaTable, options: TableWriterOptions = TableWriterOptions()) throws {
+        try self.init(table: table, snapshot: try table.snapshot(), options: options)
+    }
+
+    /// Opens a writer on `snapshot` (a commit catches up with anything newer).
+    package init(table: DeltaTable, snapshot s: Snapshot, options: TableWriterOptions) throws {
         self.table = table
         self.options = options
-        let s = try table.snapshot()
         self.snapshot = s
         self.splitter = try PartitionSplitter(tableSchema: s.schema, partitionColumns: s.partitionColumns)
         self.syncer = FileSyncer(threads: options.fsyncThreads, sync: options.fsync)
@@ -305,7 +312,18 @@ public final class TableWriter {
         }
         if !result.isCommitted { for p in placed { try? FileSystem.removeFile(p) } }
         snapshot = result.snapshot
-        return result
+        guard result.isCommitted, let auto = AutoCompaction.effective(options.autoCompaction, snapshot), !files.isEmpty else { return result }
+        var compacted = result
+        do {
+            if let outcome = try auto.compactOne(of: files.map(\.logValues), table: table, snapshot: snapshot, writerOptions: options) {
+                snapshot = outcome.snapshot
+                compacted.snapshot = outcome.snapshot
+                compacted.compaction = outcome.partition
+            }
+        } catch {
+            compacted.compactionError = "\(error)"
+        }
+        return compacted
     }
 
     /// Creates the partition directory `relative` (mkdir -p under the root) and adds the parent
