@@ -1,5 +1,6 @@
 import ArgumentParser
 import FSCore
+import FSTable
 import FSStreams
 
 /// `fs-ingest`: the original DataIngestionStreamMain's flags plus ours. Parsing only;
@@ -69,13 +70,16 @@ public struct IngestCommand: ParsableCommand {
     @Option(help: "Messages larger than this many bytes go to quarantine.")
     public var maxMessageBytes: Int = 1 << 20
 
+    @Option(help: "After a commit, compact a partition once it holds this many small files (0: never; the table property delta.autoOptimize.autoCompact=false also turns it off).")
+    public var compactMinFiles: Int = AutoCompaction.defaultMinFiles
+
     public init() {}
 
     /// Long option names, for `LegacyArguments.normalize` (single-dash forms of the original).
     public static let longNames: Set<String> = [
         "app-name", "master-mode", "log-level", "log-format", "summary", "kafka-brokers", "kafka-topics", "data-dir", "output-dir",
         "stream-type", "max-offsets-per-trigger", "kafka-max-offsets-per-trigger", "trigger-interval", "group-id", "starting-offsets",
-        "available-now", "dedup-key", "dedup-window", "max-retry-duration", "max-message-bytes",
+        "available-now", "dedup-key", "dedup-window", "max-retry-duration", "max-message-bytes", "compact-min-files",
     ]
 
     /// Validates every flag before any work starts.
@@ -118,6 +122,7 @@ public struct IngestCommand: ParsableCommand {
             retry = d
         }
         guard maxMessageBytes >= 1 else { throw UsageError(flag: "--max-message-bytes", message: "must be ≥ 1, got \(maxMessageBytes)") }
+        guard compactMinFiles == 0 || compactMinFiles >= 2 else { throw UsageError(flag: "--compact-min-files", message: "must be 0 (off) or ≥ 2, got \(compactMinFiles)") }
         let root = normalizeTablePath(dir)
         return IngestConfig(
             common: common, streamType: type, brokers: brokers, topics: topics, dataDir: root,
@@ -125,7 +130,7 @@ public struct IngestCommand: ParsableCommand {
             maxOffsetsPerTrigger: maxOffsetsPerTrigger, triggerInterval: trigger, groupId: groupId ?? "fs-ingest-\(type.rawValue)",
             startingOffsets: start, availableNow: availableNow, dedupKeyName: dedup?.name, dedupKey: dedup?.key, dedupWindow: dedupWindow,
             maxRetryDuration: retry, limits: ParseLimits(maxMessageBytes: maxMessageBytes),
-            ignoredFlags: kafkaMaxOffsetsPerTrigger == nil ? [] : ["--kafka-max-offsets-per-trigger"])
+            ignoredFlags: kafkaMaxOffsetsPerTrigger == nil ? [] : ["--kafka-max-offsets-per-trigger"], compactMinFiles: compactMinFiles)
     }
 }
 
@@ -157,6 +162,11 @@ public struct IngestConfig: Sendable {
     public var maxRetryDuration: Duration?
     public var limits: ParseLimits
     public var ignoredFlags: [String]
+    /// Auto-compaction threshold of the data and quarantine tables (0: off).
+    public var compactMinFiles: Int = AutoCompaction.defaultMinFiles
+
+    /// The auto-compaction the writers use (nil: off).
+    public var autoCompaction: AutoCompaction? { compactMinFiles >= 2 ? AutoCompaction(minFiles: compactMinFiles) : nil }
 }
 
 /// Parses `500ms`, `1s`, `5 seconds`, `2m`, `1 minute`, `1h`, or a bare number of seconds.

@@ -81,8 +81,11 @@ public final class IngestJob {
         let quar = try DeltaTable.create(at: config.quarantineTable, schema: QuarantineBuffer.schema, partitionColumns: QuarantineBuffer.partitionColumns, clock: clock)
         var options = TableWriterOptions()
         options.maxBufferedBytes = IngestJob.maxBufferedFileBytes
+        options.autoCompaction = config.autoCompaction
         dataWriter = try TableWriter(table: data, options: options)
-        quarantineWriter = try TableWriter(table: quar)
+        var quarantineOptions = TableWriterOptions()
+        quarantineOptions.autoCompaction = config.autoCompaction
+        quarantineWriter = try TableWriter(table: quar, options: quarantineOptions)
         chunks = ChunkWriter(writer: dataWriter, quarantineWriter: quarantineWriter)
         let prefetch = PrefetchBudget(partitions: try countPartitions(), queuedBytes: IngestJob.prefetchQueuedBytes,
                                       fetchBytes: IngestJob.prefetchFetchBytes)

@@ -142,8 +142,11 @@ extension OnlineAggregationJob {
         let outputSchema = Schema(engine.outputSchema.fields + OnlineOutput.partitionColumns.map { Field($0, .int32) })
         let output = try DeltaTable.create(at: config.outputTable, schema: outputSchema, partitionColumns: OnlineOutput.partitionColumns, clock: clock)
         let late = try DeltaTable.create(at: config.lateTable, schema: engine.lateSchema, clock: clock)
-        let outputWriter = try TableWriter(table: output, options: OnlineOutput.writerOptions)
-        let lateWriter = try TableWriter(table: late)
+        var outputOptions = OnlineOutput.writerOptions, lateOptions = TableWriterOptions()
+        outputOptions.autoCompaction = config.autoCompaction
+        lateOptions.autoCompaction = config.autoCompaction
+        let outputWriter = try TableWriter(table: output, options: outputOptions)
+        let lateWriter = try TableWriter(table: late, options: lateOptions)
         return (engine, outputWriter, lateWriter, "fs-agg-online/" + outputWriter.snapshot.metadata.id)
     }
 
