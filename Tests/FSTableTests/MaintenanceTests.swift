@@ -290,3 +290,42 @@ func operations(_ t: DeltaTable, from: Int64, to: Int64) throws -> [String] {
         #expect(sortedIDs(try scanAll(t)) == (0..<120).map { Int64($0) })
     }
 }
+
+@Suite struct FencingTests {
+    @Test func aBatchWhoseTxnMovedSinceItStartedIsDroppedNotCommitted() throws {
+        let dir = try ScratchDirectory()
+        let t = try DeltaTable.create(at: dir.path, schema: ordersSchema, partitionColumns: ymd)
+        let owner = try TableWriter(table: t)
+        try owner.write(ordersBatch(ids: 0..<10))
+        try owner.commit(txns: [TxnAction(appId: "ingest/t/0", version: 9)])
+        // The stale member began its batch (offsets 10…29) from txn 9; it stalls.
+        let stale = try TableWriter(table: t)
+        try stale.write(ordersBatch(ids: 10..<30))
+        // The new owner starts from the same txn 9 and commits 10…14 first.
+        try owner.write(ordersBatch(ids: 10..<15))
+        let won = try owner.commit(txns: [TxnAction(appId: "ingest/t/0", version: 14)], expectedTxns: [TxnFence(appId: "ingest/t/0", expected: 9, found: nil)])
+        #expect(won.isCommitted && won.fence == nil)
+        // 29 > 14, so "already committed" would not stop it: the fence does.
+        let r = try stale.commit(txns: [TxnAction(appId: "ingest/t/0", version: 29)], expectedTxns: [TxnFence(appId: "ingest/t/0", expected: 9, found: nil)])
+        #expect(!r.isCommitted)
+        #expect(r.fence == TxnFence(appId: "ingest/t/0", expected: 9, found: 14))
+        #expect(sortedIDs(try scanAll(t)) == (0..<15).map { Int64($0) })
+        #expect(try FileSystem.walkFiles(dir.path).filter { $0.hasSuffix(".parquet") && !$0.hasPrefix("_delta_log") }.count == (try t.snapshot()).files.count)
+        // A partition that never committed is expected absent.
+        try stale.write(ordersBatch(ids: 100..<101))
+        #expect(try stale.commit(txns: [TxnAction(appId: "ingest/t/1", version: 0)], expectedTxns: [TxnFence(appId: "ingest/t/1", expected: nil, found: nil)]).isCommitted)
+    }
+
+    @Test func aFenceIsAlsoCheckedAfterCatchingUpWithAWinner() throws {
+        let dir = try ScratchDirectory()
+        let t = try DeltaTable.create(at: dir.path, schema: ordersSchema)
+        let base = try t.snapshot()
+        let winner = try t.commit([.add(add("a")), .txn(TxnAction(appId: "p", version: 5))], operation: "WRITE", base: base)
+        #expect(winner.isCommitted)
+        let r = try t.commit([.add(add("b")), .txn(TxnAction(appId: "p", version: 9))], operation: "WRITE", base: base,
+                             conflicts: CommitConflicts(expectedTxns: [TxnFence(appId: "p", expected: nil, found: nil)]))
+        #expect(!r.isCommitted && r.lostRaces == 1)
+        #expect(r.fence == TxnFence(appId: "p", expected: nil, found: 5))
+        #expect(try t.snapshot().files.keys.sorted() == ["a"])
+    }
+}

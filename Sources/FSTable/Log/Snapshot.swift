@@ -84,6 +84,17 @@ public struct Snapshot: Sendable {
         logBytesSinceCheckpoint = 0
     }
 
+    /// Takes note of a checkpoint another writer wrote (from `_last_checkpoint`) when it is
+    /// newer than ours and not beyond this version: a writer that caught up with winners'
+    /// commits would otherwise write the same checkpoint again. The JSON bytes since it are
+    /// estimated as the share of ours its versions cover.
+    public mutating func adoptCheckpoint(_ hint: LastCheckpoint?) {
+        guard let h = hint, h.version <= version, h.version > (lastCheckpoint?.version ?? -1) else { return }
+        let since = Double(version - h.version), span = Double(version - (lastCheckpoint?.version ?? -1))
+        logBytesSinceCheckpoint = span > 0 ? Int64(Double(logBytesSinceCheckpoint) * since / span) : 0
+        lastCheckpoint = CheckpointMark(version: h.version, bytes: h.sizeInBytes ?? 0)
+    }
+
     public var partitionColumns: [String] { metadata.partitionColumns }
 
     /// The columns stored inside the data files: the schema without partition columns.

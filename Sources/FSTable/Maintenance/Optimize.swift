@@ -74,15 +74,17 @@ public struct Optimize {
 
     /// Compacts every eligible partition of the newest snapshot.
     public func run() throws -> Result {
-        let snapshot = try table.snapshot()
+        var snapshot = try table.snapshot()
         var outcomes: [PartitionOutcome] = []
-        var version = snapshot.version
         for partition in candidatePartitions(snapshot) {
-            let o = try compact(partition: partition, startingFrom: snapshot)
-            if let v = o.versions.last { version = max(version, v) }
+            // Each partition starts from the table after the previous one's commits: starting
+            // every partition from the first snapshot would lose a race per earlier commit and
+            // replay all of them (quadratic in partitions).
+            let (o, after) = try compactTracking(partition: partition, startingFrom: snapshot)
+            snapshot = after
             if o.filesRemoved > 0 || o.skippedReason != nil { outcomes.append(o) }
         }
-        return Result(partitions: outcomes, version: version)
+        return Result(partitions: outcomes, version: snapshot.version)
     }
 
     /// Partitions (log partition values) of `snapshot` with at least `minFiles` small files

@@ -189,9 +189,13 @@ public final class TableWriter {
     /// Commits everything written since the last commit as one version, with `txns` as progress
     /// markers. When a `txn` shows the batch is already in the table (§3.7), nothing is
     /// committed, the written files are deleted and the result says so.
+    ///
+    /// `expectedTxns` fences a streaming writer (see `TxnFence`): when a txn of the table is not
+    /// at the version the batch started from, nothing is committed, the files are deleted and
+    /// `CommitResult.fence` says which.
     @discardableResult
-    public func commit(txns: [TxnAction] = [], operation: String = "WRITE", dataChange: Bool = true) throws -> CommitResult {
-        try commit(txns: txns, operation: operation, dataChange: dataChange, replacing: nil)
+    public func commit(txns: [TxnAction] = [], expectedTxns: [TxnFence] = [], operation: String = "WRITE", dataChange: Bool = true) throws -> CommitResult {
+        try commit(txns: txns, operation: operation, dataChange: dataChange, replacing: nil, expectedTxns: expectedTxns)
     }
 
     /// Commits the written rows as the *whole* content of the partitions they fall in (and of
@@ -247,7 +251,7 @@ public final class TableWriter {
     }
 
     private func commit(txns: [TxnAction], operation: String, dataChange: Bool, replacing: [StringMap]?,
-                        explicitRemovals: (files: [AddAction], conflicts: [StringMap])? = nil) throws -> CommitResult {
+                        explicitRemovals: (files: [AddAction], conflicts: [StringMap])? = nil, expectedTxns: [TxnFence] = []) throws -> CommitResult {
         for key in open.keys.sorted() { try finish(key) }
         let files = finished
         let partitions = writtenPartitions + (replacing ?? []).filter { p in !writtenPartitions.contains { DeltaTable.samePartition($0, p) } }
@@ -259,6 +263,11 @@ public final class TableWriter {
             syncer.drain()
             for f in files { try? FileSystem.removeFile(f.staging) }
             return CommitResult(version: nil, existingTxn: done, snapshot: snapshot, lostRaces: 0)
+        }
+        if let fence = TxnFence.check(expectedTxns, in: snapshot) {
+            syncer.drain()
+            for f in files { try? FileSystem.removeFile(f.staging) }
+            return CommitResult(version: nil, existingTxn: nil, snapshot: snapshot, lostRaces: 0, fence: fence)
         }
         // Move into place just before the commit (keeps the plain-reader window small).
         var placed: [String] = []
@@ -304,7 +313,8 @@ public final class TableWriter {
         let result: CommitResult
         do {
             result = try table.commit(actions, operation: operation, base: snapshot,
-                                      conflicts: CommitConflicts(replacedPartitions: replacing == nil ? (explicitRemovals?.conflicts ?? []) : partitions),
+                                      conflicts: CommitConflicts(replacedPartitions: replacing == nil ? (explicitRemovals?.conflicts ?? []) : partitions,
+                                                                 expectedTxns: expectedTxns),
                                       operationParameters: parameters, maxLostRaces: options.maxLostRaces)
         } catch {
             for p in placed { try? FileSystem.removeFile(p) }
