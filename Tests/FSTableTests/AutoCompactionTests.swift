@@ -27,7 +27,8 @@ import Testing
             #expect(r.compactionError == nil)
             if let c = r.compaction {
                 compactions += 1
-                #expect(c.filesRemoved >= 5 && c.skippedReason == nil)
+                // Tiered: exactly the 5 smallest files are merged, never the whole partition again.
+                #expect(c.filesRemoved == 5 && c.filesAdded == 1 && c.skippedReason == nil)
             }
             let perPartition = Dictionary(grouping: w.snapshot.files.values, by: { $0.partitionValues["fs_day"] ?? "" }).mapValues(\.count)
             maxLive = max(maxLive, perPartition.values.max() ?? 0)

@@ -5,9 +5,12 @@ import FSCore
 ///
 /// ```
 ///  TableWriter.commit ──► data commit v ──► among the partitions v wrote to, the one with the
-///  most files < targetFileBytes; ≥ minFiles of them? ──► Optimize of that partition, in its
-///  own dataChange=false commit(s), on the writer's thread
+///  most files < targetFileBytes; ≥ minFiles of them? ──► Optimize of its minFiles smallest
+///  files, in its own dataChange=false commit(s), on the writer's thread
 /// ```
+/// Merging the smallest files (not every small file) makes it tiered: 50 one-batch files become
+/// one, 50 of those become one, and so on, so a row is rewritten about log₅₀(rows) times and
+/// the live files per partition stay below about `minFiles` per size tier.
 /// At most one partition per data commit, so a writer never stalls for more than one
 /// compaction; another partition past the threshold is compacted after the next commit that
 /// writes to it. The compaction conflicts with no append (see `Optimize`); a conflict with
@@ -50,7 +53,8 @@ public struct AutoCompaction: Sendable, Equatable {
             if let i = distinct.firstIndex(where: { DeltaTable.samePartition($0, f.partitionValues) }) { counts[i] += 1 }
         }
         guard let best = counts.indices.max(by: { counts[$0] < counts[$1] }), counts[best] >= minFiles else { return nil }
-        let optimize = Optimize(table: table, targetFileBytes: targetFileBytes, minFiles: minFiles, maxAttempts: 1, writerOptions: writerOptions)
+        var optimize = Optimize(table: table, targetFileBytes: targetFileBytes, minFiles: minFiles, maxAttempts: 1, writerOptions: writerOptions)
+        optimize.mergesSmallestFirst = true
         let (outcome, after) = try optimize.compactTracking(partition: distinct[best], startingFrom: snapshot)
         return (outcome, after)
     }

@@ -28,6 +28,12 @@ public struct Optimize {
     public var partitionFilter: ScanPredicate?
     /// Attempts per partition before it is skipped.
     public var maxAttempts: Int
+    /// When set, a partition's plan takes only its `minFiles` smallest small files (size order)
+    /// instead of all of them in path order: auto-compaction's tiering. A compacted file is
+    /// still small, so re-packing every small file each time would rewrite the whole partition
+    /// every `minFiles` commits (quadratic over a day); merging the smallest ones merges
+    /// files of about the same size, and each row is rewritten about log_minFiles(rows) times.
+    public var mergesSmallestFirst = false
     public var writerOptions: TableWriterOptions
 
     /// Delta's and delta-rs's order of magnitude for a compacted file: 128 MiB.
@@ -154,10 +160,13 @@ public struct Optimize {
     /// The bins of `partition` worth rewriting: small files in path order, packed greedily up to
     /// the target; only bins of two files or more.
     func plan(_ snapshot: Snapshot, partition: StringMap) -> [[AddAction]] {
-        let small = snapshot.files.values
+        var small = snapshot.files.values
             .filter { $0.size < targetFileBytes && DeltaTable.samePartition($0.partitionValues, partition) }
             .sorted { $0.path < $1.path }
         guard small.count >= max(minFiles, 2) else { return [] }
+        if mergesSmallestFirst {
+            small = Array(small.sorted { ($0.size, $0.path) < ($1.size, $1.path) }.prefix(max(minFiles, 2)))
+        }
         var bins: [[AddAction]] = []
         var current: [AddAction] = []
         var bytes: Int64 = 0
