@@ -27,14 +27,14 @@ import Testing
             #expect(r.compactionError == nil)
             if let c = r.compaction {
                 compactions += 1
-                // Tiered: exactly the 5 smallest files are merged, never the whole partition again.
+                // One size tier of exactly minFiles files, never the whole partition again.
                 #expect(c.filesRemoved == 5 && c.filesAdded == 1 && c.skippedReason == nil)
             }
             let perPartition = Dictionary(grouping: w.snapshot.files.values, by: { $0.partitionValues["fs_day"] ?? "" }).mapValues(\.count)
             maxLive = max(maxLive, perPartition.values.max() ?? 0)
         }
         #expect(compactions >= 8)
-        #expect(maxLive <= 5)
+        #expect(maxLive <= 2 * 5)
         #expect(w.snapshot.version == (try t.snapshot()).version)
         #expect(w.snapshot.files == (try t.snapshot()).files)
         #expect(sortedIDs(try scanAll(t)) == (0..<120).map { Int64($0) })
@@ -94,5 +94,13 @@ import Testing
         // Linear: the log per commit at the end is no more than twice that after a tenth.
         #expect(Double(total) / Double(commits) <= 2 * Double(logAtTenth) / Double(tenth + 1))
         #expect(try scanAll(t, columns: ["id"]).rowCount == commits * 50)
+    }
+}
+
+@Suite struct SizeTierTests {
+    @Test func tiersGroupFilesWithinTheFactorSmallestFirst() {
+        let files = [add("a", size: 100), add("b", size: 790), add("c", size: 800), add("d", size: 5_000), add("e", size: 7_000), add("f", size: 1)]
+        #expect(Optimize.sizeTiers(files).map { $0.map(\.path) } == [["f"], ["a", "b"], ["c", "d"], ["e"]])
+        #expect(Optimize.sizeTiers([]).isEmpty)
     }
 }

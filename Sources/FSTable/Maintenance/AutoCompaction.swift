@@ -5,12 +5,13 @@ import FSCore
 ///
 /// ```
 ///  TableWriter.commit ──► data commit v ──► among the partitions v wrote to, the one with the
-///  most files < targetFileBytes; ≥ minFiles of them? ──► Optimize of its minFiles smallest
-///  files, in its own dataChange=false commit(s), on the writer's thread
+///  fullest size tier of files < targetFileBytes; ≥ minFiles in it? ──► Optimize of that tier,
+///  in its own dataChange=false commit(s), on the writer's thread
 /// ```
-/// Merging the smallest files (not every small file) makes it tiered: 50 one-batch files become
-/// one, 50 of those become one, and so on, so a row is rewritten about log₅₀(rows) times and
-/// the live files per partition stay below about `minFiles` per size tier.
+/// Merging one size tier (files within a factor `Optimize.tierFactor` of each other), not every
+/// small file, makes it size-tiered: 50 one-batch files become one, 50 of those become one, and
+/// so on, so a row is rewritten about once per tier and the live files per partition stay below
+/// `minFiles` per tier (a handful of tiers up to the target size).
 /// At most one partition per data commit, so a writer never stalls for more than one
 /// compaction; another partition past the threshold is compacted after the next commit that
 /// writes to it. The compaction conflicts with no append (see `Optimize`); a conflict with
@@ -48,13 +49,15 @@ public struct AutoCompaction: Sendable, Equatable {
     {
         var distinct: [StringMap] = []
         for p in written where !distinct.contains(where: { DeltaTable.samePartition($0, p) }) { distinct.append(p) }
-        var counts = [Int](repeating: 0, count: distinct.count)
+        var small = [[AddAction]](repeating: [], count: distinct.count)
         for f in snapshot.files.values where f.size < targetFileBytes {
-            if let i = distinct.firstIndex(where: { DeltaTable.samePartition($0, f.partitionValues) }) { counts[i] += 1 }
+            if let i = distinct.firstIndex(where: { DeltaTable.samePartition($0, f.partitionValues) }) { small[i].append(f) }
         }
-        guard let best = counts.indices.max(by: { counts[$0] < counts[$1] }), counts[best] >= minFiles else { return nil }
+        // The partition whose fullest size tier is fullest, if that tier has minFiles files.
+        let fullest = small.map { files in files.count < minFiles ? 0 : (Optimize.sizeTiers(files).map(\.count).max() ?? 0) }
+        guard let best = fullest.indices.max(by: { fullest[$0] < fullest[$1] }), fullest[best] >= minFiles else { return nil }
         var optimize = Optimize(table: table, targetFileBytes: targetFileBytes, minFiles: minFiles, maxAttempts: 1, writerOptions: writerOptions)
-        optimize.mergesSmallestFirst = true
+        optimize.mergesOneSizeTier = true
         let (outcome, after) = try optimize.compactTracking(partition: distinct[best], startingFrom: snapshot)
         return (outcome, after)
     }

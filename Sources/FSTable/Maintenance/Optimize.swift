@@ -28,12 +28,32 @@ public struct Optimize {
     public var partitionFilter: ScanPredicate?
     /// Attempts per partition before it is skipped.
     public var maxAttempts: Int
-    /// When set, a partition's plan takes only its `minFiles` smallest small files (size order)
-    /// instead of all of them in path order: auto-compaction's tiering. A compacted file is
-    /// still small, so re-packing every small file each time would rewrite the whole partition
-    /// every `minFiles` commits (quadratic over a day); merging the smallest ones merges
-    /// files of about the same size, and each row is rewritten about log_minFiles(rows) times.
-    public var mergesSmallestFirst = false
+    /// When set, a partition's plan takes only one size tier of its small files (see
+    /// `Optimize.sizeTiers`): auto-compaction's tiering. A compacted file is still small, so
+    /// re-packing every small file each time would rewrite the whole partition every
+    /// `minFiles` commits (quadratic over a day); merging files of about the same size rewrites
+    /// each row about once per tier.
+    public var mergesOneSizeTier = false
+
+    /// Size ratio spanned by one tier.
+    public static let tierFactor: Int64 = 8
+
+    /// Small files grouped into size tiers, smallest first: a tier starts at its smallest file
+    /// `s` and holds every file under `s × tierFactor` (size-tiered compaction).
+    public static func sizeTiers(_ files: [AddAction]) -> [[AddAction]] {
+        let sorted = files.sorted { ($0.size, $0.path) < ($1.size, $1.path) }
+        var tiers: [[AddAction]] = []
+        var ceiling: Int64 = -1
+        for f in sorted {
+            if f.size >= ceiling {
+                tiers.append([])
+                let (c, overflow) = max(f.size, 1).multipliedReportingOverflow(by: tierFactor)
+                ceiling = overflow ? Int64.max : c
+            }
+            tiers[tiers.count - 1].append(f)
+        }
+        return tiers
+    }
     public var writerOptions: TableWriterOptions
 
     /// Delta's and delta-rs's order of magnitude for a compacted file: 128 MiB.
@@ -164,8 +184,10 @@ public struct Optimize {
             .filter { $0.size < targetFileBytes && DeltaTable.samePartition($0.partitionValues, partition) }
             .sorted { $0.path < $1.path }
         guard small.count >= max(minFiles, 2) else { return [] }
-        if mergesSmallestFirst {
-            small = Array(small.sorted { ($0.size, $0.path) < ($1.size, $1.path) }.prefix(max(minFiles, 2)))
+        // (tiers keep size order; bin packing below then fills bins in that order)
+        if mergesOneSizeTier {
+            guard let tier = Optimize.sizeTiers(small).first(where: { $0.count >= max(minFiles, 2) }) else { return [] }
+            small = tier
         }
         var bins: [[AddAction]] = []
         var current: [AddAction] = []
