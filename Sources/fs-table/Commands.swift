@@ -155,7 +155,7 @@ enum Commands {
         let s = try table.snapshot()
         let last = try FSTable.Checkpoint.write(s, log: table.log, nowMillis: table.clock.nowMicros() / 1000)
         var cleaned: LogCleanup.Result?
-        if cleanLog && LogCleanup.isEnabled(s) { cleaned = try LogCleanup(clock: table.clock).clean(table.log, newestCheckpoint: s.version) }
+        if cleanLog && LogCleanup.isEnabled(s) { cleaned = try LogCleanup(clock: table.clock).clean(table.log, newestCheckpoint: s.version, retentionMillis: LogCleanup.retentionMillis(s)) }
         return .object([
             ("operation", .string("checkpoint")), ("version", .int(last.version)), ("actions", .int(last.size)),
             ("sizeInBytes", .int(last.sizeInBytes ?? 0)), ("logFilesDeleted", .int(Int64(cleaned?.deleted.count ?? 0))),

@@ -117,7 +117,9 @@ extension DeltaTable {
                         let written = try Checkpoint.write(snapshot, log: log, nowMillis: now)
                         result.snapshot.noteCheckpoint(bytes: written.sizeInBytes ?? 0)
                         if LogCleanup.isEnabled(result.snapshot) {
-                            do { try LogCleanup(clock: clock).clean(log, newestCheckpoint: version) } catch { result.checkpointError = "log cleanup: \(error)" }
+                            do {
+                                try LogCleanup(clock: clock).clean(log, newestCheckpoint: version, retentionMillis: LogCleanup.retentionMillis(result.snapshot))
+                            } catch { result.checkpointError = "log cleanup: \(error)" }
                         }
                     } catch { result.checkpointError = "\(error)" }
                 }
