@@ -104,3 +104,29 @@ import Testing
         #expect(Optimize.sizeTiers([]).isEmpty)
     }
 }
+
+@Suite struct WriterMemoryTests {
+    @Test func aLongRunningWritersSnapshotForgetsExpiredTombstonesAtCheckpoints() throws {
+        let dir = try ScratchDirectory()
+        let clock = ManualClock(SystemWallClock().nowMicros())
+        let t = try DeltaTable.create(at: dir.path, schema: ordersSchema, partitionColumns: ymd,
+                                      configuration: [TableProperty.deletedFileRetentionDuration: "interval 10 hours"], clock: clock)
+        var o = TableWriterOptions()
+        o.autoCompaction = AutoCompaction(minFiles: 5)
+        let w = try TableWriter(table: t, options: o)
+        var peakTombstones = 0
+        for k in 0..<200 {
+            clock.advance(millis: 3_600_000)  // an hour per commit: tombstones expire after 10 commits
+            try w.write(ordersBatch(ids: k..<(k + 1), days: [(2019, 1, 30)]))
+            let r = try w.commit(txns: [TxnAction(appId: "s", version: Int64(k))])
+            #expect(r.checkpointError == nil && r.compactionError == nil)
+            peakTombstones = max(peakTombstones, w.snapshot.tombstones.count)
+        }
+        // Every compaction leaves tombstones (over 200 here); the writer keeps only those of
+        // about the last retention plus one checkpoint spacing.
+        let replayed = try t.snapshot()
+        #expect(peakTombstones < 80, "peak \(peakTombstones) tombstones")
+        #expect(w.snapshot.files == replayed.files)
+        #expect(sortedIDs(try scanAll(t)) == (0..<200).map { Int64($0) })
+    }
+}

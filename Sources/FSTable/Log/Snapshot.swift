@@ -78,10 +78,17 @@ public struct Snapshot: Sendable {
         version = newVersion
     }
 
-    /// Records that the checkpoint of this snapshot's version was written (`bytes` long).
-    public mutating func noteCheckpoint(bytes: Int64) {
+    /// Records that the checkpoint of this snapshot's version was written (`bytes` long) at
+    /// `nowMillis`, and forgets the tombstones it left out as expired — so a long-running
+    /// writer's snapshot equals a fresh replay from that checkpoint, and its memory follows the
+    /// live files, not every file the table ever removed.
+    public mutating func noteCheckpoint(bytes: Int64, nowMillis: Int64? = nil) {
         lastCheckpoint = CheckpointMark(version: version, bytes: bytes)
         logBytesSinceCheckpoint = 0
+        if let now = nowMillis {
+            let cutoff = now - Checkpoint.tombstoneRetentionMillis(self)
+            tombstones = tombstones.filter { ($0.value.deletionTimestamp ?? now) > cutoff }
+        }
     }
 
     /// Takes note of a checkpoint another writer wrote (from `_last_checkpoint`) when it is

@@ -115,7 +115,7 @@ extension DeltaTable {
                     do {
                         let now = clock.nowMicros() / 1000
                         let written = try Checkpoint.write(snapshot, log: log, nowMillis: now)
-                        result.snapshot.noteCheckpoint(bytes: written.sizeInBytes ?? 0)
+                        result.snapshot.noteCheckpoint(bytes: written.sizeInBytes ?? 0, nowMillis: now)
                         if LogCleanup.isEnabled(result.snapshot) {
                             do {
                                 try LogCleanup(clock: clock).clean(log, newestCheckpoint: version, retentionMillis: LogCleanup.retentionMillis(result.snapshot))
