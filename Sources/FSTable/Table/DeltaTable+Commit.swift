@@ -97,8 +97,21 @@ extension DeltaTable {
         if let done = alreadyCommitted(ourTxns, in: snapshot) {
             return CommitResult(version: nil, existingTxn: done, snapshot: snapshot, lostRaces: 0)
         }
-        if let fence = TxnFence.check(conflicts.expectedTxns, in: snapshot) {
-            return CommitResult(version: nil, existingTxn: nil, snapshot: snapshot, lostRaces: 0, fence: fence)
+        if !conflicts.expectedTxns.isEmpty {
+            // `base` may be older than the table (other members commit too): the fence is
+            // judged on the newest version, so catch up first.
+            while FileSystem.exists(log.commitFile(snapshot.version + 1)) {
+                let v = snapshot.version + 1
+                let (winner, bytes) = try LogReplay.readCommitSized(log, version: v)
+                try DeltaTable.checkConflicts(winner, version: v, removes: ourRemoves, conflicts: conflicts)
+                try snapshot.apply(winner, version: v, commitBytes: bytes)
+            }
+            if let done = alreadyCommitted(ourTxns, in: snapshot) {
+                return CommitResult(version: nil, existingTxn: done, snapshot: snapshot, lostRaces: 0)
+            }
+            if let fence = TxnFence.check(conflicts.expectedTxns, in: snapshot) {
+                return CommitResult(version: nil, existingTxn: nil, snapshot: snapshot, lostRaces: 0, fence: fence)
+            }
         }
         var lost = 0
         while true {

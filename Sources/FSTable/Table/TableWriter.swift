@@ -264,11 +264,6 @@ public final class TableWriter {
             for f in files { try? FileSystem.removeFile(f.staging) }
             return CommitResult(version: nil, existingTxn: done, snapshot: snapshot, lostRaces: 0)
         }
-        if let fence = TxnFence.check(expectedTxns, in: snapshot) {
-            syncer.drain()
-            for f in files { try? FileSystem.removeFile(f.staging) }
-            return CommitResult(version: nil, existingTxn: nil, snapshot: snapshot, lostRaces: 0, fence: fence)
-        }
         // Move into place just before the commit (keeps the plain-reader window small).
         var placed: [String] = []
         var adds: [Action] = []
