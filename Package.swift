@@ -79,7 +79,7 @@ let package = Package(
         .executableTarget(name: "fs-agg-online", dependencies: ["FSJobs"]),
         .executableTarget(name: "fs-sandbox", dependencies: ["FSJobs"]),
         // Developer tools: inspect/dump tables (interop suite), benchmark workloads (make bench).
-        .executableTarget(name: "fs-table", dependencies: ["FSCore", "FSParquet", "FSTable"]),
+        .executableTarget(name: "fs-table", dependencies: ["FSCore", "FSParquet", "FSTable", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(name: "fs-bench", dependencies: ["FSCore", "FSParquet", "FSTable", "FSExpr", "FSAggregation"]),
 
         // Tests.

@@ -16,6 +16,7 @@ import sys
 from harness import BenchError, Side, alternate, fresh, measure
 import workloads_ingest  # noqa: E402
 import workloads_online  # noqa: E402
+import workloads_health  # noqa: E402
 import workloads_publish  # noqa: E402
 import workloads_stores  # noqa: E402
 import workloads_publish_kafka  # noqa: E402
@@ -283,4 +284,5 @@ WORKLOADS = [
     ("publish", workloads_publish.publish),
     ("publish-stores", workloads_stores.publish_stores),
     ("publish-kafka", workloads_publish_kafka.publish_kafka),
+    ("long-stream", workloads_health.long_stream),
 ]

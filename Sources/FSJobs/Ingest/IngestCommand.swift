@@ -1,6 +1,7 @@
 import ArgumentParser
 import FSCore
 import FSKafka
+import FSTable
 import FSStreams
 
 /// `fs-ingest`: the original DataIngestionStreamMain's flags plus ours. Parsing only;
@@ -74,6 +75,8 @@ public struct IngestCommand: ParsableCommand {
 
     @Option(help: ArgumentHelp("Rewrite this file with Prometheus metrics after every trigger (for node_exporter's textfile collector; name it *.prom).", valueName: "path"))
     public var metricsFile: String?
+    @Option(help: "After a commit, compact a partition once it holds this many small files (0: never; the table property delta.autoOptimize.autoCompact=false also turns it off).")
+    public var compactMinFiles: Int = AutoCompaction.defaultMinFiles
 
     public init() {}
 
@@ -81,7 +84,7 @@ public struct IngestCommand: ParsableCommand {
     public static let longNames: Set<String> = Set([
         "app-name", "master-mode", "log-level", "log-format", "summary", "kafka-brokers", "kafka-topics", "data-dir", "output-dir",
         "stream-type", "max-offsets-per-trigger", "kafka-max-offsets-per-trigger", "trigger-interval", "group-id", "starting-offsets",
-        "available-now", "dedup-key", "dedup-window", "max-retry-duration", "max-message-bytes", "metrics-file",
+        "available-now", "dedup-key", "dedup-window", "max-retry-duration", "max-message-bytes", "metrics-file", "compact-min-files",
     ]).union(KafkaClientOptions.longNames)
 
     /// Validates every flag before any work starts.
@@ -125,6 +128,7 @@ public struct IngestCommand: ParsableCommand {
         }
         guard maxMessageBytes >= 1 else { throw UsageError(flag: "--max-message-bytes", message: "must be ≥ 1, got \(maxMessageBytes)") }
         let kafkaClient = try kafka.resolve(role: .consumer)
+        guard compactMinFiles == 0 || compactMinFiles >= 2 else { throw UsageError(flag: "--compact-min-files", message: "must be 0 (off) or ≥ 2, got \(compactMinFiles)") }
         let root = normalizeTablePath(dir)
         return IngestConfig(
             common: common, streamType: type, brokers: brokers, topics: topics, dataDir: root,
@@ -133,7 +137,7 @@ public struct IngestCommand: ParsableCommand {
             startingOffsets: start, availableNow: availableNow, dedupKeyName: dedup?.name, dedupKey: dedup?.key, dedupWindow: dedupWindow,
             maxRetryDuration: retry, limits: ParseLimits(maxMessageBytes: maxMessageBytes), kafkaClient: kafkaClient,
             metricsFile: try MetricsFile.validatedPath(metricsFile),
-            ignoredFlags: kafkaMaxOffsetsPerTrigger == nil ? [] : ["--kafka-max-offsets-per-trigger"])
+            ignoredFlags: kafkaMaxOffsetsPerTrigger == nil ? [] : ["--kafka-max-offsets-per-trigger"], compactMinFiles: compactMinFiles)
     }
 }
 
@@ -169,6 +173,11 @@ public struct IngestConfig: Sendable {
     /// `--metrics-file`: rewritten after every trigger; nil when not asked for.
     public var metricsFile: String?
     public var ignoredFlags: [String]
+    /// Auto-compaction threshold of the data and quarantine tables (0: off).
+    public var compactMinFiles: Int = AutoCompaction.defaultMinFiles
+
+    /// The auto-compaction the writers use (nil: off).
+    public var autoCompaction: AutoCompaction? { compactMinFiles >= 2 ? AutoCompaction(minFiles: compactMinFiles) : nil }
 }
 
 /// Parses `500ms`, `1s`, `5 seconds`, `2m`, `1 minute`, `1h`, or a bare number of seconds.

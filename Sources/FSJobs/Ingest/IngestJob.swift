@@ -85,8 +85,11 @@ public final class IngestJob {
         let quar = try DeltaTable.create(at: config.quarantineTable, schema: QuarantineBuffer.schema, partitionColumns: QuarantineBuffer.partitionColumns, clock: clock)
         var options = TableWriterOptions()
         options.maxBufferedBytes = IngestJob.maxBufferedFileBytes
+        options.autoCompaction = config.autoCompaction
         dataWriter = try TableWriter(table: data, options: options)
-        quarantineWriter = try TableWriter(table: quar)
+        var quarantineOptions = TableWriterOptions()
+        quarantineOptions.autoCompaction = config.autoCompaction
+        quarantineWriter = try TableWriter(table: quar, options: quarantineOptions)
         chunks = ChunkWriter(writer: dataWriter, quarantineWriter: quarantineWriter)
         let prefetch = PrefetchBudget(partitions: try countPartitions(), queuedBytes: IngestJob.prefetchQueuedBytes,
                                       fetchBytes: IngestJob.prefetchFetchBytes)
@@ -439,6 +442,9 @@ public final class IngestJob {
         let keys = pending.keys.sorted { ($0.topic, $0.partition) < ($1.topic, $1.partition) }
         var quarantineBatch: RecordBatch? = nil
         var quarantineTxns: [TxnAction] = []
+        var expectedQuarantine: [TxnFence] = []
+        // Fencing: each partition's txns must still be where this batch began when it commits.
+        let expectedData = keys.map { TxnFence(appId: IngestJob.appId($0), expected: pending[$0]!.dataTxn, found: nil) }
         if quarantine.rowCount > 0 {
             quarantineTxns = keys.compactMap { tp -> TxnAction? in
                 let last = pending[tp]!.pendingLast!
@@ -446,6 +452,8 @@ public final class IngestJob {
                 return TxnAction(appId: IngestJob.appId(tp), version: last, lastUpdated: now / 1000)
             }
             quarantineBatch = quarantine.finish(ingestionMicros: now)
+            expectedQuarantine = keys.filter { tp in quarantineTxns.contains { $0.appId == IngestJob.appId(tp) } }
+                .map { TxnFence(appId: IngestJob.appId($0), expected: pending[$0]!.quarantineTxn, found: nil) }
             for tp in keys where quarantineTxns.contains(where: { $0.appId == IngestJob.appId(tp) }) { partitions[tp]!.quarantineTxn = pending[tp]!.pendingLast }
         }
         handOffChunk()
@@ -461,12 +469,17 @@ public final class IngestJob {
         }
         let txns = keys.map { TxnAction(appId: IngestJob.appId($0), version: pending[$0]!.pendingLast!, lastUpdated: now / 1000) }
         phases.handOffWait += chunks.submitCommit(ChunkWriter.Commit(quarantine: quarantineBatch, quarantineTxns: quarantineTxns, dataTxns: txns,
-                                                                     rows: rows, groupOffsets: groupOffsets))
+                                                                     rows: rows, groupOffsets: groupOffsets, expectedDataTxns: expectedData,
+                                                                     expectedQuarantineTxns: expectedQuarantine))
     }
 
     /// Counts the commits the writer finished; their offsets wait for `reportGroupOffsets`.
     private func applyCompletedCommits() throws {
         for c in try chunks.collect() {
+            if let f = c.fence {
+                dropFenced(c, f)
+                continue
+            }
             summary.rows += c.rows
             summary.batches += 1
             lastCommitMicros = clock.nowMicros()
@@ -476,6 +489,21 @@ public final class IngestJob {
             }
             logger.debug("committed batch \(summary.batches): \(c.rows) rows, version \(c.version.map(String.init) ?? "-")")
         }
+    }
+
+    /// A batch dropped by the fence: another member committed one of its partitions since the
+    /// batch began, so this process lost them in a rebalance (a stall past the session
+    /// timeout). Nothing of the batch is in the table; its partitions are forgotten here as if
+    /// revoked — later messages of theirs are skipped — until an assignment gives them back,
+    /// which seeks to the table's txns again. Later queued batches of them are fenced too.
+    private func dropFenced(_ c: ChunkWriter.Commit, _ f: TxnFence) {
+        summary.fencedBatches += 1
+        let appIds = Set(c.dataTxns.map(\.appId))
+        let lost = partitions.keys.filter { appIds.contains(IngestJob.appId($0)) }
+        for tp in lost { partitions[tp] = nil }
+        let found = f.found.map(String.init) ?? "none", expected = f.expected.map(String.init) ?? "none"
+        logger.warning("dropped a batch of \(c.rows) rows: \(f.appId) is at txn \(found) in the table, not \(expected) where the batch began (another member owns it now)",
+                       metadata: ["partitions": "\(lost.map(\.description).sorted().joined(separator: " "))"])
     }
 
     /// Commits the offsets of the batches in the table to the group (monitoring only),

@@ -14,6 +14,8 @@ public struct IngestSummary: Sendable, Equatable {
     public var bytes = 0
     /// Micro-batches committed.
     public var batches = 0
+    /// Micro-batches dropped by writer fencing (their partitions had moved to another member).
+    public var fencedBatches = 0
     /// Quarantined messages per reason code.
     public var reasons: [String: Int] = [:]
     /// Next offset to read per "topic/partition", after the last commit.
@@ -29,7 +31,7 @@ public struct IngestSummary: Sendable, Equatable {
             ("job", .string("fs-ingest")), ("streamType", .string(streamType)), ("status", .string(status)),
             ("table", .string(table)), ("quarantineTable", .string(quarantineTable)),
             ("messages", .int(Int64(messages))), ("rows", .int(Int64(rows))), ("quarantined", .int(Int64(quarantined))),
-            ("duplicates", .int(Int64(duplicates))), ("batches", .int(Int64(batches))), ("bytes", .int(Int64(bytes))),
+            ("duplicates", .int(Int64(duplicates))), ("batches", .int(Int64(batches))), ("bytes", .int(Int64(bytes))), ("fencedBatches", .int(Int64(fencedBatches))),
             ("quarantineReasons", .object(reasons.keys.sorted().map { ($0, .int(Int64(reasons[$0] ?? 0))) })),
             ("nextOffsets", .object(nextOffsets.keys.sorted().map { ($0, .int(nextOffsets[$0] ?? 0)) })),
             ("seconds", .double((seconds * 1000).rounded() / 1000)), ("phases", phases.json),

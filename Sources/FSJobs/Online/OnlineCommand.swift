@@ -2,6 +2,7 @@ import ArgumentParser
 import FSAggregation
 import FSCore
 import FSKafka
+import FSTable
 import FSStreams
 
 /// `fs-agg-online`: flags of the original AggregationsOnlineMain plus ours. Parsing only;
@@ -91,6 +92,8 @@ public struct OnlineCommand: ParsableCommand {
 
     @Option(help: ArgumentHelp("Rewrite this file with Prometheus metrics after every trigger (for node_exporter's textfile collector; name it *.prom).", valueName: "path"))
     public var metricsFile: String?
+    @Option(help: "After a commit, compact a partition of the output or late table once it holds this many small files (0: never; the table property delta.autoOptimize.autoCompact=false also turns it off).")
+    public var compactMinFiles: Int = AutoCompaction.defaultMinFiles
 
     public init() {}
 
@@ -99,7 +102,7 @@ public struct OnlineCommand: ParsableCommand {
         "app-name", "master-mode", "log-level", "log-format", "summary", "aggregations", "agg", "input-table", "input-data-table",
         "output-table", "output-data-table", "late-table", "watermark", "time-field", "agg-field", "group-field", "window-duration",
         "window-slide-duration", "output-mode", "trigger-interval", "max-versions-per-trigger", "checkpoint-dir", "available-now",
-        "kafka-brokers", "kafka-topics", "stream-type", "max-offsets-per-trigger", "temp-dir", "metrics-file",
+        "kafka-brokers", "kafka-topics", "stream-type", "max-offsets-per-trigger", "temp-dir", "metrics-file", "compact-min-files",
     ]).union(KafkaClientOptions.longNames)
 
     /// Validates every flag before any work starts.
@@ -158,6 +161,7 @@ public struct OnlineCommand: ParsableCommand {
         guard inPath != outPath else { throw UsageError(flag: "--output-table", message: "must differ from --input-table (\(inPath))") }
         let late = lateTable.map(normalizeTablePath) ?? outPath + "_late"
         guard late != outPath, late != inPath else { throw UsageError(flag: "--late-table", message: "must differ from the input and output tables") }
+        guard compactMinFiles == 0 || compactMinFiles >= 2 else { throw UsageError(flag: "--compact-min-files", message: "must be 0 (off) or ≥ 2, got \(compactMinFiles)") }
         var ignored: [String] = []
         if tempDir != nil { ignored.append("--temp-dir") }
         if kafka == nil && kafkaBrokers != nil { ignored.append("--kafka-brokers") }
@@ -169,7 +173,8 @@ public struct OnlineCommand: ParsableCommand {
             checkpointDir: checkpointDir.map(normalizeTablePath) ?? outPath + "/_fs_checkpoint", timeField: time, aggField: key,
             window: spec, watermarkDelay: delay, outputMode: mode, triggerIntervalMicros: trigger,
             maxVersionsPerTrigger: maxVersionsPerTrigger, availableNow: availableNow, kafka: kafka, ignoredFlags: ignored,
-            metricsFile: try MetricsFile.validatedPath(metricsFile))
+            metricsFile: try MetricsFile.validatedPath(metricsFile),
+            compactMinFiles: compactMinFiles)
     }
 
     static func duration(_ text: String, flag: String, allowZero: Bool = false) throws(UsageError) -> Int64 {
@@ -205,6 +210,11 @@ public struct OnlineConfig: Sendable, Equatable {
     public var ignoredFlags: [String]
     /// `--metrics-file`: rewritten after every trigger; nil when not asked for.
     public var metricsFile: String? = nil
+    /// Auto-compaction threshold of the output and late tables (0: off).
+    public var compactMinFiles: Int = AutoCompaction.defaultMinFiles
+
+    /// The auto-compaction the writers use (nil: off).
+    public var autoCompaction: AutoCompaction? { compactMinFiles >= 2 ? AutoCompaction(minFiles: compactMinFiles) : nil }
 }
 
 /// The Kafka side of `--kafka-topics`: what to read and how to parse it.
