@@ -160,7 +160,7 @@ public struct IngestConfig: Sendable {
 }
 
 /// Parses `500ms`, `1s`, `5 seconds`, `2m`, `1 minute`, `1h`, or a bare number of seconds.
-func parseDuration(_ text: String) -> Duration? {
+package func parseDuration(_ text: String) -> Duration? {
     let t = text.trimmingSpaces().lowercased()
     var digits = ""
     var rest = Substring(t)
