@@ -8,7 +8,7 @@ import Testing
 /// writes one version number into every feature of every key, so a response mixing two numbers
 /// (within one vector, or across the keys of one request) is a half-published read.
 @Suite struct ConsistencyTests {
-    static let publishes = ProcessInfo.processInfo.environment["FS_LONG_TESTS"] == "1" ? 2_000 : 150
+    static let publishes = ProcessInfo.processInfo.environment["FS_LONG_TESTS"] == "1" ? 1_000 : 40
     static let keys = 20
 
     static func requestBody(table: String) -> String {
@@ -17,23 +17,23 @@ import Testing
     }
 
     /// The single version a response shows, or a description of how it mixes versions.
-    static func versionOf(_ body: String) throws -> Result<Int64?, String> {
+    static func versionOf(_ body: String) throws -> Result<Int64?, Mixed> {
         let p = try ParsedFeastResponse(body)
         var seen = Set<Int64>()
         var found = 0
         for r in 0..<keys {
             let statuses = (1...3).map { p.statuses[$0][r] }
             if statuses.allSatisfy({ $0 == "NOT_FOUND" }) { continue }
-            guard statuses.allSatisfy({ $0 == "PRESENT" }) else { return .failure("key \(r + 1): statuses \(statuses)") }
+            guard statuses.allSatisfy({ $0 == "PRESENT" }) else { return .failure(Mixed("key \(r + 1): statuses \(statuses)")) }
             guard case .double(let a) = p.values[1][r], case .int(let c) = p.values[2][r], case .string(let s) = p.values[3][r] else {
-                return .failure("key \(r + 1): values \(p.values.map { $0[r] })")
+                return .failure(Mixed("key \(r + 1): values \(p.values.map { $0[r] })"))
             }
-            guard Int64(a) == c, String(c) == s else { return .failure("key \(r + 1): mixed vector \(a), \(c), \(s)") }
+            guard Int64(a) == c, String(c) == s else { return .failure(Mixed("key \(r + 1): mixed vector \(a), \(c), \(s)")) }
             seen.insert(c)
             found += 1
         }
-        if seen.count > 1 { return .failure("one request saw versions \(seen.sorted())") }
-        if found != 0 && found != keys { return .failure("one request saw \(found) of \(keys) keys of a publish") }
+        if seen.count > 1 { return .failure(Mixed("one request saw versions \(seen.sorted())")) }
+        if found != 0 && found != keys { return .failure(Mixed("one request saw \(found) of \(keys) keys of a publish")) }
         return .success(seen.first)
     }
 
@@ -51,8 +51,8 @@ import Testing
                 while !done.load() {
                     let r = service.post("/get-online-features", body)
                     guard r.status == 200 else { failures.mutate { $0.append("status \(r.status): \(r.body)") }; continue }
-                    switch (try? versionOf(r.body)) ?? .failure("unparsable \(r.body)") {
-                    case .failure(let f): failures.mutate { $0.append(f) }
+                    switch (try? versionOf(r.body)) ?? .failure(Mixed("unparsable \(r.body)")) {
+                    case .failure(let f): failures.mutate { $0.append(f.description) }
                     case .success(let v?):
                         if v < lastVersion { failures.mutate { $0.append("went back from version \(lastVersion) to \(v)") } }
                         lastVersion = v
@@ -63,7 +63,14 @@ import Testing
                 }
             }
         }
-        for v in 1...Int64(publishes) { try publish(v) }
+        // Each publish waits for reads to have happened since the previous one, so reads and
+        // publishes interleave however slowly the reader threads get scheduled.
+        for v in 1...Int64(publishes) {
+            let before = reads.value
+            let deadline = Date().addingTimeInterval(10)
+            while reads.value < before + 2 && Date() < deadline { usleep(100) }
+            try publish(v)
+        }
         done.store(true)
         group.wait()
         return (reads.value, versions.value.count, failures.value)
@@ -103,6 +110,12 @@ import Testing
         #expect(outcome.failures.isEmpty, "\(outcome.failures.prefix(5))")
         #expect(outcome.reads > 0)
     }
+}
+
+/// How a response mixed publishes.
+struct Mixed: Error, CustomStringConvertible {
+    var description: String
+    init(_ d: String) { description = d }
 }
 
 /// A value behind a lock, for the test threads.

@@ -29,7 +29,7 @@ final class RawHTTPConnection {
 
     func send(_ text: String) {
         var t = text
-        t.withUTF8 { p in var off = 0; while off < p.count { let n = write(fd, p.baseAddress! + off, p.count - off); if n <= 0 { return }; off += n } }
+        t.withUTF8 { p in var off = 0; while off < p.count { let n = Glibc.send(fd, p.baseAddress! + off, p.count - off, Int32(MSG_NOSIGNAL)); if n <= 0 { return }; off += n } }
     }
 
     /// Reads one response: (status, headers lower-cased, body); nil when the peer closed first.
