@@ -395,7 +395,7 @@ struct BindState {
 
 /// The names in `candidates` closest to `name` by (case-insensitive) edit distance: at most
 /// three, only those within a third of the name's length (at least 2 edits) — or containing it.
-func closestNames(to name: String, in candidates: [String]) -> [String] {
+package func closestNames(to name: String, in candidates: [String]) -> [String] {
     let target = Array(name.lowercased())
     var scored: [(Int, String)] = []
     for c in candidates {

@@ -102,7 +102,7 @@ import Testing
         _ = try writer.commit()
         let store = DeltaMemoryStore(name: "offline", root: table.root)
         try store.refresh()
-        #expect(try store.layout() == ServedLayout(keyColumns: ["customer_id"], timeColumn: "year/month/day", featureColumns: ["order-count"]))
+        #expect(try store.layout() == ServedLayout(keyColumns: ["customer_id"], timeColumn: "feature_date", featureColumns: ["order-count"]))
         let keys: [ServedKey] = [[.int64(1)], [.int64(2)], [.int64(3)]]
         #expect(try store.read(keys: keys).map { $0?.features } == [[.int64(20)], [.int64(20)], [.int64(10)]])
         #expect(try store.read(keys: keys)[0]?.time == CivilDate(year: 2019, month: 1, day: 17).daysSinceEpoch * microsPerDay)

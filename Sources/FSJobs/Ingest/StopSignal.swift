@@ -7,13 +7,13 @@ import Glibc
 /// The first signal only raises a flag: the job finishes the micro-batch in flight, commits it
 /// and exits 0. A second signal means "now": the process exits at once with 143 (SIGTERM) or
 /// 130 (SIGINT) — safe, because an uncommitted batch is simply re-read on restart.
-enum StopSignal {
+package enum StopSignal {
     nonisolated(unsafe) private static var received: Int32 = 0
 
     /// Installs the handlers (once per process, before any thread is started) and unblocks
     /// both signals: a parent may have spawned us with them blocked (Foundation's `Process`
     /// inherits the launching thread's mask), which would make SIGTERM wait forever.
-    static func install() {
+    package static func install() {
         signal(SIGTERM, stopSignalHandler)
         signal(SIGINT, stopSignalHandler)
         var set = sigset_t()
@@ -24,7 +24,7 @@ enum StopSignal {
     }
 
     /// The first signal received, or nil.
-    static var pending: Int32? {
+    package static var pending: Int32? {
         let s = received
         return s == 0 ? nil : s
     }

@@ -1,4 +1,5 @@
 import FSCore
+import FSJobs
 import FSTable
 import NIOConcurrencyHelpers
 
@@ -31,6 +32,9 @@ public final class DeltaMemoryStore: FeatureSource, @unchecked Sendable {
     /// What one refresh built: the layout, the rows and the files they came from.
     struct Generation {
         var layout: ServedLayout
+        /// The partition columns (year, month, day) the time is built from, when the table has no
+        /// time column of its own (offline tables).
+        var timePartitions: [String]?
         var version: Int64
         var schema: Schema
         var files: Set<String>
@@ -38,9 +42,9 @@ public final class DeltaMemoryStore: FeatureSource, @unchecked Sendable {
         var loadedAtMicros: Int64
     }
 
-    /// `keyColumns` default to the table's first column (the grouping key of both aggregation
-    /// jobs); `timeColumn` to `window_end` (online tables), else the `year`/`month`/`day`
-    /// partition date (offline tables).
+    /// `keyColumns`/`timeColumn` default to what the table records (`fs.keyColumns`,
+    /// `fs.timeColumn`, `fs.timeFromPartitions`, written by the aggregation jobs), else to the
+    /// first column and `window_end`, else the `year`/`month`/`day` partition date.
     public init(name: String, root: String, keyColumns: [String]? = nil, timeColumn: String? = nil) {
         self.name = name
         self.root = root
@@ -110,9 +114,10 @@ public final class DeltaMemoryStore: FeatureSource, @unchecked Sendable {
         if let current, current.schema == snapshot.schema, current.files.isSubset(of: live) {
             // Appends only: merge the new files' rows into the served generation.
             let added = live.subtracting(current.files)
-            let layout = current.layout
             var fresh: [String: ServedRow] = [:]
-            try scan(snapshot, layout: layout, onlyPaths: added) { key, row in Self.keepNewer(&fresh, key, row) }
+            try scan(snapshot, layout: current.layout, timePartitions: current.timePartitions, onlyPaths: added) { key, row in
+                Self.keepNewer(&fresh, key, row)
+            }
             lock.withLock {
                 guard var s = state else { return }
                 for (key, row) in fresh { Self.keepNewer(&s.rows, key, row) }
@@ -125,10 +130,11 @@ public final class DeltaMemoryStore: FeatureSource, @unchecked Sendable {
             return snapshot.version
         }
 
-        let layout = try makeLayout(snapshot)
+        let (layout, timePartitions) = try makeLayout(snapshot)
         var rows: [String: ServedRow] = [:]
-        try scan(snapshot, layout: layout, onlyPaths: nil) { key, row in Self.keepNewer(&rows, key, row) }
-        let g = Generation(layout: layout, version: snapshot.version, schema: snapshot.schema, files: live, rows: rows, loadedAtMicros: now)
+        try scan(snapshot, layout: layout, timePartitions: timePartitions, onlyPaths: nil) { key, row in Self.keepNewer(&rows, key, row) }
+        let g = Generation(layout: layout, timePartitions: timePartitions, version: snapshot.version, schema: snapshot.schema,
+                           files: live, rows: rows, loadedAtMicros: now)
         lock.withLock { state = g }
         return snapshot.version
     }
@@ -146,32 +152,36 @@ public final class DeltaMemoryStore: FeatureSource, @unchecked Sendable {
 
     private static let partitionDate = ["year", "month", "day"]
 
-    private func makeLayout(_ snapshot: Snapshot) throws(ServeError) -> ServedLayout {
+    /// The layout from flags, else the table's `fs.*` properties, else the defaults; and the
+    /// partition columns the time is derived from, if it is.
+    private func makeLayout(_ snapshot: Snapshot) throws(ServeError) -> (ServedLayout, [String]?) {
         let names = snapshot.schema.names
+        let props = snapshot.metadata.configuration
         guard let first = names.first else { throw .badStore(store: storeLabel, reason: "table has no columns") }
-        let keys = requestedKeys ?? [first]
-        let time: String
-        if let t = requestedTime { time = t }
-        else if names.contains("window_end") { time = "window_end" }
-        else if Self.partitionDate.allSatisfy(names.contains) { time = "year/month/day" }
-        else {
-            throw .badStore(store: storeLabel, reason: "no window_end column and no year/month/day partitions: say which column orders versions with --time-column")
+        let recordedKeys = props[FeatureTableProperties.keyColumns]?.split(separator: ",").map(String.init).filter { !$0.isEmpty }
+        let keys = requestedKeys ?? (recordedKeys?.isEmpty == false ? recordedKeys! : [first])
+        var time = requestedTime ?? props[FeatureTableProperties.timeColumn] ?? (names.contains("window_end") ? "window_end" : "feature_date")
+        var partitions: [String]?
+        if !names.contains(time) {
+            let recorded = props[FeatureTableProperties.timeFromPartitions]?.split(separator: ",").map(String.init)
+            let candidate = recorded ?? Self.partitionDate
+            guard candidate.count == 3, candidate.allSatisfy(names.contains) else {
+                throw .badStore(store: storeLabel, reason: "no time column \(time) and no year/month/day partitions: say which column orders versions with --time-column")
+            }
+            partitions = candidate
+            if requestedTime == nil && props[FeatureTableProperties.timeColumn] == nil { time = FeatureTableProperties.offlineDateColumn }
+        } else if let f = snapshot.schema.field(named: time), !(f.type == .timestamp || f.type == .date || f.type == .int64) {
+            throw .badStore(store: storeLabel, reason: "time column \(time) is \(f.type), not a timestamp or date")
         }
         for k in keys where !names.contains(k) {
             throw .badStore(store: storeLabel, reason: "no key column \(k); columns are \(names.joined(separator: ", "))")
         }
-        if time != "year/month/day" {
-            guard let f = snapshot.schema.field(named: time) else { throw .badStore(store: storeLabel, reason: "no time column \(time)") }
-            guard f.type == .timestamp || f.type == .date || f.type == .int64 else {
-                throw .badStore(store: storeLabel, reason: "time column \(time) is \(f.type), not a timestamp or date")
-            }
-        }
-        let skipped = Set(keys + [time]).union(time == "year/month/day" ? Self.partitionDate : [])
-        return ServedLayout(keyColumns: keys, timeColumn: time, featureColumns: names.filter { !skipped.contains($0) })
+        let skipped = Set(keys + [time] + (partitions ?? []))
+        return (ServedLayout(keyColumns: keys, timeColumn: time, featureColumns: names.filter { !skipped.contains($0) }), partitions)
     }
 
     /// Reads every row of the live files (or of `onlyPaths`) as (key text, row).
-    private func scan(_ snapshot: Snapshot, layout: ServedLayout, onlyPaths: Set<String>?,
+    private func scan(_ snapshot: Snapshot, layout: ServedLayout, timePartitions: [String]?, onlyPaths: Set<String>?,
                       _ body: (String, ServedRow) -> Void) throws(ServeError) {
         do {
             var scan = try TableScan(snapshot: snapshot, onlyPaths: onlyPaths)
@@ -182,7 +192,7 @@ public final class DeltaMemoryStore: FeatureSource, @unchecked Sendable {
             }
             let keyIdx = try layout.keyColumns.map(index)
             let featureIdx = try layout.featureColumns.map(index)
-            let timeIdx: [Int] = layout.timeColumn == "year/month/day" ? try Self.partitionDate.map(index) : [try index(layout.timeColumn)]
+            let timeIdx: [Int] = try timePartitions.map { try $0.map(index) } ?? [try index(layout.timeColumn)]
             try scan.forEachBatch { batch in
                 for r in 0..<batch.rowCount {
                     let key = keyIdx.count == 1 ? canonicalText(batch.columns[keyIdx[0]][r])
