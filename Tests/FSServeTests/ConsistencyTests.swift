@@ -38,7 +38,8 @@ import Testing
     }
 
     /// Runs `readers` threads against `service` until `publish` has run `publishes` times.
-    static func hammer(_ service: FeatureService, table: String, publish: (Int64) throws -> Void) throws -> (reads: Int, versions: Int, failures: [String]) {
+    static func hammer(_ service: FeatureService, table: String, count: Int = ConsistencyTests.publishes,
+                       publish: (Int64) throws -> Void) throws -> (reads: Int, versions: Int, failures: [String]) {
         let body = requestBody(table: table)
         let done = Atomic(false)
         let failures = Locked<[String]>([])
@@ -65,7 +66,7 @@ import Testing
         }
         // Each publish waits for reads to have happened since the previous one, so reads and
         // publishes interleave however slowly the reader threads get scheduled.
-        for v in 1...Int64(publishes) {
+        for v in 1...Int64(count) {
             let before = reads.value
             let deadline = Date().addingTimeInterval(10)
             while reads.value < before + 2 && Date() < deadline { usleep(100) }
@@ -133,4 +134,58 @@ final class Atomic: @unchecked Sendable {
     init(_ v: Bool) { inner = Locked(v) }
     func load() -> Bool { inner.value }
     func store(_ v: Bool) { inner.mutate { $0 = v } }
+}
+
+/// The real publisher: `fs-publish --publisher-type sqlite --follow` tails a Delta table whose
+/// every commit writes one version number into every feature of every key, while fs-serve's
+/// SQLite store is read concurrently.
+@Suite(.serialized) struct FollowingPublisherTests {
+    static var fsPublish: URL { ServeProcess.binary.deletingLastPathComponent().appendingPathComponent("fs-publish") }
+
+    @Test func readsDuringFsPublishFollowNeverSeeAMixedVector() throws {
+        let dir = TempDir()
+        defer { dir.remove() }
+        let table = try DeltaTable.create(at: dir.path + "/order_agg", schema: DeltaServeTests.schema)
+        let writer = try TableWriter(table: table)
+        try writer.write(DeltaServeTests.batch((1...Int64(ConsistencyTests.keys)).map { ($0, 60_000_000, 0) }))
+        _ = try writer.commit()
+        let db = dir.path + "/features.db"
+        let publisher = Process()
+        publisher.executableURL = Self.fsPublish
+        publisher.arguments = ["--publisher-type", "sqlite", "--input-table", table.root, "--sqlite-path", db,
+                               "--output-table", "order_agg", "--key-field", "customer_id", "--time-field", "window_end",
+                               "--follow", "--trigger-interval", "50ms", "--log-level", "warning"]
+        let err = Pipe()
+        publisher.standardError = err
+        publisher.standardOutput = Pipe()
+        try publisher.run()
+        defer { if publisher.isRunning { kill(publisher.processIdentifier, SIGKILL) } }
+
+        let store = SQLiteStore(path: db, table: "order_agg")
+        let service = FeatureService(sources: [store])
+        func waitForVersion(_ v: Int64) {
+            let deadline = Date().addingTimeInterval(60)
+            while Date() < deadline {
+                if store.checkHealth() == .up, let p = store.publishedPosition(), p.version >= v { return }
+                usleep(20_000)
+            }
+        }
+        waitForVersion(0)
+        #expect(store.checkHealth() == .up)
+        let commits = ProcessInfo.processInfo.environment["FS_LONG_TESTS"] == "1" ? 300 : 25
+        var lastVersion: Int64 = 0
+        let outcome = try ConsistencyTests.hammer(service, table: "order_agg", count: commits) { v in
+            try writer.write(DeltaServeTests.batch((1...Int64(ConsistencyTests.keys)).map { ($0, (v + 1) * 60_000_000, v) }))
+            lastVersion = try writer.commit().version ?? lastVersion
+        }
+        waitForVersion(lastVersion)
+        #expect(store.publishedPosition()?.version == lastVersion)
+        let final = try ParsedFeastResponse(service.post("/get-online-features", ConsistencyTests.requestBody(table: "order_agg")).body)
+        #expect(final.values[2] == Array(repeating: .int(Int64(commits)), count: ConsistencyTests.keys))
+        kill(publisher.processIdentifier, SIGTERM)
+        publisher.waitUntilExit()
+        #expect(publisher.terminationStatus == 0, "\(String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self))")
+        #expect(outcome.failures.isEmpty, "\(outcome.failures.prefix(5))")
+        #expect(outcome.reads > 0)
+    }
 }
