@@ -73,6 +73,8 @@ let package = Package(
             ]
         ),
 
+        // Test support: starts real store servers (redis, PostgreSQL, MariaDB) for the test suites.
+        .target(name: "FSTestSupport", dependencies: ["FSCore"]),
         // The feature server: above FSJobs (its scaffold); the only module that links the HTTP stack.
         // CSQLite directly until FSPublish's SQLiteConnection lands (one file, Stores/SQLiteStore.swift).
         .target(
@@ -107,9 +109,10 @@ let package = Package(
         .testTarget(name: "FSAggregationTests", dependencies: ["FSCore", "FSExpr", "FSAggregation"]),
         .testTarget(name: "FSStreamsTests", dependencies: ["FSCore", "FSStreams"]),
         .testTarget(name: "FSKafkaTests", dependencies: ["FSCore", "FSKafka", "FSJobs"]),
+        .testTarget(name: "FSTestSupportTests", dependencies: ["FSCore", "FSTestSupport"]),
         .testTarget(name: "FSServeTests", dependencies: ["FSCore", "FSTable", "FSJobs", "FSServe"], resources: [.copy("Goldens")]),
         .testTarget(name: "FSJobsTests", dependencies: ["FSCore", "FSTable", "FSAggregation", "FSJobs", "FSKafka", "FSStreams"], exclude: ["Fixtures"]),
-        .testTarget(name: "FSPublishTests", dependencies: ["FSCore", "FSTable", "FSJobs", "FSPublish"]),
+        .testTarget(name: "FSPublishTests", dependencies: ["FSCore", "FSTable", "FSJobs", "FSPublish", "FSTestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -9,6 +9,7 @@ import FSTable
 /// file on a first publish or when the log no longer holds the commits in between. Files are
 /// ordered by the version whose commit added them (older first; unknown — before the log's
 /// horizon — first of all), then by path, so the first-seen tie rule means "first committed".
+/// (A whole-table read of a log longer than `maxCommitsReadForOrder` commits uses path order.)
 struct ChangeReader {
     let snapshot: Snapshot
     let plan: PublishPlan
@@ -28,15 +29,21 @@ struct ChangeReader {
             chosen = plan.appendPaths
             for (path, f) in snapshot.files where plan.rewritePartitions.contains(partitionKey(f.partitionValues)) { chosen.insert(path) }
         }
-        // Add versions: from the new commits, or for a whole-table read from the log's start.
+        // Add versions: from the new commits, or for a whole-table read from the log's start —
+        // unless the log is long (a stream committing every second for weeks): reading every
+        // commit file would cost more than the publish, and path order is then used. Equal
+        // times of one key in two files are the only case where the order matters.
         var addedAt: [String: Int64] = [:]
-        let history = plan.rewriteAll ? Self.commits(of: snapshot, after: -1) : commits
+        let history = plan.rewriteAll ? (snapshot.version <= Self.maxCommitsReadForOrder ? Self.commits(of: snapshot, after: -1) : nil) : commits
         for c in history ?? [] { for a in c.adds { addedAt[a.path] = c.version } }
         paths = chosen.sorted { a, b in
             let va = addedAt[a] ?? -1, vb = addedAt[b] ?? -1
             return va != vb ? va < vb : a < b
         }
     }
+
+    /// The longest log whose commits a whole-table read replays to order its files.
+    static let maxCommitsReadForOrder: Int64 = 5_000
 
     /// The data changes after `version` up to the snapshot; nil when the log no longer holds them.
     static func commits(of snapshot: Snapshot, after version: Int64?) -> [TailedCommit]? {

@@ -16,8 +16,11 @@ struct KeyTable {
     private var arena: [UInt8] = []
     private var starts: [Int] = [0]
     private var hashes: [UInt64] = []
-    /// slot + 1, 0 = empty; capacity a power of two, kept under 70 % full.
-    private var buckets = [Int32](repeating: 0, count: 1024)
+    /// (hash's high 32 bits << 32) | (slot + 1), 0 = empty; capacity a power of two, kept under
+    /// 70 % full. The hash bits in the bucket reject almost every non-matching probe without
+    /// touching `hashes` or the arena: one cache miss per row instead of three (measured on the
+    /// 12M-row window table: KeyTable.find + memcmp were 55 % of the profile).
+    private var buckets = [UInt64](repeating: 0, count: 1024)
     private var scratch: [UInt8] = []
 
     var count: Int { hashes.count }
@@ -55,11 +58,14 @@ struct KeyTable {
         let h = Self.hash(key)
         var mask = buckets.count - 1
         var i = Int(truncatingIfNeeded: h) & mask
+        let tag = h & 0xffff_ffff_0000_0000
         while true {
             let b = buckets[i]
             if b == 0 { break }
-            let slot = Int(b) - 1
-            if hashes[slot] == h && equals(slot, key) { return (slot, false) }
+            if b & 0xffff_ffff_0000_0000 == tag {
+                let slot = Int(b & 0xffff_ffff) - 1
+                if equals(slot, key) { return (slot, false) }
+            }
             i = (i + 1) & mask
         }
         let slot = hashes.count
@@ -72,7 +78,7 @@ struct KeyTable {
             i = Int(truncatingIfNeeded: h) & mask
             while buckets[i] != 0 { i = (i + 1) & mask }
         }
-        buckets[i] = Int32(slot + 1)
+        buckets[i] = tag | UInt64(slot + 1)
         return (slot, true)
     }
 
@@ -86,12 +92,12 @@ struct KeyTable {
     }
 
     private mutating func grow() {
-        var next = [Int32](repeating: 0, count: buckets.count * 2)
+        var next = [UInt64](repeating: 0, count: buckets.count * 2)
         let mask = next.count - 1
         for (slot, h) in hashes.enumerated() {
             var i = Int(truncatingIfNeeded: h) & mask
             while next[i] != 0 { i = (i + 1) & mask }
-            next[i] = Int32(slot + 1)
+            next[i] = (h & 0xffff_ffff_0000_0000) | UInt64(slot + 1)
         }
         buckets = next
     }

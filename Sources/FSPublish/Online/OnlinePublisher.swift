@@ -74,7 +74,19 @@ public final class OnlinePublisher {
     public func run() throws -> OnlinePublishSummary {
         let started = monotonicSeconds()
         var summary = OnlinePublishSummary(publisherType: config.publisherType.rawValue, outputTable: config.outputTable)
-        guard DeltaTable.exists(at: config.inputTable) else { throw PublishError.inputMissing(path: config.inputTable) }
+        if !DeltaTable.exists(at: config.inputTable) {
+            // A follower started with the pipeline (run-all.sh) may come before the first
+            // commit of its input: it waits for it. A one-shot run has nothing to publish.
+            guard config.follow else { throw PublishError.inputMissing(path: config.inputTable) }
+            logger.notice("waiting for the input table to be created", metadata: ["input": "\(config.inputTable)"])
+            while !DeltaTable.exists(at: config.inputTable) {
+                if !sleep(seconds: triggerSeconds) {
+                    summary.stoppedBySignal = true
+                    summary.seconds = monotonicSeconds() - started
+                    return summary
+                }
+            }
+        }
         var target: (any PublishTarget)? = nil
         var prepared: PublishLayout? = nil
         var firstCycle = true
@@ -131,7 +143,7 @@ public final class OnlinePublisher {
                 continue
             }
             if !config.follow { break }
-            if !sleep(seconds: Double(config.triggerInterval.components.seconds) + Double(config.triggerInterval.components.attoseconds) / 1e18) { break }
+            if !sleep(seconds: triggerSeconds) { break }
         }
         summary.stoppedBySignal = shouldStop()
         summary.seconds = monotonicSeconds() - started
@@ -182,6 +194,10 @@ public final class OnlinePublisher {
             "upserted": "\(upserted)", "skipped_as_older": "\(skipped)", "seconds": "\(formatSecs(monotonicSeconds() - started))",
         ])
         return true
+    }
+
+    var triggerSeconds: Double {
+        Double(config.triggerInterval.components.seconds) + Double(config.triggerInterval.components.attoseconds) / 1e18
     }
 
     /// Sleeps in short steps so a stop request is seen within 50 ms; false when stopped.
