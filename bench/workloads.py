@@ -20,6 +20,7 @@ import workloads_health  # noqa: E402
 import workloads_publish  # noqa: E402
 import workloads_stores  # noqa: E402
 import workloads_publish_kafka  # noqa: E402
+import workloads_serve  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 PYARROW_PEER = os.path.join(HERE, "peers", "pyarrow_table.py")
@@ -285,4 +286,5 @@ WORKLOADS = [
     ("publish-stores", workloads_stores.publish_stores),
     ("publish-kafka", workloads_publish_kafka.publish_kafka),
     ("long-stream", workloads_health.long_stream),
+    ("serve", workloads_serve.serve),
 ]
