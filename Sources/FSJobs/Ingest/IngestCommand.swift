@@ -4,7 +4,9 @@ import FSStreams
 
 /// `fs-ingest`: the original DataIngestionStreamMain's flags plus ours. Parsing only;
 /// `IngestConfig` holds the validated result and `IngestJob` does the work.
-public struct IngestCommand: ParsableCommand {
+public struct IngestCommand: JobCommand {
+    public typealias Job = IngestJob
+
     public static let configuration = CommandConfiguration(
         commandName: "fs-ingest",
         abstract: "Ingest a Kafka stream into a Delta table, exactly once; bad messages go to a quarantine table.",
@@ -71,13 +73,6 @@ public struct IngestCommand: ParsableCommand {
 
     public init() {}
 
-    /// Long option names, for `LegacyArguments.normalize` (single-dash forms of the original).
-    public static let longNames: Set<String> = [
-        "app-name", "master-mode", "log-level", "log-format", "summary", "kafka-brokers", "kafka-topics", "data-dir", "output-dir",
-        "stream-type", "max-offsets-per-trigger", "kafka-max-offsets-per-trigger", "trigger-interval", "group-id", "starting-offsets",
-        "available-now", "dedup-key", "dedup-window", "max-retry-duration", "max-message-bytes",
-    ]
-
     /// Validates every flag before any work starts.
     public func resolve() throws(UsageError) -> IngestConfig {
         let common = try self.common.resolve(defaultAppName: "feature-store-data-ingest")
@@ -94,9 +89,7 @@ public struct IngestCommand: ParsableCommand {
         let topics = (kafkaTopics ?? type.defaultTopic).split(separator: ",").map { String($0).trimmingSpaces() }.filter { !$0.isEmpty }
         guard !topics.isEmpty else { throw UsageError(flag: "--kafka-topics", message: "names no topic") }
         guard maxOffsetsPerTrigger >= 1 else { throw UsageError(flag: "--max-offsets-per-trigger", message: "must be ≥ 1, got \(maxOffsetsPerTrigger)") }
-        guard let trigger = parseDuration(triggerInterval), trigger > .zero else {
-            throw UsageError(flag: "--trigger-interval", message: "'\(triggerInterval)' is not a positive duration (e.g. 1s, 500ms, \"5 seconds\")")
-        }
+        let trigger = Duration.microseconds(try durationFlag(triggerInterval, flag: "--trigger-interval"))
         let start: StartingOffsets
         switch startingOffsets.lowercased() {
         case "earliest": start = .earliest
@@ -114,8 +107,7 @@ public struct IngestCommand: ParsableCommand {
         guard dedupWindow >= 1 else { throw UsageError(flag: "--dedup-window", message: "must be ≥ 1, got \(dedupWindow)") }
         var retry: Duration? = nil
         if let r = maxRetryDuration {
-            guard let d = parseDuration(r), d > .zero else { throw UsageError(flag: "--max-retry-duration", message: "'\(r)' is not a positive duration (e.g. 30s, 5m)") }
-            retry = d
+            retry = .microseconds(try durationFlag(r, flag: "--max-retry-duration"))
         }
         guard maxMessageBytes >= 1 else { throw UsageError(flag: "--max-message-bytes", message: "must be ≥ 1, got \(maxMessageBytes)") }
         let root = normalizeTablePath(dir)
@@ -135,7 +127,7 @@ public enum StartingOffsets: String, Sendable, Equatable {
 }
 
 /// Validated configuration of one fs-ingest run.
-public struct IngestConfig: Sendable {
+public struct IngestConfig: JobConfiguration {
     public var common: CommonConfig
     public var streamType: StreamType
     public var brokers: String
@@ -157,24 +149,4 @@ public struct IngestConfig: Sendable {
     public var maxRetryDuration: Duration?
     public var limits: ParseLimits
     public var ignoredFlags: [String]
-}
-
-/// Parses `500ms`, `1s`, `5 seconds`, `2m`, `1 minute`, `1h`, or a bare number of seconds.
-func parseDuration(_ text: String) -> Duration? {
-    let t = text.trimmingSpaces().lowercased()
-    var digits = ""
-    var rest = Substring(t)
-    while let c = rest.first, c.isNumber || c == "." { digits.append(c); rest.removeFirst() }
-    let unit = String(rest).trimmingSpaces()
-    guard let value = Double(digits), value.isFinite, value >= 0 else { return nil }
-    let seconds: Double
-    switch unit {
-    case "ms", "millis", "millisecond", "milliseconds": seconds = value / 1000
-    case "", "s", "sec", "secs", "second", "seconds": seconds = value
-    case "m", "min", "mins", "minute", "minutes": seconds = value * 60
-    case "h", "hour", "hours": seconds = value * 3600
-    default: return nil
-    }
-    guard seconds < 1e9 else { return nil }
-    return .milliseconds(Int64((seconds * 1000).rounded()))
 }

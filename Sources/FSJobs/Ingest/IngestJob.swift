@@ -103,11 +103,11 @@ public final class IngestJob {
             try consumer.subscribe(topics: config.topics, onAssign: { [unowned self] in self.assigned($0) },
                                    onRevoke: { [unowned self] in self.revoked($0) })
         }
-        var status = "stopped"
+        var status = JobStatus.stopped
         while true {
             try runMicroBatch()
             if let e = callbackError { throw e }
-            if config.availableNow && isCaughtUp { status = "completed"; break }
+            if config.availableNow && isCaughtUp { status = .completed; break }
             if let sig = StopSignal.pending {
                 try finishQueuedCommits()
                 logger.info("signal \(sig): committed the batch in flight, stopping")
@@ -543,19 +543,3 @@ func sleepMillis(_ ms: Int64) {
 #if canImport(Glibc)
 import Glibc
 #endif
-
-/// Entry point of `fs-ingest` after flag parsing: logging, signals, the job, the summary line.
-public struct IngestRun {
-    public let config: IngestConfig
-    public init(config: IngestConfig) { self.config = config }
-
-    public func run() throws -> ExitStatus {
-        let logger = JobRunner.startLogging(job: "fs-ingest", common: config.common, ignoredFlags: config.ignoredFlags)
-        StopSignal.install()
-        MallocTuning.limitArenas()
-        let job = IngestJob(config: config, logger: logger)
-        let summary = try job.run()
-        if config.common.printSummary { JobRunner.printLine(summary.json.description) }
-        return .ok
-    }
-}

@@ -4,7 +4,9 @@ import FSCore
 
 /// `fs-agg-offline`: flags of the original AggregationsOfflineMain plus ours. Parsing only;
 /// `OfflineConfig` holds the validated result and `OfflineJob` does the work.
-public struct OfflineCommand: ParsableCommand {
+public struct OfflineCommand: JobCommand {
+    public typealias Job = OfflineJob
+
     public static let configuration = CommandConfiguration(
         commandName: "fs-agg-offline",
         abstract: "Compute features per key over a date range of a table, all periods in one pass; write one year/month/day partition.",
@@ -59,13 +61,6 @@ public struct OfflineCommand: ParsableCommand {
 
     public init() {}
 
-    /// Long option names, for `LegacyArguments.normalize` (single-dash forms of the original).
-    public static let longNames: Set<String> = [
-        "app-name", "master-mode", "log-level", "log-format", "summary", "input-table", "input-data-table", "output-table",
-        "output-data-table", "agg-field", "group-field", "time-field", "start-date", "end-date", "aggregations", "agg",
-        "temp-dir", "kafka-brokers", "kafka-topics",
-    ]
-
     /// Validates every flag before any work starts; definitions files are read here too, so a
     /// typo in one fails before the input is opened.
     public func resolve() throws -> OfflineConfig {
@@ -114,7 +109,7 @@ public struct OfflineCommand: ParsableCommand {
 }
 
 /// Validated configuration of one fs-agg-offline run.
-public struct OfflineConfig: Sendable {
+public struct OfflineConfig: JobConfiguration {
     public var common: CommonConfig
     public var inputTable: String
     public var outputTable: String

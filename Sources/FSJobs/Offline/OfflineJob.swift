@@ -5,7 +5,7 @@ import FSTable
 import Logging
 
 /// What an offline run did; printed as the `--summary` JSON and asserted by tests.
-public struct OfflineSummary: Sendable, Equatable {
+public struct OfflineSummary: JobSummaryDetails, Equatable {
     public var start = ""
     public var end = ""
     public var partition = ""
@@ -26,24 +26,26 @@ public struct OfflineSummary: Sendable, Equatable {
     public var keyPartitions = 1
     /// Wall time of the run (planning, scan, aggregation, write), in seconds.
     public var seconds = 0.0
+    /// A run that returns has written its partition: there is no partial outcome.
+    public var status: JobStatus { .completed }
 
-    public var json: JSONValue {
-        .object([
-            ("job", .string("fs-agg-offline")), ("start", .string(start)), ("end", .string(end)), ("partition", .string(partition)),
+    public var details: [(String, JSONValue)] {
+        [
+            ("start", .string(start)), ("end", .string(end)), ("partition", .string(partition)),
             ("features", .int(Int64(features))), ("threads", .int(Int64(threads))), ("keyPartitions", .int(Int64(keyPartitions))),
             ("filesTotal", .int(Int64(filesTotal))), ("filesPruned", .int(Int64(filesPruned))),
             ("filesSkippedByStats", .int(Int64(filesSkippedByStats))), ("filesRead", .int(Int64(filesRead))),
             ("rowGroupsRead", .int(Int64(rowGroupsRead))), ("rowGroupsSkipped", .int(Int64(rowGroupsSkipped))),
             ("rowsRead", .int(rowsRead)), ("rowsInRange", .int(rowsInRange)), ("keys", .int(Int64(keys))),
-            ("outputVersion", outputVersion.map(JSONValue.int) ?? .null), ("seconds", .double(seconds)),
-        ])
+            ("outputVersion", outputVersion.map(JSONValue.int) ?? .null),
+        ]
     }
 }
 
 /// One offline aggregation run: plan the features against the input's schema, scan only what
 /// the range needs, fold everything in one parallel pass, and replace the end-date partition of
 /// the output in one commit.
-public struct OfflineAggregation {
+public struct OfflineJob: RunnableJob {
     public let config: OfflineConfig
     public var clock: any WallClock = SystemWallClock()
     let logger: Logger
@@ -53,8 +55,13 @@ public struct OfflineAggregation {
         self.logger = logger
     }
 
+    /// A batch job: a signal ends it at once, and the output's last commit stays what it was.
+    public static var finishesBatchOnSignal: Bool { false }
+
     public func run() throws -> OfflineSummary {
         let started = monotonicSeconds()
+        logger.info("starting", metadata: ["app_name": "\(config.common.appName)", "input": "\(config.inputTable)", "output": "\(config.outputTable)",
+                                           "master_mode": "\(config.common.masterMode)"])
         let range = config.range
         // 1. The input's schema, and every name checked against it before reading data.
         let probe = try openInput(partitionFilter: nil, predicate: nil, columns: nil)
@@ -174,22 +181,5 @@ extension String {
         var out = ""
         for ch in self { if ch == target { out += replacement } else { out.append(ch) } }
         return out
-    }
-}
-
-/// The job entry point of the executable: logging, warnings for ignored flags, the run, the
-/// summary line.
-public struct OfflineJob {
-    public let config: OfflineConfig
-
-    public init(config: OfflineConfig) { self.config = config }
-
-    public func run() throws -> ExitStatus {
-        let logger = JobRunner.startLogging(job: "fs-agg-offline", common: config.common, ignoredFlags: config.ignoredFlags)
-        logger.info("starting", metadata: ["app_name": "\(config.common.appName)", "input": "\(config.inputTable)", "output": "\(config.outputTable)",
-                                           "master_mode": "\(config.common.masterMode)"])
-        let summary = try OfflineAggregation(config: config, logger: logger).run()
-        if config.common.printSummary { JobRunner.printLine(summary.json.description) }
-        return .ok
     }
 }

@@ -16,7 +16,7 @@ import FSTable
 /// so each message counts exactly once. (Where a trigger ends depends on what the broker had
 /// when it was polled, as in Spark's Kafka source; the table path instead gets its micro-batches
 /// from the input's commits.)
-extension OnlineAggregationJob {
+extension OnlineJob {
     func runKafka(_ input: OnlineKafkaInput) throws -> OnlineSummary {
         let started = clock.nowMicros()
         let tableSchema = input.streamType.schema
@@ -49,11 +49,11 @@ extension OnlineAggregationJob {
         while true {
             if let sig = StopSignal.pending {
                 logger.info("signal \(sig): every trigger is committed, stopping")
-                summary.status = "stopped"
+                summary.status = .stopped
                 break
             }
             guard let read = try source.readMicroBatch(waitMicros: config.triggerIntervalMicros, nowMicros: { clock.nowMicros() }) else {
-                if config.availableNow && source.isCaughtUp { summary.status = "completed"; break }
+                if config.availableNow && source.isCaughtUp { summary.status = .completed; break }
                 continue
             }
             guard let rows = read.rows.projected(columns) else { preconditionFailure("stream rows lack the planned columns") }

@@ -4,8 +4,10 @@ import FSCore
 import FSStreams
 
 /// `fs-agg-online`: flags of the original AggregationsOnlineMain plus ours. Parsing only;
-/// `OnlineConfig` holds the validated result and `OnlineAggregationJob` does the work.
-public struct OnlineCommand: ParsableCommand {
+/// `OnlineConfig` holds the validated result and `OnlineJob` does the work.
+public struct OnlineCommand: JobCommand {
+    public typealias Job = OnlineJob
+
     public static let configuration = CommandConfiguration(
         commandName: "fs-agg-online",
         abstract: "Sliding event-time window features over an ingestion table, exactly once, with late rows kept.",
@@ -88,14 +90,6 @@ public struct OnlineCommand: ParsableCommand {
 
     public init() {}
 
-    /// Long option names, for `LegacyArguments.normalize` (single-dash forms of the original).
-    public static let longNames: Set<String> = [
-        "app-name", "master-mode", "log-level", "log-format", "summary", "aggregations", "agg", "input-table", "input-data-table",
-        "output-table", "output-data-table", "late-table", "watermark", "time-field", "agg-field", "group-field", "window-duration",
-        "window-slide-duration", "output-mode", "trigger-interval", "max-versions-per-trigger", "checkpoint-dir", "available-now",
-        "kafka-brokers", "kafka-topics", "stream-type", "max-offsets-per-trigger", "temp-dir",
-    ]
-
     /// Validates every flag before any work starts.
     public func resolve() throws -> OnlineConfig {
         let common = try self.common.resolve(defaultAppName: "feature-store-agg-online")
@@ -123,14 +117,14 @@ public struct OnlineCommand: ParsableCommand {
         guard let time = timeField, !time.isEmpty else { throw UsageError(flag: "--time-field", message: "is required (the event-time column, e.g. fs_ingestion_timestamp)") }
         guard let key = aggField, !key.isEmpty else { throw UsageError(flag: "--agg-field", message: "is required (the grouping column, e.g. customer_id)") }
         guard let durationText = windowDuration else { throw UsageError(flag: "--window-duration", message: "is required, e.g. \"1 hour\"") }
-        let duration = try Self.duration(durationText, flag: "--window-duration")
-        let slide = try windowSlideDuration.map { try Self.duration($0, flag: "--window-slide-duration") } ?? duration
+        let duration = try durationFlag(durationText, flag: "--window-duration")
+        let slide = try windowSlideDuration.map { try durationFlag($0, flag: "--window-slide-duration") } ?? duration
         let spec: WindowSpec
         do { spec = try WindowSpec(duration: duration, slide: slide) } catch {
             throw UsageError(flag: "--window-slide-duration", message: error.description)
         }
-        let delay = try Self.duration(watermark, flag: "--watermark", allowZero: true)
-        let trigger = try Self.duration(triggerInterval, flag: "--trigger-interval")
+        let delay = try durationFlag(watermark, flag: "--watermark", allowZero: true)
+        let trigger = try durationFlag(triggerInterval, flag: "--trigger-interval")
         guard let mode = WindowOutputMode(rawValue: outputMode.lowercased()) else {
             throw UsageError(flag: "--output-mode", message: "'\(outputMode)' is not one of append, update")
         }
@@ -161,19 +155,10 @@ public struct OnlineCommand: ParsableCommand {
             window: spec, watermarkDelay: delay, outputMode: mode, triggerIntervalMicros: trigger,
             maxVersionsPerTrigger: maxVersionsPerTrigger, availableNow: availableNow, kafka: kafka, ignoredFlags: ignored)
     }
-
-    static func duration(_ text: String, flag: String, allowZero: Bool = false) throws(UsageError) -> Int64 {
-        switch DurationText.parse(text) {
-        case .success(let v):
-            guard v > 0 || (allowZero && v == 0) else { throw UsageError(flag: flag, message: "'\(text)' must be \(allowZero ? "zero or more" : "positive")") }
-            return v
-        case .failure(let e): throw UsageError(flag: flag, message: e.description)
-        }
-    }
 }
 
 /// Validated configuration of one fs-agg-online run.
-public struct OnlineConfig: Sendable, Equatable {
+public struct OnlineConfig: JobConfiguration, Equatable {
     public var common: CommonConfig
     public var definitions: [FeatureDefinition]
     public var inputTable: String
