@@ -7,11 +7,15 @@
 //   FSCore ──► FSExpr ► FSAggregation ┴► FSJobs ► fs-* executables
 //
 // See Sources/README.md for what each module owns.
+//
+// Platforms: Linux only — the library code imports Glibc unconditionally (no Foundation) and
+// calls glibc's `mallopt`/`malloc_trim`; the C libraries come from pkg-config. SwiftPM has no
+// Linux entry for `platforms:`, so none is declared; the `.macOS(.v13)` this file used to
+// carry was not true (the code does not build against Darwin).
 import PackageDescription
 
 let package = Package(
     name: "fs",
-    platforms: [.macOS(.v13)],
     products: [
         .executable(name: "fs-publish", targets: ["fs-publish"]),
         .executable(name: "fs-ingest", targets: ["fs-ingest"]),

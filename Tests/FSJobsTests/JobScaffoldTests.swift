@@ -96,4 +96,23 @@ import Testing
         #expect(run.stderr.contains("--time-field") && run.stderr.contains("order_created_at"), "\(run.stderr)")
         #expect(run.stderr.contains("Usage: fs-agg-offline "), "\(run.stderr)")
     }
+
+    /// The help is wrapped by the parser only: no line is longer than the 80 columns it wraps to,
+    /// and two consecutive prose lines are broken only where the next word would not have fit
+    /// in 79 columns (a hand break inside a paragraph is what made the old texts ragged once
+    /// re-wrapped).
+    @Test(arguments: ["fs-ingest", "fs-agg-offline", "fs-agg-online"])
+    func theHelpTextIsWrappedByTheParserNotByHand(job: String) throws {
+        let run = try Binaries.run(job, ["--help"])
+        #expect(run.status == 0)
+        let lines = run.stdout.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        #expect(lines.count > 20)
+        for line in lines { #expect(line.count <= 80, "\(job): \(line)") }
+        let discussion = lines.prefix { !$0.hasPrefix("USAGE:") }
+        for (line, next) in zip(discussion, discussion.dropFirst()) {
+            guard !line.isEmpty, !next.isEmpty, !line.hasPrefix(" "), !next.hasPrefix(" ") else { continue }
+            let nextWord = next.split(separator: " ").first.map(String.init) ?? ""
+            #expect(line.count + 1 + nextWord.count >= 80, "\(job): hand break after \"\(line)\"")
+        }
+    }
 }

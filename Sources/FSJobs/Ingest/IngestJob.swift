@@ -229,7 +229,7 @@ public final class IngestJob {
     /// Refills the dedup windows of `tps` from the rows already in the table (`DedupRefill`:
     /// only the files that may hold rows inside each partition's window are opened).
     private func warmDedupWindows(_ tps: Set<TopicPartition>) throws {
-        guard let keyName = config.dedupKeyName, !tps.isEmpty, DeltaTable.exists(at: config.table) else { return }
+        guard let keyName = config.dedupKeyName, !tps.isEmpty, try DeltaTable.exists(at: config.table) else { return }
         var committed: [TopicPartition: Int64] = [:]
         for tp in tps { if let txn = partitions[tp]?.dataTxn { committed[tp] = txn } }
         let refill = DedupRefill(keyColumn: keyName, window: config.dedupWindow)

@@ -72,7 +72,7 @@ enum OfflineOutput {
     /// version (nil when nothing changed: an empty result into an already empty partition).
     static func write(_ features: RecordBatch, day: CivilDate, to path: String, clock: any WallClock) throws -> Int64? {
         let schema = Schema(features.schema.fields + partitionColumns.map { Field($0, .int32) })
-        let existed = DeltaTable.exists(at: path)
+        let existed = try DeltaTable.exists(at: path)
         let table: DeltaTable
         do {
             table = try DeltaTable.create(at: path, schema: schema, partitionColumns: partitionColumns, clock: clock)

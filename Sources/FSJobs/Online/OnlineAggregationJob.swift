@@ -93,7 +93,7 @@ public struct OnlineJob: RunnableJob {
     public func run() throws -> OnlineSummary {
         if let kafka = config.kafka { return try runKafka(kafka) }
         let started = clock.nowMicros()
-        while !DeltaTable.exists(at: config.inputTable) {
+        while try !DeltaTable.exists(at: config.inputTable) {
             if config.availableNow { throw OnlineError.inputMissing(path: config.inputTable) }
             if let sig = StopSignal.pending {
                 logger.info("signal \(sig) before the input table appeared: nothing to commit, stopping")
