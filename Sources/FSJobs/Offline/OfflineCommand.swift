@@ -51,11 +51,7 @@ public struct OfflineCommand: JobCommand {
     @Option(name: [.long, .customLong("ed", withSingleDash: true)], help: "Last day (YYYY-MM-DD, through 24:00 UTC) or a UTC date-time (exclusive).")
     public var endDate: String?
 
-    @Option(help: "A feature definitions file (jobs/*.json); repeatable. Default: the original's offline features.")
-    public var aggregations: [String] = []
-
-    @Option(help: "One custom feature, 'name=EXPR' (a Spark SQL aggregate expression); repeatable.")
-    public var agg: [String] = []
+    @OptionGroup public var features: FeatureOptions
 
     @Option(name: [.long, .customLong("t", withSingleDash: true)], help: "The original's Spark temp dir; accepted and ignored.")
     public var tempDir: String?
@@ -81,27 +77,8 @@ public struct OfflineCommand: JobCommand {
         let time = try required(timeField, "--time-field", "the event-time column")
         let range = try OfflineRange(start: try required(startDate, "--start-date", "first day of the range"),
                                      end: try required(endDate, "--end-date", "last day of the range"))
-        var definitions: [FeatureDefinition] = []
-        for file in aggregations { definitions += try DefinitionsFile.load(file) }
-        for (i, text) in agg.enumerated() {
-            guard let eq = text.firstIndex(of: "=") else {
-                throw UsageError(flag: "--agg", message: "'\(text)' must be name=EXPR (e.g. 'orders-7d=count(*)')")
-            }
-            let name = String(text[..<eq]).trimmingSpaces(), expr = String(text[text.index(after: eq)...]).trimmingSpaces()
-            guard !name.isEmpty, !expr.isEmpty else {
-                throw UsageError(flag: "--agg", message: "#\(i + 1) '\(text)': both the name and the expression must be non-empty")
-            }
-            definitions.append(.custom(AggCustomAction(featureName: name, expression: expr)))
-        }
-        if aggregations.isEmpty && agg.isEmpty { definitions = FeatureDefinition.originalOffline }
-        var seen = Set<String>()
+        let definitions = try features.resolve(defaults: FeatureDefinition.originalOffline, reservedColumns: [key] + OfflineOutput.partitionColumns)
         for d in definitions {
-            guard seen.insert(d.featureName).inserted else {
-                throw UsageError(flag: agg.isEmpty ? "--aggregations" : "--agg", message: "feature \"\(d.featureName)\" is defined twice")
-            }
-            for reserved in [key, "year", "month", "day"] where d.featureName.lowercased() == reserved.lowercased() {
-                throw UsageError(flag: "--aggregations", message: "feature \"\(d.featureName)\" collides with the output column \(reserved)")
-            }
             if let p = d.period { try range.validate(period: p, feature: d.featureName) }
         }
         var ignored: [String] = []

@@ -33,11 +33,7 @@ public struct OnlineCommand: JobCommand {
 
     @OptionGroup public var common: CommonOptions
 
-    @Option(help: "Feature definitions file (jobs/*.json). Without it and without --agg: the original's six online features.")
-    public var aggregations: String?
-
-    @Option(name: .customLong("agg"), help: "An inline feature 'name=EXPR' (a Spark SQL aggregate); repeatable.")
-    public var inlineAggregations: [String] = []
+    @OptionGroup public var features: FeatureOptions
 
     @Option(name: [.long, .customLong("input-data-table"), .customLong("it", withSingleDash: true)], help: "The ingestion Delta table to tail.")
     public var inputTable: String?
@@ -134,18 +130,8 @@ public struct OnlineCommand: JobCommand {
             throw UsageError(flag: "--output-mode", message: "'\(outputMode)' is not one of append, update")
         }
         guard maxVersionsPerTrigger >= 1 else { throw UsageError(flag: "--max-versions-per-trigger", message: "must be at least 1") }
-        var definitions: [FeatureDefinition] = []
-        if let file = aggregations { definitions = try DefinitionsFile.load(file) }
-        for text in inlineAggregations {
-            guard let eq = text.firstIndex(of: "="), !String(text[..<eq]).trimmingSpaces().isEmpty,
-                  !String(text[text.index(after: eq)...]).trimmingSpaces().isEmpty else {
-                throw UsageError(flag: "--agg", message: "'\(text)' is not name=EXPR (e.g. --agg 'orders-1h=COUNT(*)')")
-            }
-            let name = String(text[..<eq]).trimmingSpaces()
-            if definitions.contains(where: { $0.featureName == name }) { throw UsageError(flag: "--agg", message: "feature '\(name)' is defined twice") }
-            definitions.append(.custom(AggCustomAction(featureName: name, expression: String(text[text.index(after: eq)...]).trimmingSpaces())))
-        }
-        if definitions.isEmpty { definitions = FeatureDefinition.originalOnline }
+        let definitions = try features.resolve(defaults: FeatureDefinition.originalOnline,
+                                               reservedColumns: [key, "window_start", "window_end"] + OnlineOutput.partitionColumns)
         let inPath = kafka == nil ? normalizeTablePath(input) : input, outPath = normalizeTablePath(output)
         guard inPath != outPath else { throw UsageError(flag: "--output-table", message: "must differ from --input-table (\(inPath))") }
         let late = lateTable.map(normalizeTablePath) ?? outPath + "_late"
