@@ -1,6 +1,7 @@
 import ArgumentParser
 import FSCore
 import Foundation
+import Glibc
 import Testing
 @testable import FSJobs
 
@@ -114,5 +115,10 @@ import Testing
             let nextWord = next.split(separator: " ").first.map(String.init) ?? ""
             #expect(line.count + 1 + nextWord.count >= 80, "\(job): hand break after \"\(line)\"")
         }
+    }
+
+    @Test func aSecondSignalExitsWith130ForSIGINTAnd143ForSIGTERM() {
+        #expect(StopSignal.exitStatus(forSecond: SIGINT) == .interrupted && ExitStatus.interrupted.rawValue == 130)
+        #expect(StopSignal.exitStatus(forSecond: SIGTERM) == .terminated && ExitStatus.terminated.rawValue == 143)
     }
 }

@@ -79,9 +79,7 @@ public struct OfflineJob: RunnableJob {
         // 2. Only the columns the plan reads (plus key and time).
         var needed = [schema.field(named: config.aggField)!.name, timeField.name]
         for a in fullPlan.aggregates {
-            for e in a.call.arguments + (a.call.filter.map { [$0] } ?? []) {
-                for name in columnNames(e) where !needed.contains(name) { needed.append(name) }
-            }
+            for name in a.call.referencedColumns where !needed.contains(name) { needed.append(name) }
         }
         let partitionFilter = OfflinePruning.partitionFilter(partitionFields: probe.partitionFields, range: range)
         let timePredicate = OfflinePruning.timePredicate(timeField: timeField, range: range)
@@ -158,7 +156,7 @@ func formatSeconds(_ s: Double) -> String {
 /// The binder's message for an unknown column (it lists the closest names of the schema).
 func bindProblem(_ name: String, _ schema: Schema) -> String {
     do {
-        _ = try Binder(schema: schema).bind("`" + name.replacingOccurrences("`", "``") + "`", mode: .scalar)
+        _ = try Binder(schema: schema).bind(Identifier.quoted(name), mode: .scalar)
         return "column \(name) is not usable"
     } catch {
         // Keep "unknown column 'x'; did you mean 'y'?" without the caret of the synthetic text.
@@ -166,13 +164,6 @@ func bindProblem(_ name: String, _ schema: Schema) -> String {
         guard let cut = text.firstRange(of: " at column ") else { return text }
         return String(text[..<cut.lowerBound])
     }
-}
-
-/// Names of the columns an expression reads.
-func columnNames(_ e: BoundExpr) -> [String] {
-    if case .column(_, let name, _) = e { return [name] }
-    if case .aggregate(let call, _) = e { return (call.arguments + (call.filter.map { [$0] } ?? [])).flatMap(columnNames) }
-    return e.children.flatMap(columnNames)
 }
 
 extension String {

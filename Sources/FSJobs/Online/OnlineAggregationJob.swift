@@ -127,8 +127,8 @@ public struct OnlineJob: RunnableJob {
         let pipeline = OnlineOutputPipeline(writer: outputWriter)
         var tailer = LogTailer(log: input.log, after: committed ?? -1)
         var snapshot = try committed.map { try input.snapshot(version: $0) }
-        var lastProgress = started
-        var eventsAtProgress: Int64 = 0
+        let sinks = OnlineSinks(output: outputWriter, late: lateWriter, store: store, fingerprint: fingerprint)
+        var progress = ProgressRate(startMicros: started)
         while true {
             if let sig = StopSignal.pending {
                 logger.info("signal \(sig): every trigger is committed, stopping")
@@ -193,36 +193,13 @@ public struct OnlineJob: RunnableJob {
             }
             let rowsWritten = try pipeline.finish()
             let txn = TxnAction(appId: appId, version: lastVersion, lastUpdated: clock.nowMicros() / 1000)
-            if lateRows > 0 { try lateWriter.commit(txns: [txn], operation: "STREAMING UPDATE") }
-            let state = engine.serialize(fingerprint: fingerprint)
-            try store.write(inputVersion: lastVersion, state: state)
-            let result = try outputWriter.commit(txns: [txn], operation: "STREAMING UPDATE")
-            if let e = result.checkpointError { logger.warning("output checkpoint not written (the table is fine): \(e)") }
-            try store.prune(committed: lastVersion)
-            summary.triggers += 1
-            summary.inputVersion = lastVersion
-            summary.outputVersion = result.snapshot.version
-            summary.stateBytes = state.count
-            let now = clock.nowMicros()
-            let rate = now > lastProgress ? Double(summary.eventsThisRun - eventsAtProgress) * 1e6 / Double(now - lastProgress) : 0
-            lastProgress = now
-            eventsAtProgress = summary.eventsThisRun
-            logger.info("trigger committed", metadata: [
-                "input_version": "\(lastVersion)", "output_version": "\(result.snapshot.version)",
-                "events": "\(engine.counters.eventsIn)", "events_per_s": "\(Int(rate))",
-                "watermark": "\(engine.watermark.map { formatISO8601(micros: $0) } ?? "none")",
-                "open_windows": "\(engine.openWindowCount)", "rows_written": "\(rowsWritten)",
-                "state_key_slices": "\(engine.liveKeySlices)", "state_bytes": "\(state.count)",
-                "peak_key_slices": "\(summary.peakLiveKeySlices)", "peak_state_bytes_per_key_slice": "\(Int(summary.bytesPerKeySlice))",
-                "late": "\(engine.counters.lateEvents)", "partially_late": "\(engine.counters.partiallyLateEvents)",
-            ])
+            let position = TriggerPosition(
+                value: lastVersion, outputTxns: [txn], lateTxns: lateRows > 0 ? [txn] : nil,
+                logMetadata: ["input_version": "\(lastVersion)", "peak_key_slices": "\(summary.peakLiveKeySlices)",
+                              "peak_state_bytes_per_key_slice": "\(Int(summary.bytesPerKeySlice))"])
+            try commitTrigger(position, engine: engine, sinks: sinks, rowsWritten: rowsWritten, summary: &summary, progress: &progress)
         }
-        summary.counters = engine.counters
-        summary.watermark = engine.watermark
-        summary.openWindows = engine.openWindowCount
-        summary.liveKeySlices = engine.liveKeySlices
-        if summary.stateBytes == 0 { summary.stateBytes = engine.serialize(fingerprint: fingerprint).count }
-        summary.seconds = Double(clock.nowMicros() - started) / 1e6
+        finishSummary(&summary, engine: engine, fingerprint: fingerprint, startedMicros: started)
         return summary
     }
 
@@ -235,9 +212,7 @@ public struct OnlineJob: RunnableJob {
         }
         var needed: Set<String> = [schema.fields[full.keyIndex].name, timeField.name]
         for a in full.aggregates {
-            for e in a.call.arguments + (a.call.filter.map { [$0] } ?? []) {
-                for name in columnNames(e) { if let f = schema.field(named: name) { needed.insert(f.name) } }
-            }
+            for name in a.call.referencedColumns { if let f = schema.field(named: name) { needed.insert(f.name) } }
         }
         return schema.names.filter { needed.contains($0) }
     }
