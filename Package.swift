@@ -1,10 +1,17 @@
 // swift-tools-version:6.0
 //
-// fs — a Swift feature store. Library modules import only downward:
+// fs — a Swift feature store. Library modules import only downward (every one also imports
+// FSCore); the targets below are declared in this order:
 //
-//   CZstd ─┐
-//   FSCore ┴► FSParquet ► FSTable ─┐
-//   FSCore ──► FSExpr ► FSAggregation ┴► FSJobs ► fs-* executables
+//   CZstd ──┐
+//   FSCore ─┴► FSParquet ─► FSTable ──────────────┐
+//   FSCore ──► FSExpr ────► FSAggregation ────────┤
+//   FSCore ──► FSStreams ─────────────────────────┤
+//   CRdKafka ► FSKafka ───────────────────────────┴► FSJobs (+ CZlib) ─► fs-ingest, fs-agg-offline,
+//                                                    │                    fs-agg-online, fs-sandbox
+//                                                    └► FSPublish (+ CSQLite, CPostgres, CMariaDB,
+//                                                       CHiredis) ────► fs-publish
+//   FSCore, FSParquet, FSTable (+ FSExpr, FSAggregation) ─► fs-table, fs-bench (developer tools)
 //
 // See Sources/README.md for what each module owns.
 //
