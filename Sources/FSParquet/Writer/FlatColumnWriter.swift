@@ -189,7 +189,8 @@ package final class FlatColumnWriter {
     private func flushPage(wasDictionaryEncoded: Bool = false) throws(ParquetError) {
         guard pageRows > 0 else { return }
         let plainValues = UnsafeRawBufferPointer(rebasing: values.bytes[Self.levelsGap...])
-        let isPlain = !(isDictionaryEncoding || wasDictionaryEncoded) && physicalType != .boolean
+        let isDelta = options.integerEncoding == .deltaBinaryPacked && (physicalType == .int32 || physicalType == .int64)
+        let isPlain = !(isDictionaryEncoding || wasDictionaryEncoded) && physicalType != .boolean && !isDelta
         if isOptional && pageNulls == 0 && isPlain {
             // All rows present: the levels (one constant run) go into the gap in front of the
             // values and the page is compressed in place, with the same bytes as the copy below.
@@ -225,6 +226,14 @@ package final class FlatColumnWriter {
             let width = Swift.max(1, RleBitPackedEncoder.bitWidth(forMaxValue: UInt64(Swift.max(dict.count, 1) - 1)))
             body.append(UInt8(width))
             indices.withUnsafeBufferPointer { RleBitPackedEncoder.encode($0, bitWidth: width, into: body) }
+        } else if isDelta {
+            // The open page holds the non-NULL values PLAIN (little-endian): re-encode them.
+            encoding = .deltaBinaryPacked
+            if physicalType == .int64 {
+                DeltaBinaryPackedEncoder.encodeInt64(plainValues, count: pageRows - pageNulls, into: body)
+            } else {
+                DeltaBinaryPackedEncoder.encodeInt32(plainValues, count: pageRows - pageNulls, into: body)
+            }
         } else if physicalType == .boolean {
             encoding = .plain
             booleans.withUnsafeBufferPointer { PlainEncoder.packBooleans($0, into: body) }

@@ -5,6 +5,16 @@ public enum ParquetCompression: Sendable, Equatable {
     case zstd(level: Int32)
 }
 
+/// How INT32 and INT64 (timestamp) columns' data pages are encoded.
+public enum IntegerEncoding: Sendable, Equatable {
+    /// 4 or 8 bytes a value: what every reader reads, and the default.
+    case plain
+    /// DELTA_BINARY_PACKED: runs and slowly changing values shrink to a few bits a value
+    /// before compression (window bounds, counts). Read by pyarrow, DuckDB, Polars, Spark and
+    /// delta-rs alike.
+    case deltaBinaryPacked
+}
+
 /// Knobs of the Parquet writer. The defaults follow table-format.md §1.11: pages cut at about
 /// 1 MiB of uncompressed body or 20,000 rows, row groups at about 128 MiB, dictionary encoding
 /// for strings until a chunk's dictionary exceeds 1 MiB.
@@ -22,6 +32,8 @@ public struct ParquetWriterOptions: Sendable, Equatable {
     /// caller's thread). ZSTD dominates the writer's CPU time, so 2 roughly halves wall time on
     /// two cores; the bytes written are the same for any value.
     public var compressionWorkers = 2
+    /// Encoding of INT32/INT64 data pages (strings keep dictionary → PLAIN; doubles PLAIN).
+    public var integerEncoding: IntegerEncoding = .plain
     /// `created_by`; must parse as `<app> version <semver> (build <id>)` or Spark ignores the
     /// statistics of string columns.
     public var createdBy = "fs version 0.1.0 (build fs)"
