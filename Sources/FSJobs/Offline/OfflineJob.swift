@@ -103,9 +103,13 @@ public struct OfflineJob: RunnableJob {
         ])
 
         // 3. One pass, all features and periods, per-thread tables merged.
-        let engine = OfflineEngine(plan: plan, range: range, timeIndex: timeIndex, threads: config.common.masterMode.threads,
-                                   nowMicros: clock.nowMicros(), logger: logger)
-        let pass = try engine.run(scan: scan)
+        let foldRange = OfflineFoldRange(start: range.startMicros, end: range.endMicros, periodStarts: plan.periods.map(range.periodStart))
+        let engine = OfflineEngine(plan: plan, range: foldRange, timeIndex: timeIndex, threads: config.common.masterMode.threads,
+                                   nowMicros: clock.nowMicros())
+        let style = ProgressStyle.detect(logLevel: logger.logLevel)
+        let pass = try engine.run(TableScanSource(scan: scan)) { units, bytes, unitName in
+            ScanProgress(totalUnits: units, totalBytes: bytes, unitName: unitName, style: style, logger: logger)
+        }
         summary.rowGroupsRead = pass.rowGroupsRead
         summary.rowGroupsSkipped = pass.rowGroupsSkipped
         summary.rowsRead = pass.rowsRead
