@@ -79,37 +79,6 @@ package final class KeyPartitions: @unchecked Sendable {
         return rows
     }
 
-    /// Rows `rows` of `batch`, in that order: strings copied with one reservation and raw
-    /// memory copies (this runs on every row of the scan), other columns by `Column.gather`.
-    package static func gather(_ batch: RecordBatch, _ rows: [Int]) -> RecordBatch {
-        RecordBatch(schema: batch.schema, columns: batch.columns.map { column in
-            guard case .string(let s) = column.values else { return column.gather(rows) }
-            var total = 0
-            s.offsets.withUnsafeBufferPointer { off in
-                for i in rows { total += off[i + 1] - off[i] }
-            }
-            var offsets = [Int](repeating: 0, count: rows.count + 1)
-            let bytes = [UInt8](unsafeUninitializedCapacity: total) { out, initialized in
-                s.offsets.withUnsafeBufferPointer { off in
-                    s.bytes.withUnsafeBufferPointer { src in
-                        var at = 0
-                        for (k, i) in rows.enumerated() {
-                            let lo = off[i], length = off[i + 1] - lo
-                            if length > 0, let from = src.baseAddress, let to = out.baseAddress {
-                                (to + at).update(from: from + lo, count: length)
-                            }
-                            at += length
-                            offsets[k + 1] = at
-                        }
-                    }
-                }
-                initialized = total
-            }
-            let validity = column.validity.map { bm in Validity(rows.map { bm.isValid($0) }) }
-            return Column(type: column.type, values: .string(StringArray(offsets: offsets, bytes: bytes)), validity: validity)
-        })
-    }
-
     /// Runs `body` on the table of every partition in `partitions`, each under its lock: free
     /// ones first (starting after `first`), waiting only when all that remain are busy.
     package func update(partitions: [Int], startingAt first: Int, _ body: (Int, inout GroupedAggregator) -> Void) {

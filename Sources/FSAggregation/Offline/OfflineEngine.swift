@@ -205,7 +205,7 @@ package struct OfflineEngine {
         let n = batch.rowCount
         result.rowsRead += Int64(n)
         guard n > 0 else { return }
-        let times = Self.micros(batch.columns[timeIndex])
+        let times = batch.columns[timeIndex].eventTimeMicros()
         let start = range.start, end = range.end
         var inRange = 0
         times.withUnsafeBufferPointer { t in
@@ -238,7 +238,7 @@ package struct OfflineEngine {
             if picked.count == inRange {
                 pending.append(p, rows, rowTimes)
             } else {
-                pending.append(p, KeyPartitions.gather(rows, picked), picked.map { rowTimes[$0] })
+                pending.append(p, rows.gather(picked), picked.map { rowTimes[$0] })
             }
         }
         flush(&pending, into: partitions, worker: worker, minimumRows: Self.partitionBatchRows)
@@ -272,25 +272,6 @@ package struct OfflineEngine {
             for i in t.indices where t[i] >= from { mask.set(i, true) }
         }
         return mask
-    }
-
-    /// The time column in µs, a date at midnight UTC; NULL (or a column of another type) as
-    /// `Int64.min`, which no range contains.
-    static func micros(_ c: Column) -> [Int64] {
-        let n = c.count
-        var out: [Int64]
-        switch c.values {
-        case .int64(let v) where c.type == .timestamp:
-            out = v
-        case .int32(let v) where c.type == .date:
-            out = v.map { Int64($0) * microsPerDay }
-        default:
-            return Array(repeating: .min, count: n)
-        }
-        if let bm = c.validity {
-            for i in 0..<n where !bm.isValid(i) { out[i] = .min }
-        }
-        return out
     }
 }
 
