@@ -47,11 +47,7 @@ extension OnlineJob {
         let sinks = OnlineSinks(output: outputWriter, late: lateWriter, store: store, fingerprint: fingerprint)
         var progress = ProgressRate(startMicros: started)
         while true {
-            if let sig = StopSignal.pending {
-                logger.info("signal \(sig): every trigger is committed, stopping")
-                summary.status = .stopped
-                break
-            }
+            if stopRequested(&summary) { break }
             guard let read = try source.readMicroBatch(waitMicros: config.triggerIntervalMicros, nowMicros: { clock.nowMicros() }) else {
                 if config.availableNow && source.isCaughtUp { summary.status = .completed; break }
                 continue

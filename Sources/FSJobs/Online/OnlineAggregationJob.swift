@@ -130,11 +130,7 @@ public struct OnlineJob: RunnableJob {
         let sinks = OnlineSinks(output: outputWriter, late: lateWriter, store: store, fingerprint: fingerprint)
         var progress = ProgressRate(startMicros: started)
         while true {
-            if let sig = StopSignal.pending {
-                logger.info("signal \(sig): every trigger is committed, stopping")
-                summary.status = .stopped
-                break
-            }
+            if stopRequested(&summary) { break }
             var commits: [InputStep]
             do {
                 commits = try tailer.poll(limit: config.maxVersionsPerTrigger).map {

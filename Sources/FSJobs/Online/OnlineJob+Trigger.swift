@@ -76,6 +76,15 @@ extension OnlineJob {
         logger.info("trigger committed", metadata: metadata)
     }
 
+    /// Checked at the top of each trigger: after a SIGTERM/SIGINT every earlier trigger is
+    /// committed, so the loop ends with status `stopped`.
+    func stopRequested(_ summary: inout OnlineSummary) -> Bool {
+        guard let sig = StopSignal.pending else { return false }
+        logger.info("signal \(sig): every trigger is committed, stopping")
+        summary.status = .stopped
+        return true
+    }
+
     /// The engine's final figures in the summary, at the end of either loop.
     func finishSummary(_ summary: inout OnlineSummary, engine: WindowedAggregator, fingerprint: String, startedMicros: Int64) {
         summary.counters = engine.counters
