@@ -9,11 +9,11 @@ import Testing
     static let onlineBase = ["--input-table", "/in", "--output-table", "/out", "--time-field", "t", "--agg-field", "k"]
 
     func ingest(_ extra: [String]) throws -> IngestConfig {
-        try IngestCommand.parse(LegacyArguments.normalize(Self.ingestBase + extra, longNames: IngestCommand.longOptionNames)).resolve()
+        try IngestCommand.parseCommandLine(Self.ingestBase + extra).resolve()
     }
 
     func online(_ extra: [String]) throws -> OnlineConfig {
-        try OnlineCommand.parse(LegacyArguments.normalize(Self.onlineBase + extra, longNames: OnlineCommand.longOptionNames)).resolve()
+        try OnlineCommand.parseCommandLine(Self.onlineBase + extra).resolve()
     }
 
     static let forms: [(String, Int64)] = [

@@ -13,10 +13,10 @@ import Testing
 
     func definitions(_ job: String, _ extra: [String]) throws -> [FeatureDefinition] {
         if job == "offline" {
-            return try OfflineCommand.parse(LegacyArguments.normalize(Self.offlineBase + extra, longNames: OfflineCommand.longOptionNames))
+            return try OfflineCommand.parseCommandLine(Self.offlineBase + extra)
                 .resolve().definitions
         }
-        return try OnlineCommand.parse(LegacyArguments.normalize(Self.onlineBase + extra, longNames: OnlineCommand.longOptionNames))
+        return try OnlineCommand.parseCommandLine(Self.onlineBase + extra)
             .resolve().definitions
     }
 

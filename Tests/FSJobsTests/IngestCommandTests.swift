@@ -5,7 +5,7 @@ import Testing
 
 @Suite struct IngestCommandTests {
     func config(_ args: [String]) throws -> IngestConfig {
-        try IngestCommand.parse(LegacyArguments.normalize(args, longNames: IngestCommand.longOptionNames)).resolve()
+        try IngestCommand.parseCommandLine(args).resolve()
     }
 
     @Test func theOriginalRunAllLineWorksUnchanged() throws {

@@ -56,7 +56,7 @@ enum OfflineFixture {
 
     /// Parses and validates a command line as the executable does.
     static func config(_ args: [String]) throws -> OfflineConfig {
-        try OfflineCommand.parse(LegacyArguments.normalize(args, longNames: OfflineCommand.longOptionNames)).resolve()
+        try OfflineCommand.parseCommandLine(args).resolve()
     }
 
     /// Runs the job in-process.

@@ -37,7 +37,7 @@ struct OnlineKafkaTests {
 
     static func online(_ args: [String]) throws -> OnlineSummary {
         JobRunner.bootstrapLogging(level: .error, format: .text)
-        let c = try OnlineCommand.parse(LegacyArguments.normalize(args, longNames: OnlineCommand.longOptionNames)).resolve()
+        let c = try OnlineCommand.parseCommandLine(args).resolve()
         return try OnlineJob(config: c).run()
     }
 

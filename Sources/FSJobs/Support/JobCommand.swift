@@ -56,4 +56,10 @@ extension JobCommand {
     /// read from ArgumentParser's own description of the command, so a new option gets its
     /// single-dash form without anyone remembering to list it.
     public static var longOptionNames: Set<String> { LegacyArguments.longOptionNames(of: Self.self) }
+
+    /// Parses a command line as the original jobs wrote it (single-dash long forms included);
+    /// ArgumentParser's errors (including --help) are thrown for `exit(withError:)`.
+    public static func parseCommandLine(_ arguments: [String]) throws -> Self {
+        try parse(LegacyArguments.normalize(arguments, longNames: longOptionNames))
+    }
 }

@@ -15,10 +15,9 @@ public enum JobMain {
     }
 
     public static func run<Command: JobCommand>(_: Command.Type, arguments: [String]) -> Never {
-        let normalized = LegacyArguments.normalize(arguments, longNames: Command.longOptionNames)
         let command: Command
         do {
-            command = try Command.parse(normalized)
+            command = try Command.parseCommandLine(arguments)
         } catch {
             Command.exit(withError: error)
         }
