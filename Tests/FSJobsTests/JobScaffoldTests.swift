@@ -121,4 +121,19 @@ import Testing
         #expect(StopSignal.exitStatus(forSecond: SIGINT) == .interrupted && ExitStatus.interrupted.rawValue == 130)
         #expect(StopSignal.exitStatus(forSecond: SIGTERM) == .terminated && ExitStatus.terminated.rawValue == 143)
     }
+
+    @Test func theBinarysSummaryLineIsTheOneJobSummaryShape() throws {
+        let dir = try OfflineFixture.temporaryDirectory()
+        defer { try? FileSystem.removeTree(dir) }
+        let input = try OfflineFixture.makeInput(try OfflineFixture.ordersBatch(), in: dir)
+        let run = try Binaries.run("fs-agg-offline", ["dev", "-input-data-table", input, "-output-data-table", dir + "/out", "-group-field", "customer_id",
+                                                     "-time-field", "order_created_at", "-start-date", "2019-06-01", "-end-date", "2019-06-30",
+                                                     "-summary", "-log-level", "warning"])
+        #expect(run.status == 0, "\(run.stderr)")
+        let summary = try JSONValue.parse(run.stdout.trimmingCharacters(in: .whitespacesAndNewlines))
+        let keys = summary.objectValue?.map(\.0) ?? []
+        #expect(keys.first == "job" && keys.dropFirst().first == "status" && keys.last == "seconds", "\(keys)")
+        #expect(summary["job"]?.stringValue == "fs-agg-offline" && summary["status"]?.stringValue == "completed")
+        #expect(summary["keys"]?.int64Value == 25)
+    }
 }
