@@ -74,11 +74,14 @@ let package = Package(
         .target(
             name: "FSPublish",
             dependencies: [
-                "FSCore", "FSParquet", "FSTable", "FSKafka", "FSJobs", "CSQLite", "CPostgres", "CMariaDB", "CHiredis",
+                "FSCore", "FSParquet", "FSTable", "FSExpr", "FSKafka", "FSJobs", "CSQLite", "CPostgres", "CMariaDB", "CHiredis",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+
+        // Test support: starts real store servers (redis, PostgreSQL, MariaDB) for the test suites.
+        .target(name: "FSTestSupport", dependencies: ["FSCore"]),
 
         // Thin executables: parse flags, call one job type.
         .executableTarget(name: "fs-publish", dependencies: ["FSJobs", "FSPublish"]),
@@ -98,7 +101,9 @@ let package = Package(
         .testTarget(name: "FSAggregationTests", dependencies: ["FSCore", "FSExpr", "FSAggregation"]),
         .testTarget(name: "FSStreamsTests", dependencies: ["FSCore", "FSStreams"]),
         .testTarget(name: "FSKafkaTests", dependencies: ["FSCore", "FSKafka", "FSJobs"]),
+        .testTarget(name: "FSTestSupportTests", dependencies: ["FSCore", "FSTestSupport"]),
         .testTarget(name: "FSJobsTests", dependencies: ["FSCore", "FSTable", "FSAggregation", "FSJobs", "FSKafka", "FSStreams"], exclude: ["Fixtures"]),
+        .testTarget(name: "FSPublishTests", dependencies: ["FSCore", "FSTable", "FSJobs", "FSPublish", "FSTestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

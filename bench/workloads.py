@@ -16,6 +16,8 @@ import sys
 from harness import BenchError, Side, alternate, fresh, measure
 import workloads_ingest  # noqa: E402
 import workloads_online  # noqa: E402
+import workloads_publish  # noqa: E402
+import workloads_stores  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 PYARROW_PEER = os.path.join(HERE, "peers", "pyarrow_table.py")
@@ -277,4 +279,6 @@ WORKLOADS = [
     ("ingest", workloads_ingest.ingest),
     ("offline", offline),
     ("online", workloads_online.online),
+    ("publish", workloads_publish.publish),
+    ("publish-stores", workloads_stores.publish_stores),
 ]

@@ -1,4 +1,5 @@
 import FSJobs
+import FSPublish
 
 // fs-publish: parse the original's flags (single-dash forms, aliases, the leading environment
 // word), validate once, run the publisher, exit with a documented code.

@@ -37,6 +37,11 @@ import Testing
         // features are NULL (the original wrote 0.0, and a wrong month partition).
         for c in 1...3 { #expect(batch.columns[c].nullCount == batch.rowCount) }
         #expect(batch.column(named: "month")?[0] == .int32(12))
+        // fs-publish needs no flags: the table names its key and its (partition-derived) time.
+        let properties = try DeltaTable(root: out).snapshot().metadata.configuration
+        #expect(properties["fs.keyColumns"] == "customer_id")
+        #expect(properties["fs.timeColumn"] == "feature_date")
+        #expect(properties["fs.timeFromPartitions"] == "year,month,day")
     }
 
     @Test func periodsSeeOnlyTheirDaysAndAvgIsNotDraggedByRowsOutside() throws {

@@ -171,6 +171,10 @@ struct OnlineJobTests {
             #expect(again.triggers == 0)
         }
         let whole = try runJob(try config(standardArgs(input: dir + "/in", output: dir + "/whole")))
+        // fs-publish needs no flags: the table names its key and time columns.
+        let properties = try DeltaTable(root: dir + "/whole").snapshot().metadata.configuration
+        #expect(properties["fs.keyColumns"] == "customer_id")
+        #expect(properties["fs.timeColumn"] == "window_end")
         #expect(try outputLines(dir + "/stepped") == outputLines(dir + "/whole"))
         #expect(try outputLines(dir + "/stepped_late") == outputLines(dir + "/whole_late"))
         #expect(whole.counters.lateEvents + whole.counters.partiallyLateEvents > 0, "the data should exercise late rows")

@@ -27,7 +27,8 @@ enum OfflineOutput {
         let existed = try DeltaTable.exists(at: path)
         let table: DeltaTable
         do {
-            table = try DeltaTable.create(at: path, schema: schema, partitionColumns: partitionColumns, clock: clock)
+            table = try DeltaTable.create(at: path, schema: schema, partitionColumns: partitionColumns,
+                                        configuration: FeatureTableProperties.offline(key: schema.fields[0].name), clock: clock)
         } catch let e as DeltaLogError {
             if existed, case .incompatibleTable(_, let reason) = e { throw OfflineError.outputMismatch(path: path, reason: reason) }
             throw e

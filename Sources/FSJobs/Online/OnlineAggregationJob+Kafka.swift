@@ -113,7 +113,8 @@ extension OnlineJob {
             throw UsageError(flag: "--time-field", message: error.description)
         }
         let outputSchema = Schema(engine.outputSchema.fields + OnlineOutput.partitionColumns.map { Field($0, .int32) })
-        let output = try DeltaTable.create(at: config.outputTable, schema: outputSchema, partitionColumns: OnlineOutput.partitionColumns, clock: clock)
+        let output = try DeltaTable.create(at: config.outputTable, schema: outputSchema, partitionColumns: OnlineOutput.partitionColumns,
+                                           configuration: FeatureTableProperties.online(key: outputSchema.fields[0].name), clock: clock)
         let late = try DeltaTable.create(at: config.lateTable, schema: engine.lateSchema, clock: clock)
         let outputWriter = try TableWriter(table: output, options: OnlineOutput.writerOptions)
         let lateWriter = try TableWriter(table: late)

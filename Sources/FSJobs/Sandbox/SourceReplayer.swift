@@ -76,7 +76,7 @@ public struct SourceReplayer {
 }
 
 /// Seconds on the monotonic clock, for pacing.
-func monotonicSeconds() -> Double {
+package func monotonicSeconds() -> Double {
     var ts = timespec()
     clock_gettime(CLOCK_MONOTONIC, &ts)
     return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9

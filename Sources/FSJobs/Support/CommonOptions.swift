@@ -43,4 +43,12 @@ public struct CommonConfig: Sendable, Equatable {
     public var logLevel: Logger.Level
     public var logFormat: LogFormat
     public var printSummary: Bool
+
+    public init(appName: String, masterMode: MasterMode, logLevel: Logger.Level, logFormat: LogFormat, printSummary: Bool) {
+        self.appName = appName
+        self.masterMode = masterMode
+        self.logLevel = logLevel
+        self.logFormat = logFormat
+        self.printSummary = printSummary
+    }
 }

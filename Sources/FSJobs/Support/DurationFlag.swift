@@ -17,3 +17,10 @@ func durationFlag(_ text: String, flag: String, allowZero: Bool = false) throws(
         throw UsageError(flag: flag, message: error.description + example)
     }
 }
+
+/// A duration flag's value in FSCore's grammar as a `Duration`, or nil when it is not one (or
+/// is negative): for callers that word their own message (fs-publish's flags).
+package func parseDuration(_ text: String) -> Duration? {
+    guard case .success(let micros) = DurationText.parse(text) else { return nil }
+    return .microseconds(micros)
+}

@@ -39,7 +39,7 @@ public func systemCoreCount() -> Int {
 
 extension String {
     /// The string without leading and trailing spaces/tabs (no Foundation).
-    func trimmingSpaces() -> String {
+    package func trimmingSpaces() -> String {
         var s = Substring(self)
         while let f = s.first, f == " " || f == "\t" { s.removeFirst() }
         while let l = s.last, l == " " || l == "\t" { s.removeLast() }

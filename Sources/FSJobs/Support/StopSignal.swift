@@ -13,13 +13,13 @@ import Glibc
 ///
 /// The flag is an `Atomic` (lock-free, so async-signal-safe): the handler writes it on whatever
 /// thread the kernel picks while the job's threads read it.
-enum StopSignal {
+package enum StopSignal {
     private static let received = Atomic<Int32>(0)
 
     /// Installs the handlers (once per process, before any thread is started) and unblocks
     /// both signals: a parent may have spawned us with them blocked (Foundation's `Process`
     /// inherits the launching thread's mask), which would make SIGTERM wait forever.
-    static func install() {
+    package static func install() {
         signal(SIGTERM, stopSignalHandler)
         signal(SIGINT, stopSignalHandler)
         var set = sigset_t()
@@ -30,7 +30,7 @@ enum StopSignal {
     }
 
     /// The first signal received, or nil.
-    static var pending: Int32? {
+    package static var pending: Int32? {
         let s = received.load(ordering: .acquiring)
         return s == 0 ? nil : s
     }

@@ -1,4 +1,5 @@
 import FSCore
+import FSJobs
 import FSParquet
 import FSTable
 import Logging
@@ -183,24 +184,5 @@ public struct HistoricalPublisher {
             return victims.count
         }
         return 0
-    }
-}
-
-/// Runs fs-publish with a validated configuration.
-public struct PublishJob {
-    public let config: PublishConfig
-
-    public init(config: PublishConfig) { self.config = config }
-
-    public func run() throws -> ExitStatus {
-        let logger = JobRunner.startLogging(job: "fs-publish", common: config.common, ignoredFlags: config.ignoredFlags)
-        logger.info("starting", metadata: ["app_name": "\(config.common.appName)", "input": "\(config.inputTable)", "output": "\(config.outputTable)"])
-        let summary: PublishSummary
-        switch config.publisherType {
-        case .historical:
-            summary = try HistoricalPublisher(config: config, logger: logger).run()
-        }
-        if config.common.printSummary { JobRunner.printLine(summary.json.description) }
-        return .ok
     }
 }

@@ -1,6 +1,7 @@
 import FSCore
 import Testing
 @testable import FSJobs
+@testable import FSPublish
 
 @Suite struct PublishCommandTests {
     func parse(_ args: [String]) throws -> PublishConfig {
@@ -28,9 +29,9 @@ import Testing
     }
 
     @Test func unknownPublisherTypeIsAUsageErrorNamingTheChoices() {
-        #expect(throws: UsageError.self) { try parse(["--publisher-type", "mysql", "--input-table", "/a", "--output-table", "/b"]) }
-        do { _ = try parse(["--publisher-type", "mysql", "--input-table", "/a", "--output-table", "/b"]) } catch {
-            #expect("\(error)".contains("unknown publisher type 'mysql'"))
+        #expect(throws: UsageError.self) { try parse(["--publisher-type", "cassandra", "--input-table", "/a", "--output-table", "/b"]) }
+        do { _ = try parse(["--publisher-type", "cassandra", "--input-table", "/a", "--output-table", "/b"]) } catch {
+            #expect("\(error)".contains("unknown publisher type 'cassandra'"))
             #expect("\(error)".contains("historical"))
         }
     }
@@ -53,5 +54,43 @@ import Testing
 
     @Test func negativeNumbersAreNotMistakenForFlags() {
         #expect(LegacyArguments.normalize(["-47.39", "-input-table", "-x"], longNames: ["input-table"]) == ["-47.39", "--input-table", "-x"])
+    }
+}
+
+@Suite struct PublishCommandStoreFlagTests {
+    func parse(_ args: [String]) throws -> PublishConfig {
+        try PublishCommand.parse(LegacyArguments.normalize(args, longNames: PublishCommand.longNames)).resolve()
+    }
+
+    @Test func sqliteFlagsParseIntoTheConfig() throws {
+        let c = try parse(["-publisher-type", "sqlite", "-input-table", "/d/agg/", "-output-table", "order-features", "-sqlite-path", "/d/f.db",
+                           "--key-field", "customer_id, day", "--time-field", "window_end", "--columns", "a,b", "--follow",
+                           "--trigger-interval", "250ms", "--max-retry-duration", "30s", "--batch-rows", "1000", "--redis-url", "redis://x"])
+        #expect(c.publisherType == .sqlite)
+        #expect(c.inputTable == "/d/agg")
+        #expect(c.outputTable == "order-features")
+        #expect(c.connection.sqlitePath == "/d/f.db")
+        #expect(c.keyFields == ["customer_id", "day"])
+        #expect(c.timeField == "window_end")
+        #expect(c.columns == ["a", "b"])
+        #expect(c.follow)
+        #expect(c.triggerInterval == .milliseconds(250))
+        #expect(c.maxRetryDuration == .seconds(30))
+        #expect(c.batchRows == 1000)
+        #expect(c.ignoredFlags == ["--redis-url"])
+    }
+
+    @Test(arguments: [
+        (["--key-field", "a,,b"], "--key-field"), (["--time-field", "a,b"], "--time-field"), (["--columns", "x,x"], "--columns"),
+        (["--trigger-interval", "soon"], "--trigger-interval"), (["--batch-rows", "0"], "--batch-rows"),
+    ])
+    func badStoreFlagsAreUsageErrorsNamingTheFlag(extra: [String], flag: String) {
+        #expect {
+            _ = try parse(["--publisher-type", "sqlite", "--input-table", "/a", "--output-table", "t", "--sqlite-path", "/f.db"] + extra)
+        } throws: { ($0 as? UsageError)?.flag == flag }
+    }
+
+    @Test func historicalRefusesFollow() {
+        #expect(throws: UsageError.self) { try parse(["--input-table", "/a", "--output-table", "/b", "--follow"]) }
     }
 }

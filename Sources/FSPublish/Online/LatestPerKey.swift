@@ -1,0 +1,151 @@
+import FSCore
+
+/// Reduces a stream of batches (columns `keys…, time, features…`) to the newest row of every
+/// key, holding only those rows.
+///
+/// Rule: a row replaces the kept row of its key only when its time is strictly greater. On equal
+/// times the row seen first stays — the same rule the stores apply (an equal time never
+/// overwrites), so publishing commits one by one or all at once gives the same store, as long
+/// as rows are fed in commit order (`ChangeReader` reads files in the order their commits added
+/// them, rows in file order). Rows with a NULL key part or a NULL (or NaN) time cannot be placed and are
+/// counted, never kept.
+///
+/// Memory: winners are gathered out of each input batch (column-wise, no per-row values kept)
+/// into parts; when the parts hold more than twice the keys, the live rows are compacted into
+/// one batch. So memory is O(keys), whatever the number of input rows.
+struct LatestPerKey {
+    /// The kept rows' times, typed by the time column's storage.
+    enum Times { case ints([Int64]), doubles([Double]), strings([String]) }
+
+    let schema: Schema
+    let keyCount: Int
+    private(set) var rowsRead = 0
+    private(set) var nullKeyRows = 0
+    private(set) var nullTimeRows = 0
+
+    private var keys = KeyTable()
+    private var best: Times
+    /// Where each slot's row lives: part index and row in it.
+    private var location: [(part: Int, row: Int)] = []
+    private var parts: [RecordBatch] = []
+    private var partRows = 0
+    /// Per slot, the batch row that won in the batch being added (+1; 0 = none).
+    private var pendingRow: [Int] = []
+
+    init(schema: Schema, keyCount: Int) {
+        self.schema = schema
+        self.keyCount = keyCount
+        switch schema.fields[keyCount].type {
+        case .double: best = .doubles([])
+        case .string: best = .strings([])
+        default: best = .ints([])
+        }
+    }
+
+    var keyCountSeen: Int { keys.count }
+
+    mutating func add(_ batch: RecordBatch) {
+        let n = batch.rowCount
+        guard n > 0 else { return }
+        rowsRead += n
+        let keyColumns = Array(batch.columns[0..<keyCount])
+        let time = batch.columns[keyCount]
+        var touched: [Int] = []
+        switch (best, time.values) {
+        case (.ints(var b), .int64(let t)):
+            best = .ints([])
+            reduce(keyColumns, time, n, &touched, &b) { t[$0] }
+            best = .ints(b)
+        case (.ints(var b), .int32(let t)):
+            best = .ints([])
+            reduce(keyColumns, time, n, &touched, &b) { Int64(t[$0]) }
+            best = .ints(b)
+        case (.ints(var b), .boolean(let t)):
+            best = .ints([])
+            reduce(keyColumns, time, n, &touched, &b) { t[$0] ? 1 : 0 }
+            best = .ints(b)
+        case (.doubles(var b), .double(let t)):
+            best = .doubles([])
+            reduce(keyColumns, time, n, &touched, &b) { t[$0] }
+            best = .doubles(b)
+        case (.strings(var b), .string(let t)):
+            best = .strings([])
+            reduce(keyColumns, time, n, &touched, &b) { t[$0] }
+            best = .strings(b)
+        default:
+            preconditionFailure("time column \(time.type) does not match the layout's \(schema.fields[keyCount].type)")
+        }
+        guard !touched.isEmpty else { return }
+        // The winners of this batch, in row order, gathered column-wise.
+        var rows: [Int] = []
+        rows.reserveCapacity(touched.count)
+        for slot in touched { rows.append(pendingRow[slot] - 1) }
+        let order = rows.indices.sorted { rows[$0] < rows[$1] }
+        let part = parts.count
+        parts.append(batch.gather(order.map { rows[$0] }))
+        for (i, o) in order.enumerated() {
+            let slot = touched[o]
+            location[slot] = (part: part, row: i)
+            pendingRow[slot] = 0
+        }
+        partRows += touched.count
+        if partRows > 2 * keys.count + 65_536 { compact() }
+    }
+
+    /// The per-row loop for one time storage type: NULL keys and times counted; a row wins when
+    /// its key is new or its time is strictly greater than the kept one.
+    private mutating func reduce<T: Comparable>(_ keyColumns: [Column], _ time: Column, _ n: Int, _ touched: inout [Int],
+                                                _ bestTimes: inout [T], _ timeAt: (Int) -> T) {
+        let timeHasNulls = time.hasNulls
+        let keyHasNulls = keyColumns.contains { $0.hasNulls }
+        for r in 0..<n {
+            if keyHasNulls && keyColumns.contains(where: { $0.isNull(r) }) { nullKeyRows += 1; continue }
+            if timeHasNulls && time.isNull(r) { nullTimeRows += 1; continue }
+            let t = timeAt(r)
+            if t != t { nullTimeRows += 1; continue }  // NaN: unordered
+            guard let (slot, isNew) = keys.slot(keyColumns, r) else { nullKeyRows += 1; continue }
+            if isNew {
+                bestTimes.append(t)
+                location.append((part: -1, row: -1))
+                pendingRow.append(0)
+            } else if !(t > bestTimes[slot]) {
+                continue
+            } else {
+                bestTimes[slot] = t
+            }
+            if pendingRow[slot] == 0 { touched.append(slot) }
+            pendingRow[slot] = r + 1
+        }
+    }
+
+    /// The kept rows, one per key, in the order keys were first seen.
+    mutating func finish() -> RecordBatch {
+        if keys.count == 0 { return RecordBatch.empty(schema) }
+        compact()
+        return parts[0]
+    }
+
+    /// Rewrites the parts into one batch holding exactly the live rows, in slot order.
+    private mutating func compact() {
+        if parts.count == 1 && partRows == keys.count && location.enumerated().allSatisfy({ $0.element.row == $0.offset }) { return }
+        var indicesByPart = [[Int]](repeating: [], count: parts.count)
+        var slotsByPart = [[Int]](repeating: [], count: parts.count)
+        for (slot, loc) in location.enumerated() {
+            indicesByPart[loc.part].append(loc.row)
+            slotsByPart[loc.part].append(slot)
+        }
+        var gathered: [RecordBatch] = []
+        var order: [Int] = []  // slot of each row of the concatenation
+        for p in parts.indices where !indicesByPart[p].isEmpty {
+            gathered.append(parts[p].gather(indicesByPart[p]))
+            order += slotsByPart[p]
+        }
+        let merged = RecordBatch.concatenate(gathered, schema: schema)
+        // Into slot order, so the result does not depend on when compaction ran.
+        var positionOfSlot = [Int](repeating: 0, count: order.count)
+        for (i, slot) in order.enumerated() { positionOfSlot[slot] = i }
+        parts = [merged.gather(positionOfSlot)]
+        for slot in location.indices { location[slot] = (part: 0, row: slot) }
+        partRows = keys.count
+    }
+}

@@ -1,0 +1,246 @@
+import FSCore
+import Logging
+
+/// Publishes the newest row per key into a wide, typed MySQL/MariaDB table.
+///
+/// Layout in the store: table `--output-table` in `--jdbc-database`, one column per published
+/// column named as in the Delta table (backtick-quoted), `PRIMARY KEY (keys)`, utf8mb4; types
+/// BIGINT, INT, DOUBLE, TEXT, BOOLEAN (TINYINT(1)), DATETIME(6) (UTC), DATE. A string key column
+/// is `VARCHAR(255)` with the binary no-pad collation, so keys compare byte for byte (the
+/// default collations would merge `a`, `A` and `a `). NaN and ±Infinity have no MySQL value and
+/// are stored as NULL. Table `fs_publish_state` holds the source table id and last version.
+///
+/// One `publish` call is one InnoDB transaction:
+/// ```
+/// START TRANSACTION
+///   DELETE FROM fs_stage; INSERT INTO fs_stage VALUES (?…),(?…)…   -- prepared, multi-row
+///   UPDATE target JOIN fs_stage … SET … WHERE s.time > t.time       -- the time guard: updated
+///   INSERT INTO target SELECT … FROM fs_stage LEFT JOIN target … IS NULL   -- new keys: inserted
+///   INSERT INTO fs_publish_state … ON DUPLICATE KEY UPDATE version …       -- the position
+/// COMMIT
+/// ```
+/// The UPDATE-then-INSERT form (rather than `ON DUPLICATE KEY UPDATE col = IF(VALUES(t) > t, …)`,
+/// whose assignments see the already-updated time column unless it is assigned last) also
+/// gives exact counts: affected rows of each statement are the updated and inserted keys.
+public final class MySQLTarget: PublishTarget {
+    /// How to reach the server (the original's `--jdbc-hostname/port/database` and
+    /// `--jdbc-user`); `password` comes from FS_MYSQL_PASSWORD or `--jdbc-password-file`.
+    public struct Configuration: Sendable {
+        public var host: String
+        public var port: Int
+        public var database: String
+        public var user: String
+        public var password: String?
+        public var timeout: Duration
+        public var retry: StoreRetry
+
+        public init(host: String, port: Int = 3306, database: String, user: String, password: String?,
+                    timeout: Duration = .seconds(10), maxRetryDuration: Duration? = nil) {
+            self.host = host
+            self.port = port
+            self.database = database
+            self.user = user
+            self.password = password
+            self.timeout = timeout
+            retry = StoreRetry(maxDuration: maxRetryDuration)
+        }
+    }
+
+    private let configuration: Configuration
+    private let logger: Logger
+    private var connection: MariaDBConnection?
+    private var layout: PublishLayout?
+    private var hasStage = false
+
+    public init(_ configuration: Configuration, logger: Logger = Logger(label: "fs-publish")) {
+        self.configuration = configuration
+        self.logger = logger
+    }
+
+    private var endpoint: String { "\(configuration.host):\(configuration.port)/\(configuration.database)" }
+
+    public func prepare(_ layout: PublishLayout) throws {
+        if let why = SQLDialect.mysql.validate(layout.target) { throw StoreError.badConfiguration(flag: "--output-table", reason: why) }
+        for f in layout.allColumns {
+            if let why = SQLDialect.mysql.validate(f.name) {
+                throw StoreError.incompatibleTable(store: "mysql", table: layout.target, column: f.name, reason: why)
+            }
+        }
+        self.layout = layout
+        try withConnection { c in
+            try c.execute("""
+                CREATE TABLE IF NOT EXISTS fs_publish_state (
+                  target_table VARCHAR(255) COLLATE utf8mb4_bin NOT NULL PRIMARY KEY,
+                  source_table_id VARCHAR(255) NOT NULL, source_path TEXT NOT NULL, version BIGINT,
+                  key_columns TEXT NOT NULL, time_column VARCHAR(255) NOT NULL, updated_at DATETIME(6) NOT NULL
+                ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4
+                """)
+            try createOrVerifyTable(c, layout)
+            if let recorded = try stateRow(c, layout)?.sourceId, recorded != layout.sourceTableId {
+                throw StoreError.foreignSource(store: "mysql", table: layout.target, recorded: recorded, incoming: layout.sourceTableId)
+            }
+        }
+    }
+
+    public func publishedVersion() throws -> Int64? {
+        let layout = try preparedLayout()
+        return try withConnection { c in
+            guard let row = try stateRow(c, layout), row.sourceId == layout.sourceTableId else { return nil }
+            return row.version
+        }
+    }
+
+    public func publish(_ rows: RecordBatch, recordingVersion version: Int64?) throws -> PublishCounts {
+        let layout = try preparedLayout()
+        precondition(rows.schema == layout.schema, "publish batch schema \(rows.schema) != layout \(layout.schema)")
+        let q = SQLDialect.mysql
+        let table = q.quoted(layout.target)
+        let names = layout.allColumns.map { q.quoted($0.name) }
+        let keys = layout.keyColumns.map { q.quoted($0.name) }
+        let time = q.quoted(layout.timeColumn.name)
+        let join = keys.map { "t.\($0) = s.\($0)" }.joined(separator: " AND ")
+        let sets = names.filter { !keys.contains($0) }.map { "t.\($0) = s.\($0)" }.joined(separator: ", ")
+        let update = "UPDATE \(table) AS t JOIN fs_stage AS s ON \(join) SET \(sets) WHERE s.\(time) > t.\(time) OR (t.\(time) IS NULL AND s.\(time) IS NOT NULL)"
+        let insert = "INSERT INTO \(table) (\(names.joined(separator: ", "))) SELECT \(names.map { "s.\($0)" }.joined(separator: ", ")) FROM fs_stage AS s LEFT JOIN \(table) AS t ON \(join) WHERE t.\(keys[0]) IS NULL"
+        let ncols = names.count
+        let perStatement = max(1, min(1000, 65_535 / ncols))
+        let rowPlaceholder = "(" + Array(repeating: "?", count: ncols).joined(separator: ",") + ")"
+        func stageInsert(_ n: Int) -> String {
+            "INSERT INTO fs_stage (\(names.joined(separator: ", "))) VALUES " + Array(repeating: rowPlaceholder, count: n).joined(separator: ",")
+        }
+        return try withConnection { c in
+            try ensureStage(c, layout)
+            do {
+                try c.execute("START TRANSACTION")
+                try c.execute("DELETE FROM fs_stage")
+                var start = 0
+                while start < rows.rowCount {
+                    let end = min(start + perStatement, rows.rowCount)
+                    var p = MySQLParameters()
+                    p.reserve((end - start) * ncols)
+                    for i in start..<end { for column in rows.columns { Self.append(column, row: i, to: &p) } }
+                    try c.execute(stageInsert(end - start), p, keep: end - start == perStatement)
+                    start = end
+                }
+                var upserted = 0
+                if rows.rowCount > 0 {
+                    upserted += try c.execute(update).affected
+                    upserted += try c.execute(insert).affected
+                }
+                if let version {
+                    var p = MySQLParameters()
+                    p.append(text: layout.target)
+                    p.append(text: layout.sourceTableId)
+                    p.append(text: layout.sourcePath)
+                    p.append(version)
+                    p.append(text: layout.keyColumnsJSON)
+                    p.append(text: layout.timeColumn.name)
+                    try c.execute("""
+                        INSERT INTO fs_publish_state (target_table, source_table_id, source_path, version, key_columns, time_column, updated_at)
+                        VALUES (?, ?, ?, ?, ?, ?, UTC_TIMESTAMP(6))
+                        ON DUPLICATE KEY UPDATE
+                          version = IF(source_table_id = VALUES(source_table_id), VALUES(version), version),
+                          updated_at = IF(source_table_id = VALUES(source_table_id), VALUES(updated_at), updated_at)
+                        """, p)
+                }
+                try c.execute("COMMIT")
+                return PublishCounts(upserted: upserted, skippedAsOlder: rows.rowCount - upserted)
+            } catch {
+                c.rollbackQuietly()
+                throw error
+            }
+        }
+    }
+
+    public func close() {
+        connection?.close()
+        connection = nil
+    }
+
+    /// One value as a statement parameter: dates and timestamps as text MySQL parses into DATE
+    /// and DATETIME(6) (UTC, as the session time zone is), NaN/±Infinity as NULL.
+    static func append(_ column: Column, row i: Int, to p: inout MySQLParameters) {
+        if column.isNull(i) { p.appendNull(); return }
+        switch column.values {
+        case .boolean(let v): p.append(v[i])
+        case .int32(let v):
+            if column.type == .date { p.append(text: formatDate(days: v[i])) } else { p.append(v[i]) }
+        case .int64(let v):
+            if column.type == .timestamp { p.append(text: formatTimestamp(micros: v[i])) } else { p.append(v[i]) }
+        case .double(let v):
+            if v[i].isFinite { p.append(v[i]) } else { p.appendNull() }
+        case .string(let s): p.appendText { out in s.withUTF8(i) { out.append(contentsOf: $0) } }
+        }
+    }
+
+    private func preparedLayout() throws -> PublishLayout {
+        guard let layout else { throw StoreError.statementFailed(store: "mysql", reason: "publish before prepare") }
+        return layout
+    }
+
+    /// The state row of this target. The table is read whole (one row per published target)
+    /// so no value has to enter SQL text.
+    private func stateRow(_ c: MariaDBConnection, _ layout: PublishLayout) throws -> (sourceId: String, version: Int64?)? {
+        let rows = try c.execute("SELECT target_table, source_table_id, version FROM fs_publish_state").rows
+        guard let row = rows.first(where: { $0[0] == layout.target }), let id = row[1] else { return nil }
+        return (id, row[2].flatMap { Int64($0) })
+    }
+
+    private func ensureStage(_ c: MariaDBConnection, _ layout: PublishLayout) throws {
+        guard !hasStage else { return }
+        try c.execute("CREATE TEMPORARY TABLE IF NOT EXISTS fs_stage LIKE \(SQLDialect.mysql.quoted(layout.target))")
+        hasStage = true
+    }
+
+    /// Runs `body` on a live connection, reconnecting with backoff while the server is
+    /// unreachable; a transaction cut by a dropped connection was rolled back by the server.
+    private func withConnection<T>(_ body: (MariaDBConnection) throws -> T) throws -> T {
+        try configuration.retry.run(store: "mysql", endpoint: endpoint, logger: logger) {
+            do {
+                if connection == nil {
+                    connection = try MariaDBConnection(host: configuration.host, port: configuration.port, user: configuration.user,
+                                                       password: configuration.password, database: configuration.database,
+                                                       timeout: configuration.timeout)
+                    hasStage = false
+                }
+                return try body(connection!)
+            } catch let e as StoreError where e.isRetriable {
+                connection?.close()
+                connection = nil
+                throw e
+            }
+        }
+    }
+
+    static func ddl(_ f: Field, isKey: Bool) -> String {
+        if isKey && f.type == .string { return "VARCHAR(255) CHARACTER SET utf8mb4 COLLATE utf8mb4_nopad_bin NOT NULL" }
+        return SQLColumnType.ddl(f.type, .mysql) + (isKey ? " NOT NULL" : "")
+    }
+
+    private func createOrVerifyTable(_ c: MariaDBConnection, _ layout: PublishLayout) throws {
+        let q = SQLDialect.mysql
+        let keyNames = Set(layout.keyColumns.map { $0.name })
+        let columns = layout.allColumns.map { "\(q.quoted($0.name)) \(Self.ddl($0, isKey: keyNames.contains($0.name)))" }
+        let pk = layout.keyColumns.map { q.quoted($0.name) }.joined(separator: ", ")
+        try c.execute("CREATE TABLE IF NOT EXISTS \(q.quoted(layout.target)) (\(columns.joined(separator: ", ")), PRIMARY KEY (\(pk))) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4")
+        // SHOW COLUMNS: Field, Type (e.g. `bigint(20)`), Null, Key (`PRI`), Default, Extra.
+        let shown = try c.execute("SHOW COLUMNS FROM \(q.quoted(layout.target))").rows
+        var types: [String: (type: String, isKey: Bool)] = [:]
+        for row in shown {
+            guard let name = row[0], let type = row[1] else { continue }
+            let base = String(type.lowercased().prefix(while: { $0 != "(" && $0 != " " }))
+            types[name] = (base, row.count > 3 && row[3] == "PRI")
+        }
+        for f in layout.allColumns {
+            guard let t = types[f.name] else {
+                throw StoreError.incompatibleTable(store: "mysql", table: layout.target, column: f.name, reason: "is missing (the table has \(types.keys.sorted().joined(separator: ", ")))")
+            }
+            if !SQLColumnType.catalogNames(f.type, .mysql).contains(t.type) {
+                throw StoreError.incompatibleTable(store: "mysql", table: layout.target, column: f.name, reason: "is \(t.type), the input column is \(f.type) (\(SQLColumnType.ddl(f.type, .mysql)))")
+            }
+            if t.isKey != keyNames.contains(f.name) {
+                throw StoreError.incompatibleTable(store: "mysql", table: layout.target, column: f.name, reason: t.isKey ? "is in the primary key but is not a key column" : "is a key column but not in the primary key")
+            }
+        }
+    }
+}

@@ -1,0 +1,310 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import FSCore
+import Synchronization
+
+/// A `redis-server` on 127.0.0.1 with no persistence, for tests.
+///
+/// `--save '' --appendonly no`: nothing is written but the log; the data dir is a temporary
+/// directory removed on `stop()`. With a password, clients authenticate as the default user.
+public final class RedisServer: Sendable {
+    public let port: Int
+    /// The `requirepass` password, or nil for an open server.
+    public let password: String?
+    private let instance: ServerInstance
+
+    /// `redis://127.0.0.1:<port>/0` — never with the password (fs refuses passwords in URLs).
+    public var url: String { "redis://127.0.0.1:\(port)/0" }
+    /// The variables a client needs: `FS_REDIS_PASSWORD` (fs) and `REDISCLI_AUTH` (redis-cli).
+    public var environment: [String: String] {
+        guard let password else { return [:] }
+        return ["FS_REDIS_PASSWORD": password, "REDISCLI_AUTH": password]
+    }
+
+    private init(port: Int, password: String?, instance: ServerInstance) {
+        self.port = port
+        self.password = password
+        self.instance = instance
+    }
+
+    /// Starts a server on a free loopback port and returns once it answers PING.
+    public static func start(password: String? = randomTestPassword()) throws -> RedisServer {
+        try startOnFreePort("redis-server") { port in
+            let dir = try FileSystem.makeTemporaryDirectory(prefix: "fs-redis")
+            let log = dir + "/redis.log"
+            var args = [
+                "--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+                "--dir", dir, "--daemonize", "no", "--protected-mode", "no",
+            ]
+            if let password { args += ["--requirepass", password] }
+            let process: ChildProcess
+            do { process = try ChildProcess.spawn("redis-server", args, outputPath: log) } catch {
+                try? FileSystem.removeTree(dir)
+                throw error
+            }
+            let instance = ServerInstance(name: "redis-server", directory: dir, process: process, logPath: log, stopSignal: SIGTERM)
+            let server = RedisServer(port: port, password: password, instance: instance)
+            do {
+                try instance.waitUntilReady { (try? server.cli(["PING"])) == "PONG" }
+            } catch {
+                instance.stop()
+                throw error
+            }
+            return server
+        }
+    }
+
+    /// Runs `redis-cli` against this server (authenticated through REDISCLI_AUTH) and returns its
+    /// output; an error reply is output too, as redis-cli prints it.
+    public func cli(_ arguments: [String]) throws -> String {
+        try ChildProcess.check("redis-cli", ["-h", "127.0.0.1", "-p", String(port)] + arguments, environment: environment)
+    }
+
+    /// Stops the server by pid and removes its directory. Idempotent.
+    public func stop() { instance.stop() }
+    /// The server's pid.
+    public var pid: pid_t { instance.process.pid }
+}
+
+/// A PostgreSQL 15 cluster on 127.0.0.1, for tests: `initdb` into a temporary directory, then
+/// `postgres` itself (not `pg_ctl`), so the pid we hold is the postmaster's.
+///
+/// As root (these machines) both run as the `postgres` user through `setpriv`, which execs (so
+/// the pid stays the server's); the directory is chowned to it. Local socket connections
+/// (`-k <dir>`) trust the superuser `postgres`, for the harness's own `psql`; TCP connections
+/// require a SCRAM password, so the role `fs` (owner of database `fs`) exercises real
+/// authentication. fsync is off: the tests kill the publisher, never the server.
+public final class PostgresServer: Sendable {
+    public let port: Int
+    public let user = "fs"
+    public let database = "fs"
+    public let password: String
+    public let socketDirectory: String
+    private let instance: ServerInstance
+
+    /// A libpq URI without the password (fs takes it from PGPASSWORD, as libpq does).
+    public var url: String { "postgresql://\(user)@127.0.0.1:\(port)/\(database)" }
+    /// `PGPASSWORD` for the `fs` role.
+    public var environment: [String: String] { ["PGPASSWORD": password] }
+
+    /// Where the PostgreSQL 15 binaries are (`FS_PG_BIN` overrides).
+    public static var binDirectory: String {
+        getenv("FS_PG_BIN").map { String(cString: $0) } ?? "/usr/lib/postgresql/15/bin"
+    }
+
+    private init(port: Int, password: String, socketDirectory: String, instance: ServerInstance) {
+        self.port = port
+        self.password = password
+        self.socketDirectory = socketDirectory
+        self.instance = instance
+    }
+
+    /// Creates and starts a cluster on a free loopback port; returns once role `fs` can log in.
+    public static func start(password: String = randomTestPassword()) throws -> PostgresServer {
+        let bin = binDirectory
+        let asPostgres: [String] = isRoot ? ["setpriv", "--reuid=postgres", "--regid=postgres", "--init-groups", "--"] : []
+        func command(_ tool: String, _ args: [String]) -> (String, [String]) {
+            let full = asPostgres + [bin + "/" + tool] + args
+            return (full[0], Array(full.dropFirst()))
+        }
+        // initdb once per start: a cluster is cheap (~2 s) and the port only matters later.
+        let dir = try FileSystem.makeTemporaryDirectory(prefix: "fs-postgres")
+        if isRoot { try changeOwner(dir, to: "postgres") }
+        let data = dir + "/data"
+        let (initExe, initArgs) = command("initdb", [
+            "-D", data, "-U", "postgres", "--auth-local=trust", "--auth-host=scram-sha-256", "-E", "UTF8",
+            "--locale=C", "--no-sync", "--no-instructions",
+        ])
+        let (status, output) = try ChildProcess.run(initExe, initArgs)
+        guard status == 0 else {
+            try? FileSystem.removeTree(dir)
+            throw TestSupportError.serverDidNotStart(server: "postgres", reason: "initdb exited with \(status)", log: output)
+        }
+        do {
+            return try startOnFreePort("postgres") { port in
+                let log = dir + "/postgres-\(port).log"
+                let (exe, args) = command("postgres", [
+                    "-D", data, "-k", dir, "-h", "127.0.0.1", "-p", String(port),
+                    "-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off",
+                    "-c", "max_connections=200", "-c", "logging_collector=off",
+                ])
+                let process = try ChildProcess.spawn(exe, args, outputPath: log)
+                // SIGINT is PostgreSQL's "fast" shutdown (SIGTERM waits for clients to leave).
+                let instance = ServerInstance(name: "postgres", directory: dir, process: process, logPath: log, stopSignal: SIGINT)
+                let server = PostgresServer(port: port, password: password, socketDirectory: dir, instance: instance)
+                do {
+                    try instance.waitUntilReady {
+                        (try? ChildProcess.run(bin + "/pg_isready", ["-q", "-h", "127.0.0.1", "-p", String(port)]).status) == 0
+                    }
+                    try server.psql("CREATE ROLE \(server.user) LOGIN PASSWORD '\(password)'", database: "postgres")
+                    try server.psql("CREATE DATABASE \(server.database) OWNER \(server.user)", database: "postgres")
+                } catch {
+                    // Keep the directory (initdb's cluster) for the next port; stop only the process.
+                    process.stop(signal: SIGINT)
+                    throw error
+                }
+                return server
+            }
+        } catch {
+            try? FileSystem.removeTree(dir)
+            throw error
+        }
+    }
+
+    /// Runs SQL as the superuser over the Unix socket (the harness's independent view of the
+    /// store); rows come back one per line, columns separated by tabs, NULL as empty.
+    @discardableResult
+    public func psql(_ sql: String, database: String? = nil) throws -> String {
+        try ChildProcess.check(Self.binDirectory + "/psql", [
+            "-X", "-q", "-h", socketDirectory, "-p", String(port), "-U", "postgres", "-d", database ?? self.database,
+            "-A", "-t", "-F", "\t", "-v", "ON_ERROR_STOP=1", "-c", sql,
+        ])
+    }
+
+    /// Stops the postmaster by pid (fast shutdown) and removes the cluster. Idempotent.
+    public func stop() { instance.stop() }
+    /// The postmaster's pid.
+    public var pid: pid_t { instance.process.pid }
+}
+
+/// A MariaDB server on 127.0.0.1, for tests: `mariadb-install-db` into a temporary directory,
+/// then `mariadbd` with its own socket and port and no option files (`--no-defaults`), so the
+/// machine's /etc/mysql configuration never leaks in.
+///
+/// root (no password) is reached only through the Unix socket, by the harness; user `fs` has a
+/// password and every privilege on database `fs`, so TCP connections exercise authentication.
+public final class MariaDBServer: Sendable {
+    public let port: Int
+    public let user = "fs"
+    public let database = "fs"
+    public let password: String
+    public let socketPath: String
+    private let instance: ServerInstance
+
+    /// `FS_MYSQL_PASSWORD` for the `fs` user.
+    public var environment: [String: String] { ["FS_MYSQL_PASSWORD": password] }
+
+    private init(port: Int, password: String, socketPath: String, instance: ServerInstance) {
+        self.port = port
+        self.password = password
+        self.socketPath = socketPath
+        self.instance = instance
+    }
+
+    /// Installs and starts a server on a free loopback port; returns once `fs` can log in.
+    public static func start(password: String = randomTestPassword()) throws -> MariaDBServer {
+        let dir = try FileSystem.makeTemporaryDirectory(prefix: "fs-mariadb")
+        let data = dir + "/data"
+        let userArgs = isRoot ? ["--user=root"] : []
+        let (status, output) = try ChildProcess.run("mariadb-install-db", [
+            "--no-defaults", "--datadir=" + data, "--auth-root-authentication-method=normal", "--skip-test-db",
+        ] + userArgs)
+        guard status == 0 else {
+            try? FileSystem.removeTree(dir)
+            throw TestSupportError.serverDidNotStart(server: "mariadbd", reason: "mariadb-install-db exited with \(status)", log: output)
+        }
+        do {
+            return try startOnFreePort("mariadbd") { port in
+                let log = dir + "/mariadbd-\(port).log"
+                let socket = dir + "/mariadbd.sock"
+                let process = try ChildProcess.spawn("mariadbd", [
+                    "--no-defaults", "--datadir=" + data, "--socket=" + socket, "--port=" + String(port),
+                    "--bind-address=127.0.0.1", "--pid-file=" + dir + "/mariadbd.pid", "--log-error=" + log,
+                    "--skip-log-bin", "--innodb-buffer-pool-size=64M", "--innodb-flush-log-at-trx-commit=2",
+                    "--max-connections=200", "--local-infile=1",
+                ] + userArgs, outputPath: log)
+                let instance = ServerInstance(name: "mariadbd", directory: dir, process: process, logPath: log, stopSignal: SIGTERM)
+                let server = MariaDBServer(port: port, password: password, socketPath: socket, instance: instance)
+                do {
+                    try instance.waitUntilReady {
+                        (try? ChildProcess.run("mariadb-admin", ["--no-defaults", "-S", socket, "-u", "root", "ping"]).status) == 0
+                    }
+                    try server.sql("CREATE USER '\(server.user)'@'%' IDENTIFIED BY '\(password)'", database: nil)
+                    try server.sql("CREATE DATABASE `\(server.database)`", database: nil)
+                    try server.sql("GRANT ALL ON *.* TO '\(server.user)'@'%'", database: nil)
+                } catch {
+                    process.stop(signal: SIGTERM)
+                    throw error
+                }
+                return server
+            }
+        } catch {
+            try? FileSystem.removeTree(dir)
+            throw error
+        }
+    }
+
+    /// Runs SQL as root over the Unix socket; rows one per line, tab-separated, NULL as "NULL".
+    @discardableResult
+    public func sql(_ statement: String, database: String? = "fs") throws -> String {
+        var args = ["--no-defaults", "-S", socketPath, "-u", "root", "-N", "-B", "-e", statement]
+        if let database { args.append(database) }
+        return try ChildProcess.check("mariadb", args)
+    }
+
+    /// Stops the server by pid and removes its directory. Idempotent.
+    public func stop() { instance.stop() }
+    /// The server's pid.
+    public var pid: pid_t { instance.process.pid }
+}
+
+/// One server of each kind per test process, started on first use and stopped at exit.
+///
+/// Starting PostgreSQL (~2 s) or MariaDB (~7 s) for every test would dominate the suite on two
+/// shared cores, so tests share one server per kind and isolate themselves by table name / key
+/// prefix instead. A failed start is remembered, so every later test fails fast with the same
+/// message. The servers are stopped by pid from an `atexit` handler; if the process dies
+/// without running it, each server's watchdog cleans up.
+public enum StoreServers {
+    private static let redisServer = Mutex<Result<RedisServer, TestSupportErrorBox>?>(nil)
+    private static let postgresServer = Mutex<Result<PostgresServer, TestSupportErrorBox>?>(nil)
+    private static let mariadbServer = Mutex<Result<MariaDBServer, TestSupportErrorBox>?>(nil)
+    private static let exitHook = Mutex<Bool>(false)
+
+    /// The shared redis-server (with a password).
+    public static func redis() throws -> RedisServer {
+        try shared(redisServer) { try RedisServer.start() }
+    }
+
+    /// The shared PostgreSQL cluster.
+    public static func postgres() throws -> PostgresServer {
+        try shared(postgresServer) { try PostgresServer.start() }
+    }
+
+    /// The shared MariaDB server.
+    public static func mariadb() throws -> MariaDBServer {
+        try shared(mariadbServer) { try MariaDBServer.start() }
+    }
+
+    /// Stops every shared server that was started (the atexit handler; callable by hand).
+    public static func stopAll() {
+        if case .success(let s)? = redisServer.withLock({ $0 }) { s.stop() }
+        if case .success(let s)? = postgresServer.withLock({ $0 }) { s.stop() }
+        if case .success(let s)? = mariadbServer.withLock({ $0 }) { s.stop() }
+    }
+
+    private static func shared<S: Sendable>(_ slot: borrowing Mutex<Result<S, TestSupportErrorBox>?>, start: () throws -> S) throws -> S {
+        try slot.withLock { state in
+            if state == nil {
+                registerExitHook()
+                do { state = .success(try start()) } catch { state = .failure(TestSupportErrorBox(description: "\(error)")) }
+            }
+            return try state!.get()
+        }
+    }
+
+    private static func registerExitHook() {
+        exitHook.withLock { done in
+            if !done {
+                atexit { StoreServers.stopAll() }
+                done = true
+            }
+        }
+    }
+}
+
+/// A start-up failure kept for later callers (errors are not Sendable; their text is).
+public struct TestSupportErrorBox: Error, Sendable, CustomStringConvertible {
+    public var description: String
+}

@@ -1,0 +1,55 @@
+import FSCore
+import Testing
+@testable import FSPublish
+
+@Suite struct LatestPerKeyTests {
+    static let schema = Schema([Field("k1", .string), Field("k2", .int32), Field("t", .double), Field("v", .int64)])
+
+    /// The reference: a dictionary of Values, first-seen wins on ties, NULL/NaN skipped.
+    static func reference(_ rows: [[Value]]) -> [String] {
+        var best: [[Value]: [Value]] = [:]
+        for r in rows {
+            if r[0].isNull || r[1].isNull { continue }
+            guard case .double(let t) = r[2], !t.isNaN else { continue }
+            let key = [r[0], r[1]]
+            if let b = best[key], case .double(let bt) = b[2], bt >= t { continue }
+            best[key] = r
+        }
+        return best.values.map { $0.map(\.description).joined(separator: "|") }.sorted()
+    }
+
+    @Test(arguments: [1, 7, 500])
+    func compositeKeysManyBatchesAndCompactionEqualTheReference(batchSize: Int) {
+        var rng = SplitMix64(seed: 99)
+        var rows: [[Value]] = []
+        for i in 0..<3000 {
+            let k1: Value = rng.next() % 50 == 0 ? .null : .string(["a", "", "ü-é", "a\u{0}b"][Int(rng.next() % 4)])
+            let k2: Value = .int32(Int32(rng.next() % 40))
+            let t: Value = rng.next() % 60 == 0 ? .null : (rng.next() % 70 == 0 ? .double(.nan) : .double(Double(rng.next() % 30)))
+            rows.append([k1, k2, t, .int64(Int64(i))])
+        }
+        var reducer = LatestPerKey(schema: Self.schema, keyCount: 2)
+        for start in stride(from: 0, to: rows.count, by: batchSize) {
+            let chunk = Array(rows[start..<min(start + batchSize, rows.count)])
+            reducer.add(RecordBatch(schema: Self.schema, columns: (0..<4).map { c in Column(Self.schema.fields[c].type, chunk.map { $0[c] }) }))
+        }
+        let out = reducer.finish()
+        let lines = (0..<out.rowCount).map { out.row($0).map(\.description).joined(separator: "|") }.sorted()
+        #expect(lines == Self.reference(rows))
+        #expect(reducer.rowsRead == 3000)
+        #expect(reducer.nullKeyRows == rows.filter { $0[0].isNull }.count)
+        #expect(reducer.nullKeyRows + reducer.nullTimeRows == rows.filter { r in
+            r[0].isNull || r[2].isNull || { if case .double(let d) = r[2] { return d.isNaN } else { return false } }()
+        }.count)
+    }
+
+    @Test func negativeZeroAndZeroAreOneKeyAndAnEmptyInputGivesNoRows() {
+        let s = Schema([Field("k", .double), Field("t", .int64)])
+        var r = LatestPerKey(schema: s, keyCount: 1)
+        #expect(r.finish().rowCount == 0)
+        r.add(RecordBatch(schema: s, columns: [Column(.double, [.double(-0.0), .double(0.0)]), Column(.int64, [.int64(1), .int64(2)])]))
+        let out = r.finish()
+        #expect(out.rowCount == 1)
+        #expect(out.columns[1][0] == .int64(2))
+    }
+}

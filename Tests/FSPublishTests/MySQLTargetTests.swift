@@ -1,0 +1,118 @@
+import FSCore
+import FSTestSupport
+import Testing
+@testable import FSPublish
+
+/// MySQLTarget against a real MariaDB (the shared test server), read back with the mariadb CLI.
+@Suite struct MySQLTargetTests {
+    let server: MariaDBServer
+
+    init() throws { server = try StoreServers.mariadb() }
+
+    func target(password: String? = nil, maxRetry: Duration? = nil) -> MySQLTarget {
+        MySQLTarget(.init(host: "127.0.0.1", port: server.port, database: server.database, user: server.user,
+                          password: password ?? server.password, maxRetryDuration: maxRetry))
+    }
+
+    func storedRows(_ table: String) throws -> [String] {
+        let q = SQLDialect.mysql
+        let out = try server.sql("""
+            SELECT LOWER(HEX(\(q.quoted("customer id")))), TIMESTAMPDIFF(MICROSECOND, '1970-01-01 00:00:00', window_end),
+                   COALESCE(\(q.quoted("total-amount")), 'NULL'), \(q.quoted("it's \"n\"")), IF(is_vip, 't', 'f'),
+                   COALESCE(first_day, 'NULL'), COALESCE(LOWER(HEX(note)), 'NULL'), n32
+            FROM \(q.quoted(table)) ORDER BY 1
+            """)
+        return out.isEmpty ? [] : out.split(separator: "\n", omittingEmptySubsequences: false).map { line in
+            var f = line.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
+            if f.count > 2, f[2] != "NULL" { f[2] = canonicalDouble(f[2]) }
+            return f.joined(separator: "\t")
+        }.sorted()
+    }
+
+    @Test func storeHoldsTheNewestRowOfEveryKeyAcrossCommitsAndRecordsTheVersion() throws {
+        let table = "my-latest-\(makeUUID().prefix(8))"
+        var fixture = StoreFixture(seed: 31)
+        let t = target()
+        defer { t.close() }
+        try t.prepare(StoreFixture.layout(target: table))
+        #expect(try t.publishedVersion() == nil)
+        var all: [[Value]] = []
+        for version in 0..<6 {
+            let commit = fixture.rows(40)
+            all += commit
+            let batch = StoreFixture.batch(StoreFixture.latestPerKey(commit))
+            let counts = try t.publish(batch, recordingVersion: Int64(version))
+            #expect(counts.upserted + counts.skippedAsOlder == batch.rowCount)
+            #expect(try t.publishedVersion() == Int64(version))
+        }
+        #expect(try storedRows(table) == PostgresTargetTests.expected(all))
+        let state = try server.sql("SELECT source_table_id, version, key_columns, time_column FROM fs_publish_state WHERE target_table = '\(table)'")
+        #expect(state == "source-1\t5\t[\"customer id\"]\twindow_end")
+    }
+
+    @Test func keysDifferingOnlyInCaseOrTrailingSpaceStayDistinct() throws {
+        let table = "my-collation-\(makeUUID().prefix(8))"
+        let t = target()
+        defer { t.close() }
+        try t.prepare(StoreFixture.layout(target: table))
+        let rows: [[Value]] = ["a", "A", "a "].enumerated().map { i, k in
+            [.string(k), .timestamp(1_600_000_000_000_000 + Int64(i)), .double(1), .int64(1), .boolean(true), .null, .null, .int32(0)]
+        }
+        #expect(try t.publish(StoreFixture.batch(rows), recordingVersion: 0).upserted == 3)
+        #expect(try server.sql("SELECT COUNT(*) FROM `\(table)`") == "3")
+    }
+
+    @Test func republishingABatchOrOlderRowsChangesNothing() throws {
+        let table = "my-rerun-\(makeUUID().prefix(8))"
+        var fixture = StoreFixture(seed: 32)
+        let t = target()
+        defer { t.close() }
+        try t.prepare(StoreFixture.layout(target: table))
+        let batch = StoreFixture.batch(StoreFixture.latestPerKey(fixture.rows(60, base: 1_600_000_000_000_000)))
+        #expect(try t.publish(batch, recordingVersion: 1).upserted == batch.rowCount)
+        let before = try storedRows(table)
+        #expect(try t.publish(batch, recordingVersion: 2) == PublishCounts(upserted: 0, skippedAsOlder: batch.rowCount))
+        let older = StoreFixture.batch(StoreFixture.latestPerKey(fixture.rows(60, base: 1_500_000_000_000_000)))
+        #expect(try t.publish(older, recordingVersion: 3) == PublishCounts(upserted: 0, skippedAsOlder: older.rowCount))
+        #expect(try storedRows(table) == before)
+        #expect(try t.publishedVersion() == 3)
+    }
+
+    @Test func anExistingColumnOfAnotherTypeIsRefusedNamingTheColumn() throws {
+        let table = "my-typed-\(makeUUID().prefix(8))"
+        try server.sql("CREATE TABLE `\(table)` (`customer id` VARCHAR(255) PRIMARY KEY, window_end DATETIME(6), `total-amount` TEXT)")
+        let t = target()
+        defer { t.close() }
+        let error = #expect(throws: StoreError.self) { try t.prepare(StoreFixture.layout(target: table)) }
+        #expect(error?.exitStatus == .dataError, "\(String(describing: error))")
+        #expect(error?.description.contains("total-amount") == true, "\(String(describing: error))")
+    }
+
+    @Test func aTableFedByAnotherSourceTableIsRefused() throws {
+        let table = "my-foreign-\(makeUUID().prefix(8))"
+        let a = target()
+        try a.prepare(StoreFixture.layout(target: table, sourceId: "A"))
+        _ = try a.publish(StoreFixture.batch([]), recordingVersion: 0)
+        a.close()
+        let b = target()
+        defer { b.close() }
+        let error = #expect(throws: StoreError.self) { try b.prepare(StoreFixture.layout(target: table, sourceId: "B")) }
+        #expect(error?.exitStatus == .dataError)
+    }
+
+    @Test func aWrongPasswordIsUnavailableWithTheServersReasonAndNoSecret() throws {
+        let secret = "wrong-\(makeUUID())"
+        let t = target(password: secret, maxRetry: .seconds(1))
+        let error = #expect(throws: StoreError.self) { try t.prepare(StoreFixture.layout(target: "my-auth")) }
+        #expect(error?.exitStatus == .unavailable)
+        #expect(error?.description.contains("Access denied") == true, "\(String(describing: error))")
+        #expect(error?.description.contains(secret) == false)
+    }
+
+    @Test func anUnreachableServerIsUnavailableAfterTheRetryDuration() throws {
+        let port = try freeLoopbackPort()
+        let t = MySQLTarget(.init(host: "127.0.0.1", port: port, database: "fs", user: "fs", password: "x", timeout: .seconds(1), maxRetryDuration: .milliseconds(600)))
+        let error = #expect(throws: StoreError.self) { try t.prepare(StoreFixture.layout(target: "my-down")) }
+        guard case .gaveUp? = error else { Issue.record("expected gaveUp, got \(String(describing: error))"); return }
+    }
+}
