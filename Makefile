@@ -34,15 +34,15 @@ BENCH_RUNS  ?= 3
 BENCH_SPARK ?= 1
 export BENCH_SPARK
 
-# `make run`: where the sample pipeline writes its tables, and how many rows.
-DATA_DIR    ?= /tmp/ifood/data
-RUN_ROWS    ?= 20000
+# `make run`: where run-all.sh keeps data/, logs/ and run/, and how long the pipeline works.
+FS_HOME     ?= /tmp/ifood
+RUN_SECONDS ?= 60
 
-.PHONY: help deps deps-java venv venv-bench build release test interop golden bench bench-smoke run clean distclean
+.PHONY: help deps deps-java venv venv-bench build release test interop e2e golden bench bench-smoke run clean distclean
 
 help: ## List the targets
-	@echo "fs — make targets (variables: SCRATCH=$(SCRATCH) BENCH_ROWS=$(BENCH_ROWS) BENCH_OFFLINE_ROWS=$(BENCH_OFFLINE_ROWS) BENCH_RUNS=$(BENCH_RUNS) BENCH_SPARK=$(BENCH_SPARK) DATA_DIR=$(DATA_DIR))"
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([a-z-]+):.*## (.*)/  \1\t\2/' | expand -t 16
+	@echo "fs — make targets (variables: SCRATCH=$(SCRATCH) BENCH_ROWS=$(BENCH_ROWS) BENCH_OFFLINE_ROWS=$(BENCH_OFFLINE_ROWS) BENCH_RUNS=$(BENCH_RUNS) BENCH_SPARK=$(BENCH_SPARK) FS_HOME=$(FS_HOME) RUN_SECONDS=$(RUN_SECONDS))"
+	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([a-z0-9-]+):.*## (.*)/  \1\t\2/' | expand -t 16
 
 deps: ## Install missing system packages (C libraries, kcat, the store servers the tests start, wrk)
 	@scripts/setup/install-deps.sh
@@ -73,10 +73,11 @@ release: ## Release build of every target
 # `swift test` output is kept in $(SCRATCH)/swift-test.log; at the end the failed steps and the
 # failing tests' lines are repeated, and the last line printed is `swift test`'s own closing
 # line (CI reads it). Exit status: non-zero if any step failed.
-test: deps venv ## swift test, then the interop suite, then bench-smoke; non-zero on any failure
+test: deps venv ## swift test, then the interop suite, the e2e shell tests and bench-smoke; non-zero on any failure
 	@failed=(); log="$(SCRATCH)/swift-test.log"; mkdir -p "$(SCRATCH)"; \
 	$(SWIFT) test $(SWIFTPM) 2>&1 | tee "$$log" || failed+=("swift-test"); \
 	$(MAKE) interop || failed+=("interop"); \
+	$(MAKE) e2e || failed+=("e2e"); \
 	$(MAKE) bench-smoke || failed+=("bench-smoke"); \
 	closing="$$(grep -aE 'Test run with [0-9]+ tests? ' "$$log" | tail -1 || true)"; \
 	if (( $${#failed[@]} )); then \
@@ -86,13 +87,18 @@ test: deps venv ## swift test, then the interop suite, then bench-smoke; non-zer
 	    grep -aE '✘|error: |Fatal error|fatal error|Caught signal|signal [0-9]+' "$$log" | cut -c1-400 | head -60 || true; \
 	    [[ -n "$$closing" ]] || { echo "swift test printed no closing line; its last lines:"; tail -n 30 "$$log"; }; \
 	  fi; \
-	else echo "make test: swift test, interop and bench-smoke passed"; fi; \
+	else echo "make test: swift test, interop, e2e and bench-smoke passed"; fi; \
 	[[ -z "$$closing" ]] || echo "$$closing"; \
 	(( ! $${#failed[@]} ))
 
 # pytest exits 5 when it collected no tests; like any non-zero status that fails the target.
 interop: venv build ## Interop suite: our tables read by DuckDB/pyarrow/Polars/deltalake, theirs by us
 	FS_BIN_DIR=$(DEBUG_BIN) $(PY) -m pytest tests/interop -p no:cacheprovider -q -rfEs
+
+# Each tests/e2e/NN_*.sh runs run-all.sh/stop-all.sh on the debug build in its own temporary
+# FS_HOME (kept on failure).
+e2e: build ## End-to-end shell tests: run-all.sh, kill -9 and restart, stop-all.sh (tests/e2e)
+	FS_BIN_DIR=$(DEBUG_BIN) tests/e2e/run.sh
 
 golden: venv-bench deps-java ## Regenerate the golden files with their reference scripts (scripts/golden/*.py)
 	@shopt -s nullglob; scripts=(scripts/golden/*.py); \
@@ -106,43 +112,20 @@ bench: release venv-bench deps-java ## Release build + full benchmark (BENCH_ROW
 bench-smoke: build venv-bench deps-java ## Every workload at a tiny size (debug build): outputs must agree
 	$(PY) bench/run.py --smoke --bin-dir $(DEBUG_BIN)
 
-# The sample pipeline that exists today: a generated order-like table (every column type,
-# several commits, a checkpoint), then the historical publisher copying and compacting it.
-# The ingest issue replaces the first step with fs-ingest on the sandbox broker.
-run: deps release venv ## Release build, sandbox broker + the examples ingested into DATA_DIR, then the sample publish
-	@dir="$(DATA_DIR)"; mkdir -p "$$dir"; bf="$$dir/.sandbox-bootstrap"; rm -f "$$bf"; \
-	for st in order-events order-status-events restaurant-events consumer-events; do rm -rf "$$dir/ingestion/$$st" "$$dir/quarantine/$$st"; done; \
-	echo "+ fs-sandbox broker --bootstrap-file $$bf &"; \
-	$(RELEASE_BIN)/fs-sandbox broker --bootstrap-file "$$bf" > "$$dir/sandbox-broker.log" 2>&1 & broker=$$!; \
-	trap 'kill $$broker 2>/dev/null || true' EXIT; \
-	for i in $$(seq 100); do [[ -s "$$bf" ]] && break; sleep 0.1; done; \
-	[[ -s "$$bf" ]] || { echo "fs-sandbox broker did not start (see $$dir/sandbox-broker.log)"; exit 1; }; \
-	brokers="$$(head -1 "$$bf")"; echo "  broker pid $$broker at $$brokers"; \
-	for pair in order-events:order.json.gz order-status-events:status.json.gz restaurant-events:restaurant.csv.gz consumer-events:consumer.csv.gz; do \
-	  st="$${pair%%:*}"; src="examples/data/$${pair#*:}"; \
-	  echo "+ fs-sandbox produce --stream-type $$st --source $$src --retime keep"; \
-	  $(RELEASE_BIN)/fs-sandbox produce --stream-type "$$st" --source "$$src" --bootstrap-servers "$$brokers" --retime keep >/dev/null; \
-	done; \
-	for st in order-events order-status-events restaurant-events consumer-events; do \
-	  echo "+ fs-ingest dev --kafka-brokers $$brokers --data-dir $$dir --stream-type $$st --available-now --summary"; \
-	  $(RELEASE_BIN)/fs-ingest dev --kafka-brokers "$$brokers" --data-dir "$$dir" --stream-type "$$st" --available-now --summary --log-level warning; \
-	done; \
-	kill $$broker; wait $$broker || true; trap - EXIT; echo "  broker pid $$broker stopped"; \
-	echo; echo "ingested tables (Delta, partitioned fs_year/fs_month/fs_day):"; \
-	for st in order-events order-status-events restaurant-events consumer-events; do echo "  $$dir/ingestion/$$st   (quarantine: $$dir/quarantine/$$st)"; done; \
-	echo "read with DuckDB:"; \
-	echo "  $(PY) -c \"import duckdb; duckdb.sql(\\\"select fs_year, fs_month, count(*), sum(order_total_amount) from read_parquet('$$dir/ingestion/order-events/*/*/*/*.parquet', hive_partitioning=true) group by all order by all\\\").show()\""; \
-	echo
-	@in="$(DATA_DIR)/ingestion/sample"; out="$(DATA_DIR)/publisher/historical-sample"; \
-	rm -rf "$$in" "$$out"; mkdir -p "$(DATA_DIR)/ingestion" "$(DATA_DIR)/publisher"; \
-	echo "+ fs-table write-sample $$in --rows $(RUN_ROWS) --commits 12 --checkpoint-interval 10"; \
-	$(RELEASE_BIN)/fs-table write-sample "$$in" --rows $(RUN_ROWS) --commits 12 --checkpoint-interval 10 >/dev/null; \
-	echo "+ fs-publish --publisher-type historical --input-table $$in --output-table $$out"; \
-	$(RELEASE_BIN)/fs-publish --publisher-type historical --input-table "$$in" --output-table "$$out"; \
-	echo; echo "tables:"; \
-	for t in "$$in" "$$out"; do echo "  $$t"; $(RELEASE_BIN)/fs-table info "$$t" | $(PY) -c 'import json,sys; i=json.load(sys.stdin); print("    version %s, %s files, %s rows" % (i["version"], i["numFiles"], i["numRecords"]))'; done; \
-	echo "read with DuckDB:"; \
-	echo "  $(PY) -c \"import duckdb; duckdb.sql(\\\"select fs_year, fs_month, count(*) from read_parquet('$$out/*/*/*/*.parquet', hive_partitioning=true) group by all order by all\\\").show()\""
+# The whole system on this machine for RUN_SECONDS (run-all.sh: sandbox broker, looping replay,
+# four ingest streams, online aggregation, publishers, the offline job once), then what each stage
+# produced (scripts/run/fs_report.py: row counts, late and quarantine counts, served vectors next
+# to the online table's newest windows), then stop-all.sh. Packages first, then the release build:
+# on a fresh machine the build needs the C headers that `deps` installs. Non-zero if a stage
+# produced nothing. FS_FRESH=1: a previous run's tables (fed by a sandbox broker that is gone) are
+# removed from FS_HOME/data.
+run: deps ## deps, release build, run-all.sh, RUN_SECONDS of work, per-stage counts and served vectors, stop-all.sh
+	@$(MAKE) release
+	@export FS_HOME="$(FS_HOME)" FS_BIN_DIR="$(RELEASE_BIN)" FS_FRESH=1; \
+	trap './stop-all.sh' EXIT; \
+	./run-all.sh; \
+	echo; echo "run: letting the pipeline work for $(RUN_SECONDS) s (RUN_SECONDS)"; sleep $(RUN_SECONDS); echo; \
+	python3 scripts/run/fs_report.py report "$$FS_HOME"
 
 clean: ## Remove build products and benchmark scratch data (keeps .venv)
 	rm -rf $(SCRATCH) .bench bench-data

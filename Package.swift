@@ -11,6 +11,7 @@
 //                                                    │                    fs-agg-online, fs-sandbox
 //                                                    └► FSPublish (+ CSQLite, CPostgres, CMariaDB,
 //                                                       CHiredis) ────► fs-publish
+//                                                       └► FSServe (+ SwiftNIO) ─► fs-serve
 //   FSCore, FSParquet, FSTable (+ FSExpr, FSAggregation) ─► fs-table, fs-bench (developer tools)
 //
 // See Sources/README.md for what each module owns.
@@ -25,6 +26,7 @@ let package = Package(
     name: "fs",
     products: [
         .executable(name: "fs-publish", targets: ["fs-publish"]),
+        .executable(name: "fs-serve", targets: ["fs-serve"]),
         .executable(name: "fs-ingest", targets: ["fs-ingest"]),
         .executable(name: "fs-agg-offline", targets: ["fs-agg-offline"]),
         .executable(name: "fs-agg-online", targets: ["fs-agg-online"]),
@@ -36,6 +38,9 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.0"),
+        // The HTTP stack of fs-serve only (NIOCore/NIOPosix/NIOHTTP1; chosen over Hummingbird 2 by
+        // measurement, see FSServe/HTTPServer.swift).
+        .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
     ],
     targets: [
         // System C libraries, found through pkg-config. Nothing but one owner file imports them.
@@ -82,15 +87,30 @@ let package = Package(
 
         // Test support: starts real store servers (redis, PostgreSQL, MariaDB) for the test suites.
         .target(name: "FSTestSupport", dependencies: ["FSCore"]),
+        // The feature server: above FSJobs (its scaffold); the only module that links the HTTP stack.
+        // CSQLite directly until FSPublish's SQLiteConnection lands (one file, Stores/SQLiteStore.swift).
+        .target(
+            name: "FSServe",
+            dependencies: [
+                "FSCore", "FSParquet", "FSTable", "FSJobs", "FSPublish", "CSQLite",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
 
         // Thin executables: parse flags, call one job type.
+        .executableTarget(name: "fs-serve", dependencies: ["FSJobs", "FSServe"]),
         .executableTarget(name: "fs-publish", dependencies: ["FSJobs", "FSPublish"]),
         .executableTarget(name: "fs-ingest", dependencies: ["FSJobs"]),
         .executableTarget(name: "fs-agg-offline", dependencies: ["FSJobs"]),
         .executableTarget(name: "fs-agg-online", dependencies: ["FSJobs"]),
         .executableTarget(name: "fs-sandbox", dependencies: ["FSJobs"]),
         // Developer tools: inspect/dump tables (interop suite), benchmark workloads (make bench).
-        .executableTarget(name: "fs-table", dependencies: ["FSCore", "FSParquet", "FSTable"]),
+        .executableTarget(name: "fs-table", dependencies: ["FSCore", "FSParquet", "FSTable", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(name: "fs-bench", dependencies: ["FSCore", "FSParquet", "FSTable", "FSExpr", "FSAggregation"]),
 
         // Tests.
@@ -102,8 +122,9 @@ let package = Package(
         .testTarget(name: "FSStreamsTests", dependencies: ["FSCore", "FSStreams"]),
         .testTarget(name: "FSKafkaTests", dependencies: ["FSCore", "FSKafka", "FSJobs"]),
         .testTarget(name: "FSTestSupportTests", dependencies: ["FSCore", "FSTestSupport"]),
+        .testTarget(name: "FSServeTests", dependencies: ["FSCore", "FSTable", "FSJobs", "FSServe"], resources: [.copy("Goldens")]),
         .testTarget(name: "FSJobsTests", dependencies: ["FSCore", "FSTable", "FSAggregation", "FSJobs", "FSKafka", "FSStreams"], exclude: ["Fixtures"]),
-        .testTarget(name: "FSPublishTests", dependencies: ["FSCore", "FSTable", "FSJobs", "FSPublish", "FSTestSupport"]),
+        .testTarget(name: "FSPublishTests", dependencies: ["FSCore", "FSTable", "FSJobs", "FSKafka", "FSPublish", "FSTestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

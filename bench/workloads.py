@@ -16,8 +16,11 @@ import sys
 from harness import BenchError, Side, alternate, fresh, measure
 import workloads_ingest  # noqa: E402
 import workloads_online  # noqa: E402
+import workloads_health  # noqa: E402
 import workloads_publish  # noqa: E402
 import workloads_stores  # noqa: E402
+import workloads_publish_kafka  # noqa: E402
+import workloads_serve  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 PYARROW_PEER = os.path.join(HERE, "peers", "pyarrow_table.py")
@@ -281,4 +284,7 @@ WORKLOADS = [
     ("online", workloads_online.online),
     ("publish", workloads_publish.publish),
     ("publish-stores", workloads_stores.publish_stores),
+    ("publish-kafka", workloads_publish_kafka.publish_kafka),
+    ("long-stream", workloads_health.long_stream),
+    ("serve", workloads_serve.serve),
 ]

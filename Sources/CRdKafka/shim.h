@@ -17,4 +17,26 @@ static inline rd_kafka_resp_err_t fs_rdk_produce(rd_kafka_t *rk, const char *top
                              RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
                              RD_KAFKA_V_END);
 }
+/* As fs_rdk_produce, with message headers: `names`/`values`/`value_lens` are `header_count`
+ * parallel arrays (names NUL-terminated). The header list is created here and owned by
+ * librdkafka once the message is enqueued; on failure it is destroyed here. */
+static inline rd_kafka_resp_err_t fs_rdk_produce_with_headers(rd_kafka_t *rk, const char *topic, int32_t partition,
+                                                              const void *key, size_t key_len,
+                                                              const void *value, size_t value_len,
+                                                              const char *const *names, const void *const *values,
+                                                              const size_t *value_lens, size_t header_count) {
+    rd_kafka_headers_t *hdrs = rd_kafka_headers_new(header_count);
+    for (size_t i = 0; i < header_count; i++)
+        rd_kafka_header_add(hdrs, names[i], -1, values[i], (ssize_t)value_lens[i]);
+    rd_kafka_resp_err_t err = rd_kafka_producev(rk,
+                             RD_KAFKA_V_TOPIC(topic),
+                             RD_KAFKA_V_PARTITION(partition < 0 ? RD_KAFKA_PARTITION_UA : partition),
+                             RD_KAFKA_V_KEY((void *)key, key_len),
+                             RD_KAFKA_V_VALUE((void *)value, value_len),
+                             RD_KAFKA_V_HEADERS(hdrs),
+                             RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+                             RD_KAFKA_V_END);
+    if (err) rd_kafka_headers_destroy(hdrs);
+    return err;
+}
 #endif

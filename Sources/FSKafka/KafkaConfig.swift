@@ -13,22 +13,31 @@ public struct KafkaConsumerConfig: Sendable {
     public var fetchMaxBytes: Int = 64 << 20
     /// Group session timeout (`session.timeout.ms`): how long a silent member keeps its partitions.
     public var sessionTimeout: Duration = .seconds(10)
-    /// Any further librdkafka property, e.g. `["auto.offset.reset": "earliest"]`.
+    /// Any further librdkafka property fs itself chooses, e.g. `["auto.offset.reset": "earliest"]`.
     public var extra: [String: String] = [:]
+    /// The user's settings (`--kafka-config`, `-X`), applied last; validated by the caller
+    /// (`KafkaClientSettings.validate(for: .consumer)`) before the client is made.
+    public var settings = KafkaClientSettings()
+    /// Where librdkafka's log lines (redacted) and statistics go.
+    public var hooks = KafkaClientHooks()
 
     public init(bootstrapServers: String, groupId: String, clientId: String = "fs", fetchMaxBytes: Int = 64 << 20,
-                sessionTimeout: Duration = .seconds(10), extra: [String: String] = [:]) {
+                sessionTimeout: Duration = .seconds(10), extra: [String: String] = [:],
+                settings: KafkaClientSettings = KafkaClientSettings(), hooks: KafkaClientHooks = KafkaClientHooks()) {
         self.bootstrapServers = bootstrapServers
         self.groupId = groupId
         self.clientId = clientId
         self.fetchMaxBytes = fetchMaxBytes
         self.sessionTimeout = sessionTimeout
         self.extra = extra
+        self.settings = settings
+        self.hooks = hooks
     }
 
-    /// The librdkafka properties, ours first, then `extra` sorted by name (deterministic order).
+    /// The librdkafka properties, ours first, then `extra` sorted by name (deterministic order),
+    /// then the user's settings (so e.g. `client.id` or `fetch.max.bytes` may be overridden).
     /// Offsets are never auto-committed: the table is the source of truth, `commit` is explicit.
-    var properties: [(String, String)] {
+    public var properties: [(String, String)] {
         var p: [(String, String)] = [
             ("bootstrap.servers", bootstrapServers),
             ("group.id", groupId),
@@ -43,6 +52,7 @@ public struct KafkaConsumerConfig: Sendable {
             ("auto.offset.reset", "earliest"),
         ]
         p += extra.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
+        p += settings.effective
         return p
     }
 }
@@ -56,23 +66,33 @@ public struct KafkaProducerConfig: Sendable {
     public var compression: String = "zstd"
     /// `linger.ms`: how long a batch may wait to fill before it is sent.
     public var lingerMillis: Int = 5
-    /// Any further librdkafka property.
+    /// Any further librdkafka property fs itself chooses.
     public var extra: [String: String] = [:]
+    /// The user's settings (`--kafka-config`, `-X`), applied last; validated by the caller
+    /// (`KafkaClientSettings.validate(for: .producer)`).
+    public var settings = KafkaClientSettings()
+    /// Where librdkafka's log lines (redacted) and statistics go.
+    public var hooks = KafkaClientHooks()
 
-    public init(bootstrapServers: String, compression: String = "zstd", lingerMillis: Int = 5, extra: [String: String] = [:]) {
+    public init(bootstrapServers: String, compression: String = "zstd", lingerMillis: Int = 5, extra: [String: String] = [:],
+                settings: KafkaClientSettings = KafkaClientSettings(), hooks: KafkaClientHooks = KafkaClientHooks()) {
         self.bootstrapServers = bootstrapServers
         self.compression = compression
         self.lingerMillis = lingerMillis
         self.extra = extra
+        self.settings = settings
+        self.hooks = hooks
     }
 
-    var properties: [(String, String)] {
+    /// The librdkafka properties in the order they are set: ours, `extra` by name, the user's settings.
+    public var properties: [(String, String)] {
         var p: [(String, String)] = [
             ("bootstrap.servers", bootstrapServers),
             ("compression.codec", compression),
             ("linger.ms", String(lingerMillis)),
         ]
         p += extra.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
+        p += settings.effective
         return p
     }
 }
@@ -91,7 +111,7 @@ func milliseconds(_ d: Duration) -> Int32 {
 /// Builds an `rd_kafka_conf_t` from properties (`rd_kafka_conf_new` + `rd_kafka_conf_set`).
 /// On success the caller owns the conf and must pass it to `rd_kafka_new` (which takes it over)
 /// or free it with `rd_kafka_conf_destroy`; on failure it is already freed.
-func makeConf(_ properties: [(String, String)]) throws(KafkaError) -> OpaquePointer {
+func makeConf(_ properties: [(String, String)], secrets: [String] = []) throws(KafkaError) -> OpaquePointer {
     guard let conf = rd_kafka_conf_new() else {
         throw KafkaError(RD_KAFKA_RESP_ERR__CRIT_SYS_RESOURCE, context: "rd_kafka_conf_new")
     }
@@ -100,7 +120,7 @@ func makeConf(_ properties: [(String, String)]) throws(KafkaError) -> OpaquePoin
         let result = rd_kafka_conf_set(conf, name, value, &errstr, errstr.count)
         if result != RD_KAFKA_CONF_OK {
             rd_kafka_conf_destroy(conf)
-            throw KafkaError.configuration(property: name, detail: text(ofErrorBuffer: errstr))
+            throw KafkaError.configuration(property: name, detail: KafkaClientSettings.redact(text(ofErrorBuffer: errstr), secrets: secrets))
         }
     }
     return conf
@@ -108,11 +128,15 @@ func makeConf(_ properties: [(String, String)]) throws(KafkaError) -> OpaquePoin
 
 /// Creates a client from a conf (`rd_kafka_new`). librdkafka takes the conf over on success; on
 /// failure we free it here. The returned handle is freed with `rd_kafka_destroy` by its owner.
-func makeClient(_ type: rd_kafka_type_t, conf: OpaquePointer) throws(KafkaError) -> OpaquePointer {
+/// librdkafka checks combinations of settings here (e.g. an unreadable `ssl.ca.location`), so
+/// its reason is a usage error, with the secrets redacted.
+func makeClient(_ type: rd_kafka_type_t, conf: OpaquePointer, secrets: [String] = []) throws(KafkaError) -> OpaquePointer {
     var errstr = [CChar](repeating: 0, count: 512)
     guard let rk = rd_kafka_new(type, conf, &errstr, errstr.count) else {
         rd_kafka_conf_destroy(conf)
-        throw KafkaError(RD_KAFKA_RESP_ERR__INVALID_ARG, context: "rd_kafka_new", detail: text(ofErrorBuffer: errstr))
+        let what = type == RD_KAFKA_CONSUMER ? "creating the Kafka consumer" : "creating the Kafka producer"
+        throw KafkaError(RD_KAFKA_RESP_ERR__INVALID_ARG, context: what,
+                         detail: KafkaClientSettings.redact(text(ofErrorBuffer: errstr), secrets: secrets))
     }
     return rk
 }

@@ -19,11 +19,12 @@ public final class KafkaConsumer: @unchecked Sendable {
     /// Creates the consumer (`rd_kafka_new(RD_KAFKA_CONSUMER)`) and routes the main queue to the
     /// consumer queue (`rd_kafka_poll_set_consumer`) so `poll` also serves errors and rebalances.
     public init(config: KafkaConsumerConfig) throws(KafkaError) {
-        handlers = RebalanceHandlers()
-        let conf = try makeConf(config.properties)
+        let secrets = config.settings.secretValues
+        handlers = RebalanceHandlers(hooks: config.hooks, secrets: secrets)
+        let conf = try makeConf(config.properties, secrets: secrets)
         rd_kafka_conf_set_rebalance_cb(conf, consumerRebalanceCallback)
-        rd_kafka_conf_set_opaque(conf, Unmanaged.passUnretained(handlers).toOpaque())
-        let rk = try makeClient(RD_KAFKA_CONSUMER, conf: conf)
+        handlers.install(on: conf)
+        let rk = try makeClient(RD_KAFKA_CONSUMER, conf: conf, secrets: secrets)
         self.rk = rk
         rd_kafka_poll_set_consumer(rk)
     }
@@ -119,7 +120,9 @@ public final class KafkaConsumer: @unchecked Sendable {
                 if let fatal = KafkaError.fatal(of: rk) { throw fatal }
                 let detail = rd_kafka_message_errstr(message).map { String(cString: $0) }
                 let place = topicName.isEmpty ? "consume" : "consume \(topicName)[\(m.partition)]"
-                batch.errors.append(KafkaError(m.err, context: place, detail: detail))
+                let error = KafkaError(m.err, context: place, detail: detail.map { KafkaClientSettings.redact($0, secrets: handlers.secrets) })
+                handlers.record(error)
+                batch.errors.append(error)
                 continue
             }
             if batch.count == 0 { batch.reserve(messages: maxMessages, bytes: maxMessages * (m.len + m.key_len + 16)) }
@@ -132,6 +135,10 @@ public final class KafkaConsumer: @unchecked Sendable {
         }
         return batch
     }
+
+    /// The last broker failure librdkafka reported for this client (authentication, TLS or
+    /// unreachable, with its text), so a job giving up can say which; nil while none was.
+    public var lastBrokerFailure: KafkaBrokerFailure? { handlers.lastFailure }
 
     /// The partitions currently assigned (`rd_kafka_assignment`; the list is destroyed here).
     /// Empty after `close` or on error.
@@ -175,7 +182,7 @@ public final class KafkaConsumer: @unchecked Sendable {
 }
 
 /// The caller's rebalance closures; the C callback finds them through the conf opaque.
-final class RebalanceHandlers: @unchecked Sendable {
+final class RebalanceHandlers: KafkaClientContext, @unchecked Sendable {
     var onAssign: (([TopicPartition]) -> [TopicPartitionOffset])?
     var onRevoke: (([TopicPartition]) -> Void)?
 }

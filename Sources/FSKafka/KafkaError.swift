@@ -17,7 +17,7 @@ public struct KafkaError: CategorizedError, Equatable {
     public var message: String
     /// A later attempt may succeed without changing anything (broker down, leader moving, timeout).
     public var isRetriable: Bool
-    /// The client instance cannot continue (`RD_KAFKA_RESP_ERR__FATAL`, authentication, fencing).
+    /// The client instance cannot continue (`RD_KAFKA_RESP_ERR__FATAL`, authorization, fencing).
     public var isFatal: Bool
     /// The exit code a job ends with when it gives up on this error.
     public var exitStatus: ExitStatus
@@ -47,6 +47,9 @@ public struct KafkaError: CategorizedError, Equatable {
     static func configuration(property: String, detail: String) -> KafkaError {
         KafkaError(RD_KAFKA_RESP_ERR__INVALID_ARG, context: "configuration property '\(property)'", detail: detail)
     }
+
+    /// A wait that ran out (`_TIMED_OUT`, retriable): `context` says what was awaited.
+    public static func timedOut(context: String) -> KafkaError { KafkaError(RD_KAFKA_RESP_ERR__TIMED_OUT, context: context) }
 
     /// Translates an `rd_kafka_error_t` (the newer error object) and frees it (`rd_kafka_error_destroy`).
     static func consuming(_ error: OpaquePointer, context: String) -> KafkaError {
@@ -86,12 +89,15 @@ public struct KafkaError: CategorizedError, Equatable {
         RD_KAFKA_RESP_ERR_NOT_ENOUGH_REPLICAS_AFTER_APPEND, RD_KAFKA_RESP_ERR_REBALANCE_IN_PROGRESS,
         RD_KAFKA_RESP_ERR_KAFKA_STORAGE_ERROR, RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART,
         RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC,
+        // A refused login or TLS handshake: librdkafka keeps reconnecting, and credentials or
+        // certificates may be fixed on the broker side; a job gives up after its retry budget
+        // and names the cause (`KafkaBrokerFailure`).
+        RD_KAFKA_RESP_ERR__AUTHENTICATION, RD_KAFKA_RESP_ERR_SASL_AUTHENTICATION_FAILED, RD_KAFKA_RESP_ERR__SSL,
     ].map(\.rawValue))
 
     /// Codes after which the client instance must not be used again.
     private static let fatalCodes: Set<Int32> = Set([
-        RD_KAFKA_RESP_ERR__FATAL, RD_KAFKA_RESP_ERR__FENCED, RD_KAFKA_RESP_ERR__AUTHENTICATION,
-        RD_KAFKA_RESP_ERR_SASL_AUTHENTICATION_FAILED, RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED,
+        RD_KAFKA_RESP_ERR__FATAL, RD_KAFKA_RESP_ERR__FENCED, RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED,
         RD_KAFKA_RESP_ERR_GROUP_AUTHORIZATION_FAILED, RD_KAFKA_RESP_ERR_CLUSTER_AUTHORIZATION_FAILED,
         RD_KAFKA_RESP_ERR__DESTROY,
     ].map(\.rawValue))

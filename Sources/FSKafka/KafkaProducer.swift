@@ -10,11 +10,12 @@ public final class KafkaProducer: @unchecked Sendable {
     /// Creates the producer (`rd_kafka_new(RD_KAFKA_PRODUCER)`) with a delivery-report callback
     /// (`rd_kafka_conf_set_dr_msg_cb`).
     public init(config: KafkaProducerConfig) throws(KafkaError) {
-        reports = DeliveryReports()
-        let conf = try makeConf(config.properties)
+        let secrets = config.settings.secretValues
+        reports = DeliveryReports(hooks: config.hooks, secrets: secrets)
+        let conf = try makeConf(config.properties, secrets: secrets)
         rd_kafka_conf_set_dr_msg_cb(conf, producerDeliveryCallback)
-        rd_kafka_conf_set_opaque(conf, Unmanaged.passUnretained(reports).toOpaque())
-        rk = try makeClient(RD_KAFKA_PRODUCER, conf: conf)
+        reports.install(on: conf)
+        rk = try makeClient(RD_KAFKA_PRODUCER, conf: conf, secrets: secrets)
     }
 
     deinit { rd_kafka_destroy(rk) }
@@ -39,6 +40,54 @@ public final class KafkaProducer: @unchecked Sendable {
         if result != RD_KAFKA_RESP_ERR_NO_ERROR { throw KafkaError(result, context: "produce to \(topic)") }
     }
 
+    /// As `produce(topic:partition:key:value:)` with message headers (name, bytes), in order
+    /// (`rd_kafka_producev` with `RD_KAFKA_V_HEADERS`; the header list is librdkafka's once
+    /// enqueued). Blocks briefly on a full queue, as `produce` does.
+    public func produce(topic: String, partition: Int32? = nil, key: [UInt8]?, value: [UInt8],
+                        headers: [(name: String, value: [UInt8])]) throws(KafkaError) {
+        var names: [CChar] = []
+        var nameOffsets: [Int] = []
+        var values: [UInt8] = []
+        var valueOffsets: [Int] = []
+        var lengths: [Int] = []
+        for h in headers {
+            nameOffsets.append(names.count)
+            names += h.name.utf8CString
+            valueOffsets.append(values.count)
+            values += h.value
+            lengths.append(h.value.count)
+        }
+        if values.isEmpty { values = [0] }  // a valid base address for empty values
+        let result: rd_kafka_resp_err_t = names.withUnsafeBufferPointer { n in
+            values.withUnsafeBytes { v in
+                let namePointers: [UnsafePointer<CChar>?] = nameOffsets.map { n.baseAddress! + $0 }
+                let valuePointers: [UnsafeRawPointer?] = valueOffsets.map { v.baseAddress! + $0 }
+                return namePointers.withUnsafeBufferPointer { np in
+                    valuePointers.withUnsafeBufferPointer { vp in
+                        lengths.withUnsafeBufferPointer { lp in
+                            value.withUnsafeBytes { payload in
+                                let keyBytes = key ?? []
+                                return keyBytes.withUnsafeBytes { k in
+                                    while true {
+                                        let err = fs_rdk_produce_with_headers(
+                                            rk, topic, partition ?? -1, key == nil ? nil : k.baseAddress, k.count,
+                                            payload.baseAddress, payload.count, np.baseAddress, vp.baseAddress, lp.baseAddress, headers.count)
+                                        if err != RD_KAFKA_RESP_ERR__QUEUE_FULL {
+                                            rd_kafka_poll(rk, 0)
+                                            return err
+                                        }
+                                        rd_kafka_poll(rk, 100)
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        if result != RD_KAFKA_RESP_ERR_NO_ERROR { throw KafkaError(result, context: "produce to \(topic)") }
+    }
+
     /// Waits until every enqueued message is delivered or failed (`rd_kafka_flush`), then throws
     /// the first failed delivery since the last flush (with how many failed), or `_TIMED_OUT` when
     /// messages are still in flight.
@@ -49,6 +98,9 @@ public final class KafkaProducer: @unchecked Sendable {
             throw KafkaError(err, context: "flush: \(rd_kafka_outq_len(rk)) messages still in flight")
         }
     }
+
+    /// The last broker failure librdkafka reported for this client; nil while none was.
+    public var lastBrokerFailure: KafkaBrokerFailure? { reports.lastFailure }
 
     /// Number of deliveries confirmed by the broker since the producer was created.
     public var deliveredCount: Int { reports.delivered }
@@ -67,7 +119,7 @@ public final class KafkaProducer: @unchecked Sendable {
 
 /// Outcome counters filled by the delivery-report callback (runs inside `rd_kafka_poll`/`flush`
 /// on the caller's thread).
-final class DeliveryReports: @unchecked Sendable {
+final class DeliveryReports: KafkaClientContext, @unchecked Sendable {
     var delivered = 0
     var failed = 0
     var firstFailure: KafkaError?

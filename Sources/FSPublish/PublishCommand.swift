@@ -1,6 +1,7 @@
 import ArgumentParser
 import FSCore
 import FSJobs
+import FSKafka
 
 /// `fs-publish`: flags of the original PublisherMain plus ours. Parsing only; `PublishConfig`
 /// holds the validated result, `PublishJob` runs the publisher it names.
@@ -84,15 +85,20 @@ public struct PublishCommand: ParsableCommand {
     @Option(help: "kafka: the bootstrap servers, host:port[,host:port].")
     public var kafkaBrokers: String?
 
+    @OptionGroup public var kafkaClient: KafkaClientOptions
+
+    @Option(help: ArgumentHelp("Online stores: rewrite this file with Prometheus metrics after every cycle (for node_exporter's textfile collector; name it *.prom).", valueName: "path"))
+    public var metricsFile: String?
+
     public init() {}
 
     /// Long option names, for `LegacyArguments.normalize` (single-dash forms of the original).
-    public static let longNames: Set<String> = [
+    public static let longNames: Set<String> = Set([
         "app-name", "master-mode", "log-level", "log-format", "summary", "publisher-type", "input-table",
         "input-data-table", "output-table", "output-data-table", "target-file-size-mb", "key-field", "time-field",
         "columns", "follow", "trigger-interval", "max-retry-duration", "batch-rows", "sqlite-path", "postgres-url",
-        "jdbc-hostname", "jdbc-port", "jdbc-database", "jdbc-user", "jdbc-password-file", "redis-url", "ttl", "kafka-brokers",
-    ]
+        "jdbc-hostname", "jdbc-port", "jdbc-database", "jdbc-user", "jdbc-password-file", "redis-url", "ttl", "kafka-brokers", "metrics-file",
+    ]).union(KafkaClientOptions.longNames)
 
     /// Validates every flag before any work starts.
     public func resolve() throws(UsageError) -> PublishConfig {
@@ -135,6 +141,14 @@ public struct PublishCommand: ParsableCommand {
             sqlitePath: sqlitePath, postgresURL: postgresUrl, jdbcHostname: jdbcHostname, jdbcPort: jdbcPort,
             jdbcDatabase: jdbcDatabase, jdbcUser: jdbcUser, jdbcPasswordFile: jdbcPasswordFile, redisURL: redisUrl,
             ttl: ttl, kafkaBrokers: kafkaBrokers)
+        if type == .kafka {
+            config.kafkaClient = try kafkaClient.resolve(role: .producer)
+        } else {
+            if kafkaClient.kafkaConfig != nil { config.ignoredFlags.append("--kafka-config") }
+            if !kafkaClient.properties.isEmpty { config.ignoredFlags.append("-X") }
+        }
+        config.metricsFile = try MetricsFile.validatedPath(metricsFile)
+        if type == .historical, config.metricsFile != nil { config.ignoredFlags.append("--metrics-file") }
         try type.validate(&config)
         return config
     }
@@ -223,6 +237,10 @@ public struct PublishConfig: Sendable, Equatable {
     /// Rows per store transaction: bounds the memory of one write and the work a crash redoes.
     public var batchRows = 50_000
     public var connection = PublishConnection()
+    /// kafka: `--kafka-config` and `-X`, validated for a producer.
+    public var kafkaClient = KafkaClientConfig()
+    /// `--metrics-file` (online stores): rewritten after every cycle; nil when not asked for.
+    public var metricsFile: String?
 
     public init(common: CommonConfig, publisherType: PublisherType, inputTable: String, outputTable: String,
                 targetFileBytes: Int64 = 128 << 20, ignoredFlags: [String] = []) {

@@ -8,6 +8,7 @@ public enum PublisherType: String, Sendable, CaseIterable {
     case postgres
     case mysql
     case redis
+    case kafka
 
     /// The online-store types, for help texts.
     static var onlineStoreNames: String {
@@ -48,6 +49,12 @@ public enum PublisherType: String, Sendable, CaseIterable {
             do { _ = try RedisTarget.parse(url: url) } catch { throw UsageError(flag: "--redis-url", message: Self.reason(error)) }
             _ = try StoreFlags.ttl(config.connection.ttl)
             used = ["--redis-url", "--ttl"]
+        case .kafka:
+            guard let brokers = config.connection.kafkaBrokers, !brokers.isEmpty else {
+                throw UsageError(flag: "--kafka-brokers", message: "is required with --publisher-type kafka (host:port[,host:port…])")
+            }
+            if let problem = PublisherType.topicProblem(config.outputTable) { throw UsageError(flag: "--output-table", message: problem) }
+            used = ["--kafka-brokers"]
         }
         config.ignoredFlags += config.connection.givenFlags.filter { !used.contains($0) }
     }
@@ -68,11 +75,22 @@ public enum PublisherType: String, Sendable, CaseIterable {
         case .redis:
             return try RedisTarget(.init(url: config.connection.redisURL ?? "", password: StoreFlags.environment("FS_REDIS_PASSWORD"),
                                          ttl: try StoreFlags.ttl(config.connection.ttl), maxRetryDuration: .zero))
+        case .kafka: return try KafkaTarget(brokers: config.connection.kafkaBrokers ?? "", topic: config.outputTable, client: config.kafkaClient)
         }
     }
 
     private static func reason(_ error: any Error) -> String {
         if case StoreError.badConfiguration(_, let reason) = error { return reason }
         return "\(error)"
+    }
+
+    /// Why `name` cannot be a Kafka topic (Kafka's rule: 1–249 of `[a-zA-Z0-9._-]`, not `.`/`..`;
+    /// the state topic adds 16 characters), nil when it can.
+    static func topicProblem(_ name: String) -> String? {
+        let allowed = name.unicodeScalars.allSatisfy { ($0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0))) || "._-".unicodeScalars.contains($0) }
+        if !allowed { return "'\(name)' is not a Kafka topic name (letters, digits, '.', '_' and '-' only)" }
+        if name == "." || name == ".." { return "'\(name)' is not a Kafka topic name" }
+        if name.count + ".fs_publish_state".count > 249 { return "'\(name)' is too long for a Kafka topic with its state topic (at most 232 characters)" }
+        return nil
     }
 }

@@ -46,10 +46,12 @@ enum SampleTable {
         return RecordBatch(schema: schema, columns: b.map { $0.finish() })
     }
 
-    /// Creates the table at `path` and writes `rows` rows over `commits` commits.
+    /// Creates the table at `path` and writes `rows` rows over `commits` commits, with
+    /// `delta.checkpointInterval` = `checkpointInterval` (0: not set).
     static func write(at path: String, rows: Int, commits: Int, checkpointInterval: Int) throws -> Snapshot {
-        let table = try DeltaTable.create(at: path, schema: schema, partitionColumns: partitionColumns,
-                                          configuration: [TableProperty.checkpointInterval: String(checkpointInterval)])
+        // 0: no delta.checkpointInterval, so fs's size-based CheckpointPolicy decides.
+        let configuration: StringMap = checkpointInterval > 0 ? [TableProperty.checkpointInterval: String(checkpointInterval)] : [:]
+        let table = try DeltaTable.create(at: path, schema: schema, partitionColumns: partitionColumns, configuration: configuration)
         let writer = try TableWriter(table: table)
         let n = max(commits, 1)
         for c in 0..<n {

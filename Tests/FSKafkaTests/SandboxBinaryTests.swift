@@ -1,4 +1,6 @@
 import FSCore
+import FSJobs
+import FSKafka
 import Foundation
 import Testing
 
@@ -67,5 +69,71 @@ struct SandboxBinaryTests {
         for name in ["order.json.gz", "status.json.gz", "restaurant.csv.gz", "consumer.csv.gz"] {
             #expect(try FileSystem.readFile("\(a)/\(name)") == FileSystem.readFile("\(b)/\(name)"))
         }
+    }
+
+    @Test func produceTakesClientSettingsAndNeverPrintsTheSecret() throws {
+        let cluster = try MockKafkaCluster()
+        try cluster.createTopic("de-order-events", partitions: 1)
+        let dir = try FileSystem.makeTemporaryDirectory(prefix: "fs-sandbox-secret")
+        defer { try? FileSystem.removeTree(dir) }
+        #expect(try ProcessRunner.run(Self.binary, ["generate", "--out", dir, "--orders", "20", "--seed", "3"]).status == 0)
+        let secret = "pw-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        let base = ["produce", "--stream-type", "order-events", "--source", "\(dir)/order.json.gz", "--bootstrap-servers", cluster.bootstrapServers]
+        let ok = try ProcessRunner.run(Self.binary, base + ["-X", "client.id=replayer-\(secret)", "-X", "sasl.password=\(secret)", "-X", "debug=broker"])
+        #expect(ok.status == 0, "\(ok.stderr.suffix(1000))")
+        #expect(ok.stdout.contains("\"messages\":20"))
+        #expect(ok.stderr.contains("replayer-[redacted]"))  // librdkafka's debug lines, redacted
+        #expect(!ok.stdout.contains(secret) && !ok.stderr.contains(secret))
+        let owned = try ProcessRunner.run(Self.binary, base + ["-X", "transactional.id=x"])
+        #expect(owned.status == 64)
+        #expect(owned.stderr.contains("'transactional.id' is set by fs for the producer"))
+    }
+
+    @Test(arguments: [["--help"], ["-h"], ["help"], []])
+    func helpPrintsFsSandboxsOwnHelpNotTheHelpCommands(args: [String]) throws {
+        let run = try ProcessRunner.run(Self.binary, args)
+        #expect(run.status == 0)
+        #expect(run.stdout.contains("USAGE: fs-sandbox <subcommand>"))
+        for sub in ["broker", "generate", "produce"] { #expect(run.stdout.contains("  \(sub) "), "\(sub) missing") }
+        #expect(!run.stdout.contains("Show subcommand help information"))
+    }
+
+    @Test(arguments: [["help", "produce"], ["produce", "--help"]])
+    func helpOfProduceShowsItsLoopFlags(args: [String]) throws {
+        let run = try ProcessRunner.run(Self.binary, args)
+        #expect(run.status == 0)
+        #expect(run.stdout.contains("USAGE: fs-sandbox produce"))
+        for flag in ["--loop", "--passes", "--duration", "--time-shift", "--rate", "--id-tag"] { #expect(run.stdout.contains(flag), "\(flag) missing") }
+    }
+
+    @Test func aLoopingProduceStopsOnSigtermFlushesAndSaysHowManyItSent() throws {
+        let dir = try FileSystem.makeTemporaryDirectory(prefix: "fs-sandbox-loop-bin")
+        defer { try? FileSystem.removeTree(dir) }
+        _ = try SampleGenerator(orders: 10, seed: 3).write(to: dir)
+        let cluster = try MockKafkaCluster()
+        try cluster.createTopic("de-order-events", partitions: 1)
+        let produce = Process()
+        produce.executableURL = URL(fileURLWithPath: Self.binary)
+        produce.arguments = ["produce", "--stream-type", "order-events", "--source", "\(dir)/order.json.gz",
+                             "--bootstrap-servers", cluster.bootstrapServers, "--loop", "--rate", "200"]
+        let out = Pipe()
+        produce.standardOutput = out
+        try produce.run()
+        defer { if produce.isRunning { produce.interrupt(); produce.waitUntilExit() } }
+        // Wait until at least two passes reached the topic, then stop it.
+        let consumer = try KafkaConsumer(config: KafkaConsumerConfig(bootstrapServers: cluster.bootstrapServers, groupId: "sigterm-check"))
+        defer { consumer.close() }
+        try consumer.assign([TopicPartitionOffset(topic: "de-order-events", partition: 0, offset: KafkaOffset.beginning)])
+        var seen = try KafkaFixture.drain(consumer, expected: 25)
+        #expect(seen.count >= 25)
+        produce.terminate()  // SIGTERM
+        produce.waitUntilExit()
+        #expect(produce.terminationReason == .exit && produce.terminationStatus == 0)
+        let summary = try JSONValue.parse(String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self))
+        #expect(summary["end"]?.stringValue == "signal")
+        let sent = try #require(summary["messages"].flatMap { if case .int(let n) = $0 { Int(n) } else { nil } })
+        seen += try KafkaFixture.drain(consumer, expected: sent - seen.count + 1, deadline: .seconds(3))
+        #expect(seen.count == sent)
+        #expect(Set(seen.compactMap(\.key)).count == sent, "every pass had fresh order ids")
     }
 }

@@ -225,9 +225,11 @@ enum ServerStore: String, CaseIterable, Sendable, CustomTestStringConvertible {
         try f.create()
         try f.append(F.randomRows(5, keys: 2, minuteRange: 0..<10, seed: 61))
         let secret = "not-the-password-\(makeUUID().prefix(8))"
-        let r = try Binaries.run("fs-publish", ["--input-table", f.input, "--max-retry-duration", "1s", "--summary"] + store.arguments(target: "auth"),
+        // A long retry budget: a refused password must end the run at once, not be retried.
+        let r = try Binaries.run("fs-publish", ["--input-table", f.input, "--max-retry-duration", "30s", "--summary"] + store.arguments(target: "auth"),
                                  environment: [store.passwordVariable: secret])
         #expect(r.status == 69, "\(r.stderr)")
+        #expect(!r.stderr.contains("retrying"), "an authentication failure is not retried: \(r.stderr)")
         #expect(!r.stderr.contains(secret) && !r.stdout.contains(secret), "\(r.stderr)")
         let reason = ["postgres": "password authentication failed", "mysql": "Access denied", "redis": "WRONGPASS"][store.rawValue]!
         #expect(r.stderr.contains(reason), "\(r.stderr)")

@@ -120,11 +120,13 @@ func runTool(_ args: [String]) throws -> (Int32, String) {
         // A writer with the default grace period leaves young orphans alone…
         _ = try TableWriter(table: t)
         #expect(try !leftovers().isEmpty)
-        // …one past the grace period deletes them.
+        // …one past the grace period deletes what is staged; placed files are vacuum's.
         var o = TableWriterOptions()
         o.orphanGracePeriodMillis = -1_000
         let w = try TableWriter(table: t, options: o)
-        #expect(!w.cleanedOrphans.isEmpty)
+        #expect(w.cleanedOrphans.isEmpty == (point == "placed"))
+        #expect(try leftovers().allSatisfy { !$0.hasPrefix("_staging/") })
+        _ = try Vacuum(table: DeltaTable(root: table, clock: FixedWallClock(micros: SystemWallClock().nowMicros() + 2_000_000)), retentionMillis: 0, isForced: true).run()
         #expect(try leftovers().isEmpty)
         var scan = try TableScan(table: t)
         #expect(try scan.readAll().rowCount == 20)

@@ -48,8 +48,14 @@ final class ChunkWriter: @unchecked Sendable {
         var rows: Int
         /// Next offsets per partition, committed to the group once the table holds the batch.
         var groupOffsets: [TopicPartitionOffset]
+        /// Where each partition's data / quarantine txn stood when the batch began (fencing).
+        var expectedDataTxns: [TxnFence] = []
+        var expectedQuarantineTxns: [TxnFence] = []
         /// Table version written (set on the writer thread).
         var version: Int64? = nil
+        /// Set on the writer thread when the batch was dropped: a txn had moved (another
+        /// member owns the partition now), so nothing of the batch was committed.
+        var fence: TxnFence? = nil
     }
 
     init(writer: TableWriter, quarantineWriter: TableWriter, maxInFlight: Int = 2) {
@@ -83,7 +89,7 @@ final class ChunkWriter: @unchecked Sendable {
             guard !hasFailed else { return }
             do {
                 var done = commit
-                done.version = try run(commit)
+                (done.version, done.fence) = try run(commit)
                 shared.withLock { $0.completed.append(done) }
             } catch {
                 fail(error)
@@ -92,20 +98,35 @@ final class ChunkWriter: @unchecked Sendable {
         return waited
     }
 
-    /// Quarantine first, then the data table (the source of truth); see `IngestJob`.
-    private func run(_ c: Commit) throws -> Int64? {
+    /// Quarantine first, then the data table (the source of truth); see `IngestJob`. Either
+    /// commit finding a txn moved since the batch began (fenced, or already past ours) drops
+    /// the rest of the batch: another member owns the partition now.
+    private func run(_ c: Commit) throws -> (Int64?, TxnFence?) {
         let t0 = monotonicSeconds()
         if let q = c.quarantine {
             try quarantineWriter.write(q)
-            let r = try quarantineWriter.commit(txns: c.quarantineTxns, operation: "STREAMING UPDATE")
+            let r = try quarantineWriter.commit(txns: c.quarantineTxns, expectedTxns: c.expectedQuarantineTxns, operation: "STREAMING UPDATE")
+            if let f = fence(r, c.expectedQuarantineTxns) {
+                writer.abort()
+                return (nil, f)
+            }
             if let t = r.existingTxn { throw concurrentWriter(quarantineWriter, t, c.quarantineTxns) }
         }
         let t1 = monotonicSeconds()
         times.quarantineCommit += t1 - t0
-        let r = try writer.commit(txns: c.dataTxns, operation: "STREAMING UPDATE")
+        let r = try writer.commit(txns: c.dataTxns, expectedTxns: c.expectedDataTxns, operation: "STREAMING UPDATE")
         times.dataCommit += monotonicSeconds() - t1
+        if let f = fence(r, c.expectedDataTxns) { return (nil, f) }
         if let t = r.existingTxn { throw concurrentWriter(writer, t, c.dataTxns) }
-        return r.version
+        return (r.version, nil)
+    }
+
+    /// The fence of a dropped commit: its own, or — when the batch states expectations — a txn
+    /// already at or past ours (which the commit checks first).
+    private func fence(_ r: CommitResult, _ expected: [TxnFence]) -> TxnFence? {
+        if let f = r.fence { return f }
+        guard let t = r.existingTxn, !expected.isEmpty else { return nil }
+        return TxnFence(appId: t.appId, expected: expected.first { $0.appId == t.appId }?.expected, found: t.version)
     }
 
     private func concurrentWriter(_ w: TableWriter, _ t: TxnAction, _ ours: [TxnAction]) -> IngestError {

@@ -1,5 +1,7 @@
 import ArgumentParser
 import FSCore
+import FSKafka
+import FSTable
 import FSStreams
 
 /// `fs-ingest`: the original DataIngestionStreamMain's flags plus ours. Parsing only;
@@ -73,6 +75,13 @@ public struct IngestCommand: JobCommand {
     @Option(help: "Messages larger than this many bytes go to quarantine.")
     public var maxMessageBytes: Int = 1 << 20
 
+    @OptionGroup public var kafka: KafkaClientOptions
+
+    @Option(help: ArgumentHelp("Rewrite this file with Prometheus metrics after every trigger (for node_exporter's textfile collector; name it *.prom).", valueName: "path"))
+    public var metricsFile: String?
+    @Option(help: "After a commit, compact a partition once it holds this many small files (0: never; the table property delta.autoOptimize.autoCompact=false also turns it off).")
+    public var compactMinFiles: Int = AutoCompaction.defaultMinFiles
+
     public init() {}
 
     /// Validates every flag before any work starts.
@@ -112,14 +121,17 @@ public struct IngestCommand: JobCommand {
             retry = .microseconds(try durationFlag(r, flag: "--max-retry-duration"))
         }
         guard maxMessageBytes >= 1 else { throw UsageError(flag: "--max-message-bytes", message: "must be ≥ 1, got \(maxMessageBytes)") }
+        let kafkaClient = try kafka.resolve(role: .consumer)
+        guard compactMinFiles == 0 || compactMinFiles >= 2 else { throw UsageError(flag: "--compact-min-files", message: "must be 0 (off) or ≥ 2, got \(compactMinFiles)") }
         let root = normalizeTablePath(dir)
         return IngestConfig(
             common: common, streamType: type, brokers: brokers, topics: topics, dataDir: root,
             table: root + "/ingestion/" + type.rawValue, quarantineTable: root + "/quarantine/" + type.rawValue,
             maxOffsetsPerTrigger: maxOffsetsPerTrigger, triggerInterval: trigger, groupId: groupId ?? "fs-ingest-\(type.rawValue)",
             startingOffsets: start, availableNow: availableNow, dedupKeyName: dedup?.name, dedupKey: dedup?.key, dedupWindow: dedupWindow,
-            maxRetryDuration: retry, limits: ParseLimits(maxMessageBytes: maxMessageBytes),
-            ignoredFlags: kafkaMaxOffsetsPerTrigger == nil ? [] : ["--kafka-max-offsets-per-trigger"])
+            maxRetryDuration: retry, limits: ParseLimits(maxMessageBytes: maxMessageBytes), kafkaClient: kafkaClient,
+            metricsFile: try MetricsFile.validatedPath(metricsFile),
+            ignoredFlags: kafkaMaxOffsetsPerTrigger == nil ? [] : ["--kafka-max-offsets-per-trigger"], compactMinFiles: compactMinFiles)
     }
 }
 
@@ -150,5 +162,14 @@ public struct IngestConfig: JobConfiguration {
     /// nil: retry an unreachable broker forever.
     public var maxRetryDuration: Duration?
     public var limits: ParseLimits
+    /// `--kafka-config` and `-X`, validated.
+    public var kafkaClient: KafkaClientConfig
+    /// `--metrics-file`: rewritten after every trigger; nil when not asked for.
+    public var metricsFile: String?
     public var ignoredFlags: [String]
+    /// Auto-compaction threshold of the data and quarantine tables (0: off).
+    public var compactMinFiles: Int = AutoCompaction.defaultMinFiles
+
+    /// The auto-compaction the writers use (nil: off).
+    public var autoCompaction: AutoCompaction? { compactMinFiles >= 2 ? AutoCompaction(minFiles: compactMinFiles) : nil }
 }

@@ -39,6 +39,9 @@ public final class IngestJob {
     private var batchIngestionMicros: Int64?
     private var quarantineWriter: TableWriter!
     private var consumer: KafkaConsumer!
+    /// The metadata client of `countPartitions` while it runs: its broker failures name the
+    /// cause when the retry budget runs out before the consumer exists.
+    private var probe: KafkaConsumer?
     private var builder: EventBatchBuilder
     private var quarantine = QuarantineBuffer()
     private var partitions: [TopicPartition: PartitionState] = [:]
@@ -77,12 +80,16 @@ public final class IngestJob {
     /// Runs until the end (available-now) or a signal; returns the summary.
     public func run() throws -> IngestSummary {
         let started = clock.nowMicros()
+        config.kafkaClient.logStart(logger)
         let data = try DeltaTable.create(at: config.table, schema: config.streamType.schema, partitionColumns: StreamType.partitionColumns, clock: clock)
         let quar = try DeltaTable.create(at: config.quarantineTable, schema: QuarantineBuffer.schema, partitionColumns: QuarantineBuffer.partitionColumns, clock: clock)
         var options = TableWriterOptions()
         options.maxBufferedBytes = IngestJob.maxBufferedFileBytes
+        options.autoCompaction = config.autoCompaction
         dataWriter = try TableWriter(table: data, options: options)
-        quarantineWriter = try TableWriter(table: quar)
+        var quarantineOptions = TableWriterOptions()
+        quarantineOptions.autoCompaction = config.autoCompaction
+        quarantineWriter = try TableWriter(table: quar, options: quarantineOptions)
         chunks = ChunkWriter(writer: dataWriter, quarantineWriter: quarantineWriter)
         let prefetch = PrefetchBudget(partitions: try countPartitions(), queuedBytes: IngestJob.prefetchQueuedBytes,
                                       fetchBytes: IngestJob.prefetchFetchBytes)
@@ -90,7 +97,8 @@ public final class IngestJob {
             bootstrapServers: config.brokers, groupId: config.groupId, clientId: config.common.appName,
             fetchMaxBytes: prefetch.fetchMaxBytes,
             extra: prefetch.properties.merging(["enable.partition.eof": "true",
-                                                "auto.offset.reset": config.startingOffsets == .earliest ? "earliest" : "latest"]) { $1 }))
+                                                "auto.offset.reset": config.startingOffsets == .earliest ? "earliest" : "latest"]) { $1 },
+            settings: config.kafkaClient.settings, hooks: config.kafkaClient.hooks(logger: logger)))
         defer { consumer.close() }
         logger.info("starting", metadata: [
             "stream_type": "\(config.streamType)", "topics": "\(config.topics.joined(separator: ","))", "brokers": "\(config.brokers)",
@@ -106,6 +114,7 @@ public final class IngestJob {
         var status = JobStatus.stopped
         while true {
             try runMicroBatch()
+            writeMetrics()
             if let e = callbackError { throw e }
             if config.availableNow && isCaughtUp { status = .completed; break }
             if let sig = StopSignal.pending {
@@ -123,9 +132,28 @@ public final class IngestJob {
         p.drainWait = phases.drainWait; p.groupCommit = phases.groupCommit; p.trim = phases.trim
         summary.phases = p
         logProgress(force: true)
+        writeMetrics()
         logger.info("phases (seconds)", metadata: phaseMetadata(p))
         return summary
     }
+
+    /// Rewrites `--metrics-file` from the summary so far (a failure is logged, not fatal: metrics
+    /// must never stop the stream).
+    private func writeMetrics() {
+        guard let path = config.metricsFile else { return }
+        let times = chunks.writerTimes
+        let metrics = IngestMetrics(
+            summary: summary, commitSeconds: times.dataCommit + times.quarantineCommit,
+            positions: partitions.map { IngestMetrics.Position(topicPartition: $0.key, next: $0.value.next, high: $0.value.high) },
+            lastCommitMicros: lastCommitMicros)
+        do { try MetricsFile(path: path).write(metrics.families) } catch {
+            if !metricsFailureLogged { logger.warning("--metrics-file: \(error)") }
+            metricsFailureLogged = true
+        }
+    }
+
+    private var metricsFailureLogged = false
+    private var lastCommitMicros: Int64?
 
     private func phaseMetadata(_ p: IngestPhases) -> Logger.Metadata {
         guard case .object(let fields) = p.json else { return [:] }
@@ -140,8 +168,10 @@ public final class IngestJob {
     /// may start before its topic exists, which counts as 0 (`PrefetchBudget` then assumes 1).
     private func countPartitions() throws -> Int {
         let probe = try KafkaConsumer(config: KafkaConsumerConfig(bootstrapServers: config.brokers, groupId: config.groupId,
-                                                                  clientId: config.common.appName))
-        defer { probe.close() }
+                                                                  clientId: config.common.appName, settings: config.kafkaClient.settings,
+                                                                  hooks: config.kafkaClient.hooks(logger: logger)))
+        self.probe = probe
+        defer { self.probe = nil; probe.close() }
         var total = 0
         for topic in config.topics {
             if config.availableNow {
@@ -372,6 +402,7 @@ public final class IngestJob {
             state.next = offset + 1
             state.pendingLast = offset
             summary.messages += 1
+            summary.bytes += batch.valueRange(i).count
             counted += 1
             let outcome: AppendOutcome = batch.withKey(i) { key in
                 batch.withValue(i) { value in
@@ -411,6 +442,9 @@ public final class IngestJob {
         let keys = pending.keys.sorted { ($0.topic, $0.partition) < ($1.topic, $1.partition) }
         var quarantineBatch: RecordBatch? = nil
         var quarantineTxns: [TxnAction] = []
+        var expectedQuarantine: [TxnFence] = []
+        // Fencing: each partition's txns must still be where this batch began when it commits.
+        let expectedData = keys.map { TxnFence(appId: IngestJob.appId($0), expected: pending[$0]!.dataTxn, found: nil) }
         if quarantine.rowCount > 0 {
             quarantineTxns = keys.compactMap { tp -> TxnAction? in
                 let last = pending[tp]!.pendingLast!
@@ -418,6 +452,8 @@ public final class IngestJob {
                 return TxnAction(appId: IngestJob.appId(tp), version: last, lastUpdated: now / 1000)
             }
             quarantineBatch = quarantine.finish(ingestionMicros: now)
+            expectedQuarantine = keys.filter { tp in quarantineTxns.contains { $0.appId == IngestJob.appId(tp) } }
+                .map { TxnFence(appId: IngestJob.appId($0), expected: pending[$0]!.quarantineTxn, found: nil) }
             for tp in keys where quarantineTxns.contains(where: { $0.appId == IngestJob.appId(tp) }) { partitions[tp]!.quarantineTxn = pending[tp]!.pendingLast }
         }
         handOffChunk()
@@ -433,20 +469,41 @@ public final class IngestJob {
         }
         let txns = keys.map { TxnAction(appId: IngestJob.appId($0), version: pending[$0]!.pendingLast!, lastUpdated: now / 1000) }
         phases.handOffWait += chunks.submitCommit(ChunkWriter.Commit(quarantine: quarantineBatch, quarantineTxns: quarantineTxns, dataTxns: txns,
-                                                                     rows: rows, groupOffsets: groupOffsets))
+                                                                     rows: rows, groupOffsets: groupOffsets, expectedDataTxns: expectedData,
+                                                                     expectedQuarantineTxns: expectedQuarantine))
     }
 
     /// Counts the commits the writer finished; their offsets wait for `reportGroupOffsets`.
     private func applyCompletedCommits() throws {
         for c in try chunks.collect() {
+            if let f = c.fence {
+                dropFenced(c, f)
+                continue
+            }
             summary.rows += c.rows
             summary.batches += 1
+            lastCommitMicros = clock.nowMicros()
             for o in c.groupOffsets {
                 summary.nextOffsets["\(o.topic)/\(o.partition)"] = o.offset
                 unreportedGroupOffsets[o.topicPartition] = o.offset
             }
             logger.debug("committed batch \(summary.batches): \(c.rows) rows, version \(c.version.map(String.init) ?? "-")")
         }
+    }
+
+    /// A batch dropped by the fence: another member committed one of its partitions since the
+    /// batch began, so this process lost them in a rebalance (a stall past the session
+    /// timeout). Nothing of the batch is in the table; its partitions are forgotten here as if
+    /// revoked — later messages of theirs are skipped — until an assignment gives them back,
+    /// which seeks to the table's txns again. Later queued batches of them are fenced too.
+    private func dropFenced(_ c: ChunkWriter.Commit, _ f: TxnFence) {
+        summary.fencedBatches += 1
+        let appIds = Set(c.dataTxns.map(\.appId))
+        let lost = partitions.keys.filter { appIds.contains(IngestJob.appId($0)) }
+        for tp in lost { partitions[tp] = nil }
+        let found = f.found.map(String.init) ?? "none", expected = f.expected.map(String.init) ?? "none"
+        logger.warning("dropped a batch of \(c.rows) rows: \(f.appId) is at txn \(found) in the table, not \(expected) where the batch began (another member owns it now)",
+                       metadata: ["partitions": "\(lost.map(\.description).sorted().joined(separator: " "))"])
     }
 
     /// Commits the offsets of the batches in the table to the group (monitoring only),
@@ -484,7 +541,9 @@ public final class IngestJob {
         let c = limit.components
         let limitMicros = c.seconds * 1_000_000 + c.attoseconds / 1_000_000_000_000
         if now - since >= limitMicros {
-            throw IngestError.brokerUnavailable(brokers: config.brokers, seconds: (now - since) / 1_000_000, lastError: lastKafkaError)
+            let failure = consumer?.lastBrokerFailure ?? probe?.lastBrokerFailure
+            throw IngestError.brokerUnavailable(brokers: config.brokers, seconds: (now - since) / 1_000_000,
+                                                lastError: failure?.description ?? "unreachable: \(lastKafkaError)")
         }
     }
 

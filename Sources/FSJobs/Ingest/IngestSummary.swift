@@ -10,8 +10,12 @@ public struct IngestSummary: JobSummaryDetails, Equatable {
     public var rows = 0
     public var quarantined = 0
     public var duplicates = 0
+    /// Payload bytes of the messages consumed.
+    public var bytes = 0
     /// Micro-batches committed.
     public var batches = 0
+    /// Micro-batches dropped by writer fencing (their partitions had moved to another member).
+    public var fencedBatches = 0
     /// Quarantined messages per reason code.
     public var reasons: [String: Int] = [:]
     /// Next offset to read per "topic/partition", after the last commit.
@@ -26,7 +30,7 @@ public struct IngestSummary: JobSummaryDetails, Equatable {
         [
             ("streamType", .string(streamType)), ("table", .string(table)), ("quarantineTable", .string(quarantineTable)),
             ("messages", .int(Int64(messages))), ("rows", .int(Int64(rows))), ("quarantined", .int(Int64(quarantined))),
-            ("duplicates", .int(Int64(duplicates))), ("batches", .int(Int64(batches))),
+            ("duplicates", .int(Int64(duplicates))), ("batches", .int(Int64(batches))), ("bytes", .int(Int64(bytes))), ("fencedBatches", .int(Int64(fencedBatches))),
             ("quarantineReasons", .object(reasons.keys.sorted().map { ($0, .int(Int64(reasons[$0] ?? 0))) })),
             ("nextOffsets", .object(nextOffsets.keys.sorted().map { ($0, .int(nextOffsets[$0] ?? 0)) })),
             ("phases", phases.json),

@@ -116,8 +116,11 @@ extension OnlineJob {
         let output = try DeltaTable.create(at: config.outputTable, schema: outputSchema, partitionColumns: OnlineOutput.partitionColumns,
                                            configuration: FeatureTableProperties.online(key: outputSchema.fields[0].name), clock: clock)
         let late = try DeltaTable.create(at: config.lateTable, schema: engine.lateSchema, clock: clock)
-        let outputWriter = try TableWriter(table: output, options: OnlineOutput.writerOptions)
-        let lateWriter = try TableWriter(table: late)
+        var outputOptions = OnlineOutput.writerOptions, lateOptions = TableWriterOptions()
+        outputOptions.autoCompaction = config.autoCompaction
+        lateOptions.autoCompaction = config.autoCompaction
+        let outputWriter = try TableWriter(table: output, options: outputOptions)
+        let lateWriter = try TableWriter(table: late, options: lateOptions)
         return (engine, outputWriter, lateWriter, "fs-agg-online/" + outputWriter.snapshot.metadata.id)
     }
 

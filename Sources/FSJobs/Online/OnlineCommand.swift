@@ -1,6 +1,8 @@
 import ArgumentParser
 import FSAggregation
 import FSCore
+import FSKafka
+import FSTable
 import FSStreams
 
 /// `fs-agg-online`: flags of the original AggregationsOnlineMain plus ours. Parsing only;
@@ -89,6 +91,13 @@ public struct OnlineCommand: JobCommand {
     @Option(name: [.long, .customShort("t")], help: "The original's Spark temp dir; accepted and ignored.")
     public var tempDir: String?
 
+    @OptionGroup public var kafkaClient: KafkaClientOptions
+
+    @Option(help: ArgumentHelp("Rewrite this file with Prometheus metrics after every trigger (for node_exporter's textfile collector; name it *.prom).", valueName: "path"))
+    public var metricsFile: String?
+    @Option(help: "After a commit, compact a partition of the output or late table once it holds this many small files (0: never; the table property delta.autoOptimize.autoCompact=false also turns it off).")
+    public var compactMinFiles: Int = AutoCompaction.defaultMinFiles
+
     public init() {}
 
     /// Validates every flag before any work starts.
@@ -109,7 +118,8 @@ public struct OnlineCommand: JobCommand {
                 throw UsageError(flag: "--stream-type", message: "'\(typeName)' is not one of \(StreamType.allCases.map(\.rawValue).joined(separator: ", "))")
             }
             guard maxOffsetsPerTrigger >= 1 else { throw UsageError(flag: "--max-offsets-per-trigger", message: "must be at least 1") }
-            kafka = OnlineKafkaInput(brokers: brokers.trimmingSpaces(), topics: topics, streamType: type, maxOffsetsPerTrigger: maxOffsetsPerTrigger)
+            kafka = OnlineKafkaInput(brokers: brokers.trimmingSpaces(), topics: topics, streamType: type, maxOffsetsPerTrigger: maxOffsetsPerTrigger,
+                                     client: try kafkaClient.resolve(role: .consumer))
         }
         guard let input = kafka.map({ "kafka:" + $0.topics.joined(separator: ",") }) ?? inputTable, !input.isEmpty else {
             throw UsageError(flag: "--input-table", message: "is required (the ingestion table to tail), or --kafka-topics with --stream-type")
@@ -136,15 +146,20 @@ public struct OnlineCommand: JobCommand {
         guard inPath != outPath else { throw UsageError(flag: "--output-table", message: "must differ from --input-table (\(inPath))") }
         let late = lateTable.map(normalizeTablePath) ?? outPath + "_late"
         guard late != outPath, late != inPath else { throw UsageError(flag: "--late-table", message: "must differ from the input and output tables") }
+        guard compactMinFiles == 0 || compactMinFiles >= 2 else { throw UsageError(flag: "--compact-min-files", message: "must be 0 (off) or ≥ 2, got \(compactMinFiles)") }
         var ignored: [String] = []
         if tempDir != nil { ignored.append("--temp-dir") }
         if kafka == nil && kafkaBrokers != nil { ignored.append("--kafka-brokers") }
+        if kafka == nil && kafkaClient.kafkaConfig != nil { ignored.append("--kafka-config") }
+        if kafka == nil && !kafkaClient.properties.isEmpty { ignored.append("-X") }
         if kafka == nil && streamType != nil { ignored.append("--stream-type") }
         return OnlineConfig(
             common: common, definitions: definitions, inputTable: inPath, outputTable: outPath, lateTable: late,
             checkpointDir: checkpointDir.map(normalizeTablePath) ?? outPath + "/_fs_checkpoint", timeField: time, aggField: key,
             window: spec, watermarkDelay: delay, outputMode: mode, triggerIntervalMicros: trigger,
-            maxVersionsPerTrigger: maxVersionsPerTrigger, availableNow: availableNow, kafka: kafka, ignoredFlags: ignored)
+            maxVersionsPerTrigger: maxVersionsPerTrigger, availableNow: availableNow, kafka: kafka, ignoredFlags: ignored,
+            metricsFile: try MetricsFile.validatedPath(metricsFile),
+            compactMinFiles: compactMinFiles)
     }
 }
 
@@ -169,6 +184,13 @@ public struct OnlineConfig: JobConfiguration, Equatable {
     public var kafka: OnlineKafkaInput?
     /// Flags of the original accepted but not used (warned about).
     public var ignoredFlags: [String]
+    /// `--metrics-file`: rewritten after every trigger; nil when not asked for.
+    public var metricsFile: String? = nil
+    /// Auto-compaction threshold of the output and late tables (0: off).
+    public var compactMinFiles: Int = AutoCompaction.defaultMinFiles
+
+    /// The auto-compaction the writers use (nil: off).
+    public var autoCompaction: AutoCompaction? { compactMinFiles >= 2 ? AutoCompaction(minFiles: compactMinFiles) : nil }
 }
 
 /// The Kafka side of `--kafka-topics`: what to read and how to parse it.
@@ -177,4 +199,6 @@ public struct OnlineKafkaInput: Sendable, Equatable {
     public var topics: [String]
     public var streamType: StreamType
     public var maxOffsetsPerTrigger: Int
+    /// `--kafka-config` and `-X`, validated.
+    public var client = KafkaClientConfig()
 }

@@ -48,6 +48,7 @@ extension OnlineJob {
     ///     state                      ──► <checkpoint-dir>/state-<position>.bin
     ///     staged windows             ──► output commit with position.outputTxns   ← the commit point
     ///     older state snapshots      ──► pruned
+    ///     --metrics-file             ──► rewritten
     ///
     /// The state is written before the output commit, so a committed output always has its
     /// state; a crash after the state write leaves a snapshot no commit names, which the next
@@ -74,6 +75,7 @@ extension OnlineJob {
         ]
         metadata.merge(position.logMetadata) { _, new in new }
         logger.info("trigger committed", metadata: metadata)
+        writeMetrics(&summary, engine)
     }
 
     /// Checked at the top of each trigger: after a SIGTERM/SIGINT every earlier trigger is
@@ -93,5 +95,6 @@ extension OnlineJob {
         summary.liveKeySlices = engine.liveKeySlices
         if summary.stateBytes == 0 { summary.stateBytes = engine.serialize(fingerprint: fingerprint).count }
         summary.seconds = Double(clock.nowMicros() - startedMicros) / 1e6
+        writeMetrics(&summary, engine)
     }
 }

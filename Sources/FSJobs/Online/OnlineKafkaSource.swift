@@ -33,21 +33,30 @@ final class OnlineKafkaSource {
         builder = EventBatchBuilder(streamType: input.streamType)
         consumer = try KafkaConsumer(config: KafkaConsumerConfig(
             bootstrapServers: input.brokers, groupId: groupId, clientId: "fs-agg-online",
-            extra: ["enable.partition.eof": "true", "auto.offset.reset": "earliest", "enable.auto.commit": "false"]))
+            extra: ["enable.partition.eof": "true", "auto.offset.reset": "earliest", "enable.auto.commit": "false"],
+            settings: input.client.settings, hooks: input.client.hooks(logger: logger)))
+        input.client.logStart(logger)
         var assignment: [TopicPartitionOffset] = []
-        for topic in input.topics {
-            for p in try consumer.partitions(topic: topic, timeout: .seconds(10)) {
-                let tp = TopicPartition(topic: topic, partition: p)
-                let marks = try consumer.watermarks(tp, timeout: .seconds(10))
-                var start = committed[tp].map { $0 + 1 } ?? marks.low
-                if start < marks.low {
-                    logger.warning("\(tp): offsets \(start)..<\(marks.low) are gone from the broker (retention); resuming at \(marks.low)")
-                    start = marks.low
+        do {
+            for topic in input.topics {
+                for p in try consumer.partitions(topic: topic, timeout: .seconds(10)) {
+                    let tp = TopicPartition(topic: topic, partition: p)
+                    let marks = try consumer.watermarks(tp, timeout: .seconds(10))
+                    var start = committed[tp].map { $0 + 1 } ?? marks.low
+                    if start < marks.low {
+                        logger.warning("\(tp): offsets \(start)..<\(marks.low) are gone from the broker (retention); resuming at \(marks.low)")
+                        start = marks.low
+                    }
+                    next[tp] = start
+                    end[tp] = marks.high
+                    if !availableNow || start < marks.high { assignment.append(TopicPartitionOffset(topic: topic, partition: p, offset: start)) }
                 }
-                next[tp] = start
-                end[tp] = marks.high
-                if !availableNow || start < marks.high { assignment.append(TopicPartitionOffset(topic: topic, partition: p, offset: start)) }
             }
+        } catch {
+            // The metadata calls only say _TRANSPORT: name what librdkafka saw (authentication,
+            // TLS or unreachable) when it saw something.
+            if let failure = consumer.lastBrokerFailure { throw OnlineKafkaError.brokerUnusable(failure) }
+            throw error
         }
         if !assignment.isEmpty { try consumer.assign(assignment) }
         logger.info("kafka: \(assignment.count) of \(next.count) partitions assigned", metadata: ["topics": "\(input.topics.joined(separator: ","))"])
@@ -73,6 +82,10 @@ final class OnlineKafkaSource {
             let batch = try consumer.poll(maxMessages: min(10_000, input.maxOffsetsPerTrigger - consumed), timeout: .milliseconds(100))
             for e in batch.errors {
                 if e.isFatal { throw e }
+                // fs-agg-online has no retry budget for the brokers: a refused login or TLS
+                // handshake will not heal by itself, so it ends the run (exit 69) naming the cause
+                // instead of retrying forever; a transport error is retried.
+                if let failure = KafkaBrokerFailure(e), failure.kind != .unreachable { throw OnlineKafkaError.brokerUnusable(failure) }
                 logger.warning("kafka: \(e.description) (retrying)")
             }
             for i in 0..<batch.count {
@@ -94,5 +107,19 @@ final class OnlineKafkaSource {
         }
         guard consumed > 0 else { return nil }
         return (builder.finish(ingestionMicros: nowMicros()), last)
+    }
+}
+
+/// Why the online job's Kafka input stopped.
+enum OnlineKafkaError: CategorizedError {
+    /// The brokers refused the client (authentication, TLS) or could not be reached, as
+    /// librdkafka reported it.
+    case brokerUnusable(KafkaBrokerFailure)
+
+    var exitStatus: ExitStatus { .unavailable }
+    var description: String {
+        switch self {
+        case .brokerUnusable(let f): return "--kafka-brokers: \(f)"
+        }
     }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import FSAggregation
 import FSCore
 
 /// `fs-sandbox`: a local stand-in for iFood's Kafka cluster and data (DESIGN §8). Dev tool.
@@ -57,10 +58,16 @@ public struct SandboxCommand: ParsableCommand {
         public func makeGenerator() -> SampleGenerator { SampleGenerator(orders: orders, seed: seed) }
     }
 
-    /// `fs-sandbox produce`: replay one source into its topic.
+    /// `fs-sandbox produce`: replay one source into its topic, once, N passes or in a loop.
     public struct Produce: ParsableCommand {
         public static let configuration = CommandConfiguration(
-            abstract: "Replay a source file into its topic, one JSON object per message keyed by the entity id; prints a JSON summary.")
+            abstract: "Replay a source file into its topic, one JSON object per message keyed by the entity id; prints a JSON summary.",
+            discussion: """
+                Passes after the first (--passes, --loop) carry fresh event ids (order_id, status_id + "-<pass>") so \
+                nothing is dropped as a duplicate; with --retime keep each pass is moved --time-shift further in time. \
+                SIGTERM/SIGINT or --duration end the replay after the message in flight; what was sent is flushed and \
+                counted in the summary (exit 0).
+                """)
 
         @Option(help: "order-events, order-status-events, restaurant-events or consumer-events.")
         public var streamType: String
@@ -76,6 +83,17 @@ public struct SandboxCommand: ParsableCommand {
         public var retime: String = "now"
         @Option(help: "Producer linger.ms: how long a batch may wait to fill. Longer lingers make fuller zstd batches, which the mock broker stores more compactly (preloads).")
         public var lingerMs: Int = 5
+        @OptionGroup public var kafkaClient: KafkaClientOptions
+        @Flag(help: "Repeat the source until --duration elapses or SIGTERM/SIGINT.")
+        public var loop: Bool = false
+        @Option(help: "Send the source this many times (default 1).")
+        public var passes: Int?
+        @Option(help: "Stop after this long, e.g. \"60 seconds\", \"2 minutes\".")
+        public var duration: String?
+        @Option(help: "With --retime keep: pass p's event times are moved forward by p × this, e.g. \"31 days\". Required with --retime keep and more than one pass.")
+        public var timeShift: String?
+        @Option(help: "Tag every pass's event ids (\"<id>-<tag>-<pass>\"), e.g. a start time, so a restarted replay never repeats the ids of the one before.")
+        public var idTag: String?
 
         public init() {}
 
@@ -89,8 +107,36 @@ public struct SandboxCommand: ParsableCommand {
             guard lingerMs >= 0 else { throw UsageError(flag: "--linger-ms", message: "must not be negative") }
             guard !bootstrapServers.isEmpty else { throw UsageError(flag: "--bootstrap-servers", message: "must not be empty") }
             guard FileSystem.exists(source) else { throw UsageError(flag: "--source", message: "\(source): no such file") }
+            if loop && passes != nil { throw UsageError(flag: "--passes", message: "cannot be combined with --loop (which repeats until --duration or a signal)") }
+            if let passes, passes < 1 { throw UsageError(flag: "--passes", message: "must be at least 1, got \(passes)") }
+            let maxDuration = try duration.map { text throws(UsageError) in try Self.positiveMicros(text, flag: "--duration") }
+            var shift: Int64 = 0
+            if let timeShift {
+                guard retime == "keep" else {
+                    throw UsageError(flag: "--time-shift", message: "only applies with --retime keep (with --retime now every event already has its send time)")
+                }
+                shift = try Self.positiveMicros(timeShift, flag: "--time-shift")
+            }
+            let passCount: Int? = loop ? nil : (passes ?? 1)
+            if retime == "keep" && passCount != 1 && shift == 0 {
+                throw UsageError(flag: "--time-shift", message: "is required with --retime keep and more than one pass, e.g. --time-shift \"31 days\": otherwise every pass repeats the same event times")
+            }
+            if let idTag, idTag.isEmpty || idTag.contains(where: { $0 == "\"" || $0 == "\\" || $0.isWhitespace }) {
+                throw UsageError(flag: "--id-tag", message: "must be a non-empty word without quotes, backslashes or spaces, got '\(idTag)'")
+            }
             return ReplayConfig(stream: stream, sourcePath: source, bootstrapServers: bootstrapServers, topic: topic,
-                                ratePerSecond: rate, retimeToNow: retime == "now", lingerMillis: lingerMs)
+                                ratePerSecond: rate, retimeToNow: retime == "now", lingerMillis: lingerMs,
+                                client: try kafkaClient.resolve(role: .producer),
+                                passes: passCount, maxDurationMicros: maxDuration, timeShiftMicros: shift, idTag: idTag)
+        }
+
+        /// A positive duration in µs in the window grammar (`"5 seconds"`, `"31 days"`, `"1h"`).
+        static func positiveMicros(_ text: String, flag: String) throws(UsageError) -> Int64 {
+            switch DurationText.parse(text) {
+            case .success(let micros) where micros > 0: return micros
+            case .success: throw UsageError(flag: flag, message: "must be positive, got \"\(text)\"")
+            case .failure(let e): throw UsageError(flag: flag, message: e.description)
+            }
         }
     }
 }

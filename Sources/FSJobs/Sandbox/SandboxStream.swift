@@ -23,6 +23,17 @@ public enum SandboxStream: String, CaseIterable, Sendable {
         }
     }
 
+    /// The fields that identify one event, made fresh on each pass of a looping replay. An order
+    /// and its status events share `order_id`, so both streams rename it the same way; restaurant
+    /// and consumer rows are updates of long-lived entities and keep their ids.
+    public var eventIdFields: [String] {
+        switch self {
+        case .orderEvents: ["order_id"]
+        case .orderStatusEvents: ["order_id", "status_id"]
+        case .restaurantEvents, .consumerEvents: []
+        }
+    }
+
     /// The event-time field that `--retime now` rewrites.
     public var timeField: String {
         switch self {

@@ -7,14 +7,21 @@ import FSCore
 /// `--input-table x` both worked and run-all.sh scripts use either. We turn a single-dash token
 /// into the double-dash form when its name is one of the command's long options (so `-5` or a
 /// value like `-47.39` is left alone). `--name=value` is kept as is.
+/// kcat's joined form `-Xkey=value` is split into `-X key=value` (ArgumentParser would take it
+/// for a single-dash long option); no long option starts with `X`.
 public enum LegacyArguments {
     public static func normalize(_ args: [String], longNames: Set<String>) -> [String] {
-        args.map { token in
-            guard token.hasPrefix("-"), !token.hasPrefix("--"), token.count > 2 else { return token }
-            let body = token.dropFirst()
-            let name = body.split(separator: "=", maxSplits: 1).first.map(String.init) ?? String(body)
-            return longNames.contains(name) ? "-" + token : token
+        args.flatMap { token -> [String] in
+            if token.hasPrefix("-X"), token.count > 2 { return ["-X", String(token.dropFirst(2))] }
+            return [normalizeToken(token, longNames: longNames)]
         }
+    }
+
+    private static func normalizeToken(_ token: String, longNames: Set<String>) -> String {
+        guard token.hasPrefix("-"), !token.hasPrefix("--"), token.count > 2 else { return token }
+        let body = token.dropFirst()
+        let name = body.split(separator: "=", maxSplits: 1).first.map(String.init) ?? String(body)
+        return longNames.contains(name) ? "-" + token : token
     }
 
     /// Every `--name` a command declares (option groups and aliases included), read from

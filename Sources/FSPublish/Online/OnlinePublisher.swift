@@ -90,6 +90,7 @@ public final class OnlinePublisher {
         var target: (any PublishTarget)? = nil
         var prepared: PublishLayout? = nil
         var firstCycle = true
+        var inputVersion: Int64? = nil
         var failingSince: Double? = nil
         var backoff = 0.5
         defer { target?.close() }
@@ -120,13 +121,17 @@ public final class OnlinePublisher {
                 if let p = published, p > snapshot.version {
                     throw PublishError.sourceRewound(input: config.inputTable, published: p, current: snapshot.version)
                 }
+                inputVersion = snapshot.version
                 if published != snapshot.version {
                     let completed = try publishCycle(snapshot: snapshot, source: source, published: published, target: t, summary: &summary)
                     if !completed { break }
                 }
+                writeMetrics(summary, inputVersion: inputVersion)
                 failingSince = nil
                 backoff = 0.5
             } catch let e as CategorizedError where e.exitStatus == .unavailable {
+                // A refused password stays refused: exit 69 now, with the server's reason.
+                if let store = e as? StoreError, case .authenticationFailed = store { throw e }
                 let now = monotonicSeconds()
                 let since = failingSince ?? now
                 failingSince = since
@@ -147,6 +152,7 @@ public final class OnlinePublisher {
         }
         summary.stoppedBySignal = shouldStop()
         summary.seconds = monotonicSeconds() - started
+        writeMetrics(summary, inputVersion: inputVersion)
         return summary
     }
 
@@ -201,6 +207,14 @@ public final class OnlinePublisher {
     }
 
     /// Sleeps in short steps so a stop request is seen within 50 ms; false when stopped.
+    /// Rewrites `--metrics-file` (a failure is logged, never fatal).
+    func writeMetrics(_ summary: OnlinePublishSummary, inputVersion: Int64?) {
+        guard let path = config.metricsFile else { return }
+        do { try MetricsFile(path: path).write(PublishMetrics(summary: summary, inputVersion: inputVersion).families) } catch {
+            logger.warning("--metrics-file: \(error)")
+        }
+    }
+
     func sleep(seconds: Double) -> Bool {
         let end = monotonicSeconds() + seconds
         while monotonicSeconds() < end {

@@ -59,13 +59,18 @@ public enum Checkpoint {
         .stringMap(name: name, repetition: repetition)
     }
 
+    /// The table's tombstone retention (`delta.deletedFileRetentionDuration`, default 1 week).
+    public static func tombstoneRetentionMillis(_ snapshot: Snapshot) -> Int64 {
+        snapshot.metadata.configuration[TableProperty.deletedFileRetentionDuration].flatMap(parseIntervalMillis) ?? defaultTombstoneRetentionMillis
+    }
+
     /// Default tombstone retention in checkpoints (`delta.deletedFileRetentionDuration`): 1 week.
     public static let defaultTombstoneRetentionMillis: Int64 = 7 * 86_400_000
 
     /// The actions a checkpoint of `snapshot` holds, in row order: protocol, metaData, txns by
     /// appId, adds by path, removes newer than the retention by path.
     public static func actions(of snapshot: Snapshot, nowMillis: Int64) -> [Action] {
-        let retention = snapshot.metadata.configuration[TableProperty.deletedFileRetentionDuration].flatMap(parseIntervalMillis) ?? defaultTombstoneRetentionMillis
+        let retention = tombstoneRetentionMillis(snapshot)
         var out: [Action] = [.protocol(snapshot.protocolAction), .metadata(snapshot.metadata)]
         out += snapshot.txns.values.sorted { $0.appId < $1.appId }.map(Action.txn)
         out += snapshot.sortedFiles.map(Action.add)

@@ -15,12 +15,17 @@ public enum LogCommitter {
     /// Writes `actions` as version `version` unless that version exists.
     /// Returns false when another writer already owns it (nothing of ours is left behind).
     public static func tryCommit(_ log: LogPath, version: Int64, actions: [Action]) throws(IOError) -> Bool {
+        try tryCommit(log, version: version, body: encode(actions))
+    }
+
+    /// The commit-file body of `actions`: one JSON object per line.
+    public static func encode(_ actions: [Action]) -> [UInt8] {
         var text = ""
         for a in actions {
             a.json.write(to: &text)
             text += "\n"
         }
-        return try tryCommit(log, version: version, body: Array(text.utf8))
+        return Array(text.utf8)
     }
 
     /// Same as `tryCommit(_:version:actions:)` with an already encoded body.

@@ -52,13 +52,18 @@ public enum LogReplay {
     /// The actions of commit `version`, in file order. Blank lines are skipped; the last line
     /// may lack its newline (delta-rs writes it so).
     public static func readCommit(_ log: LogPath, version: Int64) throws -> [Action] {
+        try readCommitSized(log, version: version).actions
+    }
+
+    /// The actions of commit `version` and the size of its file in bytes.
+    public static func readCommitSized(_ log: LogPath, version: Int64) throws -> (actions: [Action], bytes: Int64) {
         let file = log.commitFile(version)
         let bytes: [UInt8]
         do { bytes = try FileSystem.readFile(file) } catch {
             if error.errno == ENOENT { throw DeltaLogError.missingVersion(table: log.root, version: version) }
             throw error
         }
-        return try parseCommit(bytes, file: file)
+        return (try parseCommit(bytes, file: file), Int64(bytes.count))
     }
 
     /// Parses commit-file bytes (newline-delimited JSON actions).
@@ -112,6 +117,8 @@ public enum LogReplay {
             do { actions = try CheckpointReader.readActions(log: log, files: cp.files) } catch { lastError = error; continue }
             var builder = SnapshotBuilder()
             for a in actions { builder.apply(a) }
+            let bytes = cp.files.reduce(Int64(0)) { $0 + ((try? FileSystem.attributes(log.logDirectory + "/" + $1).size) ?? 0) }
+            builder.checkpoint = CheckpointMark(version: cp.version, bytes: bytes)
             return try replayCommits(log, builder: builder, from: cp.version + 1, to: target, commits: commits)
         }
         if !commits.contains(0), let e = lastError { throw e }
@@ -124,7 +131,9 @@ public enum LogReplay {
         if from <= target {
             for v in from...target {
                 guard commits.contains(v) else { throw DeltaLogError.missingVersion(table: log.root, version: v) }
-                for a in try readCommit(log, version: v) { builder.apply(a) }
+                let commit = try readCommitSized(log, version: v)
+                for a in commit.actions { builder.apply(a) }
+                builder.jsonBytes += commit.bytes
             }
         }
         return try Snapshot(root: log.root, version: target, builder: builder)

@@ -19,6 +19,12 @@ public struct Snapshot: Sendable {
     public private(set) var tombstones: [String: RemoveAction]
     /// Latest `txn` per application id.
     public private(set) var txns: [String: TxnAction]
+    /// The newest checkpoint at or below `version` this snapshot knows of (replay started from
+    /// it, or a commit through this snapshot wrote it); nil when there is none.
+    public private(set) var lastCheckpoint: CheckpointMark?
+    /// Bytes of the JSON commits after `lastCheckpoint` (after version -1 without one): what a
+    /// reader replays on top of the checkpoint, the input of `CheckpointPolicy`.
+    public private(set) var logBytesSinceCheckpoint: Int64 = 0
 
     /// Reader features fs can honour because they change nothing for it.
     static let supportedReaderFeatures: Set<String> = ["timestampNtz", "vacuumProtocolCheck"]
@@ -43,12 +49,17 @@ public struct Snapshot: Sendable {
         self.files = builder.files
         self.tombstones = builder.tombstones
         self.txns = builder.txns
+        self.lastCheckpoint = builder.checkpoint
+        self.logBytesSinceCheckpoint = builder.jsonBytes
         try checkPartitionColumns()
     }
 
     /// Folds in the actions of commit `version` (which must be `self.version + 1`).
-    public mutating func apply(_ actions: [Action], version newVersion: Int64) throws(DeltaLogError) {
+    /// `commitBytes` is the size of the commit file (estimated from the actions when nil); it
+    /// only feeds the checkpoint policy.
+    public mutating func apply(_ actions: [Action], version newVersion: Int64, commitBytes: Int64? = nil) throws(DeltaLogError) {
         precondition(newVersion == version + 1, "snapshot \(version) cannot apply commit \(newVersion)")
+        logBytesSinceCheckpoint += commitBytes ?? actions.reduce(0) { $0 + Int64($1.json.description.utf8.count + 1) }
         var schemaChanged = false
         for a in actions {
             switch a {
@@ -65,6 +76,30 @@ public struct Snapshot: Sendable {
             try checkPartitionColumns()
         }
         version = newVersion
+    }
+
+    /// Records that the checkpoint of this snapshot's version was written (`bytes` long) at
+    /// `nowMillis`, and forgets the tombstones it left out as expired — so a long-running
+    /// writer's snapshot equals a fresh replay from that checkpoint, and its memory follows the
+    /// live files, not every file the table ever removed.
+    public mutating func noteCheckpoint(bytes: Int64, nowMillis: Int64? = nil) {
+        lastCheckpoint = CheckpointMark(version: version, bytes: bytes)
+        logBytesSinceCheckpoint = 0
+        if let now = nowMillis {
+            let cutoff = now - Checkpoint.tombstoneRetentionMillis(self)
+            tombstones = tombstones.filter { ($0.value.deletionTimestamp ?? now) > cutoff }
+        }
+    }
+
+    /// Takes note of a checkpoint another writer wrote (from `_last_checkpoint`) when it is
+    /// newer than ours and not beyond this version: a writer that caught up with winners'
+    /// commits would otherwise write the same checkpoint again. The JSON bytes since it are
+    /// estimated as the share of ours its versions cover.
+    public mutating func adoptCheckpoint(_ hint: LastCheckpoint?) {
+        guard let h = hint, h.version <= version, h.version > (lastCheckpoint?.version ?? -1) else { return }
+        let since = Double(version - h.version), span = Double(version - (lastCheckpoint?.version ?? -1))
+        logBytesSinceCheckpoint = span > 0 ? Int64(Double(logBytesSinceCheckpoint) * since / span) : 0
+        lastCheckpoint = CheckpointMark(version: h.version, bytes: h.sizeInBytes ?? 0)
     }
 
     public var partitionColumns: [String] { metadata.partitionColumns }
@@ -84,9 +119,16 @@ public struct Snapshot: Sendable {
     /// The last committed version of `appId`, nil if it never committed (§3.7).
     public func txnVersion(appId: String) -> Int64? { txns[appId]?.version }
 
-    /// Table property `delta.checkpointInterval` (default 10, as Spark).
+    /// Table property `delta.checkpointInterval` (default 10, as Spark). With the property
+    /// set, a checkpoint follows every that many commits, as in Spark; without it, 10 is the
+    /// least number of commits between checkpoints of the size-based `CheckpointPolicy`.
     public var checkpointInterval: Int64 {
-        metadata.configuration[TableProperty.checkpointInterval].flatMap { Int64($0) }.flatMap { $0 > 0 ? $0 : nil } ?? 10
+        explicitCheckpointInterval ?? 10
+    }
+
+    /// `delta.checkpointInterval` when the table sets it (a positive integer), else nil.
+    public var explicitCheckpointInterval: Int64? {
+        metadata.configuration[TableProperty.checkpointInterval].flatMap { Int64($0) }.flatMap { $0 > 0 ? $0 : nil }
     }
 
     /// Absolute path of a data file of this table.
@@ -111,8 +153,16 @@ public struct Snapshot: Sendable {
 public enum TableProperty {
     /// Commits between two checkpoints.
     public static let checkpointInterval = "delta.checkpointInterval"
-    /// How long tombstones stay in checkpoints (`interval 1 week` style); fs uses the default.
+    /// How long tombstones stay in checkpoints and how old an unreferenced file must be before
+    /// `vacuum` deletes it (`interval 1 week` style; default 7 days).
     public static let deletedFileRetentionDuration = "delta.deletedFileRetentionDuration"
+    /// How long commit files and checkpoints are kept before log cleanup may remove them
+    /// (`interval 30 days` style; default 30 days).
+    public static let logRetentionDuration = "delta.logRetentionDuration"
+    /// Whether log cleanup runs after checkpoints (`true` by default, as in Delta).
+    public static let enableExpiredLogCleanup = "delta.enableExpiredLogCleanup"
+    /// Databricks' auto-compaction switch; fs's streaming writers honour `false` (and `true`).
+    public static let autoCompact = "delta.autoOptimize.autoCompact"
     /// Columns with statistics (default 32).
     public static let dataSkippingNumIndexedCols = "delta.dataSkippingNumIndexedCols"
 }
@@ -124,6 +174,10 @@ struct SnapshotBuilder {
     var files: [String: AddAction] = [:]
     var tombstones: [String: RemoveAction] = [:]
     var txns: [String: TxnAction] = [:]
+    /// The checkpoint replay started from.
+    var checkpoint: CheckpointMark?
+    /// Bytes of the JSON commits applied after `checkpoint`.
+    var jsonBytes: Int64 = 0
 
     mutating func apply(_ a: Action) {
         switch a {
@@ -135,4 +189,10 @@ struct SnapshotBuilder {
         case .commitInfo, .unknown: break
         }
     }
+}
+
+/// A checkpoint's version and size in bytes (all parts together).
+public struct CheckpointMark: Sendable, Equatable {
+    public var version: Int64
+    public var bytes: Int64
 }

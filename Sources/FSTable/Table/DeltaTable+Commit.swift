@@ -13,8 +13,48 @@ public struct CommitResult: Sendable {
     /// Set when the commit succeeded but the checkpoint after it failed (retried at the next
     /// interval; the commit itself is durable).
     public var checkpointError: String?
+    /// Set when a `TableWriter` auto-compacted a partition after this commit (its own,
+    /// later `OPTIMIZE` commit; `snapshot` is then the table after it).
+    public var compaction: Optimize.PartitionOutcome?
+    /// Set when that auto-compaction failed (the data commit itself is durable).
+    public var compactionError: String?
+    /// Set when the commit was dropped because a txn was not where the caller expected it:
+    /// another writer advanced that application since the batch started (writer fencing).
+    public var fence: TxnFence?
 
     public var isCommitted: Bool { version != nil }
+}
+
+/// A txn found elsewhere than where a writer's batch started from.
+///
+/// A streaming writer that lost its Kafka partitions in a rebalance (stalled past the session
+/// timeout) may still hold a batch of them; the new owner started from the same table txn and
+/// commits its own range. If the stale batch then committed with a higher offset it would
+/// duplicate the new owner's rows, and the "already committed" check (table txn ≥ ours) does
+/// not catch it. So the writer states where each partition's txn stood when the batch began,
+/// and the commit is dropped — as a value, not an error — when the table disagrees.
+public struct TxnFence: Sendable, Equatable {
+    public var appId: String
+    /// The version the batch started from (nil: the application had no txn yet).
+    public var expected: Int64?
+    /// The version in the table (nil: none).
+    public var found: Int64?
+
+    public init(appId: String, expected: Int64?, found: Int64?) {
+        self.appId = appId
+        self.expected = expected
+        self.found = found
+    }
+
+    /// The first of `expectations` (appId → version the batch started from) that `snapshot`
+    /// contradicts, or nil when every txn is where it was expected.
+    public static func check(_ expectations: [TxnFence], in snapshot: Snapshot) -> TxnFence? {
+        for e in expectations {
+            let found = snapshot.txns[e.appId]?.version
+            if found != e.expected { return TxnFence(appId: e.appId, expected: e.expected, found: found) }
+        }
+        return nil
+    }
 }
 
 /// What a transaction must not race with, beyond its own actions.
@@ -22,8 +62,14 @@ public struct CommitConflicts: Sendable {
     /// Partitions whose content we replace: a concurrent `add` with `dataChange` in one of them
     /// would survive our removes, so it is a conflict.
     public var replacedPartitions: [StringMap]
+    /// Where each application's txn must still be (`TxnFence.found` is ignored): a commit that
+    /// finds one elsewhere — first or after catching up with a winner — is dropped, `fence` set.
+    public var expectedTxns: [TxnFence]
 
-    public init(replacedPartitions: [StringMap] = []) { self.replacedPartitions = replacedPartitions }
+    public init(replacedPartitions: [StringMap] = [], expectedTxns: [TxnFence] = []) {
+        self.replacedPartitions = replacedPartitions
+        self.expectedTxns = expectedTxns
+    }
 }
 
 extension DeltaTable {
@@ -32,13 +78,16 @@ extension DeltaTable {
     /// ```
     ///  base.txn[appId] >= ours? ── yes ──► skipped (exactly-once, §3.7)
     ///      │ no
+    ///  a txn not where conflicts.expectedTxns says? ── yes ──► dropped, `fence` set (fencing)
+    ///      │ no
     ///      ▼
-    ///  try version base+1 ── won ──► committed (+ checkpoint every N versions)
+    ///  try version base+1 ── won ──► committed (+ checkpoint by CheckpointPolicy, then log cleanup)
     ///      │ lost
     ///      ▼
     ///  read every newer commit: metaData/protocol change, removal of a file we remove or
     ///  an append into a partition we replace ──► DeltaLogError.concurrentModification;
-    ///  their txn[appId] >= ours ──► skipped; otherwise apply them and retry at the next version
+    ///  their txn[appId] >= ours ──► skipped; a txn moved from where expected ──► fenced;
+    ///  otherwise apply them and retry at the next version
     /// ```
     public func commit(_ actions: [Action], operation: String, base: Snapshot, conflicts: CommitConflicts = CommitConflicts(),
                        operationParameters: StringMap = [:], maxLostRaces: Int = 10_000) throws -> CommitResult {
@@ -48,17 +97,44 @@ extension DeltaTable {
         if let done = alreadyCommitted(ourTxns, in: snapshot) {
             return CommitResult(version: nil, existingTxn: done, snapshot: snapshot, lostRaces: 0)
         }
+        if !conflicts.expectedTxns.isEmpty {
+            // `base` may be older than the table (other members commit too): the fence is
+            // judged on the newest version, so catch up first.
+            while FileSystem.exists(log.commitFile(snapshot.version + 1)) {
+                let v = snapshot.version + 1
+                let (winner, bytes) = try LogReplay.readCommitSized(log, version: v)
+                try DeltaTable.checkConflicts(winner, version: v, removes: ourRemoves, conflicts: conflicts)
+                try snapshot.apply(winner, version: v, commitBytes: bytes)
+            }
+            if let done = alreadyCommitted(ourTxns, in: snapshot) {
+                return CommitResult(version: nil, existingTxn: done, snapshot: snapshot, lostRaces: 0)
+            }
+            if let fence = TxnFence.check(conflicts.expectedTxns, in: snapshot) {
+                return CommitResult(version: nil, existingTxn: nil, snapshot: snapshot, lostRaces: 0, fence: fence)
+            }
+        }
         var lost = 0
         while true {
             let version = snapshot.version + 1
             let info = Action.commitInfo(timestampMillis: clock.nowMicros() / 1000, operation: operation, parameters: operationParameters,
                                          readVersion: base.version, isBlindAppend: ourRemoves.isEmpty)
             let body = [info] + actions.filter { if case .commitInfo = $0 { return false } else { return true } }
-            if try LogCommitter.tryCommit(log, version: version, actions: body) {
-                try snapshot.apply(body, version: version)
+            let bytes = LogCommitter.encode(body)
+            if try LogCommitter.tryCommit(log, version: version, body: bytes) {
+                try snapshot.apply(body, version: version, commitBytes: Int64(bytes.count))
+                if lost > 0 && CheckpointPolicy.shouldCheckpoint(snapshot) { snapshot.adoptCheckpoint(LastCheckpoint.read(log)) }
                 var result = CommitResult(version: version, existingTxn: nil, snapshot: snapshot, lostRaces: lost)
-                if version % snapshot.checkpointInterval == 0 {
-                    do { try Checkpoint.write(snapshot, log: log, nowMillis: clock.nowMicros() / 1000) } catch { result.checkpointError = "\(error)" }
+                if CheckpointPolicy.shouldCheckpoint(snapshot) {
+                    do {
+                        let now = clock.nowMicros() / 1000
+                        let written = try Checkpoint.write(snapshot, log: log, nowMillis: now)
+                        result.snapshot.noteCheckpoint(bytes: written.sizeInBytes ?? 0, nowMillis: now)
+                        if LogCleanup.isEnabled(result.snapshot) {
+                            do {
+                                try LogCleanup(clock: clock).clean(log, newestCheckpoint: version, retentionMillis: LogCleanup.retentionMillis(result.snapshot))
+                            } catch { result.checkpointError = "log cleanup: \(error)" }
+                        }
+                    } catch { result.checkpointError = "\(error)" }
                 }
                 return result
             }
@@ -67,11 +143,14 @@ extension DeltaTable {
             // Catch up with every winner, checking each for conflicts.
             while FileSystem.exists(log.commitFile(snapshot.version + 1)) {
                 let winnerVersion = snapshot.version + 1
-                let winner = try LogReplay.readCommit(log, version: winnerVersion)
+                let (winner, winnerBytes) = try LogReplay.readCommitSized(log, version: winnerVersion)
                 try DeltaTable.checkConflicts(winner, version: winnerVersion, removes: ourRemoves, conflicts: conflicts)
-                try snapshot.apply(winner, version: winnerVersion)
+                try snapshot.apply(winner, version: winnerVersion, commitBytes: winnerBytes)
                 if let done = alreadyCommitted(ourTxns, in: snapshot) {
                     return CommitResult(version: nil, existingTxn: done, snapshot: snapshot, lostRaces: lost)
+                }
+                if let fence = TxnFence.check(conflicts.expectedTxns, in: snapshot) {
+                    return CommitResult(version: nil, existingTxn: nil, snapshot: snapshot, lostRaces: lost, fence: fence)
                 }
             }
         }

@@ -14,12 +14,14 @@ public struct TableWriterOptions: Sendable {
     /// staging (a partition written to again gets a further file). Staged files still become
     /// visible together, in the one commit. nil: no budget.
     public var maxBufferedBytes: Int? = 512 << 20
-    /// Orphans older than this are deleted when the writer opens (nil: no cleanup).
+    /// Files under `_staging/` older than this are deleted when the writer opens (nil: no
+    /// cleanup). Committed and removed files are never deleted by a writer: see `Vacuum`.
     public var orphanGracePeriodMillis: Int64? = OrphanCleaner.defaultGracePeriodMillis
-    /// Files of tombstones older than this are deleted with the orphans (nil: kept).
-    public var tombstoneRetentionMillis: Int64? = OrphanCleaner.defaultGracePeriodMillis
     /// Commit races to lose before giving up.
     public var maxLostRaces = 10_000
+    /// Compact, after a commit, a partition it wrote to that holds this many small files
+    /// (nil: off). See `AutoCompaction`.
+    public var autoCompaction: AutoCompaction? = nil
     /// Called after the files were moved into place and before the commit (crash tests).
     package var beforeCommit: (@Sendable () -> Void)? = nil
     /// Threads fsyncing finished files and directories in the background (I/O-bound: more
@@ -45,15 +47,15 @@ public struct TableWriterOptions: Sendable {
 /// Every data file and directory entry is durable before the log commit that names it; a
 /// failed fsync fails the commit with nothing committed and the files removed. Until the
 /// commit, nothing is visible to Delta readers; plain-Parquet readers see a file only from its
-/// rename, just before the commit. A crash leaves orphans that the next writer deletes
-/// after the grace period. The writer can be reused: each `commit` starts from the snapshot the
+/// rename, just before the commit. A crash leaves staged files that the next writer deletes
+/// after the grace period, and possibly placed but uncommitted files that `Vacuum` deletes. The writer can be reused: each `commit` starts from the snapshot the
 /// previous one produced.
 public final class TableWriter {
     public let table: DeltaTable
     public let options: TableWriterOptions
     /// The table state the next commit builds on.
     public private(set) var snapshot: Snapshot
-    /// Files deleted as orphans when the writer opened (relative paths).
+    /// Stale staged files deleted when the writer opened (relative paths).
     public private(set) var cleanedOrphans: [String] = []
 
     private let splitter: PartitionSplitter
@@ -83,16 +85,20 @@ public final class TableWriter {
         var logValues: StringMap
     }
 
-    /// Opens a writer on the table's newest snapshot and cleans orphans.
-    public init(table: DeltaTable, options: TableWriterOptions = TableWriterOptions()) throws {
+    /// Opens a writer on the table's newest snapshot and cleans stale staged files.
+    public convenience init(table: DeltaTable, options: TableWriterOptions = TableWriterOptions()) throws {
+        try self.init(table: table, snapshot: try table.snapshot(), options: options)
+    }
+
+    /// Opens a writer on `snapshot` (a commit catches up with anything newer).
+    package init(table: DeltaTable, snapshot s: Snapshot, options: TableWriterOptions) throws {
         self.table = table
         self.options = options
-        let s = try table.snapshot()
         self.snapshot = s
         self.splitter = try PartitionSplitter(tableSchema: s.schema, partitionColumns: s.partitionColumns)
         self.syncer = FileSyncer(threads: options.fsyncThreads, sync: options.fsync)
         if let grace = options.orphanGracePeriodMillis {
-            cleanedOrphans = try OrphanCleaner(gracePeriodMillis: grace, tombstoneRetentionMillis: options.tombstoneRetentionMillis, clock: table.clock).clean(s)
+            cleanedOrphans = try OrphanCleaner(gracePeriodMillis: grace, clock: table.clock).clean(root: table.root)
         }
     }
 
@@ -183,9 +189,13 @@ public final class TableWriter {
     /// Commits everything written since the last commit as one version, with `txns` as progress
     /// markers. When a `txn` shows the batch is already in the table (§3.7), nothing is
     /// committed, the written files are deleted and the result says so.
+    ///
+    /// `expectedTxns` fences a streaming writer (see `TxnFence`): when a txn of the table is not
+    /// at the version the batch started from, nothing is committed, the files are deleted and
+    /// `CommitResult.fence` says which.
     @discardableResult
-    public func commit(txns: [TxnAction] = [], operation: String = "WRITE", dataChange: Bool = true) throws -> CommitResult {
-        try commit(txns: txns, operation: operation, dataChange: dataChange, replacing: nil)
+    public func commit(txns: [TxnAction] = [], expectedTxns: [TxnFence] = [], operation: String = "WRITE", dataChange: Bool = true) throws -> CommitResult {
+        try commit(txns: txns, operation: operation, dataChange: dataChange, replacing: nil, expectedTxns: expectedTxns)
     }
 
     /// Commits the written rows as the *whole* content of the partitions they fall in (and of
@@ -241,7 +251,7 @@ public final class TableWriter {
     }
 
     private func commit(txns: [TxnAction], operation: String, dataChange: Bool, replacing: [StringMap]?,
-                        explicitRemovals: (files: [AddAction], conflicts: [StringMap])? = nil) throws -> CommitResult {
+                        explicitRemovals: (files: [AddAction], conflicts: [StringMap])? = nil, expectedTxns: [TxnFence] = []) throws -> CommitResult {
         for key in open.keys.sorted() { try finish(key) }
         let files = finished
         let partitions = writtenPartitions + (replacing ?? []).filter { p in !writtenPartitions.contains { DeltaTable.samePartition($0, p) } }
@@ -298,7 +308,8 @@ public final class TableWriter {
         let result: CommitResult
         do {
             result = try table.commit(actions, operation: operation, base: snapshot,
-                                      conflicts: CommitConflicts(replacedPartitions: replacing == nil ? (explicitRemovals?.conflicts ?? []) : partitions),
+                                      conflicts: CommitConflicts(replacedPartitions: replacing == nil ? (explicitRemovals?.conflicts ?? []) : partitions,
+                                                                 expectedTxns: expectedTxns),
                                       operationParameters: parameters, maxLostRaces: options.maxLostRaces)
         } catch {
             for p in placed { try? FileSystem.removeFile(p) }
@@ -306,7 +317,18 @@ public final class TableWriter {
         }
         if !result.isCommitted { for p in placed { try? FileSystem.removeFile(p) } }
         snapshot = result.snapshot
-        return result
+        guard result.isCommitted, let auto = AutoCompaction.effective(options.autoCompaction, snapshot), !files.isEmpty else { return result }
+        var compacted = result
+        do {
+            if let outcome = try auto.compactOne(of: files.map(\.logValues), table: table, snapshot: snapshot, writerOptions: options) {
+                snapshot = outcome.snapshot
+                compacted.snapshot = outcome.snapshot
+                compacted.compaction = outcome.partition
+            }
+        } catch {
+            compacted.compactionError = "\(error)"
+        }
+        return compacted
     }
 
     /// Creates the partition directory `relative` (mkdir -p under the root) and adds the parent

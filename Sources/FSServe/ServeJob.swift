@@ -1,0 +1,99 @@
+import Dispatch
+import FSCore
+import FSJobs
+import Logging
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// One fs-serve process: open the sources, listen, serve until SIGTERM/SIGINT, drain, exit 0.
+///
+/// A SQL store that does not answer at start is not fatal (fs-serve may start before the first
+/// publish): `/health` says 503 until it does. A Delta table is loaded before listening, so the
+/// first answer is already complete; a missing table is exit 69.
+public final class ServeJob {
+    let config: ServeConfig
+
+    public init(config: ServeConfig) {
+        self.config = config
+    }
+
+    /// The sources of `config`, opened (Delta tables loaded).
+    static func makeSources(_ config: ServeConfig, logger: Logger) throws(ServeError) -> [any FeatureSource] {
+        var sources: [any FeatureSource] = []
+        for s in config.sources {
+            switch s {
+            case .sqlite(let path, let table):
+                let store = SQLiteStore(path: path, table: table)
+                if case .down(let reason) = store.checkHealth() {
+                    logger.warning("table \(table) is not servable yet (\(reason)); /health answers 503 until it is")
+                }
+                sources.append(store)
+            case .delta(let name, let path, let keys, let time):
+                let store = DeltaMemoryStore(name: name, root: path, keyColumns: keys, timeColumn: time)
+                let version = try store.refresh()
+                logger.info("delta table \(name): version \(version), \(store.keyCount) keys in memory")
+                store.startRefreshing(every: config.refreshInterval)
+                sources.append(store)
+            }
+        }
+        return sources
+    }
+
+    public func run() throws -> ExitStatus {
+        let logger = JobRunner.startLogging(job: "fs-serve", common: config.common, ignoredFlags: [])
+        // Signals first, before any thread starts, so every thread inherits the blocked mask and
+        // only the dispatch source sees them.
+        let signals = ShutdownSignals()
+        let sources = try Self.makeSources(config, logger: logger)
+        defer { for s in sources { (s as? DeltaMemoryStore)?.stop() } }
+        let service = FeatureService(sources: sources, limits: config.limits, authToken: config.authToken)
+        let server = HTTPServer(service: service, host: config.host, port: config.port, threads: config.threads,
+                                accessLog: config.isAccessLogEnabled ? Logger(label: "fs-serve.access") : nil)
+        let port = try server.start()
+        logger.info("listening on \(config.host):\(port), serving \(sources.map(\.name).joined(separator: ", "))")
+        JobRunner.printLine("{\"host\":\"\(config.host)\",\"port\":\(port)}")
+        signals.onFirst { sig in
+            logger.info("signal \(sig): draining requests in flight")
+            server.beginShutdown()
+        }
+        server.waitUntilDrained()
+        logger.info("stopped")
+        return .ok
+    }
+}
+
+/// SIGTERM/SIGINT for the server: the first starts the drain, a second exits at once (143/130).
+final class ShutdownSignals: @unchecked Sendable {
+    private var sources: [DispatchSourceSignal] = []
+    private var handler: (@Sendable (Int32) -> Void)?
+    private var received = false
+    private let queue = DispatchQueue(label: "fs.serve.signals")
+
+    init() {
+        for sig in [SIGTERM, SIGINT] {
+            signal(sig, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: sig, queue: queue)
+            source.setEventHandler { [unowned self] in self.fire(sig) }
+            source.resume()
+            sources.append(source)
+        }
+        // A parent may have started us with these blocked; the dispatch source needs them delivered.
+        var set = sigset_t()
+        sigemptyset(&set)
+        sigaddset(&set, SIGTERM)
+        sigaddset(&set, SIGINT)
+        pthread_sigmask(SIG_UNBLOCK, &set, nil)
+    }
+
+    func onFirst(_ body: @escaping @Sendable (Int32) -> Void) {
+        queue.sync { handler = body }
+    }
+
+    private func fire(_ sig: Int32) {
+        if received { _exit(128 + sig) }
+        received = true
+        handler?(sig)
+    }
+}

@@ -1,0 +1,110 @@
+import FSCore
+import NIOConcurrencyHelpers
+
+/// The routes `/metrics` counts separately.
+public enum ServeRoute: String, Sendable, CaseIterable {
+    case onlineFeatures = "get-online-features"
+    case features = "features"
+    case health = "health"
+    case metrics = "metrics"
+    case other = "other"
+}
+
+/// Request counters and latency histograms for `GET /metrics` (Prometheus text format 0.0.4).
+///
+/// One lock around plain integers: an uncontended lock costs tens of nanoseconds, well under
+/// the microseconds a request takes, and keeps the counts of one request consistent.
+public final class ServeMetrics: @unchecked Sendable {
+    /// Histogram bucket upper bounds, seconds: fine below a millisecond, where fs-serve answers.
+    static let bounds: [Double] = [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.05, 0.25, 1]
+
+    private let lock = NIOLock()
+    private var requests: [ServeRoute: [Int: Int]] = [:]
+    private var buckets: [ServeRoute: [Int]] = [:]
+    private var sums: [ServeRoute: Double] = [:]
+    private var counts: [ServeRoute: Int] = [:]
+    private var keys = 0
+    private var notFound = 0
+    private var storeErrors: [String: Int] = [:]
+
+    public init() {}
+
+    /// Records one answered request.
+    public func record(route: ServeRoute, status: Int, seconds: Double, keys k: Int = 0, notFound nf: Int = 0) {
+        lock.withLock {
+            requests[route, default: [:]][status, default: 0] += 1
+            var b = buckets[route] ?? Array(repeating: 0, count: Self.bounds.count)
+            if let i = Self.bounds.firstIndex(where: { seconds <= $0 }) { b[i] += 1 }
+            buckets[route] = b
+            sums[route, default: 0] += seconds
+            counts[route, default: 0] += 1
+            keys += k
+            notFound += nf
+        }
+    }
+
+    /// Records a store failure seen while answering (the request answered 503).
+    public func recordStoreError(table: String) {
+        lock.withLock { storeErrors[table, default: 0] += 1 }
+    }
+
+    /// Requests answered so far with `status` on `route` (tests and the drain log).
+    public func count(route: ServeRoute, status: Int) -> Int { lock.withLock { requests[route]?[status] ?? 0 } }
+
+    /// The Prometheus text. `sources` add per-table published version and lag (now − the time
+    /// of the last publish, seconds).
+    func render(sources: [any FeatureSource], nowMicros: Int64) -> String {
+        var out = ""
+        lock.withLock {
+            out += "# HELP fs_serve_requests_total Requests answered, by route and HTTP status.\n# TYPE fs_serve_requests_total counter\n"
+            for route in ServeRoute.allCases {
+                for (status, n) in (requests[route] ?? [:]).sorted(by: { $0.key < $1.key }) {
+                    out += "fs_serve_requests_total{route=\"\(route.rawValue)\",status=\"\(status)\"} \(n)\n"
+                }
+            }
+            out += "# HELP fs_serve_request_duration_seconds Time from a request's last byte to its answer.\n# TYPE fs_serve_request_duration_seconds histogram\n"
+            for route in ServeRoute.allCases {
+                guard let b = buckets[route] else { continue }
+                var cumulative = 0
+                for (i, bound) in Self.bounds.enumerated() {
+                    cumulative += b[i]
+                    out += "fs_serve_request_duration_seconds_bucket{route=\"\(route.rawValue)\",le=\"\(bound)\"} \(cumulative)\n"
+                }
+                let total = counts[route] ?? 0
+                out += "fs_serve_request_duration_seconds_bucket{route=\"\(route.rawValue)\",le=\"+Inf\"} \(total)\n"
+                out += "fs_serve_request_duration_seconds_sum{route=\"\(route.rawValue)\"} \(sums[route] ?? 0)\n"
+                out += "fs_serve_request_duration_seconds_count{route=\"\(route.rawValue)\"} \(total)\n"
+            }
+            out += "# HELP fs_serve_keys_total Entity rows looked up.\n# TYPE fs_serve_keys_total counter\nfs_serve_keys_total \(keys)\n"
+            out += "# HELP fs_serve_keys_not_found_total Entity rows a table did not hold (answered NOT_FOUND).\n# TYPE fs_serve_keys_not_found_total counter\nfs_serve_keys_not_found_total \(notFound)\n"
+            out += "# HELP fs_serve_store_errors_total Reads that failed because a store did not answer.\n# TYPE fs_serve_store_errors_total counter\n"
+            for (table, n) in storeErrors.sorted(by: { $0.key < $1.key }) {
+                out += "fs_serve_store_errors_total{table=\(Self.label(table))} \(n)\n"
+            }
+        }
+        out += "# HELP fs_serve_published_version Source table version the store last published.\n# TYPE fs_serve_published_version gauge\n"
+        var lags: [(String, Double)] = []
+        for s in sources {
+            guard let p = s.publishedPosition() else { continue }
+            out += "fs_serve_published_version{table=\(Self.label(s.name))} \(p.version)\n"
+            if let t = p.updatedAtMicros { lags.append((s.name, Double(max(0, nowMicros - t)) / 1e6)) }
+        }
+        out += "# HELP fs_serve_store_lag_seconds Seconds since the store was last published to (Delta: last loaded).\n# TYPE fs_serve_store_lag_seconds gauge\n"
+        for (name, lag) in lags { out += "fs_serve_store_lag_seconds{table=\(Self.label(name))} \(lag)\n" }
+        return out
+    }
+
+    /// A quoted Prometheus label value (backslash, quote and newline escaped).
+    static func label(_ s: String) -> String {
+        var out = "\""
+        for c in s {
+            switch c {
+            case "\\": out += "\\\\"
+            case "\"": out += "\\\""
+            case "\n": out += "\\n"
+            default: out.append(c)
+            }
+        }
+        return out + "\""
+    }
+}

@@ -1,0 +1,42 @@
+#!/usr/bin/env python3
+"""The Kafka publisher workload's peer: kcat's bulk produce of the same keyed JSON messages.
+
+    kcat_produce.py --kcat /usr/bin/kcat --brokers HOST:PORT --topic T --file F
+
+F holds one `key<TAB>value` line per message (the rows fs-publish wrote, exported once). Runs
+`kcat -P -K '\\t' -z zstd -l F` (zstd as fs's producer uses) and prints
+{"messages": lines of F, "seconds": wall time of kcat}; kcat returns once every message is
+delivered.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import time
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--kcat", required=True)
+    ap.add_argument("--brokers", required=True)
+    ap.add_argument("--topic", required=True)
+    ap.add_argument("--file", required=True)
+    args = ap.parse_args()
+    with open(args.file, "rb") as f:
+        messages = sum(1 for _ in f)
+    argv = [args.kcat, "-P", "-q", "-b", args.brokers, "-t", args.topic, "-K", "\t", "-z", "zstd", "-l", args.file]
+    started = time.monotonic()
+    status = subprocess.run(argv, stdin=subprocess.DEVNULL).returncode
+    seconds = time.monotonic() - started
+    if status != 0:
+        print(f"kcat exited {status}: {' '.join(argv)}", file=sys.stderr)
+        return 1
+    print(json.dumps({"messages": messages, "seconds": round(seconds, 3)}))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

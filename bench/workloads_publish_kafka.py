@@ -1,0 +1,92 @@
+"""Issue 11's Kafka publisher benchmark: fs-publish --publisher-type kafka vs kcat -P.
+
+Input: the online feature table of the generated orders (fs-bench table-create, then
+fs-agg-online --available-now with the original's windows, as the online workload runs it).
+Each fs run publishes it whole to a fresh topic of a `fs-sandbox broker` (read the table,
+reduce to the newest row per customer, one JSON message per row, idempotent producer, flush,
+state record). The messages of the first run are exported once (`kcat -C`, `key<TAB>value`),
+and kcat's bulk producer (`kcat -P -K '\\t' -z zstd -l`) sends the same messages to another
+fresh topic. Checks: every fs run's summary counts the exported messages, and kcat reads back
+as many from each topic. Reported: messages/s of each side (goal fs >= 0.8x kcat), peak RSS.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+
+from harness import BenchError, alternate, fresh, measure
+from workloads_ingest import SandboxBroker
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+KCAT_PRODUCE = os.path.join(HERE, "peers", "kcat_produce.py")
+KCAT_CONSUME = os.path.join(HERE, "peers", "kcat_consume.py")
+GOAL_RATIO = 0.8
+
+
+def feature_table(ctx) -> str:
+    """The online feature table the publisher reads (built once per bench run)."""
+    source = os.path.join(ctx.data_dir, "orders.parquet")
+    events = os.path.join(ctx.work_dir, "publish-events")
+    table = os.path.join(ctx.work_dir, "publish-features")
+    measure([ctx.binary("fs-bench"), "table-create", "--input", source, "--table", fresh(events)])
+    measure([ctx.binary("fs-agg-online"), "--master-mode", "local[*]", "--input-table", events, "--output-table", fresh(table),
+             "--late-table", fresh(table + "_late"), "--time-field", "order_created_at", "--agg-field", "customer_id",
+             "--window-duration", "1 hour", "--window-slide-duration", "5 minutes", "--watermark", "10 minutes",
+             "--available-now", "--summary", "--log-level", "warning"])
+    return table
+
+
+def count(kcat: str, brokers: str, topic: str) -> int:
+    return int(measure([sys.executable, KCAT_CONSUME, "--kcat", kcat, "--brokers", brokers, "--topic", topic]).result["messages"])
+
+
+def publish_kafka(ctx) -> list:
+    from workloads import Row, not_built
+    if not all(ctx.has(b) for b in ("fs-publish", "fs-sandbox", "fs-agg-online", "fs-bench")):
+        return not_built("publish to Kafka", "fs-publish", "kcat -P")(ctx)
+    kcat = shutil.which("kcat")
+    if kcat is None:
+        raise BenchError("publish-kafka: kcat not found (run `make deps`)")
+    ctx.log("publish-kafka: building the online feature table (fs-bench table-create + fs-agg-online)")
+    table = feature_table(ctx)
+    export = os.path.join(ctx.work_dir, "publish-kafka-messages.tsv")
+    with SandboxBroker(ctx, 4, "publish-kafka-broker") as broker:
+        fs_name, kcat_name = "fs-publish --publisher-type kafka", "kcat -P -z zstd"
+
+        def fs_argv(i: int) -> list[str]:
+            return [ctx.binary("fs-publish"), "--publisher-type", "kafka", "--input-table", table, "--output-table", f"fs-run-{i}",
+                    "--kafka-brokers", broker.bootstrap, "--key-field", "customer_id", "--time-field", "window_end",
+                    "--summary", "--log-level", "warning"]
+
+        first = measure(fs_argv(99))  # untimed: produces the messages kcat will send
+        with open(export, "wb") as out:
+            subprocess.run([kcat, "-C", "-e", "-q", "-o", "beginning", "-b", broker.bootstrap, "-t", "fs-run-99",
+                            "-f", "%k\t%s\n"], stdout=out, check=True, stdin=subprocess.DEVNULL)
+        with open(export, "rb") as f:
+            messages = sum(1 for _ in f)
+        if messages != int(first.result["keysUpserted"]):
+            raise BenchError(f"publish-kafka: the topic holds {messages} messages, fs-publish reported {first.result['keysUpserted']}")
+        sides = alternate({
+            fs_name: fs_argv,
+            kcat_name: lambda i: [sys.executable, KCAT_PRODUCE, "--kcat", kcat, "--brokers", broker.bootstrap,
+                                  "--topic", f"kcat-run-{i}", "--file", export],
+        }, ctx.runs, ctx.log)
+        fs, peer = sides[fs_name], sides[kcat_name]
+        for i, run in enumerate(fs.runs):
+            if int(run.result["keysUpserted"]) != messages or count(kcat, broker.bootstrap, f"fs-run-{i}") != messages:
+                raise BenchError(f"publish-kafka: fs run {i} did not publish exactly {messages} messages")
+        for i in range(len(peer.runs)):
+            if count(kcat, broker.bootstrap, f"kcat-run-{i}") != messages:
+                raise BenchError(f"publish-kafka: kcat run {i} did not deliver {messages} messages")
+    fs_rate, kcat_rate = messages / fs.median("seconds"), messages / peer.median("seconds")
+    judged = not ctx.smoke
+    ok = fs_rate / kcat_rate >= GOAL_RATIO
+    note = (f"{messages} keys (newest row of each), JSON messages: fs {fs_rate:,.0f} msg/s (reads the table, reduces, "
+            f"produces, records the version), kcat {kcat_rate:,.0f} msg/s, fs/kcat {fs_rate / kcat_rate:.2f} "
+            f"(goal >= {GOAL_RATIO}: {('met' if ok else 'NOT met') if judged else 'not judged in smoke mode'}); "
+            f"fs peak RSS {fs.peak_rss_kb / 1024:.0f} MiB")
+    return [Row("publish to Kafka (latest per key)", fs_name, kcat_name, fs.median("seconds"), peer.median("seconds"),
+                fs.peak_rss_kb, peer.peak_rss_kb, "message counts equal (kcat read-back)", note)]
