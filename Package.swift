@@ -1,17 +1,29 @@
 // swift-tools-version:6.0
 //
-// fs — a Swift feature store. Library modules import only downward:
+// fs — a Swift feature store. Library modules import only downward (every one also imports
+// FSCore); the targets below are declared in this order:
 //
-//   CZstd ─┐
-//   FSCore ┴► FSParquet ► FSTable ─┐
-//   FSCore ──► FSExpr ► FSAggregation ┴► FSJobs ► fs-* executables
+//   CZstd ──┐
+//   FSCore ─┴► FSParquet ─► FSTable ──────────────┐
+//   FSCore ──► FSExpr ────► FSAggregation ────────┤
+//   FSCore ──► FSStreams ─────────────────────────┤
+//   CRdKafka ► FSKafka ───────────────────────────┴► FSJobs (+ CZlib) ─► fs-ingest, fs-agg-offline,
+//                                                    │                    fs-agg-online, fs-sandbox
+//                                                    └► FSPublish (+ CSQLite, CPostgres, CMariaDB,
+//                                                       CHiredis) ────► fs-publish
+//                                                       └► FSServe (+ SwiftNIO) ─► fs-serve
+//   FSCore, FSParquet, FSTable (+ FSExpr, FSAggregation) ─► fs-table, fs-bench (developer tools)
 //
 // See Sources/README.md for what each module owns.
+//
+// Platforms: Linux only — the library code imports Glibc unconditionally (no Foundation) and
+// calls glibc's `mallopt`/`malloc_trim`; the C libraries come from pkg-config. SwiftPM has no
+// Linux entry for `platforms:`, so none is declared; the `.macOS(.v13)` this file used to
+// carry was not true (the code does not build against Darwin).
 import PackageDescription
 
 let package = Package(
     name: "fs",
-    platforms: [.macOS(.v13)],
     products: [
         .executable(name: "fs-publish", targets: ["fs-publish"]),
         .executable(name: "fs-serve", targets: ["fs-serve"]),

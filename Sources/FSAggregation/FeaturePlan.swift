@@ -93,7 +93,7 @@ public struct FeaturePlan: Sendable {
         switch def {
         case .custom(let c): return c.expression
         case .aggregate(let a):
-            let field = "`" + a.field.replacingBackticks() + "`"
+            let field = Identifier.quoted(a.field)
             let distinct = a.isDistinct ? "DISTINCT " : ""
             switch a.operation {
             case .countStar: return "count(*)"
@@ -246,13 +246,4 @@ public struct FeaturePlanError: CategorizedError, Equatable {
 
     public var exitStatus: ExitStatus { .usage }
     public var description: String { (feature.map { "feature \"\($0)\": " } ?? "") + problem }
-}
-
-extension String {
-    /// Doubles backticks so the name can sit inside a backtick-quoted identifier.
-    func replacingBackticks() -> String {
-        var out = ""
-        for ch in self { out.append(ch); if ch == "`" { out.append("`") } }
-        return out
-    }
 }

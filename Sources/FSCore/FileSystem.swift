@@ -117,6 +117,21 @@ public enum FileSystem {
         return stat(path, &st) == 0 && (st.st_mode & S_IFMT) == S_IFDIR
     }
 
+    /// Whether `path` is a directory, or nil when nothing is there (`ENOENT`, `ENOTDIR`).
+    ///
+    /// Unlike `isDirectory`, a failure to look (`EACCES`, `ELOOP`, `EIO`…) throws instead of
+    /// reading as "absent": callers that decide "no table here, create one / read it another
+    /// way" must not take an unreadable directory for a missing one.
+    public static func directoryStatus(_ path: String) throws(IOError) -> Bool? {
+        var st = stat()
+        guard stat(path, &st) == 0 else {
+            let e = errno
+            if e == ENOENT || e == ENOTDIR { return nil }
+            throw IOError(path: path, operation: "stat", errno: e)
+        }
+        return (st.st_mode & S_IFMT) == S_IFDIR
+    }
+
     /// Size in bytes and modification time (ms since the epoch).
     public static func attributes(_ path: String) throws(IOError) -> (size: Int64, modifiedMillis: Int64) {
         var st = stat()

@@ -72,12 +72,35 @@ public struct StringArray: Sendable, Hashable {
         return try bytes.withUnsafeBufferPointer { try body(UnsafeBufferPointer(rebasing: $0[lo..<hi])) }
     }
 
-    /// Rows `indices`, in that order.
+    /// Rows `indices`, in that order (repeats allowed).
+    ///
+    /// One pass sums the lengths, then the bytes are copied with one reservation and raw
+    /// memory copies: this runs on every row the offline scan keeps and every key-partition
+    /// split, where appending row by row (a growth check and a slice per row) cost more than
+    /// the copying itself.
     public func gather(_ indices: [Int]) -> StringArray {
-        var out = StringArray()
-        out.offsets.reserveCapacity(indices.count + 1)
-        for i in indices { out.bytes.append(contentsOf: bytes[offsets[i]..<offsets[i + 1]]) ; out.offsets.append(out.bytes.count) }
-        return out
+        var total = 0
+        offsets.withUnsafeBufferPointer { off in
+            for i in indices { total += off[i + 1] - off[i] }
+        }
+        var newOffsets = [Int](repeating: 0, count: indices.count + 1)
+        let newBytes = [UInt8](unsafeUninitializedCapacity: total) { out, initialized in
+            offsets.withUnsafeBufferPointer { off in
+                bytes.withUnsafeBufferPointer { src in
+                    var at = 0
+                    for (k, i) in indices.enumerated() {
+                        let lo = off[i], length = off[i + 1] - lo
+                        if length > 0, let from = src.baseAddress, let to = out.baseAddress {
+                            (to + at).update(from: from + lo, count: length)
+                        }
+                        at += length
+                        newOffsets[k + 1] = at
+                    }
+                }
+            }
+            initialized = total
+        }
+        return StringArray(offsets: newOffsets, bytes: newBytes)
     }
 }
 

@@ -392,36 +392,3 @@ struct BindState {
         return .cast(b.expr, to: t)
     }
 }
-
-/// The names in `candidates` closest to `name` by (case-insensitive) edit distance: at most
-/// three, only those within a third of the name's length (at least 2 edits) — or containing it.
-package func closestNames(to name: String, in candidates: [String]) -> [String] {
-    let target = Array(name.lowercased())
-    var scored: [(Int, String)] = []
-    for c in candidates {
-        let lc = c.lowercased()
-        let d = editDistance(target, Array(lc))
-        let limit = max(2, target.count / 3)
-        if d <= limit || (target.count >= 3 && (lc.contains(name.lowercased()) || name.lowercased().contains(lc))) {
-            scored.append((d, c))
-        }
-    }
-    scored.sort { $0.0 != $1.0 ? $0.0 < $1.0 : $0.1 < $1.1 }
-    return scored.prefix(3).map(\.1)
-}
-
-/// Levenshtein distance between two character arrays.
-func editDistance(_ a: [Character], _ b: [Character]) -> Int {
-    if a.isEmpty { return b.count }
-    if b.isEmpty { return a.count }
-    var prev = Array(0...b.count)
-    var cur = [Int](repeating: 0, count: b.count + 1)
-    for i in 1...a.count {
-        cur[0] = i
-        for j in 1...b.count {
-            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
-        }
-        swap(&prev, &cur)
-    }
-    return prev[b.count]
-}

@@ -176,3 +176,31 @@ struct BinderTests {
         #expect(try bind("datediff(current_date(), order_date)").type == .int32)
     }
 }
+
+/// The name helpers other layers use instead of their own copies.
+@Suite struct NameHelperTests {
+    let schema = Schema([Field("a b", .int64), Field("x`y", .double), Field("amount", .double), Field("k", .string)])
+
+    @Test func referencedColumnsCoverAggregateArgumentsAndFiltersOnceInFirstOrder() throws {
+        let e = try Binder(schema: schema).bind("sum(amount) FILTER (WHERE `a b` > 1) + max(amount) + count(k)", mode: .aggregate)
+        #expect(e.referencedColumns == ["amount", "a b", "k"])
+        let calls = e.aggregateCalls
+        #expect(calls.first?.referencedColumns == ["amount", "a b"])
+        #expect(try Binder(schema: schema).bind("1 + 2", mode: .scalar).referencedColumns == [])
+    }
+
+    @Test func aQuotedIdentifierBindsToExactlyThatColumn() throws {
+        #expect(Identifier.quoted("x`y") == "`x``y`")
+        for f in schema.fields {
+            let bound = try Binder(schema: schema).bind(Identifier.quoted(f.name), mode: .scalar)
+            #expect(bound.referencedColumns == [f.name])
+        }
+    }
+
+    @Test func suggestionsAreTheClosestNamesByEditDistance() {
+        #expect(closestNames(to: "amont", in: ["amount", "k", "a b"]) == ["amount"])
+        #expect(closestNames(to: "zzzzzz", in: ["amount"]) == [])
+        #expect(editDistance(Array("kitten"), Array("sitting")) == 3)
+        #expect(editDistance([], Array("abc")) == 3)
+    }
+}

@@ -5,7 +5,7 @@ import Testing
 
 @Suite struct IngestCommandTests {
     func config(_ args: [String]) throws -> IngestConfig {
-        try IngestCommand.parse(LegacyArguments.normalize(args, longNames: IngestCommand.longNames)).resolve()
+        try IngestCommand.parseCommandLine(args).resolve()
     }
 
     @Test func theOriginalRunAllLineWorksUnchanged() throws {
@@ -58,13 +58,16 @@ import Testing
         }
     }
 
-    @Test(arguments: [("500ms", 500), ("1s", 1000), ("5 seconds", 5000), ("2m", 120_000), ("1 minute", 60_000), ("0.25", 250), ("1h", 3_600_000)])
-    func durationsParseWithUnits(text: String, millis: Int64) {
-        #expect(parseDuration(text) == .milliseconds(millis))
+    @Test(arguments: [("500ms", 500), ("1s", 1000), ("5 seconds", 5000), ("2m", 120_000), ("1 minute", 60_000), ("0.25s", 250), ("1h", 3_600_000)])
+    func durationsParseWithUnits(text: String, millis: Int64) throws {
+        #expect(try durationFlag(text, flag: "--trigger-interval") == millis * 1000)
     }
 
-    @Test func durationsRejectGarbage() {
-        for t in ["", "s", "5 parsecs", "-1s", "1e999"] { #expect(parseDuration(t) == nil, "\(t)") }
+    @Test func durationsRejectGarbageNamingTheFlag() {
+        for t in ["", "s", "5 parsecs", "-1s", "1e999", "0.25", "0s"] {
+            #expect(throws: UsageError.self, "\(t)") { try durationFlag(t, flag: "--trigger-interval") }
+            do { _ = try durationFlag(t, flag: "--trigger-interval") } catch { #expect(error.flag == "--trigger-interval") }
+        }
     }
 
     @Test func base64MatchesRFC4648Vectors() {

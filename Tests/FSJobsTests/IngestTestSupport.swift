@@ -47,7 +47,7 @@ struct StatusSource {
 
 /// The rows of a Delta table (empty when absent).
 func readTable(_ path: String) throws -> RecordBatch? {
-    guard DeltaTable.exists(at: path) else { return nil }
+    guard try DeltaTable.exists(at: path) else { return nil }
     var scan = try TableScan.open(path)
     return try scan.readAll()
 }

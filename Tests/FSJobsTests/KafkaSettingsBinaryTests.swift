@@ -119,7 +119,7 @@ import Testing
         try "client.id=from-file\nsocket.keepalive.enable=true\n".write(toFile: config, atomically: true, encoding: .utf8)
         let args = LegacyArguments.normalize(["dev", "-kafka-brokers", "b:1", "-stream-type", "order-events", "-data-dir", dir,
                                               "-kafka-config", config, "-X", "client.id=from-x", "-Xlinger.ms=3"],
-                                             longNames: IngestCommand.longNames)
+                                             longNames: IngestCommand.longOptionNames)
         let resolved = try IngestCommand.parse(args).resolve()
         let effective = Dictionary(uniqueKeysWithValues: resolved.kafkaClient.settings.effective.map { ($0.0, $0.1) })
         #expect(effective == ["client.id": "from-x", "socket.keepalive.enable": "true", "linger.ms": "3"])

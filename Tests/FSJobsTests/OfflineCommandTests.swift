@@ -38,7 +38,7 @@ import Testing
         (["--start-date", "2019-11-30", "--end-date", "2019-11-30"], "--start-date"),  // 3-day period of the default features
         (["--start-date", "2019-01-01", "--end-date", "2019-01-31", "--agg", "no-equals-sign"], "--agg"),
         (["--start-date", "2019-01-01", "--end-date", "2019-01-31", "--agg", "n=count(*)", "--agg", "n=sum(x)"], "--agg"),
-        (["--start-date", "2019-01-01", "--end-date", "2019-01-31", "--agg", "year=count(*)"], "--aggregations"),
+        (["--start-date", "2019-01-01", "--end-date", "2019-01-31", "--agg", "year=count(*)"], "--agg"),
         (["--end-date", "2019-01-31"], "--start-date"),
     ])
     func badFlagsAreUsageErrorsNamingTheFlag(extra: [String], flag: String) {

@@ -167,28 +167,4 @@ import Testing
         #expect(OfflineBehaviourTests.sameFeatures(try OfflineFixture.output(dir + "/one", year: 2019, month: 6, day: 30),
                                                    try OfflineFixture.output(dir + "/four", year: 2019, month: 6, day: 30)))
     }
-
-    @Test func partitionBuffersHandBackTheirRowsAsOneBatchAndEmpty() {
-        let schema = Schema([Field("k", .string), Field("v", .int64)])
-        func batch(_ keys: [String], _ values: [Int64]) -> RecordBatch {
-            RecordBatch(schema: schema, columns: [Column(type: .string, values: .string(StringArray(keys))), Column(type: .int64, values: .int64(values))])
-        }
-        var buffers = PartitionBuffers(count: 2)
-        buffers.append(1, batch(["a", "ü"], [1, 2]), [10, 20])
-        buffers.append(1, batch([""], [3]), [30])
-        #expect(buffers.rows == [0, 3])
-        let (rows, times) = buffers.take(1, schema: schema)
-        #expect(rows == batch(["a", "ü", ""], [1, 2, 3]))
-        #expect(times == [10, 20, 30])
-        #expect(buffers.rows == [0, 0])
-    }
-
-    @Test func rowsOfOneKeyAlwaysGoToTheSamePartition() {
-        let keys = Column(type: .string, values: .string(StringArray(["x", "y", "x", "", "y", "x"])))
-        let split = KeyPartitions.partitionRows(of: keys, count: 3)
-        #expect(split.flatMap { $0 }.sorted() == Array(0..<6))
-        let home = { (row: Int) in split.firstIndex { $0.contains(row) } }
-        #expect(home(0) == home(2) && home(2) == home(5))
-        #expect(home(1) == home(4))
-    }
 }

@@ -56,12 +56,12 @@ enum OfflineFixture {
 
     /// Parses and validates a command line as the executable does.
     static func config(_ args: [String]) throws -> OfflineConfig {
-        try OfflineCommand.parse(LegacyArguments.normalize(args, longNames: OfflineCommand.longNames)).resolve()
+        try OfflineCommand.parseCommandLine(args).resolve()
     }
 
     /// Runs the job in-process.
     static func run(_ args: [String]) throws -> OfflineSummary {
-        try OfflineAggregation(config: config(args)).run()
+        try OfflineJob(config: config(args)).run()
     }
 
     /// The rows of one output partition, as (key, values by feature name) in file order.

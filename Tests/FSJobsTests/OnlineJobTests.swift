@@ -32,7 +32,7 @@ private func appendVersion(_ root: String, _ rows: [(String, Double, Int64)]) th
 }
 
 private func config(_ args: [String]) throws -> OnlineConfig {
-    try OnlineCommand.parse(LegacyArguments.normalize(args, longNames: OnlineCommand.longNames)).resolve()
+    try OnlineCommand.parseCommandLine(args).resolve()
 }
 
 private func standardArgs(input: String, output: String) -> [String] {
@@ -51,7 +51,7 @@ private func outputLines(_ root: String) throws -> [String] {
 
 private func runJob(_ c: OnlineConfig) throws -> OnlineSummary {
     JobRunner.bootstrapLogging(level: .error, format: .text)
-    return try OnlineAggregationJob(config: c).run()
+    return try OnlineJob(config: c).run()
 }
 
 @Suite("fs-agg-online", .serialized)
@@ -127,13 +127,13 @@ struct OnlineJobTests {
                     if case .custom(let a) = d { return ["--agg", "\(a.featureName)=\(a.expression)"] }
                     return []
                 }
-                var oc = try OfflineCommand.parse(LegacyArguments.normalize([
+                var oc = try OfflineCommand.parseCommandLine([
                     "dev", "--input-table", dir + "/in", "--output-table", dir + "/offline-\(start)", "--agg-field", "customer_id",
                     "--time-field", "event_time", "--start-date", formatISO8601(micros: start), "--end-date", formatISO8601(micros: end),
-                ] + inline, longNames: OfflineCommand.longNames)).resolve()
+                ] + inline).resolve()
                 #expect(oc.definitions == c.definitions)
                 oc.definitions = c.definitions
-                let s = try OfflineAggregation(config: oc).run()
+                let s = try OfflineJob(config: oc).run()
                 #expect(s.rowsInRange > 0)
                 var o = try TableScan(table: DeltaTable(root: dir + "/offline-\(start)"))
                 let rows = try o.readAll()

@@ -37,8 +37,8 @@ struct OnlineKafkaTests {
 
     static func online(_ args: [String]) throws -> OnlineSummary {
         JobRunner.bootstrapLogging(level: .error, format: .text)
-        let c = try OnlineCommand.parse(LegacyArguments.normalize(args, longNames: OnlineCommand.longNames)).resolve()
-        return try OnlineAggregationJob(config: c).run()
+        let c = try OnlineCommand.parseCommandLine(args).resolve()
+        return try OnlineJob(config: c).run()
     }
 
     /// (key|start|end) → feature values of an output table.
@@ -75,7 +75,7 @@ struct OnlineKafkaTests {
         // Direct.
         let direct = try Self.online(Self.onlineArgs(dir + "/direct") + ["--kafka-brokers", cluster.bootstrapServers, "--kafka-topics", Self.topic,
                                                                         "--stream-type", "order-events"])
-        #expect(direct.status == "completed")
+        #expect(direct.status == .completed)
         #expect(direct.eventsThisRun == 600 && viaTable.eventsThisRun == 600)
         #expect(direct.unparsedMessages == 1)
         #expect(direct.counters.lateEvents == 0 && viaTable.counters.lateEvents == 0)

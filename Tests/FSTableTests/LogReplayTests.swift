@@ -48,7 +48,7 @@ import Testing
     @Test func aDirectoryWithoutCommitsIsNotATable() throws {
         let dir = try ScratchDirectory()
         #expect(throws: DeltaLogError.notATable(path: dir.path)) { try DeltaTable.open(at: dir.path) }
-        #expect(!DeltaTable.exists(at: dir.path))
+        #expect(try !DeltaTable.exists(at: dir.path))
     }
 
     @Test func commitFilesToleratesBlankLinesCRLFAndAMissingFinalNewline() throws {

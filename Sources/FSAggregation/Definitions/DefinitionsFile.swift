@@ -1,4 +1,5 @@
 import FSCore
+import FSExpr
 
 /// Reads feature definitions from `jobs/*.json`: a JSON array of objects, each either
 /// `{"featureName", "field", "operation", "period"?}` (an `AggAction`) or
@@ -97,19 +98,6 @@ public enum DefinitionsFile {
         }
         guard w.count >= 3 else { return [] }
         return candidates.filter { $0.lowercased().hasPrefix(String(w.prefix(3))) }.sorted()
-    }
-
-    static func editDistance(_ a: [Character], _ b: [Character]) -> Int {
-        if a.isEmpty { return b.count }
-        var prev = Array(0...b.count)
-        for i in 1...a.count {
-            var cur = [i] + [Int](repeating: 0, count: b.count)
-            for j in stride(from: 1, through: b.count, by: 1) {
-                cur[j] = Swift.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
-            }
-            prev = cur
-        }
-        return prev[b.count]
     }
 }
 

@@ -79,7 +79,7 @@ public struct WindowSpec: Sendable, Hashable, CustomStringConvertible {
 
     /// A µs duration in the largest exact unit (`"5 minutes"`).
     public static func text(_ micros: Int64) -> String {
-        micros > 0 && micros % 1_000 == 0 ? Period(micros: micros).description : "\(micros) microseconds"
+        DurationText.format(micros)
     }
 }
 
@@ -87,57 +87,4 @@ public struct WindowSpec: Sendable, Hashable, CustomStringConvertible {
 public struct WindowSpecError: Error, Equatable, CustomStringConvertible {
     public var description: String
     public init(_ description: String) { self.description = description }
-}
-
-/// Parses durations in the forms Spark accepts for `window()` and `withWatermark()`:
-/// `"5 seconds"`, `"1 hour"`, `"10 minutes"`, `"1 day"`, `"interval 1 hour 30 minutes"`,
-/// `"500 milliseconds"`, `"2 weeks"`, `"250 microseconds"`, `"1h"`. Units are singular or plural
-/// and case-insensitive; several `<count> <unit>` pairs add up. Months and years are rejected,
-/// as Spark rejects them for windows (their length varies).
-public enum DurationText {
-    static let microUnits: Set<String> = ["us", "micro", "micros", "microsecond", "microseconds"]
-
-    /// The duration in µs, or nil with `error` saying why.
-    public static func parse(_ text: String) -> Result<Int64, WindowSpecError> {
-        var words = text.lowercased().split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
-        if words.first == "interval" { words.removeFirst() }
-        guard !words.isEmpty else { return .failure(WindowSpecError("empty duration: expected e.g. \"5 seconds\" or \"1 hour\"")) }
-        // Split glued forms ("10minutes", "1h") into count and unit.
-        var tokens: [String] = []
-        for w in words {
-            let digits = w.prefix { $0.isASCII && ($0.isNumber || $0 == "-" || $0 == "+") }
-            if !digits.isEmpty && digits.count < w.count {
-                tokens.append(String(digits)); tokens.append(String(w.dropFirst(digits.count)))
-            } else {
-                tokens.append(w)
-            }
-        }
-        guard tokens.count % 2 == 0 else {
-            return .failure(WindowSpecError("\"\(text)\": expected pairs of a count and a unit, e.g. \"1 hour 30 minutes\""))
-        }
-        var total: Int64 = 0
-        var i = 0
-        while i < tokens.count {
-            guard let n = Int64(tokens[i]) else {
-                return .failure(WindowSpecError("\"\(text)\": \"\(tokens[i])\" is not a whole number"))
-            }
-            let unit = tokens[i + 1]
-            let micros: Int64
-            if microUnits.contains(unit) {
-                micros = 1
-            } else if let u = Period.units.first(where: { $0.names.contains(unit) }) {
-                micros = u.micros
-            } else if ["month", "months", "mon", "mons", "year", "years", "y"].contains(unit) {
-                return .failure(WindowSpecError("\"\(text)\": months and years have no fixed length; use days or weeks"))
-            } else {
-                return .failure(WindowSpecError("\"\(text)\": unknown unit \"\(unit)\" (use microseconds, milliseconds, seconds, minutes, hours, days or weeks)"))
-            }
-            let (part, o1) = n.multipliedReportingOverflow(by: micros)
-            let (sum, o2) = total.addingReportingOverflow(part)
-            guard !o1, !o2 else { return .failure(WindowSpecError("\"\(text)\" is too long")) }
-            total = sum
-            i += 2
-        }
-        return .success(total)
-    }
 }

@@ -6,21 +6,25 @@ import FSStreams
 
 /// `fs-ingest`: the original DataIngestionStreamMain's flags plus ours. Parsing only;
 /// `IngestConfig` holds the validated result and `IngestJob` does the work.
-public struct IngestCommand: ParsableCommand {
+public struct IngestCommand: JobCommand {
+    public typealias Job = IngestJob
+
     public static let configuration = CommandConfiguration(
         commandName: "fs-ingest",
         abstract: "Ingest a Kafka stream into a Delta table, exactly once; bad messages go to a quarantine table.",
+        // One paragraph per line: ArgumentParser wraps to the terminal. Only the example keeps
+        // hand breaks (each line short enough not to be wrapped again).
         discussion: """
-            Table: <data-dir>/ingestion/<stream-type>, partitioned fs_year/fs_month/fs_day; quarantine:
-            <data-dir>/quarantine/<stream-type>. Each commit stores txn(appId "fs-ingest/<topic>/<partition>",
-            version = last offset written); a restart resumes from the table, not from the group.
-            Without --available-now the job joins the consumer group (--group-id) and runs until SIGTERM/SIGINT,
-            which finish and commit the batch in flight and exit 0 (a second signal during that commit exits
-            at once with 143/130; the table stays consistent and the batch is re-read on restart).
+            Table: <data-dir>/ingestion/<stream-type>, partitioned fs_year/fs_month/fs_day; quarantine: <data-dir>/quarantine/<stream-type>. Each commit stores txn(appId "fs-ingest/<topic>/<partition>", version = last offset written); a restart resumes from the table, not from the group.
+
+            Without --available-now the job joins the consumer group (--group-id) and runs until SIGTERM/SIGINT, which finish and commit the batch in flight and exit 0 (a second signal during that commit exits at once with 143/130; the table stays consistent and the batch is re-read on restart).
+
             Exit codes: 0 ok · 64 usage · 69 broker unreachable for --max-retry-duration · 74 I/O · 70 internal.
+
             The original command line works unchanged, e.g.
-              fs-ingest dev --kafka-topics de-order-events --master-mode local[*] --kafka-brokers host:9092 \\
-                --output-dir /tmp/ifood/data/ --stream-type order-events --max-offsets-per-trigger 50000
+              fs-ingest dev --kafka-topics de-order-events --master-mode local[*] \\
+                --kafka-brokers host:9092 --output-dir /tmp/ifood/data/ \\
+                --stream-type order-events --max-offsets-per-trigger 50000
             """
     )
 
@@ -80,13 +84,6 @@ public struct IngestCommand: ParsableCommand {
 
     public init() {}
 
-    /// Long option names, for `LegacyArguments.normalize` (single-dash forms of the original).
-    public static let longNames: Set<String> = Set([
-        "app-name", "master-mode", "log-level", "log-format", "summary", "kafka-brokers", "kafka-topics", "data-dir", "output-dir",
-        "stream-type", "max-offsets-per-trigger", "kafka-max-offsets-per-trigger", "trigger-interval", "group-id", "starting-offsets",
-        "available-now", "dedup-key", "dedup-window", "max-retry-duration", "max-message-bytes", "metrics-file", "compact-min-files",
-    ]).union(KafkaClientOptions.longNames)
-
     /// Validates every flag before any work starts.
     public func resolve() throws(UsageError) -> IngestConfig {
         let common = try self.common.resolve(defaultAppName: "feature-store-data-ingest")
@@ -103,9 +100,7 @@ public struct IngestCommand: ParsableCommand {
         let topics = (kafkaTopics ?? type.defaultTopic).split(separator: ",").map { String($0).trimmingSpaces() }.filter { !$0.isEmpty }
         guard !topics.isEmpty else { throw UsageError(flag: "--kafka-topics", message: "names no topic") }
         guard maxOffsetsPerTrigger >= 1 else { throw UsageError(flag: "--max-offsets-per-trigger", message: "must be ≥ 1, got \(maxOffsetsPerTrigger)") }
-        guard let trigger = parseDuration(triggerInterval), trigger > .zero else {
-            throw UsageError(flag: "--trigger-interval", message: "'\(triggerInterval)' is not a positive duration (e.g. 1s, 500ms, \"5 seconds\")")
-        }
+        let trigger = Duration.microseconds(try durationFlag(triggerInterval, flag: "--trigger-interval"))
         let start: StartingOffsets
         switch startingOffsets.lowercased() {
         case "earliest": start = .earliest
@@ -123,8 +118,7 @@ public struct IngestCommand: ParsableCommand {
         guard dedupWindow >= 1 else { throw UsageError(flag: "--dedup-window", message: "must be ≥ 1, got \(dedupWindow)") }
         var retry: Duration? = nil
         if let r = maxRetryDuration {
-            guard let d = parseDuration(r), d > .zero else { throw UsageError(flag: "--max-retry-duration", message: "'\(r)' is not a positive duration (e.g. 30s, 5m)") }
-            retry = d
+            retry = .microseconds(try durationFlag(r, flag: "--max-retry-duration"))
         }
         guard maxMessageBytes >= 1 else { throw UsageError(flag: "--max-message-bytes", message: "must be ≥ 1, got \(maxMessageBytes)") }
         let kafkaClient = try kafka.resolve(role: .consumer)
@@ -147,7 +141,7 @@ public enum StartingOffsets: String, Sendable, Equatable {
 }
 
 /// Validated configuration of one fs-ingest run.
-public struct IngestConfig: Sendable {
+public struct IngestConfig: JobConfiguration {
     public var common: CommonConfig
     public var streamType: StreamType
     public var brokers: String
@@ -178,24 +172,4 @@ public struct IngestConfig: Sendable {
 
     /// The auto-compaction the writers use (nil: off).
     public var autoCompaction: AutoCompaction? { compactMinFiles >= 2 ? AutoCompaction(minFiles: compactMinFiles) : nil }
-}
-
-/// Parses `500ms`, `1s`, `5 seconds`, `2m`, `1 minute`, `1h`, or a bare number of seconds.
-package func parseDuration(_ text: String) -> Duration? {
-    let t = text.trimmingSpaces().lowercased()
-    var digits = ""
-    var rest = Substring(t)
-    while let c = rest.first, c.isNumber || c == "." { digits.append(c); rest.removeFirst() }
-    let unit = String(rest).trimmingSpaces()
-    guard let value = Double(digits), value.isFinite, value >= 0 else { return nil }
-    let seconds: Double
-    switch unit {
-    case "ms", "millis", "millisecond", "milliseconds": seconds = value / 1000
-    case "", "s", "sec", "secs", "second", "seconds": seconds = value
-    case "m", "min", "mins", "minute", "minutes": seconds = value * 60
-    case "h", "hour", "hours": seconds = value * 3600
-    default: return nil
-    }
-    guard seconds < 1e9 else { return nil }
-    return .milliseconds(Int64((seconds * 1000).rounded()))
 }

@@ -111,12 +111,12 @@ public final class IngestJob {
             try consumer.subscribe(topics: config.topics, onAssign: { [unowned self] in self.assigned($0) },
                                    onRevoke: { [unowned self] in self.revoked($0) })
         }
-        var status = "stopped"
+        var status = JobStatus.stopped
         while true {
             try runMicroBatch()
             writeMetrics()
             if let e = callbackError { throw e }
-            if config.availableNow && isCaughtUp { status = "completed"; break }
+            if config.availableNow && isCaughtUp { status = .completed; break }
             if let sig = StopSignal.pending {
                 try finishQueuedCommits()
                 logger.info("signal \(sig): committed the batch in flight, stopping")
@@ -259,7 +259,7 @@ public final class IngestJob {
     /// Refills the dedup windows of `tps` from the rows already in the table (`DedupRefill`:
     /// only the files that may hold rows inside each partition's window are opened).
     private func warmDedupWindows(_ tps: Set<TopicPartition>) throws {
-        guard let keyName = config.dedupKeyName, !tps.isEmpty, DeltaTable.exists(at: config.table) else { return }
+        guard let keyName = config.dedupKeyName, !tps.isEmpty, try DeltaTable.exists(at: config.table) else { return }
         var committed: [TopicPartition: Int64] = [:]
         for tp in tps { if let txn = partitions[tp]?.dataTxn { committed[tp] = txn } }
         let refill = DedupRefill(keyColumn: keyName, window: config.dedupWindow)
@@ -602,19 +602,3 @@ func sleepMillis(_ ms: Int64) {
 #if canImport(Glibc)
 import Glibc
 #endif
-
-/// Entry point of `fs-ingest` after flag parsing: logging, signals, the job, the summary line.
-public struct IngestRun {
-    public let config: IngestConfig
-    public init(config: IngestConfig) { self.config = config }
-
-    public func run() throws -> ExitStatus {
-        let logger = JobRunner.startLogging(job: "fs-ingest", common: config.common, ignoredFlags: config.ignoredFlags)
-        StopSignal.install()
-        MallocTuning.limitArenas()
-        let job = IngestJob(config: config, logger: logger)
-        let summary = try job.run()
-        if config.common.printSummary { JobRunner.printLine(summary.json.description) }
-        return .ok
-    }
-}

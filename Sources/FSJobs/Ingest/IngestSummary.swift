@@ -1,7 +1,7 @@
 import FSCore
 
 /// What an ingest run did; the `--summary` JSON, the progress lines and the tests read it.
-public struct IngestSummary: Sendable, Equatable {
+public struct IngestSummary: JobSummaryDetails, Equatable {
     public var streamType: String
     public var table: String
     public var quarantineTable: String
@@ -20,21 +20,20 @@ public struct IngestSummary: Sendable, Equatable {
     public var reasons: [String: Int] = [:]
     /// Next offset to read per "topic/partition", after the last commit.
     public var nextOffsets: [String: Int64] = [:]
-    /// How the run ended: completed (available-now), stopped (signal), or the error class.
-    public var status = "running"
+    /// How the run ended: completed (available-now) or stopped (signal).
+    public var status = JobStatus.running
     public var seconds = 0.0
     /// Seconds per phase of the ingest and writer threads.
     public var phases = IngestPhases()
 
-    public var json: JSONValue {
-        .object([
-            ("job", .string("fs-ingest")), ("streamType", .string(streamType)), ("status", .string(status)),
-            ("table", .string(table)), ("quarantineTable", .string(quarantineTable)),
+    public var details: [(String, JSONValue)] {
+        [
+            ("streamType", .string(streamType)), ("table", .string(table)), ("quarantineTable", .string(quarantineTable)),
             ("messages", .int(Int64(messages))), ("rows", .int(Int64(rows))), ("quarantined", .int(Int64(quarantined))),
             ("duplicates", .int(Int64(duplicates))), ("batches", .int(Int64(batches))), ("bytes", .int(Int64(bytes))), ("fencedBatches", .int(Int64(fencedBatches))),
             ("quarantineReasons", .object(reasons.keys.sorted().map { ($0, .int(Int64(reasons[$0] ?? 0))) })),
             ("nextOffsets", .object(nextOffsets.keys.sorted().map { ($0, .int(nextOffsets[$0] ?? 0)) })),
-            ("seconds", .double((seconds * 1000).rounded() / 1000)), ("phases", phases.json),
-        ])
+            ("phases", phases.json),
+        ]
     }
 }

@@ -4,20 +4,27 @@ import FSCore
 
 /// `fs-agg-offline`: flags of the original AggregationsOfflineMain plus ours. Parsing only;
 /// `OfflineConfig` holds the validated result and `OfflineJob` does the work.
-public struct OfflineCommand: ParsableCommand {
+public struct OfflineCommand: JobCommand {
+    public typealias Job = OfflineJob
+
     public static let configuration = CommandConfiguration(
         commandName: "fs-agg-offline",
         abstract: "Compute features per key over a date range of a table, all periods in one pass; write one year/month/day partition.",
+        // One paragraph per line: ArgumentParser wraps to the terminal. Only the example keeps
+        // hand breaks (each line short enough not to be wrapped again).
         discussion: """
-            Range: dates select start-date 00:00 <= time < end-date + 1 day (UTC); date-times select [start, end).
-            A period of N days covers the last N days ending with the range's end. Output columns: the
-            agg-field, one column per feature, year, month, day (the day of the range's last instant);
-            a re-run replaces that partition atomically.
+            Range: dates select start-date 00:00 <= time < end-date + 1 day (UTC); date-times select [start, end). A period of N days covers the last N days ending with the range's end.
+
+            Output columns: the agg-field, one column per feature, year, month, day (the day of the range's last instant); a re-run replaces that partition atomically.
+
             Exit codes: 0 ok · 64 usage (bad flag, date, column, feature, missing input) · 65 bad data · 74 I/O · 70 internal.
+
             The original command line works unchanged, e.g.
-              fs-agg-offline dev --master-mode "local[*]" --input-data-table /tmp/ifood/data/ingestion/order-events/ \\
-                --output-data-table /tmp/ifood/data/aggregations/offline/order-agg --temp-dir tempDir \\
-                --time-field order_created_at --start-date 2018-02-01 --end-date 2020-12-01 --group-field customer_id
+              fs-agg-offline dev --master-mode "local[*]" \\
+                --input-data-table /tmp/ifood/data/ingestion/order-events/ \\
+                --output-data-table /tmp/ifood/data/aggregations/offline/order-agg \\
+                --temp-dir tempDir --time-field order_created_at \\
+                --start-date 2018-02-01 --end-date 2020-12-01 --group-field customer_id
             """
     )
 
@@ -44,11 +51,7 @@ public struct OfflineCommand: ParsableCommand {
     @Option(name: [.long, .customLong("ed", withSingleDash: true)], help: "Last day (YYYY-MM-DD, through 24:00 UTC) or a UTC date-time (exclusive).")
     public var endDate: String?
 
-    @Option(help: "A feature definitions file (jobs/*.json); repeatable. Default: the original's offline features.")
-    public var aggregations: [String] = []
-
-    @Option(help: "One custom feature, 'name=EXPR' (a Spark SQL aggregate expression); repeatable.")
-    public var agg: [String] = []
+    @OptionGroup public var features: FeatureOptions
 
     @Option(name: [.long, .customLong("t", withSingleDash: true)], help: "The original's Spark temp dir; accepted and ignored.")
     public var tempDir: String?
@@ -58,13 +61,6 @@ public struct OfflineCommand: ParsableCommand {
     public var kafkaTopics: String?
 
     public init() {}
-
-    /// Long option names, for `LegacyArguments.normalize` (single-dash forms of the original).
-    public static let longNames: Set<String> = [
-        "app-name", "master-mode", "log-level", "log-format", "summary", "input-table", "input-data-table", "output-table",
-        "output-data-table", "agg-field", "group-field", "time-field", "start-date", "end-date", "aggregations", "agg",
-        "temp-dir", "kafka-brokers", "kafka-topics",
-    ]
 
     /// Validates every flag before any work starts; definitions files are read here too, so a
     /// typo in one fails before the input is opened.
@@ -81,27 +77,8 @@ public struct OfflineCommand: ParsableCommand {
         let time = try required(timeField, "--time-field", "the event-time column")
         let range = try OfflineRange(start: try required(startDate, "--start-date", "first day of the range"),
                                      end: try required(endDate, "--end-date", "last day of the range"))
-        var definitions: [FeatureDefinition] = []
-        for file in aggregations { definitions += try DefinitionsFile.load(file) }
-        for (i, text) in agg.enumerated() {
-            guard let eq = text.firstIndex(of: "=") else {
-                throw UsageError(flag: "--agg", message: "'\(text)' must be name=EXPR (e.g. 'orders-7d=count(*)')")
-            }
-            let name = String(text[..<eq]).trimmingSpaces(), expr = String(text[text.index(after: eq)...]).trimmingSpaces()
-            guard !name.isEmpty, !expr.isEmpty else {
-                throw UsageError(flag: "--agg", message: "#\(i + 1) '\(text)': both the name and the expression must be non-empty")
-            }
-            definitions.append(.custom(AggCustomAction(featureName: name, expression: expr)))
-        }
-        if aggregations.isEmpty && agg.isEmpty { definitions = FeatureDefinition.originalOffline }
-        var seen = Set<String>()
+        let definitions = try features.resolve(defaults: FeatureDefinition.originalOffline, reservedColumns: [key] + OfflineOutput.partitionColumns)
         for d in definitions {
-            guard seen.insert(d.featureName).inserted else {
-                throw UsageError(flag: agg.isEmpty ? "--aggregations" : "--agg", message: "feature \"\(d.featureName)\" is defined twice")
-            }
-            for reserved in [key, "year", "month", "day"] where d.featureName.lowercased() == reserved.lowercased() {
-                throw UsageError(flag: "--aggregations", message: "feature \"\(d.featureName)\" collides with the output column \(reserved)")
-            }
             if let p = d.period { try range.validate(period: p, feature: d.featureName) }
         }
         var ignored: [String] = []
@@ -114,7 +91,7 @@ public struct OfflineCommand: ParsableCommand {
 }
 
 /// Validated configuration of one fs-agg-offline run.
-public struct OfflineConfig: Sendable {
+public struct OfflineConfig: JobConfiguration {
     public var common: CommonConfig
     public var inputTable: String
     public var outputTable: String

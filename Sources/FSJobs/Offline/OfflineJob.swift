@@ -5,7 +5,7 @@ import FSTable
 import Logging
 
 /// What an offline run did; printed as the `--summary` JSON and asserted by tests.
-public struct OfflineSummary: Sendable, Equatable {
+public struct OfflineSummary: JobSummaryDetails, Equatable {
     public var start = ""
     public var end = ""
     public var partition = ""
@@ -26,24 +26,26 @@ public struct OfflineSummary: Sendable, Equatable {
     public var keyPartitions = 1
     /// Wall time of the run (planning, scan, aggregation, write), in seconds.
     public var seconds = 0.0
+    /// A run that returns has written its partition: there is no partial outcome.
+    public var status: JobStatus { .completed }
 
-    public var json: JSONValue {
-        .object([
-            ("job", .string("fs-agg-offline")), ("start", .string(start)), ("end", .string(end)), ("partition", .string(partition)),
+    public var details: [(String, JSONValue)] {
+        [
+            ("start", .string(start)), ("end", .string(end)), ("partition", .string(partition)),
             ("features", .int(Int64(features))), ("threads", .int(Int64(threads))), ("keyPartitions", .int(Int64(keyPartitions))),
             ("filesTotal", .int(Int64(filesTotal))), ("filesPruned", .int(Int64(filesPruned))),
             ("filesSkippedByStats", .int(Int64(filesSkippedByStats))), ("filesRead", .int(Int64(filesRead))),
             ("rowGroupsRead", .int(Int64(rowGroupsRead))), ("rowGroupsSkipped", .int(Int64(rowGroupsSkipped))),
             ("rowsRead", .int(rowsRead)), ("rowsInRange", .int(rowsInRange)), ("keys", .int(Int64(keys))),
-            ("outputVersion", outputVersion.map(JSONValue.int) ?? .null), ("seconds", .double(seconds)),
-        ])
+            ("outputVersion", outputVersion.map(JSONValue.int) ?? .null),
+        ]
     }
 }
 
 /// One offline aggregation run: plan the features against the input's schema, scan only what
 /// the range needs, fold everything in one parallel pass, and replace the end-date partition of
 /// the output in one commit.
-public struct OfflineAggregation {
+public struct OfflineJob: RunnableJob {
     public let config: OfflineConfig
     public var clock: any WallClock = SystemWallClock()
     let logger: Logger
@@ -53,8 +55,13 @@ public struct OfflineAggregation {
         self.logger = logger
     }
 
+    /// A batch job: a signal ends it at once, and the output's last commit stays what it was.
+    public static var finishesBatchOnSignal: Bool { false }
+
     public func run() throws -> OfflineSummary {
         let started = monotonicSeconds()
+        logger.info("starting", metadata: ["app_name": "\(config.common.appName)", "input": "\(config.inputTable)", "output": "\(config.outputTable)",
+                                           "master_mode": "\(config.common.masterMode)"])
         let range = config.range
         // 1. The input's schema, and every name checked against it before reading data.
         let probe = try openInput(partitionFilter: nil, predicate: nil, columns: nil)
@@ -72,9 +79,7 @@ public struct OfflineAggregation {
         // 2. Only the columns the plan reads (plus key and time).
         var needed = [schema.field(named: config.aggField)!.name, timeField.name]
         for a in fullPlan.aggregates {
-            for e in a.call.arguments + (a.call.filter.map { [$0] } ?? []) {
-                for name in columnNames(e) where !needed.contains(name) { needed.append(name) }
-            }
+            for name in a.call.referencedColumns where !needed.contains(name) { needed.append(name) }
         }
         let partitionFilter = OfflinePruning.partitionFilter(partitionFields: probe.partitionFields, range: range)
         let timePredicate = OfflinePruning.timePredicate(timeField: timeField, range: range)
@@ -98,9 +103,13 @@ public struct OfflineAggregation {
         ])
 
         // 3. One pass, all features and periods, per-thread tables merged.
-        let engine = OfflineEngine(plan: plan, range: range, timeIndex: timeIndex, threads: config.common.masterMode.threads,
-                                   nowMicros: clock.nowMicros(), logger: logger)
-        let pass = try engine.run(scan: scan)
+        let foldRange = OfflineFoldRange(start: range.startMicros, end: range.endMicros, periodStarts: plan.periods.map(range.periodStart))
+        let engine = OfflineEngine(plan: plan, range: foldRange, timeIndex: timeIndex, threads: config.common.masterMode.threads,
+                                   nowMicros: clock.nowMicros())
+        let style = ProgressStyle.detect(logLevel: logger.logLevel)
+        let pass = try engine.run(TableScanSource(scan: scan)) { units, bytes, unitName in
+            ScanProgress(totalUnits: units, totalBytes: bytes, unitName: unitName, style: style, logger: logger)
+        }
         summary.rowGroupsRead = pass.rowGroupsRead
         summary.rowGroupsSkipped = pass.rowGroupsSkipped
         summary.rowsRead = pass.rowsRead
@@ -151,7 +160,7 @@ func formatSeconds(_ s: Double) -> String {
 /// The binder's message for an unknown column (it lists the closest names of the schema).
 func bindProblem(_ name: String, _ schema: Schema) -> String {
     do {
-        _ = try Binder(schema: schema).bind("`" + name.replacingOccurrences("`", "``") + "`", mode: .scalar)
+        _ = try Binder(schema: schema).bind(Identifier.quoted(name), mode: .scalar)
         return "column \(name) is not usable"
     } catch {
         // Keep "unknown column 'x'; did you mean 'y'?" without the caret of the synthetic text.
@@ -161,35 +170,11 @@ func bindProblem(_ name: String, _ schema: Schema) -> String {
     }
 }
 
-/// Names of the columns an expression reads.
-func columnNames(_ e: BoundExpr) -> [String] {
-    if case .column(_, let name, _) = e { return [name] }
-    if case .aggregate(let call, _) = e { return (call.arguments + (call.filter.map { [$0] } ?? [])).flatMap(columnNames) }
-    return e.children.flatMap(columnNames)
-}
-
 extension String {
     /// Replaces every `target` character with `replacement` (no Foundation).
     func replacingOccurrences(_ target: Character, _ replacement: String) -> String {
         var out = ""
         for ch in self { if ch == target { out += replacement } else { out.append(ch) } }
         return out
-    }
-}
-
-/// The job entry point of the executable: logging, warnings for ignored flags, the run, the
-/// summary line.
-public struct OfflineJob {
-    public let config: OfflineConfig
-
-    public init(config: OfflineConfig) { self.config = config }
-
-    public func run() throws -> ExitStatus {
-        let logger = JobRunner.startLogging(job: "fs-agg-offline", common: config.common, ignoredFlags: config.ignoredFlags)
-        logger.info("starting", metadata: ["app_name": "\(config.common.appName)", "input": "\(config.inputTable)", "output": "\(config.outputTable)",
-                                           "master_mode": "\(config.common.masterMode)"])
-        let summary = try OfflineAggregation(config: config, logger: logger).run()
-        if config.common.printSummary { JobRunner.printLine(summary.json.description) }
-        return .ok
     }
 }

@@ -16,7 +16,7 @@ import FSTable
 /// so each message counts exactly once. (Where a trigger ends depends on what the broker had
 /// when it was polled, as in Spark's Kafka source; the table path instead gets its micro-batches
 /// from the input's commits.)
-extension OnlineAggregationJob {
+extension OnlineJob {
     func runKafka(_ input: OnlineKafkaInput) throws -> OnlineSummary {
         let started = clock.nowMicros()
         let tableSchema = input.streamType.schema
@@ -44,16 +44,12 @@ extension OnlineAggregationJob {
             "mode": "\(config.outputMode.rawValue)", "resume_after_trigger": "\(committed.map(String.init) ?? "none")",
         ])
         var sequence = committed ?? 0
-        var lastProgress = started
-        var eventsAtProgress: Int64 = 0
+        let sinks = OnlineSinks(output: outputWriter, late: lateWriter, store: store, fingerprint: fingerprint)
+        var progress = ProgressRate(startMicros: started)
         while true {
-            if let sig = StopSignal.pending {
-                logger.info("signal \(sig): every trigger is committed, stopping")
-                summary.status = "stopped"
-                break
-            }
+            if stopRequested(&summary) { break }
             guard let read = try source.readMicroBatch(waitMicros: config.triggerIntervalMicros, nowMicros: { clock.nowMicros() }) else {
-                if config.availableNow && source.isCaughtUp { summary.status = "completed"; break }
+                if config.availableNow && source.isCaughtUp { summary.status = .completed; break }
                 continue
             }
             guard let rows = read.rows.projected(columns) else { preconditionFailure("stream rows lack the planned columns") }
@@ -67,43 +63,18 @@ extension OnlineAggregationJob {
             let partitionTxns = read.last.sorted { ($0.key.topic, $0.key.partition) < ($1.key.topic, $1.key.partition) }.map {
                 TxnAction(appId: "\(appId)/\($0.key.topic)/\($0.key.partition)", version: $0.value, lastUpdated: now)
             }
-            if lateRows.rowCount > 0 {
-                try lateWriter.write(lateRows)
-                _ = try lateWriter.commit(txns: partitionTxns, operation: "STREAMING UPDATE")
-                for (tp, o) in read.last { lateDone[tp] = o }
-            }
-            let state = engine.serialize(fingerprint: fingerprint)
-            try store.write(inputVersion: sequence, state: state)
-            let result = try outputWriter.commit(txns: [TxnAction(appId: appId, version: sequence, lastUpdated: now)] + partitionTxns,
-                                                 operation: "STREAMING UPDATE")
-            if let e = result.checkpointError { logger.warning("output checkpoint not written (the table is fine): \(e)") }
-            try store.prune(committed: sequence)
-            summary.triggers += 1
+            if lateRows.rowCount > 0 { try lateWriter.write(lateRows) }
             summary.versionsProcessed += 1
-            summary.inputVersion = sequence
-            summary.outputVersion = result.snapshot.version
-            summary.stateBytes = state.count
             summary.unparsedMessages = source.quarantined
-            let nowMicros = clock.nowMicros()
-            let rate = nowMicros > lastProgress ? Double(summary.eventsThisRun - eventsAtProgress) * 1e6 / Double(nowMicros - lastProgress) : 0
-            lastProgress = nowMicros
-            eventsAtProgress = summary.eventsThisRun
-            logger.info("trigger committed", metadata: [
-                "trigger": "\(sequence)", "output_version": "\(result.snapshot.version)", "events": "\(engine.counters.eventsIn)",
-                "events_per_s": "\(Int(rate))", "watermark": "\(engine.watermark.map { formatISO8601(micros: $0) } ?? "none")",
-                "open_windows": "\(engine.openWindowCount)", "rows_written": "\(rowsWritten)", "state_key_slices": "\(engine.liveKeySlices)",
-                "state_bytes": "\(state.count)", "late": "\(engine.counters.lateEvents)", "unparsed": "\(source.quarantined)",
-            ])
-            writeMetrics(&summary, engine)
+            let position = TriggerPosition(
+                value: sequence, outputTxns: [TxnAction(appId: appId, version: sequence, lastUpdated: now)] + partitionTxns,
+                lateTxns: lateRows.rowCount > 0 ? partitionTxns : nil,
+                logMetadata: ["trigger": "\(sequence)", "unparsed": "\(source.quarantined)"])
+            try commitTrigger(position, engine: engine, sinks: sinks, rowsWritten: rowsWritten, summary: &summary, progress: &progress)
+            if lateRows.rowCount > 0 { for (tp, o) in read.last { lateDone[tp] = o } }
         }
-        summary.counters = engine.counters
-        summary.watermark = engine.watermark
-        summary.openWindows = engine.openWindowCount
-        summary.liveKeySlices = engine.liveKeySlices
         summary.unparsedMessages = source.quarantined
-        if summary.stateBytes == 0 { summary.stateBytes = engine.serialize(fingerprint: fingerprint).count }
-        summary.seconds = Double(clock.nowMicros() - started) / 1e6
-        writeMetrics(&summary, engine)
+        finishSummary(&summary, engine: engine, fingerprint: fingerprint, startedMicros: started)
         return summary
     }
 

@@ -8,9 +8,9 @@ import Glibc
 #endif
 
 /// What an online run did; printed as the `--summary` JSON and asserted by tests.
-public struct OnlineSummary: Sendable, Equatable {
-    /// "completed" (available-now, input consumed), "stopped" (signal) or "running".
-    public var status = "running"
+public struct OnlineSummary: JobSummaryDetails, Equatable {
+    /// completed (available-now, input consumed), stopped (signal) or running.
+    public var status = JobStatus.running
     public var inputVersion: Int64?
     public var outputVersion: Int64?
     public var triggers = 0
@@ -35,9 +35,9 @@ public struct OnlineSummary: Sendable, Equatable {
     /// State memory per live (key, slice) at the peak: the figure the ≤ 200 B goal is about.
     public var bytesPerKeySlice: Double { peakLiveKeySlices > 0 ? Double(peakStateMemoryBytes) / Double(peakLiveKeySlices) : 0 }
 
-    public var json: JSONValue {
-        .object([
-            ("job", .string("fs-agg-online")), ("status", .string(status)), ("inputVersion", inputVersion.map(JSONValue.int) ?? .null),
+    public var details: [(String, JSONValue)] {
+        [
+            ("inputVersion", inputVersion.map(JSONValue.int) ?? .null),
             ("outputVersion", outputVersion.map(JSONValue.int) ?? .null), ("triggers", .int(Int64(triggers))),
             ("versionsProcessed", .int(Int64(versionsProcessed))), ("eventsThisRun", .int(eventsThisRun)),
             ("eventsTotal", .int(counters.eventsIn)), ("lateEvents", .int(counters.lateEvents)),
@@ -46,9 +46,9 @@ public struct OnlineSummary: Sendable, Equatable {
             ("watermark", watermark.map { .string(formatISO8601(micros: $0)) } ?? .null), ("openWindows", .int(Int64(openWindows))),
             ("liveKeySlices", .int(Int64(liveKeySlices))), ("stateBytes", .int(Int64(stateBytes))),
             ("peakLiveKeySlices", .int(Int64(peakLiveKeySlices))), ("peakStateMemoryBytes", .int(Int64(peakStateMemoryBytes))),
-            ("stateBytesPerKeySlice", .double(bytesPerKeySlice)), ("seconds", .double(seconds)),
+            ("stateBytesPerKeySlice", .double(bytesPerKeySlice)),
             ("eventsPerSecond", .double(eventsPerSecond)), ("unparsedMessages", .int(Int64(unparsedMessages))),
-        ])
+        ]
     }
 }
 
@@ -65,7 +65,7 @@ public struct OnlineSummary: Sendable, Equatable {
 /// the committed output covers and names the state snapshot to resume from, so kill -9 at any
 /// point and a restart give the same output as an uninterrupted run: a version is one
 /// micro-batch whatever the trigger grouping, so the result depends only on the input history.
-public struct OnlineAggregationJob {
+public struct OnlineJob: RunnableJob {
     public let config: OnlineConfig
     public var clock: any WallClock = SystemWallClock()
     let logger: Logger
@@ -80,14 +80,24 @@ public struct OnlineAggregationJob {
         "key=\(config.aggField);time=\(config.timeField);features=" + config.definitions.map(\.description).joined(separator: ";")
     }
 
+    /// A streaming job: the first signal commits the trigger in flight, then `run` returns.
+    public static var finishesBatchOnSignal: Bool { true }
+
+    public static func prepareProcess(config: OnlineConfig, logger: Logger) {
+        MallocTuning.keepLargeChunks()
+        if config.common.masterMode.threads > 1 {
+            logger.info("the window state is folded on one thread; --master-mode \(config.common.masterMode.text) affects file reading only")
+        }
+    }
+
     public func run() throws -> OnlineSummary {
         if let kafka = config.kafka { return try runKafka(kafka) }
         let started = clock.nowMicros()
-        while !DeltaTable.exists(at: config.inputTable) {
+        while try !DeltaTable.exists(at: config.inputTable) {
             if config.availableNow { throw OnlineError.inputMissing(path: config.inputTable) }
             if let sig = StopSignal.pending {
                 logger.info("signal \(sig) before the input table appeared: nothing to commit, stopping")
-                return OnlineSummary(status: "stopped")
+                return OnlineSummary(status: .stopped)
             }
             logger.notice("waiting for the input table to appear", metadata: ["input": "\(config.inputTable)"])
             sleepMicros(config.triggerIntervalMicros)
@@ -117,14 +127,10 @@ public struct OnlineAggregationJob {
         let pipeline = OnlineOutputPipeline(writer: outputWriter)
         var tailer = LogTailer(log: input.log, after: committed ?? -1)
         var snapshot = try committed.map { try input.snapshot(version: $0) }
-        var lastProgress = started
-        var eventsAtProgress: Int64 = 0
+        let sinks = OnlineSinks(output: outputWriter, late: lateWriter, store: store, fingerprint: fingerprint)
+        var progress = ProgressRate(startMicros: started)
         while true {
-            if let sig = StopSignal.pending {
-                logger.info("signal \(sig): every trigger is committed, stopping")
-                summary.status = "stopped"
-                break
-            }
+            if stopRequested(&summary) { break }
             var commits: [InputStep]
             do {
                 commits = try tailer.poll(limit: config.maxVersionsPerTrigger).map {
@@ -142,7 +148,7 @@ public struct OnlineAggregationJob {
                 logger.notice("the input log starts after version 0; reading snapshot version \(s.version) as the first micro-batch")
             }
             if commits.isEmpty {
-                if config.availableNow { summary.status = "completed"; break }
+                if config.availableNow { summary.status = .completed; break }
                 sleepMicros(config.triggerIntervalMicros)
                 continue
             }
@@ -183,38 +189,13 @@ public struct OnlineAggregationJob {
             }
             let rowsWritten = try pipeline.finish()
             let txn = TxnAction(appId: appId, version: lastVersion, lastUpdated: clock.nowMicros() / 1000)
-            if lateRows > 0 { try lateWriter.commit(txns: [txn], operation: "STREAMING UPDATE") }
-            let state = engine.serialize(fingerprint: fingerprint)
-            try store.write(inputVersion: lastVersion, state: state)
-            let result = try outputWriter.commit(txns: [txn], operation: "STREAMING UPDATE")
-            if let e = result.checkpointError { logger.warning("output checkpoint not written (the table is fine): \(e)") }
-            try store.prune(committed: lastVersion)
-            summary.triggers += 1
-            summary.inputVersion = lastVersion
-            summary.outputVersion = result.snapshot.version
-            summary.stateBytes = state.count
-            let now = clock.nowMicros()
-            let rate = now > lastProgress ? Double(summary.eventsThisRun - eventsAtProgress) * 1e6 / Double(now - lastProgress) : 0
-            lastProgress = now
-            eventsAtProgress = summary.eventsThisRun
-            logger.info("trigger committed", metadata: [
-                "input_version": "\(lastVersion)", "output_version": "\(result.snapshot.version)",
-                "events": "\(engine.counters.eventsIn)", "events_per_s": "\(Int(rate))",
-                "watermark": "\(engine.watermark.map { formatISO8601(micros: $0) } ?? "none")",
-                "open_windows": "\(engine.openWindowCount)", "rows_written": "\(rowsWritten)",
-                "state_key_slices": "\(engine.liveKeySlices)", "state_bytes": "\(state.count)",
-                "peak_key_slices": "\(summary.peakLiveKeySlices)", "peak_state_bytes_per_key_slice": "\(Int(summary.bytesPerKeySlice))",
-                "late": "\(engine.counters.lateEvents)", "partially_late": "\(engine.counters.partiallyLateEvents)",
-            ])
-            writeMetrics(&summary, engine)
+            let position = TriggerPosition(
+                value: lastVersion, outputTxns: [txn], lateTxns: lateRows > 0 ? [txn] : nil,
+                logMetadata: ["input_version": "\(lastVersion)", "peak_key_slices": "\(summary.peakLiveKeySlices)",
+                              "peak_state_bytes_per_key_slice": "\(Int(summary.bytesPerKeySlice))"])
+            try commitTrigger(position, engine: engine, sinks: sinks, rowsWritten: rowsWritten, summary: &summary, progress: &progress)
         }
-        summary.counters = engine.counters
-        summary.watermark = engine.watermark
-        summary.openWindows = engine.openWindowCount
-        summary.liveKeySlices = engine.liveKeySlices
-        if summary.stateBytes == 0 { summary.stateBytes = engine.serialize(fingerprint: fingerprint).count }
-        summary.seconds = Double(clock.nowMicros() - started) / 1e6
-        writeMetrics(&summary, engine)
+        finishSummary(&summary, engine: engine, fingerprint: fingerprint, startedMicros: started)
         return summary
     }
 
@@ -227,9 +208,7 @@ public struct OnlineAggregationJob {
         }
         var needed: Set<String> = [schema.fields[full.keyIndex].name, timeField.name]
         for a in full.aggregates {
-            for e in a.call.arguments + (a.call.filter.map { [$0] } ?? []) {
-                for name in columnNames(e) { if let f = schema.field(named: name) { needed.insert(f.name) } }
-            }
+            for name in a.call.referencedColumns { if let f = schema.field(named: name) { needed.insert(f.name) } }
         }
         return schema.names.filter { needed.contains($0) }
     }
@@ -255,36 +234,3 @@ struct InputStep {
     /// The whole snapshot at `version` (the log no longer starts at version 0).
     var fromSnapshot: Bool
 }
-
-/// Runs fs-agg-online with a validated configuration.
-public struct OnlineJob {
-    public let config: OnlineConfig
-
-    public init(config: OnlineConfig) { self.config = config }
-
-    public func run() throws -> ExitStatus {
-        let logger = JobRunner.startLogging(job: "fs-agg-online", common: config.common, ignoredFlags: config.ignoredFlags)
-        StopSignal.install()
-        #if canImport(Glibc)
-        // Emission builds and drops arrays of tens of MiB per chunk; glibc would hand each back
-        // to the kernel (mmap threshold 32 MiB, trim) and fault it in again on the next chunk.
-        _ = glibcMallopt(-3, 1 << 30)  // M_MMAP_THRESHOLD
-        _ = glibcMallopt(-1, 1 << 30)  // M_TRIM_THRESHOLD
-        // One arena: chunks are built on this thread and freed on the output thread; with an arena
-        // per thread the freed memory stays in the other arena (peak RSS +40% at 1M events).
-        _ = glibcMallopt(-8, 1)  // M_ARENA_MAX
-        #endif
-        if config.common.masterMode.threads > 1 {
-            logger.info("the window state is folded on one thread; --master-mode \(config.common.masterMode.text) affects file reading only")
-        }
-        let summary = try OnlineAggregationJob(config: config, logger: logger).run()
-        if config.common.printSummary { JobRunner.printLine(summary.json.description) }
-        return .ok
-    }
-}
-
-#if canImport(Glibc)
-/// glibc's `int mallopt(int param, int value)` (malloc.h is not in the Glibc module map).
-@_silgen_name("mallopt")
-private func glibcMallopt(_ param: Int32, _ value: Int32) -> Int32
-#endif

@@ -6,19 +6,26 @@ import FSTable
 import FSStreams
 
 /// `fs-agg-online`: flags of the original AggregationsOnlineMain plus ours. Parsing only;
-/// `OnlineConfig` holds the validated result and `OnlineAggregationJob` does the work.
-public struct OnlineCommand: ParsableCommand {
+/// `OnlineConfig` holds the validated result and `OnlineJob` does the work.
+public struct OnlineCommand: JobCommand {
+    public typealias Job = OnlineJob
+
     public static let configuration = CommandConfiguration(
         commandName: "fs-agg-online",
         abstract: "Sliding event-time window features over an ingestion table, exactly once, with late rows kept.",
+        // One paragraph per line: ArgumentParser wraps to the terminal. Only the example keeps
+        // hand breaks (each line short enough not to be wrapped again).
         discussion: """
-            Windows are [start, end) aligned to the epoch (Spark's window()); the watermark is the largest
-            event time seen minus --watermark; append mode writes a window once, after the watermark passes its end.
+            Windows are [start, end) aligned to the epoch (Spark's window()); the watermark is the largest event time seen minus --watermark; append mode writes a window once, after the watermark passes its end.
+
             Exit codes: 0 ok · 64 usage · 65 bad data (corrupt state, incompatible tables) · 74 I/O · 70 internal.
+
             The original command line works unchanged, e.g.
-              fs-agg-online dev --master-mode local[*] --input-data-table /tmp/ifood/data/ingestion/order-events/ \\
-                --output-data-table /tmp/ifood/data/aggregations/online/order-agg --temp-dir tempDir \\
-                --window-duration "5 seconds" --window-slide-duration "5 seconds" --watermark "10 seconds" \\
+              fs-agg-online dev --master-mode local[*] \\
+                --input-data-table /tmp/ifood/data/ingestion/order-events/ \\
+                --output-data-table /tmp/ifood/data/aggregations/online/order-agg \\
+                --temp-dir tempDir --window-duration "5 seconds" \\
+                --window-slide-duration "5 seconds" --watermark "10 seconds" \\
                 --time-field fs_ingestion_timestamp --group-field customer_id
             """
     )
@@ -28,11 +35,7 @@ public struct OnlineCommand: ParsableCommand {
 
     @OptionGroup public var common: CommonOptions
 
-    @Option(help: "Feature definitions file (jobs/*.json). Without it and without --agg: the original's six online features.")
-    public var aggregations: String?
-
-    @Option(name: .customLong("agg"), help: "An inline feature 'name=EXPR' (a Spark SQL aggregate); repeatable.")
-    public var inlineAggregations: [String] = []
+    @OptionGroup public var features: FeatureOptions
 
     @Option(name: [.long, .customLong("input-data-table"), .customLong("it", withSingleDash: true)], help: "The ingestion Delta table to tail.")
     public var inputTable: String?
@@ -97,14 +100,6 @@ public struct OnlineCommand: ParsableCommand {
 
     public init() {}
 
-    /// Long option names, for `LegacyArguments.normalize` (single-dash forms of the original).
-    public static let longNames: Set<String> = Set([
-        "app-name", "master-mode", "log-level", "log-format", "summary", "aggregations", "agg", "input-table", "input-data-table",
-        "output-table", "output-data-table", "late-table", "watermark", "time-field", "agg-field", "group-field", "window-duration",
-        "window-slide-duration", "output-mode", "trigger-interval", "max-versions-per-trigger", "checkpoint-dir", "available-now",
-        "kafka-brokers", "kafka-topics", "stream-type", "max-offsets-per-trigger", "temp-dir", "metrics-file", "compact-min-files",
-    ]).union(KafkaClientOptions.longNames)
-
     /// Validates every flag before any work starts.
     public func resolve() throws -> OnlineConfig {
         let common = try self.common.resolve(defaultAppName: "feature-store-agg-online")
@@ -133,30 +128,20 @@ public struct OnlineCommand: ParsableCommand {
         guard let time = timeField, !time.isEmpty else { throw UsageError(flag: "--time-field", message: "is required (the event-time column, e.g. fs_ingestion_timestamp)") }
         guard let key = aggField, !key.isEmpty else { throw UsageError(flag: "--agg-field", message: "is required (the grouping column, e.g. customer_id)") }
         guard let durationText = windowDuration else { throw UsageError(flag: "--window-duration", message: "is required, e.g. \"1 hour\"") }
-        let duration = try Self.duration(durationText, flag: "--window-duration")
-        let slide = try windowSlideDuration.map { try Self.duration($0, flag: "--window-slide-duration") } ?? duration
+        let duration = try durationFlag(durationText, flag: "--window-duration")
+        let slide = try windowSlideDuration.map { try durationFlag($0, flag: "--window-slide-duration") } ?? duration
         let spec: WindowSpec
         do { spec = try WindowSpec(duration: duration, slide: slide) } catch {
             throw UsageError(flag: "--window-slide-duration", message: error.description)
         }
-        let delay = try Self.duration(watermark, flag: "--watermark", allowZero: true)
-        let trigger = try Self.duration(triggerInterval, flag: "--trigger-interval")
+        let delay = try durationFlag(watermark, flag: "--watermark", allowZero: true)
+        let trigger = try durationFlag(triggerInterval, flag: "--trigger-interval")
         guard let mode = WindowOutputMode(rawValue: outputMode.lowercased()) else {
             throw UsageError(flag: "--output-mode", message: "'\(outputMode)' is not one of append, update")
         }
         guard maxVersionsPerTrigger >= 1 else { throw UsageError(flag: "--max-versions-per-trigger", message: "must be at least 1") }
-        var definitions: [FeatureDefinition] = []
-        if let file = aggregations { definitions = try DefinitionsFile.load(file) }
-        for text in inlineAggregations {
-            guard let eq = text.firstIndex(of: "="), !String(text[..<eq]).trimmingSpaces().isEmpty,
-                  !String(text[text.index(after: eq)...]).trimmingSpaces().isEmpty else {
-                throw UsageError(flag: "--agg", message: "'\(text)' is not name=EXPR (e.g. --agg 'orders-1h=COUNT(*)')")
-            }
-            let name = String(text[..<eq]).trimmingSpaces()
-            if definitions.contains(where: { $0.featureName == name }) { throw UsageError(flag: "--agg", message: "feature '\(name)' is defined twice") }
-            definitions.append(.custom(AggCustomAction(featureName: name, expression: String(text[text.index(after: eq)...]).trimmingSpaces())))
-        }
-        if definitions.isEmpty { definitions = FeatureDefinition.originalOnline }
+        let definitions = try features.resolve(defaults: FeatureDefinition.originalOnline,
+                                               reservedColumns: [key, "window_start", "window_end"] + OnlineOutput.partitionColumns)
         let inPath = kafka == nil ? normalizeTablePath(input) : input, outPath = normalizeTablePath(output)
         guard inPath != outPath else { throw UsageError(flag: "--output-table", message: "must differ from --input-table (\(inPath))") }
         let late = lateTable.map(normalizeTablePath) ?? outPath + "_late"
@@ -176,19 +161,10 @@ public struct OnlineCommand: ParsableCommand {
             metricsFile: try MetricsFile.validatedPath(metricsFile),
             compactMinFiles: compactMinFiles)
     }
-
-    static func duration(_ text: String, flag: String, allowZero: Bool = false) throws(UsageError) -> Int64 {
-        switch DurationText.parse(text) {
-        case .success(let v):
-            guard v > 0 || (allowZero && v == 0) else { throw UsageError(flag: flag, message: "'\(text)' must be \(allowZero ? "zero or more" : "positive")") }
-            return v
-        case .failure(let e): throw UsageError(flag: flag, message: e.description)
-        }
-    }
 }
 
 /// Validated configuration of one fs-agg-online run.
-public struct OnlineConfig: Sendable, Equatable {
+public struct OnlineConfig: JobConfiguration, Equatable {
     public var common: CommonConfig
     public var definitions: [FeatureDefinition]
     public var inputTable: String

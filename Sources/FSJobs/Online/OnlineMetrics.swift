@@ -38,7 +38,7 @@ struct OnlineMetrics {
     }
 }
 
-extension OnlineAggregationJob {
+extension OnlineJob {
     /// Brings the summary's engine figures up to date and rewrites `--metrics-file` from it
     /// (after every trigger and at exit). A write failure is logged, never fatal: metrics must
     /// not stop the stream.

@@ -23,9 +23,13 @@ enum OnlineOutput {
 
     /// Writes `batch` (the engine's output schema, windows ascending) through `writer`, one
     /// row range per window-end day straight into that day's partition (no copy, no partition
-    /// columns built); returns the rows written.
+    /// columns built); returns the rows written. A batch without a timestamp `window_end` is
+    /// refused (`OnlineError.outputWithoutWindowEnd`), never counted as zero rows: silently
+    /// writing nothing would commit the input position with its windows lost.
     static func write(_ batch: RecordBatch, to writer: TableWriter) throws -> Int {
-        guard let endIndex = batch.schema.index(of: "window_end"), let ends = batch.columns[endIndex].int64s else { return 0 }
+        guard let endIndex = batch.schema.index(of: "window_end"), let ends = batch.columns[endIndex].int64s else {
+            throw OnlineError.outputWithoutWindowEnd(columns: batch.schema.fields.map(\.name))
+        }
         let n = batch.rowCount
         var start = 0
         while start < n {

@@ -81,10 +81,13 @@ public enum OnlineError: CategorizedError, Equatable {
     case inputSchemaChanged(path: String, version: Int64)
     case inputLogTruncated(path: String, after: Int64)
     case inputRewound(path: String, processed: Int64, current: Int64)
+    /// The engine handed out windows without a timestamp `window_end` column: a bug, not data.
+    case outputWithoutWindowEnd(columns: [String])
 
     public var exitStatus: ExitStatus {
         switch self {
         case .inputMissing: return .usage
+        case .outputWithoutWindowEnd: return .software
         default: return .dataError
         }
     }
@@ -103,6 +106,8 @@ public enum OnlineError: CategorizedError, Equatable {
             return "--input-table \(p): the commits after version \(a) are no longer in its log (cleaned up); the rows between cannot be read exactly once — start a new output table"
         case .inputRewound(let p, let done, let cur):
             return "--input-table \(p): its newest version \(cur) is older than version \(done) already processed; was it re-created? start a new output table"
+        case .outputWithoutWindowEnd(let columns):
+            return "internal error: emitted windows have no timestamp window_end column (columns: \(columns.joined(separator: ", "))); nothing was written"
         }
     }
 }

@@ -10,13 +10,17 @@ import Glibc
 /// Every executable's `main` ends in `JobRunner.exit(job:) { … }`: the body runs the job and
 /// returns its status; a `CategorizedError` prints `<job>: error: <description>` and exits with
 /// its category (64 usage, 65 data, 69 unavailable, 74 I/O); anything else is a bug (70).
+/// A usage error is followed by the command's usage line (when `usage` is given), as
+/// ArgumentParser does for the errors it finds itself: a bad value found while resolving the
+/// configuration (a date, a stream type, a column of the input) looks the same to the user.
 public enum JobRunner {
-    public static func exit(job: String, _ body: () throws -> ExitStatus) -> Never {
+    public static func exit(job: String, usage: String? = nil, _ body: () throws -> ExitStatus) -> Never {
         let status: ExitStatus
         do {
             status = try body()
         } catch let e as CategorizedError {
             printError(job: job, e.description)
+            if e.exitStatus == .usage, let usage { printUsage(job: job, usage) }
             status = e.exitStatus
         } catch {
             printError(job: job, "internal error: \(error)")
@@ -29,6 +33,12 @@ public enum JobRunner {
     public static func printError(job: String, _ message: String) {
         let line = "\(job): error: \(message)\n"
         _ = line.utf8CString.withUnsafeBufferPointer { write(2, $0.baseAddress, $0.count - 1) }
+    }
+
+    /// The usage block after a usage error, the way ArgumentParser prints its own.
+    static func printUsage(job: String, _ usage: String) {
+        let text = "Usage: \(usage)\n  See '\(job) --help' for more information.\n"
+        _ = text.utf8CString.withUnsafeBufferPointer { write(2, $0.baseAddress, $0.count - 1) }
     }
 
     /// Writes one line to stdout (the job's real output, e.g. the `--summary` JSON).

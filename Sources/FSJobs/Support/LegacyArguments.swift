@@ -1,3 +1,6 @@
+import ArgumentParser
+import FSCore
+
 /// Rewrites the original jobs' command lines into the form our parser takes.
 ///
 /// The original used commons-cli, which strips leading hyphens, so `-input-table x` and
@@ -19,5 +22,23 @@ public enum LegacyArguments {
         let body = token.dropFirst()
         let name = body.split(separator: "=", maxSplits: 1).first.map(String.init) ?? String(body)
         return longNames.contains(name) ? "-" + token : token
+    }
+
+    /// Every `--name` a command declares (option groups and aliases included), read from
+    /// ArgumentParser's own JSON description of the command (`_dumpHelp`, the data behind
+    /// `--experimental-dump-help`), so the single-dash forms follow the declarations and a new
+    /// option cannot be forgotten. `help` is left out: `-help` is not an original flag.
+    public static func longOptionNames(of command: any ParsableArguments.Type) -> Set<String> {
+        guard let info = try? JSONValue.parse(command._dumpHelp()),
+              let arguments = info["command"]?["arguments"]?.arrayValue else {
+            preconditionFailure("ArgumentParser's description of \(command) is not the JSON it documents")
+        }
+        var names = Set<String>()
+        for argument in arguments {
+            for name in argument["names"]?.arrayValue ?? [] where name["kind"]?.stringValue == "long" {
+                if let n = name["name"]?.stringValue, n != "help" { names.insert(n) }
+            }
+        }
+        return names
     }
 }

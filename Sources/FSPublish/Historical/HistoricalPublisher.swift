@@ -51,10 +51,10 @@ public struct HistoricalPublisher {
     }
 
     public func run() throws -> PublishSummary {
-        guard DeltaTable.exists(at: config.inputTable) else { throw PublishError.inputMissing(path: config.inputTable) }
+        guard try DeltaTable.exists(at: config.inputTable) else { throw PublishError.inputMissing(path: config.inputTable) }
         let source = try DeltaTable.open(at: config.inputTable, clock: clock).snapshot()
         let appId = "fs-publish/historical/" + source.metadata.id
-        let outputExisted = DeltaTable.exists(at: config.outputTable)
+        let outputExisted = try DeltaTable.exists(at: config.outputTable)
         let output: DeltaTable
         do {
             output = try DeltaTable.create(at: config.outputTable, schema: source.schema, partitionColumns: source.partitionColumns, clock: clock)

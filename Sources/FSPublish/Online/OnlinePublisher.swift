@@ -74,12 +74,12 @@ public final class OnlinePublisher {
     public func run() throws -> OnlinePublishSummary {
         let started = monotonicSeconds()
         var summary = OnlinePublishSummary(publisherType: config.publisherType.rawValue, outputTable: config.outputTable)
-        if !DeltaTable.exists(at: config.inputTable) {
+        if try !DeltaTable.exists(at: config.inputTable) {
             // A follower started with the pipeline (run-all.sh) may come before the first
             // commit of its input: it waits for it. A one-shot run has nothing to publish.
             guard config.follow else { throw PublishError.inputMissing(path: config.inputTable) }
             logger.notice("waiting for the input table to be created", metadata: ["input": "\(config.inputTable)"])
-            while !DeltaTable.exists(at: config.inputTable) {
+            while try !DeltaTable.exists(at: config.inputTable) {
                 if !sleep(seconds: triggerSeconds) {
                     summary.stoppedBySignal = true
                     summary.seconds = monotonicSeconds() - started

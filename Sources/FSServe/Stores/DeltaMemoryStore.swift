@@ -101,7 +101,9 @@ public final class DeltaMemoryStore: FeatureSource, @unchecked Sendable {
     }
 
     private func refreshOnce() throws(ServeError) -> Int64 {
-        guard DeltaTable.exists(at: root) else { throw .storeUnavailable(store: storeLabel, reason: "no Delta table at \(root)") }
+        let exists: Bool
+        do { exists = try DeltaTable.exists(at: root) } catch { throw .storeUnavailable(store: storeLabel, reason: error.description) }
+        guard exists else { throw .storeUnavailable(store: storeLabel, reason: "no Delta table at \(root)") }
         let snapshot: Snapshot
         do { snapshot = try DeltaTable(root: root).snapshot() } catch {
             throw .storeUnavailable(store: storeLabel, reason: "\(error)")

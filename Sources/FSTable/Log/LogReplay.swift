@@ -28,7 +28,7 @@ public struct LogListing: Sendable, Equatable {
 public enum LogReplay {
     /// Lists `_delta_log`. A missing directory is an empty log.
     public static func list(_ log: LogPath) throws(IOError) -> LogListing {
-        guard FileSystem.isDirectory(log.logDirectory) else { return LogListing(commits: [], checkpoints: []) }
+        guard try FileSystem.directoryStatus(log.logDirectory) == true else { return LogListing(commits: [], checkpoints: []) }
         var commits: [Int64] = []
         var parts: [Int64: [CheckpointName: String]] = [:]
         for name in try FileSystem.listDirectory(log.logDirectory) {

@@ -17,15 +17,19 @@ public struct DeltaTable: Sendable {
         self.clock = clock
     }
 
-    /// True when `path` has a `_delta_log` with at least one commit or checkpoint.
-    public static func exists(at path: String) -> Bool {
-        (try? LogReplay.list(LogPath(root: path)).latestVersion) != nil
+    /// True when `path` has a `_delta_log` with at least one commit or checkpoint; false when
+    /// there is no `_delta_log`. A `_delta_log` that cannot be read (permissions, I/O, a link
+    /// loop) throws the `IOError` naming it: taking it for "no table" would make a writer
+    /// create a second table, a reader fall back to reading removed files as live rows, and a
+    /// tailing job wait forever.
+    public static func exists(at path: String) throws(IOError) -> Bool {
+        try LogReplay.list(LogPath(root: path)).latestVersion != nil
     }
 
     /// Opens an existing table; `DeltaLogError.notATable` when there is none.
     public static func open(at path: String, clock: any WallClock = SystemWallClock()) throws -> DeltaTable {
         let t = DeltaTable(root: path, clock: clock)
-        guard exists(at: path) else { throw DeltaLogError.notATable(path: path) }
+        guard try exists(at: path) else { throw DeltaLogError.notATable(path: path) }
         return t
     }
 
@@ -40,7 +44,7 @@ public struct DeltaTable: Sendable {
         for c in partitionColumns where schema.field(named: c) == nil {
             throw TableError.schemaMismatch(reason: "partition column \(c) is not in the schema \(schema)")
         }
-        if !exists(at: path) {
+        if try !exists(at: path) {
             try FileSystem.createDirectory(table.log.logDirectory)
             let now = clock.nowMicros() / 1000
             let metadata = MetadataAction(id: makeUUID(), schemaString: SparkSchema.encode(schema), partitionColumns: partitionColumns,

@@ -72,7 +72,7 @@ public struct TableScan: Sendable {
 
     /// Scans whatever `path` is: a Delta table, a hive-partitioned Parquet directory, or a file.
     public static func open(_ path: String, columns: [String]? = nil, partitionFilter: ScanPredicate? = nil, predicate: ScanPredicate? = nil) throws -> TableScan {
-        if DeltaTable.exists(at: path) { return try TableScan(table: DeltaTable(root: path), columns: columns, partitionFilter: partitionFilter, predicate: predicate) }
+        if try DeltaTable.exists(at: path) { return try TableScan(table: DeltaTable(root: path), columns: columns, partitionFilter: partitionFilter, predicate: predicate) }
         if FileSystem.isDirectory(path) { return try TableScan(hiveDirectory: path, columns: columns, partitionFilter: partitionFilter, predicate: predicate) }
         return try TableScan(parquetFile: path, columns: columns, predicate: predicate)
     }
@@ -91,6 +91,12 @@ public struct TableScan: Sendable {
     public init(hiveDirectory root: String, columns: [String]? = nil, partitionFilter: ScanPredicate? = nil, predicate: ScanPredicate? = nil) throws {
         let rels = try FileSystem.walkFiles(root) { dir in !dir.split(separator: "/").contains { LogPath.isHidden(component: $0) } }
             .filter { rel in !(rel.split(separator: "/").last.map { LogPath.isHidden(component: $0) } ?? true) }
+        // A Delta table's directory also holds the Parquet files its log removed: reading them
+        // as a plain directory would count removed rows as live. A `_delta_log` we could not
+        // make a table of (no commit yet, or unreadable) is refused, never ignored.
+        if try FileSystem.directoryStatus(LogPath(root: root).logDirectory) != nil {
+            throw TableError.notADataset(path: root, reason: "has a _delta_log but no readable commit; not reading its Parquet files as a plain directory")
+        }
         guard let first = rels.first else { throw TableError.notADataset(path: root, reason: "no Parquet files and no _delta_log") }
         var keys: [String]? = nil
         var raw: [[String?]] = []

@@ -2,8 +2,10 @@
 // <malloc.h> is not part of Swift's Glibc module; these two have plain C ABIs.
 @_silgen_name("mallopt") private func glibcMallopt(_ parameter: Int32, _ value: Int32) -> Int32
 @_silgen_name("malloc_trim") private func glibcMallocTrim(_ pad: Int) -> Int32
-/// `M_ARENA_MAX` from <malloc.h>.
+/// `M_ARENA_MAX`, `M_MMAP_THRESHOLD`, `M_TRIM_THRESHOLD` from <malloc.h>.
 private let mallocArenaMax: Int32 = -8
+private let mallocMmapThreshold: Int32 = -3
+private let mallocTrimThreshold: Int32 = -1
 #endif
 
 /// Keeps a long-running job's resident memory at what it uses, not at what it once used.
@@ -18,6 +20,19 @@ enum MallocTuning {
     static func limitArenas() {
         #if canImport(Glibc)
         _ = glibcMallopt(mallocArenaMax, 2)
+        #endif
+    }
+
+    /// For fs-agg-online: emission builds and drops arrays of tens of MiB per chunk, and glibc
+    /// would hand each back to the kernel (mmap threshold 32 MiB, trim) and fault it in again on
+    /// the next chunk, so both thresholds go to 1 GiB. One arena: chunks are built on the job's
+    /// thread and freed on the output thread; with an arena per thread the freed memory stays in
+    /// the other arena (peak RSS +40% at 1M events).
+    static func keepLargeChunks() {
+        #if canImport(Glibc)
+        _ = glibcMallopt(mallocMmapThreshold, 1 << 30)
+        _ = glibcMallopt(mallocTrimThreshold, 1 << 30)
+        _ = glibcMallopt(mallocArenaMax, 1)
         #endif
     }
 

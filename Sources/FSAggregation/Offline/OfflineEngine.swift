@@ -1,43 +1,82 @@
 import Dispatch
-import FSAggregation
 import FSCore
 import FSExpr
-import FSTable
-import Logging
 
 #if canImport(Glibc)
 import Glibc
 #endif
 
+/// Where the offline pass reads its rows: files of known size, each readable whole or by row
+/// groups. FSJobs adapts `TableScan` (`TableScanSource`); tests feed batches from memory, so
+/// the engine is tested without a table or a job.
+package protocol OfflineBatchSource: Sendable {
+    associatedtype Reader: OfflineBatchReader
+    /// Compressed size of each file, in scan order (a file's index is its row-stamp prefix).
+    var fileSizes: [Int64] { get }
+    /// Compressed size of each row group of file `index` (for splitting a file between workers).
+    func rowGroupBytes(ofFile index: Int) throws -> [Int64]
+    /// A reader for one worker (readers are not shared between threads).
+    func makeReader() -> Reader
+}
+
+/// One worker's reader of an `OfflineBatchSource`.
+package protocol OfflineBatchReader {
+    /// Calls `body` with each batch of file `index` (only `rowGroups` when given) and the number,
+    /// within the file, of the batch's first row.
+    mutating func forEachBatch(inFile index: Int, rowGroups: Range<Int>?, _ body: (RecordBatch, Int64) throws -> Void) throws
+    var rowGroupsRead: Int { get }
+    var rowGroupsSkipped: Int { get }
+}
+
+/// Progress of the pass, told per unit of work (the job logs it; tests may ignore it).
+package protocol OfflineProgress: AnyObject, Sendable {
+    func unitDone(bytes: Int64, rows: Int64)
+    func finish()
+}
+
+/// The time range of the pass: rows with `start <= time < end` are folded; `periodStarts[i]` is
+/// where the plan's period i begins (its rows are those at or after it).
+package struct OfflineFoldRange: Sendable, Equatable {
+    package var start: Int64
+    package var end: Int64
+    package var periodStarts: [Int64]
+
+    package init(start: Int64, end: Int64, periodStarts: [Int64]) {
+        self.start = start
+        self.end = end
+        self.periodStarts = periodStarts
+    }
+}
+
 /// What the parallel pass over the input produced.
-struct OfflinePassResult {
+package struct OfflinePassResult {
     /// Tables with disjoint keys (one per key partition), or the one merged table.
-    var aggregators: [GroupedAggregator]
-    var rowsRead: Int64 = 0
-    var rowsInRange: Int64 = 0
-    var rowGroupsRead = 0
-    var rowGroupsSkipped = 0
+    package var aggregators: [GroupedAggregator]
+    package var rowsRead: Int64 = 0
+    package var rowsInRange: Int64 = 0
+    package var rowGroupsRead = 0
+    package var rowGroupsSkipped = 0
     /// Threads that read, and the units of work they shared.
-    var workers = 1
-    var units = 0
+    package var workers = 1
+    package var units = 0
     /// Wall seconds of the parallel read-and-fold and of the merge of the per-thread tables.
-    var foldSeconds = 0.0
-    var mergeSeconds = 0.0
+    package var foldSeconds = 0.0
+    package var mergeSeconds = 0.0
     /// Whether keys were partitioned between shared tables (else per-thread tables, merged).
-    var isPartitioned = false
+    package var isPartitioned = false
 
     /// Distinct keys over all tables.
-    var groupCount: Int { aggregators.reduce(0) { $0 + $1.groupCount } }
+    package var groupCount: Int { aggregators.reduce(0) { $0 + $1.groupCount } }
 }
 
 /// A unit of work of the pass: a whole file, or one row group of a file when the scan has too
 /// few files to keep every thread busy.
-struct ScanUnit: Sendable, Equatable {
-    var fileIndex: Int
+package struct ScanUnit: Sendable, Equatable {
+    package var fileIndex: Int
     /// nil = every row group of the file.
-    var rowGroups: Range<Int>?
+    package var rowGroups: Range<Int>?
     /// Compressed bytes, for balancing and progress.
-    var bytes: Int64
+    package var bytes: Int64
 }
 
 /// One pass over the scan's files: every feature and every period folded at once, on
@@ -53,37 +92,48 @@ struct ScanUnit: Sendable, Equatable {
 /// Row stamps are `(file index << 32) + row in file`, so `first`/`last` pick the same row
 /// whatever the thread count and split. Which worker folds which unit depends on the machine's
 /// load, so floating sums may differ in their last bits between runs (as in Spark).
-struct OfflineEngine {
+package struct OfflineEngine {
     let plan: FeaturePlan
-    let range: OfflineRange
+    let range: OfflineFoldRange
     /// Position of the time field in `plan.schema`.
     let timeIndex: Int
     let threads: Int
     let nowMicros: Int64
-    let logger: Logger
+
+    package init(plan: FeaturePlan, range: OfflineFoldRange, timeIndex: Int, threads: Int, nowMicros: Int64) {
+        precondition(range.periodStarts.count == plan.periods.count, "one period start per period of the plan")
+        self.plan = plan
+        self.range = range
+        self.timeIndex = timeIndex
+        self.threads = threads
+        self.nowMicros = nowMicros
+    }
 
     /// Units per thread below which files are split into row groups.
     static let unitsPerThread = 4
 
     /// The units of work: one per file, or one per row group when there are fewer than
     /// `unitsPerThread × threads` files (a single big file is then still read on all cores).
-    static func units(of scan: TableScan, threads: Int) throws -> [ScanUnit] {
-        let files = scan.files
+    package static func units(of source: some OfflineBatchSource, threads: Int) throws -> [ScanUnit] {
+        let files = source.fileSizes
         if threads <= 1 || files.count >= threads * unitsPerThread {
-            return files.enumerated().map { ScanUnit(fileIndex: $0.offset, rowGroups: nil, bytes: $0.element.sizeBytes) }
+            return files.enumerated().map { ScanUnit(fileIndex: $0.offset, rowGroups: nil, bytes: $0.element) }
         }
         var units: [ScanUnit] = []
-        for (i, f) in files.enumerated() {
-            for (g, bytes) in try scan.rowGroupBytes(of: f).enumerated() {
+        for i in files.indices {
+            for (g, bytes) in try source.rowGroupBytes(ofFile: i).enumerated() {
                 units.append(ScanUnit(fileIndex: i, rowGroups: g..<(g + 1), bytes: bytes))
             }
         }
         return units
     }
 
-    func run(scan: TableScan) throws -> OfflinePassResult {
-        let files = scan.files
-        let units = try Self.units(of: scan, threads: threads)
+    /// Folds every unit of `source`; `makeProgress(units, bytes, unitName)` gives the progress
+    /// sink of the pass (unitName is "files" or "row groups").
+    package func run<Source: OfflineBatchSource>(
+        _ source: Source, makeProgress: (Int, Int64, String) -> (any OfflineProgress)? = { _, _, _ in nil }
+    ) throws -> OfflinePassResult {
+        let units = try Self.units(of: source, threads: threads)
         let workers = max(1, min(threads, units.count))
         // Largest units first, handed out one at a time to whichever worker is free: on a busy
         // machine a worker that gets less CPU simply takes fewer units (a static split would
@@ -92,39 +142,37 @@ struct OfflineEngine {
         let queue = UnitQueue(count: order.count)
         let slots = WorkerSlots(count: workers)
         let splitsFiles = units.contains { $0.rowGroups != nil }
-        let progress = ScanProgress(totalUnits: units.count, totalBytes: units.reduce(0) { $0 + max(1, $1.bytes) },
-                                    unitName: splitsFiles ? "row groups" : "files",
-                                    style: ProgressStyle.detect(logLevel: logger.logLevel), logger: logger)
+        let progress = makeProgress(units.count, units.reduce(0) { $0 + max(1, $1.bytes) }, splitsFiles ? "row groups" : "files")
         // Several workers and no row-order-dependent aggregate: keys partitioned between shared
         // tables (no repeated keys, no merge); otherwise one table per worker, merged after.
         let partitions = workers > 1 && KeyPartitions.isOrderFree(plan)
             ? KeyPartitions(count: workers, make: { plan.makeAggregator() }) : nil
-        let foldStarted = monotonicSeconds()
+        let foldStarted = elapsedSeconds()
         DispatchQueue.concurrentPerform(iterations: workers) { w in
-            var myScan = scan
+            var reader = source.makeReader()
             var result = OfflinePassResult(aggregators: partitions == nil ? [plan.makeAggregator()] : [])
             var pending = PartitionBuffers(count: partitions?.count ?? 0)
             do {
                 while let next = queue.take() {
                     let unit = units[order[next]]
                     var rows: Int64 = 0
-                    try myScan.forEachBatch(in: files[unit.fileIndex], rowGroups: unit.rowGroups) { batch, firstRow in
+                    try reader.forEachBatch(inFile: unit.fileIndex, rowGroups: unit.rowGroups) { batch, firstRow in
                         fold(batch, into: &result, firstRowStamp: (Int64(unit.fileIndex) << 32) + firstRow,
                              partitions: partitions, pending: &pending, worker: w)
                         rows += Int64(batch.rowCount)
                     }
-                    progress.unitDone(bytes: max(1, unit.bytes), rows: rows)
+                    progress?.unitDone(bytes: max(1, unit.bytes), rows: rows)
                 }
                 if let partitions { flush(&pending, into: partitions, worker: w, minimumRows: 0) }
-                result.rowGroupsRead = myScan.metrics.rowGroupsRead
-                result.rowGroupsSkipped = myScan.metrics.rowGroupsSkipped
+                result.rowGroupsRead = reader.rowGroupsRead
+                result.rowGroupsSkipped = reader.rowGroupsSkipped
                 slots.set(w, .success(result))
             } catch {
                 slots.set(w, .failure(error))
             }
         }
-        progress.finish()
-        let mergeStarted = monotonicSeconds()
+        progress?.finish()
+        let mergeStarted = elapsedSeconds()
         var merged: OfflinePassResult? = nil
         for w in 0..<workers {
             guard let r = slots.get(w) else { continue }
@@ -145,7 +193,7 @@ struct OfflineEngine {
         result.workers = workers
         result.units = units.count
         result.foldSeconds = mergeStarted - foldStarted
-        result.mergeSeconds = monotonicSeconds() - mergeStarted
+        result.mergeSeconds = elapsedSeconds() - mergeStarted
         return result
     }
 
@@ -157,8 +205,8 @@ struct OfflineEngine {
         let n = batch.rowCount
         result.rowsRead += Int64(n)
         guard n > 0 else { return }
-        let times = Self.micros(batch.columns[timeIndex])
-        let start = range.startMicros, end = range.endMicros
+        let times = batch.columns[timeIndex].eventTimeMicros()
+        let start = range.start, end = range.end
         var inRange = 0
         times.withUnsafeBufferPointer { t in
             for i in 0..<n where t[i] >= start && t[i] < end { inRange += 1 }
@@ -181,7 +229,7 @@ struct OfflineEngine {
         result.rowsInRange += Int64(inRange)
         let context = EvaluationContext(nowMicros: nowMicros)
         guard let partitions else {
-            let masks = plan.periods.map { p in Self.rowsFrom(range.periodStart(p), rowTimes) }
+            let masks = range.periodStarts.map { Self.rowsFrom($0, rowTimes) }
             plan.update(&result.aggregators[0], batch: rows, periodMasks: masks, context: context, firstRowStamp: firstRowStamp)
             return
         }
@@ -190,7 +238,7 @@ struct OfflineEngine {
             if picked.count == inRange {
                 pending.append(p, rows, rowTimes)
             } else {
-                pending.append(p, KeyPartitions.gather(rows, picked), picked.map { rowTimes[$0] })
+                pending.append(p, rows.gather(picked), picked.map { rowTimes[$0] })
             }
         }
         flush(&pending, into: partitions, worker: worker, minimumRows: Self.partitionBatchRows)
@@ -208,7 +256,7 @@ struct OfflineEngine {
         var prepared: [Int: (batch: RecordBatch, masks: [Validity])] = [:]
         for p in ready {
             let (batch, times) = pending.take(p, schema: plan.schema)
-            prepared[p] = (batch, plan.periods.map { period in Self.rowsFrom(range.periodStart(period), times) })
+            prepared[p] = (batch, range.periodStarts.map { Self.rowsFrom($0, times) })
         }
         let context = EvaluationContext(nowMicros: nowMicros)
         partitions.update(partitions: ready, startingAt: worker) { p, table in
@@ -225,47 +273,28 @@ struct OfflineEngine {
         }
         return mask
     }
-
-    /// The time column in µs, a date at midnight UTC; NULL (or a column of another type) as
-    /// `Int64.min`, which no range contains.
-    static func micros(_ c: Column) -> [Int64] {
-        let n = c.count
-        var out: [Int64]
-        switch c.values {
-        case .int64(let v) where c.type == .timestamp:
-            out = v
-        case .int32(let v) where c.type == .date:
-            out = v.map { Int64($0) * microsPerDay }
-        default:
-            return Array(repeating: .min, count: n)
-        }
-        if let bm = c.validity {
-            for i in 0..<n where !bm.isValid(i) { out[i] = .min }
-        }
-        return out
-    }
 }
 
 /// One worker's rows waiting for their key partition's table: batches and their row times.
-struct PartitionBuffers {
+package struct PartitionBuffers {
     private var batches: [[RecordBatch]]
     private var times: [[Int64]]
-    private(set) var rows: [Int]
+    package private(set) var rows: [Int]
 
-    init(count: Int) {
+    package init(count: Int) {
         batches = Array(repeating: [], count: count)
         times = Array(repeating: [], count: count)
         rows = Array(repeating: 0, count: count)
     }
 
-    mutating func append(_ p: Int, _ batch: RecordBatch, _ batchTimes: [Int64]) {
+    package mutating func append(_ p: Int, _ batch: RecordBatch, _ batchTimes: [Int64]) {
         batches[p].append(batch)
         times[p].append(contentsOf: batchTimes)
         rows[p] += batch.rowCount
     }
 
     /// Partition p's rows as one batch with their times; the buffer is emptied.
-    mutating func take(_ p: Int, schema: Schema) -> (RecordBatch, [Int64]) {
+    package mutating func take(_ p: Int, schema: Schema) -> (RecordBatch, [Int64]) {
         let batch = batches[p].count == 1 ? batches[p][0] : RecordBatch.concatenate(batches[p], schema: schema)
         let t = times[p]
         batches[p] = []
@@ -305,4 +334,11 @@ private final class WorkerSlots: @unchecked Sendable {
     init(count: Int) { slots = Array(repeating: nil, count: count) }
     func set(_ i: Int, _ r: Result<OfflinePassResult, any Error>) { slots.withUnsafeMutableBufferPointer { $0[i] = r } }
     func get(_ i: Int) -> Result<OfflinePassResult, any Error>? { slots[i] }
+}
+
+/// Seconds on the monotonic clock, for the fold and merge timings.
+private func elapsedSeconds() -> Double {
+    var ts = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &ts)
+    return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
 }

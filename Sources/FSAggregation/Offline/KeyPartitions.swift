@@ -1,4 +1,3 @@
-import FSAggregation
 import FSCore
 
 #if canImport(Glibc)
@@ -18,15 +17,15 @@ import Glibc
 /// free partition first and waits only when every partition it still has rows for is busy.
 /// Rows reach a table in an order that depends on scheduling, so only aggregates whose result
 /// does not depend on row order may use this (not first/last/max_by/min_by).
-final class KeyPartitions: @unchecked Sendable {
+package final class KeyPartitions: @unchecked Sendable {
     /// One table per partition; element p is touched only under `locks[p]` (raw storage, not
     /// an array property, so concurrent access to different elements is not an exclusivity
     /// violation).
     private let tables: UnsafeMutablePointer<GroupedAggregator>
     private let locks: UnsafeMutablePointer<pthread_mutex_t>
-    let count: Int
+    package let count: Int
 
-    init(count: Int, make: () -> GroupedAggregator) {
+    package init(count: Int, make: () -> GroupedAggregator) {
         precondition(count > 0, "no partitions")
         self.count = count
         tables = .allocate(capacity: count)
@@ -46,13 +45,13 @@ final class KeyPartitions: @unchecked Sendable {
 
     /// The aggregates aggregate order does not matter for: everything but first/last and the
     /// max_by/min_by tie-breaks, which follow row stamps.
-    static func isOrderFree(_ plan: FeaturePlan) -> Bool {
+    package static func isOrderFree(_ plan: FeaturePlan) -> Bool {
         !plan.aggregates.contains { [.first, .last, .maxBy, .minBy].contains($0.spec.kind) }
     }
 
     /// The partition of every row: a hash of its key (seeded differently from the tables' own
     /// hash, so a partition's keys still spread over its table); NULL keys in partition 0.
-    static func partitionRows(of key: Column, count: Int) -> [[Int]] {
+    package static func partitionRows(of key: Column, count: Int) -> [[Int]] {
         var rows = [[Int]](repeating: [], count: count)
         let n = key.count
         for p in 0..<count { rows[p].reserveCapacity(n / count + n / (4 * count) + 16) }
@@ -80,40 +79,9 @@ final class KeyPartitions: @unchecked Sendable {
         return rows
     }
 
-    /// Rows `rows` of `batch`, in that order: strings copied with one reservation and raw
-    /// memory copies (this runs on every row of the scan), other columns by `Column.gather`.
-    static func gather(_ batch: RecordBatch, _ rows: [Int]) -> RecordBatch {
-        RecordBatch(schema: batch.schema, columns: batch.columns.map { column in
-            guard case .string(let s) = column.values else { return column.gather(rows) }
-            var total = 0
-            s.offsets.withUnsafeBufferPointer { off in
-                for i in rows { total += off[i + 1] - off[i] }
-            }
-            var offsets = [Int](repeating: 0, count: rows.count + 1)
-            let bytes = [UInt8](unsafeUninitializedCapacity: total) { out, initialized in
-                s.offsets.withUnsafeBufferPointer { off in
-                    s.bytes.withUnsafeBufferPointer { src in
-                        var at = 0
-                        for (k, i) in rows.enumerated() {
-                            let lo = off[i], length = off[i + 1] - lo
-                            if length > 0, let from = src.baseAddress, let to = out.baseAddress {
-                                (to + at).update(from: from + lo, count: length)
-                            }
-                            at += length
-                            offsets[k + 1] = at
-                        }
-                    }
-                }
-                initialized = total
-            }
-            let validity = column.validity.map { bm in Validity(rows.map { bm.isValid($0) }) }
-            return Column(type: column.type, values: .string(StringArray(offsets: offsets, bytes: bytes)), validity: validity)
-        })
-    }
-
     /// Runs `body` on the table of every partition in `partitions`, each under its lock: free
     /// ones first (starting after `first`), waiting only when all that remain are busy.
-    func update(partitions: [Int], startingAt first: Int, _ body: (Int, inout GroupedAggregator) -> Void) {
+    package func update(partitions: [Int], startingAt first: Int, _ body: (Int, inout GroupedAggregator) -> Void) {
         var pending = partitions.sorted { ($0 - first + count) % count < ($1 - first + count) % count }
         while !pending.isEmpty {
             let index: Int
@@ -130,5 +98,5 @@ final class KeyPartitions: @unchecked Sendable {
     }
 
     /// The tables, once every worker is done.
-    func finished() -> [GroupedAggregator] { (0..<count).map { tables[$0] } }
+    package func finished() -> [GroupedAggregator] { (0..<count).map { tables[$0] } }
 }

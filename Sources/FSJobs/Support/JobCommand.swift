@@ -1,0 +1,65 @@
+import ArgumentParser
+import FSCore
+import Logging
+
+/// What every job's validated configuration carries: the common flags, and the flags of the
+/// original that the job accepts but does not use (the run shell warns about each once).
+public protocol JobConfiguration: Sendable {
+    var common: CommonConfig { get }
+    var ignoredFlags: [String] { get }
+}
+
+/// The worker of one executable: `XJob(config:logger:).run()` does all the work and returns
+/// what it did. Everything around it (logging, signals, the summary line, the exit code) is
+/// `JobMain`'s, so a job is written once and tested in-process without the shell.
+public protocol RunnableJob {
+    associatedtype Config: JobConfiguration
+    associatedtype Summary: JobSummaryDetails
+
+    init(config: Config, logger: Logger)
+
+    /// True for streaming jobs: the first SIGTERM/SIGINT only raises `StopSignal.pending`, the
+    /// job commits the batch in flight and returns. False for batch jobs, which never look at
+    /// the flag, so the default disposition (terminate at once) stays theirs.
+    static var finishesBatchOnSignal: Bool { get }
+
+    /// Process-wide tuning done once before the job starts threads (malloc arenas, a log line
+    /// about flags that mean less here). The default does nothing.
+    static func prepareProcess(config: Config, logger: Logger)
+
+    func run() throws -> Summary
+}
+
+extension RunnableJob {
+    public static func prepareProcess(config: Config, logger: Logger) {}
+}
+
+/// The command of one executable: ArgumentParser parses the flags into `XCommand`, `resolve()`
+/// validates them once into `XConfig`, and `Job` is the worker `JobMain` runs with it.
+///
+/// Conforming is what makes an executable's `main.swift` one line (`JobMain.run(XCommand.self)`)
+/// and what gives every long option its single-dash form (`-input-data-table`), derived from the
+/// declared options rather than kept by hand.
+public protocol JobCommand: ParsableCommand {
+    associatedtype Job: RunnableJob
+
+    /// Validates every flag before any work starts. A bad value throws a `UsageError` naming
+    /// the flag; `JobMain` prints it with the usage line and exits 64.
+    func resolve() throws -> Job.Config
+}
+
+extension JobCommand {
+    /// The executable's name, as logs, errors and the summary line say it.
+    public static var jobName: String { configuration.commandName ?? String(describing: Self.self) }
+
+    /// Every long option name the command declares (including aliases and the common options),
+    /// read from ArgumentParser's own description of the command, so a new option gets its
+    /// single-dash form without anyone remembering to list it.
+    public static var longOptionNames: Set<String> { LegacyArguments.longOptionNames(of: Self.self) }
+
+    /// Parses a command line as the original jobs wrote it (single-dash long forms included);
+    /// ArgumentParser's errors (including --help) are thrown for `exit(withError:)`.
+    public static func parseCommandLine(_ arguments: [String]) throws -> Self {
+        try parse(LegacyArguments.normalize(arguments, longNames: longOptionNames))
+    }
+}

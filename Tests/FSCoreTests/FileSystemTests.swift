@@ -1,0 +1,45 @@
+import Glibc
+import Testing
+@testable import FSCore
+
+/// `linkIfAbsent` is the put-if-absent every Delta commit relies on: exactly one writer wins a
+/// name, the loser learns it as a value, and a failure that is not "taken" is an error.
+@Suite struct FileSystemTests {
+    @Test func linkIfAbsentPublishesOnceAndReportsTheLoserAsAValue() throws {
+        let dir = try FileSystem.makeTemporaryDirectory(prefix: "fs-core-test")
+        defer { try? FileSystem.removeTree(dir) }
+        try FileSystem.writeNewFile(dir + "/a.tmp", Array("first".utf8))
+        try FileSystem.writeNewFile(dir + "/b.tmp", Array("second".utf8))
+        #expect(try FileSystem.linkIfAbsent(dir + "/a.tmp", dir + "/00.json"))
+        #expect(try !FileSystem.linkIfAbsent(dir + "/b.tmp", dir + "/00.json"))
+        #expect(try FileSystem.readFile(dir + "/00.json") == Array("first".utf8))
+        // The source stays (the caller removes its temporary), and a second name is still free.
+        #expect(FileSystem.exists(dir + "/a.tmp"))
+        #expect(try FileSystem.linkIfAbsent(dir + "/b.tmp", dir + "/01.json"))
+    }
+
+    @Test func linkIfAbsentThrowsNamingTheTargetWhenTheFailureIsNotATakenName() throws {
+        let dir = try FileSystem.makeTemporaryDirectory(prefix: "fs-core-test")
+        defer { try? FileSystem.removeTree(dir) }
+        #expect(throws: IOError(path: dir + "/x.json", operation: "link", errno: ENOENT)) {
+            try FileSystem.linkIfAbsent(dir + "/missing.tmp", dir + "/x.json")
+        }
+        try FileSystem.writeNewFile(dir + "/a.tmp", [1])
+        #expect(throws: IOError(path: dir + "/no/such/dir/x.json", operation: "link", errno: ENOENT)) {
+            try FileSystem.linkIfAbsent(dir + "/a.tmp", dir + "/no/such/dir/x.json")
+        }
+        #expect(IOError(path: "/p", operation: "link", errno: ENOENT).description.contains("link /p"))
+    }
+
+    @Test func directoryStatusTellsAbsentFromUnreadable() throws {
+        let dir = try FileSystem.makeTemporaryDirectory(prefix: "fs-core-test")
+        defer { try? FileSystem.removeTree(dir) }
+        try FileSystem.writeNewFile(dir + "/f", [1])
+        #expect(try FileSystem.directoryStatus(dir) == true)
+        #expect(try FileSystem.directoryStatus(dir + "/f") == false)
+        #expect(try FileSystem.directoryStatus(dir + "/none") == nil)
+        #expect(try FileSystem.directoryStatus(dir + "/f/below") == nil)  // ENOTDIR
+        #expect(symlink(dir + "/loop", dir + "/loop") == 0)
+        #expect(throws: IOError(path: dir + "/loop", operation: "stat", errno: ELOOP)) { try FileSystem.directoryStatus(dir + "/loop") }
+    }
+}
