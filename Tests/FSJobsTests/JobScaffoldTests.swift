@@ -1,3 +1,4 @@
+import FSTestSupport
 import ArgumentParser
 import FSCore
 import Foundation

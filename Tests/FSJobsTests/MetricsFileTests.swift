@@ -1,3 +1,4 @@
+import FSTestSupport
 import FSCore
 import FSJobs
 import FSKafka

@@ -1,3 +1,4 @@
+import FSTestSupport
 import FSAggregation
 import FSCore
 import FSTable

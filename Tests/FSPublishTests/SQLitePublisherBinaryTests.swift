@@ -1,3 +1,4 @@
+import FSTestSupport
 import FSCore
 import FSTable
 import Foundation

@@ -1,16 +1,22 @@
 import Foundation
 
 /// Runs one of the built fs executables (they sit next to the test bundle) and captures its
-/// exit status, stdout and stderr.
-struct BinaryRun {
-    var status: Int32
-    var stdout: String
-    var stderr: String
+/// exit status, stdout and stderr. Shared by every test target that runs the binaries.
+public struct BinaryRun: Sendable {
+    public var status: Int32
+    public var stdout: String
+    public var stderr: String
+
+    public init(status: Int32, stdout: String, stderr: String) {
+        self.status = status
+        self.stdout = stdout
+        self.stderr = stderr
+    }
 }
 
-enum Binaries {
+public enum Binaries {
     /// The build products directory (`.build/<config>`), found from the test runner's path.
-    static var productsDirectory: URL {
+    public static var productsDirectory: URL {
         var url = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
         while url.path != "/" {
             url = url.deletingLastPathComponent()
@@ -19,7 +25,7 @@ enum Binaries {
         return URL(fileURLWithPath: ".build/debug")
     }
 
-    static func run(_ name: String, _ args: [String], environment: [String: String] = [:]) throws -> BinaryRun {
+    public static func run(_ name: String, _ args: [String], environment: [String: String] = [:]) throws -> BinaryRun {
         let p = Process()
         p.executableURL = productsDirectory.appendingPathComponent(name)
         p.arguments = args
