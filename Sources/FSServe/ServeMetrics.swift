@@ -1,4 +1,5 @@
 import FSCore
+import FSJobs
 import NIOConcurrencyHelpers
 
 /// The routes `/metrics` counts separately.
@@ -94,17 +95,6 @@ public final class ServeMetrics: @unchecked Sendable {
         return out
     }
 
-    /// A quoted Prometheus label value (backslash, quote and newline escaped).
-    static func label(_ s: String) -> String {
-        var out = "\""
-        for c in s {
-            switch c {
-            case "\\": out += "\\\\"
-            case "\"": out += "\\\""
-            case "\n": out += "\\n"
-            default: out.append(c)
-            }
-        }
-        return out + "\""
-    }
+    /// A quoted Prometheus label value (FSJobs' exposition rule, one place).
+    static func label(_ s: String) -> String { "\"" + PrometheusText.escapeLabel(s) + "\"" }
 }

@@ -67,7 +67,8 @@ public enum PrometheusText {
         return "\(v)"
     }
 
-    static func escapeLabel(_ s: String) -> String {
+    /// A label value with backslash, quote and newline escaped (the exposition format's rule).
+    package static func escapeLabel(_ s: String) -> String {
         var o = ""
         for c in s {
             switch c {
