@@ -110,7 +110,7 @@ let package = Package(
         .executableTarget(name: "fs-agg-online", dependencies: ["FSJobs"]),
         .executableTarget(name: "fs-sandbox", dependencies: ["FSJobs"]),
         // Developer tools: inspect/dump tables (interop suite), benchmark workloads (make bench).
-        .executableTarget(name: "fs-table", dependencies: ["FSCore", "FSParquet", "FSTable", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .executableTarget(name: "fs-table", dependencies: ["FSJobs"]),
         .executableTarget(name: "fs-bench", dependencies: ["FSCore", "FSParquet", "FSTable", "FSExpr", "FSAggregation"]),
 
         // Tests.
@@ -123,7 +123,7 @@ let package = Package(
         .testTarget(name: "FSKafkaTests", dependencies: ["FSCore", "FSKafka", "FSJobs"]),
         .testTarget(name: "FSTestSupportTests", dependencies: ["FSCore", "FSTestSupport"]),
         .testTarget(name: "FSServeTests", dependencies: ["FSCore", "FSTable", "FSJobs", "FSServe"], resources: [.copy("Goldens")]),
-        .testTarget(name: "FSJobsTests", dependencies: ["FSCore", "FSTable", "FSAggregation", "FSJobs", "FSKafka", "FSStreams", "FSTestSupport"], exclude: ["Fixtures"]),
+        .testTarget(name: "FSJobsTests", dependencies: ["FSCore", "FSTable", "FSAggregation", "FSJobs", "FSKafka", "FSStreams", "FSTestSupport", "FSPublish", "FSServe"], exclude: ["Fixtures"]),
         .testTarget(name: "FSPublishTests", dependencies: ["FSCore", "FSTable", "FSJobs", "FSKafka", "FSPublish", "FSTestSupport"]),
     ],
     swiftLanguageModes: [.v6]

@@ -5,7 +5,9 @@ import FSKafka
 
 /// `fs-publish`: flags of the original PublisherMain plus ours. Parsing only; `PublishConfig`
 /// holds the validated result, `PublishJob` runs the publisher it names.
-public struct PublishCommand: ParsableCommand {
+public struct PublishCommand: JobCommand {
+    public typealias Job = PublishJob
+
     public static let configuration = CommandConfiguration(
         commandName: "fs-publish",
         abstract: "Publish a feature table: historical copies it into a compacted Delta table; the online stores (sqlite, …) receive the newest row of every key.",
@@ -91,14 +93,6 @@ public struct PublishCommand: ParsableCommand {
     public var metricsFile: String?
 
     public init() {}
-
-    /// Long option names, for `LegacyArguments.normalize` (single-dash forms of the original).
-    public static let longNames: Set<String> = Set([
-        "app-name", "master-mode", "log-level", "log-format", "summary", "publisher-type", "input-table",
-        "input-data-table", "output-table", "output-data-table", "target-file-size-mb", "key-field", "time-field",
-        "columns", "follow", "trigger-interval", "max-retry-duration", "batch-rows", "sqlite-path", "postgres-url",
-        "jdbc-hostname", "jdbc-port", "jdbc-database", "jdbc-user", "jdbc-password-file", "redis-url", "ttl", "kafka-brokers", "metrics-file",
-    ]).union(KafkaClientOptions.longNames)
 
     /// Validates every flag before any work starts.
     public func resolve() throws(UsageError) -> PublishConfig {
@@ -214,7 +208,7 @@ public struct PublishConnection: Sendable, Equatable {
 }
 
 /// Validated configuration of one fs-publish run.
-public struct PublishConfig: Sendable, Equatable {
+public struct PublishConfig: JobConfiguration, Equatable {
     public var common: CommonConfig
     public var publisherType: PublisherType
     public var inputTable: String

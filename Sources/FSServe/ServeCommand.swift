@@ -3,7 +3,9 @@ import FSCore
 import FSJobs
 
 /// `fs-serve`: flags → `ServeConfig` (validated once) → `ServeJob(config).run()`.
-public struct ServeCommand: ParsableCommand {
+public struct ServeCommand: JobCommand {
+    public typealias Job = ServeJob
+
     public static let configuration = CommandConfiguration(
         commandName: "fs-serve",
         abstract: "Serve published feature vectors over HTTP (Feast's /get-online-features, /features/<table>/<key>, /health, /metrics).",
@@ -129,7 +131,10 @@ public struct ServeCommand: ParsableCommand {
 }
 
 /// The validated configuration of one fs-serve process.
-public struct ServeConfig: Sendable, Equatable {
+public struct ServeConfig: JobConfiguration, Equatable {
+    /// fs-serve has no flags of the original to ignore.
+    public var ignoredFlags: [String] { [] }
+
     /// One served table.
     public enum Source: Sendable, Equatable {
         case sqlite(path: String, table: String)

@@ -12,12 +12,17 @@ import Glibc
 /// A SQL store that does not answer at start is not fatal (fs-serve may start before the first
 /// publish): `/health` says 503 until it does. A Delta table is loaded before listening, so the
 /// first answer is already complete; a missing table is exit 69.
-public final class ServeJob {
+public final class ServeJob: RunnableJob {
     let config: ServeConfig
+    let logger: Logger
 
-    public init(config: ServeConfig) {
+    public init(config: ServeConfig, logger: Logger) {
         self.config = config
+        self.logger = logger
     }
+
+    /// The server drains on SIGTERM itself (`ShutdownSignals`), with its own dispatch source.
+    public static var finishesBatchOnSignal: Bool { false }
 
     /// The sources of `config`, opened (Delta tables loaded).
     static func makeSources(_ config: ServeConfig, logger: Logger) throws(ServeError) -> [any FeatureSource] {
@@ -41,8 +46,9 @@ public final class ServeJob {
         return sources
     }
 
-    public func run() throws -> ExitStatus {
-        let logger = JobRunner.startLogging(job: "fs-serve", common: config.common, ignoredFlags: [])
+    public func run() throws -> ServeSummary {
+        let started = ContinuousClock.now
+        let logger = self.logger  // the signal handler captures the logger, not the job
         // Signals first, before any thread starts, so every thread inherits the blocked mask and
         // only the dispatch source sees them.
         let signals = ShutdownSignals()
@@ -60,8 +66,17 @@ public final class ServeJob {
         }
         server.waitUntilDrained()
         logger.info("stopped")
-        return .ok
+        return ServeSummary(port: port, seconds: (ContinuousClock.now - started).inSeconds)
     }
+}
+
+/// The `--summary` line of fs-serve: stopped by a signal (the only way it ends) after serving
+/// on `port` for `seconds`.
+public struct ServeSummary: JobSummaryDetails {
+    public var port: Int
+    public var seconds: Double
+    public var status: JobStatus { .stopped }
+    public var details: [(String, JSONValue)] { [("port", .int(Int64(port)))] }
 }
 
 /// SIGTERM/SIGINT for the server: the first starts the drain, a second exits at once (143/130).

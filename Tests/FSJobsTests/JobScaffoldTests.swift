@@ -5,6 +5,8 @@ import Foundation
 import Glibc
 import Testing
 @testable import FSJobs
+import FSPublish
+import FSServe
 
 /// The scaffold every job executable shares: single-dash long forms derived from the declared
 /// options, the usage line after a configuration error, and the one summary line.
@@ -24,26 +26,65 @@ import Testing
         return out
     }
 
-    static let commands: [(any ParsableCommand.Type, Set<String>)] = [
-        (IngestCommand.self, IngestCommand.longOptionNames),
-        (OfflineCommand.self, OfflineCommand.longOptionNames),
-        (OnlineCommand.self, OnlineCommand.longOptionNames),
+    /// One command of an executable: the names its binary normalizes with, the arguments it
+    /// needs to parse at all (required positionals and options), and how many long options it
+    /// must at least declare (so an empty description cannot pass).
+    struct Entry: @unchecked Sendable {
+        var command: any ParsableCommand.Type
+        var names: Set<String>
+        var required: [String] = []
+        var minimumOptions = 15
+    }
+
+    /// Every command of every executable: the jobs, fs-publish, fs-serve, and each subcommand
+    /// of fs-table and fs-sandbox (normalized with its group's names, as the binary does).
+    static let commands: [Entry] = [
+        Entry(command: IngestCommand.self, names: IngestCommand.longOptionNames),
+        Entry(command: OfflineCommand.self, names: OfflineCommand.longOptionNames),
+        Entry(command: OnlineCommand.self, names: OnlineCommand.longOptionNames),
+        Entry(command: PublishCommand.self, names: PublishCommand.longOptionNames, minimumOptions: 25),
+        Entry(command: ServeCommand.self, names: ServeCommand.longOptionNames),
+    ] + TableCommand.configuration.subcommands.map { sub in
+        let positionals: [String: [String]] = ["dump": ["/t"], "write-sample": ["/t"], "race-append": ["/t", "1"], "hang-write": ["/t", "1"]]
+        let name = sub.configuration.commandName ?? ""
+        return Entry(command: sub, names: TableCommand.longOptionNames, required: positionals[name] ?? ["/t"], minimumOptions: 0)
+    } + [
+        Entry(command: SandboxCommand.Broker.self, names: SandboxCommand.longOptionNames, minimumOptions: 3),
+        Entry(command: SandboxCommand.Generate.self, names: SandboxCommand.longOptionNames, required: ["--out", "/t"], minimumOptions: 3),
+        Entry(command: SandboxCommand.Produce.self, names: SandboxCommand.longOptionNames,
+              required: ["--stream-type", "order-events", "--source", "/s", "--bootstrap-servers", "b:1"], minimumOptions: 13),
     ]
 
+    /// A value every option of every command parses (and passes `validate()`) with.
+    static func sampleValue(for option: String) -> String {
+        switch option {
+        case "format": "json"
+        default: "2"
+        }
+    }
+
+    @Test func everySubcommandOfTheToolsIsOnTheScaffold() {
+        for sub in TableCommand.configuration.subcommands + SandboxCommand.configuration.subcommands {
+            #expect(sub is any JobCommand.Type, "\(sub)")
+        }
+    }
+
     @Test func everyDeclaredLongOptionOfEveryJobAcceptsItsSingleDashForm() throws {
-        for (command, names) in Self.commands {
+        for entry in Self.commands {
+            let command = entry.command
             let declared = try Self.declaredLongOptions(command)
-            #expect(declared.count >= 15, "\(command): only \(declared.count) long options found")
+            #expect(declared.count >= entry.minimumOptions, "\(command): only \(declared.count) long options found")
             for (name, takesValue) in declared {
-                let args = LegacyArguments.normalize(takesValue ? ["-" + name, "1"] : ["-" + name], longNames: names)
+                let args = LegacyArguments.normalize(takesValue ? ["-" + name, Self.sampleValue(for: name)] : ["-" + name], longNames: entry.names)
                 #expect(args.first == "--" + name, "\(command) -\(name)")
-                #expect(throws: Never.self, "\(command) -\(name)") { _ = try command.parseAsRoot(args) }
+                #expect(throws: Never.self, "\(command) -\(name)") { _ = try command.parseAsRoot(entry.required + args) }
             }
         }
     }
 
     @Test func theCommonOptionsAndOriginalAliasesAreAmongTheDerivedNames() {
-        for (command, names) in Self.commands {
+        for entry in Self.commands.prefix(5) {
+            let (command, names) = (entry.command, entry.names)
             #expect(names.isSuperset(of: ["app-name", "master-mode", "log-level", "log-format", "summary"]), "\(command)")
             #expect(!names.contains("help"))
         }
@@ -79,6 +120,10 @@ import Testing
                            "--window-duration", "5 fortnights"], "--window-duration"),
         ("fs-agg-online", ["--input-table", "/tmp/fs-a", "--output-table", "/tmp/fs-b", "--agg-field", "k", "--time-field", "t",
                            "--window-duration", "1 hour", "--master-mode", "yarn"], "--master-mode"),
+        ("fs-publish", ["dev", "-publisher-type", "cassandra", "-input-table", "/tmp/fs-a", "-output-table", "b"], "--publisher-type: unknown publisher type 'cassandra'"),
+        ("fs-serve", ["-delta-table", "/tmp/fs-never", "-refresh-interval", "5 fortnights"], "--refresh-interval"),
+        ("fs-table", ["hang-write", "/tmp/fs-never", "3", "-at", "later"], "--at: must be staged or placed"),
+        ("fs-sandbox", ["produce", "-stream-type", "orders", "-source", "/dev/null", "-bootstrap-servers", "x:1"], "--stream-type: 'orders'"),
     ])
     func aConfigurationErrorPrintsTheMessageAndTheUsageLineAndExits64(job: String, args: [String], message: String) throws {
         let run = try Binaries.run(job, args)
@@ -86,6 +131,14 @@ import Testing
         #expect(run.stderr.contains("\(job): error: \(message)"), "\(run.stderr)")
         #expect(run.stderr.contains("Usage: \(job) "), "\(run.stderr)")
         #expect(run.stderr.contains("See '\(job) --help'"), "\(run.stderr)")
+    }
+
+    @Test(arguments: [(["--help"], "SUBCOMMANDS:"), (["help", "vacuum"], "--retain-hours"), (["vacuum", "--help"], "--retain-hours"), ([], "SUBCOMMANDS:")])
+    func aCommandGroupPrintsTheHelpAskedForAndExits0(args: [String], expected: String) throws {
+        let run = try Binaries.run("fs-table", args)
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(run.stdout.contains(expected), "\(run.stdout)")
+        #expect(!run.stdout.contains("OVERVIEW: Show subcommand help information."), "\(run.stdout)")
     }
 
     @Test func anUnknownColumnFoundAfterOpeningTheInputAlsoPrintsTheUsageLine() throws {

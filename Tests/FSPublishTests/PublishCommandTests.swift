@@ -5,7 +5,7 @@ import Testing
 
 @Suite struct PublishCommandTests {
     func parse(_ args: [String]) throws -> PublishConfig {
-        try PublishCommand.parse(LegacyArguments.normalize(args, longNames: PublishCommand.longNames)).resolve()
+        try PublishCommand.parse(LegacyArguments.normalize(args, longNames: PublishCommand.longOptionNames)).resolve()
     }
 
     @Test func originalRunAllCommandLineParsesUnchanged() throws {
@@ -59,7 +59,7 @@ import Testing
 
 @Suite struct PublishCommandStoreFlagTests {
     func parse(_ args: [String]) throws -> PublishConfig {
-        try PublishCommand.parse(LegacyArguments.normalize(args, longNames: PublishCommand.longNames)).resolve()
+        try PublishCommand.parse(LegacyArguments.normalize(args, longNames: PublishCommand.longOptionNames)).resolve()
     }
 
     @Test func sqliteFlagsParseIntoTheConfig() throws {

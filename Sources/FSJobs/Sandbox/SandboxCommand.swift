@@ -1,9 +1,9 @@
 import ArgumentParser
-import FSAggregation
 import FSCore
+import Logging
 
 /// `fs-sandbox`: a local stand-in for iFood's Kafka cluster and data (DESIGN §8). Dev tool.
-public struct SandboxCommand: ParsableCommand {
+public struct SandboxCommand: JobCommandGroup {
     public static let configuration = CommandConfiguration(
         commandName: "fs-sandbox",
         abstract: "Local Kafka sandbox: a mock broker, sample iFood sources, and a replayer.",
@@ -14,7 +14,8 @@ public struct SandboxCommand: ParsableCommand {
     public init() {}
 
     /// `fs-sandbox broker`: start the mock cluster with the `de-*` topics; runs until SIGTERM/SIGINT (exit 0).
-    public struct Broker: ParsableCommand {
+    public struct Broker: JobCommand, ToolAction {
+        public typealias Job = ToolJob<Self>
         public static let configuration = CommandConfiguration(
             abstract: "Start librdkafka's mock cluster on loopback with the de-order-events, de-order-status-events, de-restaurant-events and de-consumer-events topics; print the bootstrap address; run until SIGTERM/SIGINT.")
 
@@ -35,10 +36,16 @@ public struct SandboxCommand: ParsableCommand {
         public func makeBroker() -> SandboxBroker {
             SandboxBroker(partitions: partitions, brokers: brokers, bootstrapFile: bootstrapFile)
         }
+
+        /// Prints the bootstrap address on stdout and blocks until SIGTERM/SIGINT (then exit 0).
+        public func perform(logger: Logger) throws {
+            _ = try makeBroker().run { JobRunner.printLine($0) }
+        }
     }
 
     /// `fs-sandbox generate`: deterministic sample sources in the iFood files' formats.
-    public struct Generate: ParsableCommand {
+    public struct Generate: JobCommand, ToolAction {
+        public typealias Job = ToolJob<Self>
         public static let configuration = CommandConfiguration(
             abstract: "Write order.json.gz, status.json.gz, restaurant.csv.gz and consumer.csv.gz (deterministic for a seed).")
 
@@ -56,10 +63,16 @@ public struct SandboxCommand: ParsableCommand {
         }
 
         public func makeGenerator() -> SampleGenerator { SampleGenerator(orders: orders, seed: seed) }
+
+        /// Writes the four files and prints the path of each.
+        public func perform(logger: Logger) throws {
+            for path in try makeGenerator().write(to: out) { JobRunner.printLine(path) }
+        }
     }
 
     /// `fs-sandbox produce`: replay one source into its topic, once, N passes or in a loop.
-    public struct Produce: ParsableCommand {
+    public struct Produce: JobCommand {
+        public typealias Job = ReplayJob
         public static let configuration = CommandConfiguration(
             abstract: "Replay a source file into its topic, one JSON object per message keyed by the entity id; prints a JSON summary.",
             discussion: """

@@ -63,3 +63,22 @@ extension JobCommand {
         try parse(LegacyArguments.normalize(arguments, longNames: longOptionNames))
     }
 }
+
+/// An executable made of subcommands (`fs-table info`, `fs-sandbox produce`), each a
+/// `JobCommand`: `JobMain.run(XCommandGroup.self)` is its whole `main.swift`, and every
+/// subcommand gets the same single-dash forms, usage errors, run shell and exit codes as a job.
+///
+/// A subcommand that is not a `JobCommand` is a programming error the scaffold tests catch
+/// (`JobMain` treats it as ArgumentParser's own help command).
+public protocol JobCommandGroup: ParsableCommand {}
+
+extension JobCommandGroup {
+    /// The executable's name, as errors say it (`fs-table: error: …`).
+    public static var jobName: String { configuration.commandName ?? String(describing: Self.self) }
+
+    /// The long option names of every subcommand: a single-dash token becomes the double-dash
+    /// form when any subcommand declares that name (a name no subcommand declares is left alone).
+    public static var longOptionNames: Set<String> {
+        configuration.subcommands.reduce(into: Set<String>()) { $0.formUnion(LegacyArguments.longOptionNames(of: $1)) }
+    }
+}

@@ -21,8 +21,39 @@ public enum JobMain {
         } catch {
             Command.exit(withError: error)
         }
-        JobRunner.exit(job: Command.jobName, usage: Command.usageString()) {
-            try runJob(command.resolve(), as: Command.Job.self, name: Command.jobName)
+        run(command, name: Command.jobName, usage: Command.usageString())
+    }
+
+    /// The entry of an executable made of subcommands: `JobMain.run(TableCommand.self)`.
+    /// The chosen subcommand runs through the same shell as a job; the usage line after a
+    /// usage error is the subcommand's (`fs-table vacuum <table> [--retain-hours …]`).
+    public static func run<Group: JobCommandGroup>(_ group: Group.Type) -> Never {
+        run(group, arguments: Array(CommandLine.arguments.dropFirst()))
+    }
+
+    public static func run<Group: JobCommandGroup>(_: Group.Type, arguments: [String]) -> Never {
+        let parsed: any ParsableCommand
+        do {
+            parsed = try Group.parseAsRoot(LegacyArguments.normalize(arguments, longNames: Group.longOptionNames))
+        } catch {
+            Group.exit(withError: error)
+        }
+        guard let command = parsed as? any JobCommand else {
+            // `--help`, `help <subcommand>` and no subcommand parse to the parser's own help
+            // command (or the root); running it throws the help request for the command asked
+            // about, which `exit(withError:)` prints before exiting 0. Printing
+            // `helpMessage(for:)` of what was parsed would show the help command's own help.
+            var help = parsed
+            do { try help.run() } catch { Group.exit(withError: error) }
+            Group.exit()
+        }
+        run(command, name: Group.jobName, usage: Group.usageString(for: type(of: command)))
+    }
+
+    /// Resolves a parsed command and runs its job; the one exit of every executable.
+    static func run<Command: JobCommand>(_ command: Command, name: String, usage: String) -> Never {
+        JobRunner.exit(job: name, usage: usage) {
+            try runJob(command.resolve(), as: Command.Job.self, name: name)
         }
     }
 

@@ -31,20 +31,33 @@ public enum JobRunner {
     }
 
     public static func printError(job: String, _ message: String) {
-        let line = "\(job): error: \(message)\n"
-        _ = line.utf8CString.withUnsafeBufferPointer { write(2, $0.baseAddress, $0.count - 1) }
+        write("\(job): error: \(message)\n", to: 2)
     }
 
     /// The usage block after a usage error, the way ArgumentParser prints its own.
     static func printUsage(job: String, _ usage: String) {
-        let text = "Usage: \(usage)\n  See '\(job) --help' for more information.\n"
-        _ = text.utf8CString.withUnsafeBufferPointer { write(2, $0.baseAddress, $0.count - 1) }
+        write("Usage: \(usage)\n  See '\(job) --help' for more information.\n", to: 2)
     }
 
     /// Writes one line to stdout (the job's real output, e.g. the `--summary` JSON).
     public static func printLine(_ text: String) {
-        let line = text + "\n"
-        _ = line.utf8CString.withUnsafeBufferPointer { write(1, $0.baseAddress, $0.count - 1) }
+        write(text + "\n")
+    }
+
+    /// Writes text to a file descriptor unbuffered (1 = stdout, 2 = stderr), all of it: a pipe
+    /// may take a large write (`fs-table dump`) in pieces, and EINTR is retried. The C `FILE*`
+    /// globals are avoided, since Swift 6 treats them as shared mutable state.
+    public static func write(_ text: String, to fd: Int32 = 1) {
+        var s = text
+        s.withUTF8 { buf in
+            guard let base = buf.baseAddress else { return }
+            var done = 0
+            while done < buf.count {
+                let n = Glibc.write(fd, base + done, buf.count - done)
+                if n < 0 { if errno == EINTR { continue }; return }
+                done += n
+            }
+        }
     }
 
     static func flushStdout() { fflush(nil) }

@@ -26,9 +26,6 @@ public struct KafkaClientOptions: ParsableArguments, Sendable {
 
     public init() {}
 
-    /// Long option names, for `LegacyArguments.normalize`.
-    public static let longNames: Set<String> = ["kafka-config"]
-
     /// Reads the file, applies `-X`, refuses fs's own properties and checks every property with
     /// librdkafka — all before any work starts, so a bad setting is a usage error (exit 64).
     public func resolve(role: KafkaClientRole) throws(UsageError) -> KafkaClientConfig {

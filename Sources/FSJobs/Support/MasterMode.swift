@@ -10,6 +10,12 @@ public struct MasterMode: Sendable, Equatable, CustomStringConvertible {
     public var threads: Int
     public var text: String
 
+    /// A mode already known to be valid (the tools' `local[*]`).
+    init(threads: Int, text: String) {
+        self.threads = threads
+        self.text = text
+    }
+
     public init(parsing text: String, availableCores: Int = systemCoreCount()) throws(UsageError) {
         let t = text.trimmingSpaces()
         self.text = t

@@ -7,8 +7,8 @@ import Glibc
 import Darwin
 #endif
 
-/// The behaviour of each `fs-table` command, on top of FSTable.
-enum Commands {
+/// The behaviour of each `fs-table` subcommand, on top of FSTable (`TableCommand` parses).
+enum TableOperations {
     /// Prints every row of a table, directory or file as JSON lines (files in path order, rows
     /// in file order).
     static func dump(_ path: String, columns: [String]?) throws {
@@ -17,7 +17,7 @@ enum Commands {
             var out = ""
             out.reserveCapacity(batch.rowCount * 64)
             RowJSONPrinter.write(batch, to: &out)
-            writeText(out)
+            JobRunner.write(out)
         }
     }
 
@@ -176,7 +176,7 @@ enum Commands {
             lost += r.lostRaces
             if let v = r.version { versions.append(.int(v)) }
         }
-        writeText(JSONValue.object([("commits", .int(Int64(versions.count))), ("lostRaces", .int(Int64(lost))), ("versions", .array(versions))]).description + "\n")
+        JobRunner.write(JSONValue.object([("commits", .int(Int64(versions.count))), ("lostRaces", .int(Int64(lost))), ("versions", .array(versions))]).description + "\n")
     }
 
     /// Writes `rows` sample rows and stops forever at a point of the write (for kill -9 tests):
@@ -185,13 +185,13 @@ enum Commands {
     static func hangWrite(_ path: String, rows: Int, at point: String) throws {
         var options = noCleanup()
         let announce: @Sendable () -> Void = {
-            writeText(point + "\n")
+            JobRunner.write(point + "\n")
             while true { sleep(60) }
         }
         switch point {
         case "staged": break
         case "placed": options.beforeCommit = announce
-        default: throw ToolError.usage("--at must be staged or placed")
+        default: throw UsageError(flag: "--at", message: "must be staged or placed")
         }
         let writer = try TableWriter(table: try DeltaTable.open(at: path), options: options)
         try writer.write(SampleTable.batch(0..<rows))
@@ -204,11 +204,4 @@ enum Commands {
         o.orphanGracePeriodMillis = nil
         return o
     }
-}
-
-/// Usage errors of the tool found after parsing (exit 64).
-struct ToolError: CategorizedError {
-    var description: String
-    static func usage(_ s: String) -> ToolError { ToolError(description: s) }
-    var exitStatus: ExitStatus { .usage }
 }

@@ -1,13 +1,14 @@
 import ArgumentParser
 import FSCore
 import FSTable
+import Logging
 
 /// `fs-table`: inspect and maintain Delta tables. Every subcommand prints one JSON document on
 /// stdout (`dump`: one JSON object per row; `history --format text`: a table), errors as one
 /// line on stderr, and exits 0, 64 (usage), 65 (bad table), 69 (lost to concurrent writers) or
 /// 74 (I/O).
-struct TableTool: ParsableCommand {
-    static let configuration = CommandConfiguration(
+public struct TableCommand: JobCommandGroup {
+    public static let configuration = CommandConfiguration(
         commandName: "fs-table",
         abstract: "Inspect and maintain fs's Delta tables: info, history, dump, optimize, vacuum, checkpoint.",
         discussion: """
@@ -18,20 +19,24 @@ struct TableTool: ParsableCommand {
                       RaceAppend.self, HangWrite.self]
     )
 
+    public init() {}
+
     /// The table directory argument shared by the subcommands.
-    struct TableArgument: ParsableArguments {
+    struct TableArgument: ParsableArguments, Sendable {
         @Argument(help: "The table directory (holding _delta_log).")
         var table: String
     }
 
-    struct Info: ParsableCommand {
+    struct Info: JobCommand, ToolAction {
+        typealias Job = ToolJob<Self>
         static let configuration = CommandConfiguration(
             abstract: "Version, files, rows, partitions, txns, checkpoints and log size of a table, as one JSON object.")
         @OptionGroup var table: TableArgument
-        func run() throws { writeText(try Commands.info(table.table).description + "\n") }
+        func perform(logger: Logger) throws { JobRunner.write(try TableOperations.info(table.table).description + "\n") }
     }
 
-    struct History: ParsableCommand {
+    struct History: JobCommand, ToolAction {
+        typealias Job = ToolJob<Self>
         static let configuration = CommandConfiguration(
             abstract: "One entry per version still in the log, newest first: time, operation, files and rows added/removed, txns.")
         @OptionGroup var table: TableArgument
@@ -40,26 +45,28 @@ struct TableTool: ParsableCommand {
         func validate() throws {
             if let l = limit, l < 1 { throw ValidationError("--limit must be at least 1, got \(l)") }
         }
-        func run() throws {
-            let entries = try Commands.history(table.table, limit: limit)
+        func perform(logger: Logger) throws {
+            let entries = try TableOperations.history(table.table, limit: limit)
             switch format {
-            case .json: writeText(JSONValue.array(entries).description + "\n")
-            case .text: writeText(Commands.historyText(entries))
+            case .json: JobRunner.write(JSONValue.array(entries).description + "\n")
+            case .text: JobRunner.write(TableOperations.historyText(entries))
             }
         }
     }
 
-    enum OutputFormat: String, ExpressibleByArgument, CaseIterable { case json, text }
+    enum OutputFormat: String, ExpressibleByArgument, CaseIterable, Sendable { case json, text }
 
-    struct Dump: ParsableCommand {
+    struct Dump: JobCommand, ToolAction {
+        typealias Job = ToolJob<Self>
         static let configuration = CommandConfiguration(
             abstract: "Every row of a table, hive directory or Parquet file as JSON lines (files in path order).")
         @Argument(help: "A table directory, a hive-partitioned directory or a .parquet file.") var path: String
         @Option(help: "Comma-separated columns to print (default all).") var columns: String?
-        func run() throws { try Commands.dump(path, columns: columns.map { $0.split(separator: ",").map(String.init) }) }
+        func perform(logger: Logger) throws { try TableOperations.dump(path, columns: columns.map { $0.split(separator: ",").map(String.init) }) }
     }
 
-    struct Optimize: ParsableCommand {
+    struct Optimize: JobCommand, ToolAction {
+        typealias Job = ToolJob<Self>
         static let configuration = CommandConfiguration(
             abstract: "Bin-pack the small files of each partition into files of about the target size (dataChange=false commits).")
         @OptionGroup var table: TableArgument
@@ -71,12 +78,13 @@ struct TableTool: ParsableCommand {
             if targetFileSizeMb < 1 { throw ValidationError("--target-file-size-mb must be at least 1, got \(targetFileSizeMb)") }
             if minFiles < 2 { throw ValidationError("--min-files must be at least 2, got \(minFiles)") }
         }
-        func run() throws {
-            writeText(try Commands.optimize(table.table, targetBytes: Int64(targetFileSizeMb) << 20, minFiles: minFiles, where: predicate).description + "\n")
+        func perform(logger: Logger) throws {
+            JobRunner.write(try TableOperations.optimize(table.table, targetBytes: Int64(targetFileSizeMb) << 20, minFiles: minFiles, where: predicate).description + "\n")
         }
     }
 
-    struct Vacuum: ParsableCommand {
+    struct Vacuum: JobCommand, ToolAction {
+        typealias Job = ToolJob<Self>
         static let configuration = CommandConfiguration(
             abstract: "Delete files the table no longer references that are older than the retention.",
             discussion: "The retention defaults to the table's delta.deletedFileRetentionDuration (7 days); under 168 hours needs --force.")
@@ -87,20 +95,22 @@ struct TableTool: ParsableCommand {
         func validate() throws {
             if let h = retainHours, !(h >= 0) { throw ValidationError("--retain-hours must be a non-negative number, got \(h)") }
         }
-        func run() throws {
-            writeText(try Commands.vacuum(table.table, retainHours: retainHours, dryRun: dryRun, force: force).description + "\n")
+        func perform(logger: Logger) throws {
+            JobRunner.write(try TableOperations.vacuum(table.table, retainHours: retainHours, dryRun: dryRun, force: force).description + "\n")
         }
     }
 
-    struct Checkpoint: ParsableCommand {
+    struct Checkpoint: JobCommand, ToolAction {
+        typealias Job = ToolJob<Self>
         static let configuration = CommandConfiguration(
             abstract: "Write a checkpoint of the newest version now, then remove expired log files (delta.logRetentionDuration).")
         @OptionGroup var table: TableArgument
         @Flag(help: "Do not remove expired log files after the checkpoint.") var noLogCleanup = false
-        func run() throws { writeText(try Commands.checkpoint(table.table, cleanLog: !noLogCleanup).description + "\n") }
+        func perform(logger: Logger) throws { JobRunner.write(try TableOperations.checkpoint(table.table, cleanLog: !noLogCleanup).description + "\n") }
     }
 
-    struct WriteSample: ParsableCommand {
+    struct WriteSample: JobCommand, ToolAction {
+        typealias Job = ToolJob<Self>
         static let configuration = CommandConfiguration(
             commandName: "write-sample",
             abstract: "Create a deterministic sample table (every type, edge values, three partitions) over several commits.")
@@ -111,27 +121,29 @@ struct TableTool: ParsableCommand {
         func validate() throws {
             if rows < 0 || commits < 0 || checkpointInterval < 0 { throw ValidationError("--rows, --commits and --checkpoint-interval must be non-negative") }
         }
-        func run() throws {
+        func perform(logger: Logger) throws {
             let s = try SampleTable.write(at: dir, rows: rows, commits: commits, checkpointInterval: checkpointInterval)
-            writeText(try Commands.info(s.root).description + "\n")
+            JobRunner.write(try TableOperations.info(s.root).description + "\n")
         }
     }
 
     // Hidden test helpers (Tests/FSTableTests run them as separate processes).
 
-    struct RaceAppend: ParsableCommand {
+    struct RaceAppend: JobCommand, ToolAction {
+        typealias Job = ToolJob<Self>
         static let configuration = CommandConfiguration(commandName: "race-append", shouldDisplay: false)
         @Argument var table: String
         @Argument var commits: Int
         @Option var idBase: Int64 = 0
-        func run() throws { try Commands.raceAppend(table, commits: commits, idBase: idBase) }
+        func perform(logger: Logger) throws { try TableOperations.raceAppend(table, commits: commits, idBase: idBase) }
     }
 
-    struct HangWrite: ParsableCommand {
+    struct HangWrite: JobCommand, ToolAction {
+        typealias Job = ToolJob<Self>
         static let configuration = CommandConfiguration(commandName: "hang-write", shouldDisplay: false)
         @Argument var table: String
         @Argument var rows: Int
         @Option var at: String = "staged"
-        func run() throws { try Commands.hangWrite(table, rows: rows, at: at) }
+        func perform(logger: Logger) throws { try TableOperations.hangWrite(table, rows: rows, at: at) }
     }
 }
