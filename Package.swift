@@ -7,12 +7,13 @@
 //   FSCore ─┴► FSParquet ─► FSTable ──────────────┐
 //   FSCore ──► FSExpr ────► FSAggregation ────────┤
 //   FSCore ──► FSStreams ─────────────────────────┤
-//   CRdKafka ► FSKafka ───────────────────────────┴► FSJobs (+ CZlib) ─► fs-ingest, fs-agg-offline,
-//                                                    │                    fs-agg-online, fs-sandbox
+//   CRdKafka ► FSKafka ───────────────────────────┴► FSJobs ─► fs-ingest, fs-agg-offline, fs-agg-online,
+//                                                    │          fs-table (developer tool)
+//                                                    ├► FSSandbox (+ CZlib) ─► fs-sandbox
 //                                                    └► FSPublish (+ CSQLite, CPostgres, CMariaDB,
 //                                                       CHiredis) ────► fs-publish
 //                                                       └► FSServe (+ SwiftNIO) ─► fs-serve
-//   FSCore, FSParquet, FSTable (+ FSExpr, FSAggregation) ─► fs-table, fs-bench (developer tools)
+//   FSCore, FSParquet, FSTable, FSExpr, FSAggregation ─► fs-bench (developer tool)
 //
 // See Sources/README.md for what each module owns.
 //
@@ -68,7 +69,18 @@ let package = Package(
         .target(
             name: "FSJobs",
             dependencies: [
-                "FSCore", "FSParquet", "FSTable", "FSExpr", "FSAggregation", "FSKafka", "CZlib", "FSStreams",
+                "FSCore", "FSParquet", "FSTable", "FSExpr", "FSAggregation", "FSKafka", "FSStreams",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
+        // The Kafka sandbox (mock broker, sample sources, replayer): above FSJobs (its scaffold and
+        // Kafka client options), so only fs-sandbox links zlib.
+        .target(
+            name: "FSSandbox",
+            dependencies: [
+                "FSCore", "FSKafka", "FSStreams", "FSJobs", "CZlib",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -108,7 +120,7 @@ let package = Package(
         .executableTarget(name: "fs-ingest", dependencies: ["FSJobs"]),
         .executableTarget(name: "fs-agg-offline", dependencies: ["FSJobs"]),
         .executableTarget(name: "fs-agg-online", dependencies: ["FSJobs"]),
-        .executableTarget(name: "fs-sandbox", dependencies: ["FSJobs"]),
+        .executableTarget(name: "fs-sandbox", dependencies: ["FSJobs", "FSSandbox"]),
         // Developer tools: inspect/dump tables (interop suite), benchmark workloads (make bench).
         .executableTarget(name: "fs-table", dependencies: ["FSJobs"]),
         .executableTarget(name: "fs-bench", dependencies: ["FSCore", "FSParquet", "FSTable", "FSExpr", "FSAggregation"]),
@@ -120,10 +132,10 @@ let package = Package(
         .testTarget(name: "FSExprTests", dependencies: ["FSCore", "FSExpr"], resources: [.copy("Goldens")]),
         .testTarget(name: "FSAggregationTests", dependencies: ["FSCore", "FSExpr", "FSAggregation"]),
         .testTarget(name: "FSStreamsTests", dependencies: ["FSCore", "FSStreams"]),
-        .testTarget(name: "FSKafkaTests", dependencies: ["FSCore", "FSKafka", "FSJobs"]),
+        .testTarget(name: "FSKafkaTests", dependencies: ["FSCore", "FSKafka", "FSJobs", "FSStreams", "FSSandbox"]),
         .testTarget(name: "FSTestSupportTests", dependencies: ["FSCore", "FSTestSupport"]),
         .testTarget(name: "FSServeTests", dependencies: ["FSCore", "FSTable", "FSJobs", "FSServe"], resources: [.copy("Goldens")]),
-        .testTarget(name: "FSJobsTests", dependencies: ["FSCore", "FSTable", "FSAggregation", "FSJobs", "FSKafka", "FSStreams", "FSTestSupport", "FSPublish", "FSServe"], exclude: ["Fixtures"]),
+        .testTarget(name: "FSJobsTests", dependencies: ["FSCore", "FSTable", "FSAggregation", "FSJobs", "FSKafka", "FSStreams", "FSTestSupport", "FSPublish", "FSServe", "FSSandbox"], exclude: ["Fixtures"]),
         .testTarget(name: "FSPublishTests", dependencies: ["FSCore", "FSTable", "FSJobs", "FSKafka", "FSPublish", "FSTestSupport"]),
     ],
     swiftLanguageModes: [.v6]

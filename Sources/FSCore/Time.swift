@@ -241,3 +241,11 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+
+/// Seconds on the monotonic clock (never steps back, unlike `WallClock`): pacing, progress
+/// rates and phase timings. One definition for every module.
+package func monotonicSeconds() -> Double {
+    var ts = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &ts)
+    return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+}

@@ -1,6 +1,7 @@
 import FSTestSupport
 import ArgumentParser
 import FSCore
+import FSSandbox
 import Foundation
 import Glibc
 import Testing

@@ -1,5 +1,6 @@
 import FSTestSupport
 import FSCore
+import FSSandbox
 import FSJobs
 import FSKafka
 import Foundation

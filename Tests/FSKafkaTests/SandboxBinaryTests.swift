@@ -1,4 +1,6 @@
 import FSCore
+import FSStreams
+import FSSandbox
 import FSJobs
 import FSKafka
 import Foundation

@@ -1,4 +1,6 @@
 import FSCore
+import FSStreams
+import FSSandbox
 import FSJobs
 import Foundation
 import Testing
@@ -13,7 +15,7 @@ struct SandboxGeneratorTests {
         _ = try SampleGenerator(orders: 120, seed: 9).write(to: a)
         _ = try SampleGenerator(orders: 120, seed: 9).write(to: b)
         _ = try SampleGenerator(orders: 120, seed: 10).write(to: c)
-        for stream in SandboxStream.allCases {
+        for stream in StreamType.allCases {
             let name = stream.sourceFileName
             #expect(try FileSystem.readFile("\(a)/\(name)") == FileSystem.readFile("\(b)/\(name)"), "\(name)")
             #expect(try FileSystem.readFile("\(a)/\(name)") != FileSystem.readFile("\(c)/\(name)"), "\(name)")
@@ -92,7 +94,7 @@ struct SandboxGeneratorTests {
         let fresh = try Self.temporaryDirectory()
         defer { try? FileSystem.removeTree(fresh) }
         _ = try SampleGenerator(orders: 300, seed: 42).write(to: fresh)
-        for stream in SandboxStream.allCases {
+        for stream in StreamType.allCases {
             let name = stream.sourceFileName
             #expect(try FileSystem.readFile("\(repo)/examples/data/\(name)") == FileSystem.readFile("\(fresh)/\(name)"), "examples/data/\(name) is stale: run fs-sandbox generate --out examples/data")
         }

@@ -1,4 +1,6 @@
 import FSCore
+import FSStreams
+import FSSandbox
 import FSJobs
 import FSKafka
 import Testing
@@ -16,7 +18,7 @@ struct SandboxLoopTests {
         return try KafkaFixture.drain(consumer, expected: count + 1, deadline: .seconds(3)).map { ($0.key, $0.value) }
     }
 
-    static func replay(_ stream: SandboxStream, dir: String, cluster: MockKafkaCluster, passes: Int?, keep: Bool = true,
+    static func replay(_ stream: StreamType, dir: String, cluster: MockKafkaCluster, passes: Int?, keep: Bool = true,
                        shiftDays: Int64 = 0, duration: Int64? = nil, rate: Int = 0, idTag: String? = nil,
                        until stop: () -> Bool = { false }) throws -> ReplaySummary {
         try SourceReplayer(config: ReplayConfig(stream: stream, sourcePath: "\(dir)/\(stream.sourceFileName)", bootstrapServers: cluster.bootstrapServers,

@@ -1,4 +1,6 @@
 import FSCore
+import FSStreams
+import FSSandbox
 import FSJobs
 import FSKafka
 import Testing
@@ -13,12 +15,12 @@ struct SandboxReplayTests {
         return try KafkaFixture.drain(consumer, expected: expected).map { ($0.key, $0.value) }
     }
 
-    static func sourceLines(_ stream: SandboxStream, _ texts: [SandboxStream: String]) -> [String] {
+    static func sourceLines(_ stream: StreamType, _ texts: [StreamType: String]) -> [String] {
         (texts[stream] ?? "").split(separator: "\n").map(String.init)
     }
 
-    @Test(arguments: SandboxStream.allCases)
-    func aReplayedSourceArrivesKeyedAndComplete(stream: SandboxStream) throws {
+    @Test(arguments: StreamType.allCases)
+    func aReplayedSourceArrivesKeyedAndComplete(stream: StreamType) throws {
         let dir = try FileSystem.makeTemporaryDirectory(prefix: "fs-sandbox-replay")
         defer { try? FileSystem.removeTree(dir) }
         let generator = SampleGenerator(orders: 40, seed: 11)

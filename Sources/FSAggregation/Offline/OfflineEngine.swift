@@ -147,7 +147,7 @@ package struct OfflineEngine {
         // tables (no repeated keys, no merge); otherwise one table per worker, merged after.
         let partitions = workers > 1 && KeyPartitions.isOrderFree(plan)
             ? KeyPartitions(count: workers, make: { plan.makeAggregator() }) : nil
-        let foldStarted = elapsedSeconds()
+        let foldStarted = monotonicSeconds()
         DispatchQueue.concurrentPerform(iterations: workers) { w in
             var reader = source.makeReader()
             var result = OfflinePassResult(aggregators: partitions == nil ? [plan.makeAggregator()] : [])
@@ -172,7 +172,7 @@ package struct OfflineEngine {
             }
         }
         progress?.finish()
-        let mergeStarted = elapsedSeconds()
+        let mergeStarted = monotonicSeconds()
         var merged: OfflinePassResult? = nil
         for w in 0..<workers {
             guard let r = slots.get(w) else { continue }
@@ -193,7 +193,7 @@ package struct OfflineEngine {
         result.workers = workers
         result.units = units.count
         result.foldSeconds = mergeStarted - foldStarted
-        result.mergeSeconds = elapsedSeconds() - mergeStarted
+        result.mergeSeconds = monotonicSeconds() - mergeStarted
         return result
     }
 
@@ -336,9 +336,3 @@ private final class WorkerSlots: @unchecked Sendable {
     func get(_ i: Int) -> Result<OfflinePassResult, any Error>? { slots[i] }
 }
 
-/// Seconds on the monotonic clock, for the fold and merge timings.
-private func elapsedSeconds() -> Double {
-    var ts = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &ts)
-    return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
-}

@@ -49,6 +49,8 @@ public struct ToolSummary: JobSummaryDetails {
     public var status: JobStatus { .completed }
     public var seconds: Double
     public var details: [(String, JSONValue)] { [] }
+
+    public init(seconds: Double) { self.seconds = seconds }
 }
 
 extension JobCommand where Self: ToolAction, Job == ToolJob<Self> {

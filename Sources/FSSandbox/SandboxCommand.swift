@@ -1,5 +1,7 @@
 import ArgumentParser
 import FSCore
+import FSJobs
+import FSStreams
 import Logging
 
 /// `fs-sandbox`: a local stand-in for iFood's Kafka cluster and data (DESIGN §8). Dev tool.
@@ -112,8 +114,8 @@ public struct SandboxCommand: JobCommandGroup {
 
         /// Validated replay settings.
         public func resolve() throws(UsageError) -> ReplayConfig {
-            guard let stream = SandboxStream(parsing: streamType) else {
-                throw UsageError(flag: "--stream-type", message: "'\(streamType)' is not one of \(SandboxStream.allCases.map(\.rawValue).joined(separator: ", "))")
+            guard let stream = StreamType(name: streamType) else {
+                throw UsageError(flag: "--stream-type", message: "'\(streamType)' is not one of \(StreamType.allCases.map(\.rawValue).joined(separator: ", "))")
             }
             guard rate >= 0 else { throw UsageError(flag: "--rate", message: "must not be negative") }
             guard retime == "now" || retime == "keep" else { throw UsageError(flag: "--retime", message: "'\(retime)' is not one of now, keep") }

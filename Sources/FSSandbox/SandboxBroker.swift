@@ -1,4 +1,6 @@
 import FSCore
+import FSJobs
+import FSStreams
 import FSKafka
 
 #if canImport(Glibc)
@@ -31,7 +33,7 @@ public struct SandboxBroker {
         pthread_sigmask(SIG_BLOCK, &signals, nil)
 
         let cluster = try MockKafkaCluster(brokers: brokers)
-        for stream in SandboxStream.allCases {
+        for stream in StreamType.allCases {
             try cluster.createTopic(stream.defaultTopic, partitions: partitions)
         }
         let bootstrap = cluster.bootstrapServers

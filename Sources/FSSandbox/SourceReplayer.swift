@@ -1,4 +1,6 @@
 import FSCore
+import FSJobs
+import FSStreams
 import FSKafka
 
 #if canImport(Glibc)
@@ -8,7 +10,7 @@ import Glibc
 /// `fs-sandbox produce`: replays one iFood source file into its topic at a chosen rate, once,
 /// a number of passes, or in a loop until a duration or a signal ends it.
 public struct ReplayConfig: Sendable {
-    public var stream: SandboxStream
+    public var stream: StreamType
     public var sourcePath: String
     public var bootstrapServers: String
     public var topic: String
@@ -28,7 +30,7 @@ public struct ReplayConfig: Sendable {
     /// Suffix tag for the event ids of every pass (see `SourceRecords`); nil = pass 0 keeps the source's ids.
     public var idTag: String?
 
-    public init(stream: SandboxStream, sourcePath: String, bootstrapServers: String, topic: String? = nil,
+    public init(stream: StreamType, sourcePath: String, bootstrapServers: String, topic: String? = nil,
                 ratePerSecond: Int = 0, retimeToNow: Bool = true, lingerMillis: Int = 5,
                 client: KafkaClientConfig = KafkaClientConfig(),
                 passes: Int? = 1, maxDurationMicros: Int64? = nil, timeShiftMicros: Int64 = 0, idTag: String? = nil) {
@@ -145,9 +147,3 @@ public struct SourceReplayer {
     }
 }
 
-/// Seconds on the monotonic clock, for pacing.
-package func monotonicSeconds() -> Double {
-    var ts = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &ts)
-    return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
-}

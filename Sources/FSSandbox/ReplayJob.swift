@@ -1,4 +1,5 @@
 import FSCore
+import FSJobs
 import Logging
 
 extension ReplayConfig: JobConfiguration {

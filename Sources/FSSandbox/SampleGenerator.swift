@@ -1,4 +1,5 @@
 import FSCore
+import FSStreams
 
 /// Deterministic sample sources in the formats of iFood's four files (original-spec §10):
 /// `order.json.gz`, `status.json.gz` (with exact duplicate lines, not time-ordered),
@@ -15,7 +16,7 @@ public struct SampleGenerator: Sendable {
     }
 
     /// The four files' text (uncompressed), keyed by stream.
-    public func generate() -> [SandboxStream: String] {
+    public func generate() -> [StreamType: String] {
         var rng = SplitMix64(seed: seed)
         let restaurants = (0 ..< max(1, orders / 10)).map { _ in Restaurant(&rng) }
         let consumers = (0 ..< max(1, orders / 3)).map { _ in Consumer(&rng) }
@@ -47,7 +48,7 @@ public struct SampleGenerator: Sendable {
         try FileSystem.createDirectory(directory)
         var paths: [String] = []
         let texts = generate()
-        for stream in SandboxStream.allCases {
+        for stream in StreamType.allCases {
             let path = directory + "/" + stream.sourceFileName
             try GzipFile.write(path, chunks: [texts[stream] ?? ""])
             paths.append(path)

@@ -1,19 +1,9 @@
-/// The four iFood streams the sandbox emulates: their topic, source format, key and time field.
-public enum SandboxStream: String, CaseIterable, Sendable {
-    case orderEvents = "order-events"
-    case orderStatusEvents = "order-status-events"
-    case restaurantEvents = "restaurant-events"
-    case consumerEvents = "consumer-events"
+import FSStreams
 
-    /// Parses a `--stream-type` value; the original's singular `order-status-event` is accepted.
-    public init?(parsing text: String) {
-        if text == "order-status-event" { self = .orderStatusEvents; return }
-        self.init(rawValue: text)
-    }
-
-    /// The topic of the 2020 Kafka cluster (original-spec §10.1).
-    public var defaultTopic: String { "de-" + rawValue }
-
+/// What the sandbox needs of each of the four iFood streams beyond what ingestion knows
+/// (`defaultTopic`, `timeField`): the message key, the event ids a looping replay renews, and
+/// the source file's name and format. An extension, so the streams are listed once, in FSStreams.
+extension StreamType {
     /// The field whose value keys each message: the entity the event is about.
     public var keyField: String {
         switch self {
@@ -31,14 +21,6 @@ public enum SandboxStream: String, CaseIterable, Sendable {
         case .orderEvents: ["order_id"]
         case .orderStatusEvents: ["order_id", "status_id"]
         case .restaurantEvents, .consumerEvents: []
-        }
-    }
-
-    /// The event-time field that `--retime now` rewrites.
-    public var timeField: String {
-        switch self {
-        case .orderEvents: "order_created_at"
-        case .orderStatusEvents, .restaurantEvents, .consumerEvents: "created_at"
         }
     }
 

@@ -1,7 +1,8 @@
 import FSCore
+import FSStreams
 
 /// Turns the lines of one iFood source into Kafka messages: one JSON object per message, keyed
-/// by the entity id (`SandboxStream.keyField`).
+/// by the entity id (`StreamType.keyField`).
 ///
 /// JSON Lines are sent verbatim with `--retime keep` on the first pass of an untagged replay,
 /// and reprinted (field order kept) whenever something changes: the time with `--retime now`,
@@ -18,7 +19,7 @@ struct SourceRecords {
     /// How event times are set on the way out.
     enum Retime: String, Sendable { case now, keep }
 
-    let stream: SandboxStream
+    let stream: StreamType
     let retime: Retime
     let clock: any WallClock
     /// How far pass p moves event times with `--retime keep`: p × this, in µs.
@@ -29,7 +30,7 @@ struct SourceRecords {
     private(set) var pass = 0
     private var header: [String]?
 
-    init(stream: SandboxStream, retime: Retime, clock: any WallClock, timeShiftMicros: Int64 = 0, idTag: String? = nil) {
+    init(stream: StreamType, retime: Retime, clock: any WallClock, timeShiftMicros: Int64 = 0, idTag: String? = nil) {
         self.stream = stream
         self.retime = retime
         self.clock = clock
