@@ -47,6 +47,24 @@ import Testing
         #expect(last?["rows_read"] == "200")
     }
 
+    @Test func eachProgressLineSaysTheRowRateSinceThePreviousLine() {
+        let sink = Captured()
+        let clock = ManualClock()
+        let p = ScanProgress(totalUnits: 1000, totalBytes: 1000, unitName: "files", style: .lines, logger: logger(sink), clock: { clock.now })
+        clock.now += 6
+        p.unitDone(bytes: 1, rows: 600)
+        clock.now += 6
+        p.unitDone(bytes: 1, rows: 60)
+        #expect(sink.all.map { $0.metadata["rows_per_s"] } == ["100", "10"])
+    }
+
+    @Test func aRateOverNoElapsedTimeIsZeroAndTheNextIntervalStartsFromThere() {
+        var rate = ProgressRate(startMicros: 1_000_000)
+        #expect(rate.perSecond(count: 50, nowMicros: 1_000_000) == 0)
+        #expect(rate.perSecond(count: 250, nowMicros: 3_000_000) == 100)
+        #expect(rate.perSecond(count: 250, nowMicros: 4_000_000) == 0)
+    }
+
     @Test func aSlowScanStillLogsALineEveryFiveSeconds() {
         let sink = Captured()
         let clock = ManualClock()

@@ -43,6 +43,8 @@ final class ScanProgress: @unchecked Sendable {
     private var lastDecile = 0
     private var lastReport: Double
     private var isFinished = false
+    /// `rows_per_s` of the progress lines, over the interval since the previous line.
+    private var rate: ProgressRate
 
     /// Seconds between two progress lines when the percentage moves slowly.
     static let lineInterval = 5.0
@@ -66,6 +68,7 @@ final class ScanProgress: @unchecked Sendable {
         self.writeText = writeText
         started = clock()
         lastReport = started
+        rate = ProgressRate(startMicros: Int64(started * 1e6))
         pthread_mutex_init(&lock, nil)
     }
 
@@ -80,6 +83,7 @@ final class ScanProgress: @unchecked Sendable {
         let now = clock()
         let percent = Self.percent(done: bytes, total: totalBytes, unitsDone: units, totalUnits: totalUnits)
         var line: String? = nil
+        var rowsPerSecond = 0
         switch style {
         case .off:
             break
@@ -89,6 +93,7 @@ final class ScanProgress: @unchecked Sendable {
                 lastDecile = decile
                 lastReport = now
                 line = "progress \(percent)%"
+                rowsPerSecond = rate.perSecond(count: rows, nowMicros: Int64(now * 1e6))
             }
         case .bar:
             if units == totalUnits || now - lastReport >= Self.barInterval {
@@ -101,7 +106,8 @@ final class ScanProgress: @unchecked Sendable {
         pthread_mutex_unlock(&lock)
         guard let line else { return }
         if style == .lines {
-            logger.info("\(line)", metadata: [unitName.replacingOccurrences(" ", "_"): "\(u)/\(totalUnits)", "rows_read": "\(r)"])
+            logger.info("\(line)", metadata: [unitName.replacingOccurrences(" ", "_"): "\(u)/\(totalUnits)", "rows_read": "\(r)",
+                                       "rows_per_s": "\(rowsPerSecond)"])
         } else {
             writeText(line)
         }

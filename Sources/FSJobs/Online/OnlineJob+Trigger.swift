@@ -25,22 +25,6 @@ struct TriggerPosition {
     var logMetadata: Logger.Metadata
 }
 
-/// Rows per second between two log lines: the one rate computation of the progress lines.
-struct ProgressRate {
-    private var lastMicros: Int64
-    private var lastCount: Int64 = 0
-
-    init(startMicros: Int64) { lastMicros = startMicros }
-
-    /// The rate since the previous call (0 when no time passed), and remembers this point.
-    mutating func perSecond(count: Int64, nowMicros: Int64) -> Int {
-        let rate = nowMicros > lastMicros ? Double(count - lastCount) * 1e6 / Double(nowMicros - lastMicros) : 0
-        lastMicros = nowMicros
-        lastCount = count
-        return Int(rate)
-    }
-}
-
 extension OnlineJob {
     /// The commit point of one trigger, the same for the table and the Kafka input:
     ///
