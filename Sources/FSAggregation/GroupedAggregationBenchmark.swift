@@ -131,8 +131,5 @@ public enum GroupedAggregationBenchmark {
         return Measurement(name: "hand, Dictionary", seconds: seconds(elapsed), groups: sums.count, checksum: sums.reduce(0, +))
     }
 
-    static func seconds(_ d: Duration) -> Double {
-        let c = d.components
-        return Double(c.seconds) + Double(c.attoseconds) / 1e18
-    }
+    static func seconds(_ d: Duration) -> Double { d.inSeconds }
 }

@@ -124,13 +124,13 @@ public struct SandboxCommand: JobCommandGroup {
             guard FileSystem.exists(source) else { throw UsageError(flag: "--source", message: "\(source): no such file") }
             if loop && passes != nil { throw UsageError(flag: "--passes", message: "cannot be combined with --loop (which repeats until --duration or a signal)") }
             if let passes, passes < 1 { throw UsageError(flag: "--passes", message: "must be at least 1, got \(passes)") }
-            let maxDuration = try duration.map { text throws(UsageError) in try Self.positiveMicros(text, flag: "--duration") }
+            let maxDuration = try duration.map { text throws(UsageError) in try durationFlag(text, flag: "--duration") }
             var shift: Int64 = 0
             if let timeShift {
                 guard retime == "keep" else {
                     throw UsageError(flag: "--time-shift", message: "only applies with --retime keep (with --retime now every event already has its send time)")
                 }
-                shift = try Self.positiveMicros(timeShift, flag: "--time-shift")
+                shift = try durationFlag(timeShift, flag: "--time-shift")
             }
             let passCount: Int? = loop ? nil : (passes ?? 1)
             if retime == "keep" && passCount != 1 && shift == 0 {
@@ -143,15 +143,6 @@ public struct SandboxCommand: JobCommandGroup {
                                 ratePerSecond: rate, retimeToNow: retime == "now", lingerMillis: lingerMs,
                                 client: try kafkaClient.resolve(role: .producer),
                                 passes: passCount, maxDurationMicros: maxDuration, timeShiftMicros: shift, idTag: idTag)
-        }
-
-        /// A positive duration in µs in the window grammar (`"5 seconds"`, `"31 days"`, `"1h"`).
-        static func positiveMicros(_ text: String, flag: String) throws(UsageError) -> Int64 {
-            switch DurationText.parse(text) {
-            case .success(let micros) where micros > 0: return micros
-            case .success: throw UsageError(flag: flag, message: "must be positive, got \"\(text)\"")
-            case .failure(let e): throw UsageError(flag: flag, message: e.description)
-            }
         }
     }
 }

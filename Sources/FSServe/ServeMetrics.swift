@@ -52,49 +52,53 @@ public final class ServeMetrics: @unchecked Sendable {
     /// Requests answered so far with `status` on `route` (tests and the drain log).
     public func count(route: ServeRoute, status: Int) -> Int { lock.withLock { requests[route]?[status] ?? 0 } }
 
-    /// The Prometheus text. `sources` add per-table published version and lag (now − the time
-    /// of the last publish, seconds).
+    /// The Prometheus text (FSJobs' `PrometheusText`, the one exposition writer). `sources` add
+    /// per-table published version and lag (now − the time of the last publish, seconds).
     func render(sources: [any FeatureSource], nowMicros: Int64) -> String {
-        var out = ""
-        lock.withLock {
-            out += "# HELP fs_serve_requests_total Requests answered, by route and HTTP status.\n# TYPE fs_serve_requests_total counter\n"
-            for route in ServeRoute.allCases {
-                for (status, n) in (requests[route] ?? [:]).sorted(by: { $0.key < $1.key }) {
-                    out += "fs_serve_requests_total{route=\"\(route.rawValue)\",status=\"\(status)\"} \(n)\n"
-                }
-            }
-            out += "# HELP fs_serve_request_duration_seconds Time from a request's last byte to its answer.\n# TYPE fs_serve_request_duration_seconds histogram\n"
-            for route in ServeRoute.allCases {
-                guard let b = buckets[route] else { continue }
-                var cumulative = 0
-                for (i, bound) in Self.bounds.enumerated() {
-                    cumulative += b[i]
-                    out += "fs_serve_request_duration_seconds_bucket{route=\"\(route.rawValue)\",le=\"\(bound)\"} \(cumulative)\n"
-                }
-                let total = counts[route] ?? 0
-                out += "fs_serve_request_duration_seconds_bucket{route=\"\(route.rawValue)\",le=\"+Inf\"} \(total)\n"
-                out += "fs_serve_request_duration_seconds_sum{route=\"\(route.rawValue)\"} \(sums[route] ?? 0)\n"
-                out += "fs_serve_request_duration_seconds_count{route=\"\(route.rawValue)\"} \(total)\n"
-            }
-            out += "# HELP fs_serve_keys_total Entity rows looked up.\n# TYPE fs_serve_keys_total counter\nfs_serve_keys_total \(keys)\n"
-            out += "# HELP fs_serve_keys_not_found_total Entity rows a table did not hold (answered NOT_FOUND).\n# TYPE fs_serve_keys_not_found_total counter\nfs_serve_keys_not_found_total \(notFound)\n"
-            out += "# HELP fs_serve_store_errors_total Reads that failed because a store did not answer.\n# TYPE fs_serve_store_errors_total counter\n"
-            for (table, n) in storeErrors.sorted(by: { $0.key < $1.key }) {
-                out += "fs_serve_store_errors_total{table=\(Self.label(table))} \(n)\n"
-            }
-        }
-        out += "# HELP fs_serve_published_version Source table version the store last published.\n# TYPE fs_serve_published_version gauge\n"
-        var lags: [(String, Double)] = []
+        var families = lock.withLock { requestFamilies() }
+        var version = MetricFamily("fs_serve_published_version", .gauge, help: "Source table version the store last published.")
+        var lag = MetricFamily("fs_serve_store_lag_seconds", .gauge, help: "Seconds since the store was last published to (Delta: last loaded).")
         for s in sources {
             guard let p = s.publishedPosition() else { continue }
-            out += "fs_serve_published_version{table=\(Self.label(s.name))} \(p.version)\n"
-            if let t = p.updatedAtMicros { lags.append((s.name, Double(max(0, nowMicros - t)) / 1e6)) }
+            version.add(Double(p.version), [("table", s.name)])
+            if let t = p.updatedAtMicros { lag.add(Double(max(0, nowMicros - t)) / 1e6, [("table", s.name)]) }
         }
-        out += "# HELP fs_serve_store_lag_seconds Seconds since the store was last published to (Delta: last loaded).\n# TYPE fs_serve_store_lag_seconds gauge\n"
-        for (name, lag) in lags { out += "fs_serve_store_lag_seconds{table=\(Self.label(name))} \(lag)\n" }
-        return out
+        families += [version, lag]
+        return PrometheusText.render(families)
     }
 
-    /// A quoted Prometheus label value (FSJobs' exposition rule, one place).
-    static func label(_ s: String) -> String { "\"" + PrometheusText.escapeLabel(s) + "\"" }
+    /// The request counters and latency histograms; called with the lock held.
+    private func requestFamilies() -> [MetricFamily] {
+        var requestsTotal = MetricFamily("fs_serve_requests_total", .counter, help: "Requests answered, by route and HTTP status.")
+        var duration = MetricFamily("fs_serve_request_duration_seconds", .histogram, help: "Time from a request's last byte to its answer.")
+        for route in ServeRoute.allCases {
+            for (status, n) in (requests[route] ?? [:]).sorted(by: { $0.key < $1.key }) {
+                requestsTotal.add(Double(n), [("route", route.rawValue), ("status", String(status))])
+            }
+        }
+        for route in ServeRoute.allCases {
+            guard let b = buckets[route] else { continue }
+            let r = ("route", route.rawValue)
+            var cumulative = 0
+            for (i, bound) in Self.bounds.enumerated() {
+                cumulative += b[i]
+                duration.samples.append(.init(suffix: "_bucket", labels: [r, ("le", "\(bound)")], value: Double(cumulative)))
+            }
+            let total = Double(counts[route] ?? 0)
+            duration.samples += [
+                .init(suffix: "_bucket", labels: [r, ("le", "+Inf")], value: total),
+                .init(suffix: "_sum", labels: [r], value: sums[route] ?? 0),
+                .init(suffix: "_count", labels: [r], value: total),
+            ]
+        }
+        var storeErrorsTotal = MetricFamily("fs_serve_store_errors_total", .counter, help: "Reads that failed because a store did not answer.")
+        for (table, n) in storeErrors.sorted(by: { $0.key < $1.key }) { storeErrorsTotal.add(Double(n), [("table", table)]) }
+        return [
+            requestsTotal, duration,
+            MetricFamily("fs_serve_keys_total", .counter, help: "Entity rows looked up.", samples: [.init(labels: [], value: Double(keys))]),
+            MetricFamily("fs_serve_keys_not_found_total", .counter, help: "Entity rows a table did not hold (answered NOT_FOUND).",
+                         samples: [.init(labels: [], value: Double(notFound))]),
+            storeErrorsTotal,
+        ]
+    }
 }

@@ -1,3 +1,5 @@
+import FSCore
+
 /// Times one section with the monotonic clock (no Foundation): the harness compares these
 /// in-process seconds between fs and its peer, which time the same section the same way.
 struct Stopwatch {
@@ -7,9 +9,5 @@ struct Stopwatch {
     init() { start = clock.now }
 
     /// Seconds since `init`.
-    var seconds: Double {
-        let d = clock.now - start
-        let parts = d.components
-        return Double(parts.seconds) + Double(parts.attoseconds) / 1e18
-    }
+    var seconds: Double { (clock.now - start).inSeconds }
 }

@@ -195,5 +195,14 @@ import Testing
         #expect(text.contains("fs_serve_published_version{table=\"order_agg\"} 9"))
         #expect(text.contains("fs_serve_request_duration_seconds_count{route=\"get-online-features\"} 2"))
         #expect(text.contains("fs_serve_store_lag_seconds{table=\"order_agg\"}"))
+        #expect(text.contains("# TYPE fs_serve_request_duration_seconds histogram\n"))
+        #expect(text.contains("fs_serve_request_duration_seconds_bucket{route=\"get-online-features\",le=\"+Inf\"} 2\n"))
+        // Every sample line belongs to the family whose HELP/TYPE came last (the exposition rule).
+        var family = ""
+        for line in text.split(separator: "\n") {
+            if line.hasPrefix("# TYPE ") { family = String(line.split(separator: " ")[2]); continue }
+            if line.hasPrefix("#") { continue }
+            #expect(!family.isEmpty && line.hasPrefix(family), "\(line)")
+        }
     }
 }

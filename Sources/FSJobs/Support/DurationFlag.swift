@@ -5,7 +5,7 @@ import FSCore
 /// malformed text, a negative length, or zero unless `allowZero` (a watermark of 0 is "no
 /// delay"; a trigger interval or window of 0 is nothing). The message names the flag.
 /// Returns microseconds.
-func durationFlag(_ text: String, flag: String, allowZero: Bool = false) throws(UsageError) -> Int64 {
+package func durationFlag(_ text: String, flag: String, allowZero: Bool = false) throws(UsageError) -> Int64 {
     switch DurationText.parse(text) {
     case .success(let micros):
         guard micros > 0 || allowZero else {

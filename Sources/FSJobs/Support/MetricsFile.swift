@@ -6,9 +6,10 @@ import Glibc
 
 /// One Prometheus metric family: a name, its help text, its type and its samples.
 public struct MetricFamily: Sendable, Equatable {
-    public enum Kind: String, Sendable, Equatable { case counter, gauge, summary }
+    public enum Kind: String, Sendable, Equatable { case counter, gauge, summary, histogram }
 
-    /// One sample line: `name{labels} value`; `suffix` is `_sum`/`_count` for a summary.
+    /// One sample line: `name{labels} value`; `suffix` is `_sum`/`_count` for a summary, and
+    /// also `_bucket` for a histogram.
     public struct Sample: Sendable, Equatable {
         public var suffix: String
         public var labels: [(String, String)]

@@ -20,20 +20,7 @@ public enum PathEscaping {
     /// Reverses `escapePathName`; `%` not followed by two hex digits stays literal (Hive's rule).
     public static func unescapePathName(_ s: String) -> String {
         let bytes = Array(s.utf8)
-        var out: [UInt8] = []
-        out.reserveCapacity(bytes.count)
-        var i = 0
-        while i < bytes.count {
-            if bytes[i] == UInt8(ascii: "%"), i + 2 < bytes.count,
-               let h = hexValue(bytes[i + 1]), let l = hexValue(bytes[i + 2]) {
-                out.append(h << 4 | l)
-                i += 3
-            } else {
-                out.append(bytes[i])
-                i += 1
-            }
-        }
-        return String(decoding: out, as: UTF8.self)
+        return String(decoding: percentDecoded(bytes, strict: false) ?? bytes, as: UTF8.self)
     }
 
     /// Percent-encodes a relative path for `add.path`: every byte outside RFC 2396's path
@@ -52,21 +39,30 @@ public enum PathEscaping {
     public static func uriDecode(_ uri: String) -> String? {
         var bytes = Array(uri.utf8)
         if uri.hasPrefix("file://") { bytes.removeFirst(7) } else if uri.hasPrefix("file:/") { bytes.removeFirst(5) }
+        guard let out = percentDecoded(bytes, strict: true) else { return nil }
+        return String(validating: out, as: UTF8.self)
+    }
+
+    /// Decodes `%XX` escapes. A `%` without two hex digits after it is kept as a literal when
+    /// not `strict` (Hive's rule for directory names) and makes the result nil when `strict`
+    /// (a malformed URI in the log).
+    private static func percentDecoded(_ bytes: [UInt8], strict: Bool) -> [UInt8]? {
         var out: [UInt8] = []
         out.reserveCapacity(bytes.count)
         var i = 0
         while i < bytes.count {
             if bytes[i] == UInt8(ascii: "%") {
-                guard i + 2 < bytes.count,
-                      let h = hexValue(bytes[i + 1]), let l = hexValue(bytes[i + 2]) else { return nil }
-                out.append(h << 4 | l)
-                i += 3
-            } else {
-                out.append(bytes[i])
-                i += 1
+                if i + 2 < bytes.count, let h = hexValue(bytes[i + 1]), let l = hexValue(bytes[i + 2]) {
+                    out.append(h << 4 | l)
+                    i += 3
+                    continue
+                }
+                if strict { return nil }
             }
+            out.append(bytes[i])
+            i += 1
         }
-        return String(validating: out, as: UTF8.self)
+        return out
     }
 
     /// Spark's `charToEscape`: control characters and `"#%'*/:=?\{[]^` and DEL.
