@@ -21,10 +21,11 @@ struct BrokerRetry {
         maxDuration.map { let c = $0.components; return c.seconds * 1_000_000 + c.attoseconds / 1_000_000_000_000 }
     }
 
-    /// Runs `body` until it succeeds. `onFailure` sees each retriable error (to log it, or to
-    /// throw when the job knows it will not heal) with the backoff before the next attempt; `giveUp` receives the seconds the brokers have been
+    /// Runs `body` until it succeeds. `onFailure` sees every retriable error (to log it, or to
+    /// throw when the job knows it will not heal) with the backoff before the next attempt, nil
+    /// when the budget is spent and no attempt follows; `giveUp` receives the seconds the brokers have been
     /// unusable and returns the error to throw.
-    func run<T>(since: Int64? = nil, onFailure: (KafkaError, Int64) throws -> Void, giveUp: (Int64, KafkaError) -> Error,
+    func run<T>(since: Int64? = nil, onFailure: (KafkaError, Int64?) throws -> Void, giveUp: (Int64, KafkaError) -> Error,
                 _ body: () throws(KafkaError) -> T) throws -> T {
         var backoffMillis = BrokerRetry.initialBackoffMillis
         let start = since ?? clock.nowMicros()
@@ -34,9 +35,10 @@ struct BrokerRetry {
             } catch {
                 if error.isFatal { throw error }
                 let waited = clock.nowMicros() - start
-                if let limit = maxMicros, waited >= limit { throw giveUp(waited / 1_000_000, error) }
+                let isSpent = maxMicros.map { waited >= $0 } ?? false
+                try onFailure(error, isSpent ? nil : backoffMillis)
+                if isSpent { throw giveUp(waited / 1_000_000, error) }
                 if StopSignal.pending != nil { throw error }
-                try onFailure(error, backoffMillis)
                 sleepMillis(backoffMillis)
                 backoffMillis = min(backoffMillis * 2, BrokerRetry.maxBackoffMillis)
             }
