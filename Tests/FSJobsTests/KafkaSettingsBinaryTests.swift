@@ -92,6 +92,17 @@ import Testing
         #expect(!run.stderr.contains(secret) && !run.stdout.contains(secret))
     }
 
+    @Test func fsAggOnlineRetriesAnUnreachableBrokerUntilTheRetryBudgetThenExits69() throws {
+        let run = try Binaries.run("fs-agg-online", [
+            "--kafka-brokers", "127.0.0.1:1", "--kafka-topics", "de-order-events", "--stream-type", "order-events",
+            "--output-table", temporaryDirectory("online-down") + "/out", "--time-field", "order_created_at", "--agg-field", "customer_id",
+            "--window-duration", "1 hour", "--available-now", "--log-level", "warning", "--max-retry-duration", "2s"])
+        #expect(run.status == 69, "\(run.stderr.suffix(1500))")
+        #expect(run.stderr.contains("retrying in"), "\(run.stderr.suffix(1500))")
+        #expect(run.stderr.contains("error: --kafka-brokers 127.0.0.1:1: unreachable"), "\(run.stderr.suffix(1500))")
+        #expect(run.stderr.contains("--max-retry-duration"), "\(run.stderr.suffix(1500))")
+    }
+
     @Test func anUnreadableCAIsAUsageErrorNamingTheSetting() throws {
         let run = try Binaries.run("fs-ingest", base("127.0.0.1:1", temporaryDirectory("ca")) + [
             "-X", "security.protocol=SSL", "-X", "ssl.ca.location=/nonexistent/fs-ca.pem", "--log-level", "critical"])

@@ -51,6 +51,35 @@ func logBytes(_ t: DeltaTable) throws -> Int64 {
         #expect(try LogReplay.list(t.log).checkpoints.map(\.version) == [4, 8])
     }
 
+    /// A compacting stream leaves many tombstones, which compress to a few bytes each: the bytes
+    /// rule alone would rewrite them every few commits. The rows rule waits for as many
+    /// committed actions as the checkpoint has rows.
+    @Test func checkpointsWaitForAsManyCommittedActionsAsTheyHaveRows() throws {
+        let dir = try ScratchDirectory()
+        let t = try DeltaTable.create(at: dir.path, schema: ordersSchema)
+        let now = SystemWallClock().nowMicros() / 1000
+        var s = try t.snapshot()
+        s = try t.commit((0..<300).map { .add(add("f\($0)")) }, operation: "WRITE", base: s).snapshot
+        s = try t.commit((0..<300).map { .remove(RemoveAction(path: "f\($0)", deletionTimestamp: now)) }, operation: "DELETE", base: s).snapshot
+        var commitBytes: Int64 = 0
+        for p in 0..<400 {
+            let r = try t.commit([.add(add("g\(p)"))], operation: "WRITE", base: s)
+            s = r.snapshot
+            commitBytes += try FileSystem.attributes(t.log.commitFile(r.version!)).size
+        }
+        let cps = try LogReplay.list(t.log).checkpoints.map(\.version)
+        #expect(cps.first == 10)
+        // Premise: the first checkpoint (300 tombstones) is smaller than 100 one-file commits,
+        // so by bytes alone the next would follow within 100 commits.
+        let firstBytes = try FileSystem.attributes(t.log.checkpointFile(10)).size
+        #expect(firstBytes < 100 * commitBytes / 400, "checkpoint \(firstBytes) B, commits \(commitBytes / 400) B")
+        #expect(cps.count == 2, "checkpoints at \(cps)")
+        #expect(cps.count < 2 || cps[1] - cps[0] >= 300, "checkpoints at \(cps)")
+        #expect(s.actionsSinceCheckpoint == 402 - (cps.last ?? 0))
+        // A fresh replay counts the same actions the committer did.
+        #expect(try t.snapshot().actionsSinceCheckpoint == s.actionsSinceCheckpoint)
+    }
+
     @Test func theSizeRuleWaitsForEnoughLogAfterACheckpoint() throws {
         let dir = try ScratchDirectory()
         let t = try DeltaTable.create(at: dir.path, schema: ordersSchema)

@@ -547,27 +547,20 @@ public final class IngestJob {
         }
     }
 
-    /// Runs a metadata request until it succeeds, with exponential backoff (0.1 s … 5 s) and a
-    /// log line per failure, up to `--max-retry-duration`.
+    /// Runs a metadata request until it succeeds, with `BrokerRetry`'s backoff (0.1 s … 5 s, the
+    /// same as fs-agg-online's) and a log line per failure, up to `--max-retry-duration`.
     private func retrying<T>(_ what: String, _ body: () throws(KafkaError) -> T) throws -> T {
-        var backoffMillis: Int64 = 100
         let since = clock.nowMicros()
-        while true {
-            do {
-                let v = try body()
-                unavailableSince = nil
-                return v
-            } catch {
-                if error.isFatal { throw error }
-                lastKafkaError = error.description
-                logger.warning("kafka: \(what) failed: \(error.description); retrying in \(backoffMillis) ms")
-                unavailableSince = since
-                try checkRetryBudget(now: clock.nowMicros())
-                if StopSignal.pending != nil { throw error }
-                sleepMillis(backoffMillis)
-                backoffMillis = min(backoffMillis * 2, 5_000)
-            }
-        }
+        let value = try BrokerRetry(maxDuration: config.maxRetryDuration, clock: clock).run(since: since, onFailure: { error, backoff in
+            lastKafkaError = error.description
+            unavailableSince = since
+            logger.warning("kafka: \(what) failed: \(error.description); \(backoff.map { "retrying in \($0) ms" } ?? "not retrying: --max-retry-duration is spent")")
+        }, giveUp: { seconds, error in
+            let failure = consumer?.lastBrokerFailure ?? probe?.lastBrokerFailure
+            return IngestError.brokerUnavailable(brokers: config.brokers, seconds: seconds, lastError: failure?.description ?? "unreachable: \(error.description)")
+        }, body)
+        unavailableSince = nil
+        return value
     }
 
     private func refreshWatermarksIfDue() {

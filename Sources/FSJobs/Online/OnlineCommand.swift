@@ -88,6 +88,9 @@ public struct OnlineCommand: JobCommand {
     @Option(help: "Kafka messages read per trigger at most (with --kafka-topics).")
     public var maxOffsetsPerTrigger: Int = 1_000_000
 
+    @Option(help: "With --kafka-topics: give up (exit 69) when the brokers stay unreachable this long, e.g. 30s, 5m (default: retry forever).")
+    public var maxRetryDuration: String?
+
     @Option(name: [.long, .customShort("t")], help: "The original's Spark temp dir; accepted and ignored.")
     public var tempDir: String?
 
@@ -119,6 +122,7 @@ public struct OnlineCommand: JobCommand {
             }
             guard maxOffsetsPerTrigger >= 1 else { throw UsageError(flag: "--max-offsets-per-trigger", message: "must be at least 1") }
             kafka = OnlineKafkaInput(brokers: brokers.trimmingSpaces(), topics: topics, streamType: type, maxOffsetsPerTrigger: maxOffsetsPerTrigger,
+                                     maxRetryDuration: try maxRetryDuration.map { .microseconds(try durationFlag($0, flag: "--max-retry-duration")) },
                                      client: try kafkaClient.resolve(role: .consumer))
         }
         guard let input = kafka.map({ "kafka:" + $0.topics.joined(separator: ",") }) ?? inputTable, !input.isEmpty else {
@@ -199,6 +203,8 @@ public struct OnlineKafkaInput: Sendable, Equatable {
     public var topics: [String]
     public var streamType: StreamType
     public var maxOffsetsPerTrigger: Int
+    /// `--max-retry-duration`: how long unreachable brokers are retried (nil: forever).
+    public var maxRetryDuration: Duration? = nil
     /// `--kafka-config` and `-X`, validated.
     public var client = KafkaClientConfig()
 }

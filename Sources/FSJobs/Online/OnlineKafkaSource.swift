@@ -26,7 +26,8 @@ final class OnlineKafkaSource {
     private(set) var quarantined = 0
 
     /// - Parameter committed: per partition, the last offset the committed output includes.
-    init(input: OnlineKafkaInput, committed: [TopicPartition: Int64], availableNow: Bool, groupId: String, logger: Logger) throws {
+    init(input: OnlineKafkaInput, committed: [TopicPartition: Int64], availableNow: Bool, groupId: String, logger: Logger,
+         clock: any WallClock = SystemWallClock()) throws {
         self.input = input
         self.availableNow = availableNow
         self.logger = logger
@@ -37,11 +38,27 @@ final class OnlineKafkaSource {
             settings: input.client.settings, hooks: input.client.hooks(logger: logger)))
         input.client.logStart(logger)
         var assignment: [TopicPartitionOffset] = []
+        // Unreachable brokers are retried, as fs-ingest does, up to --max-retry-duration; a
+        // refused login or TLS handshake will not heal by itself and ends the run at once.
+        let consumer = consumer
+        let retry = BrokerRetry(maxDuration: input.maxRetryDuration, clock: clock)
+        let since = clock.nowMicros()
+        // Each attempt waits at most 5 s for a broker (as fs-ingest's), and at most half the
+        // budget, so a short budget still sees a retry before it gives up.
+        let attempt: Duration = input.maxRetryDuration.map { min(.seconds(5), $0 / 2) } ?? .seconds(5)
+        func retrying<T>(_ what: String, _ body: () throws(KafkaError) -> T) throws -> T {
+            try retry.run(since: since, onFailure: { error, backoff in
+                if let failure = consumer.lastBrokerFailure, failure.kind != .unreachable { throw OnlineKafkaError.brokerUnusable(failure) }
+                logger.warning("kafka: \(what) failed: \(error.description); \(backoff.map { "retrying in \($0) ms" } ?? "not retrying: --max-retry-duration is spent")")
+            }, giveUp: { seconds, error in
+                OnlineKafkaError.gaveUp(brokers: input.brokers, seconds: seconds, lastError: consumer.lastBrokerFailure?.description ?? "unreachable: \(error.description)")
+            }, body)
+        }
         do {
             for topic in input.topics {
-                for p in try consumer.partitions(topic: topic, timeout: .seconds(10)) {
+                for p in try retrying("partitions of \(topic)", { () throws(KafkaError) in try consumer.partitions(topic: topic, timeout: attempt) }) {
                     let tp = TopicPartition(topic: topic, partition: p)
-                    let marks = try consumer.watermarks(tp, timeout: .seconds(10))
+                    let marks = try retrying("watermarks of \(tp)", { () throws(KafkaError) in try consumer.watermarks(tp, timeout: attempt) })
                     var start = committed[tp].map { $0 + 1 } ?? marks.low
                     if start < marks.low {
                         logger.warning("\(tp): offsets \(start)..<\(marks.low) are gone from the broker (retention); resuming at \(marks.low)")
@@ -52,6 +69,8 @@ final class OnlineKafkaSource {
                     if !availableNow || start < marks.high { assignment.append(TopicPartitionOffset(topic: topic, partition: p, offset: start)) }
                 }
             }
+        } catch let e as OnlineKafkaError {
+            throw e
         } catch {
             // The metadata calls only say _TRANSPORT: name what librdkafka saw (authentication,
             // TLS or unreachable) when it saw something.
@@ -115,11 +134,14 @@ enum OnlineKafkaError: CategorizedError {
     /// The brokers refused the client (authentication, TLS) or could not be reached, as
     /// librdkafka reported it.
     case brokerUnusable(KafkaBrokerFailure)
+    /// The brokers stayed unreachable for `--max-retry-duration`.
+    case gaveUp(brokers: String, seconds: Int64, lastError: String)
 
     var exitStatus: ExitStatus { .unavailable }
     var description: String {
         switch self {
         case .brokerUnusable(let f): return "--kafka-brokers: \(f)"
+        case .gaveUp(let b, let s, let e): return "--kafka-brokers \(b): \(e) (gave up after \(s) s, --max-retry-duration)"
         }
     }
 }

@@ -38,7 +38,7 @@ public struct PublishSummary: Sendable, Equatable {
 /// all, and a re-run with no new source commits does nothing. Small files of the source (one per
 /// ingest micro-batch) become few large ones: rows are re-written in files of about
 /// `targetFileBytes`, and a partition of the output that collects `compactionMinFiles` small
-/// files is compacted in a second, `dataChange: false` commit.
+/// files is compacted by FSTable's `Optimize` in `dataChange: false` commits.
 public struct HistoricalPublisher {
     public let config: PublishConfig
     public var clock: any WallClock = SystemWallClock()
@@ -161,28 +161,21 @@ public struct HistoricalPublisher {
         return o
     }
 
-    /// Rewrites the small files of each partition into large ones when a partition holds at least
-    /// `compactionMinFiles` of them. Returns how many files were compacted.
+    /// Compacts each output partition holding at least `compactionMinFiles` small files, through
+    /// FSTable's `Optimize` (one maintenance code path for the operator's `fs-table optimize`,
+    /// the streaming writers' auto-compaction and this publisher): `dataChange=false` commits
+    /// that conflict with no append, retried or skipped when a concurrent commit removed a file.
+    /// Starts from `snapshot`, the table right after the publish commit, so no replay is needed.
+    /// Returns how many files were compacted.
     func compact(_ table: DeltaTable, snapshot: Snapshot, summary: inout PublishSummary) throws -> Int {
-        let small = snapshot.sortedFiles.filter { $0.size < config.targetFileBytes / 2 }
-        var byPartition: [String: [AddAction]] = [:]
-        for f in small { byPartition[partitionKey(f.partitionValues), default: []].append(f) }
-        let victims = byPartition.keys.sorted().flatMap { k in byPartition[k]!.count >= compactionMinFiles ? byPartition[k]! : [] }
-        guard !victims.isEmpty else { return 0 }
-        let writer = try TableWriter(table: table, options: writerOptions(rowsPerFile: rowsPerFile(snapshot, paths: Set(victims.map(\.path)))))
-        var scan = try TableScan(snapshot: snapshot, onlyPaths: Set(victims.map(\.path)))
-        do {
-            try scan.forEachBatch { try writer.write($0) }
-        } catch {
-            writer.abort()
-            throw error
+        let optimize = Optimize(table: table, targetFileBytes: config.targetFileBytes, minFiles: compactionMinFiles)
+        let result = try optimize.run(startingFrom: snapshot)
+        for p in result.partitions {
+            if let reason = p.skippedReason { logger.notice("compaction of \(p.partition.isEmpty ? "the table" : p.partition) skipped: \(reason)") }
         }
-        let result = try writer.commit(removing: victims, conflictPartitions: victims.map(\.partitionValues), operation: "OPTIMIZE", dataChange: false)
-        if let v = result.version {
-            summary.outputVersion = v
-            logger.info("compacted small files", metadata: ["files": "\(victims.count)", "output_version": "\(v)"])
-            return victims.count
-        }
-        return 0
+        guard result.filesRemoved > 0 else { return 0 }
+        summary.outputVersion = result.version
+        logger.info("compacted small files", metadata: ["files": "\(result.filesRemoved)", "output_version": "\(result.version)"])
+        return result.filesRemoved
     }
 }

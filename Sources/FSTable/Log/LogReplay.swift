@@ -118,7 +118,7 @@ public enum LogReplay {
             var builder = SnapshotBuilder()
             for a in actions { builder.apply(a) }
             let bytes = cp.files.reduce(Int64(0)) { $0 + ((try? FileSystem.attributes(log.logDirectory + "/" + $1).size) ?? 0) }
-            builder.checkpoint = CheckpointMark(version: cp.version, bytes: bytes)
+            builder.checkpoint = CheckpointMark(version: cp.version, bytes: bytes, rows: Int64(actions.count))
             return try replayCommits(log, builder: builder, from: cp.version + 1, to: target, commits: commits)
         }
         if !commits.contains(0), let e = lastError { throw e }
@@ -132,7 +132,10 @@ public enum LogReplay {
             for v in from...target {
                 guard commits.contains(v) else { throw DeltaLogError.missingVersion(table: log.root, version: v) }
                 let commit = try readCommitSized(log, version: v)
-                for a in commit.actions { builder.apply(a) }
+                for a in commit.actions {
+                    builder.apply(a)
+                    if case .commitInfo = a {} else { builder.jsonActions += 1 }
+                }
                 builder.jsonBytes += commit.bytes
             }
         }

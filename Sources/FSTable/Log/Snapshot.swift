@@ -25,6 +25,9 @@ public struct Snapshot: Sendable {
     /// Bytes of the JSON commits after `lastCheckpoint` (after version -1 without one): what a
     /// reader replays on top of the checkpoint, the input of `CheckpointPolicy`.
     public private(set) var logBytesSinceCheckpoint: Int64 = 0
+    /// Actions (all but `commitInfo`) of the JSON commits after `lastCheckpoint`: the rows a
+    /// reader replays on top of it, the other input of `CheckpointPolicy`.
+    public private(set) var actionsSinceCheckpoint: Int64 = 0
 
     /// Reader features fs can honour because they change nothing for it.
     static let supportedReaderFeatures: Set<String> = ["timestampNtz", "vacuumProtocolCheck"]
@@ -51,6 +54,7 @@ public struct Snapshot: Sendable {
         self.txns = builder.txns
         self.lastCheckpoint = builder.checkpoint
         self.logBytesSinceCheckpoint = builder.jsonBytes
+        self.actionsSinceCheckpoint = builder.jsonActions
         try checkPartitionColumns()
     }
 
@@ -62,6 +66,7 @@ public struct Snapshot: Sendable {
         logBytesSinceCheckpoint += commitBytes ?? actions.reduce(0) { $0 + Int64($1.json.description.utf8.count + 1) }
         var schemaChanged = false
         for a in actions {
+            if case .commitInfo = a {} else { actionsSinceCheckpoint += 1 }
             switch a {
             case .protocol(let p): try Snapshot.checkReadable(p); protocolAction = p
             case .metadata(let m): metadata = m; schemaChanged = true
@@ -78,13 +83,14 @@ public struct Snapshot: Sendable {
         version = newVersion
     }
 
-    /// Records that the checkpoint of this snapshot's version was written (`bytes` long) at
-    /// `nowMillis`, and forgets the tombstones it left out as expired — so a long-running
+    /// Records that the checkpoint of this snapshot's version was written (`bytes` long,
+    /// `rows` actions) at `nowMillis`, and forgets the tombstones it left out as expired — so a long-running
     /// writer's snapshot equals a fresh replay from that checkpoint, and its memory follows the
     /// live files, not every file the table ever removed.
-    public mutating func noteCheckpoint(bytes: Int64, nowMillis: Int64? = nil) {
-        lastCheckpoint = CheckpointMark(version: version, bytes: bytes)
+    public mutating func noteCheckpoint(bytes: Int64, rows: Int64 = 0, nowMillis: Int64? = nil) {
+        lastCheckpoint = CheckpointMark(version: version, bytes: bytes, rows: rows)
         logBytesSinceCheckpoint = 0
+        actionsSinceCheckpoint = 0
         if let now = nowMillis {
             let cutoff = now - Checkpoint.tombstoneRetentionMillis(self)
             tombstones = tombstones.filter { ($0.value.deletionTimestamp ?? now) > cutoff }
@@ -99,7 +105,8 @@ public struct Snapshot: Sendable {
         guard let h = hint, h.version <= version, h.version > (lastCheckpoint?.version ?? -1) else { return }
         let since = Double(version - h.version), span = Double(version - (lastCheckpoint?.version ?? -1))
         logBytesSinceCheckpoint = span > 0 ? Int64(Double(logBytesSinceCheckpoint) * since / span) : 0
-        lastCheckpoint = CheckpointMark(version: h.version, bytes: h.sizeInBytes ?? 0)
+        actionsSinceCheckpoint = span > 0 ? Int64(Double(actionsSinceCheckpoint) * since / span) : 0
+        lastCheckpoint = CheckpointMark(version: h.version, bytes: h.sizeInBytes ?? 0, rows: h.size)
     }
 
     public var partitionColumns: [String] { metadata.partitionColumns }
@@ -178,6 +185,8 @@ struct SnapshotBuilder {
     var checkpoint: CheckpointMark?
     /// Bytes of the JSON commits applied after `checkpoint`.
     var jsonBytes: Int64 = 0
+    /// Actions (not `commitInfo`) of the JSON commits applied after `checkpoint`.
+    var jsonActions: Int64 = 0
 
     mutating func apply(_ a: Action) {
         switch a {
@@ -191,8 +200,16 @@ struct SnapshotBuilder {
     }
 }
 
-/// A checkpoint's version and size in bytes (all parts together).
+/// A checkpoint's version, size in bytes (all parts together) and rows (actions): what reading
+/// it costs in I/O, and what writing it cost in time.
 public struct CheckpointMark: Sendable, Equatable {
     public var version: Int64
     public var bytes: Int64
+    public var rows: Int64
+
+    public init(version: Int64, bytes: Int64, rows: Int64 = 0) {
+        self.version = version
+        self.bytes = bytes
+        self.rows = rows
+    }
 }

@@ -100,7 +100,14 @@ public struct Optimize {
 
     /// Compacts every eligible partition of the newest snapshot.
     public func run() throws -> Result {
-        var snapshot = try table.snapshot()
+        try run(startingFrom: try table.snapshot())
+    }
+
+    /// Compacts every eligible partition of `base`, a snapshot of this table the caller already
+    /// holds (a writer right after its commit): no replay of the log. A newer table is caught
+    /// up with by the commits, which conflict with no append.
+    public func run(startingFrom base: Snapshot) throws -> Result {
+        var snapshot = base
         var outcomes: [PartitionOutcome] = []
         for partition in candidatePartitions(snapshot) {
             // Each partition starts from the table after the previous one's commits: starting

@@ -128,7 +128,7 @@ extension DeltaTable {
                     do {
                         let now = clock.nowMicros() / 1000
                         let written = try Checkpoint.write(snapshot, log: log, nowMillis: now)
-                        result.snapshot.noteCheckpoint(bytes: written.sizeInBytes ?? 0, nowMillis: now)
+                        result.snapshot.noteCheckpoint(bytes: written.sizeInBytes ?? 0, rows: written.size, nowMillis: now)
                         if LogCleanup.isEnabled(result.snapshot) {
                             do {
                                 try LogCleanup(clock: clock).clean(log, newestCheckpoint: version, retentionMillis: LogCleanup.retentionMillis(result.snapshot))
