@@ -1,5 +1,6 @@
 import FSCore
 import FSKafka
+import FSParquet
 import FSStreams
 import FSTable
 import Logging
@@ -92,6 +93,8 @@ public final class IngestJob {
         let quar = try DeltaTable.create(at: config.quarantineTable, schema: QuarantineBuffer.schema, partitionColumns: QuarantineBuffer.partitionColumns, clock: clock)
         var options = TableWriterOptions()
         options.maxBufferedBytes = IngestJob.maxBufferedFileBytes
+        // UUIDs and the `items` JSON never repeat: decide once per column, not per day file.
+        options.parquet.dictionaryVerdicts = DictionaryVerdicts()
         options.autoCompaction = config.autoCompaction
         dataWriter = try TableWriter(table: data, options: options)
         var quarantineOptions = TableWriterOptions()
