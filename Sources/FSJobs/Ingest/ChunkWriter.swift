@@ -1,4 +1,3 @@
-import Dispatch
 import FSCore
 import FSKafka
 import FSTable
@@ -17,25 +16,23 @@ import Synchronization
 /// (finishing ~18 day files, their fsyncs, the log entry) used to stop the parser for its whole
 /// duration. Now the ingest thread only stops when the writer is `maxInFlight` tasks behind.
 ///
-/// Exactly-once is unchanged: the queue is serial, so batch N+1's chunks reach the
+/// Exactly-once is unchanged: the `BackgroundWriter` is serial, so batch N+1's chunks reach the
 /// `TableWriter` only after batch N's commit, and each commit carries the txn versions the
 /// ingest thread fixed when it closed the batch. After the first failure every later task is
 /// dropped (a later commit must never land after a failed earlier one) and the error is
 /// rethrown to the ingest thread by its next `collect`.
 ///
-/// Invariant that makes `@unchecked Sendable` sound: after `init`, both `TableWriter`s are
-/// touched only on `queue`; the phase times are read by the ingest thread only through
-/// `queue.sync`; finished commits and the failure are behind a mutex.
+/// Invariant that makes `@unchecked Sendable` sound: after `init`, both `TableWriter`s and the
+/// phase times are touched only by `background`'s tasks; the ingest thread reads the times only
+/// through `background.sync`; finished commits are behind a mutex.
 final class ChunkWriter: @unchecked Sendable {
     private let writer: TableWriter
     private let quarantineWriter: TableWriter
-    private let queue = DispatchQueue(label: "fs-ingest.chunk-writer")
-    private let slots: DispatchSemaphore
+    private let background: BackgroundWriter
     /// Writer-thread seconds per phase (`write`, `quarantineCommit`, `dataCommit`).
     private var times = IngestPhases()
-    /// What the two threads share: finished commits not yet collected, and the first write or
-    /// commit error (sticky: later tasks are dropped and it is rethrown).
-    private let shared = Mutex<(completed: [Commit], failure: (any Error)?)>(([], nil))
+    /// Finished commits not yet collected by the ingest thread.
+    private let completed = Mutex<[Commit]>([])
 
     /// One closed micro-batch: what to commit and what the ingest thread does once it is in.
     struct Commit: Sendable {
@@ -61,41 +58,29 @@ final class ChunkWriter: @unchecked Sendable {
     init(writer: TableWriter, quarantineWriter: TableWriter, maxInFlight: Int = 2) {
         self.writer = writer
         self.quarantineWriter = quarantineWriter
-        self.slots = DispatchSemaphore(value: max(1, maxInFlight))
+        self.background = BackgroundWriter(label: "fs-ingest.chunk-writer", maxInFlight: maxInFlight)
     }
 
     /// Queues `batch` for writing; blocks while `maxInFlight` tasks are pending. Returns the
     /// seconds spent blocked.
     @discardableResult
     func submit(_ batch: RecordBatch) -> Double {
-        let waited = acquireSlot()
-        queue.async { [self] in
-            defer { slots.signal() }
-            guard !hasFailed else { return }
+        background.enqueue { [self] in
             let t0 = monotonicSeconds()
-            do { try writer.write(batch) } catch { fail(error) }
-            times.write += monotonicSeconds() - t0
+            defer { times.write += monotonicSeconds() - t0 }
+            try writer.write(batch)
         }
-        return waited
     }
 
     /// Queues the commit of the micro-batch whose chunks were submitted before; returns the
     /// seconds spent blocked. Its outcome comes back through `collect`.
     @discardableResult
     func submitCommit(_ commit: Commit) -> Double {
-        let waited = acquireSlot()
-        queue.async { [self] in
-            defer { slots.signal() }
-            guard !hasFailed else { return }
-            do {
-                var done = commit
-                (done.version, done.fence) = try run(commit)
-                shared.withLock { $0.completed.append(done) }
-            } catch {
-                fail(error)
-            }
+        background.enqueue { [self] in
+            var done = commit
+            (done.version, done.fence) = try run(commit)
+            completed.withLock { $0.append(done) }
         }
-        return waited
     }
 
     /// Quarantine first, then the data table (the source of truth); see `IngestJob`. Either
@@ -133,40 +118,20 @@ final class ChunkWriter: @unchecked Sendable {
         .concurrentWriter(table: w.table.root, appId: t.appId, theirs: t.version, ours: ours.first { $0.appId == t.appId }?.version ?? -1)
     }
 
-    private var hasFailed: Bool { shared.withLock { $0.failure != nil } }
-
-    private func fail(_ error: any Error) {
-        shared.withLock { if $0.failure == nil { $0.failure = error } }
-    }
-
-    private func acquireSlot() -> Double {
-        if slots.wait(timeout: .now()) == .success { return 0 }
-        let t0 = monotonicSeconds()
-        slots.wait()
-        return monotonicSeconds() - t0
-    }
-
     /// The commits finished since the last call, oldest first; throws the writer's failure.
     /// Commits that finished before a failure are returned first; the failure on the next call.
     func collect() throws -> [Commit] {
-        let (done, failure) = shared.withLock { s -> ([Commit], (any Error)?) in
-            defer { s.completed.removeAll() }
-            return (s.completed, s.failure)
-        }
+        let done = completed.withLock { c in defer { c.removeAll() }; return c }
         if !done.isEmpty { return done }
-        if let failure { throw failure }
+        if let failure = background.failure { throw failure }
         return []
     }
 
     /// Waits until every queued task ran; returns the seconds waited. Errors surface through
     /// the `collect` that follows.
     @discardableResult
-    func drain() -> Double {
-        let t0 = monotonicSeconds()
-        queue.sync {}
-        return monotonicSeconds() - t0
-    }
+    func drain() -> Double { background.drain() }
 
     /// The writer thread's phase times so far (call after `drain` for final figures).
-    var writerTimes: IngestPhases { queue.sync { times } }
+    var writerTimes: IngestPhases { background.sync { times } }
 }

@@ -1,5 +1,6 @@
 import FSCore
 import FSKafka
+import FSParquet
 import FSStreams
 import FSTable
 import Logging
@@ -26,34 +27,41 @@ public final class IngestJob {
     let clock: any WallClock
     let logger: Logger
 
-    private var dataWriter: TableWriter!
+    var dataWriter: TableWriter!
     /// Writes the parsed chunks and commits the micro-batches on a second thread.
-    private var chunks: ChunkWriter!
+    var chunks: ChunkWriter!
     /// Ingest-thread phase times (the writer's come from `chunks`).
-    private var phases = IngestPhases()
+    var phases = IngestPhases()
     /// Payload bytes parsed into `builder` since its last chunk was handed off.
-    private var chunkBytes = 0
+    var chunkBytes = 0
     /// Rows handed to `chunks` in the micro-batch in flight.
-    private var submittedRows = 0
+    var submittedRows = 0
     /// The micro-batch's one ingestion time, fixed when its first chunk is handed off.
-    private var batchIngestionMicros: Int64?
-    private var quarantineWriter: TableWriter!
-    private var consumer: KafkaConsumer!
+    var batchIngestionMicros: Int64?
+    var quarantineWriter: TableWriter!
+    var consumer: KafkaConsumer!
     /// The metadata client of `countPartitions` while it runs: its broker failures name the
     /// cause when the retry budget runs out before the consumer exists.
-    private var probe: KafkaConsumer?
-    private var builder: EventBatchBuilder
-    private var quarantine = QuarantineBuffer()
-    private var partitions: [TopicPartition: PartitionState] = [:]
-    private var summary: IngestSummary
-    private var callbackError: Error?
-    private var unavailableSince: Int64?
-    private var lastKafkaError = ""
-    private var lastProgressMicros: Int64 = 0
-    private var lastWatermarkMicros: Int64 = 0
-    private var rowsAtLastProgress = 0
+    var probe: KafkaConsumer?
+    var builder: EventBatchBuilder
+    var quarantine = QuarantineBuffer()
+    var partitions: [TopicPartition: PartitionState] = [:]
+    var summary: IngestSummary
+    var callbackError: Error?
+    var unavailableSince: Int64?
+    var lastKafkaError = ""
+    var lastProgressMicros: Int64 = 0
+    var lastWatermarkMicros: Int64 = 0
+    var rowsAtLastProgress = 0
     /// Next offsets of committed batches not yet reported to the group.
-    private var unreportedGroupOffsets: [TopicPartition: Int64] = [:]
+    var unreportedGroupOffsets: [TopicPartition: Int64] = [:]
+    /// A failing `--metrics-file` is logged once, not per batch.
+    var metricsFailureLogged = false
+    /// When the last batch reached the data table (the metrics' freshness gauge).
+    var lastCommitMicros: Int64?
+    /// When `nudgeFetcher` last woke the fetcher, and the partition it asked about.
+    var lastNudge = 0.0
+    var nudgeIndex = 0
 
     /// Per-partition bookkeeping while it is assigned to this process.
     struct PartitionState {
@@ -85,6 +93,8 @@ public final class IngestJob {
         let quar = try DeltaTable.create(at: config.quarantineTable, schema: QuarantineBuffer.schema, partitionColumns: QuarantineBuffer.partitionColumns, clock: clock)
         var options = TableWriterOptions()
         options.maxBufferedBytes = IngestJob.maxBufferedFileBytes
+        // UUIDs and the `items` JSON never repeat: decide once per column, not per day file.
+        options.parquet.dictionaryVerdicts = DictionaryVerdicts()
         options.autoCompaction = config.autoCompaction
         dataWriter = try TableWriter(table: data, options: options)
         var quarantineOptions = TableWriterOptions()
@@ -137,30 +147,6 @@ public final class IngestJob {
         return summary
     }
 
-    /// Rewrites `--metrics-file` from the summary so far (a failure is logged, not fatal: metrics
-    /// must never stop the stream).
-    private func writeMetrics() {
-        guard let path = config.metricsFile else { return }
-        let times = chunks.writerTimes
-        let metrics = IngestMetrics(
-            summary: summary, commitSeconds: times.dataCommit + times.quarantineCommit,
-            positions: partitions.map { IngestMetrics.Position(topicPartition: $0.key, next: $0.value.next, high: $0.value.high) },
-            lastCommitMicros: lastCommitMicros)
-        do { try MetricsFile(path: path).write(metrics.families) } catch {
-            if !metricsFailureLogged { logger.warning("--metrics-file: \(error)") }
-            metricsFailureLogged = true
-        }
-    }
-
-    private var metricsFailureLogged = false
-    private var lastCommitMicros: Int64?
-
-    private func phaseMetadata(_ p: IngestPhases) -> Logger.Metadata {
-        guard case .object(let fields) = p.json else { return [:] }
-        var m: Logger.Metadata = [:]
-        for (k, v) in fields { m[k] = "\(v)" }
-        return m
-    }
 
     /// The partitions of the configured topics, from a short-lived metadata client: the
     /// consumer's fetch share per partition is split by it, and librdkafka fixes its settings
@@ -184,7 +170,7 @@ public final class IngestJob {
     }
 
     /// Waits for every queued commit and applies its outcome (throws the writer's failure).
-    private func finishQueuedCommits() throws {
+    func finishQueuedCommits() throws {
         phases.drainWait += chunks.drain()
         try applyCompletedCommits()
     }
@@ -277,164 +263,21 @@ public final class IngestJob {
 
     static func appId(_ tp: TopicPartition) -> String { "fs-ingest/\(tp.topic)/\(tp.partition)" }
 
-    private var isCaughtUp: Bool {
+    var isCaughtUp: Bool {
         partitions.values.allSatisfy { s in guard let h = s.high, let n = s.next else { return s.high == nil || s.high == 0 }; return n >= h }
     }
 
-    private var lag: Int64 {
+    var lag: Int64 {
         partitions.values.reduce(0) { acc, s in
             guard let h = s.high else { return acc }
             return acc + max(0, h - (s.next ?? 0))
         }
     }
 
-    // MARK: Micro-batch
-
-    /// A micro-batch is parsed and written in chunks of at most this many rows or payload
-    /// bytes, so memory does not grow with `--max-offsets-per-trigger` or the message size.
-    static let chunkRows = 8_192
-    static let chunkBytes = 8 << 20
-    /// Budget of the data files held open (buffered) by the table writer within a micro-batch;
-    /// past it the largest are finished early (a partition may then get a second file).
-    static let maxBufferedFileBytes = 96 << 20
-    /// librdkafka's prefetch: decompressed payload queued, and compressed bytes per fetch
-    /// response, for all partitions together (`PrefetchBudget`). Measured at 1M 1.7 KB events
-    /// with `nudgeFetcher`: 4, 8, 16 and 32 MiB queues ran within 10% of each other.
-    static let prefetchQueuedBytes = 16 << 20
-    static let prefetchFetchBytes = 8 << 20
-    /// Shortest time between two `nudgeFetcher` requests.
-    static let nudgeIntervalSeconds = 0.005
-    /// Messages copied out of librdkafka per poll (one contiguous buffer of about this many
-    /// message sizes).
-    static let maxMessagesPerPoll = 2_000
-
-    /// Hands the rows parsed so far to the background writer (no-op when there are none).
-    private func handOffChunk() {
-        chunkBytes = 0
-        guard builder.rowCount > 0 else { return }
-        let micros = batchIngestionMicros ?? clock.nowMicros()
-        batchIngestionMicros = micros
-        submittedRows += builder.rowCount
-        let t0 = monotonicSeconds()
-        let chunk = builder.finish(ingestionMicros: micros)
-        phases.build += monotonicSeconds() - t0
-        phases.handOffWait += chunks.submit(chunk)
-    }
-
-    private func runMicroBatch() throws {
-        let start = clock.nowMicros()
-        let interval = config.triggerInterval.components
-        let intervalMicros = interval.seconds * 1_000_000 + interval.attoseconds / 1_000_000_000_000
-        var consumed = 0
-        while consumed < config.maxOffsetsPerTrigger {
-            if StopSignal.pending != nil || callbackError != nil { break }
-            if config.availableNow && isCaughtUp { break }
-            // available-now is one run over what exists (Spark's Trigger.AvailableNow): batches
-            // are cut by --max-offsets-per-trigger only; an interval would just add commits.
-            if !config.availableNow && clock.nowMicros() - start >= intervalMicros { break }
-            let t0 = monotonicSeconds()
-            let wanted = min(IngestJob.maxMessagesPerPoll, config.maxOffsetsPerTrigger - consumed)
-            let batch = try consumer.poll(maxMessages: wanted, timeout: .milliseconds(100))
-            if batch.count < wanted { nudgeFetcher() }
-            let t1 = monotonicSeconds()
-            phases.poll += t1 - t0
-            try noteErrors(batch)
-            consumed += process(batch)
-            phases.parse += monotonicSeconds() - t1
-            if builder.rowCount >= IngestJob.chunkRows || chunkBytes >= IngestJob.chunkBytes { handOffChunk() }
-            // After the messages: an end-of-partition event carries the offset after the last
-            // message delivered, which may be in this very batch.
-            for end in batch.reachedEnd {
-                let tp = end.topicPartition
-                guard var s = partitions[tp] else { continue }
-                if s.next == nil || end.offset > s.next! { s.next = end.offset }
-                partitions[tp] = s
-            }
-        }
-        try commitMicroBatch()
-        reportGroupOffsets()
-        let t0 = monotonicSeconds()
-        MallocTuning.returnFreeMemory()
-        phases.trim += monotonicSeconds() - t0
-        refreshWatermarksIfDue()
-        logProgress(force: false)
-    }
-
-    private var lastNudge = 0.0
-    private var nudgeIndex = 0
-
-    /// Wakes librdkafka's fetcher when the local queue ran dry (the poll came back short).
-    ///
-    /// librdkafka 2.0 (Debian's) stops fetching while its queue is over
-    /// `queued.max.messages.kbytes` and re-checks only when its broker thread wakes: at the next
-    /// response or after ~1 s (2.1 added `fetch.queue.backoff.ms` for this). With a bounded queue
-    /// the parser drains it in milliseconds and then waited that second: 75 of 90 s in `poll`
-    /// at 1M events. Any request to the broker wakes its thread, which then fetches for every
-    /// partition under the limit; a watermark query of a partition still being read is the
-    /// cheapest such request (one round trip, at most every `nudgeInterval`, rotating over
-    /// the partitions so each leader broker gets woken).
-    private func nudgeFetcher() {
-        let now = monotonicSeconds()
-        guard now - lastNudge >= IngestJob.nudgeIntervalSeconds else { return }
-        lastNudge = now
-        let reading = partitions.filter { s in guard let h = s.value.high, let n = s.value.next else { return s.value.high == nil }; return n < h }
-            .keys.sorted { ($0.topic, $0.partition) < ($1.topic, $1.partition) }
-        guard !reading.isEmpty else { return }
-        nudgeIndex &+= 1
-        _ = try? consumer.watermarks(reading[nudgeIndex % reading.count], timeout: .milliseconds(500))
-    }
-
-    /// Parses a poll's messages; returns how many counted towards the trigger.
-    private func process(_ batch: MessageBatch) -> Int {
-        var counted = 0
-        var lastTP: TopicPartition? = nil
-        var state = PartitionState()
-        for i in 0..<batch.count {
-            let tp = TopicPartition(topic: batch.topic(i), partition: batch.partition(i))
-            if tp != lastTP {
-                if let l = lastTP { partitions[l] = state }
-                guard let s = partitions[tp] else { lastTP = nil; continue }  // revoked meanwhile
-                state = s
-                lastTP = tp
-            }
-            let offset = batch.offset(i)
-            if let n = state.next, offset < n { continue }  // re-delivered after a seek: already handled
-            state.next = offset + 1
-            state.pendingLast = offset
-            summary.messages += 1
-            summary.bytes += batch.valueRange(i).count
-            counted += 1
-            let outcome: AppendOutcome = batch.withKey(i) { key in
-                batch.withValue(i) { value in
-                    builder.append(key: key, value: value, topic: tp.topic, partition: tp.partition, offset: offset) { bytes in
-                        state.window?.checkAndInsert(bytes) ?? false
-                    }
-                }
-            }
-            switch outcome {
-            case .appended: chunkBytes += batch.valueRange(i).count
-            case .duplicate: summary.duplicates += 1
-            case .quarantined(let reason):
-                summary.quarantined += 1
-                summary.reasons[reason.code, default: 0] += 1
-                if let q = state.quarantineTxn, offset <= q { continue }  // already in the quarantine table (crash between the commits)
-                batch.withKey(i) { key in
-                    batch.withValue(i) { value in
-                        quarantine.append(key: key, value: value, topic: tp.topic, partition: tp.partition, offset: offset,
-                                          timestampMillis: batch.timestampMillis(i), reason: reason)
-                    }
-                }
-                logger.debug("quarantined \(tp)@\(offset): \(reason)")
-            }
-        }
-        if let l = lastTP { partitions[l] = state }
-        return counted
-    }
-
     /// Closes the batch in flight and queues its commit (quarantine first, then the data table
     /// with every partition's progress) behind its chunks; applies the commits that finished
     /// meanwhile. Does nothing when no message was consumed.
-    private func commitMicroBatch() throws {
+    func commitMicroBatch() throws {
         try applyCompletedCommits()
         let pending = partitions.filter { $0.value.pendingLast != nil }
         guard !pending.isEmpty else { return }
@@ -509,7 +352,7 @@ public final class IngestJob {
     /// Commits the offsets of the batches in the table to the group (monitoring only),
     /// asynchronously. Never called inside librdkafka's rebalance callbacks, where a group
     /// commit could block the rebalance itself.
-    private func reportGroupOffsets() {
+    func reportGroupOffsets() {
         guard !unreportedGroupOffsets.isEmpty else { return }
         let offsets = unreportedGroupOffsets.keys.sorted { ($0.topic, $0.partition) < ($1.topic, $1.partition) }
             .map { TopicPartitionOffset(topic: $0.topic, partition: $0.partition, offset: unreportedGroupOffsets[$0]!) }
@@ -518,80 +361,4 @@ public final class IngestJob {
         do { try consumer.commit(offsets, async: true) } catch { logger.debug("group offset commit (monitoring only) failed: \(error)") }
         phases.groupCommit += monotonicSeconds() - t0
     }
-
-    // MARK: Broker health, progress
-
-    /// Logs poll errors; fails after `--max-retry-duration` without any message.
-    private func noteErrors(_ batch: MessageBatch) throws {
-        let now = clock.nowMicros()
-        if batch.count > 0 || !batch.reachedEnd.isEmpty { unavailableSince = nil }
-        guard !batch.errors.isEmpty else { return }
-        for e in batch.errors {
-            let text = e.description
-            if text != lastKafkaError { logger.warning("kafka: \(text) (retrying)") }
-            lastKafkaError = text
-            if e.isFatal { throw e }
-        }
-        if unavailableSince == nil { unavailableSince = now }
-        try checkRetryBudget(now: now)
-    }
-
-    private func checkRetryBudget(now: Int64) throws {
-        guard let since = unavailableSince, let limit = config.maxRetryDuration else { return }
-        let c = limit.components
-        let limitMicros = c.seconds * 1_000_000 + c.attoseconds / 1_000_000_000_000
-        if now - since >= limitMicros {
-            let failure = consumer?.lastBrokerFailure ?? probe?.lastBrokerFailure
-            throw IngestError.brokerUnavailable(brokers: config.brokers, seconds: (now - since) / 1_000_000,
-                                                lastError: failure?.description ?? "unreachable: \(lastKafkaError)")
-        }
-    }
-
-    /// Runs a metadata request until it succeeds, with `BrokerRetry`'s backoff (0.1 s … 5 s, the
-    /// same as fs-agg-online's) and a log line per failure, up to `--max-retry-duration`.
-    private func retrying<T>(_ what: String, _ body: () throws(KafkaError) -> T) throws -> T {
-        let since = clock.nowMicros()
-        let value = try BrokerRetry(maxDuration: config.maxRetryDuration, clock: clock).run(since: since, onFailure: { error, backoff in
-            lastKafkaError = error.description
-            unavailableSince = since
-            logger.warning("kafka: \(what) failed: \(error.description); \(backoff.map { "retrying in \($0) ms" } ?? "not retrying: --max-retry-duration is spent")")
-        }, giveUp: { seconds, error in
-            let failure = consumer?.lastBrokerFailure ?? probe?.lastBrokerFailure
-            return IngestError.brokerUnavailable(brokers: config.brokers, seconds: seconds, lastError: failure?.description ?? "unreachable: \(error.description)")
-        }, body)
-        unavailableSince = nil
-        return value
-    }
-
-    private func refreshWatermarksIfDue() {
-        let now = clock.nowMicros()
-        guard !config.availableNow, now - lastWatermarkMicros >= 10_000_000 else { return }
-        lastWatermarkMicros = now
-        for tp in partitions.keys {
-            if let m = try? consumer.watermarks(tp, timeout: .milliseconds(500)) { partitions[tp]?.high = m.high }
-        }
-    }
-
-    private func logProgress(force: Bool) {
-        let now = clock.nowMicros()
-        guard force || now - lastProgressMicros >= 5_000_000 else { return }
-        let seconds = max(Double(now - lastProgressMicros) / 1e6, 1e-6)
-        let rate = lastProgressMicros == 0 ? 0 : Int(Double(summary.rows - rowsAtLastProgress) / seconds)
-        lastProgressMicros = now
-        rowsAtLastProgress = summary.rows
-        logger.info("progress", metadata: [
-            "rows": "\(summary.rows)", "rows_per_s": "\(rate)", "lag": "\(lag)", "quarantined": "\(summary.quarantined)",
-            "duplicates": "\(summary.duplicates)", "batches": "\(summary.batches)", "partitions": "\(partitions.count)",
-        ])
-    }
 }
-
-/// Sleeps the calling thread (the ingest loop is synchronous by design: one consumer, one thread).
-func sleepMillis(_ ms: Int64) {
-    var ts = timespec(tv_sec: Int(ms / 1000), tv_nsec: Int((ms % 1000) * 1_000_000))
-    nanosleep(&ts, nil)
-}
-
-#if canImport(Glibc)
-import Glibc
-#endif

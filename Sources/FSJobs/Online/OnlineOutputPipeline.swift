@@ -1,4 +1,3 @@
-import Dispatch
 import FSCore
 import FSTable
 import Synchronization
@@ -14,49 +13,35 @@ import Synchronization
 /// so on two cores overlapping them shortens a trigger by about the smaller of the two.
 ///
 /// The `TableWriter` is handed over: from `submit` until `finish` returns, only the pipeline's
-/// serial queue touches it (the dispatch group orders its writes before `finish` returns, so the
-/// caller may commit right after). At most `maxInFlight` chunks wait, which bounds the memory
-/// the overlap adds to that many chunks of `WindowedAggregator.emitChunkRows` rows.
+/// `BackgroundWriter` touches it (`finish` drains it, so the caller may commit right after). At
+/// most `maxInFlight` chunks wait, which bounds the memory the overlap adds to that many chunks
+/// of `WindowedAggregator.emitChunkRows` rows.
 final class OnlineOutputPipeline: @unchecked Sendable {
     private let writer: TableWriter
-    private let queue = DispatchQueue(label: "fs.online.output")
-    private let group = DispatchGroup()
-    private let slots: DispatchSemaphore
-    /// The first write failure; later chunks are dropped once it is set.
-    private let failure = Mutex<(any Error)?>(nil)
+    /// Runs the writes in order; its first failure drops the later chunks.
+    private let background: BackgroundWriter
     private let rows = Atomic<Int>(0)
 
     init(writer: TableWriter, maxInFlight: Int = 1) {
         self.writer = writer
-        slots = DispatchSemaphore(value: Swift.max(1, maxInFlight))
+        background = BackgroundWriter(label: "fs.online.output", maxInFlight: maxInFlight)
     }
 
     /// Queues `batch` (the engine's output, windows ascending) for `OnlineOutput.write`.
     /// Throws a failure of an earlier chunk at once, so a failing trigger stops emitting early.
     func submit(_ batch: RecordBatch) throws {
-        if let e = failure.withLock({ $0 }) { throw e }
-        slots.wait()
-        group.enter()
-        queue.async { [self] in
-            defer {
-                slots.signal()
-                group.leave()
-            }
-            guard failure.withLock({ $0 == nil }) else { return }
-            do {
-                let n = try OnlineOutput.write(batch, to: writer)
-                rows.add(n, ordering: .relaxed)
-            } catch {
-                failure.withLock { if $0 == nil { $0 = error } }
-            }
+        if let e = background.failure { throw e }
+        background.enqueue { [self] in
+            let n = try OnlineOutput.write(batch, to: writer)
+            rows.add(n, ordering: .relaxed)
         }
     }
 
     /// Waits until every queued chunk is written; returns the rows written since the last
     /// `finish` and rethrows the first failure. The writer is the caller's again afterwards.
     func finish() throws -> Int {
-        group.wait()
-        if let e = failure.withLock({ f -> (any Error)? in defer { f = nil }; return f }) { throw e }
+        background.drain()
+        if let e = background.takeFailure() { throw e }
         return rows.exchange(0, ordering: .relaxed)
     }
 }

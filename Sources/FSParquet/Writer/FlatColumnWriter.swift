@@ -5,8 +5,9 @@ import FSCore
 ///
 /// Rows arrive as ranges of batch columns; a data page is cut at `maxPageRows` rows or about
 /// `maxPageBytes` of value bytes, always on a row boundary. Strings are dictionary encoded until
-/// the chunk's dictionary passes `maxDictionaryBytes`; then the current page is closed and the
-/// rest of the chunk is PLAIN (mixed chunks are legal, table-format.md §1.8). OPTIONAL columns
+/// the chunk's dictionary passes `maxDictionaryBytes` — or, with `options.dictionaryVerdicts`,
+/// until the chunk's first `DictionaryVerdicts.probeValues` values prove more than half
+/// distinct; then the current page is closed and the rest of the chunk is PLAIN (mixed chunks are legal, table-format.md §1.8). OPTIONAL columns
 /// (nullable fields) get bit-width-1 definition levels; REQUIRED columns none.
 ///
 /// Page body (v1), before compression:
@@ -42,6 +43,9 @@ package final class FlatColumnWriter {
     // Current chunk.
     private var dictionary: StringDictionary?
     private var isDictionaryEncoding: Bool
+    /// Non-null values dictionary-encoded in this chunk while its sample is open (see
+    /// `DictionaryVerdicts`); nil once judged, or when no verdicts are kept.
+    private var sampledValues: Int?
     /// Statistics of the values that went PLAIN (dictionary entries are added at chunk end).
     private var statistics: StatisticsAccumulator
     /// Whole-file statistics (merged at every chunk end).
@@ -54,13 +58,45 @@ package final class FlatColumnWriter {
         maxPageRows = Swift.max(1, options.maxPageRows)
         physicalType = field.type.parquetPhysicalType
         chunk = ColumnChunkBuilder(compression: options.compression, file: file, column: field.name, worker: worker)
-        isDictionaryEncoding = field.type == .string
-        dictionary = field.type == .string ? StringDictionary() : nil
+        isDictionaryEncoding = false
+        dictionary = nil
         statistics = StatisticsAccumulator(type: field.type)
         fileStatistics = StatisticsAccumulator(type: field.type)
         levels.reserveCapacity(Swift.min(maxPageRows, 1 << 16))
         values.reserve(Self.levelsGap)
         values.count = Self.levelsGap
+        startChunkEncoding()
+    }
+
+    /// Chooses the new chunk's string encoding: dictionary (sampled while the shared verdicts
+    /// are undecided) unless the column proved too distinct.
+    private func startChunkEncoding() {
+        guard field.type == .string else { return }
+        dictionary = StringDictionary()  // stays empty when PLAIN: no dictionary page
+        sampledValues = nil
+        isDictionaryEncoding = true
+        switch options.dictionaryVerdicts?.verdict(field.name) {
+        case .plain?: isDictionaryEncoding = false
+        case .sampling?: sampledValues = 0
+        case .dictionary?, nil: break
+        }
+    }
+
+    /// Counts the chunk's sampled values; once they reach `DictionaryVerdicts.probeValues` they
+    /// are recorded. True when the verdict is PLAIN (the rest of the chunk then goes PLAIN).
+    private func sampleIsTooDistinct(_ column: Column, _ segment: Range<Int>) -> Bool {
+        guard let seen = sampledValues, isDictionaryEncoding, let dict = dictionary, let verdicts = options.dictionaryVerdicts else { return false }
+        let total = seen + segment.count - withOptionalWords(column.validity?.words) { countNulls($0, segment) }
+        guard total >= DictionaryVerdicts.probeValues else { sampledValues = total; return false }
+        sampledValues = nil
+        return verdicts.record(field.name, values: total, distinct: dict.count) == .plain
+    }
+
+    /// A chunk that ended before its sample was complete adds what it saw to the pooled sample.
+    private func recordPartialSample() {
+        guard let seen = sampledValues, seen > 0, let dict = dictionary, let verdicts = options.dictionaryVerdicts else { return }
+        sampledValues = nil
+        verdicts.record(field.name, values: seen, distinct: dict.count)
     }
 
     /// Rows buffered in the open page plus the chunk's finished pages, uncompressed.
@@ -78,8 +114,9 @@ package final class FlatColumnWriter {
                 end = plainStringPageEnd(s, start: start, end: end)
             }
             let appendedEnd = appendSegment(column, start..<end)
+            let tooDistinct = sampleIsTooDistinct(column, start..<appendedEnd)
             start = appendedEnd
-            let dictionaryOverflowed = isDictionaryEncoding && (dictionary?.plainByteCount ?? 0) > options.maxDictionaryBytes
+            let dictionaryOverflowed = isDictionaryEncoding && (tooDistinct || (dictionary?.plainByteCount ?? 0) > options.maxDictionaryBytes)
             if dictionaryOverflowed { isDictionaryEncoding = false }
             if pageRows >= maxPageRows || valueBytes >= options.maxPageBytes || dictionaryOverflowed {
                 try flushPage(wasDictionaryEncoded: dictionaryOverflowed)
@@ -265,6 +302,7 @@ package final class FlatColumnWriter {
     /// the chunk holds the pages until the file writer has written them and calls `reset()`.
     package func finishChunk() throws(ParquetError) -> StatisticsAccumulator {
         try flushPage()
+        recordPartialSample()
         if let dict = dictionary, dict.count > 0 {
             try chunk.setDictionaryPage(body: dict.plain.bytes, entries: dict.count)
             for i in 0..<dict.count { dict.withEntry(i) { statistics.add(string: $0) } }
@@ -277,10 +315,7 @@ package final class FlatColumnWriter {
     package func reset() {
         chunk.reset()
         statistics = StatisticsAccumulator(type: field.type)
-        if field.type == .string {
-            dictionary = StringDictionary()
-            isDictionaryEncoding = true
-        }
+        startChunkEncoding()
     }
 }
 

@@ -32,6 +32,9 @@ public struct ParquetWriterOptions: Sendable, Equatable {
     /// caller's thread). ZSTD dominates the writer's CPU time, so 2 roughly halves wall time on
     /// two cores; the bytes written are the same for any value.
     public var compressionWorkers = 2
+    /// Shared record of string columns too distinct for a dictionary (nil: every chunk starts
+    /// dictionary encoded and falls back only past `maxDictionaryBytes`). See `DictionaryVerdicts`.
+    public var dictionaryVerdicts: DictionaryVerdicts? = nil
     /// Encoding of INT32/INT64 data pages (strings keep dictionary → PLAIN; doubles PLAIN).
     public var integerEncoding: IntegerEncoding = .plain
     /// `created_by`; must parse as `<app> version <semver> (build <id>)` or Spark ignores the

@@ -1,0 +1,147 @@
+import FSCore
+import FSKafka
+import FSStreams
+import FSTable
+import Logging
+
+/// Poll → parse → hand-off: the ingest thread's loop of one micro-batch.
+extension IngestJob {
+    /// A micro-batch is parsed and written in chunks of at most this many rows or payload
+    /// bytes, so memory does not grow with `--max-offsets-per-trigger` or the message size.
+    static let chunkRows = 8_192
+    static let chunkBytes = 8 << 20
+    /// Budget of the data files held open (buffered) by the table writer within a micro-batch;
+    /// past it the largest are finished early (a partition may then get a second file).
+    static let maxBufferedFileBytes = 96 << 20
+    /// librdkafka's prefetch: decompressed payload queued, and compressed bytes per fetch
+    /// response, for all partitions together (`PrefetchBudget`). Measured at 1M 1.7 KB events
+    /// with `nudgeFetcher`: 4, 8, 16 and 32 MiB queues ran within 10% of each other.
+    static let prefetchQueuedBytes = 16 << 20
+    static let prefetchFetchBytes = 8 << 20
+    /// Shortest time between two `nudgeFetcher` requests.
+    static let nudgeIntervalSeconds = 0.005
+    /// Messages copied out of librdkafka per poll (one contiguous buffer of about this many
+    /// message sizes).
+    static let maxMessagesPerPoll = 2_000
+
+    /// Hands the rows parsed so far to the background writer (no-op when there are none).
+    func handOffChunk() {
+        chunkBytes = 0
+        guard builder.rowCount > 0 else { return }
+        let micros = batchIngestionMicros ?? clock.nowMicros()
+        batchIngestionMicros = micros
+        submittedRows += builder.rowCount
+        let t0 = monotonicSeconds()
+        let chunk = builder.finish(ingestionMicros: micros)
+        phases.build += monotonicSeconds() - t0
+        phases.handOffWait += chunks.submit(chunk)
+    }
+
+    func runMicroBatch() throws {
+        let start = clock.nowMicros()
+        let interval = config.triggerInterval.components
+        let intervalMicros = interval.seconds * 1_000_000 + interval.attoseconds / 1_000_000_000_000
+        var consumed = 0
+        while consumed < config.maxOffsetsPerTrigger {
+            if StopSignal.pending != nil || callbackError != nil { break }
+            if config.availableNow && isCaughtUp { break }
+            // available-now is one run over what exists (Spark's Trigger.AvailableNow): batches
+            // are cut by --max-offsets-per-trigger only; an interval would just add commits.
+            if !config.availableNow && clock.nowMicros() - start >= intervalMicros { break }
+            let t0 = monotonicSeconds()
+            let wanted = min(IngestJob.maxMessagesPerPoll, config.maxOffsetsPerTrigger - consumed)
+            let batch = try consumer.poll(maxMessages: wanted, timeout: .milliseconds(100))
+            if batch.count < wanted { nudgeFetcher() }
+            let t1 = monotonicSeconds()
+            phases.poll += t1 - t0
+            try noteErrors(batch)
+            consumed += process(batch)
+            phases.parse += monotonicSeconds() - t1
+            if builder.rowCount >= IngestJob.chunkRows || chunkBytes >= IngestJob.chunkBytes { handOffChunk() }
+            // After the messages: an end-of-partition event carries the offset after the last
+            // message delivered, which may be in this very batch.
+            for end in batch.reachedEnd {
+                let tp = end.topicPartition
+                guard var s = partitions[tp] else { continue }
+                if s.next == nil || end.offset > s.next! { s.next = end.offset }
+                partitions[tp] = s
+            }
+        }
+        try commitMicroBatch()
+        reportGroupOffsets()
+        let t0 = monotonicSeconds()
+        MallocTuning.returnFreeMemory()
+        phases.trim += monotonicSeconds() - t0
+        refreshWatermarksIfDue()
+        logProgress(force: false)
+    }
+
+
+    /// Wakes librdkafka's fetcher when the local queue ran dry (the poll came back short).
+    ///
+    /// librdkafka 2.0 (Debian's) stops fetching while its queue is over
+    /// `queued.max.messages.kbytes` and re-checks only when its broker thread wakes: at the next
+    /// response or after ~1 s (2.1 added `fetch.queue.backoff.ms` for this). With a bounded queue
+    /// the parser drains it in milliseconds and then waited that second: 75 of 90 s in `poll`
+    /// at 1M events. Any request to the broker wakes its thread, which then fetches for every
+    /// partition under the limit; a watermark query of a partition still being read is the
+    /// cheapest such request (one round trip, at most every `nudgeInterval`, rotating over
+    /// the partitions so each leader broker gets woken).
+    private func nudgeFetcher() {
+        let now = monotonicSeconds()
+        guard now - lastNudge >= IngestJob.nudgeIntervalSeconds else { return }
+        lastNudge = now
+        let reading = partitions.filter { s in guard let h = s.value.high, let n = s.value.next else { return s.value.high == nil }; return n < h }
+            .keys.sorted { ($0.topic, $0.partition) < ($1.topic, $1.partition) }
+        guard !reading.isEmpty else { return }
+        nudgeIndex &+= 1
+        _ = try? consumer.watermarks(reading[nudgeIndex % reading.count], timeout: .milliseconds(500))
+    }
+
+    /// Parses a poll's messages; returns how many counted towards the trigger.
+    private func process(_ batch: MessageBatch) -> Int {
+        var counted = 0
+        var lastTP: TopicPartition? = nil
+        var state = PartitionState()
+        for i in 0..<batch.count {
+            let tp = TopicPartition(topic: batch.topic(i), partition: batch.partition(i))
+            if tp != lastTP {
+                if let l = lastTP { partitions[l] = state }
+                guard let s = partitions[tp] else { lastTP = nil; continue }  // revoked meanwhile
+                state = s
+                lastTP = tp
+            }
+            let offset = batch.offset(i)
+            if let n = state.next, offset < n { continue }  // re-delivered after a seek: already handled
+            state.next = offset + 1
+            state.pendingLast = offset
+            summary.messages += 1
+            summary.bytes += batch.valueRange(i).count
+            counted += 1
+            let outcome: AppendOutcome = batch.withKey(i) { key in
+                batch.withValue(i) { value in
+                    builder.append(key: key, value: value, topic: tp.topic, partition: tp.partition, offset: offset) { bytes in
+                        state.window?.checkAndInsert(bytes) ?? false
+                    }
+                }
+            }
+            switch outcome {
+            case .appended: chunkBytes += batch.valueRange(i).count
+            case .duplicate: summary.duplicates += 1
+            case .quarantined(let reason):
+                summary.quarantined += 1
+                summary.reasons[reason.code, default: 0] += 1
+                if let q = state.quarantineTxn, offset <= q { continue }  // already in the quarantine table (crash between the commits)
+                batch.withKey(i) { key in
+                    batch.withValue(i) { value in
+                        quarantine.append(key: key, value: value, topic: tp.topic, partition: tp.partition, offset: offset,
+                                          timestampMillis: batch.timestampMillis(i), reason: reason)
+                    }
+                }
+                logger.debug("quarantined \(tp)@\(offset): \(reason)")
+            }
+        }
+        if let l = lastTP { partitions[l] = state }
+        return counted
+    }
+}
