@@ -61,12 +61,20 @@ class Row:
     note: str = ""
     # The WORKLOADS name that produced the row (set by bench/run.py; keys report merges).
     source: str = ""
+    # An issue's goals judged on this row's figures (`goal`), printed under the table.
+    goals: list[str] = dataclasses.field(default_factory=list)
 
     @property
     def ratio(self) -> float | None:
         if self.fs_s is None or self.peer_s is None or self.fs_s <= 0:
             return None
         return self.peer_s / self.fs_s
+
+
+def goal(text: str, figure: str, ok: bool, judged: bool = True) -> str:
+    """One goal line of the report: the goal, the measured figure, and met / NOT met (or "not
+    judged" when the run is too small for the goal to mean anything, e.g. bench-smoke)."""
+    return f"{text}: {figure} -- {('met' if ok else 'NOT met') if judged else 'not judged at this size'}"
 
 
 def measured_row(workload: str, fs: Side, peer: Side, check: str, note: str = "") -> Row:
@@ -256,7 +264,24 @@ def offline(ctx: Context) -> list[Row]:
                                  f"{generated} orders generated; {verdict['rows']} customers; fs read {summary['filesRead']} of "
                                  f"{summary['filesTotal']} files, {summary['rowGroupsRead']} row groups, "
                                  f"{summary['rowsInRange']} rows in range"))
+    rows[0].goals = offline_goals(fs, measured[names["duckdb"]], generated)
     return rows
+
+
+# Issue #15's goals for fs-agg-offline against DuckDB, judged on the 10M-order workload.
+OFFLINE_GOAL_TIME_RATIO = 0.8
+OFFLINE_GOAL_ROWS = 10_000_000
+
+
+def offline_goals(fs: Side, duckdb: Side, orders: int) -> list[str]:
+    """fs's median time <= 0.8x DuckDB's and fs's peak RSS <= DuckDB's, met / not met."""
+    judged = orders >= OFFLINE_GOAL_ROWS
+    ratio = fs.median("seconds") / duckdb.median("seconds")
+    return [goal("fs-agg-offline time <= 0.8x DuckDB's (medians of interleaved runs)",
+                 f"fs/DuckDB {ratio:.2f}", ratio <= OFFLINE_GOAL_TIME_RATIO, judged),
+            goal("fs-agg-offline peak RSS <= DuckDB's",
+                 f"fs {fs.peak_rss_kb / 1024:.0f} MiB, DuckDB {duckdb.peak_rss_kb / 1024:.0f} MiB",
+                 fs.peak_rss_kb <= duckdb.peak_rss_kb, judged)]
 
 
 def not_built(workload: str, executable: str, peer: str):
