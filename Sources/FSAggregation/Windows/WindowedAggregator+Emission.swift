@@ -257,14 +257,20 @@ extension WindowedAggregator {
     }
 
     /// The first `n` values of a finalized column (dropping the trash group).
-    static func prefix(_ c: Column, _ n: Int) -> Column {
+    ///
+    /// The column is consumed and its value array shortened in place: `finalize` hands out
+    /// arrays nothing else references, and copying them (every feature column of every chunk,
+    /// ~12 output rows per event) was 1.3% of fs-agg-online's CPU in memmove alone.
+    static func prefix(_ c: consuming Column, _ n: Int) -> Column {
         guard c.count > n else { return c }
+        let taken = c.values
+        c.values = .boolean([])  // `taken` is now the arrays' only reference: no copy on write
         let values: ColumnValues
-        switch c.values {
-        case .boolean(let v): values = .boolean(Array(v[0..<n]))
-        case .int32(let v): values = .int32(Array(v[0..<n]))
-        case .int64(let v): values = .int64(Array(v[0..<n]))
-        case .double(let v): values = .double(Array(v[0..<n]))
+        switch consume taken {
+        case .boolean(var v): v.removeLast(v.count - n); values = .boolean(v)
+        case .int32(var v): v.removeLast(v.count - n); values = .int32(v)
+        case .int64(var v): v.removeLast(v.count - n); values = .int64(v)
+        case .double(var v): v.removeLast(v.count - n); values = .double(v)
         case .string(let s): values = .string(StringArray(offsets: Array(s.offsets[0...n]), bytes: Array(s.bytes[0..<s.offsets[n]])))
         }
         var validity: Validity? = nil
