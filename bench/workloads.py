@@ -264,7 +264,10 @@ def offline(ctx: Context) -> list[Row]:
                                  f"{generated} orders generated; {verdict['rows']} customers; fs read {summary['filesRead']} of "
                                  f"{summary['filesTotal']} files, {summary['rowGroupsRead']} row groups, "
                                  f"{summary['rowsInRange']} rows in range"))
-    rows[0].goals = offline_goals(fs, measured[names["duckdb"]], generated)
+    duckdb = measured[names["duckdb"]]
+    rows[0].note += (f"; CPU user+sys (whole process, medians): fs {fs.median_cpu_s:.2f} s, "
+                     f"DuckDB {duckdb.median_cpu_s:.2f} s")
+    rows[0].goals = offline_goals(fs, duckdb, generated)
     return rows
 
 

@@ -76,7 +76,8 @@ def online(ctx) -> list:
                   f"Polars/fs time {polars_ratio:.2f}x", polars_ratio >= GOAL_POLARS_RATIO, judged)]
     note = (f"{events} events, {summary['rowsEmitted']} window rows, {summary['windowsEmitted']} windows; "
             f"fs {fs_rate / 1e3:.0f}k events/s, Polars {events / peer.median('seconds') / 1e3:.0f}k events/s "
-            f"(process wall: fs {fs.median_wall_s:.2f} s, Polars {peer.median_wall_s:.2f} s); "
+            f"(process wall: fs {fs.median_wall_s:.2f} s, Polars {peer.median_wall_s:.2f} s; CPU user+sys: fs "
+            f"{fs.median_cpu_s:.2f} s whole process, Polars {peer.median('cpu_seconds'):.2f} s in its timed section); "
             f"state {summary['stateBytesPerKeySlice']:.0f} B per live (key, slice) "
             f"at the peak of {summary['peakLiveKeySlices']} live")
     rows = [measured_row(ROW_NAME, fs, peer, "equal features", note)]
