@@ -38,7 +38,7 @@ GOAL_MIN_EVENTS = 1_000_000
 
 
 def online(ctx) -> list:
-    from workloads import Row, goal, measured_row, not_built  # late import: workloads imports this module
+    from workloads import goal, measured_row, not_built  # late import: workloads imports this module
     if not ctx.has("fs-agg-online") or not ctx.has("fs-bench"):
         return not_built("online aggregation", "fs-agg-online", "Polars group_by_dynamic, PySpark Structured Streaming")(ctx)
     source = os.path.join(ctx.data_dir, "orders.parquet")
