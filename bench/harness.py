@@ -2,8 +2,9 @@
 
 Every workload side (fs or a peer) is one process that prints a single JSON object on stdout
 (its in-process timing and the figures used to check equality). The harness wraps it in
-`/usr/bin/time -f '%e %M'` to get the process wall time and peak resident set size, so both
-sides are measured the same way whatever language they are written in.
+`/usr/bin/time -f '%e %M %U %S'` to get the process wall time and peak resident set size, so both
+sides are measured the same way whatever language they are written in. GNU time also gives the
+process's user + system CPU seconds, the figure that still means something on a loaded machine.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ class Run:
     wall_s: float          # process wall time (GNU time %e)
     rss_kb: int            # peak resident set size (GNU time %M)
     result: dict           # the JSON object the process printed
+    cpu_s: float = 0.0     # user + system CPU seconds of the whole process (GNU time %U + %S)
 
 
 @dataclasses.dataclass
@@ -49,6 +51,12 @@ class Side:
         return statistics.median(r.wall_s for r in self.runs)
 
     @property
+    def median_cpu_s(self) -> float:
+        """Median user + system CPU seconds of the whole process: on a loaded machine wall
+        times mostly measure the other processes, CPU seconds much less so."""
+        return statistics.median(r.cpu_s for r in self.runs)
+
+    @property
     def peak_rss_kb(self) -> int:
         return max(r.rss_kb for r in self.runs)
 
@@ -58,7 +66,7 @@ def measure(argv: list[str], env: dict | None = None, timeout_s: float = 3600) -
     if not os.access(GNU_TIME, os.X_OK):
         raise BenchError(f"{GNU_TIME} missing: run `make deps` (Debian package `time`)")
     with tempfile.NamedTemporaryFile("r", suffix=".time") as timing:
-        cmd = [GNU_TIME, "-f", "%e %M", "-o", timing.name, *argv]
+        cmd = [GNU_TIME, "-f", "%e %M %U %S", "-o", timing.name, *argv]
         started = time.monotonic()
         proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout_s,
                               env={**os.environ, **(env or {})}, stdin=subprocess.DEVNULL)
@@ -68,9 +76,9 @@ def measure(argv: list[str], env: dict | None = None, timeout_s: float = 3600) -
                              f"{proc.stderr.strip()[-2000:]}")
         fields = timing.read().split()
     try:
-        wall_s, rss_kb = float(fields[-2]), int(fields[-1])
+        wall_s, rss_kb, cpu_s = float(fields[-4]), int(fields[-3]), float(fields[-2]) + float(fields[-1])
     except (IndexError, ValueError):
-        wall_s, rss_kb = elapsed, 0
+        wall_s, rss_kb, cpu_s = elapsed, 0, 0.0
     lines = [l for l in proc.stdout.splitlines() if l.strip()]
     if not lines:
         raise BenchError(f"no JSON result on stdout: {shlex.join(argv)}")
@@ -78,7 +86,7 @@ def measure(argv: list[str], env: dict | None = None, timeout_s: float = 3600) -
         result = json.loads(lines[-1])
     except json.JSONDecodeError as e:
         raise BenchError(f"bad JSON result ({e}) from {shlex.join(argv)}: {lines[-1][:200]}")
-    return Run(wall_s=wall_s, rss_kb=rss_kb, result=result)
+    return Run(wall_s=wall_s, rss_kb=rss_kb, result=result, cpu_s=cpu_s)
 
 
 def alternate(sides: dict[str, Callable[[int], list[str]]], runs: int, log) -> dict[str, Side]:

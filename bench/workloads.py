@@ -61,12 +61,20 @@ class Row:
     note: str = ""
     # The WORKLOADS name that produced the row (set by bench/run.py; keys report merges).
     source: str = ""
+    # An issue's goals judged on this row's figures (`goal`), printed under the table.
+    goals: list[str] = dataclasses.field(default_factory=list)
 
     @property
     def ratio(self) -> float | None:
         if self.fs_s is None or self.peer_s is None or self.fs_s <= 0:
             return None
         return self.peer_s / self.fs_s
+
+
+def goal(text: str, figure: str, ok: bool, judged: bool = True) -> str:
+    """One goal line of the report: the goal, the measured figure, and met / NOT met (or "not
+    judged" when the run is too small for the goal to mean anything, e.g. bench-smoke)."""
+    return f"{text}: {figure} -- {('met' if ok else 'NOT met') if judged else 'not judged at this size'}"
 
 
 def measured_row(workload: str, fs: Side, peer: Side, check: str, note: str = "") -> Row:
@@ -197,7 +205,10 @@ def expr_eval(ctx: Context) -> list[Row]:
     verdict = "not judged at smoke size" if ctx.smoke else ("met" if fs_rate >= 100e6 else "NOT met")
     note = (f"{rows} rows, batches of {batch}: fs {fs_rate / 1e6:.0f}M rows/s, hand loop "
             f"{hand_rate / 1e6:.0f}M rows/s; goal >= 100M rows/s {verdict}")
-    return [measured_row("CASE WHEN expression (in memory)", fs, hand, "equal checksum", note)]
+    row = measured_row("CASE WHEN expression (in memory)", fs, hand, "equal checksum", note)
+    row.goals = [goal("FSExpr CASE WHEN >= 100M rows/s (issue 3)", f"{fs_rate / 1e6:.0f}M rows/s",
+                      fs_rate >= 100e6, not ctx.smoke)]
+    return [row]
 
 
 def grouped_agg(ctx: Context) -> list[Row]:
@@ -213,7 +224,10 @@ def grouped_agg(ctx: Context) -> list[Row]:
     verdict = "not judged at smoke size" if ctx.smoke else ("met" if slowdown <= 2 else "NOT met")
     note = (f"{rows} rows, {keys} keys: fs {rows_per_s(fs) / 1e6:.1f}M rows/s, hand loop "
             f"{rows_per_s(hand) / 1e6:.1f}M rows/s; fs/hand time {slowdown:.2f} (goal <= 2: {verdict})")
-    return [measured_row(f"grouped SUM(CASE ...) by {keys} keys", fs, hand, "equal checksum", note)]
+    row = measured_row(f"grouped SUM(CASE ...) by {keys} keys", fs, hand, "equal checksum", note)
+    row.goals = [goal("grouped aggregation within 2x of a hand-written loop (issue 3)", f"fs/hand time {slowdown:.2f}",
+                      slowdown <= 2, not ctx.smoke)]
+    return [row]
 
 
 def offline(ctx: Context) -> list[Row]:
@@ -256,7 +270,27 @@ def offline(ctx: Context) -> list[Row]:
                                  f"{generated} orders generated; {verdict['rows']} customers; fs read {summary['filesRead']} of "
                                  f"{summary['filesTotal']} files, {summary['rowGroupsRead']} row groups, "
                                  f"{summary['rowsInRange']} rows in range"))
+    duckdb = measured[names["duckdb"]]
+    rows[0].note += (f"; CPU user+sys (whole process, medians): fs {fs.median_cpu_s:.2f} s, "
+                     f"DuckDB {duckdb.median_cpu_s:.2f} s")
+    rows[0].goals = offline_goals(fs, duckdb, generated)
     return rows
+
+
+# Issue #15's goals for fs-agg-offline against DuckDB, judged on the 10M-order workload.
+OFFLINE_GOAL_TIME_RATIO = 0.8
+OFFLINE_GOAL_ROWS = 10_000_000
+
+
+def offline_goals(fs: Side, duckdb: Side, orders: int) -> list[str]:
+    """fs's median time <= 0.8x DuckDB's and fs's peak RSS <= DuckDB's, met / not met."""
+    judged = orders >= OFFLINE_GOAL_ROWS
+    ratio = fs.median("seconds") / duckdb.median("seconds")
+    return [goal("fs-agg-offline time <= 0.8x DuckDB's (medians of interleaved runs)",
+                 f"fs/DuckDB {ratio:.2f}", ratio <= OFFLINE_GOAL_TIME_RATIO, judged),
+            goal("fs-agg-offline peak RSS <= DuckDB's",
+                 f"fs {fs.peak_rss_kb / 1024:.0f} MiB, DuckDB {duckdb.peak_rss_kb / 1024:.0f} MiB",
+                 fs.peak_rss_kb <= duckdb.peak_rss_kb, judged)]
 
 
 def not_built(workload: str, executable: str, peer: str):

@@ -338,4 +338,24 @@ struct WindowedAggregatorTests {
             try WindowedAggregator(plan: try onlinePlan(), spec: try .tumbling(10), timeField: "order_total_amount", watermarkDelay: 0, mode: .append)
         }
     }
+
+    @Test("Dropping the trash group keeps the first n values and their NULLs, for every physical type")
+    func prefixKeepsLeadingValues() {
+        let cases: [Column] = [
+            Column(.boolean, [.boolean(true), .null, .boolean(false)]),
+            Column(.int32, [.int32(1), .int32(-2), .null]),
+            Column(.int64, [.null, .int64(Int64.max), .int64(7)]),
+            Column(.double, [.double(-0.0), .double(.nan), .double(2.5)]),
+            Column(.string, [.string("é"), .string(""), .string("trash")]),
+        ]
+        for column in cases {
+            let expected = (0..<2).map { column[$0] }
+            let kept = WindowedAggregator.prefix(column, 2)
+            #expect(kept.count == 2)
+            #expect(kept.type == column.type)
+            for i in 0..<2 { #expect(kept[i].description == expected[i].description, "\(column.type) row \(i)") }
+            #expect(kept.hasNulls == expected.contains(.null))
+            #expect(column.count == 3, "the caller's column is not shortened")
+        }
+    }
 }
