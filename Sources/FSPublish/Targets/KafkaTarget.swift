@@ -92,20 +92,25 @@ final class KafkaTarget: PublishTarget {
             ("fs_source_version", Array(String(version).utf8)),
         ]
         let keyCount = layout.keyColumns.count
+        let encoder = KafkaMessageEncoder(schema: layout.schema, keyCount: keyCount)
         var times = try publishedTimes ?? readPublishedTimes(timeColumn: layout.timeColumn.name)
         var produced = 0, skipped = 0
+        var key: [UInt8] = [], value: [UInt8] = []
         for chunk in chunks {
+            let timeColumn = chunk.columns[keyCount]
             for i in 0..<chunk.rowCount {
-                let row = chunk.row(i)
-                let key = KafkaTarget.encodeKey(Array(row[0..<keyCount]))
-                let time = KafkaTarget.json(row[keyCount])
-                if let known = times[key], !KafkaTarget.isNewer(time, than: known) {
+                key.removeAll(keepingCapacity: true)
+                encoder.appendKey(chunk, row: i, to: &key)
+                let keyText = String(decoding: key, as: UTF8.self)
+                let time = KafkaTarget.json(timeColumn[i])
+                if let known = times[keyText], !KafkaTarget.isNewer(time, than: known) {
                     skipped += 1
                     continue
                 }
-                times[key] = time
-                let value = KafkaTarget.encodeValue(row, schema: layout.schema)
-                try producer.produce(topic: topic, key: Array(key.utf8), value: Array(value.utf8), headers: headers)
+                times[keyText] = time
+                value.removeAll(keepingCapacity: true)
+                encoder.appendValue(chunk, row: i, to: &value)
+                try producer.produce(topic: topic, key: key, value: value, headers: headers)
                 produced += 1
             }
         }
