@@ -78,12 +78,12 @@ import Testing
         #expect(state == "source-1\n5\n[\"customer id\"]\nwindow_end")
     }
 
-    @Test func aBatchLargerThanOneTransactionIsWhollyApplied() throws {
+    @Test func aBatchLargerThanOneScriptCallIsWhollyApplied() throws {
         let prefix = "rd-big-\(makeUUID().prefix(8))"
         let t = try target(prefix: prefix)
         defer { t.close() }
         try t.prepare(StoreFixture.layout(target: prefix))
-        let n = RedisTarget.rowsPerTransaction * 2 + 17
+        let n = RedisTarget.rowsPerScriptCall * 2 + 17
         let rows: [[Value]] = (0..<n).map { i in
             [.string("k\(i)"), .timestamp(1_600_000_000_000_000 + Int64(i)), .double(Double(i)), .int64(Int64(i)), .boolean(true), .null, .string("x"), .int32(1)]
         }
@@ -164,25 +164,5 @@ import Testing
         #expect(throws: StoreError.self) { try RedisTarget.Configuration(url: "redis://:secret@127.0.0.1:6379/0", password: nil) }
         #expect(throws: StoreError.self) { try RedisTarget.Configuration(url: "redis://u:secret@127.0.0.1:6379/0", password: nil) }
         #expect(throws: Never.self) { try RedisTarget.Configuration(url: "redis://u@127.0.0.1:6379/2", password: nil) }
-    }
-}
-
-/// The client-side time guard of the Redis rounds (no server needed).
-@Suite struct RedisTimeGuardTests {
-    func newer(_ a: String, _ b: String, numeric: Bool) -> Bool { RedisTarget.isNewer(Array(a.utf8), than: Array(b.utf8), numeric: numeric) }
-
-    @Test func numericTimesCompareAsNumbersAndAnUnparsableStoredTimeIsOlder() {
-        #expect(newer("10", "9", numeric: true))
-        #expect(!newer("9", "10", numeric: true))
-        #expect(!newer("10", "10", numeric: true))
-        #expect(newer("1.5", "-2", numeric: true))
-        #expect(newer("1", "garbage", numeric: true))
-    }
-
-    @Test func textTimesCompareAsBytesSoEqualNeverOverwrites() {
-        #expect(newer("2019-01-17T00:00:00.000001Z", "2019-01-17T00:00:00.000000Z", numeric: false))
-        #expect(!newer("2019-01-17T00:00:00.000000Z", "2019-01-17T00:00:00.000000Z", numeric: false))
-        #expect(!newer("2018-12-31", "2019-01-01", numeric: false))
-        #expect(newer("2019-01-01", "", numeric: false))
     }
 }
