@@ -34,6 +34,15 @@ import Testing
         }
     }
 
+    @Test func theTimeGuardsValueOfEveryColumnEqualsTheValueEncoding() {
+        let batch = Self.batch
+        for c in batch.columns.indices {
+            for i in Self.rows.indices {
+                #expect(KafkaTarget.timeJSON(batch.columns[c], row: i) == KafkaTarget.json(Self.rows[i][c]), "column \(c) row \(i)")
+            }
+        }
+    }
+
     @Test func aNullSingleStringKeyIsTheJSONNull() {
         let schema = Schema([Field("k", .string)])
         let batch = RecordBatch(schema: schema, columns: [Column(.string, [.null])])

@@ -102,7 +102,7 @@ final class KafkaTarget: PublishTarget {
                 key.removeAll(keepingCapacity: true)
                 encoder.appendKey(chunk, row: i, to: &key)
                 let keyText = String(decoding: key, as: UTF8.self)
-                let time = KafkaTarget.json(timeColumn[i])
+                let time = KafkaTarget.timeJSON(timeColumn, row: i)
                 if let known = times[keyText], !KafkaTarget.isNewer(time, than: known) {
                     skipped += 1
                     continue
@@ -232,6 +232,21 @@ final class KafkaTarget: PublishTarget {
     /// The message value: a JSON object of the row, columns in schema order.
     static func encodeValue(_ row: [Value], schema: Schema) -> String {
         JSONValue.object(zip(schema.fields, row).map { ($0.name, json($1)) }).description
+    }
+
+    /// `json(column[i])` for the time column, with timestamps and dates formatted into bytes
+    /// (one allocation per row instead of a dozen; this runs once per published message).
+    static func timeJSON(_ column: Column, row i: Int) -> JSONValue {
+        if !column.isNull(i) {
+            var text: [UInt8] = []
+            switch (column.type, column.values) {
+            case (.timestamp, .int64(let v)): appendISO8601(micros: v[i], to: &text)
+            case (.date, .int32(let v)): appendDate(days: v[i], to: &text)
+            default: return json(column[i])
+            }
+            return .string(String(decoding: text, as: UTF8.self))
+        }
+        return .null
     }
 
     static func json(_ v: Value) -> JSONValue {
