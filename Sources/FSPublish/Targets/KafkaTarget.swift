@@ -49,6 +49,8 @@ final class KafkaTarget: PublishTarget {
     /// Time guard: the newest time column value published per message key, read from the topic
     /// once (at the first publish of this target), then kept up to date. nil until loaded.
     private var publishedTimes: [String: JSONValue]?
+    /// Whether this target's producer has asked for both topics' metadata (`KafkaProducer.warmUp`).
+    private var topicsWarm = false
 
     /// The state topic of `topic`: one record per publish, the last one is the published version.
     static func stateTopic(_ topic: String) -> String { topic + ".fs_publish_state" }
@@ -87,6 +89,13 @@ final class KafkaTarget: PublishTarget {
         guard let version else { return PublishCounts() }
         let chunks = held
         held = []
+        if !topicsWarm {
+            // Learn (or create) both topics before the first message: a message to a topic the
+            // producer has not seen waits up to a second for librdkafka's scan of unknown topics.
+            producer.warmUp(topic: topic, timeout: .seconds(5))
+            producer.warmUp(topic: KafkaTarget.stateTopic(topic), timeout: .seconds(5))
+            topicsWarm = true
+        }
         let headers: [(name: String, value: [UInt8])] = [
             ("fs_source_table", Array(layout.sourcePath.utf8)), ("fs_source_table_id", Array(layout.sourceTableId.utf8)),
             ("fs_source_version", Array(String(version).utf8)),
