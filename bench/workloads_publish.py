@@ -79,8 +79,15 @@ def publish(ctx) -> list:
         entities = int(feast.runs[-1].result["entities"])
         if entities != int(exported["rows"]):
             raise BenchError(f"publish: Feast holds {entities} entities, {exported['rows']} expected")
+        speedup = feast.median("seconds") / max(fs.median("seconds"), 1e-9)
+        rss_mb = fs.peak_rss_kb / 1024
+        if ctx.smoke:
+            goals = "goals >= 20x Feast, peak RSS <= 500 MB: not judged in smoke mode"
+        else:
+            goals = (f"goal >= 20x Feast: {speedup:.1f}x {'met' if speedup >= 20 else 'NOT met'}; "
+                     f"goal peak RSS <= 500 MB: {rss_mb:.0f} MB {'met' if rss_mb <= 500 else 'NOT met'}")
         rows.insert(0, measured_row("publish online features to SQLite (vs feast materialize)", fs, feast,
-                                    "same keys", note))
+                                    "same keys", f"{note}; {goals}"))
     else:
         rows.insert(0, Row("publish online features to SQLite (vs feast materialize)", fs.name, "feast materialize",
                            fs_s=fs.median("seconds"), fs_rss_kb=fs.peak_rss_kb, check="not compared (BENCH_FEAST=0)", note=note))

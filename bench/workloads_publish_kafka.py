@@ -1,10 +1,10 @@
 """Issue 11's Kafka publisher benchmark: fs-publish --publisher-type kafka vs kcat -P.
 
-Input: the online feature table of the generated orders (fs-bench table-create, then
-fs-agg-online --available-now with the original's windows, as the online workload runs it).
-Each fs run publishes it whole to a fresh topic of a `fs-sandbox broker` (read the table,
-reduce to the newest row per customer, one JSON message per row, idempotent producer, flush,
-state record). The messages of the first run are exported once (`kcat -C`, `key<TAB>value`),
+Input: the latest-per-key rows of the online feature table (the newest window of every
+customer, 50k at 1M orders; prepared untimed by `workloads_stores.latest_rows`, the same rows the
+other stores' bulk tools load), as a Delta table. Each fs run publishes it whole to a fresh
+topic of a `fs-sandbox broker` (read the table, keep the newest row per customer, one JSON
+message per row, idempotent producer, flush, state record). The messages of the first run are exported once (`kcat -C`, `key<TAB>value`),
 and kcat's bulk producer (`kcat -P -K '\\t' -z zstd -l`) sends the same messages to another
 fresh topic. Checks: every fs run's summary counts the exported messages, and kcat reads back
 as many from each topic. Reported: messages/s of each side (goal fs >= 0.8x kcat), peak RSS.
@@ -17,26 +17,13 @@ import shutil
 import subprocess
 import sys
 
-from harness import BenchError, alternate, fresh, measure
+from harness import BenchError, alternate, measure
 from workloads_ingest import SandboxBroker
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 KCAT_PRODUCE = os.path.join(HERE, "peers", "kcat_produce.py")
 KCAT_CONSUME = os.path.join(HERE, "peers", "kcat_consume.py")
 GOAL_RATIO = 0.8
-
-
-def feature_table(ctx) -> str:
-    """The online feature table the publisher reads (built once per bench run)."""
-    source = os.path.join(ctx.data_dir, "orders.parquet")
-    events = os.path.join(ctx.work_dir, "publish-events")
-    table = os.path.join(ctx.work_dir, "publish-features")
-    measure([ctx.binary("fs-bench"), "table-create", "--input", source, "--table", fresh(events)])
-    measure([ctx.binary("fs-agg-online"), "--master-mode", "local[*]", "--input-table", events, "--output-table", fresh(table),
-             "--late-table", fresh(table + "_late"), "--time-field", "order_created_at", "--agg-field", "customer_id",
-             "--window-duration", "1 hour", "--window-slide-duration", "5 minutes", "--watermark", "10 minutes",
-             "--available-now", "--summary", "--log-level", "warning"])
-    return table
 
 
 def count(kcat: str, brokers: str, topic: str) -> int:
@@ -50,8 +37,9 @@ def publish_kafka(ctx) -> list:
     kcat = shutil.which("kcat")
     if kcat is None:
         raise BenchError("publish-kafka: kcat not found (run `make deps`)")
-    ctx.log("publish-kafka: building the online feature table (fs-bench table-create + fs-agg-online)")
-    table = feature_table(ctx)
+    from workloads_stores import latest_rows
+    table, _, rows = latest_rows(ctx)
+    ctx.log(f"publish-kafka: fs-publish vs kcat -P, {rows} latest-per-key rows (one message per customer)")
     export = os.path.join(ctx.work_dir, "publish-kafka-messages.tsv")
     with SandboxBroker(ctx, 4, "publish-kafka-broker") as broker:
         fs_name, kcat_name = "fs-publish --publisher-type kafka", "kcat -P -z zstd"
@@ -67,8 +55,9 @@ def publish_kafka(ctx) -> list:
                             "-f", "%k\t%s\n"], stdout=out, check=True, stdin=subprocess.DEVNULL)
         with open(export, "rb") as f:
             messages = sum(1 for _ in f)
-        if messages != int(first.result["keysUpserted"]):
-            raise BenchError(f"publish-kafka: the topic holds {messages} messages, fs-publish reported {first.result['keysUpserted']}")
+        if messages != int(first.result["keysUpserted"]) or messages != rows:
+            raise BenchError(f"publish-kafka: the topic holds {messages} messages, fs-publish reported {first.result['keysUpserted']}, "
+                             f"the table has {rows} rows")
         sides = alternate({
             fs_name: fs_argv,
             kcat_name: lambda i: [sys.executable, KCAT_PRODUCE, "--kcat", kcat, "--brokers", broker.bootstrap,
@@ -84,7 +73,7 @@ def publish_kafka(ctx) -> list:
     fs_rate, kcat_rate = messages / fs.median("seconds"), messages / peer.median("seconds")
     judged = not ctx.smoke
     ok = fs_rate / kcat_rate >= GOAL_RATIO
-    note = (f"{messages} keys (newest row of each), JSON messages: fs {fs_rate:,.0f} msg/s (reads the table, reduces, "
+    note = (f"{messages} latest-per-key rows, one JSON message each: fs {fs_rate:,.0f} msg/s (reads the table, reduces, "
             f"produces, records the version), kcat {kcat_rate:,.0f} msg/s, fs/kcat {fs_rate / kcat_rate:.2f} "
             f"(goal >= {GOAL_RATIO}: {('met' if ok else 'NOT met') if judged else 'not judged in smoke mode'}); "
             f"fs peak RSS {fs.peak_rss_kb / 1024:.0f} MiB")

@@ -1,7 +1,8 @@
 """(f) Publishing to the server stores: fs-publish vs each store's own bulk loader, same rows.
 
 The rows are the latest-per-key rows of the online feature table (fs-agg-online's output on
-the generated orders: the newest window_end row of every customer_id). fs reads them from a
+the generated orders: the newest window_end row of every customer_id; 50k rows at 1M orders,
+enough that per-run fixed costs — process start, table open, connect — do not dominate). fs reads them from a
 Delta table (fs-bench table-create of the same Parquet) and publishes them with
 `--publisher-type postgres|mysql|redis` into a fresh table / key prefix per run; the peer
 loads the same rows, pre-rendered as text, with `psql \\copy`, `mariadb LOAD DATA LOCAL INFILE`
@@ -15,6 +16,7 @@ includes reading the Delta table; peer: the tool's run), rows/s ratio.
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 
@@ -25,19 +27,25 @@ PEER = os.path.join(HERE, "peers", "store_bulk.py")
 sys.path.insert(0, os.path.join(HERE, "peers"))
 
 
-def publish_stores(ctx) -> list:
-    from workloads import measured_row, not_built  # late import: workloads imports this module
-    import store_servers
+GOAL_RATIO = 0.8
 
-    for exe in ("fs-publish", "fs-agg-online", "fs-bench"):
-        if not ctx.has(exe):
-            return not_built("publish to postgres/mysql/redis", exe, "psql \\copy / LOAD DATA / redis-cli --pipe")(ctx)
+
+def latest_rows(ctx) -> tuple[str, str, int]:
+    """The latest-per-key rows of the online feature table, prepared once per bench run
+    (untimed): fs-agg-online's output on the generated orders, reduced by DuckDB to the newest
+    window_end row of every customer_id (~N/20 keys: 50k at 1M orders), written as one Parquet
+    file and its text forms for the bulk tools (`peers/store_bulk.py prepare`) and as a Delta
+    table for fs-publish. Returns (Delta table, rows directory, rows)."""
     source = os.path.join(ctx.data_dir, "orders.parquet")
     ingest = os.path.join(ctx.work_dir, "publish-ingest")
     online = os.path.join(ctx.work_dir, "publish-online")
     rows_dir = os.path.join(ctx.work_dir, "publish-rows")
     latest = os.path.join(ctx.work_dir, "publish-latest")
-    ctx.log("publish: preparing the online table (fs-agg-online) and its latest-per-key rows")
+    done = os.path.join(rows_dir, "prepared.json")
+    if os.path.isdir(os.path.join(latest, "_delta_log")) and os.path.exists(done):
+        with open(done) as f:
+            return latest, rows_dir, int(json.load(f)["rows"])
+    ctx.log("publish: preparing the online table (fs-agg-online) and its latest-per-key rows (untimed)")
     measure([ctx.binary("fs-bench"), "table-create", "--input", source, "--table", fresh(ingest)])
     measure([ctx.binary("fs-agg-online"), "--master-mode", "local[*]", "--input-table", ingest, "--output-table", fresh(online),
              "--late-table", fresh(online + "_late"), "--time-field", "order_created_at", "--agg-field", "customer_id",
@@ -45,10 +53,29 @@ def publish_stores(ctx) -> list:
              "--available-now", "--summary", "--log-level", "warning"])
     prepared = measure([sys.executable, PEER, "prepare", "--table", online, "--out", fresh(rows_dir)]).result
     measure([ctx.binary("fs-bench"), "table-create", "--input", os.path.join(rows_dir, "latest.parquet"), "--table", fresh(latest)])
-    n = prepared["rows"]
+    with open(done, "w") as f:
+        json.dump(prepared, f)
+    return latest, rows_dir, int(prepared["rows"])
 
+
+def goal_text(ratio: float, ctx) -> str:
+    """The ≥ 0.8× goal next to its figure; smoke runs (tiny data, debug build) are not judged."""
+    if ctx.smoke:
+        return f"goal >= {GOAL_RATIO}x: not judged in smoke mode"
+    return f"goal >= {GOAL_RATIO}x: {'met' if ratio >= GOAL_RATIO else 'NOT met'}"
+
+
+def publish_stores(ctx) -> list:
+    from workloads import measured_row, not_built  # late import: workloads imports this module
+    import store_servers
+
+    for exe in ("fs-publish", "fs-agg-online", "fs-bench"):
+        if not ctx.has(exe):
+            return not_built("publish to postgres/mysql/redis", exe, "psql \\copy / LOAD DATA / redis-cli --pipe")(ctx)
+    latest, rows_dir, n = latest_rows(ctx)
     servers = {}
     out = []
+    ctx.log(f"publish: {n} latest-per-key rows (one per customer) into each store")
     try:
         servers = {"postgres": store_servers.Postgres.start(), "mysql": store_servers.MariaDB.start(),
                    "redis": store_servers.Redis.start()}
@@ -112,4 +139,4 @@ def one_store(ctx, store: str, server, latest: str, rows_dir: str, n: int, measu
     peer_rate = n / peer.median("seconds")
     return measured_row(f"publish latest-per-key rows to {store}", fs, peer, "equal rows" if store != "redis" else "equal key count",
                         f"{n} rows; fs {rate / 1e3:.0f}k rows/s (incl. reading the Delta table), {tool} {peer_rate / 1e3:.0f}k rows/s; "
-                        f"fs = {rate / peer_rate:.2f}× the bulk tool")
+                        f"fs = {rate / peer_rate:.2f}× the bulk tool ({goal_text(rate / peer_rate, ctx)})")

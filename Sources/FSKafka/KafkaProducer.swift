@@ -149,3 +149,26 @@ private func producerDeliveryCallback(rk: OpaquePointer?, message: UnsafePointer
         }
     }
 }
+
+extension KafkaProducer {
+    /// Asks the broker for `topic`'s metadata now (`rd_kafka_metadata` on a topic handle of this
+    /// producer; the metadata is freed with `rd_kafka_metadata_destroy`, the handle with
+    /// `rd_kafka_topic_destroy`), so the producer knows the topic's partitions before its first
+    /// `produce`. A producer's metadata request may also create the topic (auto-creation).
+    /// Without it, the first message to a topic this producer has not seen waits for
+    /// librdkafka's once-a-second scan of unknown topics: a second per new topic, measured.
+    /// Returns whether the broker listed the topic; a failure is left to `produce`/`flush` to report.
+    @discardableResult
+    public func warmUp(topic: String, timeout: Duration) -> Bool {
+        guard let rkt = rd_kafka_topic_new(rk, topic, nil) else { return false }
+        defer { rd_kafka_topic_destroy(rkt) }
+        var metadata: UnsafePointer<rd_kafka_metadata>?
+        guard rd_kafka_metadata(rk, 0, rkt, &metadata, Int32(milliseconds(timeout))) == RD_KAFKA_RESP_ERR_NO_ERROR,
+              let md = metadata else { return false }
+        defer { rd_kafka_metadata_destroy(md) }
+        for t in 0 ..< Int(md.pointee.topic_cnt) where String(cString: md.pointee.topics[t].topic) == topic {
+            return md.pointee.topics[t].err == RD_KAFKA_RESP_ERR_NO_ERROR && md.pointee.topics[t].partition_cnt > 0
+        }
+        return false
+    }
+}

@@ -107,6 +107,17 @@ struct MockClusterTests {
         #expect(p0.low == 0 && p0.high == 0)
     }
 
+    @Test func aProducerWarmUpCreatesAnUnknownTopicAndListsAKnownOne() throws {
+        let cluster = try MockKafkaCluster()
+        try cluster.createTopic("known", partitions: 2)
+        let producer = try KafkaProducer(config: KafkaProducerConfig(bootstrapServers: cluster.bootstrapServers))
+        #expect(producer.warmUp(topic: "known", timeout: .seconds(5)))
+        #expect(producer.warmUp(topic: "fresh", timeout: .seconds(5)))
+        let consumer = try KafkaConsumer(config: KafkaConsumerConfig(bootstrapServers: cluster.bootstrapServers, groupId: "g"))
+        defer { consumer.close() }
+        #expect(try !consumer.partitions(topic: "fresh", timeout: .seconds(5)).isEmpty)
+    }
+
     @Test func creatingATopicTwiceIsAnError() throws {
         let cluster = try MockKafkaCluster()
         try cluster.createTopic("dup", partitions: 1)

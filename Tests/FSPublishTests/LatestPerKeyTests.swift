@@ -43,6 +43,33 @@ import Testing
         }.count)
     }
 
+    @Test(arguments: [1, 7, 500])
+    func aSingleStringKeyReadFromTheColumnBytesEqualsTheReference(batchSize: Int) {
+        let schema = Schema([Field("k", .string), Field("t", .int64), Field("v", .int64)])
+        var rng = SplitMix64(seed: 5)
+        var rows: [[Value]] = []
+        for i in 0..<3000 {
+            let k: Value = rng.next() % 40 == 0 ? .null : .string(["a", "", "ü-é", "a\u{0}b", "b", "ab"][Int(rng.next() % 6)] + String(rng.next() % 50))
+            let t: Value = rng.next() % 60 == 0 ? .null : .int64(Int64(rng.next() % 30))
+            rows.append([k, t, .int64(Int64(i))])
+        }
+        var best: [Value: [Value]] = [:]
+        for r in rows {
+            guard !r[0].isNull, case .int64(let t) = r[1] else { continue }
+            if let b = best[r[0]], case .int64(let bt) = b[1], bt >= t { continue }
+            best[r[0]] = r
+        }
+        var reducer = LatestPerKey(schema: schema, keyCount: 1)
+        for start in stride(from: 0, to: rows.count, by: batchSize) {
+            let chunk = Array(rows[start..<min(start + batchSize, rows.count)])
+            reducer.add(RecordBatch(schema: schema, columns: (0..<3).map { c in Column(schema.fields[c].type, chunk.map { $0[c] }) }))
+        }
+        let out = reducer.finish()
+        let lines = (0..<out.rowCount).map { out.row($0).map(\.description).joined(separator: "|") }.sorted()
+        #expect(lines == best.values.map { $0.map(\.description).joined(separator: "|") }.sorted())
+        #expect(reducer.nullKeyRows == rows.filter { $0[0].isNull }.count)
+    }
+
     @Test func negativeZeroAndZeroAreOneKeyAndAnEmptyInputGivesNoRows() {
         let s = Schema([Field("k", .double), Field("t", .int64)])
         var r = LatestPerKey(schema: s, keyCount: 1)

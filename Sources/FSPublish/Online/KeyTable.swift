@@ -46,10 +46,14 @@ struct KeyTable {
                 v.withUTF8(r) { scratch.append(contentsOf: $0) }
             }
         }
-        var key = scratch
+        let key = scratch
         defer { scratch = key }
         return key.withUnsafeBufferPointer { find($0) }
     }
+
+    /// The slot of a single string key given as its UTF-8 bytes (the caller skips NULLs):
+    /// the same slot `slot(_:_:)` gives that key, without reading the column per row.
+    mutating func slot(utf8 key: UnsafeBufferPointer<UInt8>) -> (slot: Int, isNew: Bool) { find(key) }
 
     private mutating func append64(_ x: UInt64) { for i in 0..<8 { scratch.append(UInt8(truncatingIfNeeded: x >> (8 * UInt64(i)))) } }
     private mutating func append32(_ x: UInt32) { for i in 0..<4 { scratch.append(UInt8(truncatingIfNeeded: x >> (8 * UInt32(i)))) } }

@@ -93,29 +93,54 @@ struct LatestPerKey {
     }
 
     /// The per-row loop for one time storage type: NULL keys and times counted; a row wins when
-    /// its key is new or its time is strictly greater than the kept one.
+    /// its key is new or its time is strictly greater than the kept one. A single string key
+    /// (the common case: an entity id) is looked up straight from the column's bytes, without
+    /// unpacking the column per row.
     private mutating func reduce<T: Comparable>(_ keyColumns: [Column], _ time: Column, _ n: Int, _ touched: inout [Int],
                                                 _ bestTimes: inout [T], _ timeAt: (Int) -> T) {
         let timeHasNulls = time.hasNulls
         let keyHasNulls = keyColumns.contains { $0.hasNulls }
+        if keyColumns.count == 1, case .string(let s) = keyColumns[0].values {
+            let keyColumn = keyColumns[0]
+            s.offsets.withUnsafeBufferPointer { off in
+                s.bytes.withUnsafeBufferPointer { bytes in
+                    for r in 0..<n {
+                        if keyHasNulls && keyColumn.isNull(r) { nullKeyRows += 1; continue }
+                        if timeHasNulls && time.isNull(r) { nullTimeRows += 1; continue }
+                        let t = timeAt(r)
+                        if t != t { nullTimeRows += 1; continue }  // NaN: unordered
+                        let (slot, isNew) = keys.slot(utf8: UnsafeBufferPointer(rebasing: bytes[off[r]..<off[r + 1]]))
+                        keep(slot, isNew: isNew, row: r, time: t, &touched, &bestTimes)
+                    }
+                }
+            }
+            return
+        }
         for r in 0..<n {
             if keyHasNulls && keyColumns.contains(where: { $0.isNull(r) }) { nullKeyRows += 1; continue }
             if timeHasNulls && time.isNull(r) { nullTimeRows += 1; continue }
             let t = timeAt(r)
             if t != t { nullTimeRows += 1; continue }  // NaN: unordered
             guard let (slot, isNew) = keys.slot(keyColumns, r) else { nullKeyRows += 1; continue }
-            if isNew {
-                bestTimes.append(t)
-                location.append((part: -1, row: -1))
-                pendingRow.append(0)
-            } else if !(t > bestTimes[slot]) {
-                continue
-            } else {
-                bestTimes[slot] = t
-            }
-            if pendingRow[slot] == 0 { touched.append(slot) }
-            pendingRow[slot] = r + 1
+            keep(slot, isNew: isNew, row: r, time: t, &touched, &bestTimes)
         }
+    }
+
+    /// Row `r` with time `t` against the kept row of its slot: it becomes the batch's winner of
+    /// the slot when the key is new or `t` is strictly greater.
+    @inline(__always)
+    private mutating func keep<T: Comparable>(_ slot: Int, isNew: Bool, row r: Int, time t: T, _ touched: inout [Int], _ bestTimes: inout [T]) {
+        if isNew {
+            bestTimes.append(t)
+            location.append((part: -1, row: -1))
+            pendingRow.append(0)
+        } else if !(t > bestTimes[slot]) {
+            return
+        } else {
+            bestTimes[slot] = t
+        }
+        if pendingRow[slot] == 0 { touched.append(slot) }
+        pendingRow[slot] = r + 1
     }
 
     /// The kept rows, one per key, in the order keys were first seen.

@@ -13,6 +13,9 @@ import Logging
 /// One `publish` call is one InnoDB transaction:
 /// ```
 /// START TRANSACTION
+///   SELECT 1 FROM target LIMIT 1 FOR UPDATE                          -- empty? (locks it so)
+///   empty:  INSERT INTO target VALUES (?…),(?…)…                      -- a first load: no guard needed
+///   else:
 ///   DELETE FROM fs_stage; INSERT INTO fs_stage VALUES (?…),(?…)…   -- prepared, multi-row
 ///   UPDATE target JOIN fs_stage … SET … WHERE s.time > t.time       -- the time guard: updated
 ///   INSERT INTO target SELECT … FROM fs_stage LEFT JOIN target … IS NULL   -- new keys: inserted
@@ -48,13 +51,14 @@ public final class MySQLTarget: PublishTarget {
 
     private let configuration: Configuration
     private let logger: Logger
-    private var connection: MariaDBConnection?
+    private let session: StoreSession<MariaDBConnection>
     private var layout: PublishLayout?
     private var hasStage = false
 
     public init(_ configuration: Configuration, logger: Logger = Logger(label: "fs-publish")) {
         self.configuration = configuration
         self.logger = logger
+        session = StoreSession(store: "mysql", retry: configuration.retry, logger: logger)
     }
 
     private var endpoint: String { "\(configuration.host):\(configuration.port)/\(configuration.database)" }
@@ -105,25 +109,30 @@ public final class MySQLTarget: PublishTarget {
         let ncols = names.count
         let perStatement = max(1, min(1000, 65_535 / ncols))
         let rowPlaceholder = "(" + Array(repeating: "?", count: ncols).joined(separator: ",") + ")"
-        func stageInsert(_ n: Int) -> String {
-            "INSERT INTO fs_stage (\(names.joined(separator: ", "))) VALUES " + Array(repeating: rowPlaceholder, count: n).joined(separator: ",")
+        func rowsInsert(into target: String, _ n: Int) -> String {
+            "INSERT INTO \(target) (\(names.joined(separator: ", "))) VALUES " + Array(repeating: rowPlaceholder, count: n).joined(separator: ",")
         }
         return try withConnection { c in
             try ensureStage(c, layout)
-            do {
-                try c.execute("START TRANSACTION")
-                try c.execute("DELETE FROM fs_stage")
+            return try c.transaction(begin: "START TRANSACTION") {
+                // A first load (empty target) needs no guard: the batch's keys are distinct, so
+                // inserting straight into the target is the upsert's exact result.
+                let isFirstLoad = try rows.rowCount > 0 && isEmptyLocked(c, table)
+                let into = isFirstLoad ? table : "fs_stage"
+                if !isFirstLoad { try c.execute("DELETE FROM fs_stage") }
                 var start = 0
                 while start < rows.rowCount {
                     let end = min(start + perStatement, rows.rowCount)
                     var p = MySQLParameters()
                     p.reserve((end - start) * ncols)
                     for i in start..<end { for column in rows.columns { Self.append(column, row: i, to: &p) } }
-                    try c.execute(stageInsert(end - start), p, keep: end - start == perStatement)
+                    try c.execute(rowsInsert(into: into, end - start), p, keep: end - start == perStatement)
                     start = end
                 }
                 var upserted = 0
-                if rows.rowCount > 0 {
+                if isFirstLoad {
+                    upserted = rows.rowCount
+                } else if rows.rowCount > 0 {
                     upserted += try c.execute(update).affected
                     upserted += try c.execute(insert).affected
                 }
@@ -143,18 +152,13 @@ public final class MySQLTarget: PublishTarget {
                           updated_at = IF(source_table_id = VALUES(source_table_id), VALUES(updated_at), updated_at)
                         """, p)
                 }
-                try c.execute("COMMIT")
                 return PublishCounts(upserted: upserted, skippedAsOlder: rows.rowCount - upserted)
-            } catch {
-                c.rollbackQuietly()
-                throw error
             }
         }
     }
 
     public func close() {
-        connection?.close()
-        connection = nil
+        session.close()
     }
 
     /// One value as a statement parameter: dates and timestamps as text MySQL parses into DATE
@@ -164,9 +168,9 @@ public final class MySQLTarget: PublishTarget {
         switch column.values {
         case .boolean(let v): p.append(v[i])
         case .int32(let v):
-            if column.type == .date { p.append(text: formatDate(days: v[i])) } else { p.append(v[i]) }
+            if column.type == .date { p.appendText { appendDate(days: v[i], to: &$0) } } else { p.append(v[i]) }
         case .int64(let v):
-            if column.type == .timestamp { p.append(text: formatTimestamp(micros: v[i])) } else { p.append(v[i]) }
+            if column.type == .timestamp { p.appendText { appendSQLTimestamp(micros: v[i], to: &$0) } } else { p.append(v[i]) }
         case .double(let v):
             if v[i].isFinite { p.append(v[i]) } else { p.appendNull() }
         case .string(let s): p.appendText { out in s.withUTF8(i) { out.append(contentsOf: $0) } }
@@ -186,30 +190,27 @@ public final class MySQLTarget: PublishTarget {
         return (id, row[2].flatMap { Int64($0) })
     }
 
+    /// Whether the target holds no row. The locking read takes InnoDB's next-key lock on the
+    /// empty index (REPEATABLE READ, the default), so no other writer can insert before this
+    /// transaction ends and the answer stays true while it writes.
+    private func isEmptyLocked(_ c: MariaDBConnection, _ table: String) throws -> Bool {
+        try c.execute("SELECT 1 FROM \(table) LIMIT 1 FOR UPDATE").rows.isEmpty
+    }
+
     private func ensureStage(_ c: MariaDBConnection, _ layout: PublishLayout) throws {
         guard !hasStage else { return }
         try c.execute("CREATE TEMPORARY TABLE IF NOT EXISTS fs_stage LIKE \(SQLDialect.mysql.quoted(layout.target))")
         hasStage = true
     }
 
-    /// Runs `body` on a live connection, reconnecting with backoff while the server is
-    /// unreachable; a transaction cut by a dropped connection was rolled back by the server.
+    /// Runs `body` on the live connection (`StoreSession`: reconnects with backoff while the
+    /// server is unreachable; a new connection has no staging table yet).
     private func withConnection<T>(_ body: (MariaDBConnection) throws -> T) throws -> T {
-        try configuration.retry.run(store: "mysql", endpoint: endpoint, logger: logger) {
-            do {
-                if connection == nil {
-                    connection = try MariaDBConnection(host: configuration.host, port: configuration.port, user: configuration.user,
-                                                       password: configuration.password, database: configuration.database,
-                                                       timeout: configuration.timeout)
-                    hasStage = false
-                }
-                return try body(connection!)
-            } catch let e as StoreError where e.isRetriable {
-                connection?.close()
-                connection = nil
-                throw e
-            }
-        }
+        try session.run(endpoint: endpoint, open: {
+            hasStage = false
+            return try MariaDBConnection(host: configuration.host, port: configuration.port, user: configuration.user,
+                                         password: configuration.password, database: configuration.database, timeout: configuration.timeout)
+        }, body)
     }
 
     static func ddl(_ f: Field, isKey: Bool) -> String {

@@ -11,7 +11,10 @@ import Logging
 /// One `publish` call is one transaction:
 /// ```
 /// BEGIN
-///   COPY fs_stage FROM STDIN             -- the batch, text format, one round trip
+///   LOCK TABLE target IN SHARE ROW EXCLUSIVE MODE; is it empty?
+///   empty:  COPY target FROM STDIN       -- a first load: the batch's keys are distinct, no guard needed
+///   else:
+///   COPY fs_stage FROM STDIN             -- the batch, binary format (`PostgresCopyBinary`)
 ///   INSERT INTO target SELECT … FROM fs_stage
 ///     ON CONFLICT (keys) DO UPDATE SET … WHERE EXCLUDED.time > target.time   -- the time guard
 ///   INSERT INTO fs_publish_state … ON CONFLICT DO UPDATE … WHERE same source  -- the position
@@ -38,7 +41,7 @@ public final class PostgresTarget: PublishTarget {
 
     private let configuration: Configuration
     private let logger: Logger
-    private var connection: PostgresConnection?
+    private let session: StoreSession<PostgresConnection>
     private var layout: PublishLayout?
     private var endpoint: String
     private var hasStage = false
@@ -48,6 +51,7 @@ public final class PostgresTarget: PublishTarget {
         self.configuration = configuration
         self.logger = logger
         self.endpoint = Self.redacted(configuration.url)
+        session = StoreSession(store: "postgres", retry: configuration.retry, logger: logger)
     }
 
     /// Refuses a password inside `--postgres-url`: it would sit in shell history and `ps`
@@ -86,23 +90,20 @@ public final class PostgresTarget: PublishTarget {
         try withConnection { c in
             // Two publishers creating tables at once can both pass IF NOT EXISTS and collide in
             // the catalog (a unique violation on pg_type); one advisory lock serializes the DDL.
-            try c.execute("BEGIN")
-            var committed = false
-            defer { if !committed { c.rollbackQuietly() } }
-            try c.execute("SELECT pg_advisory_xact_lock(4242000011)")
-            try c.execute("""
-                CREATE TABLE IF NOT EXISTS fs_publish_state (
-                  target_table TEXT PRIMARY KEY, source_table_id TEXT NOT NULL, source_path TEXT NOT NULL,
-                  version BIGINT, key_columns TEXT NOT NULL, time_column TEXT NOT NULL,
-                  updated_at TIMESTAMPTZ NOT NULL DEFAULT now())
-                """)
-            try createOrVerifyTable(c, layout)
-            let recorded = try c.execute("SELECT source_table_id FROM fs_publish_state WHERE target_table = $1", [layout.target])
-            if let id = recorded.values.first?.first ?? nil, id != layout.sourceTableId {
-                throw StoreError.foreignSource(store: "postgres", table: layout.target, recorded: id, incoming: layout.sourceTableId)
+            try c.transaction(begin: "BEGIN") {
+                try c.execute("SELECT pg_advisory_xact_lock(4242000011)")
+                try c.execute("""
+                    CREATE TABLE IF NOT EXISTS fs_publish_state (
+                      target_table TEXT PRIMARY KEY, source_table_id TEXT NOT NULL, source_path TEXT NOT NULL,
+                      version BIGINT, key_columns TEXT NOT NULL, time_column TEXT NOT NULL,
+                      updated_at TIMESTAMPTZ NOT NULL DEFAULT now())
+                    """)
+                try createOrVerifyTable(c, layout)
+                let recorded = try c.execute("SELECT source_table_id FROM fs_publish_state WHERE target_table = $1", [layout.target])
+                if let id = recorded.values.first?.first ?? nil, id != layout.sourceTableId {
+                    throw StoreError.foreignSource(store: "postgres", table: layout.target, recorded: id, incoming: layout.sourceTableId)
+                }
             }
-            try c.execute("COMMIT")
-            committed = true
         }
     }
 
@@ -119,7 +120,7 @@ public final class PostgresTarget: PublishTarget {
     public func publish(_ rows: RecordBatch, recordingVersion version: Int64?) throws -> PublishCounts {
         let layout = try preparedLayout()
         precondition(rows.schema == layout.schema, "publish batch schema \(rows.schema) != layout \(layout.schema)")
-        let copyData = PostgresCopyText.encode(rows)
+        let copyData = PostgresCopyBinary.encode(rows)
         let q = SQLDialect.postgres
         let table = q.quoted(layout.target)
         let names = layout.allColumns.map { q.quoted($0.name) }
@@ -135,42 +136,48 @@ public final class PostgresTarget: PublishTarget {
             WHERE EXCLUDED.\(time) > t.\(time) OR t.\(time) IS NULL
             """
         return try withConnection { c in
-            try ensureStage(c, layout)
             do {
-                try c.execute("BEGIN")
-                var upserted = 0
-                if rows.rowCount > 0 {
-                    try c.copyIn("COPY fs_stage (\(names.joined(separator: ", "))) FROM STDIN", data: copyData)
-                    upserted = try c.execute(upsert).affected
-                }
-                if let version {
-                    let r = try c.execute("""
-                        INSERT INTO fs_publish_state AS s
-                          (target_table, source_table_id, source_path, version, key_columns, time_column, updated_at)
-                        VALUES ($1, $2, $3, $4, $5, $6, now())
-                        ON CONFLICT (target_table) DO UPDATE SET version = EXCLUDED.version,
-                          source_path = EXCLUDED.source_path, key_columns = EXCLUDED.key_columns,
-                          time_column = EXCLUDED.time_column, updated_at = now()
-                        WHERE s.source_table_id = EXCLUDED.source_table_id
-                        """,
-                        [layout.target, layout.sourceTableId, layout.sourcePath, String(version),
-                         layout.keyColumnsJSON, layout.timeColumn.name])
-                    if r.affected != 1 {
-                        throw StoreError.foreignSource(store: "postgres", table: layout.target, recorded: "another source", incoming: layout.sourceTableId)
+                return try c.transaction(begin: "BEGIN") {
+                    var upserted = 0
+                    if rows.rowCount > 0 {
+                        if try isEmptyLocked(c, table) {
+                            // Nothing to guard against: the batch's keys are distinct, so COPY
+                            // straight into the target is the upsert's exact result, at half the work.
+                            try c.copyIn("COPY \(table) (\(names.joined(separator: ", "))) FROM STDIN (FORMAT binary)", data: copyData)
+                            upserted = rows.rowCount
+                        } else {
+                            try ensureStage(c, layout)
+                            try c.copyIn("COPY fs_stage (\(names.joined(separator: ", "))) FROM STDIN (FORMAT binary)", data: copyData)
+                            upserted = try c.execute(upsert).affected
+                        }
                     }
+                    if let version {
+                        let r = try c.execute("""
+                            INSERT INTO fs_publish_state AS s
+                              (target_table, source_table_id, source_path, version, key_columns, time_column, updated_at)
+                            VALUES ($1, $2, $3, $4, $5, $6, now())
+                            ON CONFLICT (target_table) DO UPDATE SET version = EXCLUDED.version,
+                              source_path = EXCLUDED.source_path, key_columns = EXCLUDED.key_columns,
+                              time_column = EXCLUDED.time_column, updated_at = now()
+                            WHERE s.source_table_id = EXCLUDED.source_table_id
+                            """,
+                            [layout.target, layout.sourceTableId, layout.sourcePath, String(version),
+                             layout.keyColumnsJSON, layout.timeColumn.name])
+                        if r.affected != 1 {
+                            throw StoreError.foreignSource(store: "postgres", table: layout.target, recorded: "another source", incoming: layout.sourceTableId)
+                        }
+                    }
+                    return PublishCounts(upserted: upserted, skippedAsOlder: rows.rowCount - upserted)
                 }
-                try c.execute("COMMIT")
-                return PublishCounts(upserted: upserted, skippedAsOlder: rows.rowCount - upserted)
             } catch {
-                c.rollbackQuietly()
+                hasStage = false  // a stage created in this transaction was rolled back with it
                 throw error
             }
         }
     }
 
     public func close() {
-        connection?.close()
-        connection = nil
+        session.close()
     }
 
     private func preparedLayout() throws -> PublishLayout {
@@ -178,32 +185,28 @@ public final class PostgresTarget: PublishTarget {
         return layout
     }
 
-    /// Runs `body` on a live connection, reconnecting with backoff while the server is
-    /// unreachable. A dropped connection mid-transaction loses only that transaction (the
-    /// server rolls it back), so `body` is simply run again on the new connection.
+    /// Runs `body` on the live connection (`StoreSession`: reconnects with backoff while the
+    /// server is unreachable; a new connection has no staging table yet).
     private func withConnection<T>(_ body: (PostgresConnection) throws -> T) throws -> T {
-        try configuration.retry.run(store: "postgres", endpoint: endpoint, logger: logger) {
-            do {
-                let c = try connected()
-                return try body(c)
-            } catch let e as StoreError where e.isRetriable {
-                connection?.close()
-                connection = nil
-                throw e
-            }
-        }
+        try session.run(endpoint: endpoint, open: {
+            let c = try PostgresConnection(url: configuration.url, password: configuration.password, connectTimeout: configuration.connectTimeout)
+            endpoint = c.endpoint
+            hasStage = false
+            return c
+        }, body)
     }
 
-    private func connected() throws -> PostgresConnection {
-        if let connection { return connection }
-        let c = try PostgresConnection(url: configuration.url, password: configuration.password, connectTimeout: configuration.connectTimeout)
-        endpoint = c.endpoint
-        connection = c
-        hasStage = false
-        return c
+    /// Whether the target holds no row, with the table locked against other writers until the
+    /// transaction ends (readers are not blocked: SHARE ROW EXCLUSIVE conflicts only with
+    /// writes and DDL), so the answer stays true while this transaction writes.
+    private func isEmptyLocked(_ c: PostgresConnection, _ table: String) throws -> Bool {
+        try c.execute("LOCK TABLE \(table) IN SHARE ROW EXCLUSIVE MODE")
+        let answer = try c.execute("SELECT NOT EXISTS (SELECT 1 FROM \(table))").values.first?.first ?? nil
+        return answer == "t"
     }
 
-    /// Creates this session's staging table (after `prepare` created the target it copies).
+    /// Creates this session's staging table (after `prepare` created the target it copies),
+    /// inside the publish transaction: a rollback drops it again, hence `hasStage = false` there.
     private func ensureStage(_ c: PostgresConnection, _ layout: PublishLayout) throws {
         guard !hasStage else { return }
         try c.execute("CREATE TEMP TABLE IF NOT EXISTS fs_stage (LIKE \(SQLDialect.postgres.quoted(layout.target))) ON COMMIT DELETE ROWS")
@@ -244,69 +247,5 @@ public final class PostgresTarget: PublishTarget {
             let first = layout.keyColumns.first(where: { !pkNames.contains($0.name) })?.name ?? pkNames.sorted().first ?? "?"
             throw StoreError.incompatibleTable(store: "postgres", table: layout.target, column: first, reason: "is not part of the primary key the keys need (primary key: \(pkNames.sorted().joined(separator: ", ")); keys: \(layout.keyColumns.map { $0.name }.joined(separator: ", ")))")
         }
-    }
-}
-
-/// A batch as PostgreSQL COPY text: one line per row, tab-separated, `\N` for NULL, and
-/// backslash, tab, newline and carriage return escaped — the text format's whole escape set.
-enum PostgresCopyText {
-    static func encode(_ batch: RecordBatch) -> [UInt8] {
-        var out: [UInt8] = []
-        out.reserveCapacity(batch.rowCount * batch.columns.count * 12)
-        for i in 0..<batch.rowCount {
-            for (j, column) in batch.columns.enumerated() {
-                if j > 0 { out.append(9) }
-                if column.isNull(i) { out.append(92); out.append(78); continue }
-                switch column.values {
-                case .boolean(let v): out.append(v[i] ? 116 : 102)
-                case .int32(let v):
-                    if column.type == .date { out.append(contentsOf: formatDate(days: v[i]).utf8) } else { appendDecimal(Int64(v[i]), to: &out) }
-                case .int64(let v):
-                    if column.type == .timestamp { out.append(contentsOf: formatISO8601(micros: v[i]).utf8) } else { appendDecimal(v[i], to: &out) }
-                case .double(let v): out.append(contentsOf: sqlDoubleText(v[i]).utf8)
-                case .string(let s):
-                    s.withUTF8(i) { bytes in
-                        for b in bytes {
-                            switch b {
-                            case 92: out.append(92); out.append(92)
-                            case 9: out.append(92); out.append(116)
-                            case 10: out.append(92); out.append(110)
-                            case 13: out.append(92); out.append(114)
-                            default: out.append(b)
-                            }
-                        }
-                    }
-                }
-            }
-            out.append(10)
-        }
-        return out
-    }
-}
-
-/// A double as SQL text both PostgreSQL and MySQL parse back to the same bits: the shortest
-/// round-trip form, with PostgreSQL's spellings of NaN and the infinities.
-func sqlDoubleText(_ d: Double) -> String {
-    if d.isNaN { return "NaN" }
-    if d.isInfinite { return d < 0 ? "-Infinity" : "Infinity" }
-    return "\(d)"
-}
-
-/// Appends the decimal digits of `value` (no allocation).
-func appendDecimal(_ value: Int64, to out: inout [UInt8]) {
-    if value == 0 { out.append(48); return }
-    var magnitude = value.magnitude
-    if value < 0 { out.append(45) }
-    var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
-                 UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) =
-        (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
-    var n = 0
-    withUnsafeMutableBytes(of: &digits) { buf in
-        while magnitude > 0 {
-            buf[n] = UInt8(48 + magnitude % 10)
-            magnitude /= 10
-            n += 1
-        }
-        for k in stride(from: n - 1, through: 0, by: -1) { out.append(buf[k]) }
     }
 }

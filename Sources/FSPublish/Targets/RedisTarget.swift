@@ -56,13 +56,14 @@ public final class RedisTarget: PublishTarget {
 
     private let configuration: Configuration
     private let logger: Logger
-    private var connection: RedisConnection?
+    private let session: StoreSession<RedisConnection>
     private var layout: PublishLayout?
     private var scriptSHA: String?
 
     public init(_ configuration: Configuration, logger: Logger = Logger(label: "fs-publish")) {
         self.configuration = configuration
         self.logger = logger
+        session = StoreSession(store: "redis", retry: configuration.retry, logger: logger)
     }
 
     private var endpoint: String { "\(configuration.host):\(configuration.port)/\(configuration.database)" }
@@ -168,8 +169,7 @@ public final class RedisTarget: PublishTarget {
     }
 
     public func close() {
-        connection?.close()
-        connection = nil
+        session.close()
     }
 
     private func preparedLayout() throws -> PublishLayout {
@@ -240,24 +240,16 @@ public final class RedisTarget: PublishTarget {
         return cmd
     }
 
-    /// Runs `body` on a live connection, reconnecting with backoff while Redis is unreachable.
-    /// A publish cut by a dropped connection is sent again whole: chunks that did run are
-    /// no-ops the second time (time guard), and the version goes with the last chunk.
+    /// Runs `body` on the live connection (`StoreSession`: reconnects with backoff while Redis
+    /// is unreachable; a new connection has not loaded the script). A publish cut by a dropped
+    /// connection is sent again whole: chunks that did run are no-ops the second time (time
+    /// guard), and the version goes with the last chunk.
     private func withConnection<T>(_ body: (RedisConnection) throws -> T) throws -> T {
-        try configuration.retry.run(store: "redis", endpoint: endpoint, logger: logger) {
-            do {
-                if connection == nil {
-                    connection = try RedisConnection(host: configuration.host, port: configuration.port, database: configuration.database,
-                                                     user: configuration.user, password: configuration.password, timeout: configuration.timeout)
-                    scriptSHA = nil
-                }
-                return try body(connection!)
-            } catch let e as StoreError where e.isRetriable {
-                connection?.close()
-                connection = nil
-                throw e
-            }
-        }
+        try session.run(endpoint: endpoint, open: {
+            scriptSHA = nil
+            return try RedisConnection(host: configuration.host, port: configuration.port, database: configuration.database,
+                                       user: configuration.user, password: configuration.password, timeout: configuration.timeout)
+        }, body)
     }
 
     /// The per-chunk script. Runtime errors are avoided by construction (Redis does not roll
@@ -347,10 +339,10 @@ enum RedisValueText {
         switch column.values {
         case .boolean(let v): out.append(contentsOf: (v[i] ? "true" : "false").utf8)
         case .int32(let v):
-            if column.type == .date { out.append(contentsOf: formatDate(days: v[i]).utf8) } else { appendDecimal(Int64(v[i]), to: &out) }
+            if column.type == .date { appendDate(days: v[i], to: &out) } else { appendDecimal(Int64(v[i]), to: &out) }
         case .int64(let v):
-            if column.type == .timestamp { out.append(contentsOf: formatISO8601(micros: v[i]).utf8) } else { appendDecimal(v[i], to: &out) }
-        case .double(let v): out.append(contentsOf: sqlDoubleText(v[i]).utf8)
+            if column.type == .timestamp { appendISO8601(micros: v[i], to: &out) } else { appendDecimal(v[i], to: &out) }
+        case .double(let v): appendSQLDouble(v[i], to: &out)
         case .string(let s): s.withUTF8(i) { out.append(contentsOf: $0) }
         }
     }

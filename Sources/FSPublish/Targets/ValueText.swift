@@ -1,0 +1,90 @@
+import FSCore
+
+// Values as the text the stores read back, appended to a byte buffer without a `String` per
+// value (a `String` per timestamp and double was most of a publish's own CPU time).
+
+/// A double as SQL text both PostgreSQL and MySQL parse back to the same bits: the shortest
+/// round-trip form, with PostgreSQL's spellings of NaN and the infinities.
+func sqlDoubleText(_ d: Double) -> String {
+    if d.isNaN { return "NaN" }
+    if d.isInfinite { return d < 0 ? "-Infinity" : "Infinity" }
+    return "\(d)"
+}
+
+/// Appends `sqlDoubleText(d)`.
+func appendSQLDouble(_ d: Double, to out: inout [UInt8]) {
+    if !d.isFinite { out.append(contentsOf: sqlDoubleText(d).utf8); return }
+    // Integral values below 1e15 print as `N.0`, exactly as Swift's description does.
+    if d == d.rounded(.towardZero), abs(d) < 1e15 {
+        if d == 0 && d.sign == .minus { out.append(45) }
+        appendDecimal(Int64(d), to: &out)
+        out.append(contentsOf: ".0".utf8)
+        return
+    }
+    out.append(contentsOf: d.description.utf8)
+}
+
+/// Appends the decimal digits of `value` (no allocation).
+func appendDecimal(_ value: Int64, to out: inout [UInt8]) {
+    if value == 0 { out.append(48); return }
+    var magnitude = value.magnitude
+    if value < 0 { out.append(45) }
+    var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
+                 UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) =
+        (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+    var n = 0
+    withUnsafeMutableBytes(of: &digits) { buf in
+        while magnitude > 0 {
+            buf[n] = UInt8(48 + magnitude % 10)
+            magnitude /= 10
+            n += 1
+        }
+        for k in stride(from: n - 1, through: 0, by: -1) { out.append(buf[k]) }
+    }
+}
+
+/// Appends `v` as at least `width` digits, zero-padded (`pad` of FSCore's formatters).
+@inline(__always)
+private func appendPadded(_ v: Int, _ width: Int, to out: inout [UInt8]) {
+    if v < 0 { out.append(45) }
+    let m = v.magnitude
+    var div = 1
+    for _ in 1..<width { div *= 10 }
+    while div > 1 && Int(m) < div { out.append(48); div /= 10 }
+    appendDecimal(Int64(m), to: &out)
+}
+
+/// Appends `formatDate(days:)`: `2019-01-17`.
+func appendDate(days: Int32, to out: inout [UInt8]) {
+    let c = CivilDate(daysSinceEpoch: Int64(days))
+    appendPadded(c.year, 4, to: &out)
+    out.append(45)
+    appendPadded(c.month, 2, to: &out)
+    out.append(45)
+    appendPadded(c.day, 2, to: &out)
+}
+
+/// Appends `formatISO8601(micros:)`: `2019-01-17T22:50:06.000000Z`.
+func appendISO8601(micros: Int64, to out: inout [UInt8]) {
+    appendDateTime(micros: micros, separator: 84, to: &out)
+    out.append(90)
+}
+
+/// Appends `2019-01-17 22:50:06.000000`: the DATETIME(6) literal MySQL parses (UTC, as the
+/// session time zone is), the same instant as `formatTimestamp` without trimming the fraction.
+func appendSQLTimestamp(micros: Int64, to out: inout [UInt8]) {
+    appendDateTime(micros: micros, separator: 32, to: &out)
+}
+
+private func appendDateTime(micros: Int64, separator: UInt8, to out: inout [UInt8]) {
+    let f = UTCFields(micros: micros)
+    appendDate(days: Int32(truncatingIfNeeded: f.date.daysSinceEpoch), to: &out)
+    out.append(separator)
+    appendPadded(f.hour, 2, to: &out)
+    out.append(58)
+    appendPadded(f.minute, 2, to: &out)
+    out.append(58)
+    appendPadded(f.second, 2, to: &out)
+    out.append(46)
+    appendPadded(f.micro, 6, to: &out)
+}
