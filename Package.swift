@@ -122,7 +122,7 @@ let package = Package(
         .testTarget(name: "FSStreamsTests", dependencies: ["FSCore", "FSStreams"]),
         .testTarget(name: "FSKafkaTests", dependencies: ["FSCore", "FSKafka", "FSJobs"]),
         .testTarget(name: "FSTestSupportTests", dependencies: ["FSCore", "FSTestSupport"]),
-        .testTarget(name: "FSServeTests", dependencies: ["FSCore", "FSTable", "FSJobs", "FSServe"], resources: [.copy("Goldens")]),
+        .testTarget(name: "FSServeTests", dependencies: ["FSCore", "FSTable", "FSJobs", "FSPublish", "FSServe", "FSTestSupport"], resources: [.copy("Goldens")]),
         .testTarget(name: "FSJobsTests", dependencies: ["FSCore", "FSTable", "FSAggregation", "FSJobs", "FSKafka", "FSStreams", "FSTestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "FSPublishTests", dependencies: ["FSCore", "FSTable", "FSJobs", "FSKafka", "FSPublish", "FSTestSupport"]),
     ],
