@@ -188,7 +188,9 @@ final class ServeProcess {
 
     @Test func badFlagsAreUsageErrors() throws {
         for args in [["--store", "mysql://x", "--table", "t"], ["--table", "t"], [], ["--store", "sqlite:/x", "--table", "a:b"],
-                     ["--delta-table", "/x", "--refresh-interval", "soon"]] {
+                     ["--delta-table", "/x", "--refresh-interval", "soon"],
+                     ["--store", "postgres:postgresql://fs:s3cret-pw@127.0.0.1/fs", "--table", "t"],
+                     ["--store", "redis:redis://fs:s3cret-pw@127.0.0.1:6379/0", "--table", "t"], ["--store", "redis:", "--table", "t"]] {
             let p = Process()
             p.executableURL = ServeProcess.binary
             p.arguments = args
@@ -199,6 +201,7 @@ final class ServeProcess {
             p.waitUntilExit()
             let text = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
             #expect(p.terminationStatus == 64, "\(args): \(text)")
+            #expect(!text.contains("s3cret-pw"), "a password in a store URL is refused without being echoed: \(text)")
         }
     }
 }

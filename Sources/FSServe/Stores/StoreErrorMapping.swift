@@ -15,6 +15,11 @@ extension ServeError {
             case .incompatibleTable, .foreignSource, .badConfiguration:
                 self = .badStore(store: store, reason: e.description)
             }
+        case let e as SQLiteError:
+            // Not a database / corrupt: the file is there but is no store; anything else (missing,
+            // locked past the busy timeout, unreadable) may pass.
+            let reason = "\(e.operation) failed: \(e.message)"
+            self = e.exitStatus == .dataError ? .badStore(store: store, reason: reason) : .storeUnavailable(store: store, reason: reason)
         default:
             self = .storeUnavailable(store: store, reason: "\(error)")
         }
