@@ -279,3 +279,54 @@ func uniqueTable() -> String { "serve_" + UUID().uuidString.prefix(8).lowercased
         #expect(outcome.reads > 0)
     }
 }
+
+/// Composite keys with text parts that need escaping in a PostgreSQL array literal (`"`, `\`,
+/// `,`, `{}`) and in a Redis key (`:`, `\`, a leading `_`), plus non-ASCII and empty text.
+@Suite(.serialized) struct CompositeKeyServeTests {
+    static let parts = ["plain", "a:b", "quote\"d", "back\\slash", "_under", "comma,{brace}", "ñandú ✓", "", "NULL"]
+
+    @Test(arguments: ServerStoreKind.allCases)
+    func compositeKeysWithSpecialCharactersAnswerTheirOwnRows(_ kind: ServerStoreKind) throws {
+        let endpoint = try ServerEndpoint.shared(kind)
+        let table = uniqueTable()
+        let layout = PublishLayout(target: table, sourceTableId: "source-id", sourcePath: "/tmp/source",
+                                   keyColumns: [Field("customer_id", .int64, isNullable: false), Field("platform", .string, isNullable: false)],
+                                   timeColumn: Field("window_end", .timestamp), featureColumns: [Field("orders", .int64)])
+        let target: any PublishTarget = switch kind {
+        case .postgres: try PostgresTarget(.init(url: endpoint.url, password: endpoint.password, maxRetryDuration: .zero))
+        case .redis: RedisTarget(try .init(url: endpoint.url, password: endpoint.password, maxRetryDuration: .zero))
+        }
+        defer { target.close() }
+        try target.prepare(layout)
+        // Row i: (7, parts[i]) with orders = i; customer 8 has only "plain".
+        let keys = Self.parts.map { (Int64(7), $0) } + [(8, "plain")]
+        let batch = RecordBatch(schema: layout.schema, columns: [
+            Column(.int64, keys.map { .int64($0.0) }),
+            Column(.string, keys.map { .string($0.1) }),
+            Column(.timestamp, keys.map { _ in .timestamp(60_000_000) }),
+            Column(.int64, keys.indices.map { .int64(Int64($0)) }),
+        ])
+        _ = try target.publish(batch, recordingVersion: 1)
+        let service = FeatureService(sources: [try endpoint.store(table: table)])
+
+        // Every published key, then misses: a part of one key with the other's customer, and
+        // texts an unescaped encoding would confuse with a published key.
+        let asked = keys + [(8, "a:b"), (7, "a"), (7, "quote"), (7, "_under\\")]
+        func json(_ s: String) -> String { var out = ""; JSONValue.writeString(s, to: &out); return out }
+        let body = """
+            {"entities":{"customer_id":[\(asked.map { String($0.0) }.joined(separator: ","))],"platform":[\(asked.map { json($0.1) }.joined(separator: ","))]},"features":["\(table):orders"]}
+            """
+        let response = service.post("/get-online-features", body)
+        #expect(response.status == 200, "\(response.body)")
+        let parsed = try ParsedFeastResponse(response.body)
+        let orders = try #require(parsed.column("orders"))
+        for (r, key) in asked.enumerated() {
+            if r < keys.count {
+                #expect(parsed.values[orders][r] == .int(Int64(r)), "key \(key)")
+                #expect(parsed.statuses[orders][r] == "PRESENT", "key \(key)")
+            } else {
+                #expect(parsed.statuses[orders][r] == "NOT_FOUND", "key \(key)")
+            }
+        }
+    }
+}
