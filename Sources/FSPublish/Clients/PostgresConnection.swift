@@ -89,9 +89,6 @@ package final class PostgresConnection {
         return try rows(of: result)
     }
 
-    /// True while libpq considers the connection usable (`PQstatus == CONNECTION_OK`).
-    package var isConnected: Bool { conn.map { PQstatus($0) == CONNECTION_OK } ?? false }
-
     /// Streams `data` (COPY text format, one line per row) into `copyStatement`
     /// (`COPY … FROM STDIN`). Maps to `PQexec` → `PQputCopyData` (1 MiB pieces) → `PQputCopyEnd`
     /// → `PQgetResult`.

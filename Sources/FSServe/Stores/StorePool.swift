@@ -61,8 +61,12 @@ final class PublishedState: @unchecked Sendable {
     private var layout: ServedLayout?
     private var position: (version: Int64, updatedAtMicros: Int64?)?
 
+    /// The layout the newest connection read; nil until one connected.
     var currentLayout: ServedLayout? { lock.withLock { layout } }
+    /// The published version and its time (µs UTC) the last state read found, for `/metrics`.
     var currentPosition: (version: Int64, updatedAtMicros: Int64?)? { lock.withLock { position } }
+    /// Called by each new connection after reading the layout.
     func record(layout l: ServedLayout) { lock.withLock { layout = l } }
+    /// Called on connect and by every health probe.
     func record(version: Int64, updatedAtMicros: Int64?) { lock.withLock { position = (version, updatedAtMicros) } }
 }
