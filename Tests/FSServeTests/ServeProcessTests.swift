@@ -86,9 +86,11 @@ final class ServeProcess {
         return URL(fileURLWithPath: ".build/debug/fs-serve")
     }
 
-    init(_ args: [String]) throws {
+    /// `environment` is added to the test's own (store passwords).
+    init(_ args: [String], environment: [String: String] = [:]) throws {
         process.executableURL = Self.binary
         process.arguments = args + ["--port", "0", "--threads", "1"]
+        if !environment.isEmpty { process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
         let out = Pipe()
         process.standardOutput = out
         process.standardError = stderrPipe

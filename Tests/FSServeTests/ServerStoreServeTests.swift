@@ -330,3 +330,29 @@ func uniqueTable() -> String { "serve_" + UUID().uuidString.prefix(8).lowercased
         }
     }
 }
+
+/// The built binary with `--store postgres:URL` / `redis:URL`: the password comes from the
+/// environment fs-publish reads it from (PGPASSWORD, FS_REDIS_PASSWORD) and is never logged.
+@Suite(.serialized) struct ServerStoreProcessTests {
+    @Test(arguments: ServerStoreKind.allCases)
+    func theBinaryServesTheStoreWithThePasswordFromTheEnvironment(_ kind: ServerStoreKind) throws {
+        let endpoint = try ServerEndpoint.shared(kind)
+        let table = uniqueTable()
+        let fixture = try PublishedFixture(endpoint, table: table)
+        defer { fixture.close() }
+        try fixture.publish([FixtureRow(customerId: 7, windowEnd: 1_547_730_300_000_000, amount: 2.5, count: 3, platform: "IOS")], version: 1)
+        let server = try ServeProcess(["--store", "\(kind.rawValue):\(endpoint.url)", "--table", table, "--log-level", "debug"],
+                                      environment: endpoint.environment)
+        let c = try RawHTTPConnection(port: server.port)
+        c.send(RawHTTPConnection.post("/get-online-features", #"{"entities":{"customer_id":[7,8]},"features":["\#(table):last_platform"]}"#))
+        let answer = try #require(c.readResponse())
+        #expect(answer.status == 200, "\(answer.body)")
+        let parsed = try ParsedFeastResponse(answer.body)
+        #expect(parsed.values.last == [.string("IOS"), .null])
+        #expect(parsed.statuses.last == ["PRESENT", "NOT_FOUND"])
+        server.terminate()
+        let end = server.wait()
+        #expect(end.status == 0, "\(end.stderr)")
+        if let password = endpoint.password { #expect(!end.stderr.contains(password)) }
+    }
+}
