@@ -100,11 +100,11 @@ let package = Package(
         // Test support: starts real store servers (redis, PostgreSQL, MariaDB) for the test suites.
         .target(name: "FSTestSupport", dependencies: ["FSCore"]),
         // The feature server: above FSJobs (its scaffold); the only module that links the HTTP stack.
-        // CSQLite directly until FSPublish's SQLiteConnection lands (one file, Stores/SQLiteStore.swift).
+        // The stores it reads through FSPublish's clients (Clients/): no C store module of its own.
         .target(
             name: "FSServe",
             dependencies: [
-                "FSCore", "FSParquet", "FSTable", "FSJobs", "FSPublish", "CSQLite",
+                "FSCore", "FSParquet", "FSTable", "FSJobs", "FSPublish",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -134,7 +134,7 @@ let package = Package(
         .testTarget(name: "FSStreamsTests", dependencies: ["FSCore", "FSStreams"]),
         .testTarget(name: "FSKafkaTests", dependencies: ["FSCore", "FSKafka", "FSJobs", "FSStreams", "FSSandbox"]),
         .testTarget(name: "FSTestSupportTests", dependencies: ["FSCore", "FSTestSupport"]),
-        .testTarget(name: "FSServeTests", dependencies: ["FSCore", "FSTable", "FSJobs", "FSServe"], resources: [.copy("Goldens")]),
+        .testTarget(name: "FSServeTests", dependencies: ["FSCore", "FSTable", "FSJobs", "FSPublish", "FSServe", "FSTestSupport"], resources: [.copy("Goldens")]),
         .testTarget(name: "FSJobsTests", dependencies: ["FSCore", "FSTable", "FSAggregation", "FSJobs", "FSKafka", "FSStreams", "FSTestSupport", "FSPublish", "FSServe", "FSSandbox"], exclude: ["Fixtures"]),
         .testTarget(name: "FSPublishTests", dependencies: ["FSCore", "FSTable", "FSJobs", "FSKafka", "FSPublish", "FSTestSupport"]),
     ],

@@ -9,12 +9,25 @@ from the same vectors:
                Parquet file of the same vectors (one worker, worker recycling disabled)
     fs-serve   --delta-table <table>: the same vectors as a Delta table held in memory
 
+    fs-serve   --store postgres:URL / redis:URL: the same vectors published by
+               `fs-publish --publisher-type postgres|redis` from that Delta table into temporary
+               servers (bench/peers/store_servers.py), when fs-publish is built
+
 Loads (wrk, a Lua script picking a random customer per request): 16 connections, 1
 connection, and 100-customer batches over 16 connections. Reported per load: requests/s, p50
 and p99 latency (wrk --latency). Equality: for a sample of customers (and a never-published
-one), fs-serve's and Feast's values and statuses are equal.
+one), every server's values and statuses are equal to the vectors written.
 
-BENCH_FEAST=0 skips Feast (fs-serve only). `feast` comes from python/requirements-bench.txt.
+CPU placement: on a machine with two or more CPUs, wrk is pinned to CPU 0 and every server to
+CPU 1 (`taskset`; fs-serve with `--threads 1`, Feast has one worker anyway), so the load
+generator and the server never compete for one core and both servers get the same single
+core. BENCH_SERVE_PIN=0 runs everything unpinned (fs-serve with one event loop per core).
+
+Goals (#14), printed with met / NOT met next to the figure: 1 customer over 16 connections,
+fs-serve (SQLite) >= 30x Feast's requests/s with p99 <= 2 ms; over 1 connection p99 <= 0.3 ms.
+
+BENCH_FEAST=0 skips Feast (fs-serve only); BENCH_SERVE_STORES=0 skips PostgreSQL and Redis.
+`feast` comes from python/requirements-bench.txt.
 """
 
 from __future__ import annotations
@@ -180,11 +193,19 @@ end
 """
 
 
-def run_wrk(port: int, work: str, customers: int, batch: int, connections: int, seconds: int) -> dict:
+def cpu_pinning() -> tuple[list[str], list[str], str]:
+    """(server command prefix, wrk command prefix, how they are placed)."""
+    if os.environ.get("BENCH_SERVE_PIN", "1") != "0" and shutil.which("taskset") and (os.cpu_count() or 1) >= 2:
+        return ["taskset", "-c", "1"], ["taskset", "-c", "0"], "wrk on CPU 0, server on CPU 1"
+    return [], [], "wrk and server unpinned"
+
+
+def run_wrk(port: int, work: str, customers: int, batch: int, connections: int, seconds: int,
+            prefix: list[str] | None = None) -> dict:
     script = os.path.join(work, f"serve-{batch}.lua")
     with open(script, "w") as f:
         f.write(LUA.format(customers=customers, batch=batch, features=",".join(f'"{TABLE}:{x}"' for x in FEATURES)))
-    cmd = ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", script, f"http://127.0.0.1:{port}"]
+    cmd = [*(prefix or []), "wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", script, f"http://127.0.0.1:{port}"]
     p = subprocess.run(cmd, capture_output=True, text=True, stdin=subprocess.DEVNULL, timeout=seconds + 60)
     if p.returncode != 0:
         raise BenchError(f"wrk failed: {p.stderr[-1000:]}")
@@ -227,20 +248,40 @@ def serve(ctx) -> list:
     write_parquet_and_delta(parquet, delta, rows)
 
     with_feast = os.environ.get("BENCH_FEAST", "1") != "0"
+    with_stores = os.environ.get("BENCH_SERVE_STORES", "1") != "0" and ctx.has("fs-publish")
+    server_pin, wrk_pin, placement = cpu_pinning()
+    threads = ["--threads", "1"] if server_pin else []
     servers: dict[str, tuple[subprocess.Popen, int]] = {}
+    store_servers_started = []
     try:
-        for name, args in (("fs-serve", ["--store", f"sqlite:{store}", "--table", TABLE]),
-                           ("fs-serve (delta in memory)", ["--delta-table", f"{TABLE}={delta}"])):
+        fs_variants = [("fs-serve", ["--store", f"sqlite:{store}", "--table", TABLE], {}),
+                       ("fs-serve (delta in memory)", ["--delta-table", f"{TABLE}={delta}"], {})]
+        if with_stores:
+            sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "peers"))
+            import store_servers
+            for kind, cls in (("postgres", store_servers.Postgres), ("redis", store_servers.Redis)):
+                srv = cls.start()
+                store_servers_started.append(srv)
+                env = {**os.environ, **srv.env}
+                ctx.log(f"serve: fs-publish --publisher-type {kind} of the Delta table")
+                p = subprocess.run([ctx.binary("fs-publish"), "--publisher-type", kind, f"--{kind}-url", srv.url,
+                                    "--input-table", delta, "--output-table", TABLE, "--key-field", "customer_id",
+                                    "--time-field", "window_end", "--log-level", "warning"],
+                                   capture_output=True, text=True, env=env, stdin=subprocess.DEVNULL)
+                if p.returncode != 0:
+                    raise BenchError(f"serve: fs-publish into {kind} failed: {p.stderr[-2000:]}")
+                fs_variants.append((f"fs-serve ({kind})", ["--store", f"{kind}:{srv.url}", "--table", TABLE], srv.env))
+        for name, args, env in fs_variants:
             port = free_port()
-            proc = subprocess.Popen([ctx.binary("fs-serve"), *args, "--port", str(port), "--log-level", "warning"],
-                                    stdout=subprocess.DEVNULL, stdin=subprocess.DEVNULL)
+            proc = subprocess.Popen([*server_pin, ctx.binary("fs-serve"), *args, *threads, "--port", str(port), "--log-level", "warning"],
+                                    stdout=subprocess.DEVNULL, stdin=subprocess.DEVNULL, env={**os.environ, **env})
             servers[name] = (proc, port)
             wait_ready(f"http://127.0.0.1:{port}/health", proc)
         if with_feast:
             repo = os.path.join(ctx.work_dir, "serve-feast")
             prepare_feast(repo, parquet, ctx.log)
             port = free_port()
-            proc = subprocess.Popen([*feast_cli(), "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "1",
+            proc = subprocess.Popen([*server_pin, *feast_cli(), "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "1",
                                      "--max-requests", "0", "--no-access-log"],
                                     cwd=repo, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL)
             servers["feast serve"] = (proc, port)
@@ -266,11 +307,14 @@ def serve(ctx) -> list:
         results: dict[tuple[str, str], dict] = {}
         for label, batch, conns in loads:
             for name, (proc, port) in servers.items():
-                r = run_wrk(port, ctx.work_dir, customers, batch, conns, seconds)
+                r = run_wrk(port, ctx.work_dir, customers, batch, conns, seconds, wrk_pin)
                 if r["non2xx"]:
                     raise BenchError(f"serve: {name} answered {r['non2xx']} non-2xx responses under {label}")
                 results[(label, name)] = r
                 ctx.log(f"  {label}: {name}: {r['rps']:.0f} req/s, p50 {r['p50_ms']:.3f} ms, p99 {r['p99_ms']:.3f} ms")
+        goals = serve_goals(results)
+        for line in goals.values():
+            ctx.log(f"  goal: {line}")
         for label, _, _ in loads:
             fs = results[(label, "fs-serve")]
             for peer in [n for n in servers if n != "fs-serve"]:
@@ -278,10 +322,29 @@ def serve(ctx) -> list:
                 # Time per request (1 / throughput) makes the report's ratio a throughput ratio.
                 out.append(Row(f"serve: {label}", "fs-serve (sqlite)", peer, fs_s=1 / fs["rps"], peer_s=1 / p["rps"],
                                check="equal vectors",
-                               note=f"wrk {seconds} s: fs {fs['rps']:.0f} req/s p50 {fs['p50_ms']:.3f} ms p99 {fs['p99_ms']:.3f} ms; "
+                               note=f"{goals[label] + '; ' if label in goals and peer == 'feast serve' else ''}"
+                                    f"{placement}; wrk {seconds} s: fs {fs['rps']:.0f} req/s p50 {fs['p50_ms']:.3f} ms p99 {fs['p99_ms']:.3f} ms; "
                                     f"{peer} {p['rps']:.0f} req/s p50 {p['p50_ms']:.3f} ms p99 {p['p99_ms']:.3f} ms; "
                                     f"{customers} customers, 3 features"))
         return out
     finally:
         for proc, _ in servers.values():
             stop(proc)
+        for srv in store_servers_started:
+            srv.stop()
+
+
+def serve_goals(results: dict) -> dict[str, str]:
+    """Per load with a goal: the figure, the goal and met / NOT met (fs-serve over SQLite)."""
+    out = {}
+    sixteen, one = "1 customer, 16 connections", "1 customer, 1 connection"
+    fs16, feast16 = results.get((sixteen, "fs-serve")), results.get((sixteen, "feast serve"))
+    if fs16 and feast16 and feast16["rps"] > 0:
+        x = fs16["rps"] / feast16["rps"]
+        met = x >= 30 and fs16["p99_ms"] <= 2.0
+        out[sixteen] = (f"{x:.1f}x Feast's req/s, p99 {fs16['p99_ms']:.3f} ms (goal >= 30x with p99 <= 2 ms: "
+                        f"{'met' if met else 'NOT met'})")
+    fs1 = results.get((one, "fs-serve"))
+    if fs1:
+        out[one] = f"p99 {fs1['p99_ms']:.3f} ms (goal <= 0.3 ms: {'met' if fs1['p99_ms'] <= 0.3 else 'NOT met'})"
+    return out

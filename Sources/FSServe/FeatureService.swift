@@ -198,6 +198,9 @@ public final class FeatureService: Sendable {
             out += "]}"
         }
         var missing = Array(repeating: false, count: n)
+        // Each row's event timestamp as text, once per table: every feature of the table repeats
+        // it, and formatting it was ~3% of a request's CPU (perf, 1-key requests).
+        let timeTexts: [[String]] = rowsByTable.map { rows in rows.map { $0?.time.map(ResponseJSON.timestampText) ?? ResponseJSON.epochText } }
         for b in bound {
             if !first { out += "," }
             first = false
@@ -221,7 +224,7 @@ public final class FeatureService: Sendable {
             for r in 0..<n {
                 if r > 0 { out += "," }
                 out += "\""
-                out += rows[r]?.time.map(ResponseJSON.timestampText) ?? ResponseJSON.epochText
+                out += timeTexts[b.table][r]
                 out += "\""
             }
             out += "]}"

@@ -10,7 +10,9 @@ public struct ServeCommand: JobCommand {
         commandName: "fs-serve",
         abstract: "Serve published feature vectors over HTTP (Feast's /get-online-features, /features/<table>/<key>, /health, /metrics).",
         discussion: """
-            Sources: --store sqlite:PATH with one --table per published table (fs-publish's --output-table),
+            Sources: --store sqlite:PATH | postgres:URL | redis:URL with one --table per published table
+            (fs-publish's --output-table; for Redis its key prefix); passwords from PGPASSWORD or ~/.pgpass
+            and FS_REDIS_PASSWORD, never in the URL,
             and/or --delta-table [NAME=]PATH for a Delta feature table held in memory (newest row per key,
             refreshed every --refresh-interval).
             Exit codes: 0 ok (also after SIGTERM drained the requests in flight) · 64 usage · 65 bad store ·
@@ -21,7 +23,7 @@ public struct ServeCommand: JobCommand {
 
     @OptionGroup public var common: CommonOptions
 
-    @Option(help: "The store fs-publish wrote: sqlite:PATH.")
+    @Option(help: "The store fs-publish wrote: sqlite:PATH, postgres:URL or redis:URL.")
     public var store: String?
 
     @Option(help: "A table of --store to serve (repeatable).")
@@ -67,18 +69,13 @@ public struct ServeCommand: JobCommand {
         let common = try self.common.resolve(defaultAppName: "fs-serve")
         var sources: [ServeConfig.Source] = []
         if let store {
-            guard store.hasPrefix("sqlite:") else {
-                let scheme = store.split(separator: ":").first.map(String.init) ?? store
-                throw UsageError(flag: "--store", message: "'\(scheme)' stores are not served by this build; use sqlite:PATH or --delta-table")
-            }
-            let path = String(store.dropFirst("sqlite:".count))
-            guard !path.isEmpty else { throw UsageError(flag: "--store", message: "sqlite: needs a path, e.g. sqlite:/tmp/ifood/data/features.db") }
+            let spec = try StoreSpec.parse(store)
             guard !table.isEmpty else { throw UsageError(flag: "--table", message: "name at least one table of \(store) to serve") }
             for t in table {
                 guard !t.isEmpty, !t.contains(":"), !t.contains("/") else {
                     throw UsageError(flag: "--table", message: "'\(t)' cannot be a served table name (no ':' or '/')")
                 }
-                sources.append(.sqlite(path: path, table: t))
+                sources.append(.store(spec, table: t))
             }
         } else if !table.isEmpty {
             throw UsageError(flag: "--table", message: "needs --store (the store that holds the table)")
@@ -99,7 +96,7 @@ public struct ServeCommand: JobCommand {
             sources.append(.delta(name: name, path: path, keyColumns: keys, timeColumn: timeColumn))
         }
         guard !sources.isEmpty else {
-            throw UsageError(message: "nothing to serve: give --store sqlite:PATH --table NAME, or --delta-table PATH")
+            throw UsageError(message: "nothing to serve: give --store sqlite:PATH|postgres:URL|redis:URL --table NAME, or --delta-table PATH")
         }
         var seen = Set<String>()
         for s in sources where !seen.insert(s.name).inserted {
@@ -137,12 +134,13 @@ public struct ServeConfig: JobConfiguration, Equatable {
 
     /// One served table.
     public enum Source: Sendable, Equatable {
-        case sqlite(path: String, table: String)
+        /// A table (Redis: key prefix) fs-publish wrote into `store`.
+        case store(StoreSpec, table: String)
         case delta(name: String, path: String, keyColumns: [String]?, timeColumn: String?)
 
         public var name: String {
             switch self {
-            case .sqlite(_, let table): return table
+            case .store(_, let table): return table
             case .delta(let name, _, _, _): return name
             }
         }

@@ -29,8 +29,13 @@ public final class ServeJob: RunnableJob {
         var sources: [any FeatureSource] = []
         for s in config.sources {
             switch s {
-            case .sqlite(let path, let table):
-                let store = SQLiteStore(path: path, table: table)
+            case .store(let spec, let table):
+                let store: any FeatureSource
+                switch spec {
+                case .sqlite(let path): store = SQLiteStore(path: path, table: table)
+                case .postgres(let url): store = try PostgresStore(url: url, password: environment("PGPASSWORD"), table: table)
+                case .redis(let url): store = try RedisStore(url: url, password: environment("FS_REDIS_PASSWORD"), prefix: table)
+                }
                 if case .down(let reason) = store.checkHealth() {
                     logger.warning("table \(table) is not servable yet (\(reason)); /health answers 503 until it is")
                 }
@@ -77,6 +82,13 @@ public struct ServeSummary: JobSummaryDetails {
     public var seconds: Double
     public var status: JobStatus { .stopped }
     public var details: [(String, JSONValue)] { [("port", .int(Int64(port)))] }
+}
+
+/// A non-empty environment variable (the store passwords, as fs-publish reads them).
+func environment(_ name: String) -> String? {
+    guard let p = getenv(name) else { return nil }
+    let s = String(cString: p)
+    return s.isEmpty ? nil : s
 }
 
 /// SIGTERM/SIGINT for the server: the first starts the drain, a second exits at once (143/130).

@@ -34,9 +34,9 @@ public final class ServeMetrics: @unchecked Sendable {
     public func record(route: ServeRoute, status: Int, seconds: Double, keys k: Int = 0, notFound nf: Int = 0) {
         lock.withLock {
             requests[route, default: [:]][status, default: 0] += 1
-            var b = buckets[route] ?? Array(repeating: 0, count: Self.bounds.count)
-            if let i = Self.bounds.firstIndex(where: { seconds <= $0 }) { b[i] += 1 }
-            buckets[route] = b
+            // In place: a copy out and back would allocate a new array on every request.
+            if buckets[route] == nil { buckets[route] = Array(repeating: 0, count: Self.bounds.count) }
+            if let i = Self.bounds.firstIndex(where: { seconds <= $0 }) { buckets[route]?[i] += 1 }
             sums[route, default: 0] += seconds
             counts[route, default: 0] += 1
             keys += k

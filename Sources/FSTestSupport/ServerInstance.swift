@@ -78,6 +78,12 @@ func startOnFreePort<S>(_ name: String, _ attempt: (Int) throws -> S) throws -> 
     throw last ?? TestSupportError.serverDidNotStart(server: name, reason: "no attempt made", log: "")
 }
 
+/// Starts a server on `port` (one attempt: the port was the caller's choice), else on a free one.
+func startOnPort<S>(_ port: Int?, _ name: String, _ attempt: (Int) throws -> S) throws -> S {
+    if let port { return try attempt(port) }
+    return try startOnFreePort(name, attempt)
+}
+
 /// True when the tests run as root: PostgreSQL refuses root, so it runs as the `postgres` user.
 var isRoot: Bool { geteuid() == 0 }
 

@@ -28,9 +28,10 @@ public final class RedisServer: Sendable {
         self.instance = instance
     }
 
-    /// Starts a server on a free loopback port and returns once it answers PING.
-    public static func start(password: String? = randomTestPassword()) throws -> RedisServer {
-        try startOnFreePort("redis-server") { port in
+    /// Starts a server on a free loopback port (or on `port`: a restart of a stopped server,
+    /// empty) and returns once it answers PING.
+    public static func start(password: String? = randomTestPassword(), port fixedPort: Int? = nil) throws -> RedisServer {
+        try startOnPort(fixedPort, "redis-server") { port in
             let dir = try FileSystem.makeTemporaryDirectory(prefix: "fs-redis")
             let log = dir + "/redis.log"
             var args = [
@@ -100,8 +101,9 @@ public final class PostgresServer: Sendable {
         self.instance = instance
     }
 
-    /// Creates and starts a cluster on a free loopback port; returns once role `fs` can log in.
-    public static func start(password: String = randomTestPassword()) throws -> PostgresServer {
+    /// Creates and starts a cluster on a free loopback port (or on `port`: a restart of a stopped
+    /// server, with a new empty cluster); returns once role `fs` can log in.
+    public static func start(password: String = randomTestPassword(), port fixedPort: Int? = nil) throws -> PostgresServer {
         let bin = binDirectory
         let asPostgres: [String] = isRoot ? ["setpriv", "--reuid=postgres", "--regid=postgres", "--init-groups", "--"] : []
         func command(_ tool: String, _ args: [String]) -> (String, [String]) {
@@ -122,7 +124,7 @@ public final class PostgresServer: Sendable {
             throw TestSupportError.serverDidNotStart(server: "postgres", reason: "initdb exited with \(status)", log: output)
         }
         do {
-            return try startOnFreePort("postgres") { port in
+            return try startOnPort(fixedPort, "postgres") { port in
                 let log = dir + "/postgres-\(port).log"
                 let (exe, args) = command("postgres", [
                     "-D", data, "-k", dir, "-h", "127.0.0.1", "-p", String(port),

@@ -1,4 +1,5 @@
 import FSCore
+import FSPublish
 @testable import FSServe
 import Foundation
 import Testing
@@ -46,7 +47,7 @@ import Testing
     @Test func answerMatchesTheRecordedFeastResponse() throws {
         let dir = TempDir()
         defer { dir.remove() }
-        let db = try SQLiteDatabase(path: dir.path + "/features.db", readOnly: false, create: true)
+        let db = try SQLiteConnection(path: dir.path + "/features.db", busyTimeout: .seconds(5))
         try db.execute("""
             CREATE TABLE fs_publish_state (target_table TEXT PRIMARY KEY, source_table_id TEXT, source_path TEXT, version BIGINT,
               key_columns TEXT, time_column TEXT, updated_at TEXT);
@@ -57,11 +58,11 @@ import Testing
         let insert = try db.prepare(#"INSERT INTO "order_agg" VALUES (?1, ?2, ?3, ?4, ?5)"#)
         for v in Self.vectors {
             insert.reset()
-            insert.bind(1, .int64(v.id))
-            insert.bind(2, .string(formatISO8601(micros: v.windowEnd * 1_000_000)))
-            insert.bind(3, .double(v.total))
-            insert.bind(4, .int64(v.count))
-            insert.bind(5, .double(v.avg))
+            insert.bind(1, v.id)
+            insert.bind(2, formatISO8601(micros: v.windowEnd * 1_000_000))
+            insert.bind(3, v.total)
+            insert.bind(4, v.count)
+            insert.bind(5, v.avg)
             _ = try insert.step()
         }
         let service = FeatureService(sources: [SQLiteStore(path: db.path, table: "order_agg")])

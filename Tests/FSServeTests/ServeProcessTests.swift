@@ -86,9 +86,11 @@ final class ServeProcess {
         return URL(fileURLWithPath: ".build/debug/fs-serve")
     }
 
-    init(_ args: [String]) throws {
+    /// `environment` is added to the test's own (store passwords).
+    init(_ args: [String], environment: [String: String] = [:]) throws {
         process.executableURL = Self.binary
         process.arguments = args + ["--port", "0", "--threads", "1"]
+        if !environment.isEmpty { process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
         let out = Pipe()
         process.standardOutput = out
         process.standardError = stderrPipe
@@ -188,7 +190,9 @@ final class ServeProcess {
 
     @Test func badFlagsAreUsageErrors() throws {
         for args in [["--store", "mysql://x", "--table", "t"], ["--table", "t"], [], ["--store", "sqlite:/x", "--table", "a:b"],
-                     ["--delta-table", "/x", "--refresh-interval", "soon"]] {
+                     ["--delta-table", "/x", "--refresh-interval", "soon"],
+                     ["--store", "postgres:postgresql://fs:s3cret-pw@127.0.0.1/fs", "--table", "t"],
+                     ["--store", "redis:redis://fs:s3cret-pw@127.0.0.1:6379/0", "--table", "t"], ["--store", "redis:", "--table", "t"]] {
             let p = Process()
             p.executableURL = ServeProcess.binary
             p.arguments = args
@@ -199,6 +203,7 @@ final class ServeProcess {
             p.waitUntilExit()
             let text = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
             #expect(p.terminationStatus == 64, "\(args): \(text)")
+            #expect(!text.contains("s3cret-pw"), "a password in a store URL is refused without being echoed: \(text)")
         }
     }
 }

@@ -1,4 +1,5 @@
 import FSCore
+import FSPublish
 @testable import FSServe
 import Foundation
 
@@ -23,17 +24,17 @@ struct FixtureRow: Equatable {
 
 /// A SQLite store laid out exactly as the publish contract says fs-publish writes it: a wide
 /// typed table keyed by the key columns, ISO-8601 UTC text for timestamps, and a
-/// `fs_publish_state` row naming key and time columns. Written through the same SQLite wrapper
-/// the server reads with, but with its own SQL.
+/// `fs_publish_state` row naming key and time columns. Written through the same SQLite client
+/// (FSPublish's `SQLiteConnection`) the server reads with, but with its own SQL.
 final class SQLiteFixture {
     static let table = "order_agg"
     static let features = ["total-amount-sum-1h", "order-count-1h", "last_platform"]
     let path: String
-    let db: SQLiteDatabase
+    let db: SQLiteConnection
 
     init(path: String) throws {
         self.path = path
-        db = try SQLiteDatabase(path: path, readOnly: false, create: true)
+        db = try SQLiteConnection(path: path, busyTimeout: .seconds(5))
         try db.execute("PRAGMA journal_mode=WAL")
         try db.execute("""
             CREATE TABLE IF NOT EXISTS fs_publish_state (target_table TEXT PRIMARY KEY, source_table_id TEXT NOT NULL,
@@ -54,20 +55,20 @@ final class SQLiteFixture {
             """)
         for r in rows {
             upsert.reset()
-            upsert.bind(1, .int64(r.customerId))
-            upsert.bind(2, .string(formatISO8601(micros: r.windowEnd)))
-            upsert.bind(3, r.amount.map(Value.double) ?? .null)
-            upsert.bind(4, r.count.map(Value.int64) ?? .null)
-            upsert.bind(5, r.platform.map(Value.string) ?? .null)
+            SQLiteStore.bind(upsert, 1, .int64(r.customerId))
+            SQLiteStore.bind(upsert, 2, .string(formatISO8601(micros: r.windowEnd)))
+            SQLiteStore.bind(upsert, 3, r.amount.map(Value.double) ?? .null)
+            SQLiteStore.bind(upsert, 4, r.count.map(Value.int64) ?? .null)
+            SQLiteStore.bind(upsert, 5, r.platform.map(Value.string) ?? .null)
             _ = try upsert.step()
         }
         let state = try db.prepare("""
             INSERT INTO fs_publish_state VALUES (?1, 'source-id', '/tmp/source', ?2, '["customer_id"]', 'window_end', ?3)
             ON CONFLICT(target_table) DO UPDATE SET version = excluded.version, updated_at = excluded.updated_at
             """)
-        state.bind(1, .string(Self.table))
-        state.bind(2, .int64(version))
-        state.bind(3, .string(formatISO8601(micros: SystemWallClock().nowMicros())))
+        state.bind(1, Self.table)
+        state.bind(2, version)
+        state.bind(3, formatISO8601(micros: SystemWallClock().nowMicros()))
         _ = try state.step()
         try db.execute("COMMIT")
     }

@@ -9,10 +9,10 @@ import FSCore
 /// Values travel only as parameters (`PQexecParams`, text format) or COPY data; SQL text is
 /// built from quoted identifiers alone. The password is handed to libpq as a connection
 /// parameter, never formatted into a message: libpq's errors do not echo it.
-final class PostgresConnection {
+package final class PostgresConnection {
     private var conn: OpaquePointer?
     /// `host:port/db` for messages (libpq's view after parsing the URL; no password).
-    let endpoint: String
+    package let endpoint: String
 
     /// Connects to `url` (a libpq URI or conninfo string). Unreachable → `StoreError.unreachable`
     /// (retriable); refused credentials → `.authenticationFailed` with the server's reason.
@@ -20,12 +20,13 @@ final class PostgresConnection {
     /// the connection is freed by `close()`/deinit (`PQfinish`).
     /// `password`, when given, comes from the environment (read by the command line); nil lets
     /// libpq find one itself (PGPASSWORD, ~/.pgpass).
-    init(url: String, password: String?, connectTimeout: Duration) throws {
+    /// `applicationName` is what `pg_stat_activity` shows (fs-publish, fs-serve).
+    package init(url: String, password: String?, connectTimeout: Duration, applicationName: String = "fs-publish") throws {
         let seconds = String(max(1, connectTimeout.components.seconds))
         // Keywords are applied in order, the last occurrence winning: our defaults come before
         // the URL so that its own connect_timeout or application_name prevail.
         var keys = ["connect_timeout", "application_name", "dbname"]
-        var values = [seconds, "fs-publish", url]
+        var values = [seconds, applicationName, url]
         if let password {
             keys.append("password")
             values.append(password)
@@ -51,7 +52,7 @@ final class PostgresConnection {
     deinit { close() }
 
     /// Frees the connection (`PQfinish`). Idempotent.
-    func close() {
+    package func close() {
         if let c = conn { PQfinish(c) }
         conn = nil
     }
@@ -59,10 +60,30 @@ final class PostgresConnection {
     /// Runs one statement with text parameters (nil = NULL); returns its rows as text.
     /// Maps to `PQexecParams` (one statement per call; the result is cleared before returning).
     @discardableResult
-    func execute(_ sql: String, _ parameters: [String?] = []) throws -> PostgresRows {
+    package func execute(_ sql: String, _ parameters: [String?] = []) throws -> PostgresRows {
         let c = try live()
         let result: OpaquePointer? = withOptionalCStrings(parameters) { params in
             PQexecParams(c, sql, Int32(parameters.count), nil, params, nil, nil, 0)
+        }
+        defer { PQclear(result) }
+        return try rows(of: result)
+    }
+
+    /// Compiles `sql` (parameters `$1…$parameterCount`, types inferred by the server) once per
+    /// connection under `name`, so each later run skips parsing and planning. Maps to `PQprepare`.
+    package func prepare(_ name: String, _ sql: String, parameterCount: Int) throws {
+        let c = try live()
+        let result = PQprepare(c, name, sql, Int32(parameterCount), nil)
+        defer { PQclear(result) }
+        _ = try rows(of: result)
+    }
+
+    /// Runs the statement `prepare` compiled under `name` with text parameters (nil = NULL);
+    /// returns its rows as text. Maps to `PQexecPrepared` (the result is cleared before returning).
+    package func executePrepared(_ name: String, _ parameters: [String?]) throws -> PostgresRows {
+        let c = try live()
+        let result: OpaquePointer? = withOptionalCStrings(parameters) { params in
+            PQexecPrepared(c, name, Int32(parameters.count), params, nil, nil, 0)
         }
         defer { PQclear(result) }
         return try rows(of: result)
@@ -171,9 +192,9 @@ final class PostgresConnection {
 }
 
 /// The rows of one PostgreSQL result as text (NULL = nil), and the affected-row count.
-struct PostgresRows {
-    var values: [[String?]]
-    var affected: Int
+package struct PostgresRows {
+    package var values: [[String?]]
+    package var affected: Int
 }
 
 private extension Substring {

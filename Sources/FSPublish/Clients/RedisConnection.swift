@@ -5,7 +5,7 @@ import CHiredis
 import FSCore
 
 /// One reply of a Redis command, copied out of hiredis's reply object.
-enum RedisReply: Equatable {
+package enum RedisReply: Equatable {
     case status(String)
     case error(String)
     case integer(Int64)
@@ -14,7 +14,7 @@ enum RedisReply: Equatable {
     case null
 
     /// The reply as text (bulk or status), nil otherwise.
-    var text: String? {
+    package var text: String? {
         switch self {
         case .bulk(let b): return String(decoding: b, as: UTF8.self)
         case .status(let s): return s
@@ -25,13 +25,13 @@ enum RedisReply: Equatable {
 
 /// The arguments of one command, packed into one byte buffer (binary-safe, no per-argument
 /// allocation): what `redisAppendCommandArgv` takes as `argv` + `argvlen`.
-struct RedisCommand {
+package struct RedisCommand {
     private(set) var bytes: [UInt8] = []
     private(set) var ends: [Int] = []
 
-    init(_ words: [String] = []) { for w in words { append(w) } }
+    package init(_ words: [String] = []) { for w in words { append(w) } }
 
-    mutating func append(_ s: String) { bytes.append(contentsOf: s.utf8); ends.append(bytes.count) }
+    package mutating func append(_ s: String) { bytes.append(contentsOf: s.utf8); ends.append(bytes.count) }
     mutating func append<C: Collection>(bytes b: C) where C.Element == UInt8 { bytes.append(contentsOf: b); ends.append(bytes.count) }
     /// Appends an argument built in place by `body` (no intermediate array).
     mutating func appendBuilt(_ body: (inout [UInt8]) -> Void) { body(&bytes); ends.append(bytes.count) }
@@ -45,16 +45,16 @@ struct RedisCommand {
 /// Synchronous context with a connect and command timeout. Commands go out with the Argv
 /// forms (Swift cannot call C variadics) — binary-safe, so values need no quoting. Pipelining
 /// is `append` for each command, then `reply()` once per appended command.
-final class RedisConnection {
+package final class RedisConnection {
     private var context: UnsafeMutablePointer<redisContext>?
     /// `host:port/db` for messages.
-    let endpoint: String
+    package let endpoint: String
 
     /// Connects, authenticates (`AUTH [user] password` when a password is given) and selects
     /// `database`. Unreachable → `.unreachable` (retriable); a refused password or a server
     /// that requires one → `.authenticationFailed` with the server's reply. Maps to
     /// `redisConnectWithTimeout` + `redisSetTimeout`; freed by `close()` (`redisFree`).
-    init(host: String, port: Int, database: Int, user: String?, password: String?, timeout: Duration) throws {
+    package init(host: String, port: Int, database: Int, user: String?, password: String?, timeout: Duration) throws {
         endpoint = "\(host):\(port)/\(database)"
         let (s, atto) = timeout.components
         let tv = timeval(tv_sec: Int(s), tv_usec: Int(atto / 1_000_000_000_000))
@@ -88,19 +88,19 @@ final class RedisConnection {
     deinit { close() }
 
     /// Frees the context (`redisFree`). Idempotent.
-    func close() {
+    package func close() {
         if let c = context { redisFree(c) }
         context = nil
     }
 
     /// Sends one command and waits for its reply (`redisCommandArgv`).
-    func command(_ cmd: RedisCommand) throws -> RedisReply {
+    package func command(_ cmd: RedisCommand) throws -> RedisReply {
         try append(cmd)
         return try reply()
     }
 
     /// Queues a command in the output buffer without waiting (`redisAppendCommandArgv`).
-    func append(_ cmd: RedisCommand) throws {
+    package func append(_ cmd: RedisCommand) throws {
         let c = try live()
         let rc: Int32 = cmd.bytes.withUnsafeBufferPointer { buf in
             let base = UnsafeRawPointer(buf.baseAddress ?? UnsafePointer(bitPattern: 1)!).assumingMemoryBound(to: CChar.self)
@@ -124,7 +124,7 @@ final class RedisConnection {
     }
 
     /// Reads the next reply of the pipeline (`redisGetReply`; the reply is copied and freed).
-    func reply() throws -> RedisReply {
+    package func reply() throws -> RedisReply {
         let c = try live()
         var raw: UnsafeMutableRawPointer?
         if redisGetReply(c, &raw) != 0 || raw == nil { throw broken(c) }

@@ -25,18 +25,21 @@ public struct SQLiteError: CategorizedError, Equatable {
 
 /// One connection to a SQLite database file. The only file that imports CSQLite.
 ///
-/// Not thread-safe (one publisher thread owns it). Opened read-write, created if missing, in
-/// the "multi-thread" mode; statements it prepares must be released before `close`.
-final class SQLiteConnection {
-    let path: String
+/// Not thread-safe (one thread uses it at a time: the publisher's, or the fs-serve request that
+/// checked it out of its pool). Opened in the "multi-thread" mode; statements it prepares must
+/// be released before `close`.
+package final class SQLiteConnection {
+    package let path: String
     private var db: OpaquePointer?
 
     /// Opens (creating) `path` and sets the busy timeout: a reader or another writer holding the
     /// lock makes our writes wait up to `busyTimeout` instead of failing at once.
     /// sqlite3_open_v2 + sqlite3_busy_timeout; `close` calls sqlite3_close_v2.
-    init(path: String, busyTimeout: Duration) throws {
+    /// `isReadOnly` (fs-serve) opens without `SQLITE_OPEN_CREATE`: a missing file is an error,
+    /// never a new empty database, and the reader can never write.
+    package init(path: String, busyTimeout: Duration, isReadOnly: Bool = false) throws {
         self.path = path
-        let flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX
+        let flags = (isReadOnly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) | SQLITE_OPEN_NOMUTEX
         let rc = sqlite3_open_v2(path, &db, flags, nil)
         guard rc == SQLITE_OK else {
             let message = db.map { String(cString: sqlite3_errmsg($0)) } ?? "out of memory"
@@ -51,14 +54,14 @@ final class SQLiteConnection {
 
     deinit { close() }
 
-    func close() {
+    package func close() {
         if let db { sqlite3_close_v2(db) }
         db = nil
     }
 
     /// Runs one or more statements without parameters or results (DDL, PRAGMA, BEGIN/COMMIT).
     /// sqlite3_exec.
-    func execute(_ sql: String) throws {
+    package func execute(_ sql: String) throws {
         var err: UnsafeMutablePointer<CChar>? = nil
         let rc = sqlite3_exec(db, sql, nil, nil, &err)
         if rc != SQLITE_OK {
@@ -69,7 +72,7 @@ final class SQLiteConnection {
     }
 
     /// Compiles `sql` (with `?` parameters). sqlite3_prepare_v2; the statement finalizes itself.
-    func prepare(_ sql: String) throws -> SQLiteStatement {
+    package func prepare(_ sql: String) throws -> SQLiteStatement {
         var stmt: OpaquePointer? = nil
         let rc = sqlite3_prepare_v2(db, sql, -1, &stmt, nil)
         guard rc == SQLITE_OK, let stmt else {
@@ -82,6 +85,8 @@ final class SQLiteConnection {
     /// sqlite3_changes.
     var changes: Int { Int(sqlite3_changes(db)) }
 
+    package var isOpen: Bool { db != nil }
+
     var errorMessage: String { db.map { String(cString: sqlite3_errmsg($0)) } ?? "connection closed" }
 
     /// The statement kind, for error messages (never the values: they are parameters).
@@ -91,7 +96,7 @@ final class SQLiteConnection {
 }
 
 /// A prepared statement: bind parameters (1-based), step, reset, read result columns (0-based).
-final class SQLiteStatement {
+package final class SQLiteStatement {
     private let stmt: OpaquePointer
     private let connection: SQLiteConnection
     private let sql: String
@@ -106,10 +111,10 @@ final class SQLiteStatement {
 
     deinit { sqlite3_finalize(stmt) }
 
-    func bindNull(_ i: Int32) { sqlite3_bind_null(stmt, i) }
-    func bind(_ i: Int32, _ v: Int64) { sqlite3_bind_int64(stmt, i, v) }
-    func bind(_ i: Int32, _ v: Double) { sqlite3_bind_double(stmt, i, v) }
-    func bind(_ i: Int32, _ v: String) {
+    package func bindNull(_ i: Int32) { sqlite3_bind_null(stmt, i) }
+    package func bind(_ i: Int32, _ v: Int64) { sqlite3_bind_int64(stmt, i, v) }
+    package func bind(_ i: Int32, _ v: Double) { sqlite3_bind_double(stmt, i, v) }
+    package func bind(_ i: Int32, _ v: String) {
         var s = v
         s.withUTF8 { bind(i, utf8: $0) }
     }
@@ -123,7 +128,7 @@ final class SQLiteStatement {
 
     /// Runs the statement one step: true when a result row is available. sqlite3_step.
     @discardableResult
-    func step() throws -> Bool {
+    package func step() throws -> Bool {
         let rc = sqlite3_step(stmt)
         if rc == SQLITE_ROW { return true }
         if rc == SQLITE_DONE { return false }
@@ -133,17 +138,41 @@ final class SQLiteStatement {
     }
 
     /// Makes the statement runnable again and clears its parameters. sqlite3_reset + clear_bindings.
-    func reset() {
+    package func reset() {
         sqlite3_reset(stmt)
         sqlite3_clear_bindings(stmt)
     }
 
-    func isNull(_ c: Int32) -> Bool { sqlite3_column_type(stmt, c) == SQLITE_NULL }
-    func int64(_ c: Int32) -> Int64 { sqlite3_column_int64(stmt, c) }
-    func double(_ c: Int32) -> Double { sqlite3_column_double(stmt, c) }
-    func text(_ c: Int32) -> String {
+    package func isNull(_ c: Int32) -> Bool { sqlite3_column_type(stmt, c) == SQLITE_NULL }
+    package func int64(_ c: Int32) -> Int64 { sqlite3_column_int64(stmt, c) }
+    package func double(_ c: Int32) -> Double { sqlite3_column_double(stmt, c) }
+    package func text(_ c: Int32) -> String {
         guard let p = sqlite3_column_text(stmt, c) else { return "" }
         let n = Int(sqlite3_column_bytes(stmt, c))
         return String(decoding: UnsafeBufferPointer(start: p, count: n), as: UTF8.self)
+    }
+
+    /// Result columns of the statement (`sqlite3_column_count`).
+    package var columnCount: Int32 { sqlite3_column_count(stmt) }
+
+    /// Name of result column `c` as the table declares it (`sqlite3_column_name`).
+    package func columnName(_ c: Int32) -> String { sqlite3_column_name(stmt, c).map { String(cString: $0) } ?? "" }
+
+    /// Declared type of result column `c` (`INTEGER`, `BOOLEAN`, `TEXT`…), upper-cased; empty for
+    /// an expression (`sqlite3_column_decltype`). How a reader tells a 0/1 BOOLEAN from an integer.
+    package func declaredType(_ c: Int32) -> String {
+        sqlite3_column_decltype(stmt, c).map { String(cString: $0).uppercased() } ?? ""
+    }
+
+    /// Column `c` of the current row by its storage class; `isBoolean` turns 0/1 into booleans.
+    package func value(_ c: Int32, isBoolean: Bool = false) -> Value {
+        switch sqlite3_column_type(stmt, c) {
+        case SQLITE_INTEGER:
+            let v = sqlite3_column_int64(stmt, c)
+            return isBoolean ? .boolean(v != 0) : .int64(v)
+        case SQLITE_FLOAT: return .double(sqlite3_column_double(stmt, c))
+        case SQLITE_TEXT, SQLITE_BLOB: return .string(text(c))
+        default: return .null
+        }
     }
 }

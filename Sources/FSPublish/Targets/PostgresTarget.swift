@@ -56,7 +56,7 @@ public final class PostgresTarget: PublishTarget {
 
     /// Refuses a password inside `--postgres-url`: it would sit in shell history and `ps`
     /// output. libpq takes it from PGPASSWORD or ~/.pgpass instead.
-    static func validate(url: String) throws {
+    package static func validate(url: String) throws {
         let lower = url.lowercased()
         if lower.hasPrefix("postgres://") || lower.hasPrefix("postgresql://") {
             let rest = url.drop(while: { $0 != "/" }).dropFirst(2)

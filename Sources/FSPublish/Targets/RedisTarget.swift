@@ -7,7 +7,10 @@ import Logging
 /// - one hash per entity key, `P:<part1>[:<part2>…]`, with one field per published column
 ///   (key, time and features, named as in the Delta table); a NULL value is an absent field;
 /// - the state hash `P:__fs_publish_state` with `source_table_id`, `source_path`, `version`,
-///   `key_columns` (JSON array), `time_column`, `updated_at`.
+///   `key_columns` (JSON array), `time_column`, `updated_at`, and `columns` (JSON array of
+///   `{"name","type"}` in batch order, the type as Delta names it): hashes hold only text, so
+///   this is how a reader (fs-serve) learns each field's type and the full feature list (a NULL
+///   is an absent field). Written by `prepare`, before any row.
 ///
 /// Key parts are the key values as text (see `RedisValueText`), escaped so that any tuple of
 /// parts maps to exactly one key and back: `\` → `\\`, `:` → `\:`, and a part starting with `_`
@@ -101,18 +104,24 @@ public final class RedisTarget: PublishTarget {
         self.layout = layout
         try withConnection { c in
             let state = try c.command(RedisCommand(["HMGET", stateKey(layout), "source_table_id", "key_columns", "time_column"]))
-            guard case .array(let fields) = state, fields.count == 3 else { return }
-            if let id = fields[0].text, id != layout.sourceTableId {
-                throw StoreError.foreignSource(store: "redis", table: layout.target, recorded: id, incoming: layout.sourceTableId)
-            }
-            if let keys = fields[1].text, keys != layout.keyColumnsJSON {
-                throw StoreError.incompatibleTable(store: "redis", table: layout.target, column: layout.keyColumns.map(\.name).joined(separator: ","),
-                                                   reason: "does not match the key columns \(keys) the prefix was published with")
-            }
-            if let time = fields[2].text, time != layout.timeColumn.name {
-                throw StoreError.incompatibleTable(store: "redis", table: layout.target, column: layout.timeColumn.name,
-                                                   reason: "is not the time column '\(time)' the prefix was published with")
-            }
+            if case .array(let fields) = state, fields.count == 3 { try check(fields, layout) }
+            let set = try c.command(RedisCommand(["HSET", stateKey(layout), "columns", layout.columnsJSON]))
+            if case .error(let e) = set { throw StoreError.statementFailed(store: "redis", reason: "HSET columns: \(e)") }
+        }
+    }
+
+    /// Refuses a prefix that was published from another table or with other key/time columns.
+    private func check(_ fields: [RedisReply], _ layout: PublishLayout) throws {
+        if let id = fields[0].text, id != layout.sourceTableId {
+            throw StoreError.foreignSource(store: "redis", table: layout.target, recorded: id, incoming: layout.sourceTableId)
+        }
+        if let keys = fields[1].text, keys != layout.keyColumnsJSON {
+            throw StoreError.incompatibleTable(store: "redis", table: layout.target, column: layout.keyColumns.map(\.name).joined(separator: ","),
+                                               reason: "does not match the key columns \(keys) the prefix was published with")
+        }
+        if let time = fields[2].text, time != layout.timeColumn.name {
+            throw StoreError.incompatibleTable(store: "redis", table: layout.target, column: layout.timeColumn.name,
+                                               reason: "is not the time column '\(time)' the prefix was published with")
         }
     }
 

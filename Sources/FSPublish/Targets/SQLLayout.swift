@@ -53,6 +53,12 @@ extension PublishLayout {
         JSONValue.array(keyColumns.map { .string($0.name) }).description
     }
 
+    /// `columns` of Redis's state hash: `[{"name": …, "type": …}]` in batch order, the type as
+    /// Delta names it (`DataType(deltaName:)` reads it back).
+    package var columnsJSON: String {
+        JSONValue.array(allColumns.map { .object([("name", .string($0.name)), ("type", .string($0.type.deltaName))]) }).description
+    }
+
     /// Every published column in batch order (keys, time, features).
     var allColumns: [Field] { schema.fields }
 }

@@ -1,4 +1,3 @@
-import CSQLite
 import FSCore
 import FSPublish
 import NIOConcurrencyHelpers
@@ -7,152 +6,20 @@ import NIOConcurrencyHelpers
 import Glibc
 #endif
 
-// The one file of FSServe that imports CSQLite. When FSPublish's `SQLiteConnection` lands, the
-// `SQLiteDatabase`/`SQLiteStatement` wrappers below give way to it; `SQLiteStore` stays.
+/// Device and inode of a file: a store replaced or deleted under an open connection is
+/// detected by comparing them with a fresh `stat` (SQLite keeps reading the unlinked file).
+struct FileIdentity: Equatable {
+    var device: UInt64
+    var inode: UInt64
 
-/// One SQLite connection, used by one thread at a time (the store's pool hands it out).
-///
-/// Opened without `SQLITE_OPEN_CREATE`: a store file that does not exist is an unavailable
-/// store, never a new empty database. Wraps `sqlite3_open_v2`/`sqlite3_close_v2`; the handle is
-/// owned here and closed by `close()` or deinit.
-final class SQLiteDatabase {
-    private(set) var handle: OpaquePointer?
-    let path: String
-    /// Device and inode of the file when it was opened: a store replaced or deleted under us is
-    /// detected by comparing them with a fresh `stat`.
-    let fileIdentity: (dev: UInt64, ino: UInt64)
-
-    /// `create` (tests and tools only) makes the file when missing; the server never does.
-    init(path: String, readOnly: Bool, create: Bool = false) throws(ServeError) {
-        self.path = path
-        if create, !readOnly, access(path, F_OK) != 0 {
-            let fd = open(path, O_CREAT | O_WRONLY, 0o644)
-            if fd >= 0 { Glibc.close(fd) }
-        }
+    /// The identity `path` names now; nil when it names nothing.
+    init?(path: String) {
         var st = stat()
-        guard stat(path, &st) == 0 else {
-            throw .storeUnavailable(store: "sqlite:\(path)", reason: String(cString: strerror(errno)))
-        }
-        fileIdentity = (UInt64(st.st_dev), UInt64(st.st_ino))
-        var db: OpaquePointer?
-        let flags = (readOnly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE) | SQLITE_OPEN_NOMUTEX
-        let rc = sqlite3_open_v2(path, &db, flags, nil)
-        guard rc == SQLITE_OK, let db else {
-            let reason = db.map { String(cString: sqlite3_errmsg($0)) } ?? "sqlite3_open_v2 returned \(rc)"
-            if let db { sqlite3_close_v2(db) }
-            throw .storeUnavailable(store: "sqlite:\(path)", reason: reason)
-        }
-        handle = db
-        // A publish commits in a few milliseconds; wait for it rather than fail the read.
-        sqlite3_busy_timeout(db, 2000)
-    }
-
-    deinit { close() }
-
-    func close() {
-        if let h = handle { sqlite3_close_v2(h) }
-        handle = nil
-    }
-
-    /// True while the path still names the file this connection opened.
-    var isSameFileOnDisk: Bool {
-        var st = stat()
-        guard stat(path, &st) == 0 else { return false }
-        return UInt64(st.st_dev) == fileIdentity.dev && UInt64(st.st_ino) == fileIdentity.ino
-    }
-
-    var lastError: String { handle.map { String(cString: sqlite3_errmsg($0)) } ?? "connection closed" }
-
-    /// Runs statements without results (`BEGIN`, DDL in tests). Wraps `sqlite3_exec`.
-    func execute(_ sql: String) throws(ServeError) {
-        guard let handle else { throw .storeUnavailable(store: "sqlite:\(path)", reason: "connection closed") }
-        var message: UnsafeMutablePointer<CChar>?
-        let rc = sqlite3_exec(handle, sql, nil, nil, &message)
-        if rc != SQLITE_OK {
-            let reason = message.map { String(cString: $0) } ?? "sqlite3_exec returned \(rc)"
-            sqlite3_free(message)
-            throw .storeUnavailable(store: "sqlite:\(path)", reason: reason)
-        }
-    }
-
-    /// Compiles one statement. Wraps `sqlite3_prepare_v2`; the statement finalizes itself.
-    func prepare(_ sql: String) throws(ServeError) -> SQLiteStatement {
-        guard let handle else { throw .storeUnavailable(store: "sqlite:\(path)", reason: "connection closed") }
-        var stmt: OpaquePointer?
-        let rc = sqlite3_prepare_v2(handle, sql, -1, &stmt, nil)
-        guard rc == SQLITE_OK, let stmt else {
-            throw .storeUnavailable(store: "sqlite:\(path)", reason: lastError)
-        }
-        return SQLiteStatement(stmt, database: self)
+        guard stat(path, &st) == 0 else { return nil }
+        device = UInt64(st.st_dev)
+        inode = UInt64(st.st_ino)
     }
 }
-
-/// One prepared statement: bind, step, read columns, reset. Values only ever enter SQL here, as
-/// parameters (`sqlite3_bind_*`), never as text.
-final class SQLiteStatement {
-    private let stmt: OpaquePointer
-    private unowned let database: SQLiteDatabase
-
-    init(_ stmt: OpaquePointer, database: SQLiteDatabase) {
-        self.stmt = stmt
-        self.database = database
-    }
-
-    deinit { sqlite3_finalize(stmt) }
-
-    /// Binds parameter `index` (1-based). Strings are copied by SQLite (`SQLITE_TRANSIENT`).
-    func bind(_ index: Int32, _ value: Value) {
-        switch value {
-        case .null: sqlite3_bind_null(stmt, index)
-        case .boolean(let b): sqlite3_bind_int64(stmt, index, b ? 1 : 0)
-        case .int32(let v): sqlite3_bind_int64(stmt, index, Int64(v))
-        case .int64(let v): sqlite3_bind_int64(stmt, index, v)
-        case .double(let v): sqlite3_bind_double(stmt, index, v)
-        case .string(let s): sqlite3_bind_text(stmt, index, s, -1, sqliteTransient)
-        case .date(let d): sqlite3_bind_text(stmt, index, formatDate(days: d), -1, sqliteTransient)
-        case .timestamp(let t): sqlite3_bind_text(stmt, index, formatISO8601(micros: t), -1, sqliteTransient)
-        }
-    }
-
-    /// Advances; true when a row is available. Wraps `sqlite3_step`.
-    func step() throws(ServeError) -> Bool {
-        switch sqlite3_step(stmt) {
-        case SQLITE_ROW: return true
-        case SQLITE_DONE: return false
-        default: throw .storeUnavailable(store: "sqlite:\(database.path)", reason: database.lastError)
-        }
-    }
-
-    func reset() {
-        sqlite3_reset(stmt)
-        sqlite3_clear_bindings(stmt)
-    }
-
-    var columnCount: Int32 { sqlite3_column_count(stmt) }
-
-    func columnName(_ i: Int32) -> String { sqlite3_column_name(stmt, i).map { String(cString: $0) } ?? "" }
-
-    /// The declared type of a result column (`INTEGER`, `BOOLEAN`, `TEXT`…), upper-cased.
-    func declaredType(_ i: Int32) -> String { sqlite3_column_decltype(stmt, i).map { String(cString: $0).uppercased() } ?? "" }
-
-    /// Column `i` of the current row by its stored type; `isBoolean` turns 0/1 into booleans.
-    func value(_ i: Int32, isBoolean: Bool = false) -> Value {
-        switch sqlite3_column_type(stmt, i) {
-        case SQLITE_INTEGER:
-            let v = sqlite3_column_int64(stmt, i)
-            return isBoolean ? .boolean(v != 0) : .int64(v)
-        case SQLITE_FLOAT: return .double(sqlite3_column_double(stmt, i))
-        case SQLITE_TEXT, SQLITE_BLOB:
-            guard let p = sqlite3_column_text(stmt, i) else { return .null }
-            let n = Int(sqlite3_column_bytes(stmt, i))
-            return .string(String(decoding: UnsafeBufferPointer(start: p, count: n), as: UTF8.self))
-        default: return .null
-        }
-    }
-}
-
-/// `SQLITE_TRANSIENT`: a C macro (a cast of -1) Swift cannot import.
-private let sqliteTransient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
 
 /// A feature table in a SQLite store written by `fs-publish --publisher-type sqlite`.
 ///
@@ -173,18 +40,24 @@ public final class SQLiteStore: FeatureSource, @unchecked Sendable {
     private var cachedLayout: ServedLayout?
     private var cachedPosition: (version: Int64, updatedAtMicros: Int64?)?
 
-    /// One connection with its compiled row query.
+    /// One connection (FSPublish's `SQLiteConnection`, opened read-only) with its compiled row
+    /// query and the identity of the file it opened.
     final class PooledConnection {
-        let db: SQLiteDatabase
+        let db: SQLiteConnection
+        let file: FileIdentity
         let select: SQLiteStatement
         let keyCount: Int
         let booleanColumns: Set<Int32>
-        init(db: SQLiteDatabase, select: SQLiteStatement, keyCount: Int, booleanColumns: Set<Int32>) {
+        init(db: SQLiteConnection, file: FileIdentity, select: SQLiteStatement, keyCount: Int, booleanColumns: Set<Int32>) {
             self.db = db
+            self.file = file
             self.select = select
             self.keyCount = keyCount
             self.booleanColumns = booleanColumns
         }
+
+        /// True while the store's path still names the file this connection opened.
+        var isSameFileOnDisk: Bool { FileIdentity(path: db.path) == file }
     }
 
     /// `name` is the table fs-publish wrote (its `--output-table`).
@@ -207,13 +80,13 @@ public final class SQLiteStore: FeatureSource, @unchecked Sendable {
         let c = try checkout()
         var rows: [ServedRow?] = []
         rows.reserveCapacity(keys.count)
-        do {
+        do throws(ServeError) {
             let inTransaction = keys.count > 1
-            if inTransaction { try c.db.execute("BEGIN") }
+            if inTransaction { try execute(c.db, "BEGIN") }
             for key in keys {
                 rows.append(try readOne(c, key))
             }
-            if inTransaction { try c.db.execute("COMMIT") }
+            if inTransaction { try execute(c.db, "COMMIT") }
         } catch {
             // A failed read leaves the connection in an unknown state: drop it.
             c.db.close()
@@ -227,8 +100,10 @@ public final class SQLiteStore: FeatureSource, @unchecked Sendable {
         guard key.count == c.keyCount else { throw .badRequest("table \(name) has \(c.keyCount) key columns, the request gave \(key.count)") }
         let s = c.select
         defer { s.reset() }
-        for (i, v) in key.enumerated() { s.bind(Int32(i + 1), v) }
-        guard try s.step() else { return nil }
+        for (i, v) in key.enumerated() { Self.bind(s, Int32(i + 1), v) }
+        let hasRow: Bool
+        do { hasRow = try s.step() } catch { throw ServeError(error, store: storeLabel) }
+        guard hasRow else { return nil }
         let n = s.columnCount
         let time = Self.micros(s.value(0))
         var features: [Value] = []
@@ -270,23 +145,25 @@ public final class SQLiteStore: FeatureSource, @unchecked Sendable {
     /// An idle connection still pointing at the file on disk, or a new one.
     private func checkout() throws(ServeError) -> PooledConnection {
         while let c = lock.withLock({ idle.popLast() }) {
-            if c.db.handle != nil && c.db.isSameFileOnDisk { return c }
+            if c.db.isOpen && c.isSameFileOnDisk { return c }
             c.db.close()
         }
         return try open()
     }
 
     private func checkin(_ c: PooledConnection) {
-        guard c.db.handle != nil else { return }
+        guard c.db.isOpen else { return }
         lock.withLock { idle.append(c) }
     }
 
     /// Reads the publisher's state row of this table: key and time columns, and (cached for
     /// `/metrics`) the published version and its time. Values as parameters.
-    private func readState(_ db: SQLiteDatabase) throws(ServeError) -> (keys: [String], time: String) {
-        let state = try db.prepare("SELECT key_columns, time_column, version, updated_at FROM fs_publish_state WHERE target_table = ?1")
-        state.bind(1, .string(name))
-        guard try state.step() else {
+    private func readState(_ db: SQLiteConnection) throws(ServeError) -> (keys: [String], time: String) {
+        let state = try prepare(db, "SELECT key_columns, time_column, version, updated_at FROM fs_publish_state WHERE target_table = ?1")
+        state.bind(1, name)
+        let hasRow: Bool
+        do { hasRow = try state.step() } catch { throw ServeError(error, store: storeLabel) }
+        guard hasRow else {
             throw .storeUnavailable(store: storeLabel, reason: "no fs_publish_state row for table \(name) (not published yet)")
         }
         guard case .string(let keyJSON) = state.value(0), case .string(let timeColumn) = state.value(1),
@@ -300,13 +177,22 @@ public final class SQLiteStore: FeatureSource, @unchecked Sendable {
 
     /// Opens a connection, (re)reads the layout from the store and compiles the row query.
     private func open() throws(ServeError) -> PooledConnection {
-        let db = try SQLiteDatabase(path: path, readOnly: true)
+        // Identity first: if the file is replaced between stat and open, the next checkout
+        // sees a mismatch and reopens, never the other way round.
+        guard let file = FileIdentity(path: path) else {
+            throw .storeUnavailable(store: storeLabel, reason: "no file \(path)")
+        }
+        let db: SQLiteConnection
+        // A publish commits in a few milliseconds; wait for it rather than fail the read.
+        do { db = try SQLiteConnection(path: path, busyTimeout: .seconds(2), isReadOnly: true) } catch {
+            throw ServeError(error, store: storeLabel)
+        }
         let dialect = SQLDialect.sqlite
         // Layout: the publisher's state row names key and time columns.
         let (keys, timeColumn) = try readState(db)
 
         // Columns in table order; everything but keys and time is a feature.
-        let info = try db.prepare("SELECT * FROM \(dialect.quoted(name)) LIMIT 0")
+        let info = try prepare(db, "SELECT * FROM \(dialect.quoted(name)) LIMIT 0")
         var columns: [String] = []
         for i in 0..<info.columnCount { columns.append(info.columnName(i)) }
         for k in keys + [timeColumn] where !columns.contains(k) {
@@ -317,10 +203,33 @@ public final class SQLiteStore: FeatureSource, @unchecked Sendable {
 
         let selected = ([timeColumn] + features).map(dialect.quoted).joined(separator: ", ")
         let predicate = keys.enumerated().map { "\(dialect.quoted($0.element)) = ?\($0.offset + 1)" }.joined(separator: " AND ")
-        let select = try db.prepare("SELECT \(selected) FROM \(dialect.quoted(name)) WHERE \(predicate)")
+        let select = try prepare(db, "SELECT \(selected) FROM \(dialect.quoted(name)) WHERE \(predicate)")
         var booleans = Set<Int32>()
         for i in 1..<select.columnCount where select.declaredType(i).contains("BOOL") { booleans.insert(i) }
         lock.withLock { cachedLayout = layout }
-        return PooledConnection(db: db, select: select, keyCount: keys.count, booleanColumns: booleans)
+        return PooledConnection(db: db, file: file, select: select, keyCount: keys.count, booleanColumns: booleans)
+    }
+
+    private func prepare(_ db: SQLiteConnection, _ sql: String) throws(ServeError) -> SQLiteStatement {
+        do { return try db.prepare(sql) } catch { throw ServeError(error, store: storeLabel) }
+    }
+
+    private func execute(_ db: SQLiteConnection, _ sql: String) throws(ServeError) {
+        do { try db.execute(sql) } catch { throw ServeError(error, store: storeLabel) }
+    }
+
+    /// Binds one key value as fs-publish stores it: integers as INTEGER, text as TEXT, dates and
+    /// timestamps as their ISO-8601 text.
+    static func bind(_ s: SQLiteStatement, _ i: Int32, _ v: Value) {
+        switch v {
+        case .null: s.bindNull(i)
+        case .boolean(let b): s.bind(i, Int64(b ? 1 : 0))
+        case .int32(let x): s.bind(i, Int64(x))
+        case .int64(let x): s.bind(i, x)
+        case .double(let x): s.bind(i, x)
+        case .string(let x): s.bind(i, x)
+        case .date(let d): s.bind(i, formatDate(days: d))
+        case .timestamp(let t): s.bind(i, formatISO8601(micros: t))
+        }
     }
 }
