@@ -312,10 +312,3 @@ public final class FeatureService: Sendable {
         return ServeResponse(status: allUp ? 200 : 503, body: out)
     }
 }
-
-/// Seconds on the monotonic clock (latency measurement only; never a wall time).
-func monotonicSeconds() -> Double {
-    var ts = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &ts)
-    return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
-}

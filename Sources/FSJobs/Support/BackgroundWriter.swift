@@ -1,4 +1,5 @@
 import Dispatch
+import FSCore
 import Synchronization
 
 /// Runs a job's table writes (and commits) on one background thread, in submission order, while
