@@ -60,10 +60,7 @@ public final class PostgresStore: FeatureSource, @unchecked Sendable {
     }
 
     public func layout() throws(ServeError) -> ServedLayout {
-        if let l = state.currentLayout { return l }
-        pool.checkin(try pool.checkout())
-        guard let l = state.currentLayout else { throw .storeUnavailable(store: storeLabel, reason: "no layout") }
-        return l
+        try pool.layout(from: state, store: storeLabel)
     }
 
     public func read(keys: [ServedKey]) throws(ServeError) -> [ServedRow?] {
@@ -110,16 +107,7 @@ public final class PostgresStore: FeatureSource, @unchecked Sendable {
     }
 
     public func checkHealth() -> StoreHealth {
-        let s: Session
-        do { s = try pool.checkout() } catch { return .down(reason: error.description) }
-        do {
-            _ = try Self.readState(s.connection, table: name, label: storeLabel, state: state)
-        } catch {
-            pool.discardIdle()
-            return .down(reason: error.description)
-        }
-        pool.checkin(s)
-        return .up
+        pool.health { s throws(ServeError) in _ = try Self.readState(s.connection, table: name, label: storeLabel, state: state) }
     }
 
     public func publishedPosition() -> (version: Int64, updatedAtMicros: Int64?)? {

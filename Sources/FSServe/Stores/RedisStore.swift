@@ -62,10 +62,7 @@ public final class RedisStore: FeatureSource, @unchecked Sendable {
     private var stateKey: String { name + ":__fs_publish_state" }
 
     public func layout() throws(ServeError) -> ServedLayout {
-        if let l = state.currentLayout { return l }
-        pool.checkin(try pool.checkout())
-        guard let l = state.currentLayout else { throw .storeUnavailable(store: storeLabel, reason: "no layout") }
-        return l
+        try pool.layout(from: state, store: storeLabel)
     }
 
     public func read(keys: [ServedKey]) throws(ServeError) -> [ServedRow?] {
@@ -123,16 +120,7 @@ public final class RedisStore: FeatureSource, @unchecked Sendable {
     }
 
     public func checkHealth() -> StoreHealth {
-        let s: Session
-        do { s = try pool.checkout() } catch { return .down(reason: error.description) }
-        do {
-            _ = try Self.readState(s.connection, prefix: name, label: storeLabel, state: state)
-        } catch {
-            pool.discardIdle()
-            return .down(reason: error.description)
-        }
-        pool.checkin(s)
-        return .up
+        pool.health { s throws(ServeError) in _ = try Self.readState(s.connection, prefix: name, label: storeLabel, state: state) }
     }
 
     public func publishedPosition() -> (version: Int64, updatedAtMicros: Int64?)? {

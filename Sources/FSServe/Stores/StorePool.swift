@@ -52,6 +52,28 @@ final class StorePool<Connection: AnyObject>: @unchecked Sendable {
     func discardIdle() {
         lock.withLock { idle.removeAll() }
     }
+
+    /// The layout the store's connections read when they open (`state`), opening one first if
+    /// none has yet: what `FeatureSource.layout()` answers for every pooled store.
+    func layout(from state: PublishedState, store: String) throws(ServeError) -> ServedLayout {
+        if let l = state.currentLayout { return l }
+        checkin(try checkout())
+        guard let l = state.currentLayout else { throw .storeUnavailable(store: store, reason: "no layout") }
+        return l
+    }
+
+    /// `/health` of a pooled store: `probe` re-reads the publisher's state on a checked-out
+    /// connection; a failure drops the idle connections (the server went away) and reports down.
+    func health(_ probe: (Connection) throws(ServeError) -> Void) -> StoreHealth {
+        let c: Connection
+        do { c = try checkout() } catch { return .down(reason: error.description) }
+        do { try probe(c) } catch {
+            discardIdle()
+            return .down(reason: error.description)
+        }
+        checkin(c)
+        return .up
+    }
 }
 
 /// What a server store last learned from its publisher's state: the layout (read once per
