@@ -196,7 +196,9 @@ private func consumerRebalanceCallback(rk: OpaquePointer?, err: rd_kafka_resp_er
     guard let rk else { return }
     let handlers = opaque.map { Unmanaged<RebalanceHandlers>.fromOpaque($0).takeUnretainedValue() }
     let given = partitions.map { PartitionList.read($0).map(\.topicPartition) } ?? []
-    let cooperative = String(cString: rd_kafka_rebalance_protocol(rk)) == "COOPERATIVE"
+    // NULL when no protocol is elected (seen while closing after the session timed out):
+    // treat it as eager, which is what a member without a cooperative election uses.
+    let cooperative = rd_kafka_rebalance_protocol(rk).map { String(cString: $0) } == "COOPERATIVE"
     if err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS {
         let chosen = handlers?.onAssign?(given)
             ?? given.map { TopicPartitionOffset(topic: $0.topic, partition: $0.partition, offset: -1001) }  // RD_KAFKA_OFFSET_INVALID: committed or auto.offset.reset
