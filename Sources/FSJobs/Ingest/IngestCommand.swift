@@ -135,11 +135,6 @@ public struct IngestCommand: JobCommand {
     }
 }
 
-/// Where a partition without a committed offset starts.
-public enum StartingOffsets: String, Sendable, Equatable {
-    case earliest, latest
-}
-
 /// Validated configuration of one fs-ingest run.
 public struct IngestConfig: JobConfiguration {
     public var common: CommonConfig

@@ -60,12 +60,7 @@ extension IngestJob {
             if builder.rowCount >= IngestJob.chunkRows || chunkBytes >= IngestJob.chunkBytes { handOffChunk() }
             // After the messages: an end-of-partition event carries the offset after the last
             // message delivered, which may be in this very batch.
-            for end in batch.reachedEnd {
-                let tp = end.topicPartition
-                guard var s = partitions[tp] else { continue }
-                if s.next == nil || end.offset > s.next! { s.next = end.offset }
-                partitions[tp] = s
-            }
+            for end in batch.reachedEnd { partitions[end.topicPartition]?.cursor.reachEnd(at: end.offset) }
         }
         try commitMicroBatch()
         reportGroupOffsets()
@@ -91,8 +86,7 @@ extension IngestJob {
         let now = monotonicSeconds()
         guard now - lastNudge >= IngestJob.nudgeIntervalSeconds else { return }
         lastNudge = now
-        let reading = partitions.filter { s in guard let h = s.value.high, let n = s.value.next else { return s.value.high == nil }; return n < h }
-            .keys.sorted { ($0.topic, $0.partition) < ($1.topic, $1.partition) }
+        let reading = partitions.filter { $0.value.cursor.high == nil || !$0.value.cursor.isCaughtUp }.keys.sorted { ($0.topic, $0.partition) < ($1.topic, $1.partition) }
         guard !reading.isEmpty else { return }
         nudgeIndex &+= 1
         _ = try? consumer.watermarks(reading[nudgeIndex % reading.count], timeout: .milliseconds(500))
@@ -112,8 +106,7 @@ extension IngestJob {
                 lastTP = tp
             }
             let offset = batch.offset(i)
-            if let n = state.next, offset < n { continue }  // re-delivered after a seek: already handled
-            state.next = offset + 1
+            guard state.cursor.accept(offset) else { continue }  // re-delivered after a seek: already handled
             state.pendingLast = offset
             summary.messages += 1
             summary.bytes += batch.valueRange(i).count

@@ -13,7 +13,7 @@ extension IngestJob {
         let times = chunks.writerTimes
         let metrics = IngestMetrics(
             summary: summary, commitSeconds: times.dataCommit + times.quarantineCommit,
-            positions: partitions.map { IngestMetrics.Position(topicPartition: $0.key, next: $0.value.next, high: $0.value.high) },
+            positions: partitions.map { IngestMetrics.Position(topicPartition: $0.key, next: $0.value.cursor.next, high: $0.value.cursor.high) },
             lastCommitMicros: lastCommitMicros)
         do { try MetricsFile(path: path).write(metrics.families) } catch {
             if !metricsFailureLogged { logger.warning("--metrics-file: \(error)") }
@@ -77,7 +77,7 @@ extension IngestJob {
         guard !config.availableNow, now - lastWatermarkMicros >= 10_000_000 else { return }
         lastWatermarkMicros = now
         for tp in partitions.keys {
-            if let m = try? consumer.watermarks(tp, timeout: .milliseconds(500)) { partitions[tp]?.high = m.high }
+            if let m = try? consumer.watermarks(tp, timeout: .milliseconds(500)) { partitions[tp]?.cursor.high = m.high }
         }
     }
 

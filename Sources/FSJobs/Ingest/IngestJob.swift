@@ -65,15 +65,14 @@ public final class IngestJob {
 
     /// Per-partition bookkeeping while it is assigned to this process.
     struct PartitionState {
-        /// Next offset expected; older messages (re-deliveries after a seek) are skipped.
-        var next: Int64?
+        /// Next offset expected (older messages, re-deliveries after a seek, are skipped) and
+        /// the end to reach (available-now) or the last known high watermark (lag).
+        var cursor = PartitionCursor()
         /// Last offset of the micro-batch in flight.
         var pendingLast: Int64?
         /// Last offset committed to the data / quarantine table.
         var dataTxn: Int64?
         var quarantineTxn: Int64?
-        /// End offset to reach (available-now), or the last known high watermark (lag).
-        var high: Int64?
         var window: DedupWindow?
     }
 
@@ -181,30 +180,25 @@ public final class IngestJob {
     private func assignToEnd() throws {
         let dataTxns = try dataWriter.table.snapshot().txns
         let quarantineTxns = try quarantineWriter.table.snapshot().txns
-        var assignment: [TopicPartitionOffset] = []
-        for topic in config.topics {
-            let ids = try retrying("partitions of \(topic)") { () throws(KafkaError) in try consumer.partitions(topic: topic, timeout: .seconds(5)) }
-            for p in ids {
-                let tp = TopicPartition(topic: topic, partition: p)
-                let marks = try retrying("watermarks of \(tp)") { () throws(KafkaError) in try consumer.watermarks(tp, timeout: .seconds(5)) }
-                var state = newState(tp, dataTxns: dataTxns, quarantineTxns: quarantineTxns)
-                state.high = marks.high
-                let start = state.dataTxn.map { $0 + 1 } ?? (config.startingOffsets == .earliest ? marks.low : marks.high)
-                if start < marks.low { logger.warning("\(tp): offsets \(start)..<\(marks.low) are gone from the broker (retention); resuming at \(marks.low)") }
-                state.next = max(start, marks.low)
-                partitions[tp] = state
-                if state.next! < marks.high { assignment.append(TopicPartitionOffset(topic: topic, partition: p, offset: state.next!)) }
-            }
+        let starts = try KafkaStartPositions(
+            topics: config.topics, committed: { dataTxns[IngestJob.appId($0)]?.version }, otherwise: config.startingOffsets, skipCaughtUp: true,
+            partitions: { topic in try retrying("partitions of \(topic)") { () throws(KafkaError) in try consumer.partitions(topic: topic, timeout: .seconds(5)) } },
+            watermarks: { tp in try retrying("watermarks of \(tp)") { () throws(KafkaError) in try consumer.watermarks(tp, timeout: .seconds(5)) } },
+            logger: logger)
+        for (tp, cursor) in starts.cursors {
+            var state = newState(tp, dataTxns: dataTxns, quarantineTxns: quarantineTxns)
+            state.cursor = cursor
+            partitions[tp] = state
         }
         try warmDedupWindows(Set(partitions.keys))
-        logger.info("available-now: \(assignment.count) of \(partitions.count) partitions have new messages", metadata: ["lag": "\(lag)"])
-        if !assignment.isEmpty { try consumer.assign(assignment) }
+        logger.info("available-now: \(starts.assignment.count) of \(partitions.count) partitions have new messages", metadata: ["lag": "\(lag)"])
+        if !starts.assignment.isEmpty { try consumer.assign(starts.assignment) }
     }
 
     private func newState(_ tp: TopicPartition, dataTxns: [String: TxnAction], quarantineTxns: [String: TxnAction]) -> PartitionState {
         let id = IngestJob.appId(tp)
-        return PartitionState(next: nil, pendingLast: nil, dataTxn: dataTxns[id]?.version, quarantineTxn: quarantineTxns[id]?.version,
-                              high: nil, window: config.dedupKey == nil ? nil : DedupWindow(capacity: config.dedupWindow))
+        return PartitionState(dataTxn: dataTxns[id]?.version, quarantineTxn: quarantineTxns[id]?.version,
+                              window: config.dedupKey == nil ? nil : DedupWindow(capacity: config.dedupWindow))
     }
 
     /// Group rebalance: the new partitions start after the offsets committed in the table.
@@ -216,10 +210,10 @@ public final class IngestJob {
             var out: [TopicPartitionOffset] = []
             for tp in tps {
                 var s = newState(tp, dataTxns: dataTxns, quarantineTxns: quarantineTxns)
-                s.next = s.dataTxn.map { $0 + 1 }
+                if let committed = s.dataTxn { s.cursor.seek(to: committed + 1) }
                 partitions[tp] = s
                 out.append(TopicPartitionOffset(topic: tp.topic, partition: tp.partition,
-                                                offset: s.next ?? (config.startingOffsets == .earliest ? KafkaOffset.beginning : KafkaOffset.end)))
+                                                offset: PartitionCursor.assignmentOffset(after: s.dataTxn, otherwise: config.startingOffsets)))
             }
             try warmDedupWindows(Set(tps))
             logger.info("assigned \(out.map(\.description).joined(separator: " "))")
@@ -263,16 +257,9 @@ public final class IngestJob {
 
     static func appId(_ tp: TopicPartition) -> String { "fs-ingest/\(tp.topic)/\(tp.partition)" }
 
-    var isCaughtUp: Bool {
-        partitions.values.allSatisfy { s in guard let h = s.high, let n = s.next else { return s.high == nil || s.high == 0 }; return n >= h }
-    }
+    var isCaughtUp: Bool { partitions.values.allSatisfy(\.cursor.isCaughtUp) }
 
-    var lag: Int64 {
-        partitions.values.reduce(0) { acc, s in
-            guard let h = s.high else { return acc }
-            return acc + max(0, h - (s.next ?? 0))
-        }
-    }
+    var lag: Int64 { partitions.values.reduce(0) { $0 + $1.cursor.lag } }
 
     /// Closes the batch in flight and queues its commit (quarantine first, then the data table
     /// with every partition's progress) behind its chunks; applies the commits that finished

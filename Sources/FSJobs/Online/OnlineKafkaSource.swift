@@ -17,10 +17,8 @@ final class OnlineKafkaSource {
     let logger: Logger
     private let consumer: KafkaConsumer
     private var builder: EventBatchBuilder
-    /// Next offset to read per partition.
-    private(set) var next: [TopicPartition: Int64] = [:]
-    /// available-now: the end to reach per partition.
-    private var end: [TopicPartition: Int64] = [:]
+    /// Per partition: the next offset to read and the end seen at start (available-now stops there).
+    private(set) var cursors: [TopicPartition: PartitionCursor] = [:]
     private let availableNow: Bool
     /// Messages the parser refused, per run.
     private(set) var quarantined = 0
@@ -37,7 +35,6 @@ final class OnlineKafkaSource {
             extra: ["enable.partition.eof": "true", "auto.offset.reset": "earliest", "enable.auto.commit": "false"],
             settings: input.client.settings, hooks: input.client.hooks(logger: logger)))
         input.client.logStart(logger)
-        var assignment: [TopicPartitionOffset] = []
         // Unreachable brokers are retried, as fs-ingest does, up to --max-retry-duration; a
         // refused login or TLS handshake will not heal by itself and ends the run at once.
         let consumer = consumer
@@ -54,21 +51,13 @@ final class OnlineKafkaSource {
                 OnlineKafkaError.gaveUp(brokers: input.brokers, seconds: seconds, lastError: consumer.lastBrokerFailure?.description ?? "unreachable: \(error.description)")
             }, body)
         }
+        let starts: KafkaStartPositions
         do {
-            for topic in input.topics {
-                for p in try retrying("partitions of \(topic)", { () throws(KafkaError) in try consumer.partitions(topic: topic, timeout: attempt) }) {
-                    let tp = TopicPartition(topic: topic, partition: p)
-                    let marks = try retrying("watermarks of \(tp)", { () throws(KafkaError) in try consumer.watermarks(tp, timeout: attempt) })
-                    var start = committed[tp].map { $0 + 1 } ?? marks.low
-                    if start < marks.low {
-                        logger.warning("\(tp): offsets \(start)..<\(marks.low) are gone from the broker (retention); resuming at \(marks.low)")
-                        start = marks.low
-                    }
-                    next[tp] = start
-                    end[tp] = marks.high
-                    if !availableNow || start < marks.high { assignment.append(TopicPartitionOffset(topic: topic, partition: p, offset: start)) }
-                }
-            }
+            starts = try KafkaStartPositions(
+                topics: input.topics, committed: { committed[$0] }, otherwise: .earliest, skipCaughtUp: availableNow,
+                partitions: { topic in try retrying("partitions of \(topic)") { () throws(KafkaError) in try consumer.partitions(topic: topic, timeout: attempt) } },
+                watermarks: { tp in try retrying("watermarks of \(tp)") { () throws(KafkaError) in try consumer.watermarks(tp, timeout: attempt) } },
+                logger: logger)
         } catch let e as OnlineKafkaError {
             throw e
         } catch {
@@ -77,14 +66,16 @@ final class OnlineKafkaSource {
             if let failure = consumer.lastBrokerFailure { throw OnlineKafkaError.brokerUnusable(failure) }
             throw error
         }
+        cursors = starts.cursors
+        let assignment = starts.assignment
         if !assignment.isEmpty { try consumer.assign(assignment) }
-        logger.info("kafka: \(assignment.count) of \(next.count) partitions assigned", metadata: ["topics": "\(input.topics.joined(separator: ","))"])
+        logger.info("kafka: \(assignment.count) of \(cursors.count) partitions assigned", metadata: ["topics": "\(input.topics.joined(separator: ","))"])
     }
 
     deinit { consumer.close() }
 
     /// available-now: every partition reached the end seen at start.
-    var isCaughtUp: Bool { end.allSatisfy { tp, e in (next[tp] ?? 0) >= e } }
+    var isCaughtUp: Bool { cursors.values.allSatisfy(\.isCaughtUp) }
 
     /// Reads one micro-batch: messages until `maxOffsetsPerTrigger`, the end (available-now), a
     /// stop signal, or `waitMicros` without a message. Returns the rows (stream schema) and,
@@ -110,8 +101,7 @@ final class OnlineKafkaSource {
             for i in 0..<batch.count {
                 let tp = TopicPartition(topic: batch.topic(i), partition: batch.partition(i))
                 let offset = batch.offset(i)
-                if let n = next[tp], offset < n { continue }  // re-delivered: already read
-                next[tp] = offset + 1
+                guard cursors[tp]?.accept(offset) ?? false else { continue }  // re-delivered (already read), or not ours
                 last[tp] = offset
                 consumed += 1
                 let outcome = batch.withKey(i) { key in
@@ -122,7 +112,7 @@ final class OnlineKafkaSource {
                     logger.debug("kafka \(tp)@\(offset) not parsed: \(reason)")
                 }
             }
-            for e in batch.reachedEnd where (next[e.topicPartition] ?? 0) < e.offset { next[e.topicPartition] = e.offset }
+            for e in batch.reachedEnd { cursors[e.topicPartition]?.reachEnd(at: e.offset) }
         }
         guard consumed > 0 else { return nil }
         return (builder.finish(ingestionMicros: nowMicros()), last)
