@@ -8,6 +8,8 @@ import FSTable
 /// as the input position.
 ///
 ///     poll (≤ --max-offsets-per-trigger) ──► rows ──► add() ──► endMicroBatch() ──► staged output
+///     refused messages (minus offsets the quarantine table already holds) ──► quarantine commit,
+///                                                                              txn per partition
 ///     late rows (minus offsets the late table already holds) ──► late commit, txn per partition
 ///     state ──► <checkpoint-dir>/state-<trigger n>.bin
 ///     output commit: txn(appId, n) + txn(appId/<topic>/<partition>, last offset) ← the commit point
@@ -34,7 +36,10 @@ extension OnlineJob {
         try store.prune(committed: committed)
         let offsets = Self.partitionOffsets(outputWriter.snapshot.txns, appId: appId)
         var lateDone = Self.partitionOffsets(lateWriter.snapshot.txns, appId: appId)
-        let source = try OnlineKafkaSource(input: input, committed: offsets, availableNow: config.availableNow,
+        let quarantineWriter = try makeQuarantineWriter(input)
+        let source = try OnlineKafkaSource(input: input, committed: offsets,
+                                           quarantined: Self.partitionOffsets(quarantineWriter.snapshot.txns, appId: appId),
+                                           availableNow: config.availableNow,
                                            groupId: "fs-agg-online-" + outputWriter.snapshot.metadata.id, logger: logger)
         var summary = OnlineSummary(inputVersion: committed, outputVersion: outputWriter.snapshot.version)
         summary.counters = engine.counters
@@ -60,22 +65,53 @@ extension OnlineJob {
             let rowsWritten = try pipeline.finish()
             sequence += 1
             let now = clock.nowMicros() / 1000
-            let partitionTxns = read.last.sorted { ($0.key.topic, $0.key.partition) < ($1.key.topic, $1.key.partition) }.map {
-                TxnAction(appId: "\(appId)/\($0.key.topic)/\($0.key.partition)", version: $0.value, lastUpdated: now)
-            }
+            let partitionTxns = Self.partitionTxns(read.last, appId: appId, lastUpdated: now)
             if lateRows.rowCount > 0 { try lateWriter.write(lateRows) }
+            if let refused = read.quarantine {
+                // Before the commit point: a crash after it re-reads these messages, and the
+                // quarantine txns say they are already there.
+                try quarantineWriter.write(refused)
+                _ = try quarantineWriter.commit(txns: Self.partitionTxns(read.last, past: source.quarantineDone, appId: appId, lastUpdated: now),
+                                                operation: "STREAMING UPDATE")
+                source.quarantineCommitted(read.last)
+                summary.quarantinedMessages += refused.rowCount
+            }
             summary.versionsProcessed += 1
             summary.unparsedMessages = source.quarantined
             let position = TriggerPosition(
                 value: sequence, outputTxns: [TxnAction(appId: appId, version: sequence, lastUpdated: now)] + partitionTxns,
-                lateTxns: lateRows.rowCount > 0 ? partitionTxns : nil,
+                lateTxns: lateRows.rowCount > 0 ? Self.partitionTxns(read.last, past: lateDone, appId: appId, lastUpdated: now) : nil,
                 logMetadata: ["trigger": "\(sequence)", "unparsed": "\(source.quarantined)"])
             try commitTrigger(position, engine: engine, sinks: sinks, rowsWritten: rowsWritten, summary: &summary, progress: &progress)
-            if lateRows.rowCount > 0 { for (tp, o) in read.last { lateDone[tp] = o } }
+            if lateRows.rowCount > 0 { for (tp, o) in read.last { lateDone[tp] = max(lateDone[tp] ?? o, o) } }
         }
         summary.unparsedMessages = source.quarantined
         finishSummary(&summary, engine: engine, fingerprint: fingerprint, startedMicros: started)
         return summary
+    }
+
+    /// `--quarantine-table` (created if missing): fs-ingest's quarantine schema and partitions.
+    private func makeQuarantineWriter(_ input: OnlineKafkaInput) throws -> TableWriter {
+        let table = try DeltaTable.create(at: input.quarantineTable, schema: QuarantineBuffer.schema,
+                                          partitionColumns: QuarantineBuffer.partitionColumns, clock: clock)
+        var options = TableWriterOptions()
+        options.autoCompaction = config.autoCompaction
+        return try TableWriter(table: table, options: options)
+    }
+
+    /// `txn(<appId>/<topic>/<partition>, last offset)` per partition of `last` that moves past
+    /// `done` (what the table's txns already hold), in partition order.
+    ///
+    /// A commit carrying a txn the table holds at that version or later is dropped whole
+    /// (`TableWriter`: "already committed by an earlier run"). After a restart a trigger may end
+    /// below where a killed run's late or quarantine commit reached on one partition while it
+    /// brings new rows of another: that partition's txn must stay out of the commit, or the new
+    /// rows would be dropped with it — and the txn would move back.
+    static func partitionTxns(_ last: [TopicPartition: Int64], past done: [TopicPartition: Int64] = [:], appId: String,
+                              lastUpdated: Int64) -> [TxnAction] {
+        last.filter { tp, offset in done[tp].map { offset > $0 } ?? true }
+            .sorted { ($0.key.topic, $0.key.partition) < ($1.key.topic, $1.key.partition) }
+            .map { TxnAction(appId: "\(appId)/\($0.key.topic)/\($0.key.partition)", version: $0.value, lastUpdated: lastUpdated) }
     }
 
     /// The per-partition offsets in a table's txns (`<appId>/<topic>/<partition>` → last offset).

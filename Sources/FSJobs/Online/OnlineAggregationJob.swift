@@ -29,6 +29,9 @@ public struct OnlineSummary: JobSummaryDetails, Equatable {
     public var peakStateMemoryBytes = 0
     /// `--kafka-topics`: messages the stream's parser refused in this run (not aggregated).
     public var unparsedMessages = 0
+    /// `--kafka-topics`: refused messages this run added to the quarantine table (fewer than
+    /// `unparsedMessages` when a restart re-read some that an earlier run already committed).
+    public var quarantinedMessages = 0
     public var seconds = 0.0
 
     public var eventsPerSecond: Double { seconds > 0 ? Double(eventsThisRun) / seconds : 0 }
@@ -48,6 +51,7 @@ public struct OnlineSummary: JobSummaryDetails, Equatable {
             ("peakLiveKeySlices", .int(Int64(peakLiveKeySlices))), ("peakStateMemoryBytes", .int(Int64(peakStateMemoryBytes))),
             ("stateBytesPerKeySlice", .double(bytesPerKeySlice)),
             ("eventsPerSecond", .double(eventsPerSecond)), ("unparsedMessages", .int(Int64(unparsedMessages))),
+            ("quarantinedMessages", .int(Int64(quarantinedMessages))),
         ]
     }
 }

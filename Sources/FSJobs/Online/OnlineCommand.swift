@@ -88,6 +88,9 @@ public struct OnlineCommand: JobCommand {
     @Option(help: "Kafka messages read per trigger at most (with --kafka-topics).")
     public var maxOffsetsPerTrigger: Int = 1_000_000
 
+    @Option(help: "With --kafka-topics: where messages the parser refuses go (default: <output-table>_quarantine; the schema of fs-ingest's quarantine table).")
+    public var quarantineTable: String?
+
     @Option(help: "With --kafka-topics: give up (exit 69) when the brokers stay unreachable this long, e.g. 30s, 5m (default: retry forever).")
     public var maxRetryDuration: String?
 
@@ -150,6 +153,14 @@ public struct OnlineCommand: JobCommand {
         guard inPath != outPath else { throw UsageError(flag: "--output-table", message: "must differ from --input-table (\(inPath))") }
         let late = lateTable.map(normalizeTablePath) ?? outPath + "_late"
         guard late != outPath, late != inPath else { throw UsageError(flag: "--late-table", message: "must differ from the input and output tables") }
+        if kafka == nil, quarantineTable != nil { throw UsageError(flag: "--quarantine-table", message: "applies only with --kafka-topics") }
+        if kafka != nil {
+            let quarantine = quarantineTable.map(normalizeTablePath) ?? outPath + "_quarantine"
+            guard quarantine != outPath, quarantine != late else {
+                throw UsageError(flag: "--quarantine-table", message: "must differ from the output and late tables")
+            }
+            kafka?.quarantineTable = quarantine
+        }
         guard compactMinFiles == 0 || compactMinFiles >= 2 else { throw UsageError(flag: "--compact-min-files", message: "must be 0 (off) or ≥ 2, got \(compactMinFiles)") }
         var ignored: [String] = []
         if tempDir != nil { ignored.append("--temp-dir") }
@@ -207,4 +218,7 @@ public struct OnlineKafkaInput: Sendable, Equatable {
     public var maxRetryDuration: Duration? = nil
     /// `--kafka-config` and `-X`, validated.
     public var client = KafkaClientConfig()
+    /// `--quarantine-table`: the messages the parser refused (`QuarantineBuffer`'s schema);
+    /// default `<output-table>_quarantine`.
+    public var quarantineTable = ""
 }

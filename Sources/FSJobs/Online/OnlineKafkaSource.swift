@@ -10,7 +10,8 @@ import Logging
 ///
 ///     committed offsets (output txns) ──► assign p @ last + 1 (earliest when none)
 ///     poll ──► EventBatchBuilder ──► rows (stream schema, fs_topic/fs_partition/fs_offset)
-///                                └─► malformed: counted and logged, not aggregated
+///                                └─► malformed: QuarantineBuffer rows (fs-ingest's quarantine
+///                                    schema), minus offsets the quarantine table already holds
 ///     available-now: stops at the high watermarks seen at start
 final class OnlineKafkaSource {
     let input: OnlineKafkaInput
@@ -22,11 +23,19 @@ final class OnlineKafkaSource {
     private let availableNow: Bool
     /// Messages the parser refused, per run.
     private(set) var quarantined = 0
+    /// The refused messages of the micro-batch being read.
+    private var quarantine = QuarantineBuffer()
+    /// Per partition, the last offset the quarantine table holds: a run that died between the
+    /// quarantine and the output commit re-reads those messages and must not add them twice.
+    private(set) var quarantineDone: [TopicPartition: Int64]
 
-    /// - Parameter committed: per partition, the last offset the committed output includes.
-    init(input: OnlineKafkaInput, committed: [TopicPartition: Int64], availableNow: Bool, groupId: String, logger: Logger,
-         clock: any WallClock = SystemWallClock()) throws {
+    /// - Parameters:
+    ///   - committed: per partition, the last offset the committed output includes.
+    ///   - quarantined: per partition, the last offset the quarantine table's commits include.
+    init(input: OnlineKafkaInput, committed: [TopicPartition: Int64], quarantined: [TopicPartition: Int64], availableNow: Bool,
+         groupId: String, logger: Logger, clock: any WallClock = SystemWallClock()) throws {
         self.input = input
+        quarantineDone = quarantined
         self.availableNow = availableNow
         self.logger = logger
         builder = EventBatchBuilder(streamType: input.streamType)
@@ -78,9 +87,10 @@ final class OnlineKafkaSource {
     var isCaughtUp: Bool { cursors.values.allSatisfy(\.isCaughtUp) }
 
     /// Reads one micro-batch: messages until `maxOffsetsPerTrigger`, the end (available-now), a
-    /// stop signal, or `waitMicros` without a message. Returns the rows (stream schema) and,
-    /// per partition read, the last offset consumed; nil when nothing was consumed.
-    func readMicroBatch(waitMicros: Int64, nowMicros: () -> Int64) throws -> (rows: RecordBatch, last: [TopicPartition: Int64])? {
+    /// stop signal, or `waitMicros` without a message. Returns the rows (stream schema), the
+    /// refused messages not yet in the quarantine table (`QuarantineBuffer.schema`) and, per
+    /// partition read, the last offset consumed; nil when nothing was consumed.
+    func readMicroBatch(waitMicros: Int64, nowMicros: () -> Int64) throws -> OnlineKafkaBatch? {
         var last: [TopicPartition: Int64] = [:]
         var consumed = 0
         let started = nowMicros()
@@ -110,13 +120,37 @@ final class OnlineKafkaSource {
                 if case .quarantined(let reason) = outcome {
                     quarantined += 1
                     logger.debug("kafka \(tp)@\(offset) not parsed: \(reason)")
+                    if let done = quarantineDone[tp], offset <= done { continue }
+                    batch.withKey(i) { key in
+                        batch.withValue(i) { value in
+                            quarantine.append(key: key, value: value, topic: tp.topic, partition: tp.partition, offset: offset,
+                                              timestampMillis: batch.timestampMillis(i), reason: reason)
+                        }
+                    }
                 }
             }
             for e in batch.reachedEnd { cursors[e.topicPartition]?.reachEnd(at: e.offset) }
         }
         guard consumed > 0 else { return nil }
-        return (builder.finish(ingestionMicros: nowMicros()), last)
+        let now = nowMicros()
+        return OnlineKafkaBatch(rows: builder.finish(ingestionMicros: now),
+                                quarantine: quarantine.rowCount > 0 ? quarantine.finish(ingestionMicros: now) : nil, last: last)
     }
+
+    /// The quarantine table now holds every refused message up to `last` (its commit succeeded).
+    func quarantineCommitted(_ last: [TopicPartition: Int64]) {
+        for (tp, offset) in last { quarantineDone[tp] = max(quarantineDone[tp] ?? offset, offset) }
+    }
+}
+
+/// One micro-batch of the Kafka input.
+struct OnlineKafkaBatch {
+    /// The parsed messages, stream schema.
+    var rows: RecordBatch
+    /// The refused messages not yet in the quarantine table; nil when there are none.
+    var quarantine: RecordBatch?
+    /// Per partition read, the last offset consumed.
+    var last: [TopicPartition: Int64]
 }
 
 /// Why the online job's Kafka input stopped.

@@ -1,7 +1,9 @@
 import FSCore
 import FSStreams
 
-/// The rows of the quarantine table collected during one micro-batch.
+/// The rows of a quarantine table collected during one micro-batch: fs-ingest's
+/// `<data-dir>/quarantine/<stream-type>` and fs-agg-online's `--quarantine-table` (Kafka input)
+/// have this one schema, so one query reads both.
 ///
 /// One row per rejected message, with everything needed to replay or diagnose it: the raw key
 /// and value (text when valid UTF-8, else base64 with the `_is_base64` flag set), the Kafka
