@@ -111,6 +111,13 @@ struct PrometheusFile {
         #expect(parsed.values[.init(name: "fs_test_seconds_sum", labels: [:])] == 0.25)
     }
 
+    @Test func aOneSampleFamilyIsTheFamilyWithThatSample() {
+        let labels = [("output_table", "/t")]
+        let one = MetricFamily("fs_x_total", .counter, help: "x", labels: labels, value: 2.5)
+        #expect(one == MetricFamily("fs_x_total", .counter, help: "x", samples: [.init(labels: labels, value: 2.5)]))
+        #expect(PrometheusText.render([one]).contains(#"fs_x_total{output_table="/t"} 2.5"#))
+    }
+
     @Test func theFileIsReplacedWholeAndNoTemporaryFileIsLeft() throws {
         let dir = try FileSystem.makeTemporaryDirectory(prefix: "fs-metrics")
         defer { try? FileSystem.removeTree(dir) }
@@ -167,6 +174,7 @@ struct PrometheusFile {
         for (metric, field) in [("fs_online_events_total", "eventsTotal"), ("fs_online_late_events_total", "lateEvents"),
                                 ("fs_online_windows_emitted_total", "windowsEmitted"), ("fs_online_rows_emitted_total", "rowsEmitted"),
                                 ("fs_online_triggers_total", "triggers"), ("fs_online_unparsed_messages_total", "unparsedMessages"),
+                                ("fs_online_quarantined_messages_total", "quarantinedMessages"),
                                 ("fs_online_open_windows", "openWindows"), ("fs_online_state_bytes", "stateBytes"),
                                 ("fs_online_output_version", "outputVersion")] {
             #expect(metrics.total(metric) == summary[field]?.doubleValue, "\(metric) vs \(field)")

@@ -84,10 +84,8 @@ extension IngestJob {
     func logProgress(force: Bool) {
         let now = clock.nowMicros()
         guard force || now - lastProgressMicros >= 5_000_000 else { return }
-        let seconds = max(Double(now - lastProgressMicros) / 1e6, 1e-6)
-        let rate = lastProgressMicros == 0 ? 0 : Int(Double(summary.rows - rowsAtLastProgress) / seconds)
+        let rate = progressRate.perSecond(count: Int64(summary.rows), nowMicros: now)
         lastProgressMicros = now
-        rowsAtLastProgress = summary.rows
         logger.info("progress", metadata: [
             "rows": "\(summary.rows)", "rows_per_s": "\(rate)", "lag": "\(lag)", "quarantined": "\(summary.quarantined)",
             "duplicates": "\(summary.duplicates)", "batches": "\(summary.batches)", "partitions": "\(partitions.count)",

@@ -52,7 +52,8 @@ public final class IngestJob {
     var lastKafkaError = ""
     var lastProgressMicros: Int64 = 0
     var lastWatermarkMicros: Int64 = 0
-    var rowsAtLastProgress = 0
+    /// The `rows_per_s` of the progress lines (rows committed between two lines).
+    var progressRate = ProgressRate(startMicros: 0)
     /// Next offsets of committed batches not yet reported to the group.
     var unreportedGroupOffsets: [TopicPartition: Int64] = [:]
     /// A failing `--metrics-file` is logged once, not per batch.
@@ -87,6 +88,7 @@ public final class IngestJob {
     /// Runs until the end (available-now) or a signal; returns the summary.
     public func run() throws -> IngestSummary {
         let started = clock.nowMicros()
+        progressRate = ProgressRate(startMicros: started)
         config.kafkaClient.logStart(logger)
         let data = try DeltaTable.create(at: config.table, schema: config.streamType.schema, partitionColumns: StreamType.partitionColumns, clock: clock)
         let quar = try DeltaTable.create(at: config.quarantineTable, schema: QuarantineBuffer.schema, partitionColumns: QuarantineBuffer.partitionColumns, clock: clock)

@@ -21,7 +21,7 @@ struct IngestMetrics {
     var families: [MetricFamily] {
         let st = [("stream_type", summary.streamType)]
         func counter(_ name: String, _ help: String, _ value: Int) -> MetricFamily {
-            MetricFamily(name, .counter, help: help, samples: [.init(labels: st, value: Double(value))])
+            MetricFamily(name, .counter, help: help, labels: st, value: Double(value))
         }
         var quarantined = MetricFamily("fs_ingest_quarantined_total", .counter, help: "Messages written to the quarantine table, by reason.")
         for reason in summary.reasons.keys.sorted() { quarantined.add(Double(summary.reasons[reason]!), st + [("reason", reason)]) }
@@ -47,7 +47,7 @@ struct IngestMetrics {
         ]
         if let t = lastCommitMicros {
             out.append(MetricFamily("fs_ingest_last_commit_timestamp_seconds", .gauge, help: "When the last micro-batch committed (Unix time).",
-                                    samples: [.init(labels: st, value: Double(t) / 1e6)]))
+                                    labels: st, value: Double(t) / 1e6))
         }
         return out
     }

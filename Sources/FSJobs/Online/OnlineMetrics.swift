@@ -12,28 +12,27 @@ struct OnlineMetrics {
 
     var families: [MetricFamily] {
         let l = [("output_table", outputTable)]
-        func one(_ name: String, _ kind: MetricFamily.Kind, _ help: String, _ value: Double) -> MetricFamily {
-            MetricFamily(name, kind, help: help, samples: [.init(labels: l, value: value)])
-        }
         let c = summary.counters
         var out = [
-            one("fs_online_events_total", .counter, "Events aggregated (every run of this output table).", Double(c.eventsIn)),
-            one("fs_online_late_events_total", .counter, "Events older than the watermark, written to the late table.", Double(c.lateEvents)),
-            one("fs_online_partially_late_events_total", .counter, "Events whose oldest windows were already closed.", Double(c.partiallyLateEvents)),
-            one("fs_online_null_time_events_total", .counter, "Events without an event time (not aggregated).", Double(c.nullTimeEvents)),
-            one("fs_online_windows_emitted_total", .counter, "Windows written to the output table.", Double(c.windowsEmitted)),
-            one("fs_online_rows_emitted_total", .counter, "Rows written to the output table.", Double(c.rowsEmitted)),
-            one("fs_online_triggers_total", .counter, "Triggers committed by this process.", Double(summary.triggers)),
-            one("fs_online_unparsed_messages_total", .counter, "Kafka messages the stream parser refused (--kafka-topics), this process.", Double(summary.unparsedMessages)),
-            one("fs_online_open_windows", .gauge, "Windows holding state.", Double(summary.openWindows)),
-            one("fs_online_state_key_slices", .gauge, "(key, slice) states held.", Double(summary.liveKeySlices)),
-            one("fs_online_state_bytes", .gauge, "Size of the last state checkpoint.", Double(summary.stateBytes)),
+            MetricFamily("fs_online_events_total", .counter, help: "Events aggregated (every run of this output table).", labels: l, value: Double(c.eventsIn)),
+            MetricFamily("fs_online_late_events_total", .counter, help: "Events older than the watermark, written to the late table.", labels: l, value: Double(c.lateEvents)),
+            MetricFamily("fs_online_partially_late_events_total", .counter, help: "Events whose oldest windows were already closed.", labels: l, value: Double(c.partiallyLateEvents)),
+            MetricFamily("fs_online_null_time_events_total", .counter, help: "Events without an event time (not aggregated).", labels: l, value: Double(c.nullTimeEvents)),
+            MetricFamily("fs_online_windows_emitted_total", .counter, help: "Windows written to the output table.", labels: l, value: Double(c.windowsEmitted)),
+            MetricFamily("fs_online_rows_emitted_total", .counter, help: "Rows written to the output table.", labels: l, value: Double(c.rowsEmitted)),
+            MetricFamily("fs_online_triggers_total", .counter, help: "Triggers committed by this process.", labels: l, value: Double(summary.triggers)),
+            MetricFamily("fs_online_unparsed_messages_total", .counter, help: "Kafka messages the stream parser refused (--kafka-topics), this process.", labels: l, value: Double(summary.unparsedMessages)),
+            MetricFamily("fs_online_quarantined_messages_total", .counter, help: "Refused Kafka messages added to the quarantine table (--kafka-topics), this process.",
+                         labels: l, value: Double(summary.quarantinedMessages)),
+            MetricFamily("fs_online_open_windows", .gauge, help: "Windows holding state.", labels: l, value: Double(summary.openWindows)),
+            MetricFamily("fs_online_state_key_slices", .gauge, help: "(key, slice) states held.", labels: l, value: Double(summary.liveKeySlices)),
+            MetricFamily("fs_online_state_bytes", .gauge, help: "Size of the last state checkpoint.", labels: l, value: Double(summary.stateBytes)),
         ]
         if let w = summary.watermark {
-            out.append(one("fs_online_watermark_timestamp_seconds", .gauge, "Event-time watermark (Unix time).", Double(w) / 1e6))
+            out.append(MetricFamily("fs_online_watermark_timestamp_seconds", .gauge, help: "Event-time watermark (Unix time).", labels: l, value: Double(w) / 1e6))
         }
-        if let v = summary.inputVersion { out.append(one("fs_online_input_version", .gauge, "Last input version (or Kafka trigger) committed.", Double(v))) }
-        if let v = summary.outputVersion { out.append(one("fs_online_output_version", .gauge, "Output table version after the last commit.", Double(v))) }
+        if let v = summary.inputVersion { out.append(MetricFamily("fs_online_input_version", .gauge, help: "Last input version (or Kafka trigger) committed.", labels: l, value: Double(v))) }
+        if let v = summary.outputVersion { out.append(MetricFamily("fs_online_output_version", .gauge, help: "Output table version after the last commit.", labels: l, value: Double(v))) }
         return out
     }
 }

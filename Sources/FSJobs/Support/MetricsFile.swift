@@ -38,6 +38,12 @@ public struct MetricFamily: Sendable, Equatable {
         self.samples = samples
     }
 
+    /// A family of one sample: the shape of most job counters and gauges (one value labelled
+    /// with what tells two jobs on a host apart), written once instead of a helper per job.
+    public init(_ name: String, _ kind: Kind, help: String, labels: [(String, String)], value: Double) {
+        self.init(name, kind, help: help, samples: [Sample(labels: labels, value: value)])
+    }
+
     /// One sample with `labels`.
     public mutating func add(_ value: Double, _ labels: [(String, String)]) { samples.append(Sample(labels: labels, value: value)) }
 }

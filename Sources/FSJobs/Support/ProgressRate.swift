@@ -1,6 +1,7 @@
 /// Rows (or events) per second between two progress lines: the one rate computation of every
 /// job's progress lines (`events_per_s` of fs-agg-online's triggers, `rows_per_s` of
-/// fs-agg-offline's scan lines).
+/// fs-agg-offline's scan lines, of fs-ingest's progress lines and of fs-publish's "published"
+/// lines).
 ///
 /// A rate over the last interval, not since the start: a job that slowed down shows it on the
 /// next line instead of being averaged away by its first hour. Time is in µs of whatever clock

@@ -194,10 +194,13 @@ public final class OnlinePublisher {
         summary.rowsSkippedAsOlder += skipped
         summary.versionsPublished += 1
         summary.sourceVersion = snapshot.version
+        let finished = monotonicSeconds()
+        var rate = ProgressRate(startMicros: Int64(started * 1e6))
         logger.info("published", metadata: [
             "mode": "\(reader.plan.mode.rawValue)", "source_version": "\(snapshot.version)", "previously": "\(published.map(String.init) ?? "none")",
             "files_read": "\(reader.paths.count)", "rows_read": "\(reducer.rowsRead)", "keys": "\(rows.rowCount)",
-            "upserted": "\(upserted)", "skipped_as_older": "\(skipped)", "seconds": "\(formatSecs(monotonicSeconds() - started))",
+            "upserted": "\(upserted)", "skipped_as_older": "\(skipped)", "seconds": "\(formatSecs(finished - started))",
+            "rows_per_s": "\(rate.perSecond(count: Int64(reducer.rowsRead), nowMicros: Int64(finished * 1e6)))",
         ])
         return true
     }

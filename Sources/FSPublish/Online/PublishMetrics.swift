@@ -12,19 +12,16 @@ struct PublishMetrics {
 
     var families: [MetricFamily] {
         let l = [("publisher_type", summary.publisherType), ("output_table", summary.outputTable)]
-        func one(_ name: String, _ kind: MetricFamily.Kind, _ help: String, _ value: Double) -> MetricFamily {
-            MetricFamily(name, kind, help: help, samples: [.init(labels: l, value: value)])
-        }
         var out = [
-            one("fs_publish_versions_total", .counter, "Publish cycles that brought the store to a new source version.", Double(summary.versionsPublished)),
-            one("fs_publish_rows_read_total", .counter, "Input rows read from the new source versions.", Double(summary.rowsRead)),
-            one("fs_publish_keys_upserted_total", .counter, "Keys written (inserted, or overwritten by a newer row; Kafka: messages).", Double(summary.keysUpserted)),
-            one("fs_publish_rows_skipped_as_older_total", .counter, "Rows not written: the store held a row at the same or a later time.", Double(summary.rowsSkippedAsOlder)),
-            one("fs_publish_null_keys_skipped_total", .counter, "Rows skipped for a NULL key.", Double(summary.nullKeysSkipped)),
-            one("fs_publish_null_times_skipped_total", .counter, "Rows skipped for a NULL time.", Double(summary.nullTimesSkipped)),
+            MetricFamily("fs_publish_versions_total", .counter, help: "Publish cycles that brought the store to a new source version.", labels: l, value: Double(summary.versionsPublished)),
+            MetricFamily("fs_publish_rows_read_total", .counter, help: "Input rows read from the new source versions.", labels: l, value: Double(summary.rowsRead)),
+            MetricFamily("fs_publish_keys_upserted_total", .counter, help: "Keys written (inserted, or overwritten by a newer row; Kafka: messages).", labels: l, value: Double(summary.keysUpserted)),
+            MetricFamily("fs_publish_rows_skipped_as_older_total", .counter, help: "Rows not written: the store held a row at the same or a later time.", labels: l, value: Double(summary.rowsSkippedAsOlder)),
+            MetricFamily("fs_publish_null_keys_skipped_total", .counter, help: "Rows skipped for a NULL key.", labels: l, value: Double(summary.nullKeysSkipped)),
+            MetricFamily("fs_publish_null_times_skipped_total", .counter, help: "Rows skipped for a NULL time.", labels: l, value: Double(summary.nullTimesSkipped)),
         ]
-        if let v = summary.sourceVersion { out.append(one("fs_publish_source_version", .gauge, "Source version the store holds.", Double(v))) }
-        if let v = inputVersion { out.append(one("fs_publish_input_version", .gauge, "Newest version of the input table seen.", Double(v))) }
+        if let v = summary.sourceVersion { out.append(MetricFamily("fs_publish_source_version", .gauge, help: "Source version the store holds.", labels: l, value: Double(v))) }
+        if let v = inputVersion { out.append(MetricFamily("fs_publish_input_version", .gauge, help: "Newest version of the input table seen.", labels: l, value: Double(v))) }
         return out
     }
 }
