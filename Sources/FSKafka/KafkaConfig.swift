@@ -2,7 +2,7 @@ import CRdKafka
 
 /// Consumer settings with units in their names; anything else librdkafka knows goes in `extra`
 /// (property names of librdkafka's CONFIGURATION.md, applied last, so they override).
-public struct KafkaConsumerConfig: Sendable {
+public struct KafkaConsumerConfig: KafkaClientConfiguration {
     /// `host:port[,host:port…]` (`bootstrap.servers`).
     public var bootstrapServers: String
     /// Consumer group (`group.id`): needed for `subscribe` and `commit`, harmless with `assign`.
@@ -34,12 +34,10 @@ public struct KafkaConsumerConfig: Sendable {
         self.hooks = hooks
     }
 
-    /// The librdkafka properties, ours first, then `extra` sorted by name (deterministic order),
-    /// then the user's settings (so e.g. `client.id` or `fetch.max.bytes` may be overridden).
-    /// Offsets are never auto-committed: the table is the source of truth, `commit` is explicit.
-    public var properties: [(String, String)] {
-        var p: [(String, String)] = [
-            ("bootstrap.servers", bootstrapServers),
+    /// The consumer's own properties. Offsets are never auto-committed: the table is the source
+    /// of truth, `commit` is explicit.
+    public var roleProperties: [(String, String)] {
+        [
             ("group.id", groupId),
             ("client.id", clientId),
             ("fetch.max.bytes", String(fetchMaxBytes)),
@@ -51,14 +49,11 @@ public struct KafkaConsumerConfig: Sendable {
             ("enable.auto.offset.store", "false"),
             ("auto.offset.reset", "earliest"),
         ]
-        p += extra.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
-        p += settings.effective
-        return p
     }
 }
 
 /// Producer settings with units in their names; `extra` as for the consumer.
-public struct KafkaProducerConfig: Sendable {
+public struct KafkaProducerConfig: KafkaClientConfiguration {
     /// `host:port[,host:port…]` (`bootstrap.servers`).
     public var bootstrapServers: String
     /// `compression.codec`: none, gzip, snappy, lz4 or zstd. zstd by default: the mock cluster
@@ -84,16 +79,28 @@ public struct KafkaProducerConfig: Sendable {
         self.hooks = hooks
     }
 
-    /// The librdkafka properties in the order they are set: ours, `extra` by name, the user's settings.
+    /// The producer's own properties.
+    public var roleProperties: [(String, String)] { [("compression.codec", compression), ("linger.ms", String(lingerMillis))] }
+}
+
+/// What the consumer's and the producer's configurations are made of, layered once.
+public protocol KafkaClientConfiguration: Sendable {
+    /// `host:port[,host:port…]` (`bootstrap.servers`).
+    var bootstrapServers: String { get }
+    /// The properties fs sets for the client's role.
+    var roleProperties: [(String, String)] { get }
+    /// Any further librdkafka property fs itself chooses.
+    var extra: [String: String] { get }
+    /// The user's settings (`--kafka-config`, `-X`).
+    var settings: KafkaClientSettings { get }
+}
+
+extension KafkaClientConfiguration {
+    /// The librdkafka properties in the order they are set: `bootstrap.servers` and the role's,
+    /// then `extra` sorted by name (a deterministic order), then the user's settings, last so
+    /// that they override ours (e.g. `client.id` or `fetch.max.bytes`).
     public var properties: [(String, String)] {
-        var p: [(String, String)] = [
-            ("bootstrap.servers", bootstrapServers),
-            ("compression.codec", compression),
-            ("linger.ms", String(lingerMillis)),
-        ]
-        p += extra.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
-        p += settings.effective
-        return p
+        [("bootstrap.servers", bootstrapServers)] + roleProperties + extra.sorted { $0.key < $1.key }.map { ($0.key, $0.value) } + settings.effective
     }
 }
 

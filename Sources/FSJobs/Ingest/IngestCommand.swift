@@ -77,10 +77,7 @@ public struct IngestCommand: JobCommand {
 
     @OptionGroup public var kafka: KafkaClientOptions
 
-    @Option(help: ArgumentHelp("Rewrite this file with Prometheus metrics after every trigger (for node_exporter's textfile collector; name it *.prom).", valueName: "path"))
-    public var metricsFile: String?
-    @Option(help: "After a commit, compact a partition once it holds this many small files (0: never; the table property delta.autoOptimize.autoCompact=false also turns it off).")
-    public var compactMinFiles: Int = AutoCompaction.defaultMinFiles
+    @OptionGroup public var tables: StreamingTableOptions
 
     public init() {}
 
@@ -122,7 +119,7 @@ public struct IngestCommand: JobCommand {
         }
         guard maxMessageBytes >= 1 else { throw UsageError(flag: "--max-message-bytes", message: "must be ≥ 1, got \(maxMessageBytes)") }
         let kafkaClient = try kafka.resolve(role: .consumer)
-        guard compactMinFiles == 0 || compactMinFiles >= 2 else { throw UsageError(flag: "--compact-min-files", message: "must be 0 (off) or ≥ 2, got \(compactMinFiles)") }
+        let upkeep = try tables.resolve()
         let root = normalizeTablePath(dir)
         return IngestConfig(
             common: common, streamType: type, brokers: brokers, topics: topics, dataDir: root,
@@ -130,8 +127,8 @@ public struct IngestCommand: JobCommand {
             maxOffsetsPerTrigger: maxOffsetsPerTrigger, triggerInterval: trigger, groupId: groupId ?? "fs-ingest-\(type.rawValue)",
             startingOffsets: start, availableNow: availableNow, dedupKeyName: dedup?.name, dedupKey: dedup?.key, dedupWindow: dedupWindow,
             maxRetryDuration: retry, limits: ParseLimits(maxMessageBytes: maxMessageBytes), kafkaClient: kafkaClient,
-            metricsFile: try MetricsFile.validatedPath(metricsFile),
-            ignoredFlags: kafkaMaxOffsetsPerTrigger == nil ? [] : ["--kafka-max-offsets-per-trigger"], compactMinFiles: compactMinFiles)
+            metricsFile: upkeep.metricsFile,
+            ignoredFlags: kafkaMaxOffsetsPerTrigger == nil ? [] : ["--kafka-max-offsets-per-trigger"], compactMinFiles: upkeep.compactMinFiles)
     }
 }
 
@@ -166,5 +163,5 @@ public struct IngestConfig: JobConfiguration {
     public var compactMinFiles: Int = AutoCompaction.defaultMinFiles
 
     /// The auto-compaction the writers use (nil: off).
-    public var autoCompaction: AutoCompaction? { compactMinFiles >= 2 ? AutoCompaction(minFiles: compactMinFiles) : nil }
+    public var autoCompaction: AutoCompaction? { AutoCompaction.fromFlag(minFiles: compactMinFiles) }
 }

@@ -99,10 +99,7 @@ public struct OnlineCommand: JobCommand {
 
     @OptionGroup public var kafkaClient: KafkaClientOptions
 
-    @Option(help: ArgumentHelp("Rewrite this file with Prometheus metrics after every trigger (for node_exporter's textfile collector; name it *.prom).", valueName: "path"))
-    public var metricsFile: String?
-    @Option(help: "After a commit, compact a partition of the output or late table once it holds this many small files (0: never; the table property delta.autoOptimize.autoCompact=false also turns it off).")
-    public var compactMinFiles: Int = AutoCompaction.defaultMinFiles
+    @OptionGroup public var tables: StreamingTableOptions
 
     public init() {}
 
@@ -161,7 +158,7 @@ public struct OnlineCommand: JobCommand {
             }
             kafka?.quarantineTable = quarantine
         }
-        guard compactMinFiles == 0 || compactMinFiles >= 2 else { throw UsageError(flag: "--compact-min-files", message: "must be 0 (off) or ≥ 2, got \(compactMinFiles)") }
+        let upkeep = try tables.resolve()
         var ignored: [String] = []
         if tempDir != nil { ignored.append("--temp-dir") }
         if kafka == nil && kafkaBrokers != nil { ignored.append("--kafka-brokers") }
@@ -173,8 +170,8 @@ public struct OnlineCommand: JobCommand {
             checkpointDir: checkpointDir.map(normalizeTablePath) ?? outPath + "/_fs_checkpoint", timeField: time, aggField: key,
             window: spec, watermarkDelay: delay, outputMode: mode, triggerIntervalMicros: trigger,
             maxVersionsPerTrigger: maxVersionsPerTrigger, availableNow: availableNow, kafka: kafka, ignoredFlags: ignored,
-            metricsFile: try MetricsFile.validatedPath(metricsFile),
-            compactMinFiles: compactMinFiles)
+            metricsFile: upkeep.metricsFile,
+            compactMinFiles: upkeep.compactMinFiles)
     }
 }
 
@@ -205,7 +202,7 @@ public struct OnlineConfig: JobConfiguration, Equatable {
     public var compactMinFiles: Int = AutoCompaction.defaultMinFiles
 
     /// The auto-compaction the writers use (nil: off).
-    public var autoCompaction: AutoCompaction? { compactMinFiles >= 2 ? AutoCompaction(minFiles: compactMinFiles) : nil }
+    public var autoCompaction: AutoCompaction? { AutoCompaction.fromFlag(minFiles: compactMinFiles) }
 }
 
 /// The Kafka side of `--kafka-topics`: what to read and how to parse it.
