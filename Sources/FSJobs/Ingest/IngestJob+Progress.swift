@@ -63,7 +63,7 @@ extension IngestJob {
         let value = try BrokerRetry(maxDuration: config.maxRetryDuration, clock: clock).run(since: since, onFailure: { error, backoff in
             lastKafkaError = error.description
             unavailableSince = since
-            logger.warning("kafka: \(what) failed: \(error.description); \(backoff.map { "retrying in \($0) ms" } ?? "not retrying: --max-retry-duration is spent")")
+            logger.warning("\(BrokerRetry.failureLine(what, error, backoffMillis: backoff))")
         }, giveUp: { seconds, error in
             let failure = consumer?.lastBrokerFailure ?? probe?.lastBrokerFailure
             return IngestError.brokerUnavailable(brokers: config.brokers, seconds: seconds, lastError: failure?.description ?? "unreachable: \(error.description)")

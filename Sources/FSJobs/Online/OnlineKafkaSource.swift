@@ -55,7 +55,7 @@ final class OnlineKafkaSource {
         func retrying<T>(_ what: String, _ body: () throws(KafkaError) -> T) throws -> T {
             try retry.run(since: since, onFailure: { error, backoff in
                 if let failure = consumer.lastBrokerFailure, failure.kind != .unreachable { throw OnlineKafkaError.brokerUnusable(failure) }
-                logger.warning("kafka: \(what) failed: \(error.description); \(backoff.map { "retrying in \($0) ms" } ?? "not retrying: --max-retry-duration is spent")")
+                logger.warning("\(BrokerRetry.failureLine(what, error, backoffMillis: backoff))")
             }, giveUp: { seconds, error in
                 OnlineKafkaError.gaveUp(brokers: input.brokers, seconds: seconds, lastError: consumer.lastBrokerFailure?.description ?? "unreachable: \(error.description)")
             }, body)

@@ -21,6 +21,12 @@ struct BrokerRetry {
         maxDuration.map { let c = $0.components; return c.seconds * 1_000_000 + c.attoseconds / 1_000_000_000_000 }
     }
 
+    /// The warning logged for a failed attempt of `what`, the same in both jobs' logs: the
+    /// error, then the backoff before the next attempt or that the budget is spent.
+    static func failureLine(_ what: String, _ error: KafkaError, backoffMillis: Int64?) -> String {
+        "kafka: \(what) failed: \(error.description); \(backoffMillis.map { "retrying in \($0) ms" } ?? "not retrying: --max-retry-duration is spent")"
+    }
+
     /// Runs `body` until it succeeds. `onFailure` sees every retriable error (to log it, or to
     /// throw when the job knows it will not heal) with the backoff before the next attempt, nil
     /// when the budget is spent and no attempt follows; `giveUp` receives the seconds the brokers have been
