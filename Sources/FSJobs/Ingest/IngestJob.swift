@@ -212,10 +212,21 @@ public final class IngestJob {
             var out: [TopicPartitionOffset] = []
             for tp in tps {
                 var s = newState(tp, dataTxns: dataTxns, quarantineTxns: quarantineTxns)
-                if let committed = s.dataTxn { s.cursor.seek(to: committed + 1) }
+                if let committed = s.dataTxn {
+                    // The retention clamp of available-now: a committed position the broker no
+                    // longer holds resumes at the low watermark, said in the log — not at
+                    // auto.offset.reset, which is `latest` with --starting-offsets latest and
+                    // would skip the partition's whole backlog. Without an answer (a short
+                    // timeout inside the rebalance) the broker's reset applies.
+                    if let marks = try? consumer.watermarks(tp, timeout: .seconds(2)) {
+                        s.cursor = KafkaStartPositions.start(tp, after: committed, watermarks: marks, otherwise: config.startingOffsets, logger: logger).cursor
+                    } else {
+                        s.cursor.seek(to: committed + 1)
+                    }
+                }
                 partitions[tp] = s
                 out.append(TopicPartitionOffset(topic: tp.topic, partition: tp.partition,
-                                                offset: PartitionCursor.assignmentOffset(after: s.dataTxn, otherwise: config.startingOffsets)))
+                                                offset: s.cursor.next ?? PartitionCursor.assignmentOffset(after: nil, otherwise: config.startingOffsets)))
             }
             try warmDedupWindows(Set(tps))
             logger.info("assigned \(out.map(\.description).joined(separator: " "))")

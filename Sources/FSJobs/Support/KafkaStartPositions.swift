@@ -26,16 +26,23 @@ struct KafkaStartPositions {
         for topic in topics {
             for p in try partitions(topic) {
                 let tp = TopicPartition(topic: topic, partition: p)
-                let (cursor, lost) = PartitionCursor.start(after: committed(tp), watermarks: try watermarks(tp), otherwise: policy)
-                if let lost {
-                    logger.warning("\(tp): offsets \(lost.lowerBound)..<\(lost.upperBound) are gone from the broker (retention); resuming at \(lost.upperBound)")
-                    lostMessages += Int64(lost.count)
-                }
+                let (cursor, lost) = Self.start(tp, after: committed(tp), watermarks: try watermarks(tp), otherwise: policy, logger: logger)
+                lostMessages += lost
                 cursors[tp] = cursor
                 if let next = cursor.next, !(skipCaughtUp && cursor.isCaughtUp) {
                     assignment.append(TopicPartitionOffset(topic: topic, partition: p, offset: next))
                 }
             }
         }
+    }
+
+    /// One partition's cursor (`PartitionCursor.start`), with the warning that names the
+    /// offsets the retention deleted before the job read them; returns how many those are.
+    static func start(_ tp: TopicPartition, after committed: Int64?, watermarks: (low: Int64, high: Int64), otherwise policy: StartingOffsets,
+                      logger: Logger) -> (cursor: PartitionCursor, lost: Int64) {
+        let (cursor, lost) = PartitionCursor.start(after: committed, watermarks: watermarks, otherwise: policy)
+        guard let lost else { return (cursor, 0) }
+        logger.warning("\(tp): offsets \(lost.lowerBound)..<\(lost.upperBound) are gone from the broker (retention); resuming at \(lost.upperBound)")
+        return (cursor, Int64(lost.count))
     }
 }
