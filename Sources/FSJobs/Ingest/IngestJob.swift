@@ -193,7 +193,8 @@ public final class IngestJob {
             partitions[tp] = state
         }
         try warmDedupWindows(Set(partitions.keys))
-        logger.info("available-now: \(starts.assignment.count) of \(partitions.count) partitions have new messages", metadata: ["lag": "\(lag)"])
+        logger.info("available-now: \(starts.assignment.count) of \(partitions.count) partitions have new messages",
+                    metadata: ["lag": "\(lag)", "lost_to_retention": "\(starts.lostMessages)"])
         if !starts.assignment.isEmpty { try consumer.assign(starts.assignment) }
     }
 

@@ -76,9 +76,10 @@ final class OnlineKafkaSource {
             throw error
         }
         cursors = starts.cursors
-        let assignment = starts.assignment
-        if !assignment.isEmpty { try consumer.assign(assignment) }
-        logger.info("kafka: \(assignment.count) of \(cursors.count) partitions assigned", metadata: ["topics": "\(input.topics.joined(separator: ","))"])
+        if !starts.assignment.isEmpty { try consumer.assign(starts.assignment) }
+        logger.info("kafka: \(starts.assignment.count) of \(cursors.count) partitions assigned", metadata: [
+            "topics": "\(input.topics.joined(separator: ","))", "lost_to_retention": "\(starts.lostMessages)",
+        ])
     }
 
     deinit { consumer.close() }
