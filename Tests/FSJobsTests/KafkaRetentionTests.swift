@@ -59,6 +59,32 @@ struct KafkaRetentionTests {
         #expect(strings(try readTable(dir + "/ingestion/order-events"), "order_id").sorted() == ["o0", "o1", "o2", "o3", "o4"])
     }
 
+    @Test("fs-ingest in group mode with --starting-offsets latest resumes at the low watermark, not at the end")
+    func ingestGroupModeDoesNotSkipTheBacklog() throws {
+        let cluster = try MockKafkaCluster()
+        let dir = try FileSystem.makeTemporaryDirectory(prefix: "ingest-retention-group")
+        defer { try? FileSystem.removeTree(dir) }
+        let args = ["dev", "--kafka-brokers", cluster.bootstrapServers, "--kafka-topics", Self.topic, "--data-dir", dir,
+                    "--stream-type", "order-events", "--starting-offsets", "latest", "--log-level", "warning"]
+        let low = try Self.pushPastRetention(cluster) {
+            // The partition has no txn yet: --starting-offsets latest would skip offsets 0-2.
+            let first = try Binaries.run("fs-ingest", args.filter { $0 != "latest" && $0 != "--starting-offsets" } + ["--available-now"])
+            #expect(first.status == 0, "\(first.stderr)")
+        }
+        // Before the clamp, the out-of-range txn + 1 fell to auto.offset.reset = latest: o3 and
+        // o4 were never read.
+        let job = try launch("fs-ingest", args + ["--group-id", "g-retention", "--trigger-interval", "200ms"], log: dir + "/ingest.log")
+        let deadline = Date().addingTimeInterval(30)
+        func orders() -> [String] { strings(try? readTable(dir + "/ingestion/order-events"), "order_id").sorted() }
+        while Date() < deadline && orders().count < 5 { usleep(200_000) }
+        kill(job.processIdentifier, SIGTERM)
+        job.waitUntilExit()
+        #expect(job.terminationStatus == 0)
+        #expect(orders() == ["o0", "o1", "o2", "o3", "o4"])
+        let log = try String(contentsOfFile: dir + "/ingest.log", encoding: .utf8)
+        #expect(log.contains("offsets 3..<\(low) are gone from the broker (retention); resuming at \(low)"), "\(log)")
+    }
+
     @Test("fs-agg-online --kafka-topics resumes at the low watermark and names the offsets the retention deleted")
     func onlineResumesAtTheLowWatermark() throws {
         let cluster = try MockKafkaCluster()
