@@ -15,8 +15,9 @@ public struct Snapshot: Sendable {
     public private(set) var schema: Schema
     /// Live files by path.
     public private(set) var files: [String: AddAction]
-    /// Removed files by path (kept for checkpoints and vacuum decisions).
-    public private(set) var tombstones: [String: RemoveAction]
+    /// Removed files by path, within the retention (kept for checkpoints and vacuum decisions;
+    /// compact, see `Tombstone`).
+    public private(set) var tombstones: [String: Tombstone]
     /// Latest `txn` per application id.
     public private(set) var txns: [String: TxnAction]
     /// The newest checkpoint at or below `version` this snapshot knows of (replay started from
@@ -71,7 +72,7 @@ public struct Snapshot: Sendable {
             case .protocol(let p): try Snapshot.checkReadable(p); protocolAction = p
             case .metadata(let m): metadata = m; schemaChanged = true
             case .add(let add): files[add.path] = add; tombstones[add.path] = nil
-            case .remove(let r): files[r.path] = nil; tombstones[r.path] = r
+            case .remove(let r): files[r.path] = nil; tombstones[r.path] = Tombstone(r)
             case .txn(let t): txns[t.appId] = t
             case .commitInfo, .unknown: break
             }
@@ -93,7 +94,7 @@ public struct Snapshot: Sendable {
         actionsSinceCheckpoint = 0
         if let now = nowMillis {
             let cutoff = now - Checkpoint.tombstoneRetentionMillis(self)
-            tombstones = tombstones.filter { ($0.value.deletionTimestamp ?? now) > cutoff }
+            tombstones = tombstones.filter { $0.value.isRetained(cutoffMillis: cutoff, nowMillis: now) }
         }
     }
 
@@ -179,7 +180,7 @@ struct SnapshotBuilder {
     var protocolAction: ProtocolAction?
     var metadata: MetadataAction?
     var files: [String: AddAction] = [:]
-    var tombstones: [String: RemoveAction] = [:]
+    var tombstones: [String: Tombstone] = [:]
     var txns: [String: TxnAction] = [:]
     /// The checkpoint replay started from.
     var checkpoint: CheckpointMark?
@@ -193,7 +194,7 @@ struct SnapshotBuilder {
         case .protocol(let p): protocolAction = p
         case .metadata(let m): metadata = m
         case .add(let add): files[add.path] = add; tombstones[add.path] = nil
-        case .remove(let r): files[r.path] = nil; tombstones[r.path] = r
+        case .remove(let r): files[r.path] = nil; tombstones[r.path] = Tombstone(r)
         case .txn(let t): txns[t.appId] = t
         case .commitInfo, .unknown: break
         }
