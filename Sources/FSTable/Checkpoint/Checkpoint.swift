@@ -83,8 +83,9 @@ public enum Checkpoint {
         try body(.metadata(snapshot.metadata))
         for appId in snapshot.txns.keys.sorted() { if let t = snapshot.txns[appId] { try body(.txn(t)) } }
         for path in snapshot.files.keys.sorted() { if let a = snapshot.files[path] { try body(.add(a)) } }
-        let kept = snapshot.tombstones.filter { $0.value.isRetained(cutoffMillis: cutoff, nowMillis: nowMillis) }
-        for path in kept.keys.sorted() { if let t = kept[path] { try body(.remove(t.removeAction(path: path))) } }
+        try snapshot.tombstones.forEachSortedByPath { (path: String, t: Tombstone) throws(E) in
+            if t.isRetained(cutoffMillis: cutoff, nowMillis: nowMillis) { try body(.remove(t.removeAction(path: path))) }
+        }
     }
 
     /// Rows per row group of a checkpoint. The writer holds one group's rows (as `NestedValue`s,

@@ -16,8 +16,8 @@ public struct Snapshot: Sendable {
     /// Live files by path.
     public private(set) var files: [String: AddAction]
     /// Removed files by path, within the retention (kept for checkpoints and vacuum decisions;
-    /// compact, see `Tombstone`).
-    public private(set) var tombstones: [String: Tombstone]
+    /// compact, see `TombstoneSet`).
+    public private(set) var tombstones: TombstoneSet
     /// Latest `txn` per application id.
     public private(set) var txns: [String: TxnAction]
     /// The newest checkpoint at or below `version` this snapshot knows of (replay started from
@@ -71,8 +71,8 @@ public struct Snapshot: Sendable {
             switch a {
             case .protocol(let p): try Snapshot.checkReadable(p); protocolAction = p
             case .metadata(let m): metadata = m; schemaChanged = true
-            case .add(let add): files[add.path] = add; tombstones[add.path] = nil
-            case .remove(let r): files[r.path] = nil; tombstones[r.path] = Tombstone(r)
+            case .add(let add): files[add.path] = add; tombstones.remove(path: add.path)
+            case .remove(let r): files[r.path] = nil; tombstones.insert(Tombstone(r), path: r.path)
             case .txn(let t): txns[t.appId] = t
             case .commitInfo, .unknown: break
             }
@@ -94,7 +94,7 @@ public struct Snapshot: Sendable {
         actionsSinceCheckpoint = 0
         if let now = nowMillis {
             let cutoff = now - Checkpoint.tombstoneRetentionMillis(self)
-            tombstones = tombstones.filter { $0.value.isRetained(cutoffMillis: cutoff, nowMillis: now) }
+            tombstones = tombstones.filter { $0.isRetained(cutoffMillis: cutoff, nowMillis: now) }
         }
     }
 
@@ -180,7 +180,7 @@ struct SnapshotBuilder {
     var protocolAction: ProtocolAction?
     var metadata: MetadataAction?
     var files: [String: AddAction] = [:]
-    var tombstones: [String: Tombstone] = [:]
+    var tombstones = TombstoneSet()
     var txns: [String: TxnAction] = [:]
     /// The checkpoint replay started from.
     var checkpoint: CheckpointMark?
@@ -193,8 +193,8 @@ struct SnapshotBuilder {
         switch a {
         case .protocol(let p): protocolAction = p
         case .metadata(let m): metadata = m
-        case .add(let add): files[add.path] = add; tombstones[add.path] = nil
-        case .remove(let r): files[r.path] = nil; tombstones[r.path] = Tombstone(r)
+        case .add(let add): files[add.path] = add; tombstones.remove(path: add.path)
+        case .remove(let r): files[r.path] = nil; tombstones.insert(Tombstone(r), path: r.path)
         case .txn(let t): txns[t.appId] = t
         case .commitInfo, .unknown: break
         }
