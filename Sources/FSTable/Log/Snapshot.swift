@@ -62,25 +62,39 @@ public struct Snapshot: Sendable {
     /// Folds in the actions of commit `version` (which must be `self.version + 1`).
     /// `commitBytes` is the size of the commit file (estimated from the actions when nil); it
     /// only feeds the checkpoint policy.
+    ///
+    /// All or nothing: a protocol fs cannot read or a schema it cannot decode throws before
+    /// anything changes, so a writer may advance its one snapshot in place (no copy of every
+    /// file and tombstone per commit, see `DeltaTable.commit(_:operation:advancing:)`).
     public mutating func apply(_ actions: [Action], version newVersion: Int64, commitBytes: Int64? = nil) throws(DeltaLogError) {
         precondition(newVersion == version + 1, "snapshot \(version) cannot apply commit \(newVersion)")
+        var newMetadata: MetadataAction?
+        for a in actions {
+            switch a {
+            case .protocol(let p): try Snapshot.checkReadable(p)
+            case .metadata(let m): newMetadata = m
+            default: break
+            }
+        }
+        var newSchema: Schema?
+        if let m = newMetadata {
+            let decoded = try SparkSchema.decode(m.schemaString)
+            try Snapshot.checkPartitionColumns(m, decoded)
+            newSchema = decoded
+        }
         logBytesSinceCheckpoint += commitBytes ?? actions.reduce(0) { $0 + Int64($1.json.description.utf8.count + 1) }
-        var schemaChanged = false
         for a in actions {
             if case .commitInfo = a {} else { actionsSinceCheckpoint += 1 }
             switch a {
-            case .protocol(let p): try Snapshot.checkReadable(p); protocolAction = p
-            case .metadata(let m): metadata = m; schemaChanged = true
+            case .protocol(let p): protocolAction = p
+            case .metadata(let m): metadata = m
             case .add(let add): files[add.path] = add; tombstones.remove(path: add.path)
             case .remove(let r): files[r.path] = nil; tombstones.insert(Tombstone(r), path: r.path)
             case .txn(let t): txns[t.appId] = t
             case .commitInfo, .unknown: break
             }
         }
-        if schemaChanged {
-            schema = try SparkSchema.decode(metadata.schemaString)
-            try checkPartitionColumns()
-        }
+        if let newSchema { schema = newSchema }
         version = newVersion
     }
 
@@ -151,6 +165,10 @@ public struct Snapshot: Sendable {
     }
 
     private func checkPartitionColumns() throws(DeltaLogError) {
+        try Snapshot.checkPartitionColumns(metadata, schema)
+    }
+
+    private static func checkPartitionColumns(_ metadata: MetadataAction, _ schema: Schema) throws(DeltaLogError) {
         for c in metadata.partitionColumns where schema.field(named: c) == nil {
             throw .invalidSchema(reason: "partition column \(c) is not in the schema")
         }
