@@ -8,12 +8,14 @@
 ///  slots:     [-1, 1, -1, 0, …]   (hash of the path bytes → entry; linear probing)
 /// ```
 /// Chunks, not one array: an array that doubles holds its old and new buffers at once, which
-/// at 100k paths was 8 MB of peak memory on top of the set.
-/// A `[String: RemoveAction]` cost about 400 bytes of resident memory per tombstone (a heap
-/// string per path, a partition-value map, a dictionary at most ¾ full that doubles when it
-/// grows); this costs the path bytes plus about 40, so a writer whose table removed 100k files
-/// within the retention holds about 12 MB for them instead of 40 (issue #13, item 5), and a copy
-/// of the set is four array copies rather than 100k retains.
+/// at 100k paths was 7 MB of peak memory on top of the set.
+///
+/// A map of path to tombstone costs several hundred bytes per entry (a heap string per path, a
+/// dictionary at most ¾ full that doubles when it grows; with `RemoveAction` values also a
+/// partition-value map); this costs the path bytes plus about 45, and a copy of the set is a
+/// few array copies rather than a retain per path. Measured with `fs-table writer-memory`
+/// (debug build): 100k tombstones raise a writer's peak RSS by about 20 MB, of which the paths
+/// are 8 (issue #13, item 5).
 ///
 /// A path that is added again is marked dead, not moved: its bytes stay until the set is
 /// rebuilt by `filter` (after each checkpoint), and a later removal of it revives the entry.
