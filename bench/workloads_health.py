@@ -109,7 +109,10 @@ def long_stream(ctx) -> list:
                 raise BenchError(f"long-stream ({label}): fs-ingest consumed {run.result.get('messages')} of {sent}")
             table = os.path.join(data_dir, "ingestion", "order-events")
             figures = stream_figures(ctx, table)
-            figures.update(rssKb=run.rss_kb, seconds=run.result.get("seconds"), table=table, quarantined=run.result.get("quarantined", 0))
+            # CPU (user + sys) as well as wall: on a loaded machine the wall-clock gaps between
+            # commits measure the neighbours; CPU per commit at N vs 4N commits does not.
+            figures.update(rssKb=run.rss_kb, seconds=run.result.get("seconds"), cpuSeconds=round(run.cpu_s, 2), table=table,
+                           quarantined=run.result.get("quarantined", 0))
             if figures["rows"] + figures["quarantined"] != sent:
                 raise BenchError(f"long-stream ({label}): {figures['rows']} rows + {figures['quarantined']} quarantined != {sent}")
             runs[label] = figures
@@ -126,7 +129,7 @@ def long_stream(ctx) -> list:
                 f"live files {f['files']}, at most {f['maxFilesPerPartition']} per partition (goal <= {2 * GOAL_MIN_FILES}: "
                 f"{verdict(f['maxFilesPerPartition'] <= 2 * GOAL_MIN_FILES)}); _delta_log {f['logBytes'] / 1e6:.1f} MB = "
                 f"{kb:.1f} KB per version (goal <= {GOAL_LOG_KB_PER_COMMIT}: {verdict(kb <= GOAL_LOG_KB_PER_COMMIT)}); "
-                f"peak RSS {f['rssKb'] / 1024:.0f} MiB")
+                f"peak RSS {f['rssKb'] / 1024:.0f} MiB; CPU {f['cpuSeconds']:.1f} s = {1000 * f['cpuSeconds'] / max(f['versions'], 1):.1f} ms per version")
         rows.append(Row(f"Long stream, {label}", f"fs-ingest --max-offsets-per-trigger {BATCH}", "-",
                         float(f["seconds"] or 0), None, f["rssKb"], None, "rows + quarantine = messages", note))
     rows.append(optimize_vs_delta_rs(ctx, runs["no compaction"]))

@@ -27,7 +27,7 @@ import Testing
 
         let v2 = try t.snapshot(version: 2)
         #expect(v2.sortedFiles.map(\.path) == ["b.parquet", "c.parquet"])
-        #expect(v2.tombstones.keys.sorted() == ["a.parquet"])
+        #expect(v2.tombstones.paths.sorted() == ["a.parquet"])
         #expect(v2.schema == ordersSchema)
         // Incremental application equals a full replay.
         try base.apply(try LogReplay.readCommit(log, version: 3), version: 3)

@@ -16,6 +16,7 @@ import duckdb
 import polars as pl
 import pyarrow as pa
 import pyarrow.dataset as ds
+import pyarrow.parquet  # noqa: F401  (pa.parquet)
 
 from interop_support import assert_same_rows, duckdb_records, partition_glob
 
@@ -111,3 +112,37 @@ def test_history_lists_every_version_with_its_operation(fs, tmp_path):
     for h in history:
         if h["operation"] == "OPTIMIZE":
             assert h["dataChange"] is False and h["filesRemoved"] >= 2 and h["filesAdded"] >= 1
+
+
+def test_a_checkpoint_written_in_several_row_groups_with_compact_tombstones_loads_in_delta_readers(fs, tmp_path):
+    # fs writes checkpoints 4,096 rows per row group, and a tombstone's remove row carries path,
+    # deletionTimestamp, dataChange and size only (#13 item 5). 9,000 extra tombstones (of files
+    # that never existed) make three row groups.
+    table = small_files_table(fs, tmp_path, commits=12)
+    fs.run("fs-table", "optimize", table)
+    names, ours = fs.dump(table)
+    log = os.path.join(table, "_delta_log")
+    version = max(int(f[:20]) for f in os.listdir(log) if f.endswith(".json")) + 1
+    now = int(deltalake.DeltaTable(table).history(1)[0]["timestamp"])
+    with open(os.path.join(log, "%020d.json" % version), "x") as f:
+        f.write(json.dumps({"commitInfo": {"timestamp": now, "operation": "DELETE"}}) + "\n")
+        for k in range(9000):
+            f.write(json.dumps({"remove": {"path": f"fs_year=2019/fs_month=1/fs_day={1 + k % 28}/gone-{k:05d}.parquet",
+                                           "deletionTimestamp": now, "dataChange": True, "extendedFileMetadata": True,
+                                           "partitionValues": {"fs_year": "2019", "fs_month": "1", "fs_day": str(1 + k % 28)},
+                                           "size": 1000 + k}}) + "\n")
+    out = json.loads(fs.run("fs-table", "checkpoint", table, "--no-log-cleanup").stdout)
+    assert out["version"] == version
+    checkpoint = pa.parquet.ParquetFile(os.path.join(log, "%020d.checkpoint.parquet" % version))
+    assert checkpoint.metadata.num_row_groups == 3
+    removes = [r for r in checkpoint.read(columns=["remove"]).column("remove").to_pylist() if r]
+    assert len(removes) >= 9000
+    assert all(r["size"] is not None and r["deletionTimestamp"] == now for r in removes if "gone-" in r["path"])
+    copy = str(tmp_path / "copy")
+    shutil.copytree(table, copy)
+    for v in range(version + 1):
+        os.remove(os.path.join(copy, "_delta_log", "%020d.json" % v))
+    for engine, rows in delta_readers(copy).items():
+        assert_same_rows(names, ours, rows, f"{engine} (checkpoint {version} only)")
+    assert_same_rows(names, ours, fs.dump(copy)[1], "fs-table dump (checkpoint only)")
+    assert fs.info(copy)["tombstones"] == len(removes)

@@ -16,7 +16,7 @@ public struct TableCommand: JobCommandGroup {
               30 3 * * *  fs-table optimize /data/ingestion/order-events && fs-table vacuum /data/ingestion/order-events
             """,
         subcommands: [Info.self, History.self, Dump.self, Optimize.self, Vacuum.self, Checkpoint.self, WriteSample.self,
-                      RaceAppend.self, HangWrite.self]
+                      RaceAppend.self, HangWrite.self, WriterMemory.self]
     )
 
     public init() {}
@@ -136,6 +136,14 @@ public struct TableCommand: JobCommandGroup {
         @Argument var commits: Int
         @Option var idBase: Int64 = 0
         func perform(logger: Logger) throws { try TableOperations.raceAppend(table, commits: commits, idBase: idBase) }
+    }
+
+    struct WriterMemory: JobCommand, ToolAction {
+        typealias Job = ToolJob<Self>
+        static let configuration = CommandConfiguration(commandName: "writer-memory", shouldDisplay: false)
+        @Argument var table: String
+        @Option var commits: Int = 5
+        func perform(logger: Logger) throws { try TableOperations.writerMemory(table, commits: commits) }
     }
 
     struct HangWrite: JobCommand, ToolAction {

@@ -179,6 +179,52 @@ enum TableOperations {
         JobRunner.write(JSONValue.object([("commits", .int(Int64(versions.count))), ("lostRaces", .int(Int64(lost))), ("versions", .array(versions))]).description + "\n")
     }
 
+    /// What a long-running writer costs in memory on this table (issue #13, item 5): opens a
+    /// `TableWriter` (replay), appends `commits` one-row commits, writes a checkpoint of the
+    /// result, and prints the process's peak resident set (`VmHWM`, KiB) before opening, after
+    /// opening, after the commits and at the end, with the tombstones the writer holds.
+    /// `WriterPeakMemoryTests` runs it on tables of 1k and 100k tombstones.
+    static func writerMemory(_ path: String, commits: Int) throws {
+        let before = peakResidentKiB()
+        let writer = try TableWriter(table: try DeltaTable.open(at: path), options: noCleanup())
+        let opened = peakResidentKiB()
+        for k in 0..<commits {
+            var b = SampleTable.batch(0..<1)
+            b.columns[0] = Column(type: .int64, values: .int64([Int64(k)]))
+            try writer.write(b)
+            try writer.commit()
+        }
+        let committed = peakResidentKiB()
+        let s = writer.snapshot
+        let last = try FSTable.Checkpoint.write(s, log: writer.table.log, nowMillis: writer.table.clock.nowMicros() / 1000)
+        JobRunner.write(JSONValue.object([
+            ("version", .int(s.version)), ("tombstones", .int(Int64(s.tombstones.count))), ("checkpointActions", .int(last.size)),
+            ("peakKiBBeforeOpen", .int(before)), ("peakKiBAfterOpen", .int(opened)), ("peakKiBAfterCommits", .int(committed)),
+            ("peakKiB", .int(peakResidentKiB())),
+        ]).description + "\n")
+    }
+
+    /// The process's peak resident set so far, in KiB: `VmHWM` of `/proc/self/status` (-1 when
+    /// unreadable). Not `getrusage`'s `ru_maxrss`, which a spawned child starts from its
+    /// parent's size.
+    private static func peakResidentKiB() -> Int64 {
+        let fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return -1 }
+        defer { close(fd) }
+        var bytes: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if n < 0 && errno == EINTR { continue }
+            if n <= 0 { break }
+            bytes += buffer[0..<n]
+        }
+        for line in String(decoding: bytes, as: UTF8.self).split(separator: "\n") where line.hasPrefix("VmHWM:") {
+            return Int64(line.dropFirst(6).split(whereSeparator: { $0 == " " || $0 == "\t" }).first ?? "") ?? -1
+        }
+        return -1
+    }
+
     /// Writes `rows` sample rows and stops forever at a point of the write (for kill -9 tests):
     /// `staged` with the data file still open under `_staging/`, or `placed` after the files
     /// were moved into their partitions but before the commit. Prints the point's name first.

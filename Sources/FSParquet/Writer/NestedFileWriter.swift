@@ -7,13 +7,12 @@ import FSCore
 public func writeNestedParquet(
     path: String, schema: [ParquetNode], rows: [NestedValue], options: ParquetWriterOptions = .init()
 ) throws -> ParquetFileSummary {
-    let output = try ParquetOutput(creatingFileAt: path)
+    let writer = try NestedParquetWriter(path: path, schema: schema, options: options)
     do {
-        let summary = try writeNested(to: output, schema: schema, rows: rows, options: options)
-        try output.syncAndClose()
-        return summary
+        try writer.writeRowGroup(rows)
+        return try writer.finish()
     } catch {
-        output.discard()
+        writer.discard()
         throw error
     }
 }
@@ -21,41 +20,90 @@ public func writeNestedParquet(
 /// `writeNestedParquet` into memory (tests).
 public func encodeNestedParquet(schema: [ParquetNode], rows: [NestedValue], options: ParquetWriterOptions = .init()) throws -> [UInt8] {
     let output = ParquetOutput(memoryNamed: "<memory>")
-    _ = try writeNested(to: output, schema: schema, rows: rows, options: options)
+    let writer = try NestedParquetWriter(output: output, schema: schema, options: options)
+    try writer.writeRowGroup(rows)
+    _ = try writer.finish(sync: false)
     return output.memory
 }
 
-private func writeNested(
-    to output: ParquetOutput, schema: [ParquetNode], rows: [NestedValue], options: ParquetWriterOptions
-) throws(ParquetError) -> ParquetFileSummary {
-    var shredder = try NestedShredder(schema: schema, file: output.path)
-    for row in rows { try shredder.append(row: row) }
-    try output.write(magic)
-    var chunks: [ColumnChunk] = []
-    var totalUncompressed: Int64 = 0, totalCompressed: Int64 = 0
-    let groupOffset = output.offset
-    if !rows.isEmpty {
-        for leaf in shredder.leaves {
+/// A nested Parquet file written one row group at a time, so a writer holds only the rows of
+/// the group in flight: a Delta checkpoint of 100k tombstones is written in chunks of a few
+/// thousand rows instead of being built whole in memory (issue #13, item 5).
+///
+/// ```
+///  init: magic ──► writeRowGroup(rows) … (shred, pages, column chunks) ──► finish: footer, fsync
+/// ```
+/// File statistics are the row groups' merged (`StatisticsAccumulator.merge`).
+public final class NestedParquetWriter {
+    private let output: ParquetOutput
+    private let schema: [ParquetNode]
+    private let options: ParquetWriterOptions
+    private var shredder: NestedShredder
+    private var rowGroups: [RowGroup] = []
+    private var fileStatistics: [StatisticsAccumulator]
+    private var rowCount: Int64 = 0
+
+    /// Creates the file exclusively at `path`.
+    public convenience init(path: String, schema: [ParquetNode], options: ParquetWriterOptions = .init()) throws {
+        try self.init(output: ParquetOutput(creatingFileAt: path), schema: schema, options: options)
+    }
+
+    init(output: ParquetOutput, schema: [ParquetNode], options: ParquetWriterOptions) throws {
+        self.output = output
+        self.schema = schema
+        self.options = options
+        do {
+            shredder = try NestedShredder(schema: schema, file: output.path)
+            fileStatistics = shredder.leaves.map { StatisticsAccumulator(type: $0.type) }
+            try output.write(magic)
+        } catch {
+            output.discard()
+            throw error
+        }
+    }
+
+    /// Rows written so far.
+    public var rowsWritten: Int64 { rowCount }
+
+    /// Writes `rows` (each a `.group` of the top-level fields) as one row group; no rows, no group.
+    public func writeRowGroup(_ rows: [NestedValue]) throws {
+        guard !rows.isEmpty else { return }
+        for row in rows { try shredder.append(row: row) }
+        let leaves = shredder.takeLeaves()
+        var chunks: [ColumnChunk] = []
+        var totalUncompressed: Int64 = 0, totalCompressed: Int64 = 0
+        let groupOffset = output.offset
+        for (i, leaf) in leaves.enumerated() {
             let chunk = ColumnChunkBuilder(compression: options.compression, file: output.path, column: leaf.path.joined(separator: "."))
             try writePages(of: leaf, into: chunk, options: options)
             let offset = output.offset
             try output.write(chunk.dataPages.bytes)
-            let meta = chunk.metadata(type: leaf.type.parquetPhysicalType, path: leaf.path, offset: offset,
-                                      statistics: leaf.statistics.thrift)
+            let meta = chunk.metadata(type: leaf.type.parquetPhysicalType, path: leaf.path, offset: offset, statistics: leaf.statistics.thrift)
             chunks.append(ColumnChunk(fileOffset: 0, metaData: meta))
             totalUncompressed += meta.totalUncompressedSize
             totalCompressed += meta.totalCompressedSize
+            fileStatistics[i].merge(leaf.statistics)
         }
+        rowGroups.append(RowGroup(
+            columns: chunks, totalByteSize: totalUncompressed, numRows: Int64(rows.count), fileOffset: groupOffset,
+            totalCompressedSize: totalCompressed, ordinal: Int16(clamping: rowGroups.count)))
+        rowCount += Int64(rows.count)
     }
-    let rowGroups = rows.isEmpty ? [] : [RowGroup(
-        columns: chunks, totalByteSize: totalUncompressed, numRows: Int64(rows.count), fileOffset: groupOffset,
-        totalCompressedSize: totalCompressed, ordinal: 0)]
-    let meta = FileMetaData(
-        version: 1, schema: schemaElements(for: schema), numRows: Int64(rows.count), rowGroups: rowGroups,
-        createdBy: options.createdBy, columnOrders: Array(repeating: .typeDefinedOrder, count: shredder.leaves.count))
-    try writeFooter(meta, to: output)
-    return ParquetFileSummary(path: output.path, sizeBytes: output.offset, rowCount: Int64(rows.count),
-                              statistics: shredder.leaves.map(\.statistics.columnStatistics), metadata: meta)
+
+    /// Writes the footer and, with `sync`, fsyncs and closes the file.
+    public func finish(sync: Bool = true) throws -> ParquetFileSummary {
+        let meta = FileMetaData(
+            version: 1, schema: schemaElements(for: schema), numRows: rowCount, rowGroups: rowGroups,
+            createdBy: options.createdBy, columnOrders: Array(repeating: .typeDefinedOrder, count: fileStatistics.count))
+        try writeFooter(meta, to: output)
+        let size = output.offset
+        if sync { try output.syncAndClose() }
+        return ParquetFileSummary(path: output.path, sizeBytes: size, rowCount: rowCount,
+                                  statistics: fileStatistics.map(\.columnStatistics), metadata: meta)
+    }
+
+    /// Closes and deletes the unfinished file.
+    public func discard() { output.discard() }
 }
 
 /// Data pages of one shredded leaf:

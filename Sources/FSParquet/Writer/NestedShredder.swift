@@ -80,6 +80,14 @@ package struct NestedShredder {
         }
     }
 
+    /// The leaves shredded so far, leaving empty ones (same columns) for the next row group:
+    /// a streaming writer hands each chunk of rows to the file and keeps only the next.
+    package mutating func takeLeaves() -> [ShreddedLeaf] {
+        let taken = leaves
+        leaves = taken.map { ShreddedLeaf(path: $0.path, type: $0.type, maxRep: $0.maxRepetitionLevel, maxDef: $0.maxDefinitionLevel) }
+        return taken
+    }
+
     /// Shreds one row: a `.group` of the top-level fields.
     package mutating func append(row: NestedValue) throws(ParquetError) {
         guard case .group(let fields) = row else {

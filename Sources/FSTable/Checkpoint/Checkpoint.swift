@@ -68,34 +68,62 @@ public enum Checkpoint {
     public static let defaultTombstoneRetentionMillis: Int64 = 7 * 86_400_000
 
     /// The actions a checkpoint of `snapshot` holds, in row order: protocol, metaData, txns by
-    /// appId, adds by path, removes newer than the retention by path.
+    /// appId, adds by path, removes newer than the retention by path (tests; `write` streams them).
     public static func actions(of snapshot: Snapshot, nowMillis: Int64) -> [Action] {
-        let retention = tombstoneRetentionMillis(snapshot)
-        var out: [Action] = [.protocol(snapshot.protocolAction), .metadata(snapshot.metadata)]
-        out += snapshot.txns.values.sorted { $0.appId < $1.appId }.map(Action.txn)
-        out += snapshot.sortedFiles.map(Action.add)
-        out += snapshot.tombstones.values
-            .filter { ($0.deletionTimestamp ?? nowMillis) > nowMillis - retention }
-            .sorted { $0.path < $1.path }
-            .map(Action.remove)
+        var out: [Action] = []
+        forEachAction(of: snapshot, nowMillis: nowMillis) { out.append($0) }
         return out
     }
 
-    /// Writes the checkpoint of `snapshot` and points `_last_checkpoint` at it.
+    /// Visits the actions of the checkpoint of `snapshot` in row order, one at a time: only the
+    /// sorted keys are materialized, never a second copy of every file and tombstone.
+    static func forEachAction<E: Error>(of snapshot: Snapshot, nowMillis: Int64, _ body: (Action) throws(E) -> Void) throws(E) {
+        let cutoff = nowMillis - tombstoneRetentionMillis(snapshot)
+        try body(.protocol(snapshot.protocolAction))
+        try body(.metadata(snapshot.metadata))
+        for appId in snapshot.txns.keys.sorted() { if let t = snapshot.txns[appId] { try body(.txn(t)) } }
+        for path in snapshot.files.keys.sorted() { if let a = snapshot.files[path] { try body(.add(a)) } }
+        try snapshot.tombstones.forEachSortedByPath { (path: String, t: Tombstone) throws(E) in
+            if t.isRetained(cutoffMillis: cutoff, nowMillis: nowMillis) { try body(.remove(t.removeAction(path: path))) }
+        }
+    }
+
+    /// Rows per row group of a checkpoint. The writer holds one group's rows (as `NestedValue`s,
+    /// about 1 KB per `add` with statistics) and their shredded columns at a time, so its memory
+    /// does not grow with the table; 4,096 rows keep that to a few MB while pages stay large
+    /// enough to compress paths well.
+    public static let rowsPerGroup = 4_096
+
+    /// Writes the checkpoint of `snapshot` and points `_last_checkpoint` at it. Rows are built
+    /// and written `rowsPerGroup` at a time (one row group each).
     @discardableResult
-    public static func write(_ snapshot: Snapshot, log: LogPath, nowMillis: Int64, options: ParquetWriterOptions = ParquetWriterOptions()) throws -> LastCheckpoint {
-        let actions = actions(of: snapshot, nowMillis: nowMillis)
+    public static func write(_ snapshot: Snapshot, log: LogPath, nowMillis: Int64, options: ParquetWriterOptions = ParquetWriterOptions(),
+                             rowsPerGroup: Int = Checkpoint.rowsPerGroup) throws -> LastCheckpoint {
         let tmp = log.newCheckpointTempFile()
+        let writer = try NestedParquetWriter(path: tmp, schema: schema, options: options)
         let summary: ParquetFileSummary
+        var adds: Int64 = 0
         do {
-            summary = try writeNestedParquet(path: tmp, schema: schema, rows: actions.compactMap(row), options: options)
+            var chunk: [NestedValue] = []
+            chunk.reserveCapacity(rowsPerGroup)
+            try forEachAction(of: snapshot, nowMillis: nowMillis) { (action: Action) throws in
+                if case .add = action { adds += 1 }
+                guard let r = row(action) else { return }
+                chunk.append(r)
+                if chunk.count >= max(1, rowsPerGroup) {
+                    try writer.writeRowGroup(chunk)
+                    chunk.removeAll(keepingCapacity: true)
+                }
+            }
+            try writer.writeRowGroup(chunk)
+            summary = try writer.finish()
             try FileSystem.rename(tmp, log.checkpointFile(snapshot.version))
         } catch {
+            writer.discard()
             try? FileSystem.removeFile(tmp)
             throw error
         }
-        let adds = actions.reduce(0) { if case .add = $1 { return $0 + 1 } else { return $0 } }
-        let last = LastCheckpoint(version: snapshot.version, size: Int64(actions.count), sizeInBytes: summary.sizeBytes, numOfAddFiles: Int64(adds))
+        let last = LastCheckpoint(version: snapshot.version, size: summary.rowCount, sizeInBytes: summary.sizeBytes, numOfAddFiles: adds)
         try FileSystem.replaceFile(log.lastCheckpointFile, Array(last.json.description.utf8))
         try FileSystem.fsyncDirectory(log.logDirectory)
         return last

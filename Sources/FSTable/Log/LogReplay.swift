@@ -113,12 +113,11 @@ public enum LogReplay {
         let commits = Set(listing.commits)
         var lastError: Error?
         for cp in listing.checkpoints.reversed() where cp.version <= target {
-            let actions: [Action]
-            do { actions = try CheckpointReader.readActions(log: log, files: cp.files) } catch { lastError = error; continue }
             var builder = SnapshotBuilder()
-            for a in actions { builder.apply(a) }
+            let rows: Int64
+            do { rows = try CheckpointReader.forEachAction(log: log, files: cp.files) { builder.apply($0) } } catch { lastError = error; continue }
             let bytes = cp.files.reduce(Int64(0)) { $0 + ((try? FileSystem.attributes(log.logDirectory + "/" + $1).size) ?? 0) }
-            builder.checkpoint = CheckpointMark(version: cp.version, bytes: bytes, rows: Int64(actions.count))
+            builder.checkpoint = CheckpointMark(version: cp.version, bytes: bytes, rows: rows)
             return try replayCommits(log, builder: builder, from: cp.version + 1, to: target, commits: commits)
         }
         if !commits.contains(0), let e = lastError { throw e }

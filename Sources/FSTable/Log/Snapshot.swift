@@ -15,8 +15,9 @@ public struct Snapshot: Sendable {
     public private(set) var schema: Schema
     /// Live files by path.
     public private(set) var files: [String: AddAction]
-    /// Removed files by path (kept for checkpoints and vacuum decisions).
-    public private(set) var tombstones: [String: RemoveAction]
+    /// Removed files by path, within the retention (kept for checkpoints and vacuum decisions;
+    /// compact, see `TombstoneSet`).
+    public private(set) var tombstones: TombstoneSet
     /// Latest `txn` per application id.
     public private(set) var txns: [String: TxnAction]
     /// The newest checkpoint at or below `version` this snapshot knows of (replay started from
@@ -61,25 +62,39 @@ public struct Snapshot: Sendable {
     /// Folds in the actions of commit `version` (which must be `self.version + 1`).
     /// `commitBytes` is the size of the commit file (estimated from the actions when nil); it
     /// only feeds the checkpoint policy.
+    ///
+    /// All or nothing: a protocol fs cannot read or a schema it cannot decode throws before
+    /// anything changes, so a writer may advance its one snapshot in place (no copy of every
+    /// file and tombstone per commit, see `DeltaTable.commit(_:operation:advancing:)`).
     public mutating func apply(_ actions: [Action], version newVersion: Int64, commitBytes: Int64? = nil) throws(DeltaLogError) {
         precondition(newVersion == version + 1, "snapshot \(version) cannot apply commit \(newVersion)")
+        var newMetadata: MetadataAction?
+        for a in actions {
+            switch a {
+            case .protocol(let p): try Snapshot.checkReadable(p)
+            case .metadata(let m): newMetadata = m
+            default: break
+            }
+        }
+        var newSchema: Schema?
+        if let m = newMetadata {
+            let decoded = try SparkSchema.decode(m.schemaString)
+            try Snapshot.checkPartitionColumns(m, decoded)
+            newSchema = decoded
+        }
         logBytesSinceCheckpoint += commitBytes ?? actions.reduce(0) { $0 + Int64($1.json.description.utf8.count + 1) }
-        var schemaChanged = false
         for a in actions {
             if case .commitInfo = a {} else { actionsSinceCheckpoint += 1 }
             switch a {
-            case .protocol(let p): try Snapshot.checkReadable(p); protocolAction = p
-            case .metadata(let m): metadata = m; schemaChanged = true
-            case .add(let add): files[add.path] = add; tombstones[add.path] = nil
-            case .remove(let r): files[r.path] = nil; tombstones[r.path] = r
+            case .protocol(let p): protocolAction = p
+            case .metadata(let m): metadata = m
+            case .add(let add): files[add.path] = add; tombstones.remove(path: add.path)
+            case .remove(let r): files[r.path] = nil; tombstones.insert(Tombstone(r), path: r.path)
             case .txn(let t): txns[t.appId] = t
             case .commitInfo, .unknown: break
             }
         }
-        if schemaChanged {
-            schema = try SparkSchema.decode(metadata.schemaString)
-            try checkPartitionColumns()
-        }
+        if let newSchema { schema = newSchema }
         version = newVersion
     }
 
@@ -93,7 +108,7 @@ public struct Snapshot: Sendable {
         actionsSinceCheckpoint = 0
         if let now = nowMillis {
             let cutoff = now - Checkpoint.tombstoneRetentionMillis(self)
-            tombstones = tombstones.filter { ($0.value.deletionTimestamp ?? now) > cutoff }
+            tombstones = tombstones.filter { $0.isRetained(cutoffMillis: cutoff, nowMillis: now) }
         }
     }
 
@@ -150,6 +165,10 @@ public struct Snapshot: Sendable {
     }
 
     private func checkPartitionColumns() throws(DeltaLogError) {
+        try Snapshot.checkPartitionColumns(metadata, schema)
+    }
+
+    private static func checkPartitionColumns(_ metadata: MetadataAction, _ schema: Schema) throws(DeltaLogError) {
         for c in metadata.partitionColumns where schema.field(named: c) == nil {
             throw .invalidSchema(reason: "partition column \(c) is not in the schema")
         }
@@ -179,7 +198,7 @@ struct SnapshotBuilder {
     var protocolAction: ProtocolAction?
     var metadata: MetadataAction?
     var files: [String: AddAction] = [:]
-    var tombstones: [String: RemoveAction] = [:]
+    var tombstones = TombstoneSet()
     var txns: [String: TxnAction] = [:]
     /// The checkpoint replay started from.
     var checkpoint: CheckpointMark?
@@ -192,8 +211,8 @@ struct SnapshotBuilder {
         switch a {
         case .protocol(let p): protocolAction = p
         case .metadata(let m): metadata = m
-        case .add(let add): files[add.path] = add; tombstones[add.path] = nil
-        case .remove(let r): files[r.path] = nil; tombstones[r.path] = r
+        case .add(let add): files[add.path] = add; tombstones.remove(path: add.path)
+        case .remove(let r): files[r.path] = nil; tombstones.insert(Tombstone(r), path: r.path)
         case .txn(let t): txns[t.appId] = t
         case .commitInfo, .unknown: break
         }

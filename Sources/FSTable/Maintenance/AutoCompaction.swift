@@ -28,6 +28,14 @@ public struct AutoCompaction: Sendable, Equatable {
 
     public static let defaultMinFiles = 50
 
+    /// The row-group size of the files auto-compaction writes, at most (the writer's own
+    /// `rowGroupBytes`, 128 MiB by default, when smaller). The writer buffers a row group until
+    /// it is this large, so with 128 MiB the merge of the largest size tier held the whole
+    /// output file in memory: on the long-stream bench (4,000 commits) the compacting ingest
+    /// peaked at 102–105 MiB against 76–83 MiB without compaction. Streaming writers compact on
+    /// their own thread between commits; their memory should be that of their batches.
+    public static let maxRowGroupBytes = 16 << 20
+
     public init(minFiles: Int = AutoCompaction.defaultMinFiles, targetFileBytes: Int64 = Optimize.defaultTargetFileBytes) {
         self.minFiles = max(minFiles, 2)
         self.targetFileBytes = targetFileBytes
@@ -56,7 +64,9 @@ public struct AutoCompaction: Sendable, Equatable {
         // The partition whose fullest size tier is fullest, if that tier has minFiles files.
         let fullest = small.map { files in files.count < minFiles ? 0 : (Optimize.sizeTiers(files).map(\.count).max() ?? 0) }
         guard let best = fullest.indices.max(by: { fullest[$0] < fullest[$1] }), fullest[best] >= minFiles else { return nil }
-        var optimize = Optimize(table: table, targetFileBytes: targetFileBytes, minFiles: minFiles, maxAttempts: 1, writerOptions: writerOptions)
+        var options = writerOptions
+        options.parquet.rowGroupBytes = min(options.parquet.rowGroupBytes, Self.maxRowGroupBytes)
+        var optimize = Optimize(table: table, targetFileBytes: targetFileBytes, minFiles: minFiles, maxAttempts: 1, writerOptions: options)
         optimize.mergesOneSizeTier = true
         let (outcome, after) = try optimize.compactTracking(partition: distinct[best], startingFrom: snapshot)
         return (outcome, after)

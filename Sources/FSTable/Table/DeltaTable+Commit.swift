@@ -91,9 +91,22 @@ extension DeltaTable {
     /// ```
     public func commit(_ actions: [Action], operation: String, base: Snapshot, conflicts: CommitConflicts = CommitConflicts(),
                        operationParameters: StringMap = [:], maxLostRaces: Int = 10_000) throws -> CommitResult {
+        var snapshot = base
+        return try commit(actions, operation: operation, advancing: &snapshot, conflicts: conflicts, operationParameters: operationParameters,
+                          maxLostRaces: maxLostRaces)
+    }
+
+    /// `commit(_:operation:base:)` for a writer that keeps one snapshot: `snapshot` is advanced
+    /// in place through the winners it catches up with and its own commit (on a throw it stays
+    /// at the last version it reached, which is a valid snapshot: `Snapshot.apply` is all or
+    /// nothing). With the writer holding the only reference, no commit copies the snapshot's
+    /// files and tombstones; with `base:` every commit copied them (CPU per commit grew with the
+    /// tombstones of a compacting stream, #13).
+    package func commit(_ actions: [Action], operation: String, advancing snapshot: inout Snapshot, conflicts: CommitConflicts = CommitConflicts(),
+                        operationParameters: StringMap = [:], maxLostRaces: Int = 10_000) throws -> CommitResult {
+        let readVersion = snapshot.version
         let ourTxns = actions.compactMap { if case .txn(let t) = $0 { return t } else { return nil } }
         let ourRemoves = Set(actions.compactMap { if case .remove(let r) = $0 { return r.path } else { return nil } })
-        var snapshot = base
         if let done = alreadyCommitted(ourTxns, in: snapshot) {
             return CommitResult(version: nil, existingTxn: done, snapshot: snapshot, lostRaces: 0)
         }
@@ -117,7 +130,7 @@ extension DeltaTable {
         while true {
             let version = snapshot.version + 1
             let info = Action.commitInfo(timestampMillis: clock.nowMicros() / 1000, operation: operation, parameters: operationParameters,
-                                         readVersion: base.version, isBlindAppend: ourRemoves.isEmpty)
+                                         readVersion: readVersion, isBlindAppend: ourRemoves.isEmpty)
             let body = [info] + actions.filter { if case .commitInfo = $0 { return false } else { return true } }
             let bytes = LogCommitter.encode(body)
             if try LogCommitter.tryCommit(log, version: version, body: bytes) {

@@ -307,7 +307,7 @@ public final class TableWriter {
         if !snapshot.partitionColumns.isEmpty { parameters.set("partitionBy", DeltaTable.partitionByParameter(snapshot.partitionColumns)) }
         let result: CommitResult
         do {
-            result = try table.commit(actions, operation: operation, base: snapshot,
+            result = try table.commit(actions, operation: operation, advancing: &snapshot,
                                       conflicts: CommitConflicts(replacedPartitions: replacing == nil ? (explicitRemovals?.conflicts ?? []) : partitions,
                                                                  expectedTxns: expectedTxns),
                                       operationParameters: parameters, maxLostRaces: options.maxLostRaces)
