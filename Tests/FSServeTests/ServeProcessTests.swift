@@ -188,6 +188,32 @@ final class ServeProcess {
         #expect(!end.stderr.contains("customer_id"), "access logs are off by default")
     }
 
+    @Test func pipelinedRequestsAreAnsweredInOrderAndGarbageGetsA400() throws {
+        let dir = TempDir()
+        defer { dir.remove() }
+        let server = try ServeProcess(["--store", "sqlite:" + (try Self.publishedStore(dir)), "--table", "order_agg"])
+        let c = try RawHTTPConnection(port: server.port)
+        // Three requests in one write: each answer is whole, in request order, on one connection.
+        c.send(RawHTTPConnection.post("/get-online-features", Self.body) + "GET /nowhere HTTP/1.1\r\nHost: x\r\n\r\n"
+               + RawHTTPConnection.post("/get-online-features", #"{"entities":{"customer_id":[8]},"features":["order_agg:order-count-1h"]}"#))
+        let first = try #require(c.readResponse())
+        #expect(first.status == 200)
+        #expect(try ParsedFeastResponse(first.body).statuses[1] == ["PRESENT", "NOT_FOUND"])
+        #expect(c.readResponse()?.status == 404)
+        let third = try #require(c.readResponse())
+        #expect(try ParsedFeastResponse(third.body).statuses[1] == ["NOT_FOUND"])
+        #expect(third.headers["connection"] == nil, "a keep-alive answer does not announce a close")
+
+        let bad = try RawHTTPConnection(port: server.port)
+        bad.send("NOT HTTP AT ALL\r\n\r\n")
+        let answer = try #require(bad.readResponse())
+        #expect(answer.status == 400)
+        #expect(answer.headers["connection"] == "close")
+        #expect(bad.isClosedByPeer())
+        server.terminate()
+        #expect(server.wait().status == 0)
+    }
+
     @Test func badFlagsAreUsageErrors() throws {
         for args in [["--store", "mysql://x", "--table", "t"], ["--table", "t"], [], ["--store", "sqlite:/x", "--table", "a:b"],
                      ["--delta-table", "/x", "--refresh-interval", "soon"],
