@@ -179,6 +179,27 @@ import Testing
         #expect(try ParsedFeastResponse(back.body).values[1] == [.int(7)])
     }
 
+    @Test func aStoreFileReplacedUnderTheServerIsServedWithinMilliseconds() throws {
+        let dir = TempDir()
+        defer { dir.remove() }
+        let path = dir.path + "/features.db"
+        let old = try SQLiteFixture(path: path)
+        try old.publish([FixtureRow(customerId: 1, windowEnd: 0, amount: 1, count: 7, platform: "x")], version: 1)
+        old.close()
+        let service = FeatureService(sources: [SQLiteStore(path: path, table: SQLiteFixture.table)])
+        let body = #"{"entities":{"customer_id":[1]},"features":["order_agg:order-count-1h"]}"#
+        #expect(try ParsedFeastResponse(service.post("/get-online-features", body).body).values[1] == [.int(7)])
+
+        // A new file renamed over the old one, as a restore would: the open connection keeps
+        // the old inode, and the next identity check (at most 5 ms later) moves to the new file.
+        let new = try SQLiteFixture(path: dir.path + "/next.db")
+        try new.publish([FixtureRow(customerId: 1, windowEnd: 0, amount: 1, count: 8, platform: "x")], version: 2)
+        new.close()
+        #expect(rename(dir.path + "/next.db", path) == 0)
+        usleep(20_000)
+        #expect(try ParsedFeastResponse(service.post("/get-online-features", body).body).values[1] == [.int(8)])
+    }
+
     @Test func metricsCountRequestsKeysAndPublishedVersion() throws {
         let dir = TempDir()
         defer { dir.remove() }

@@ -32,9 +32,13 @@ final class RawHTTPConnection {
         t.withUTF8 { p in var off = 0; while off < p.count { let n = Glibc.send(fd, p.baseAddress! + off, p.count - off, Int32(MSG_NOSIGNAL)); if n <= 0 { return }; off += n } }
     }
 
+    /// Bytes read past the last response (pipelined answers can arrive in one read).
+    private var pending: [UInt8] = []
+
     /// Reads one response: (status, headers lower-cased, body); nil when the peer closed first.
     func readResponse() -> (status: Int, headers: [String: String], body: String)? {
-        var buffer: [UInt8] = []
+        var buffer = pending
+        pending = []
         var chunk = [UInt8](repeating: 0, count: 65_536)
         func fill() -> Bool {
             let n = read(fd, &chunk, chunk.count)
@@ -57,11 +61,13 @@ final class RawHTTPConnection {
         }
         let length = Int(headers["content-length"] ?? "0") ?? 0
         while buffer.count < headerEnd! + length { if !fill() { return nil } }
+        pending = Array(buffer[(headerEnd! + length)...])
         return (status, headers, String(decoding: buffer[headerEnd!..<(headerEnd! + length)], as: UTF8.self))
     }
 
     /// True when the server closed the connection (read returns 0).
     func isClosedByPeer() -> Bool {
+        guard pending.isEmpty else { return false }
         var byte: UInt8 = 0
         return read(fd, &byte, 1) == 0
     }
