@@ -208,10 +208,6 @@ public final class SQLiteStore: FeatureSource, @unchecked Sendable {
         do { db = try SQLiteConnection(path: path, busyTimeout: .seconds(2), isReadOnly: true) } catch {
             throw ServeError(error, store: storeLabel)
         }
-        // Pages read through a memory map instead of a `pread` each (2.7% of a request's CPU in
-        // the profile). The map is of the file this connection opened; a replaced store is a new
-        // file and a new connection.
-        try execute(db, "PRAGMA mmap_size = 1073741824")
         let dialect = SQLDialect.sqlite
         // Layout: the publisher's state row names key and time columns.
         let (keys, timeColumn) = try readState(db)
