@@ -90,7 +90,9 @@ public final class FeatureService: Sendable {
     public func respond(method: String, target: String, authorization: String?, body: UnsafeRawBufferPointer,
                         into out: inout ByteBuffer) -> ServeAnswer {
         let start = monotonicSeconds()
-        let path = target.firstIndex(of: "?").map { target[..<$0] } ?? target[...]
+        // The query string is cut at the first `?` byte (a search by Character would walk
+        // grapheme clusters).
+        let path = target.utf8.firstIndex(of: UInt8(ascii: "?")).map { target[..<$0] } ?? target[...]
         let route = Self.route(path)
         var keys = 0, notFound = 0
         let bodyStart = out.writerIndex

@@ -179,6 +179,21 @@ import Testing
         #expect(try ParsedFeastResponse(back.body).values[1] == [.int(7)])
     }
 
+    @Test func aQueryStringDoesNotChangeTheRoute() throws {
+        let dir = TempDir()
+        defer { dir.remove() }
+        let fixture = try SQLiteFixture(path: dir.path + "/features.db")
+        try fixture.publish([FixtureRow(customerId: 1, windowEnd: 0, amount: 1, count: 7, platform: "x")], version: 1)
+        let service = FeatureService(sources: [SQLiteStore(path: fixture.path, table: SQLiteFixture.table)])
+        #expect(service.get("/health?probe=1").status == 200)
+        let body = #"{"entities":{"customer_id":[1]},"features":["order_agg:order-count-1h"]}"#
+        let answer = service.post("/get-online-features?trace=é?x", body)
+        #expect(answer.status == 200)
+        #expect(try ParsedFeastResponse(answer.body).values[1] == [.int(7)])
+        #expect(service.get("/features/order_agg/1?fields=all").status == 200)
+        #expect(service.get("/nowhere?x=/health").status == 404)
+    }
+
     @Test func aStoreFileReplacedUnderTheServerIsServedWithinMilliseconds() throws {
         let dir = TempDir()
         defer { dir.remove() }
