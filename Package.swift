@@ -134,7 +134,7 @@ let package = Package(
         .testTarget(name: "FSStreamsTests", dependencies: ["FSCore", "FSStreams"]),
         .testTarget(name: "FSKafkaTests", dependencies: ["FSCore", "FSKafka", "FSJobs", "FSStreams", "FSSandbox"]),
         .testTarget(name: "FSTestSupportTests", dependencies: ["FSCore", "FSTestSupport"]),
-        .testTarget(name: "FSServeTests", dependencies: ["FSCore", "FSTable", "FSJobs", "FSPublish", "FSServe", "FSTestSupport"], resources: [.copy("Goldens")]),
+        .testTarget(name: "FSServeTests", dependencies: ["FSCore", "FSTable", "FSJobs", "FSPublish", "FSServe", "FSTestSupport", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio")], resources: [.copy("Goldens")]),
         .testTarget(name: "FSJobsTests", dependencies: ["FSCore", "FSTable", "FSAggregation", "FSJobs", "FSKafka", "FSStreams", "FSTestSupport", "FSPublish", "FSServe", "FSSandbox"], exclude: ["Fixtures"]),
         .testTarget(name: "FSPublishTests", dependencies: ["FSCore", "FSTable", "FSJobs", "FSKafka", "FSPublish", "FSTestSupport"]),
     ],

@@ -21,7 +21,17 @@ struct FeastRequest: Equatable {
 
     /// Parses and validates a body. `defaultTable` resolves bare feature names when exactly one
     /// table is served. Errors are 422s that say what is wrong.
+    ///
+    /// The plain shape clients send is read by `FeastRequestScanner` without a JSON tree; any
+    /// other body goes through `parseTree`, which gives the same result for what the scanner
+    /// reads and the error messages for what is wrong.
     static func parse(_ body: UnsafeRawBufferPointer, maxKeys: Int, defaultTable: String?) throws(ServeError) -> FeastRequest {
+        if let scanned = FeastRequestScanner.scan(body, maxKeys: maxKeys, defaultTable: defaultTable) { return scanned }
+        return try parseTree(body, maxKeys: maxKeys, defaultTable: defaultTable)
+    }
+
+    /// `parse` through a `JSONValue` tree: every valid JSON spelling, and the error messages.
+    static func parseTree(_ body: UnsafeRawBufferPointer, maxKeys: Int, defaultTable: String?) throws(ServeError) -> FeastRequest {
         let json: JSONValue
         do {
             json = try JSONValue.parse(utf8: body.bindMemory(to: UInt8.self))

@@ -1,19 +1,35 @@
 import FSCore
+import NIOCore
 
 #if canImport(Glibc)
 import Glibc
 #endif
 
-/// One HTTP answer, before it meets the wire.
+/// One HTTP answer, before it meets the wire, with its body as text (tests and tools; the
+/// server itself writes answers into a `ByteBuffer` with `FeatureService.respond`).
 public struct ServeResponse: Sendable, Equatable {
     public var status: Int
     public var contentType: String
     public var body: String
 
-    public init(status: Int, contentType: String = "application/json", body: String) {
+    public init(status: Int, contentType: String = ServeAnswer.json, body: String) {
         self.status = status
         self.contentType = contentType
         self.body = body
+    }
+}
+
+/// Status and content type of an answer whose body `FeatureService.respond` wrote into a buffer.
+public struct ServeAnswer: Sendable, Equatable {
+    public static let json = "application/json"
+    public static let prometheus = "text/plain; version=0.0.4"
+
+    public var status: Int
+    public var contentType: String
+
+    public init(status: Int, contentType: String = ServeAnswer.json) {
+        self.status = status
+        self.contentType = contentType
     }
 }
 
@@ -31,8 +47,9 @@ public struct ServeLimits: Sendable, Equatable {
 }
 
 /// The API of fs-serve, independent of the HTTP stack: a request (method, target, bearer
-/// header, body) in, a `ServeResponse` out. The NIO handler is a thin adapter around `handle`,
-/// and tests call it in-process.
+/// header, body) in, an answer out — its body written into a `ByteBuffer` the caller owns, so
+/// the HTTP handler can put the head in front of it and send one buffer. The NIO handler is a
+/// thin adapter around `respond`, and tests call `handle`, which runs the same code.
 ///
 /// ```
 ///  POST /get-online-features   Feast's request/response (NOT_FOUND per missing key)
@@ -61,42 +78,60 @@ public final class FeatureService: Sendable {
         self.metrics = metrics
     }
 
-    /// Answers one request. `authorization` is the raw `Authorization` header, if any.
+    /// Answers one request with its body as text: `respond` into a fresh buffer.
     public func handle(method: String, target: String, authorization: String?, body: UnsafeRawBufferPointer) -> ServeResponse {
+        var out = ByteBufferAllocator().buffer(capacity: 512)
+        let answer = respond(method: method, target: target, authorization: authorization, body: body, into: &out)
+        return ServeResponse(status: answer.status, contentType: answer.contentType, body: String(buffer: out))
+    }
+
+    /// Answers one request, appending its body to `out`. `authorization` is the raw
+    /// `Authorization` header, if any.
+    public func respond(method: String, target: String, authorization: String?, body: UnsafeRawBufferPointer,
+                        into out: inout ByteBuffer) -> ServeAnswer {
         let start = monotonicSeconds()
-        let path = target.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? target
+        // The query string is cut at the first `?` byte (a search by Character would walk
+        // grapheme clusters).
+        let path = target.utf8.firstIndex(of: UInt8(ascii: "?")).map { target[..<$0] } ?? target[...]
         let route = Self.route(path)
         var keys = 0, notFound = 0
-        let response: ServeResponse
+        let bodyStart = out.writerIndex
+        var answer: ServeAnswer
         if route != .health, !isAuthorized(authorization) {
-            response = ServeResponse(status: 401, body: ResponseJSON.error("missing or wrong bearer token"))
+            answer = ServeAnswer(status: 401)
+            ResponseJSON.error("missing or wrong bearer token", to: &out)
         } else {
             do {
                 switch (route, method) {
                 case (.onlineFeatures, "POST"):
-                    response = try onlineFeatures(body, keys: &keys, notFound: &notFound)
+                    answer = try onlineFeatures(body, keys: &keys, notFound: &notFound, into: &out)
                 case (.features, "GET"):
-                    response = try oneVector(path, notFound: &notFound)
+                    answer = try oneVector(String(path), notFound: &notFound, into: &out)
                     keys = 1
                 case (.health, "GET"):
-                    response = health()
+                    answer = health(into: &out)
                 case (.metrics, "GET"):
-                    response = ServeResponse(status: 200, contentType: "text/plain; version=0.0.4",
-                                             body: metrics.render(sources: sources, nowMicros: SystemWallClock().nowMicros()))
+                    answer = ServeAnswer(status: 200, contentType: ServeAnswer.prometheus)
+                    out.writeString(metrics.render(sources: sources, nowMicros: SystemWallClock().nowMicros()))
                 case (.other, _):
-                    response = ServeResponse(status: 404, body: ResponseJSON.error("no route \(method) \(path)"))
+                    answer = ServeAnswer(status: 404)
+                    ResponseJSON.error("no route \(method) \(path)", to: &out)
                 default:
-                    response = ServeResponse(status: 405, body: ResponseJSON.error("\(method) is not allowed on \(path)"))
+                    answer = ServeAnswer(status: 405)
+                    ResponseJSON.error("\(method) is not allowed on \(path)", to: &out)
                 }
             } catch {
-                response = ServeResponse(status: error.httpStatus, body: ResponseJSON.error(error.description))
+                // Nothing of a failed answer stays: only the error is sent.
+                out.moveWriterIndex(to: bodyStart)
+                answer = ServeAnswer(status: error.httpStatus)
+                ResponseJSON.error(error.description, to: &out)
             }
         }
-        metrics.record(route: route, status: response.status, seconds: monotonicSeconds() - start, keys: keys, notFound: notFound)
-        return response
+        metrics.record(route: route, status: answer.status, seconds: monotonicSeconds() - start, keys: keys, notFound: notFound)
+        return answer
     }
 
-    static func route(_ path: String) -> ServeRoute {
+    static func route(_ path: Substring) -> ServeRoute {
         switch path {
         case "/get-online-features": return .onlineFeatures
         case "/health": return .health
@@ -132,7 +167,8 @@ public final class FeatureService: Sendable {
 
     // MARK: POST /get-online-features
 
-    private func onlineFeatures(_ body: UnsafeRawBufferPointer, keys: inout Int, notFound: inout Int) throws(ServeError) -> ServeResponse {
+    private func onlineFeatures(_ body: UnsafeRawBufferPointer, keys: inout Int, notFound: inout Int,
+                                into out: inout ByteBuffer) throws(ServeError) -> ServeAnswer {
         if body.count > limits.maxRequestBytes { throw .tooLarge(limit: limits.maxRequestBytes) }
         let request = try FeastRequest.parse(body, maxKeys: limits.maxKeys, defaultTable: sources.count == 1 ? sources[0].name : nil)
         let n = request.rowCount
@@ -142,6 +178,7 @@ public final class FeatureService: Sendable {
         var tables: [String] = []
         var bound: [(table: Int, column: Int, name: String)] = []
         var layouts: [ServedLayout] = []
+        bound.reserveCapacity(request.features.count)
         for (table, feature) in request.features {
             let s = try source(table)
             let t: Int
@@ -158,6 +195,7 @@ public final class FeatureService: Sendable {
 
         // Read: one call per table, all of its keys at once (one snapshot).
         var rowsByTable: [[ServedRow?]] = []
+        rowsByTable.reserveCapacity(tables.count)
         for (t, table) in tables.enumerated() {
             let layout = layouts[t]
             var columns: [[JSONValue]] = []
@@ -172,71 +210,75 @@ public final class FeatureService: Sendable {
         }
 
         // Answer: entity columns first (as Feast does), then one result per feature.
-        var out = "{\"metadata\":{\"feature_names\":["
+        out.writeStaticString("{\"metadata\":{\"feature_names\":[")
         var first = true
         for e in request.entities {
-            if !first { out += "," }
+            if !first { out.writeInteger(UInt8(ascii: ",")) }
             first = false
             ResponseJSON.string(e.name, to: &out)
         }
         for b in bound {
-            if !first { out += "," }
+            if !first { out.writeInteger(UInt8(ascii: ",")) }
             first = false
             ResponseJSON.string(b.name, to: &out)
         }
-        out += "]},\"results\":["
+        out.writeStaticString("]},\"results\":[")
         first = true
         for e in request.entities {
-            if !first { out += "," }
+            if !first { out.writeInteger(UInt8(ascii: ",")) }
             first = false
-            out += "{\"values\":["
-            for (i, v) in e.values.enumerated() { if i > 0 { out += "," }; ResponseJSON.write(v, to: &out) }
-            out += "],\"statuses\":["
-            for i in 0..<n { out += i > 0 ? ",\"PRESENT\"" : "\"PRESENT\"" }
-            out += "],\"event_timestamps\":["
-            for i in 0..<n { out += i > 0 ? ",\"" : "\""; out += ResponseJSON.epochText; out += "\"" }
-            out += "]}"
+            out.writeStaticString("{\"values\":[")
+            for (i, v) in e.values.enumerated() {
+                if i > 0 { out.writeInteger(UInt8(ascii: ",")) }
+                ResponseJSON.write(v, to: &out)
+            }
+            out.writeStaticString("],\"statuses\":[")
+            for i in 0..<n { out.writeStaticString(i > 0 ? ",\"PRESENT\"" : "\"PRESENT\"") }
+            out.writeStaticString("],\"event_timestamps\":[")
+            for i in 0..<n {
+                out.writeStaticString(i > 0 ? ",\"" : "\"")
+                out.writeStaticString(ResponseJSON.epochText)
+                out.writeInteger(UInt8(ascii: "\""))
+            }
+            out.writeStaticString("]}")
         }
-        var missing = Array(repeating: false, count: n)
-        // Each row's event timestamp as text, once per table: every feature of the table repeats
-        // it, and formatting it was ~3% of a request's CPU (perf, 1-key requests).
-        let timeTexts: [[String]] = rowsByTable.map { rows in rows.map { $0?.time.map(ResponseJSON.timestampText) ?? ResponseJSON.epochText } }
         for b in bound {
-            if !first { out += "," }
+            if !first { out.writeInteger(UInt8(ascii: ",")) }
             first = false
             let rows = rowsByTable[b.table]
-            out += "{\"values\":["
+            out.writeStaticString("{\"values\":[")
             for r in 0..<n {
-                if r > 0 { out += "," }
-                if let row = rows[r] { ResponseJSON.write(row.features[b.column], to: &out) } else { out += "null" }
+                if r > 0 { out.writeInteger(UInt8(ascii: ",")) }
+                if let row = rows[r] { ResponseJSON.write(row.features[b.column], to: &out) } else { out.writeStaticString("null") }
             }
-            out += "],\"statuses\":["
+            out.writeStaticString("],\"statuses\":[")
             for r in 0..<n {
-                if r > 0 { out += "," }
+                if r > 0 { out.writeInteger(UInt8(ascii: ",")) }
                 if let row = rows[r] {
-                    out += row.features[b.column].isNull ? "\"NULL_VALUE\"" : "\"PRESENT\""
+                    out.writeStaticString(row.features[b.column].isNull ? "\"NULL_VALUE\"" : "\"PRESENT\"")
                 } else {
-                    out += "\"NOT_FOUND\""
-                    missing[r] = true
+                    out.writeStaticString("\"NOT_FOUND\"")
                 }
             }
-            out += "],\"event_timestamps\":["
+            out.writeStaticString("],\"event_timestamps\":[")
+            // The event timestamp of a row repeats for each of its table's features; its text is
+            // written from the integer each time (digits, no String), so nothing is cached.
             for r in 0..<n {
-                if r > 0 { out += "," }
-                out += "\""
-                out += timeTexts[b.table][r]
-                out += "\""
+                out.writeStaticString(r > 0 ? ",\"" : "\"")
+                if let t = rows[r]?.time { ResponseJSON.timestamp(t, to: &out) } else { out.writeStaticString(ResponseJSON.epochText) }
+                out.writeInteger(UInt8(ascii: "\""))
             }
-            out += "]}"
+            out.writeStaticString("]}")
         }
-        out += "]}"
-        notFound = missing.lazy.filter { $0 }.count
-        return ServeResponse(status: 200, body: out)
+        out.writeStaticString("]}")
+        // An entity row counts as not found once, whichever of its tables missed it.
+        notFound = (0..<n).lazy.filter { r in rowsByTable.contains { $0[r] == nil } }.count
+        return ServeAnswer(status: 200)
     }
 
     // MARK: GET /features/<table>/<key>
 
-    private func oneVector(_ path: String, notFound: inout Int) throws(ServeError) -> ServeResponse {
+    private func oneVector(_ path: String, notFound: inout Int, into out: inout ByteBuffer) throws(ServeError) -> ServeAnswer {
         let parts = path.dropFirst("/features/".count).split(separator: "/", omittingEmptySubsequences: false).map { Self.percentDecoded($0) }
         guard parts.count >= 2, let tableName = parts[0], !tableName.isEmpty else {
             throw .badRequest("use /features/<table>/<key> (one path segment per key column)")
@@ -250,29 +292,35 @@ public final class FeatureService: Sendable {
         let key: ServedKey = keyTexts.map { .string($0!) }
         guard let row = try read(s, [key])[0] else {
             notFound = 1
-            var out = "{\"status\":\"NOT_FOUND\",\"table\":"
+            out.writeStaticString("{\"status\":\"NOT_FOUND\",\"table\":")
             ResponseJSON.string(tableName, to: &out)
-            out += "}"
-            return ServeResponse(status: 404, body: out)
+            out.writeInteger(UInt8(ascii: "}"))
+            return ServeAnswer(status: 404)
         }
-        var out = "{"
+        out.writeInteger(UInt8(ascii: "{"))
         for (k, text) in zip(layout.keyColumns, keyTexts) {
             ResponseJSON.string(k, to: &out)
-            out += ":"
-            if let i = Int64(text!) { out += String(i) } else { ResponseJSON.string(text!, to: &out) }
-            out += ","
+            out.writeInteger(UInt8(ascii: ":"))
+            if let i = Int64(text!) { ResponseJSON.decimal(i, to: &out) } else { ResponseJSON.string(text!, to: &out) }
+            out.writeInteger(UInt8(ascii: ","))
         }
         ResponseJSON.string(layout.timeColumn, to: &out)
-        out += ":"
-        if let t = row.time { out += "\""; out += ResponseJSON.timestampText(t); out += "\"" } else { out += "null" }
+        out.writeInteger(UInt8(ascii: ":"))
+        if let t = row.time {
+            out.writeInteger(UInt8(ascii: "\""))
+            ResponseJSON.timestamp(t, to: &out)
+            out.writeInteger(UInt8(ascii: "\""))
+        } else {
+            out.writeStaticString("null")
+        }
         for (name, value) in zip(layout.featureColumns, row.features) {
-            out += ","
+            out.writeInteger(UInt8(ascii: ","))
             ResponseJSON.string(name, to: &out)
-            out += ":"
+            out.writeInteger(UInt8(ascii: ":"))
             ResponseJSON.write(value, to: &out)
         }
-        out += "}"
-        return ServeResponse(status: 200, body: out)
+        out.writeInteger(UInt8(ascii: "}"))
+        return ServeAnswer(status: 200)
     }
 
     /// `%XX` decoding of one path segment; nil when malformed or not UTF-8.
@@ -294,21 +342,21 @@ public final class FeatureService: Sendable {
 
     // MARK: GET /health
 
-    private func health() -> ServeResponse {
-        var out = "{\"stores\":{"
+    private func health(into out: inout ByteBuffer) -> ServeAnswer {
+        out.writeStaticString("{\"stores\":{")
         var allUp = true
         for (i, s) in sources.enumerated() {
-            if i > 0 { out += "," }
+            if i > 0 { out.writeInteger(UInt8(ascii: ",")) }
             ResponseJSON.string(s.name, to: &out)
             switch s.checkHealth() {
-            case .up: out += ":\"up\""
+            case .up: out.writeStaticString(":\"up\"")
             case .down(let reason):
                 allUp = false
-                out += ":"
+                out.writeInteger(UInt8(ascii: ":"))
                 ResponseJSON.string("down: \(reason)", to: &out)
             }
         }
-        out += "},\"status\":\(allUp ? "\"ok\"" : "\"unavailable\"")}"
-        return ServeResponse(status: allUp ? 200 : 503, body: out)
+        out.writeStaticString(allUp ? "},\"status\":\"ok\"}" : "},\"status\":\"unavailable\"}")
+        return ServeAnswer(status: allUp ? 200 : 503)
     }
 }

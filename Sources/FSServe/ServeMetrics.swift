@@ -9,21 +9,41 @@ public enum ServeRoute: String, Sendable, CaseIterable {
     case health = "health"
     case metrics = "metrics"
     case other = "other"
+
+    /// Position in `allCases`: the row of this route in `ServeMetrics`' count arrays.
+    var index: Int {
+        switch self {
+        case .onlineFeatures: return 0
+        case .features: return 1
+        case .health: return 2
+        case .metrics: return 3
+        case .other: return 4
+        }
+    }
 }
 
 /// Request counters and latency histograms for `GET /metrics` (Prometheus text format 0.0.4).
 ///
 /// One lock around plain integers: an uncontended lock costs tens of nanoseconds, well under
-/// the microseconds a request takes, and keeps the counts of one request consistent.
+/// the microseconds a request takes, and keeps the counts of one request consistent. Counts
+/// live in flat arrays indexed by route, status and bucket — no dictionary is hashed or
+/// grown per request; statuses outside `statuses` (none fs-serve answers today) fall back to a
+/// dictionary.
 public final class ServeMetrics: @unchecked Sendable {
     /// Histogram bucket upper bounds, seconds: fine below a millisecond, where fs-serve answers.
     static let bounds: [Double] = [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.05, 0.25, 1]
+    /// The statuses fs-serve answers with, counted in `requests` by their index here.
+    static let statuses: [Int] = [200, 400, 401, 404, 405, 413, 422, 500, 503]
+    private static let routes = ServeRoute.allCases
 
     private let lock = NIOLock()
-    private var requests: [ServeRoute: [Int: Int]] = [:]
-    private var buckets: [ServeRoute: [Int]] = [:]
-    private var sums: [ServeRoute: Double] = [:]
-    private var counts: [ServeRoute: Int] = [:]
+    /// routes × statuses.
+    private var requests = [Int](repeating: 0, count: ServeRoute.allCases.count * statuses.count)
+    private var otherStatuses: [ServeRoute: [Int: Int]] = [:]
+    /// routes × bounds; a request slower than the last bound is only in `counts`.
+    private var buckets = [Int](repeating: 0, count: ServeRoute.allCases.count * bounds.count)
+    private var sums = [Double](repeating: 0, count: ServeRoute.allCases.count)
+    private var counts = [Int](repeating: 0, count: ServeRoute.allCases.count)
     private var keys = 0
     private var notFound = 0
     private var storeErrors: [String: Int] = [:]
@@ -32,13 +52,14 @@ public final class ServeMetrics: @unchecked Sendable {
 
     /// Records one answered request.
     public func record(route: ServeRoute, status: Int, seconds: Double, keys k: Int = 0, notFound nf: Int = 0) {
+        let r = route.index
+        let s = Self.statuses.firstIndex(of: status)
+        let b = Self.bounds.firstIndex(where: { seconds <= $0 })
         lock.withLock {
-            requests[route, default: [:]][status, default: 0] += 1
-            // In place: a copy out and back would allocate a new array on every request.
-            if buckets[route] == nil { buckets[route] = Array(repeating: 0, count: Self.bounds.count) }
-            if let i = Self.bounds.firstIndex(where: { seconds <= $0 }) { buckets[route]?[i] += 1 }
-            sums[route, default: 0] += seconds
-            counts[route, default: 0] += 1
+            if let s { requests[r * Self.statuses.count + s] += 1 } else { otherStatuses[route, default: [:]][status, default: 0] += 1 }
+            if let b { buckets[r * Self.bounds.count + b] += 1 }
+            sums[r] += seconds
+            counts[r] += 1
             keys += k
             notFound += nf
         }
@@ -50,7 +71,12 @@ public final class ServeMetrics: @unchecked Sendable {
     }
 
     /// Requests answered so far with `status` on `route` (tests and the drain log).
-    public func count(route: ServeRoute, status: Int) -> Int { lock.withLock { requests[route]?[status] ?? 0 } }
+    public func count(route: ServeRoute, status: Int) -> Int {
+        lock.withLock {
+            if let s = Self.statuses.firstIndex(of: status) { return requests[route.index * Self.statuses.count + s] }
+            return otherStatuses[route]?[status] ?? 0
+        }
+    }
 
     /// The Prometheus text (FSJobs' `PrometheusText`, the one exposition writer). `sources` add
     /// per-table published version and lag (now − the time of the last publish, seconds).
@@ -72,22 +98,25 @@ public final class ServeMetrics: @unchecked Sendable {
         var requestsTotal = MetricFamily("fs_serve_requests_total", .counter, help: "Requests answered, by route and HTTP status.")
         var duration = MetricFamily("fs_serve_request_duration_seconds", .histogram, help: "Time from a request's last byte to its answer.")
         for route in ServeRoute.allCases {
-            for (status, n) in (requests[route] ?? [:]).sorted(by: { $0.key < $1.key }) {
+            var byStatus = otherStatuses[route] ?? [:]
+            for (s, status) in Self.statuses.enumerated() where requests[route.index * Self.statuses.count + s] > 0 {
+                byStatus[status] = requests[route.index * Self.statuses.count + s]
+            }
+            for (status, n) in byStatus.sorted(by: { $0.key < $1.key }) {
                 requestsTotal.add(Double(n), [("route", route.rawValue), ("status", String(status))])
             }
         }
-        for route in ServeRoute.allCases {
-            guard let b = buckets[route] else { continue }
+        for route in ServeRoute.allCases where counts[route.index] > 0 {
             let r = ("route", route.rawValue)
             var cumulative = 0
             for (i, bound) in Self.bounds.enumerated() {
-                cumulative += b[i]
+                cumulative += buckets[route.index * Self.bounds.count + i]
                 duration.samples.append(.init(suffix: "_bucket", labels: [r, ("le", "\(bound)")], value: Double(cumulative)))
             }
-            let total = Double(counts[route] ?? 0)
+            let total = Double(counts[route.index])
             duration.samples += [
                 .init(suffix: "_bucket", labels: [r, ("le", "+Inf")], value: total),
-                .init(suffix: "_sum", labels: [r], value: sums[route] ?? 0),
+                .init(suffix: "_sum", labels: [r], value: sums[route.index]),
                 .init(suffix: "_count", labels: [r], value: total),
             ]
         }

@@ -179,6 +179,42 @@ import Testing
         #expect(try ParsedFeastResponse(back.body).values[1] == [.int(7)])
     }
 
+    @Test func aQueryStringDoesNotChangeTheRoute() throws {
+        let dir = TempDir()
+        defer { dir.remove() }
+        let fixture = try SQLiteFixture(path: dir.path + "/features.db")
+        try fixture.publish([FixtureRow(customerId: 1, windowEnd: 0, amount: 1, count: 7, platform: "x")], version: 1)
+        let service = FeatureService(sources: [SQLiteStore(path: fixture.path, table: SQLiteFixture.table)])
+        #expect(service.get("/health?probe=1").status == 200)
+        let body = #"{"entities":{"customer_id":[1]},"features":["order_agg:order-count-1h"]}"#
+        let answer = service.post("/get-online-features?trace=é?x", body)
+        #expect(answer.status == 200)
+        #expect(try ParsedFeastResponse(answer.body).values[1] == [.int(7)])
+        #expect(service.get("/features/order_agg/1?fields=all").status == 200)
+        #expect(service.get("/nowhere?x=/health").status == 404)
+    }
+
+    @Test func aStoreFileReplacedUnderTheServerIsServedWithinMilliseconds() throws {
+        let dir = TempDir()
+        defer { dir.remove() }
+        let path = dir.path + "/features.db"
+        let old = try SQLiteFixture(path: path)
+        try old.publish([FixtureRow(customerId: 1, windowEnd: 0, amount: 1, count: 7, platform: "x")], version: 1)
+        old.close()
+        let service = FeatureService(sources: [SQLiteStore(path: path, table: SQLiteFixture.table)])
+        let body = #"{"entities":{"customer_id":[1]},"features":["order_agg:order-count-1h"]}"#
+        #expect(try ParsedFeastResponse(service.post("/get-online-features", body).body).values[1] == [.int(7)])
+
+        // A new file renamed over the old one, as a restore would: the open connection keeps
+        // the old inode, and the next identity check (at most 5 ms later) moves to the new file.
+        let new = try SQLiteFixture(path: dir.path + "/next.db")
+        try new.publish([FixtureRow(customerId: 1, windowEnd: 0, amount: 1, count: 8, platform: "x")], version: 2)
+        new.close()
+        #expect(rename(dir.path + "/next.db", path) == 0)
+        usleep(20_000)
+        #expect(try ParsedFeastResponse(service.post("/get-online-features", body).body).values[1] == [.int(8)])
+    }
+
     @Test func metricsCountRequestsKeysAndPublishedVersion() throws {
         let dir = TempDir()
         defer { dir.remove() }

@@ -32,9 +32,13 @@ final class RawHTTPConnection {
         t.withUTF8 { p in var off = 0; while off < p.count { let n = Glibc.send(fd, p.baseAddress! + off, p.count - off, Int32(MSG_NOSIGNAL)); if n <= 0 { return }; off += n } }
     }
 
+    /// Bytes read past the last response (pipelined answers can arrive in one read).
+    private var pending: [UInt8] = []
+
     /// Reads one response: (status, headers lower-cased, body); nil when the peer closed first.
     func readResponse() -> (status: Int, headers: [String: String], body: String)? {
-        var buffer: [UInt8] = []
+        var buffer = pending
+        pending = []
         var chunk = [UInt8](repeating: 0, count: 65_536)
         func fill() -> Bool {
             let n = read(fd, &chunk, chunk.count)
@@ -57,11 +61,13 @@ final class RawHTTPConnection {
         }
         let length = Int(headers["content-length"] ?? "0") ?? 0
         while buffer.count < headerEnd! + length { if !fill() { return nil } }
+        pending = Array(buffer[(headerEnd! + length)...])
         return (status, headers, String(decoding: buffer[headerEnd!..<(headerEnd! + length)], as: UTF8.self))
     }
 
     /// True when the server closed the connection (read returns 0).
     func isClosedByPeer() -> Bool {
+        guard pending.isEmpty else { return false }
         var byte: UInt8 = 0
         return read(fd, &byte, 1) == 0
     }
@@ -186,6 +192,32 @@ final class ServeProcess {
         #expect(end.status == 0)
         #expect(!end.stderr.contains("t0ken-123"))
         #expect(!end.stderr.contains("customer_id"), "access logs are off by default")
+    }
+
+    @Test func pipelinedRequestsAreAnsweredInOrderAndGarbageGetsA400() throws {
+        let dir = TempDir()
+        defer { dir.remove() }
+        let server = try ServeProcess(["--store", "sqlite:" + (try Self.publishedStore(dir)), "--table", "order_agg"])
+        let c = try RawHTTPConnection(port: server.port)
+        // Three requests in one write: each answer is whole, in request order, on one connection.
+        c.send(RawHTTPConnection.post("/get-online-features", Self.body) + "GET /nowhere HTTP/1.1\r\nHost: x\r\n\r\n"
+               + RawHTTPConnection.post("/get-online-features", #"{"entities":{"customer_id":[8]},"features":["order_agg:order-count-1h"]}"#))
+        let first = try #require(c.readResponse())
+        #expect(first.status == 200)
+        #expect(try ParsedFeastResponse(first.body).statuses[1] == ["PRESENT", "NOT_FOUND"])
+        #expect(c.readResponse()?.status == 404)
+        let third = try #require(c.readResponse())
+        #expect(try ParsedFeastResponse(third.body).statuses[1] == ["NOT_FOUND"])
+        #expect(third.headers["connection"] == nil, "a keep-alive answer does not announce a close")
+
+        let bad = try RawHTTPConnection(port: server.port)
+        bad.send("NOT HTTP AT ALL\r\n\r\n")
+        let answer = try #require(bad.readResponse())
+        #expect(answer.status == 400)
+        #expect(answer.headers["connection"] == "close")
+        #expect(bad.isClosedByPeer())
+        server.terminate()
+        #expect(server.wait().status == 0)
     }
 
     @Test func badFlagsAreUsageErrors() throws {

@@ -50,9 +50,14 @@ public final class HTTPServer: @unchecked Sendable {
             .childChannelOption(ChannelOptions.socketOption(.tcp_nodelay), value: 1)
             .childChannelOption(ChannelOptions.maxMessagesPerRead, value: 16)
             .childChannelInitializer { [service, connections, accessLog] channel in
-                let handler = HTTPRequestHandler(service: service, connections: connections, accessLog: accessLog)
-                return channel.pipeline.configureHTTPServerPipeline(withErrorHandling: true).flatMap {
-                    channel.pipeline.addHandler(handler)
+                // NIO's request decoder, then our handler writing whole answers as bytes (head
+                // and body in one buffer, see ResponseHead): no response encoder, no pipelining
+                // handler — answers are written in request order because each is written before
+                // the next request is read.
+                channel.eventLoop.makeCompletedFuture {
+                    let handler = HTTPRequestHandler(service: service, connections: connections, accessLog: accessLog)
+                    try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .dropBytes)))
+                    try channel.pipeline.syncOperations.addHandler(handler)
                 }
             }
         do {
@@ -116,10 +121,10 @@ final class ConnectionTracker: @unchecked Sendable {
 }
 
 /// One connection's request handler: collects a request (head, body up to the limit), asks the
-/// service, writes the answer. All of its state lives on the channel's event loop.
+/// service, writes the answer as one buffer. All of its state lives on the channel's event loop.
 final class HTTPRequestHandler: ChannelInboundHandler, @unchecked Sendable {
     typealias InboundIn = HTTPServerRequestPart
-    typealias OutboundOut = HTTPServerResponsePart
+    typealias OutboundOut = ByteBuffer
 
     private let service: FeatureService
     private let connections: ConnectionTracker
@@ -133,6 +138,8 @@ final class HTTPRequestHandler: ChannelInboundHandler, @unchecked Sendable {
     private var isBodyTooLarge = false
     private var isBusy = false
     private var shouldClose = false
+    /// Set once the close is under way: parts of requests that were pipelined behind it are dropped.
+    private var isClosed = false
 
     init(service: FeatureService, connections: ConnectionTracker, accessLog: Logger?) {
         self.service = service
@@ -162,6 +169,7 @@ final class HTTPRequestHandler: ChannelInboundHandler, @unchecked Sendable {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        guard !isClosed else { return }
         switch unwrapInboundIn(data) {
         case .head(let h):
             head = h
@@ -182,49 +190,60 @@ final class HTTPRequestHandler: ChannelInboundHandler, @unchecked Sendable {
         case .end:
             guard let h = head else { return }
             head = nil
-            let response: ServeResponse
             let start = accessLog == nil ? 0 : monotonicSeconds()
+            // The body is written after a gap the head fills once its length is known.
+            var out = context.channel.allocator.buffer(capacity: 1_024)
+            out.moveWriterIndex(to: ResponseHead.reservedBytes)
+            out.moveReaderIndex(to: ResponseHead.reservedBytes)
+            let answer: ServeAnswer
             if isBodyTooLarge {
-                response = ServeResponse(status: 413, body: ResponseJSON.error(ServeError.tooLarge(limit: service.limits.maxRequestBytes).description))
+                answer = ServeAnswer(status: 413)
+                ResponseJSON.error(ServeError.tooLarge(limit: service.limits.maxRequestBytes).description, to: &out)
                 shouldClose = true  // the rest of an oversized body is not worth reading
             } else {
                 let authorization = h.headers.first(name: "authorization")
+                let method = h.method.rawValue
                 if let b = body {
-                    response = b.withUnsafeReadableBytes { service.handle(method: h.method.rawValue, target: h.uri, authorization: authorization, body: $0) }
+                    answer = b.withUnsafeReadableBytes { service.respond(method: method, target: h.uri, authorization: authorization, body: $0, into: &out) }
                 } else {
-                    response = service.handle(method: h.method.rawValue, target: h.uri, authorization: authorization, body: UnsafeRawBufferPointer(start: nil, count: 0))
+                    answer = service.respond(method: method, target: h.uri, authorization: authorization,
+                                             body: UnsafeRawBufferPointer(start: nil, count: 0), into: &out)
                 }
             }
             body = nil
             if !h.isKeepAlive || connections.draining { shouldClose = true }
-            write(response, context: context, version: h.version)
+            ResponseHead.prepend(status: answer.status, contentType: answer.contentType, isClosing: shouldClose, version: h.version, to: &out)
+            write(out, context: context)
             if let log = accessLog {
                 log.info("request", metadata: ["method": "\(h.method.rawValue)", "path": "\(h.uri.split(separator: "?").first ?? "")",
-                                                "status": "\(response.status)", "micros": "\(Int((monotonicSeconds() - start) * 1e6))"])
+                                                "status": "\(answer.status)", "micros": "\(Int((monotonicSeconds() - start) * 1e6))"])
             }
         }
     }
 
-    private func write(_ response: ServeResponse, context: ChannelHandlerContext, version: HTTPVersion) {
-        var headers = HTTPHeaders()
-        headers.reserveCapacity(3)
-        headers.add(name: "content-type", value: response.contentType)
-        headers.add(name: "content-length", value: String(response.body.utf8.count))
-        if shouldClose { headers.add(name: "connection", value: "close") }
-        let status = HTTPResponseStatus(statusCode: response.status)
-        context.write(wrapOutboundOut(.head(HTTPResponseHead(version: version, status: status, headers: headers))), promise: nil)
-        context.write(wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(string: response.body)))), promise: nil)
-        let closing = shouldClose
+    private func write(_ answer: ByteBuffer, context: ChannelHandlerContext) {
         isBusy = false
-        if closing {
+        if shouldClose {
+            isClosed = true
             let bound = NIOLoopBound(context, eventLoop: context.eventLoop)
-            context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in bound.value.close(promise: nil) }
+            context.writeAndFlush(wrapOutboundOut(answer)).whenComplete { _ in bound.value.close(promise: nil) }
         } else {
-            context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+            context.writeAndFlush(wrapOutboundOut(answer), promise: nil)
         }
     }
 
+    /// A request NIO's decoder cannot parse gets a 400 and the connection is closed (what NIO's
+    /// protocol error handler answered before); any other error just closes.
     func errorCaught(context: ChannelHandlerContext, error: Error) {
-        context.close(promise: nil)
+        guard !isClosed else { return }
+        isClosed = true
+        if error is HTTPParserError {
+            var out = context.channel.allocator.buffer(capacity: 96)
+            out.writeStaticString("HTTP/1.1 400 Bad Request\r\ncontent-length: 0\r\nconnection: close\r\n\r\n")
+            let bound = NIOLoopBound(context, eventLoop: context.eventLoop)
+            context.writeAndFlush(wrapOutboundOut(out)).whenComplete { _ in bound.value.close(promise: nil) }
+        } else {
+            context.close(promise: nil)
+        }
     }
 }

@@ -30,8 +30,9 @@ struct FileIdentity: Equatable {
 /// a publish transaction in progress is either wholly visible or not at all.
 ///
 /// Connections: a small pool, one connection per concurrent reader; a connection whose file
-/// was deleted or replaced (compared by inode on each checkout) is closed and reopened, so the
-/// store "going away" is seen at once and its return is picked up without a restart.
+/// was deleted or replaced (compared by inode, on checkout at most every
+/// `identityCheckInterval`, and on every health probe) is closed and reopened, so the store
+/// "going away" is seen within milliseconds and its return is picked up without a restart.
 public final class SQLiteStore: FeatureSource, @unchecked Sendable {
     public let name: String
     public let path: String
@@ -48,17 +49,30 @@ public final class SQLiteStore: FeatureSource, @unchecked Sendable {
         let select: SQLiteStatement
         let keyCount: Int
         let booleanColumns: Set<Int32>
-        init(db: SQLiteConnection, file: FileIdentity, select: SQLiteStatement, keyCount: Int, booleanColumns: Set<Int32>) {
+        /// When the file identity was last compared (monotonic seconds); see `identityCheckInterval`.
+        var verifiedAt: Double
+
+        init(db: SQLiteConnection, file: FileIdentity, select: SQLiteStatement, keyCount: Int, booleanColumns: Set<Int32>, verifiedAt: Double) {
             self.db = db
             self.file = file
             self.select = select
             self.keyCount = keyCount
             self.booleanColumns = booleanColumns
+            self.verifiedAt = verifiedAt
         }
 
         /// True while the store's path still names the file this connection opened.
         var isSameFileOnDisk: Bool { FileIdentity(path: db.path) == file }
     }
+
+    /// How long a connection's file identity is trusted before a read `stat`s the path again.
+    ///
+    /// A `stat` per request was 4% of a one-customer request's CPU under 16 connections (perf,
+    /// bench/ANALYSIS.md); once per interval per connection it is noise. The price: reads up to
+    /// this long after the store file was replaced or deleted may still answer from the file
+    /// the connection opened (a whole, consistent file — never a mix). Health probes always
+    /// compare.
+    static let identityCheckInterval = 0.005
 
     /// `name` is the table fs-publish wrote (its `--output-table`).
     public init(path: String, table name: String) {
@@ -70,14 +84,14 @@ public final class SQLiteStore: FeatureSource, @unchecked Sendable {
 
     public func layout() throws(ServeError) -> ServedLayout {
         if let l = lock.withLock({ cachedLayout }) { return l }
-        let c = try checkout()
+        let c = try checkout(isIdentityCheckForced: false)
         checkin(c)
         guard let l = lock.withLock({ cachedLayout }) else { throw .storeUnavailable(store: storeLabel, reason: "no layout") }
         return l
     }
 
     public func read(keys: [ServedKey]) throws(ServeError) -> [ServedRow?] {
-        let c = try checkout()
+        let c = try checkout(isIdentityCheckForced: false)
         var rows: [ServedRow?] = []
         rows.reserveCapacity(keys.count)
         do throws(ServeError) {
@@ -127,7 +141,7 @@ public final class SQLiteStore: FeatureSource, @unchecked Sendable {
 
     public func checkHealth() -> StoreHealth {
         let c: PooledConnection
-        do { c = try checkout() } catch { return .down(reason: error.description) }
+        do { c = try checkout(isIdentityCheckForced: true) } catch { return .down(reason: error.description) }
         do {
             _ = try readState(c.db)
         } catch {
@@ -142,10 +156,17 @@ public final class SQLiteStore: FeatureSource, @unchecked Sendable {
         lock.withLock { cachedPosition }
     }
 
-    /// An idle connection still pointing at the file on disk, or a new one.
-    private func checkout() throws(ServeError) -> PooledConnection {
+    /// An idle connection still pointing at the file on disk (compared at most every
+    /// `identityCheckInterval` unless forced), or a new one.
+    private func checkout(isIdentityCheckForced: Bool) throws(ServeError) -> PooledConnection {
         while let c = lock.withLock({ idle.popLast() }) {
-            if c.db.isOpen && c.isSameFileOnDisk { return c }
+            guard c.db.isOpen else { continue }
+            let now = monotonicSeconds()
+            if !isIdentityCheckForced, now - c.verifiedAt < Self.identityCheckInterval { return c }
+            if c.isSameFileOnDisk {
+                c.verifiedAt = now
+                return c
+            }
             c.db.close()
         }
         return try open()
@@ -207,7 +228,7 @@ public final class SQLiteStore: FeatureSource, @unchecked Sendable {
         var booleans = Set<Int32>()
         for i in 1..<select.columnCount where select.declaredType(i).contains("BOOL") { booleans.insert(i) }
         lock.withLock { cachedLayout = layout }
-        return PooledConnection(db: db, file: file, select: select, keyCount: keys.count, booleanColumns: booleans)
+        return PooledConnection(db: db, file: file, select: select, keyCount: keys.count, booleanColumns: booleans, verifiedAt: monotonicSeconds())
     }
 
     private func prepare(_ db: SQLiteConnection, _ sql: String) throws(ServeError) -> SQLiteStatement {

@@ -1,0 +1,55 @@
+import NIOCore
+import NIOHTTP1
+
+/// The HTTP/1.1 response head, written in front of a body that is already in the buffer.
+///
+/// The handler reserves `reservedBytes` before the body, the service writes the body, and the
+/// head goes into the gap: one buffer and one `writev` per answer, with no `HTTPHeaders` array,
+/// no head encoding pass and no copy of the body. The bytes are the ones NIO's encoder wrote
+/// before for the same headers (`content-type`, `content-length`, `connection: close` when
+/// closing), so clients see no difference. The common head (200, JSON) is a constant; only the
+/// length digits change per answer.
+enum ResponseHead {
+    /// Room left before the body; the longest head (a status with a long reason phrase, the
+    /// Prometheus content type, `connection: close`) is well under it.
+    static let reservedBytes = 192
+
+    private static let okJSON: [UInt8] = Array("HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: ".utf8)
+    private static let close: [UInt8] = Array("\r\nconnection: close\r\n\r\n".utf8)
+    private static let end: [UInt8] = Array("\r\n\r\n".utf8)
+
+    /// Writes the head into the reserved gap before `buffer`'s readable bytes (the body) and
+    /// moves the reader index back to its first byte.
+    static func prepend(status: Int, contentType: String, isClosing: Bool, version: HTTPVersion, to buffer: inout ByteBuffer) {
+        precondition(buffer.readerIndex >= reservedBytes, "ResponseHead: the body must start after the reserved gap")
+        var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) =
+            (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+        let length = buffer.readableBytes
+        let tail = isClosing ? close : end
+        withUnsafeMutableBytes(of: &digits) { d in
+            var n = length, count = 0
+            repeat { d[19 - count] = UInt8(ascii: "0") + UInt8(n % 10); n /= 10; count += 1 } while n > 0
+            let lengthDigits = UnsafeRawBufferPointer(rebasing: d[(20 - count)...])
+            if status == 200, contentType == "application/json", version.major == 1, version.minor == 1 {
+                var at = buffer.readerIndex - tail.count
+                buffer.setBytes(tail, at: at)
+                at -= count
+                buffer.setBytes(lengthDigits, at: at)
+                at -= okJSON.count
+                buffer.setBytes(okJSON, at: at)
+                buffer.moveReaderIndex(to: at)
+            } else {
+                let s = HTTPResponseStatus(statusCode: status)
+                let head = Array("HTTP/\(version.major).\(version.minor) \(status) \(s.reasonPhrase)\r\ncontent-type: \(contentType)\r\ncontent-length: ".utf8)
+                precondition(head.count + count + tail.count <= reservedBytes, "ResponseHead: head longer than the reserved gap")
+                var at = buffer.readerIndex - tail.count
+                buffer.setBytes(tail, at: at)
+                at -= count
+                buffer.setBytes(lengthDigits, at: at)
+                at -= head.count
+                buffer.setBytes(head, at: at)
+                buffer.moveReaderIndex(to: at)
+            }
+        }
+    }
+}
