@@ -21,7 +21,23 @@ func appendSQLDouble(_ d: Double, to out: inout [UInt8]) {
         out.append(contentsOf: ".0".utf8)
         return
     }
-    out.append(contentsOf: d.description.utf8)
+    appendShortestDouble(d, to: &out)
+}
+
+/// Appends `d.description` (the shortest text that reads back to the same bits) through
+/// `Double.write(to:)`, which formats into a stack buffer: no interpolation buffer, and the
+/// `String` it hands over is inline (no heap) up to 15 characters.
+func appendShortestDouble(_ d: Double, to out: inout [UInt8]) {
+    var sink = ByteSink()
+    swap(&sink.bytes, &out)
+    d.write(to: &sink)
+    swap(&sink.bytes, &out)
+}
+
+/// A `TextOutputStream` over a byte array, for `appendShortestDouble`.
+private struct ByteSink: TextOutputStream {
+    var bytes: [UInt8] = []
+    mutating func write(_ string: String) { bytes.append(contentsOf: string.utf8) }
 }
 
 /// Appends the decimal digits of `value` (no allocation).
