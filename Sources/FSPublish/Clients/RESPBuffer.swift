@@ -17,20 +17,34 @@ struct RESPBuffer {
     mutating func beginCommand(arguments: Int) {
         bytes.append(UInt8(ascii: "*"))
         appendDecimal(Int64(arguments), to: &bytes)
-        bytes.append(contentsOf: [13, 10])
+        bytes.append(13)
+        bytes.append(10)
         commands += 1
     }
 
     /// One bulk-string argument: `$<length>\r\n<bytes>\r\n` (binary-safe).
-    mutating func appendArgument<C: Collection>(_ argument: C) where C.Element == UInt8 {
+    mutating func appendArgument(_ argument: [UInt8]) {
         bytes.append(UInt8(ascii: "$"))
         appendDecimal(Int64(argument.count), to: &bytes)
-        bytes.append(contentsOf: [13, 10])
+        bytes.append(13)
+        bytes.append(10)
         bytes.append(contentsOf: argument)
-        bytes.append(contentsOf: [13, 10])
+        bytes.append(13)
+        bytes.append(10)
     }
 
-    mutating func appendArgument(_ argument: String) { appendArgument(argument.utf8) }
+    mutating func appendArgument(_ argument: String) { appendArgument(Array(argument.utf8)) }
+
+    /// An argument already in the wire format (`RESPBuffer.encoded`): for the words repeated on
+    /// every row (command names, field names).
+    mutating func append(encoded argument: [UInt8]) { bytes.append(contentsOf: argument) }
+
+    /// `argument` as one bulk string in the wire format, for `append(encoded:)`.
+    static func encoded(_ argument: String) -> [UInt8] {
+        var b = RESPBuffer()
+        b.appendArgument(argument)
+        return b.bytes
+    }
 
     /// An argument built by `body` into a reused scratch buffer (its length goes first).
     mutating func appendArgument(built body: (inout [UInt8]) -> Void) {

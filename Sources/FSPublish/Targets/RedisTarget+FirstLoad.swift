@@ -4,7 +4,7 @@ import FSCore
 ///
 /// ```
 ///  HEXISTS P:__fs_publish_state version = 0 ─► no version was ever recorded: first load
-///    per row:  DEL P:<key> · HSET P:<key> col value … · [EXPIRE P:<key> ttl]
+///    per row:  HSET P:<key> col value … · [HDEL P:<key> NULL cols…] · [EXPIRE P:<key> ttl]
 ///    last:     HSET P:__fs_publish_state … version v      ← written after every row
 ///  otherwise ─► the guarded script (RedisTarget.script)
 /// ```
@@ -12,7 +12,10 @@ import FSCore
 /// are those of an interrupted first load of the same table (`prepare` refuses another table
 /// once one recorded its version). A re-run reads that table again from its start, at the same
 /// or a later version, so every row it writes is the same as, or newer than, what the
-/// interrupted run wrote; DEL + HSET replaces each hash whole (a NULL is an absent field). The
+/// interrupted run wrote; HSET of the values and HDEL of the NULL columns replace each hash
+/// whole, exactly as the guarded script does (a NULL is an absent field). A DEL per row as well
+/// cost the server a fifth more (measured on 50k rows: 0.25 s of redis-server CPU against 0.21 s
+/// for redis-cli's HSETs) and would only remove fields no publish of this layout writes. The
 /// state goes last on the same connection, and Redis runs one connection's commands in order,
 /// so a recorded version means every row before it was written. A kill -9 at any point leaves
 /// no version, and the re-run is again a first load. The Lua script costs about three times a
@@ -32,11 +35,12 @@ extension RedisTarget {
         }
     }
 
-    /// Writes `rows` with DEL + HSET (+ EXPIRE) per row, pipelined, then the state when `version`
+    /// Writes `rows` with HSET (+ HDEL of NULL columns, + EXPIRE) per row, pipelined, then the state when `version`
     /// is given (see the extension's comment). Every row counts as upserted.
     func publishFirstLoad(_ c: RedisConnection, layout: PublishLayout, rows: RecordBatch, version: Int64?,
                           updatedAt: String) throws -> PublishCounts {
-        let names = layout.schema.fields.map { Array($0.name.utf8) }
+        let names = layout.schema.fields.map { RESPBuffer.encoded($0.name) }
+        let hset = RESPBuffer.encoded("HSET"), hdel = RESPBuffer.encoded("HDEL"), expire = RESPBuffer.encoded("EXPIRE")
         let ttl = configuration.ttl.map { String(max(1, $0.components.seconds)) }
         let keyCount = layout.keyColumns.count
         var buffer = RESPBuffer(reservingBytes: Self.rowsPerFirstLoadChunk * 64 * (names.count + 2))
@@ -57,21 +61,24 @@ extension RedisTarget {
                 key.append(58)
                 RedisKeyEncoding.appendEscaped(rows.columns[k], row: i, to: &key)
             }
-            buffer.beginCommand(arguments: 2)
-            buffer.appendArgument("DEL")
-            buffer.appendArgument(key)
             var present = 0
             for column in rows.columns where !column.isNull(i) { present += 1 }
             buffer.beginCommand(arguments: 2 + 2 * present)
-            buffer.appendArgument("HSET")
+            buffer.append(encoded: hset)
             buffer.appendArgument(key)
             for (c, column) in rows.columns.enumerated() where !column.isNull(i) {
-                buffer.appendArgument(names[c])
+                buffer.append(encoded: names[c])
                 buffer.appendArgument { RedisValueText.append(column, row: i, to: &$0) }
+            }
+            if present < rows.columns.count {
+                buffer.beginCommand(arguments: 2 + rows.columns.count - present)
+                buffer.append(encoded: hdel)
+                buffer.appendArgument(key)
+                for (c, column) in rows.columns.enumerated() where column.isNull(i) { buffer.append(encoded: names[c]) }
             }
             if let ttl {
                 buffer.beginCommand(arguments: 3)
-                buffer.appendArgument("EXPIRE")
+                buffer.append(encoded: expire)
                 buffer.appendArgument(key)
                 buffer.appendArgument(ttl)
             }

@@ -17,7 +17,7 @@ import Logging
 /// gets a leading `\` (so no entity can be named like the state hash). Split on the colons not
 /// preceded by a backslash, then drop each backslash escape, to decode.
 ///
-/// First load (no version recorded yet): pipelined DEL + HSET per row, the state last — see
+/// First load (no version recorded yet): pipelined HSET (+ HDEL of NULL columns) per row, the state last — see
 /// `RedisTarget+FirstLoad.swift` for why that needs no time guard. Afterwards:
 ///
 /// Atomicity: the rows of a batch are applied by one Lua script (`RedisTarget.script`, loaded
