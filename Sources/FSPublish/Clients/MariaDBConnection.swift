@@ -175,14 +175,16 @@ final class MariaDBConnection {
         return Int(mysql_stmt_affected_rows(stmt))
     }
 
-    /// Runs a `LOAD DATA LOCAL INFILE` statement whose "file" is `data`, handed to the server
-    /// from memory by a local-infile handler (`mysql_set_local_infile_handler`: the file name in
+    /// Runs a `LOAD DATA LOCAL INFILE` statement whose "file" is produced in memory, piece by
+    /// piece, by `next` (which appends the next piece to its argument and returns false once
+    /// there is none): a local-infile handler (`mysql_set_local_infile_handler`; the file name in
     /// the statement is never opened; `mysql_set_local_infile_default` restores the default
-    /// after). Returns the affected rows and `mysql_warning_count`: with LOCAL the server turns
-    /// bad values and duplicate keys into warnings, so the caller must check both.
-    func loadLocal(_ sql: String, data: [UInt8]) throws -> (affected: Int, warnings: Int) {
+    /// after) asks for pieces as the connector sends, so the server parses one piece while the
+    /// next is written. Returns the affected rows and `mysql_warning_count`: with LOCAL the
+    /// server turns bad values and duplicate keys into warnings, so the caller must check both.
+    func loadLocal(_ sql: String, next: @escaping (inout [UInt8]) -> Bool) throws -> (affected: Int, warnings: Int) {
         let m = try live()
-        let source = LocalInfileSource(data)
+        let source = LocalInfileSource(next)
         let userdata = Unmanaged.passRetained(source).toOpaque()
         defer {
             mysql_set_local_infile_default(m)
@@ -254,19 +256,27 @@ final class MariaDBConnection {
     }
 }
 
-/// The bytes `MariaDBConnection.loadLocal` hands to the server, read by its infile handler in
-/// the connector's buffer-sized pieces.
+/// The bytes `MariaDBConnection.loadLocal` hands to the server: pieces from the producer,
+/// copied out by the infile handler in the connector's buffer-sized reads.
 private final class LocalInfileSource {
-    let data: [UInt8]
+    let next: (inout [UInt8]) -> Bool
+    var piece: [UInt8] = []
     var offset = 0
+    var isDrained = false
 
-    init(_ data: [UInt8]) { self.data = data }
+    init(_ next: @escaping (inout [UInt8]) -> Bool) { self.next = next }
 
-    /// Copies the next piece into `buffer`; 0 at the end.
+    /// Copies the next bytes into `buffer`, asking the producer for a piece when the last one is
+    /// used up; 0 at the end.
     func read(into buffer: UnsafeMutablePointer<CChar>, capacity: Int) -> Int32 {
-        let n = min(capacity, data.count - offset)
-        guard n > 0 else { return 0 }
-        data.withUnsafeBytes { raw in UnsafeMutableRawPointer(buffer).copyMemory(from: raw.baseAddress! + offset, byteCount: n) }
+        while offset == piece.count {
+            if isDrained { return 0 }
+            piece.removeAll(keepingCapacity: true)
+            offset = 0
+            isDrained = !next(&piece)
+        }
+        let n = min(capacity, piece.count - offset)
+        piece.withUnsafeBytes { raw in UnsafeMutableRawPointer(buffer).copyMemory(from: raw.baseAddress! + offset, byteCount: n) }
         offset += n
         return Int32(n)
     }

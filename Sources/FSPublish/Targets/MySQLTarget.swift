@@ -177,12 +177,17 @@ public final class MySQLTarget: PublishTarget {
     /// warnings), else the transaction fails naming the first warning.
     private func loadLocal(_ c: MariaDBConnection, into: String, names: [String], rows: RecordBatch) throws -> Bool {
         guard !isLocalInfileRefused, rows.rowCount > 0 else { return false }
-        var data: [UInt8] = []
-        data.reserveCapacity(rows.rowCount * rows.columns.count * 12)
-        MySQLLoadData.append(rows, 0..<rows.rowCount, to: &data)
+        var start = 0
         let result: (affected: Int, warnings: Int)
         do {
-            result = try c.loadLocal(MySQLLoadData.statement(table: into, quotedColumns: names), data: data)
+            // Pieces of 1000 rows: the server parses one while the next is written.
+            result = try c.loadLocal(MySQLLoadData.statement(table: into, quotedColumns: names)) { piece in
+                guard start < rows.rowCount else { return false }
+                let end = min(start + 1000, rows.rowCount)
+                MySQLLoadData.append(rows, start..<end, to: &piece)
+                start = end
+                return true
+            }
         } catch let e as StoreError where MariaDBConnection.isLocalInfileRefusal(e) {
             isLocalInfileRefused = true
             logger.notice("LOAD DATA LOCAL INFILE refused; publishing with multi-row INSERTs instead (enable local_infile on the server for the faster path)",
