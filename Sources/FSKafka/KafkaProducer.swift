@@ -4,7 +4,7 @@ import CRdKafka
 /// collected by a callback and checked by `flush`, which throws the first failed delivery.
 public final class KafkaProducer: @unchecked Sendable {
     /// The `rd_kafka_t` handle, freed in `deinit` (`rd_kafka_flush` is the caller's job, then `rd_kafka_destroy`).
-    private let rk: OpaquePointer
+    let rk: OpaquePointer
     private let reports: DeliveryReports
 
     /// Creates the producer (`rd_kafka_new(RD_KAFKA_PRODUCER)`) with a delivery-report callback

@@ -154,6 +154,7 @@ final class KafkaTarget: PublishTarget {
 
     /// The last record of the state topic, nil when the topic does not exist or is empty.
     func readState() throws -> KafkaPublishState? {
+        if !mayHoldMessages(KafkaTarget.stateTopic(topic), partitions: [0]) { return nil }
         let consumer = try KafkaConsumer(config: KafkaConsumerConfig(
             bootstrapServers: brokers, groupId: "fs-publish-state", settings: client.settings))
         defer { consumer.close() }
@@ -176,6 +177,32 @@ final class KafkaTarget: PublishTarget {
         throw KafkaError.timedOut(context: "reading the publish state from \(tp.topic) (offset \(marks.high - 1))")
     }
 
+    /// Whether `topic` may hold messages, asked through the producer: false when the broker
+    /// does not know the topic or every partition's watermarks are equal (a first publish then
+    /// starts no consumer — a client of its own with threads and connections, about 10 ms each
+    /// for the state and the guard, measured with strace); true when a partition holds messages
+    /// or a query failed, and the consumer path decides as before.
+    private func mayHoldMessages(_ topic: String, partitions known: [Int32]? = nil) -> Bool {
+        guard let producer else { return true }
+        func isUnknown(_ e: KafkaError) -> Bool {
+            e.name == "UNKNOWN_TOPIC_OR_PART" || e.name == "_UNKNOWN_TOPIC" || e.name == "_UNKNOWN_PARTITION"
+        }
+        let ids: [Int32]
+        if let known { ids = known } else {
+            switch Result(catching: { () throws(KafkaError) in try producer.partitions(topic: topic, timeout: .seconds(10)) }) {
+            case .success(let p): ids = p
+            case .failure(let e): return !isUnknown(e)
+            }
+        }
+        for p in ids {
+            switch Result(catching: { () throws(KafkaError) in try producer.watermarks(TopicPartition(topic: topic, partition: p), timeout: .seconds(10)) }) {
+            case .success(let marks): if marks.high > marks.low { return true }
+            case .failure(let e): if !isUnknown(e) { return true }
+            }
+        }
+        return false
+    }
+
     /// The partition's watermarks; nil when the topic does not exist (nothing published yet).
     private static func watermarksIfTopicExists(_ consumer: KafkaConsumer, _ tp: TopicPartition) throws -> (low: Int64, high: Int64)? {
         let result: Result<(low: Int64, high: Int64), KafkaError> = Result { () throws(KafkaError) in try consumer.watermarks(tp, timeout: .seconds(10)) }
@@ -190,6 +217,7 @@ final class KafkaTarget: PublishTarget {
     /// every partition to its current end (once per target: a compacted topic holds about one
     /// message per key). A message that is not an fs JSON object is ignored.
     func readTimeGuard(timeColumn: Field) throws -> KafkaTimeGuard {
+        if !mayHoldMessages(topic) { return KafkaTimeGuard() }
         let consumer = try KafkaConsumer(config: KafkaConsumerConfig(
             bootstrapServers: brokers, groupId: "fs-publish-guard", settings: client.settings))
         defer { consumer.close() }
