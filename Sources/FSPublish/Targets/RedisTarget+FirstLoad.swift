@@ -54,27 +54,29 @@ extension RedisTarget {
             try readReplies(c, unread, layout)  // sends this chunk, then reads the previous one's replies
             unread = sent
         }
+        let columns = rows.columns
+        let prefix = Array(layout.target.utf8)
         for i in 0..<rows.rowCount {
             key.removeAll(keepingCapacity: true)
-            key.append(contentsOf: layout.target.utf8)
+            key.append(contentsOf: prefix)
             for k in 0..<keyCount {
                 key.append(58)
-                RedisKeyEncoding.appendEscaped(rows.columns[k], row: i, to: &key)
+                RedisKeyEncoding.appendEscaped(columns[k], row: i, to: &key)
             }
             var present = 0
-            for column in rows.columns where !column.isNull(i) { present += 1 }
+            for column in columns where !column.isNull(i) { present += 1 }
             buffer.beginCommand(arguments: 2 + 2 * present)
             buffer.append(encoded: hset)
             buffer.appendArgument(key)
-            for (c, column) in rows.columns.enumerated() where !column.isNull(i) {
+            for c in columns.indices where !columns[c].isNull(i) {
                 buffer.append(encoded: names[c])
-                buffer.appendArgument { RedisValueText.append(column, row: i, to: &$0) }
+                buffer.appendArgument { RedisValueText.append(columns[c], row: i, to: &$0) }
             }
-            if present < rows.columns.count {
-                buffer.beginCommand(arguments: 2 + rows.columns.count - present)
+            if present < columns.count {
+                buffer.beginCommand(arguments: 2 + columns.count - present)
                 buffer.append(encoded: hdel)
                 buffer.appendArgument(key)
-                for (c, column) in rows.columns.enumerated() where column.isNull(i) { buffer.append(encoded: names[c]) }
+                for c in columns.indices where columns[c].isNull(i) { buffer.append(encoded: names[c]) }
             }
             if let ttl {
                 buffer.beginCommand(arguments: 3)

@@ -366,8 +366,14 @@ enum RedisValueText {
 /// The key-part escape of `RedisTarget`'s key layout (see there).
 public enum RedisKeyEncoding {
     static func appendEscaped(_ column: Column, row i: Int, to out: inout [UInt8]) {
-        var text: [UInt8] = []
-        RedisValueText.append(column, row: i, to: &text)
+        // Written in place; rewritten only when a byte needs escaping (no array per key part).
+        let start = out.count
+        RedisValueText.append(column, row: i, to: &out)
+        var needsEscape = out.count > start && out[start] == 95
+        if !needsEscape { for k in start..<out.count where out[k] == 92 || out[k] == 58 { needsEscape = true; break } }
+        guard needsEscape else { return }
+        let text = Array(out[start...])
+        out.removeSubrange(start...)
         if text.first == 95 { out.append(92) }
         for b in text {
             if b == 92 || b == 58 { out.append(92) }
