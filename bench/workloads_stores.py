@@ -76,6 +76,7 @@ def publish_stores(ctx) -> list:
     servers = {}
     out = []
     ctx.log(f"publish: {n} latest-per-key rows (one per customer) into each store")
+    out.append(one_sqlite(ctx, latest, rows_dir, n, measured_row))
     try:
         servers = {"postgres": store_servers.Postgres.start(), "mysql": store_servers.MariaDB.start(),
                    "redis": store_servers.Redis.start()}
@@ -85,6 +86,45 @@ def publish_stores(ctx) -> list:
         for s in servers.values():
             s.stop()
     return out
+
+
+def one_sqlite(ctx, latest: str, rows_dir: str, n: int, measured_row):
+    """SQLite: fs-publish into a fresh database file per run vs `sqlite3 .import` of the same
+    rows into a fresh file with fs's table DDL, both in WAL mode with synchronous=NORMAL."""
+    def db(side: str, i: int) -> str:
+        return os.path.join(ctx.work_dir, f"publish-stores-{side}-{i}.db")
+
+    def remove(path: str) -> str:
+        for suffix in ("", "-wal", "-shm"):
+            if os.path.exists(path + suffix):
+                os.remove(path + suffix)
+        return path
+
+    def fs_side(i: int) -> list[str]:
+        return [ctx.binary("fs-publish"), "--publisher-type", "sqlite", "--input-table", latest, "--sqlite-path", remove(db("fs", i)),
+                "--output-table", "latest", "--key-field", "customer_id", "--time-field", "window_end", "--summary", "--log-level", "warning"]
+
+    measure(fs_side(999))  # untimed: the template of the peer's table
+
+    def peer_side(i: int) -> list[str]:
+        return [sys.executable, PEER, "load", "--store", "sqlite", "--dir", rows_dir, "--target", "latest", "--db", db("peer", i),
+                "--template", db("fs", 999), "--template-table", "latest"]
+
+    tool = "sqlite3 .import"
+    ctx.log(f"publish: fs-publish --publisher-type sqlite vs {tool} ({n} latest-per-key rows)")
+    sides = alternate({"fs-publish sqlite": fs_side, tool: peer_side}, ctx.runs, ctx.log)
+    fs, peer = sides["fs-publish sqlite"], sides[tool]
+    if fs.runs[-1].result.get("keysUpserted") != n:
+        raise BenchError(f"publish sqlite: fs-publish upserted {fs.runs[-1].result.get('keysUpserted')} keys, expected {n}")
+    last = ctx.runs - 1
+    verdict = measure([sys.executable, PEER, "compare-sqlite", "--fs-db", db("fs", last), "--fs-table", "latest",
+                       "--peer-db", db("peer", last), "--peer-table", "latest"]).result
+    if int(verdict["rows"]) != n or int(verdict["differing"]) != 0:
+        raise BenchError(f"publish sqlite: fs and {tool} differ ({verdict['differing']} rows differ, fs holds {verdict['rows']} of {n})")
+    rate, peer_rate = n / fs.median("seconds"), n / peer.median("seconds")
+    return measured_row("publish latest-per-key rows to sqlite", fs, peer, "equal rows",
+                        f"{n} rows; fs {rate / 1e3:.0f}k rows/s (incl. reading the Delta table), {tool} {peer_rate / 1e3:.0f}k rows/s; "
+                        f"fs = {rate / peer_rate:.2f}× the bulk tool ({goal_text(rate / peer_rate, ctx)}); both WAL, synchronous=NORMAL")
 
 
 def one_store(ctx, store: str, server, latest: str, rows_dir: str, n: int, measured_row):

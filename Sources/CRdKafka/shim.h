@@ -17,17 +17,15 @@ static inline rd_kafka_resp_err_t fs_rdk_produce(rd_kafka_t *rk, const char *top
                              RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
                              RD_KAFKA_V_END);
 }
-/* As fs_rdk_produce, with message headers: `names`/`values`/`value_lens` are `header_count`
- * parallel arrays (names NUL-terminated). The header list is created here and owned by
- * librdkafka once the message is enqueued; on failure it is destroyed here. */
+/* As fs_rdk_produce, with a copy of the header list `headers` (built once by the caller and still
+ * the caller's: librdkafka owns each message's headers, so every message gets its own copy,
+ * rd_kafka_headers_copy). The copy is owned by librdkafka once the message is enqueued; on
+ * failure it is destroyed here. */
 static inline rd_kafka_resp_err_t fs_rdk_produce_with_headers(rd_kafka_t *rk, const char *topic, int32_t partition,
                                                               const void *key, size_t key_len,
                                                               const void *value, size_t value_len,
-                                                              const char *const *names, const void *const *values,
-                                                              const size_t *value_lens, size_t header_count) {
-    rd_kafka_headers_t *hdrs = rd_kafka_headers_new(header_count);
-    for (size_t i = 0; i < header_count; i++)
-        rd_kafka_header_add(hdrs, names[i], -1, values[i], (ssize_t)value_lens[i]);
+                                                              const rd_kafka_headers_t *headers) {
+    rd_kafka_headers_t *hdrs = rd_kafka_headers_copy(headers);
     rd_kafka_resp_err_t err = rd_kafka_producev(rk,
                              RD_KAFKA_V_TOPIC(topic),
                              RD_KAFKA_V_PARTITION(partition < 0 ? RD_KAFKA_PARTITION_UA : partition),

@@ -57,36 +57,14 @@ public final class KafkaConsumer: @unchecked Sendable {
     /// the metadata is freed with `rd_kafka_metadata_destroy`, the topic handle with
     /// `rd_kafka_topic_destroy`). An unknown topic throws `UNKNOWN_TOPIC_OR_PART` (retriable).
     public func partitions(topic: String, timeout: Duration) throws(KafkaError) -> [Int32] {
-        let rk = try handle()
-        guard let rkt = rd_kafka_topic_new(rk, topic, nil) else {
-            throw KafkaError(rd_kafka_last_error(), context: "topic handle for \(topic)")
-        }
-        defer { rd_kafka_topic_destroy(rkt) }
-        var metadata: UnsafePointer<rd_kafka_metadata>?
-        let err = rd_kafka_metadata(rk, 0, rkt, &metadata, Int32(milliseconds(timeout)))
-        if err != RD_KAFKA_RESP_ERR_NO_ERROR { throw KafkaError(err, context: "metadata for \(topic)") }
-        guard let md = metadata else { throw KafkaError(RD_KAFKA_RESP_ERR__FAIL, context: "metadata for \(topic)") }
-        defer { rd_kafka_metadata_destroy(md) }
-        for t in 0 ..< Int(md.pointee.topic_cnt) {
-            let entry = md.pointee.topics[t]
-            guard String(cString: entry.topic) == topic else { continue }
-            if entry.err != RD_KAFKA_RESP_ERR_NO_ERROR { throw KafkaError(entry.err, context: "metadata for \(topic)") }
-            var ids: [Int32] = []
-            for p in 0 ..< Int(entry.partition_cnt) { ids.append(entry.partitions[p].id) }
-            return ids.sorted()
-        }
-        throw KafkaError(RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART, context: "metadata for \(topic)")
+        try queryPartitions(handle(), topic: topic, timeout: timeout)
     }
 
     /// The partition's low and high watermarks asked from the broker
     /// (`rd_kafka_query_watermark_offsets`): `high` is the offset the next message will get, so
     /// a consumer has read everything when its next offset equals `high`.
     public func watermarks(_ tp: TopicPartition, timeout: Duration) throws(KafkaError) -> (low: Int64, high: Int64) {
-        let rk = try handle()
-        var low: Int64 = 0, high: Int64 = 0
-        let err = rd_kafka_query_watermark_offsets(rk, tp.topic, tp.partition, &low, &high, Int32(milliseconds(timeout)))
-        if err != RD_KAFKA_RESP_ERR_NO_ERROR { throw KafkaError(err, context: "watermarks of \(tp)") }
-        return (low, high)
+        try queryWatermarks(handle(), tp, timeout: timeout)
     }
 
     /// Up to `maxMessages` messages: waits up to `timeout` for the first, then takes only what is

@@ -117,6 +117,33 @@ import Testing
         #expect(try Self.kcat(cluster, "features").count == 3)
     }
 
+    @Test func afterAFirstLoadIntoAnEmptyTopicTheSameTargetStillSkipsOlderAndEqualRows() throws {
+        let cluster = try MockKafkaCluster()
+        try cluster.createTopic("features", partitions: 2)
+        let schema = Schema([Field("k", .string), Field("t", .timestamp), Field("x", .double)])
+        let layout = PublishLayout(target: "features", sourceTableId: "id-1", sourcePath: "/in", keyColumns: [schema.fields[0]],
+                                   timeColumn: schema.fields[1], featureColumns: [schema.fields[2]])
+        func batch(_ rows: [(String, Int64, Double)]) -> RecordBatch {
+            RecordBatch(schema: schema, columns: [Column(.string, rows.map { .string($0.0) }), Column(.timestamp, rows.map { .timestamp($0.1) }),
+                                                  Column(.double, rows.map { .double($0.2) })])
+        }
+        let target = try KafkaTarget(brokers: cluster.bootstrapServers, topic: "features", client: KafkaClientConfig())
+        defer { target.close() }
+        try target.prepare(layout)
+        // Version 1 arrives in two chunks into the empty topic: the first-load path, no guard.
+        #expect(try target.publish(batch([("a", 100, 1), ("b", 100, 2)]), recordingVersion: nil) == PublishCounts())
+        #expect(try target.publish(batch([("c", 100, 3)]), recordingVersion: 1) == PublishCounts(upserted: 3, skippedAsOlder: 0))
+        // Version 2 through the same target: the guard is read from the topic the first load filled.
+        let second = try target.publish(batch([("a", 50, 9), ("b", 100, 8), ("c", 101, 7), ("d", 1, 6)]), recordingVersion: 2)
+        #expect(second == PublishCounts(upserted: 2, skippedAsOlder: 2))
+        // Version 3: the guard kept in memory knows version 2's times.
+        #expect(try target.publish(batch([("c", 101, 5), ("d", 2, 4)]), recordingVersion: 3) == PublishCounts(upserted: 1, skippedAsOlder: 1))
+        #expect(try target.publishedVersion() == 3)
+        var latest: [String: Double] = [:]
+        for m in try Self.kcat(cluster, "features") { latest[m.key] = try JSONValue.parse(m.value)["x"]?.doubleValue }
+        #expect(latest == ["a": 1, "b": 2, "c": 7, "d": 4])
+    }
+
     @Test func aTopicFedByAnotherInputTableIsRefused() throws {
         let cluster = try MockKafkaCluster()
         try cluster.createTopic("features", partitions: 1)

@@ -9,9 +9,9 @@ import Testing
 
     init() throws { server = try StoreServers.mariadb() }
 
-    func target(password: String? = nil, maxRetry: Duration? = nil) -> MySQLTarget {
+    func target(password: String? = nil, maxRetry: Duration? = nil, enablesLocalInfile: Bool = true) -> MySQLTarget {
         MySQLTarget(.init(host: "127.0.0.1", port: server.port, database: server.database, user: server.user,
-                          password: password ?? server.password, maxRetryDuration: maxRetry))
+                          password: password ?? server.password, maxRetryDuration: maxRetry, enablesLocalInfile: enablesLocalInfile))
     }
 
     func storedRows(_ table: String) throws -> [String] {
@@ -48,6 +48,43 @@ import Testing
         #expect(try storedRows(table) == PostgresTargetTests.expected(all))
         let state = try server.sql("SELECT source_table_id, version, key_columns, time_column FROM fs_publish_state WHERE target_table = '\(table)'")
         #expect(state == "source-1\t5\t[\"customer id\"]\twindow_end")
+    }
+
+    /// Rows whose text form is delicate: NUL, tab, newline and backslash in strings, NaN and
+    /// ±Infinity (stored as NULL), -0.0, doubles needing 17 digits, integer extremes.
+    static let edgeRows: [[Value]] = [
+        [.string("nul\u{0}key"), .timestamp(1_600_000_000_000_001), .double(0.1 + 0.2), .int64(.max), .boolean(true), .date(0), .string("a\u{0}b\t\\N\n"), .int32(.min)],
+        [.string("\\N"), .timestamp(-1), .double(-0.0), .int64(.min), .boolean(false), .date(-1), .string("\\"), .int32(.max)],
+        [.string("nan"), .timestamp(0), .double(.nan), .int64(0), .boolean(false), .null, .string(""), .int32(0)],
+        [.string("inf"), .timestamp(1), .double(-.infinity), .int64(-1), .boolean(true), .date(2_932_896), .string("ça 😀"), .int32(-1)],
+        [.string("tiny"), .timestamp(2), .double(5e-324), .int64(1), .boolean(true), .date(17_913), .null, .int32(1)],
+        [.string("big"), .timestamp(3), .double(1.7976931348623157e308), .int64(2), .boolean(true), .date(17_913), .string("\r"), .int32(2)],
+    ]
+
+    @Test func loadDataAndTheRefusedLoadFallbackStoreIdenticalValues() throws {
+        let loaded = "my-load-\(makeUUID().prefix(8))", inserted = "my-insert-\(makeUUID().prefix(8))"
+        var fixture = StoreFixture(seed: 35)
+        let rows = StoreFixture.latestPerKey(fixture.rows(80)) + Self.edgeRows
+        let viaLoad = target()
+        let viaInsert = target(enablesLocalInfile: false)  // the client refuses local files: the fallback path
+        defer { viaLoad.close(); viaInsert.close() }
+        try viaLoad.prepare(StoreFixture.layout(target: loaded))
+        try viaInsert.prepare(StoreFixture.layout(target: inserted))
+        // First loads (empty targets), then a guarded batch through the stage table.
+        for (version, batch) in [rows, StoreFixture.latestPerKey(fixture.rows(40, base: 1_600_000_000_000_000))].enumerated() {
+            let a = try viaLoad.publish(StoreFixture.batch(batch), recordingVersion: Int64(version))
+            let b = try viaInsert.publish(StoreFixture.batch(batch), recordingVersion: Int64(version))
+            #expect(a == b)
+            #expect(a.upserted > 0)
+        }
+        let q = SQLDialect.mysql
+        let columns = (StoreFixture.keyColumns + [StoreFixture.timeColumn] + StoreFixture.featureColumns).map { q.quoted($0.name) }
+        let same = columns.map { "a.\($0) <=> b.\($0)" }.joined(separator: " AND ")
+        let count = try server.sql("SELECT COUNT(*) FROM \(q.quoted(loaded))")
+        #expect(Int(count) == rows.count)
+        #expect(try server.sql("SELECT COUNT(*) FROM \(q.quoted(loaded)) AS a JOIN \(q.quoted(inserted)) AS b ON \(same)") == count)
+        #expect(try server.sql("SELECT COUNT(*) FROM \(q.quoted(loaded)) WHERE `total-amount` IS NULL AND `customer id` IN ('nan', 'inf')") == "2")
+        #expect(try viaLoad.publishedVersion() == 1 && viaInsert.publishedVersion() == 1)
     }
 
     @Test func keysDifferingOnlyInCaseOrTrailingSpaceStayDistinct() throws {

@@ -109,6 +109,56 @@ import Testing
         #expect(try t.publishedVersion() == 3)
     }
 
+    @Test func aFirstLoadCutBeforeItsVersionIsRedoneWholeAndLaterPublishesAreGuarded() throws {
+        let prefix = "rd-first-\(makeUUID().prefix(8))"
+        var fixture = StoreFixture(seed: 24)
+        let early = fixture.rows(50, base: 1_600_000_000_000_000)
+        // A first load killed after its first chunk: rows written, no version recorded.
+        let cut = try target(prefix: prefix)
+        try cut.prepare(StoreFixture.layout(target: prefix))
+        #expect(try cut.publish(StoreFixture.batch(StoreFixture.latestPerKey(early)), recordingVersion: nil).upserted > 0)
+        cut.close()
+        // The re-run reads the table from its start at a later version: every key's row is the
+        // same or newer, and a newer row with NULL features drops the fields the cut run wrote.
+        let later = fixture.rows(50, base: 1_600_000_100_000_000)
+        let nulled: [[Value]] = [[.string("c0"), .timestamp(1_700_000_000_000_000), .null, .null, .null, .null, .null, .null]]
+        let all = early + later + nulled
+        let t = try target(prefix: prefix)
+        defer { t.close() }
+        try t.prepare(StoreFixture.layout(target: prefix))
+        #expect(try t.publishedVersion() == nil)
+        let whole = StoreFixture.batch(StoreFixture.latestPerKey(all))
+        #expect(try t.publish(whole, recordingVersion: 4) == PublishCounts(upserted: whole.rowCount, skippedAsOlder: 0))
+        #expect(try stored(prefix) == Self.expected(prefix, all))
+        #expect(try t.publishedVersion() == 4)
+        // With a version recorded the guarded script runs: older and equal rows change nothing.
+        #expect(try t.publish(whole, recordingVersion: 5) == PublishCounts(upserted: 0, skippedAsOlder: whole.rowCount))
+        let older = StoreFixture.batch(StoreFixture.latestPerKey(fixture.rows(30, base: 1_500_000_000_000_000)))
+        #expect(try t.publish(older, recordingVersion: 6) == PublishCounts(upserted: 0, skippedAsOlder: older.rowCount))
+        #expect(try stored(prefix) == Self.expected(prefix, all))
+        #expect(try t.publishedVersion() == 6)
+    }
+
+    @Test func aFirstLoadLargerThanOnePipelinedChunkIsWhollyWrittenWithItsTTL() throws {
+        let prefix = "rd-first-big-\(makeUUID().prefix(8))"
+        let t = try target(prefix: prefix, ttl: .seconds(3600))
+        defer { t.close() }
+        try t.prepare(StoreFixture.layout(target: prefix))
+        let n = RedisTarget.rowsPerFirstLoadChunk * 2 + 3
+        let rows: [[Value]] = (0..<n).map { (i: Int) -> [Value] in
+            let time: Value = .timestamp(1_600_000_000_000_000 + Int64(i))
+            let x: Value = .double(Double(i) / 3)
+            return [.string("k\(i)"), time, x, .int64(Int64(i)), .boolean(i % 2 == 0), .null, .string("é\t"), .int32(1)]
+        }
+        #expect(try t.publish(StoreFixture.batch(rows), recordingVersion: 0) == PublishCounts(upserted: n, skippedAsOlder: 0))
+        #expect(try stored(prefix) == Self.expected(prefix, rows))
+        for i in [0, n - 1] {
+            let ttl = Int(try server.cli(["TTL", RedisKeyEncoding.key(prefix: prefix, parts: ["k\(i)"])])) ?? -99
+            #expect(ttl > 3000 && ttl <= 3600, "k\(i)")
+        }
+        #expect(try t.publishedVersion() == 0)
+    }
+
     @Test func ttlExpiresEveryWrittenHash() throws {
         let prefix = "rd-ttl-\(makeUUID().prefix(8))"
         let t = try target(prefix: prefix, ttl: .seconds(3600))

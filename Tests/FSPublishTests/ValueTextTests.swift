@@ -27,6 +27,22 @@ import Testing
         }
     }
 
+    @Test func doublesWithAtMostTwoDecimalsAppendSwiftsShortestForm() {
+        var rng = SplitMix64(seed: 13)
+        var values: [Double] = [0, -0.0, 0.01, -0.01, 0.1, -0.5, 0.05, 24.9, 24.96, 100.5, 999_999_999.99, -999_999_999.99, 1e9 - 0.01,
+                                0.29, 0.3, 1.15, 2.675, 1e-3, 123.45, 5e-5]
+        for _ in 0..<20_000 {
+            let cents = Int64(bitPattern: rng.next()) % 200_000_000_000
+            values.append(Double(cents) / 100)
+            values.append(Double(cents % 100_000) / 100)
+        }
+        for d in values {
+            var out: [UInt8] = []
+            appendShortestDouble(d, to: &out)
+            #expect(String(decoding: out, as: UTF8.self) == d.description, "\(d.bitPattern)")
+        }
+    }
+
     @Test func doublesAppendTheSameTextAsSQLDoubleText() {
         var rng = SplitMix64(seed: 11)
         let edges: [Double] = [0, -0.0, 1, -1, 0.1, 1e15, 1e15 - 1, -1e15 + 1, 9.007_199_254_740_992e15, 1e16, 1e-300, -2.5,

@@ -9,6 +9,13 @@ store's own bulk loader timed on them.
     store_bulk.py load --store postgres|mysql|redis --dir <dir> --target T --port P ...
         loads the rows with psql \\copy / mariadb LOAD DATA LOCAL INFILE / redis-cli --pipe
         (RESP written before the clock starts); prints {"seconds", "rows"} (the tool's run only).
+    store_bulk.py load --store sqlite --dir <dir> --target T --db FILE --template FILE
+        a fresh FILE in WAL mode with synchronous=NORMAL (fs's settings), table T created with
+        the DDL of T's namesake in fs's TEMPLATE database, then `sqlite3 .import --csv` of the
+        rows in fs's text forms (latest-sqlite.csv, written before the clock starts).
+    store_bulk.py compare-sqlite --fs-db FILE --fs-table T --peer-db FILE --peer-table T
+        prints {"rows", "differing"}: rows of either table with no equal row in the other
+        (keys and text equal, integers equal, doubles within 1e-12 relative).
 """
 
 from __future__ import annotations
@@ -102,9 +109,62 @@ def escape_key_part(s: str) -> str:
     return "\\" + e if e.startswith("_") else e
 
 
+def sqlite_csv(dir_: str, columns: list[str]) -> str:
+    """latest-sqlite.csv: the rows as fs's SQLite target stores them (timestamps ISO-8601 UTC
+    text, NULL as an empty field), in the order of `columns` (fs's table: keys, time, features),
+    so both databases hold equal rows. Rewritten on every call, before the clock starts."""
+    path = os.path.join(dir_, "latest-sqlite.csv")
+    import pyarrow.parquet as pq
+    rows = pq.read_table(os.path.join(dir_, "latest.parquet"), columns=columns).to_pylist()
+    with open(path, "w") as f:
+        for r in rows:
+            f.write(",".join("" if r[c] is None else csv_text(redis_text(r[c]) if isinstance(r[c], dt.datetime) else r[c])
+                             for c in columns) + "\n")
+    return path
+
+
+def load_sqlite(args) -> None:
+    import sqlite3
+    template = sqlite3.connect(args.template)
+    ddl = template.execute("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?", (args.template_table,)).fetchone()[0]
+    csv = sqlite_csv(args.dir, [r[1] for r in template.execute(f'PRAGMA table_info("{args.template_table}")')])
+    for suffix in ("", "-wal", "-shm"):
+        if os.path.exists(args.db + suffix):
+            os.remove(args.db + suffix)
+    ddl = ddl.replace(f'"{args.template_table}"', f'"{args.target}"', 1)
+    script = f"PRAGMA journal_mode=WAL;\nPRAGMA synchronous=NORMAL;\n{ddl};\n.import --csv {csv} {args.target}\n"
+    started = time.monotonic()
+    subprocess.run(["sqlite3", args.db], input=script, text=True, check=True, stdout=subprocess.DEVNULL)
+    seconds = time.monotonic() - started
+    rows = sqlite3.connect(args.db).execute(f'SELECT count(*) FROM "{args.target}"').fetchone()[0]
+    print(json.dumps({"seconds": seconds, "rows": rows}))
+
+
+def compare_sqlite(args) -> None:
+    import sqlite3
+    con = sqlite3.connect(args.fs_db)
+    con.execute("ATTACH DATABASE ? AS peer", (args.peer_db,))
+    cols = [r[1] for r in con.execute(f'PRAGMA table_info("{args.fs_table}")')]
+    types = {r[1]: r[2].upper() for r in con.execute(f'PRAGMA table_info("{args.fs_table}")')}
+
+    def same(c: str) -> str:
+        q = f'"{c}"'
+        if "REAL" in types[c] or "DOUBLE" in types[c]:
+            return f"((a.{q} IS NULL AND b.{q} IS NULL) OR abs(a.{q} - b.{q}) <= 1e-12 * max(abs(a.{q}), 1e-300))"
+        return f"a.{q} IS b.{q}"
+
+    on = " AND ".join(same(c) for c in cols)
+    fs_rows = con.execute(f'SELECT count(*) FROM main."{args.fs_table}"').fetchone()[0]
+    peer_rows = con.execute(f'SELECT count(*) FROM peer."{args.peer_table}"').fetchone()[0]
+    matched = con.execute(f'SELECT count(*) FROM main."{args.fs_table}" a JOIN peer."{args.peer_table}" b ON {on}').fetchone()[0]
+    print(json.dumps({"rows": fs_rows, "differing": (fs_rows - matched) + (peer_rows - matched)}))
+
+
 def load(args) -> None:
     columns = json.load(open(os.path.join(args.dir, "columns.json")))
     env = {**os.environ}
+    if args.store == "sqlite":
+        return load_sqlite(args)
     if args.store == "postgres":
         cols = ", ".join(f'"{c}"' for c in columns)
         argv = [f"{PG_BIN}/psql", "-X", "-q", "-h", "127.0.0.1", "-p", str(args.port), "-U", "fs", "-d", "fs", "-v", "ON_ERROR_STOP=1",
@@ -149,12 +209,20 @@ def main() -> None:
     p.add_argument("--table", required=True)
     p.add_argument("--out", required=True)
     l = sub.add_parser("load")
-    l.add_argument("--store", choices=["postgres", "mysql", "redis"], required=True)
+    l.add_argument("--store", choices=["postgres", "mysql", "redis", "sqlite"], required=True)
     l.add_argument("--dir", required=True)
     l.add_argument("--target", required=True)
-    l.add_argument("--port", type=int, required=True)
+    l.add_argument("--port", type=int, default=0)
+    l.add_argument("--db", help="sqlite: the database file to create")
+    l.add_argument("--template", help="sqlite: fs's database, whose table gives the DDL")
+    l.add_argument("--template-table", help="sqlite: that table's name")
+    c = sub.add_parser("compare-sqlite")
+    c.add_argument("--fs-db", required=True)
+    c.add_argument("--fs-table", required=True)
+    c.add_argument("--peer-db", required=True)
+    c.add_argument("--peer-table", required=True)
     a = ap.parse_args()
-    prepare(a) if a.cmd == "prepare" else load(a)
+    {"prepare": prepare, "load": load, "compare-sqlite": compare_sqlite}[a.cmd](a)
 
 
 if __name__ == "__main__":

@@ -48,7 +48,8 @@ final class MariaDBConnection {
     /// with the server's message (it names the user, never the password); unreachable →
     /// `.unreachable`. Maps to `mysql_init` + `mysql_options` + `mysql_real_connect`; freed by
     /// `close()` (`mysql_close`).
-    init(host: String, port: Int, user: String, password: String?, database: String, timeout: Duration) throws {
+    init(host: String, port: Int, user: String, password: String?, database: String, timeout: Duration,
+         allowsLocalInfile: Bool = true) throws {
         endpoint = "\(host):\(port)/\(database)"
         guard let m = mysql_init(nil) else { throw StoreError.unreachable(store: "mysql", endpoint: endpoint, reason: "mysql_init failed") }
         var seconds = UInt32(max(1, timeout.components.seconds))
@@ -57,6 +58,9 @@ final class MariaDBConnection {
         mysql_options(m, MYSQL_OPT_READ_TIMEOUT, &io)
         mysql_options(m, MYSQL_OPT_WRITE_TIMEOUT, &io)
         mysql_options(m, MYSQL_SET_CHARSET_NAME, "utf8mb4")
+        // LOAD DATA LOCAL for `loadLocal`; with it off the client refuses the server's file request.
+        var localInfile = UInt32(allowsLocalInfile ? 1 : 0)
+        mysql_options(m, MYSQL_OPT_LOCAL_INFILE, &localInfile)
         if mysql_real_connect(m, host, user, password, database, UInt32(port), nil, 0) == nil {
             let code = mysql_errno(m)
             let message = String(cString: mysql_error(m))
@@ -171,6 +175,44 @@ final class MariaDBConnection {
         return Int(mysql_stmt_affected_rows(stmt))
     }
 
+    /// Runs a `LOAD DATA LOCAL INFILE` statement whose "file" is produced in memory, piece by
+    /// piece, by `next` (which appends the next piece to its argument and returns false once
+    /// there is none): a local-infile handler (`mysql_set_local_infile_handler`; the file name in
+    /// the statement is never opened; `mysql_set_local_infile_default` restores the default
+    /// after) asks for pieces as the connector sends, so the server parses one piece while the
+    /// next is written. Returns the affected rows and `mysql_warning_count`: with LOCAL the
+    /// server turns bad values and duplicate keys into warnings, so the caller must check both.
+    func loadLocal(_ sql: String, next: @escaping (inout [UInt8]) -> Bool) throws -> (affected: Int, warnings: Int) {
+        let m = try live()
+        let source = LocalInfileSource(next)
+        let userdata = Unmanaged.passRetained(source).toOpaque()
+        defer {
+            mysql_set_local_infile_default(m)
+            Unmanaged<LocalInfileSource>.fromOpaque(userdata).release()
+        }
+        mysql_set_local_infile_handler(m, { handle, _, userdata in
+            handle?.pointee = userdata
+            return 0
+        }, { handle, buffer, length in
+            guard let handle, let buffer else { return -1 }
+            return Unmanaged<LocalInfileSource>.fromOpaque(handle).takeUnretainedValue().read(into: buffer, capacity: Int(length))
+        }, { _ in }, { _, message, length in
+            if let message, length > 0 { message.pointee = 0 }
+            return 0
+        }, userdata)
+        let rc = sql.withCString { mysql_real_query(m, $0, UInt(strlen($0))) }
+        if rc != 0 { throw failure(code: mysql_errno(m), message: String(cString: mysql_error(m))) }
+        return (Int(mysql_affected_rows(m)), Int(mysql_warning_count(m)))
+    }
+
+    /// Whether a failed `loadLocal` means LOAD DATA LOCAL is switched off (the server's
+    /// `local_infile`, or this client's option) rather than a failure of the data: server
+    /// errors 1148 (not allowed) and 4166 (capability disabled), client error 2068 (rejected).
+    static func isLocalInfileRefusal(_ error: StoreError) -> Bool {
+        guard case .statementFailed(_, let reason) = error else { return false }
+        return ["(error 1148)", "(error 4166)", "(error 2068)", "(error 3948)"].contains { reason.hasSuffix($0) }
+    }
+
     /// Rolls back the open transaction, ignoring errors (the path after a failure).
     func rollbackQuietly() {
         guard let m = mysql else { return }
@@ -211,5 +253,31 @@ final class MariaDBConnection {
         default:
             return isConnected ? .statementFailed(store: "mysql", reason: message) : .unreachable(store: "mysql", endpoint: endpoint, reason: message)
         }
+    }
+}
+
+/// The bytes `MariaDBConnection.loadLocal` hands to the server: pieces from the producer,
+/// copied out by the infile handler in the connector's buffer-sized reads.
+private final class LocalInfileSource {
+    let next: (inout [UInt8]) -> Bool
+    var piece: [UInt8] = []
+    var offset = 0
+    var isDrained = false
+
+    init(_ next: @escaping (inout [UInt8]) -> Bool) { self.next = next }
+
+    /// Copies the next bytes into `buffer`, asking the producer for a piece when the last one is
+    /// used up; 0 at the end.
+    func read(into buffer: UnsafeMutablePointer<CChar>, capacity: Int) -> Int32 {
+        while offset == piece.count {
+            if isDrained { return 0 }
+            piece.removeAll(keepingCapacity: true)
+            offset = 0
+            isDrained = !next(&piece)
+        }
+        let n = min(capacity, piece.count - offset)
+        piece.withUnsafeBytes { raw in UnsafeMutableRawPointer(buffer).copyMemory(from: raw.baseAddress! + offset, byteCount: n) }
+        offset += n
+        return Int32(n)
     }
 }

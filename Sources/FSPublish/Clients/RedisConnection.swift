@@ -123,6 +123,30 @@ package final class RedisConnection {
         if rc != 0 { throw broken(c) }
     }
 
+    /// Queues commands already in the wire format (`redisAppendFormattedCommand`, which copies
+    /// them into hiredis's output buffer); read one reply per command afterwards.
+    func append(formatted buffer: RESPBuffer) throws {
+        let c = try live()
+        let rc = buffer.bytes.withUnsafeBufferPointer { buf in
+            buf.withMemoryRebound(to: CChar.self) { redisAppendFormattedCommand(c, $0.baseAddress, $0.count) }
+        }
+        if rc != 0 { throw broken(c) }
+    }
+
+    /// Reads the next reply of the pipeline and returns its text when it is an error reply, nil
+    /// for any other reply — without copying it (`redisGetReply`, then `freeReplyObject`). For
+    /// the thousands of replies of a bulk write whose values nobody reads.
+    func replyError() throws -> String? {
+        let c = try live()
+        var raw: UnsafeMutableRawPointer?
+        if redisGetReply(c, &raw) != 0 || raw == nil { throw broken(c) }
+        defer { freeReplyObject(raw) }
+        let r = raw!.assumingMemoryBound(to: redisReply.self).pointee
+        guard r.type == REDIS_REPLY_ERROR else { return nil }
+        guard let s = r.str, r.len > 0 else { return "" }
+        return String(decoding: UnsafeRawBufferPointer(start: s, count: Int(r.len)), as: UTF8.self)
+    }
+
     /// Reads the next reply of the pipeline (`redisGetReply`; the reply is copied and freed).
     package func reply() throws -> RedisReply {
         let c = try live()

@@ -84,7 +84,7 @@ struct KafkaMessageEncoder {
                 appendDecimal(Int64(d), to: &out)
                 out.append(contentsOf: ".0".utf8)
             } else {
-                out.append(contentsOf: "\(d)".utf8)
+                appendShortestDouble(d, to: &out)
             }
         case .string(let s): s.withUTF8(i) { appendJSONString($0, to: &out) }
         }

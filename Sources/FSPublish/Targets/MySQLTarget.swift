@@ -14,9 +14,11 @@ import Logging
 /// ```
 /// START TRANSACTION
 ///   SELECT 1 FROM target LIMIT 1 FOR UPDATE                          -- empty? (locks it so)
-///   empty:  INSERT INTO target VALUES (?…),(?…)…                      -- a first load: no guard needed
+///   empty:  LOAD DATA LOCAL INFILE … INTO TABLE target                -- a first load: no guard needed
 ///   else:
-///   DELETE FROM fs_stage; INSERT INTO fs_stage VALUES (?…),(?…)…   -- prepared, multi-row
+///   DELETE FROM fs_stage; LOAD DATA LOCAL INFILE … INTO TABLE fs_stage
+///   (the rows stream from memory, `MySQLLoadData`; where the server refuses LOAD DATA LOCAL,
+///    prepared multi-row INSERT INTO … VALUES (?…),(?…)… instead)
 ///   UPDATE target JOIN fs_stage … SET … WHERE s.time > t.time       -- the time guard: updated
 ///   INSERT INTO target SELECT … FROM fs_stage LEFT JOIN target … IS NULL   -- new keys: inserted
 ///   INSERT INTO fs_publish_state … ON DUPLICATE KEY UPDATE version …       -- the position
@@ -36,9 +38,13 @@ public final class MySQLTarget: PublishTarget {
         public var password: String?
         public var timeout: Duration
         public var retry: StoreRetry
+        /// Whether the client allows `LOAD DATA LOCAL INFILE` (MYSQL_OPT_LOCAL_INFILE). Batches
+        /// always try it first; refused — here, or by a server with `local_infile` off — they
+        /// fall back to prepared multi-row INSERTs. Off only to exercise that fallback.
+        public var enablesLocalInfile: Bool
 
         public init(host: String, port: Int = 3306, database: String, user: String, password: String?,
-                    timeout: Duration = .seconds(10), maxRetryDuration: Duration? = nil) {
+                    timeout: Duration = .seconds(10), maxRetryDuration: Duration? = nil, enablesLocalInfile: Bool = true) {
             self.host = host
             self.port = port
             self.database = database
@@ -46,6 +52,7 @@ public final class MySQLTarget: PublishTarget {
             self.password = password
             self.timeout = timeout
             retry = StoreRetry(maxDuration: maxRetryDuration)
+            self.enablesLocalInfile = enablesLocalInfile
         }
     }
 
@@ -54,6 +61,8 @@ public final class MySQLTarget: PublishTarget {
     private let session: StoreSession<MariaDBConnection>
     private var layout: PublishLayout?
     private var hasStage = false
+    /// Set when LOAD DATA LOCAL was refused: later batches go straight to prepared INSERTs.
+    private var isLocalInfileRefused = false
 
     public init(_ configuration: Configuration, logger: Logger = Logger(label: "fs-publish")) {
         self.configuration = configuration
@@ -120,7 +129,7 @@ public final class MySQLTarget: PublishTarget {
                 let isFirstLoad = try rows.rowCount > 0 && isEmptyLocked(c, table)
                 let into = isFirstLoad ? table : "fs_stage"
                 if !isFirstLoad { try c.execute("DELETE FROM fs_stage") }
-                var start = 0
+                var start = try loadLocal(c, into: into, names: names, rows: rows) ? rows.rowCount : 0
                 while start < rows.rowCount {
                     let end = min(start + perStatement, rows.rowCount)
                     var p = MySQLParameters()
@@ -159,6 +168,37 @@ public final class MySQLTarget: PublishTarget {
 
     public func close() {
         session.close()
+    }
+
+    /// Loads `rows` into `into` with `LOAD DATA LOCAL INFILE` from memory (`MySQLLoadData`);
+    /// false when the server or client has LOAD DATA LOCAL switched off — then logged once and
+    /// not tried again by this target, and the caller inserts the rows with prepared statements.
+    /// The load must account for every row without a warning (LOCAL turns bad values into
+    /// warnings), else the transaction fails naming the first warning.
+    private func loadLocal(_ c: MariaDBConnection, into: String, names: [String], rows: RecordBatch) throws -> Bool {
+        guard !isLocalInfileRefused, rows.rowCount > 0 else { return false }
+        var start = 0
+        let result: (affected: Int, warnings: Int)
+        do {
+            // Pieces of 1000 rows: the server parses one while the next is written.
+            result = try c.loadLocal(MySQLLoadData.statement(table: into, quotedColumns: names)) { piece in
+                guard start < rows.rowCount else { return false }
+                let end = min(start + 1000, rows.rowCount)
+                MySQLLoadData.append(rows, start..<end, to: &piece)
+                start = end
+                return true
+            }
+        } catch let e as StoreError where MariaDBConnection.isLocalInfileRefusal(e) {
+            isLocalInfileRefused = true
+            logger.notice("LOAD DATA LOCAL INFILE refused; publishing with multi-row INSERTs instead (enable local_infile on the server for the faster path)",
+                          metadata: ["reason": "\(e)"])
+            return false
+        }
+        if result.warnings > 0 || result.affected != rows.rowCount {
+            let warning = (try? c.execute("SHOW WARNINGS LIMIT 1").rows.first?.compactMap { $0 }.joined(separator: " ")) ?? nil
+            throw StoreError.statementFailed(store: "mysql", reason: "LOAD DATA into \(into) wrote \(result.affected) of \(rows.rowCount) rows with \(result.warnings) warning(s): \(warning ?? "?")")
+        }
+        return true
     }
 
     /// One value as a statement parameter: dates and timestamps as text MySQL parses into DATE
@@ -209,7 +249,8 @@ public final class MySQLTarget: PublishTarget {
         try session.run(endpoint: endpoint, open: {
             hasStage = false
             return try MariaDBConnection(host: configuration.host, port: configuration.port, user: configuration.user,
-                                         password: configuration.password, database: configuration.database, timeout: configuration.timeout)
+                                         password: configuration.password, database: configuration.database, timeout: configuration.timeout,
+                                         allowsLocalInfile: configuration.enablesLocalInfile)
         }, body)
     }
 

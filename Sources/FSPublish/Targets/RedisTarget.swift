@@ -17,6 +17,9 @@ import Logging
 /// gets a leading `\` (so no entity can be named like the state hash). Split on the colons not
 /// preceded by a backslash, then drop each backslash escape, to decode.
 ///
+/// First load (no version recorded yet): pipelined HSET (+ HDEL of NULL columns) per row, the state last — see
+/// `RedisTarget+FirstLoad.swift` for why that needs no time guard. Afterwards:
+///
 /// Atomicity: the rows of a batch are applied by one Lua script (`RedisTarget.script`, loaded
 /// once, called with EVALSHA) per chunk of `rowsPerScriptCall` rows; the script compares each
 /// key's stored time field with the new one (numeric compare for numeric time columns, byte
@@ -57,7 +60,7 @@ public final class RedisTarget: PublishTarget {
     /// into calls of this many rows (a few ms each) and pipelined.
     static let rowsPerScriptCall = 2000
 
-    private let configuration: Configuration
+    let configuration: Configuration
     private let logger: Logger
     private let session: StoreSession<RedisConnection>
     private var layout: PublishLayout?
@@ -141,6 +144,9 @@ public final class RedisTarget: PublishTarget {
         let chunks = stride(from: 0, to: max(n, 1), by: Self.rowsPerScriptCall).map { $0..<min($0 + Self.rowsPerScriptCall, n) }
         let updatedAt = formatISO8601(micros: SystemWallClock().nowMicros())
         return try withConnection { c in
+            if try isFirstLoad(c, layout) {
+                return try publishFirstLoad(c, layout: layout, rows: rows, version: version, updatedAt: updatedAt)
+            }
             let sha = try loadedScript(c)
             var commands: [RedisCommand] = []
             for (i, range) in chunks.enumerated() {
@@ -186,7 +192,7 @@ public final class RedisTarget: PublishTarget {
         return layout
     }
 
-    private func stateKey(_ layout: PublishLayout) -> String { layout.target + ":__fs_publish_state" }
+    func stateKey(_ layout: PublishLayout) -> String { layout.target + ":__fs_publish_state" }
 
     private func pipeline(_ c: RedisConnection, _ commands: [RedisCommand]) throws -> [RedisReply] {
         for cmd in commands { try c.append(cmd) }
@@ -360,8 +366,14 @@ enum RedisValueText {
 /// The key-part escape of `RedisTarget`'s key layout (see there).
 public enum RedisKeyEncoding {
     static func appendEscaped(_ column: Column, row i: Int, to out: inout [UInt8]) {
-        var text: [UInt8] = []
-        RedisValueText.append(column, row: i, to: &text)
+        // Written in place; rewritten only when a byte needs escaping (no array per key part).
+        let start = out.count
+        RedisValueText.append(column, row: i, to: &out)
+        var needsEscape = out.count > start && out[start] == 95
+        if !needsEscape { for k in start..<out.count where out[k] == 92 || out[k] == 58 { needsEscape = true; break } }
+        guard needsEscape else { return }
+        let text = Array(out[start...])
+        out.removeSubrange(start...)
         if text.first == 95 { out.append(92) }
         for b in text {
             if b == 92 || b == 58 { out.append(92) }

@@ -21,7 +21,44 @@ func appendSQLDouble(_ d: Double, to out: inout [UInt8]) {
         out.append(contentsOf: ".0".utf8)
         return
     }
-    out.append(contentsOf: d.description.utf8)
+    appendShortestDouble(d, to: &out)
+}
+
+/// Appends `d.description` (the shortest text that reads back to the same bits) through
+/// `Double.write(to:)`, which formats into a stack buffer: no interpolation buffer, and the
+/// `String` it hands over is inline (no heap) up to 15 characters.
+func appendShortestDouble(_ d: Double, to out: inout [UInt8]) {
+    // Amounts in cents (most features of the order tables): when d·100 is an integer k and
+    // k/100 is d again, the decimal k/100 reads back to d, and no shorter decimal does (two
+    // decimals of at most two places differ by 0.01, far above d's spacing below 1e9) — so its
+    // digits, trailing zero dropped, are Swift's shortest form. Written directly: about a
+    // tenth of the formatter's cost.
+    let cents = d * 100
+    if d != 0, abs(d) < 1e9, cents == cents.rounded(), cents / 100 == d {  // ±0.0: the formatter keeps the sign
+        let k = Int64(cents)
+        if k < 0 { out.append(45) }
+        let m = k.magnitude
+        appendDecimal(Int64(m / 100), to: &out)
+        out.append(46)
+        let f = m % 100
+        if f % 10 == 0 {
+            out.append(UInt8(48 + f / 10))
+        } else {
+            out.append(UInt8(48 + f / 10))
+            out.append(UInt8(48 + f % 10))
+        }
+        return
+    }
+    var sink = ByteSink()
+    swap(&sink.bytes, &out)
+    d.write(to: &sink)
+    swap(&sink.bytes, &out)
+}
+
+/// A `TextOutputStream` over a byte array, for `appendShortestDouble`.
+private struct ByteSink: TextOutputStream {
+    var bytes: [UInt8] = []
+    mutating func write(_ string: String) { bytes.append(contentsOf: string.utf8) }
 }
 
 /// Appends the decimal digits of `value` (no allocation).
