@@ -157,6 +157,7 @@ public struct EventBatchBuilder {
         for i in slots.indices { slots[i].tag = .absent }
         decoded.prepare(forMessageBytes: v.count)
         var used = 0
+        var guess = 0
         var s = JSONScanner(v, maxDepth: limits.maxDepth)
         do throws(JSONScanner.Failure) {
             s.skipWhitespace()
@@ -173,7 +174,8 @@ public struct EventBatchBuilder {
                     s.skipWhitespace()
                     let k = try s.scanString()
                     try s.expect(0x3A)
-                    let f = fieldIndex(v, k.start, k.end, k.hasEscapes)
+                    let f = fieldIndex(v, k.start, k.end, k.hasEscapes, guess: guess)
+                    if let f { guess = f + 1 }
                     s.skipWhitespace()
                     if let f, s.peek() == 0x22 {
                         // A known field's string: validated and unescaped in one pass.
@@ -209,12 +211,22 @@ public struct EventBatchBuilder {
         return typeCheck(v)
     }
 
-    private mutating func fieldIndex(_ v: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int, _ escaped: Bool) -> Int? {
+    /// The field a key names, trying `guess` first: producers write a stream's fields in the
+    /// same order message after message (the order of `StreamType.fields` for the sandbox's and
+    /// the bench's events), so the field after the last match is almost always the next key and
+    /// one comparison replaces a scan over ~30 names.
+    private mutating func fieldIndex(_ v: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int, _ escaped: Bool, guess: Int) -> Int? {
         if escaped {
             let n = decodeJSONString(UnsafeBufferPointer(rebasing: v[start..<end]), into: &scratch)
             return scratch.withUnsafeBufferPointer { matchName(UnsafeBufferPointer(rebasing: $0[..<n])) }
         }
-        return matchName(UnsafeBufferPointer(rebasing: v[start..<end]))
+        let k = UnsafeBufferPointer(rebasing: v[start..<end])
+        if guess < names.count, names[guess].count == k.count, names[guess].withUnsafeBufferPointer({ n in
+            var j = 0
+            while j < n.count, n[j] == k[j] { j += 1 }
+            return j == n.count
+        }) { return guess }
+        return matchName(k)
     }
 
     private func matchName(_ k: UnsafeBufferPointer<UInt8>) -> Int? {

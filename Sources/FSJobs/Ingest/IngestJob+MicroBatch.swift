@@ -50,7 +50,8 @@ extension IngestJob {
             if !config.availableNow && clock.nowMicros() - start >= intervalMicros { break }
             let t0 = monotonicSeconds()
             let wanted = min(IngestJob.maxMessagesPerPoll, config.maxOffsetsPerTrigger - consumed)
-            let batch = try consumer.poll(maxMessages: wanted, timeout: .milliseconds(100))
+            try consumer.poll(into: &polled, maxMessages: wanted, timeout: .milliseconds(100))
+            let batch = polled
             if batch.count < wanted { nudgeFetcher() }
             let t1 = monotonicSeconds()
             phases.poll += t1 - t0
