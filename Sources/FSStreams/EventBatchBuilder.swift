@@ -399,7 +399,9 @@ private func bytesEqual(_ p: UnsafeBufferPointer<UInt8>, _ word: StaticString) -
 /// an `EventBatchBuilder` share it, which is harmless: its content is only read during the
 /// `append` that wrote it.
 final class DecodedText {
+    /// Start of the buffer; valid until the next `prepare` that grows it.
     private(set) var base: UnsafeMutablePointer<UInt8>
+    /// Bytes allocated at `base`.
     private var capacity: Int
 
     init() {
