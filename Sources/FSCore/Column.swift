@@ -151,14 +151,19 @@ public struct ColumnBuilder: Sendable {
     private var validity: Validity?
     private var count = 0
 
-    public init(type: DataType, capacity: Int = 0) {
+    /// - Parameters:
+    ///   - capacity: rows to reserve room for.
+    ///   - stringBytes: for string columns, the UTF-8 bytes to reserve (nil: 16 per row). A
+    ///     builder refilled chunk after chunk passes what the last chunk held, so long strings
+    ///     do not regrow (and copy) the byte buffer from a guess.
+    public init(type: DataType, capacity: Int = 0, stringBytes: Int? = nil) {
         self.type = type
         switch type {
         case .boolean: var a = [Bool](); a.reserveCapacity(capacity); values = .boolean(a)
         case .int32, .date: var a = [Int32](); a.reserveCapacity(capacity); values = .int32(a)
         case .int64, .timestamp: var a = [Int64](); a.reserveCapacity(capacity); values = .int64(a)
         case .double: var a = [Double](); a.reserveCapacity(capacity); values = .double(a)
-        case .string: var a = StringArray(); a.reserveCapacity(rows: capacity, bytes: capacity * 16); values = .string(a)
+        case .string: var a = StringArray(); a.reserveCapacity(rows: capacity, bytes: stringBytes ?? capacity * 16); values = .string(a)
         }
     }
 

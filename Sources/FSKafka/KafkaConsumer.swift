@@ -72,8 +72,17 @@ public final class KafkaConsumer: @unchecked Sendable {
     /// at once with `rd_kafka_message_destroy`). An empty batch means nothing arrived in time.
     /// Per-message errors are returned in `batch.errors`; a fatal client error throws.
     public func poll(maxMessages: Int, timeout: Duration) throws(KafkaError) -> MessageBatch {
-        let rk = try handle()
         var batch = MessageBatch()
+        try poll(into: &batch, maxMessages: maxMessages, timeout: timeout)
+        return batch
+    }
+
+    /// `poll(maxMessages:timeout:)` into `batch`, which is emptied first and keeps its buffers:
+    /// for loops that poll all the time (fs-ingest), where a fresh batch per poll faulted in
+    /// its ~3 MB of message bytes every time.
+    public func poll(into batch: inout MessageBatch, maxMessages: Int, timeout: Duration) throws(KafkaError) {
+        let rk = try handle()
+        batch.removeAll()
         var wait = milliseconds(timeout)
         var lastTopic: (OpaquePointer, String)?
         while batch.count < maxMessages {
@@ -111,7 +120,6 @@ public final class KafkaConsumer: @unchecked Sendable {
             batch.append(topic: topicName, partition: m.partition, offset: m.offset, timestampMillis: timestamp,
                          key: key, value: value)
         }
-        return batch
     }
 
     /// The last broker failure librdkafka reported for this client (authentication, TLS or

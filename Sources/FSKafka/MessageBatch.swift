@@ -95,6 +95,18 @@ public struct MessageBatch: Sendable {
         bytes.append(contentsOf: value)
     }
 
+    /// Empties the batch for the next poll, keeping its buffers: a consumer polling in a loop
+    /// then copies each message into memory that is already mapped, instead of faulting in a
+    /// fresh multi-megabyte buffer per poll (`KafkaConsumer.poll(into:maxMessages:timeout:)`).
+    public mutating func removeAll() {
+        errors.removeAll(keepingCapacity: true); reachedEnd.removeAll(keepingCapacity: true)
+        bytes.removeAll(keepingCapacity: true); topics.removeAll(keepingCapacity: true)
+        topicIndexes.removeAll(keepingCapacity: true); partitions.removeAll(keepingCapacity: true)
+        offsets.removeAll(keepingCapacity: true); timestamps.removeAll(keepingCapacity: true)
+        keyStarts.removeAll(keepingCapacity: true); keyLengths.removeAll(keepingCapacity: true)
+        valueStarts.removeAll(keepingCapacity: true); valueLengths.removeAll(keepingCapacity: true)
+    }
+
     /// Pre-sizes the arrays for `messages` messages of about `bytes` bytes in total.
     mutating func reserve(messages: Int, bytes byteCount: Int) {
         topicIndexes.reserveCapacity(messages); partitions.reserveCapacity(messages)

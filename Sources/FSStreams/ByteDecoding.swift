@@ -101,7 +101,7 @@ func decodeJSONString(_ p: UnsafeBufferPointer<UInt8>, into out: inout [UInt8]) 
 
 /// Writes the UTF-8 encoding of `scalar` at `p`; returns its length (1...4).
 @inline(__always)
-private func writeUTF8(_ scalar: UInt32, to p: UnsafeMutablePointer<UInt8>) -> Int {
+func writeUTF8(_ scalar: UInt32, to p: UnsafeMutablePointer<UInt8>) -> Int {
     switch scalar {
     case 0..<0x80: p[0] = UInt8(scalar); return 1
     case 0x80..<0x800:

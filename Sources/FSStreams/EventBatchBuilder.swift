@@ -65,6 +65,11 @@ public struct EventBatchBuilder {
     private var offsets: [Int64] = []
     private var scratch: [UInt8] = []
     private var dedupScratch: [UInt8] = []
+    /// The decoded text of the current message's escaped strings (see `Slot.decodedStart`).
+    private let decoded = DecodedText()
+    /// String bytes each string column (the key first) held at its last `finish`: the next
+    /// chunk's columns are reserved at that size instead of growing by doubling from a guess.
+    private var lastStringBytes: [Int] = []
 
     /// Rows appended since the last `finish`.
     public private(set) var rowCount = 0
@@ -101,6 +106,7 @@ public struct EventBatchBuilder {
     public mutating func finish(ingestionMicros: Int64) -> RecordBatch {
         var cols: [Column] = [key.finish()]
         for c in columns { cols.append(c.finish()) }
+        lastStringBytes = cols.map { c in if case .string(let s) = c.values { s.bytes.count } else { 0 } }
         var y = [Int32](), mo = [Int32](), d = [Int32](), h = [Int32](), mi = [Int32]()
         y.reserveCapacity(rowCount); mo.reserveCapacity(rowCount); d.reserveCapacity(rowCount); h.reserveCapacity(rowCount); mi.reserveCapacity(rowCount)
         for t in eventTimes {
@@ -122,12 +128,18 @@ public struct EventBatchBuilder {
         return batch
     }
 
-    /// Empties the builder, pre-sized for as many rows as the last batch had: chunks are of
-    /// similar size, and growing from empty copied every column array several times.
+    /// Empties the builder, pre-sized for as many rows and string bytes as the last batch had
+    /// (plus 1/8): chunks are of similar size, and growing from empty copied every column array
+    /// several times — the 1.3 KB `items` strings of a chunk doubled from 16 bytes a row.
     private mutating func reset() {
         let rows = rowCount
-        key = ColumnBuilder(type: .string, capacity: rows)
-        columns = fields.map { ColumnBuilder(type: $0.kind.dataType, capacity: rows) }
+        let bytes = lastStringBytes
+        func stringBytes(_ column: Int) -> Int? {
+            guard column < bytes.count, bytes[column] > 0 else { return nil }
+            return bytes[column] + bytes[column] / 8
+        }
+        key = ColumnBuilder(type: .string, capacity: rows, stringBytes: stringBytes(0))
+        columns = fields.indices.map { ColumnBuilder(type: fields[$0].kind.dataType, capacity: rows, stringBytes: stringBytes($0 + 1)) }
         eventTimes = []; eventTimes.reserveCapacity(rows)
         topics = StringArray(); topics.reserveCapacity(rows: rows, bytes: rows * 24)
         partitions = []; partitions.reserveCapacity(rows)
@@ -143,6 +155,9 @@ public struct EventBatchBuilder {
         if let bad = firstInvalidUTF8(v) { return .invalidUTF8(offset: bad) }
         if let k = keyBytes, firstInvalidUTF8(k.bindMemory(to: UInt8.self)) != nil { return .invalidUTF8(offset: -1) }
         for i in slots.indices { slots[i].tag = .absent }
+        decoded.prepare(forMessageBytes: v.count)
+        var used = 0
+        var guess = 0
         var s = JSONScanner(v, maxDepth: limits.maxDepth)
         do throws(JSONScanner.Failure) {
             s.skipWhitespace()
@@ -159,10 +174,25 @@ public struct EventBatchBuilder {
                     s.skipWhitespace()
                     let k = try s.scanString()
                     try s.expect(0x3A)
-                    let token = try s.scanValue()
-                    if let f = fieldIndex(v, k.start, k.end, k.hasEscapes) {
+                    let f = fieldIndex(v, k.start, k.end, k.hasEscapes, guess: guess)
+                    if let f { guess = f + 1 }
+                    s.skipWhitespace()
+                    if let f, s.peek() == 0x22 {
+                        // A known field's string: validated and unescaped in one pass.
+                        let t = try s.scanString(decodingInto: decoded.base + used)
                         if slots[f].tag != .absent { return .duplicateField(fields[f].name) }
-                        slots[f].set(token)
+                        slots[f].set(.string(start: t.start, end: t.end, hasEscapes: t.hasEscapes))
+                        if t.hasEscapes {
+                            slots[f].decodedStart = used
+                            slots[f].decodedEnd = used + t.decodedCount
+                            used += t.decodedCount
+                        }
+                    } else {
+                        let token = try s.scanValue()
+                        if let f {
+                            if slots[f].tag != .absent { return .duplicateField(fields[f].name) }
+                            slots[f].set(token)
+                        }
                     }
                     s.skipWhitespace()
                     guard let c = s.peek() else { return .invalidJSON(offset: s.index) }
@@ -181,12 +211,22 @@ public struct EventBatchBuilder {
         return typeCheck(v)
     }
 
-    private mutating func fieldIndex(_ v: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int, _ escaped: Bool) -> Int? {
+    /// The field a key names, trying `guess` first: producers write a stream's fields in the
+    /// same order message after message (the order of `StreamType.fields` for the sandbox's and
+    /// the bench's events), so the field after the last match is almost always the next key and
+    /// one comparison replaces a scan over ~30 names.
+    private mutating func fieldIndex(_ v: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int, _ escaped: Bool, guess: Int) -> Int? {
         if escaped {
             let n = decodeJSONString(UnsafeBufferPointer(rebasing: v[start..<end]), into: &scratch)
             return scratch.withUnsafeBufferPointer { matchName(UnsafeBufferPointer(rebasing: $0[..<n])) }
         }
-        return matchName(UnsafeBufferPointer(rebasing: v[start..<end]))
+        let k = UnsafeBufferPointer(rebasing: v[start..<end])
+        if guess < names.count, names[guess].count == k.count, names[guess].withUnsafeBufferPointer({ n in
+            var j = 0
+            while j < n.count, n[j] == k[j] { j += 1 }
+            return j == n.count
+        }) { return guess }
+        return matchName(k)
     }
 
     private func matchName(_ k: UnsafeBufferPointer<UInt8>) -> Int? {
@@ -253,12 +293,15 @@ public struct EventBatchBuilder {
     }
 
     /// Calls `body` with the decoded text of slot i (string content unescaped, other tokens as written).
-    private mutating func withText<R>(_ v: UnsafeBufferPointer<UInt8>, _ i: Int, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
+    private func withText<R>(_ v: UnsafeBufferPointer<UInt8>, _ i: Int, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
         let s = slots[i]
-        let raw = UnsafeBufferPointer(rebasing: v[s.start..<s.end])
-        guard s.tag == .string, s.hasEscapes else { return body(raw) }
-        let n = decodeJSONString(raw, into: &scratch)
-        return scratch.withUnsafeBufferPointer { body(UnsafeBufferPointer(rebasing: $0[..<n])) }
+        guard s.tag == .string, s.hasEscapes else { return body(UnsafeBufferPointer(rebasing: v[s.start..<s.end])) }
+        return body(decodedText(s))
+    }
+
+    /// The unescaped content of an escaped string slot (valid until the next message's parse).
+    private func decodedText(_ s: Slot) -> UnsafeBufferPointer<UInt8> {
+        UnsafeBufferPointer(start: decoded.base + s.decodedStart, count: s.decodedEnd - s.decodedStart)
     }
 
     private mutating func withDedupBytes(_ d: DedupKey, _ v: UnsafeBufferPointer<UInt8>, _ keyBytes: UnsafeRawBufferPointer?,
@@ -284,8 +327,7 @@ public struct EventBatchBuilder {
             case .string:
                 switch s.tag {
                 case .string where s.hasEscapes:
-                    let n = decodeJSONString(UnsafeBufferPointer(rebasing: v[s.start..<s.end]), into: &scratch)
-                    scratch.withUnsafeBytes { columns[i].append(utf8: UnsafeRawBufferPointer(rebasing: $0[..<n])) }
+                    columns[i].append(utf8: UnsafeRawBufferPointer(decodedText(s)))
                 case .bool:
                     columns[i].append(s.flag ? "true" : "false")
                 default:
@@ -296,8 +338,7 @@ public struct EventBatchBuilder {
                     appendCompactJSON(UnsafeBufferPointer(rebasing: v[s.start..<s.end]), into: &scratch)
                     scratch.withUnsafeBytes { columns[i].append(utf8: $0) }
                 } else if s.hasEscapes {
-                    let n = decodeJSONString(UnsafeBufferPointer(rebasing: v[s.start..<s.end]), into: &scratch)
-                    scratch.withUnsafeBytes { columns[i].append(utf8: UnsafeRawBufferPointer(rebasing: $0[..<n])) }
+                    columns[i].append(utf8: UnsafeRawBufferPointer(decodedText(s)))
                 } else {
                     columns[i].append(utf8: UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: v[s.start..<s.end])))
                 }
@@ -321,6 +362,9 @@ struct Slot {
     var start = 0
     var end = 0
     var hasEscapes = false
+    /// Where an escaped string's unescaped content lies in `DecodedText` (set only then).
+    var decodedStart = 0
+    var decodedEnd = 0
     var flag = false
     var number = 0.0
     var integer: Int64 = 0
@@ -344,4 +388,35 @@ private func bytesEqual(_ p: UnsafeBufferPointer<UInt8>, _ word: StaticString) -
     let w = word.utf8Start
     for i in 0..<p.count where p[i] != w[i] { return false }
     return true
+}
+
+/// The buffer a message's escaped strings are unescaped into while the message is scanned
+/// (`JSONScanner.scanString(decodingInto:)`); slots point into it until the next message.
+///
+/// A class holding raw memory, not an array: the scanner writes through a pointer while the
+/// builder mutates its slots, which an array stored in the same struct would not allow. It
+/// only grows (to the longest message seen, plus 8 bytes of slack for word stores). Copies of
+/// an `EventBatchBuilder` share it, which is harmless: its content is only read during the
+/// `append` that wrote it.
+final class DecodedText {
+    /// Start of the buffer; valid until the next `prepare` that grows it.
+    private(set) var base: UnsafeMutablePointer<UInt8>
+    /// Bytes allocated at `base`.
+    private var capacity: Int
+
+    init() {
+        capacity = 4096
+        base = .allocate(capacity: capacity)
+    }
+
+    deinit { base.deallocate() }
+
+    /// Makes room for the escaped strings of a message of `bytes` bytes (their decoded text is
+    /// never longer than the message).
+    func prepare(forMessageBytes bytes: Int) {
+        guard bytes + 8 > capacity else { return }
+        base.deallocate()
+        capacity = Swift.max(bytes + 8, capacity * 2)
+        base = .allocate(capacity: capacity)
+    }
 }

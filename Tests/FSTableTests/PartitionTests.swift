@@ -69,6 +69,49 @@ import Testing
         #expect(slices[2].batch.column(named: "name")!.strings! == StringArray(["a", "é"]))
     }
 
+    /// Rows of days `days`, with ids 0, 1, 2, … (ordersSchema, year 2019, month 1).
+    static func batch(days: [Int32]) -> RecordBatch {
+        RecordBatch(schema: ordersSchema, columns: [
+            Column(.int64, days.indices.map { .int64(Int64($0)) }),
+            Column(.double, days.indices.map { .double(Double($0)) }),
+            Column(.string, days.indices.map { .string("r\($0)") }),
+            Column(.int32, days.map { _ in .int32(2019) }),
+            Column(.int32, days.map { _ in .int32(1) }),
+            Column(.int32, days.map { .int32($0) }),
+        ])
+    }
+
+    /// Days of the input rows, and the runs `forEachSlice` should pass per partition.
+    static let runCases: [(days: [Int32], runs: [[Range<Int>]])] = {
+        let ones = [Int32](repeating: 1, count: 64), twos = [Int32](repeating: 2, count: 64)
+        let alternating: [Int32] = (0..<100).map { Int32(1 + $0 % 2) }
+        return [
+            // Day 2 is one run; day 1's two short runs are copied.
+            ([1, 1, 2, 2, 2, 1], [[0..<3], [2..<5]]),
+            // Long runs (≥ 32 rows on average) are passed as runs, even when a partition has several.
+            (ones + twos + ones, [[0..<64, 128..<192], [64..<128]]),
+            // Rows alternating between days: every run is one row, so both days are copied.
+            (alternating, [[0..<50], [0..<50]]),
+        ]
+    }()
+
+    @Test(arguments: runCases)
+    func forEachSlicePassesLongRunsUncopiedAndTheSameRowsAsSplit(days: [Int32], runs: [[Range<Int>]]) throws {
+        let batch = Self.batch(days: days)
+        let splitter = try PartitionSplitter(tableSchema: ordersSchema, partitionColumns: ymd)
+        var seen: [PartitionSlice] = []
+        try splitter.forEachSlice(batch) { seen.append($0) }
+        let split = try splitter.split(batch)
+        #expect(seen.map(\.directory) == split.map(\.directory))
+        #expect(seen.map(\.runs) == runs)
+        for (s, t) in zip(seen, split) {
+            let ids = s.batch.column(named: "id")!.int64s!
+            #expect(s.runs.flatMap { Array(ids[$0]) } == t.batch.column(named: "id")!.int64s!)
+            #expect(t.runs == [0..<t.batch.rowCount])
+            if s.runs.first != 0..<s.batch.rowCount || s.runs.count > 1 { #expect(s.batch.rowCount == days.count) }  // the input itself, not a copy
+        }
+    }
+
     @Test func splitterAcceptsColumnsInAnyOrderButRejectsMissingMistypedOrExtraOnes() throws {
         let splitter = try PartitionSplitter(tableSchema: Schema([Field("a", .int64), Field("p", .string)]), partitionColumns: ["p"])
         let reordered = RecordBatch(schema: Schema([Field("p", .string), Field("a", .int64)]), columns: [Column(.string, [.string("x")]), Column(.int64, [.int64(1)])])

@@ -40,6 +40,8 @@ public final class IngestJob {
     var batchIngestionMicros: Int64?
     var quarantineWriter: TableWriter!
     var consumer: KafkaConsumer!
+    /// The last poll's messages; its buffers are reused by the next poll.
+    var polled = MessageBatch()
     /// The metadata client of `countPartitions` while it runs: its broker failures name the
     /// cause when the retry budget runs out before the consumer exists.
     var probe: KafkaConsumer?
@@ -101,7 +103,7 @@ public final class IngestJob {
         var quarantineOptions = TableWriterOptions()
         quarantineOptions.autoCompaction = config.autoCompaction
         quarantineWriter = try TableWriter(table: quar, options: quarantineOptions)
-        chunks = ChunkWriter(writer: dataWriter, quarantineWriter: quarantineWriter)
+        chunks = ChunkWriter(writer: dataWriter, quarantineWriter: quarantineWriter, maxInFlight: IngestJob.chunksInFlight)
         let prefetch = PrefetchBudget(partitions: try countPartitions(), queuedBytes: IngestJob.prefetchQueuedBytes,
                                       fetchBytes: IngestJob.prefetchFetchBytes)
         consumer = try KafkaConsumer(config: KafkaConsumerConfig(

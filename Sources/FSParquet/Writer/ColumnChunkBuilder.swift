@@ -54,11 +54,12 @@ package final class ColumnChunkBuilder: @unchecked Sendable {
     private func submit(_ body: UnsafeRawBufferPointer, _ job: @escaping @Sendable (UnsafeRawBufferPointer) throws(ParquetError) -> Void) throws(ParquetError) {
         submittedBodyBytes += Int64(body.count)
         guard let (queue, pool) = worker else { return try job(body) }
-        let copy = Array(body)
+        let copy = pool.copy(body)
         pool.slots.wait()
         pending.enter()
         queue.async { [self] in
             defer {
+                pool.recycle(copy)
                 pool.slots.signal()
                 pending.leave()
             }

@@ -1,4 +1,5 @@
 import Dispatch
+import Synchronization
 
 /// Background threads that compress data pages while the caller keeps encoding.
 ///
@@ -7,10 +8,18 @@ import Dispatch
 /// i to queue i mod n), so its pages are compressed and appended in order by one thread at a
 /// time and the file's bytes do not depend on scheduling. A semaphore bounds the pages in flight
 /// (each holds a copy of its body), so memory stays at about `maxInFlight` pages.
-package final class PageCompressionPool: Sendable {
+///
+/// One pool may serve many files in turn (`ParquetWriterOptions.compressionPool`: a table
+/// writer's day files): the queues are then created once, and the page-body copies are
+/// recycled instead of allocated (and faulted in) per page — a 1M-event ingest writes
+/// thousands of pages of up to 1 MiB.
+package final class PageCompressionPool: Sendable, Equatable {
     private let queues: [DispatchQueue]
     /// Limits the page bodies waiting for compression.
     package let slots: DispatchSemaphore
+    /// Copies of compressed pages' bodies, kept for the next pages (at most `maxSpares`).
+    private let spareBodies = Mutex<[[UInt8]]>([])
+    private let maxSpares: Int
 
     /// - Parameters:
     ///   - workers: serial queues (at least 1).
@@ -18,7 +27,24 @@ package final class PageCompressionPool: Sendable {
     package init(workers: Int, maxInFlight: Int) {
         queues = (0..<Swift.max(1, workers)).map { DispatchQueue(label: "fs.parquet.compress.\($0)") }
         slots = DispatchSemaphore(value: Swift.max(1, maxInFlight))
+        maxSpares = Swift.max(1, maxInFlight) + queues.count
     }
+
+    /// A copy of `body` for a compression task, in a recycled buffer when one is spare.
+    package func copy(_ body: UnsafeRawBufferPointer) -> [UInt8] {
+        var buffer = spareBodies.withLock { $0.popLast() } ?? []
+        buffer.removeAll(keepingCapacity: true)
+        buffer.append(contentsOf: body)
+        return buffer
+    }
+
+    /// Returns a body copy whose page is compressed, for `copy` to reuse.
+    package func recycle(_ buffer: [UInt8]) {
+        spareBodies.withLock { if $0.count < maxSpares { $0.append(buffer) } }
+    }
+
+    /// Pools are the same only when they are one object (options holding one compare equal).
+    package static func == (a: PageCompressionPool, b: PageCompressionPool) -> Bool { a === b }
 
     /// The queue of column `index`.
     package func queue(forColumn index: Int) -> DispatchQueue { queues[index % queues.count] }

@@ -36,7 +36,7 @@ public final class ParquetFileWriter {
         self.schema = schema
         self.options = options
         let pool = options.compressionWorkers > 0
-            ? PageCompressionPool(workers: options.compressionWorkers, maxInFlight: 4 * options.compressionWorkers) : nil
+            ? options.compressionPool ?? PageCompressionPool(workers: options.compressionWorkers, maxInFlight: 4 * options.compressionWorkers) : nil
         columns = schema.fields.enumerated().map { i, field in
             FlatColumnWriter(field: field, options: options, file: output.path,
                              worker: pool.map { (queue: $0.queue(forColumn: i), pool: $0) })

@@ -32,6 +32,10 @@ public struct ParquetWriterOptions: Sendable, Equatable {
     /// caller's thread). ZSTD dominates the writer's CPU time, so 2 roughly halves wall time on
     /// two cores; the bytes written are the same for any value.
     public var compressionWorkers = 2
+    /// The compression threads to use, shared by every file written with these options (nil:
+    /// each file starts its own `compressionWorkers` threads). A writer of many files in a row
+    /// sets one so queues and page buffers are made once (`TableWriter` does).
+    package var compressionPool: PageCompressionPool? = nil
     /// Shared record of string columns too distinct for a dictionary (nil: every chunk starts
     /// dictionary encoded and falls back only past `maxDictionaryBytes`). See `DictionaryVerdicts`.
     public var dictionaryVerdicts: DictionaryVerdicts? = nil

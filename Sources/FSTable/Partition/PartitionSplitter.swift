@@ -10,6 +10,10 @@ public struct PartitionSlice: Sendable {
     public var directory: String
     /// The rows, without the partition columns (they are never stored in the files).
     public var batch: RecordBatch
+    /// The slice's rows within `batch`, as ascending runs: all of `batch`, except in
+    /// `forEachSlice`, which passes a partition made of long runs of the input as the whole
+    /// input and those runs.
+    public var runs: [Range<Int>]
 }
 
 /// Splits batches by partition column values (§4).
@@ -63,15 +67,22 @@ public struct PartitionSplitter: Sendable {
     /// The batch's rows grouped by partition, partitions in ascending value order.
     public func split(_ input: RecordBatch) throws(TableError) -> [PartitionSlice] {
         let (batch, groups) = try partitionRows(input)
-        return groups.map { slice(batch, $0, single: groups.count == 1) }
+        return groups.map { slice(batch, $0, single: groups.count == 1, runs: false) }
     }
 
     /// The same slices as `split`, in the same order, built one at a time: only the slice
     /// `body` is working on is alive, so a batch spanning many partitions is not copied whole
     /// a second time (the writer's memory bound relies on it).
+    ///
+    /// A partition whose rows come in long runs of the input (at least `minimumRunRows` on
+    /// average) is not copied at all: its slice is the whole input's data columns with `runs`
+    /// the runs. Time-ordered streams arrive that way — a Kafka topic's events, day after day,
+    /// with days interleaved only where the partitions' consumers cross midnight — and
+    /// gathering each chunk's days copied every byte of fs-ingest's input once more on its
+    /// writer thread. Short runs are gathered: each run costs the writer a call per column.
     public func forEachSlice(_ input: RecordBatch, _ body: (PartitionSlice) throws -> Void) throws {
         let (batch, groups) = try partitionRows(input)
-        for g in groups { try body(slice(batch, g, single: groups.count == 1)) }
+        for g in groups { try body(slice(batch, g, single: groups.count == 1, runs: true)) }
     }
 
     /// The conformed batch and, per partition in ascending value order, its values and rows.
@@ -112,13 +123,31 @@ public struct PartitionSplitter: Sendable {
         return (batch, out)
     }
 
-    /// One partition's rows (gathered unless they are the whole batch), without partition columns.
-    private func slice(_ batch: RecordBatch, _ group: (values: [Value], rows: [Int]), single: Bool) -> PartitionSlice {
+    /// Average rows per run from which `forEachSlice` passes runs instead of a copy.
+    static let minimumRunRows = 32
+
+    /// One partition's rows (gathered unless they are the whole batch, or with `runs` long
+    /// runs of it), without partition columns. A group's rows are ascending.
+    private func slice(_ batch: RecordBatch, _ group: (values: [Value], rows: [Int]), single: Bool, runs: Bool) -> PartitionSlice {
         var log = StringMap()
         for (name, v) in zip(partitionColumns, group.values) { log.set(name, PartitionValues.serialize(v)) }
-        let rows = single ? batch : batch.gather(group.rows)
+        var ranges: [Range<Int>] = single ? [0..<batch.rowCount] : []
+        if !single && runs {
+            var start = group.rows[0], end = start + 1
+            for r in group.rows.dropFirst() {
+                if r == end { end += 1; continue }
+                ranges.append(start..<end)
+                if ranges.count * Self.minimumRunRows > group.rows.count { break }
+                start = r
+                end = r + 1
+            }
+            ranges.append(start..<end)
+            if ranges.count * Self.minimumRunRows > group.rows.count && ranges.count > 1 { ranges = [] }
+        }
+        let rows = ranges.isEmpty ? batch.gather(group.rows) : batch
         let data = RecordBatch(schema: dataSchema, columns: dataIndices.map { rows.columns[$0] })
-        return PartitionSlice(values: group.values, logValues: log, directory: PartitionValues.directory(columns: partitionColumns, values: log), batch: data)
+        return PartitionSlice(values: group.values, logValues: log, directory: PartitionValues.directory(columns: partitionColumns, values: log),
+                              batch: data, runs: ranges.isEmpty ? [0..<data.rowCount] : ranges)
     }
 
     /// True when every row holds the same non-null value, bit for bit (a column that is not

@@ -60,6 +60,9 @@ public final class TableWriter {
 
     private let splitter: PartitionSplitter
     private let syncer: FileSyncer
+    /// `options.parquet` with one compression pool for all the writer's files (see
+    /// `ParquetWriterOptions.compressionPool`).
+    private let fileOptions: ParquetWriterOptions
     /// Partition directories known to exist during one commit (relative; "" is the root).
     private var existingDirectories: Set<String> = [""]
     private var open: [String: OpenFile] = [:]
@@ -97,6 +100,11 @@ public final class TableWriter {
         self.snapshot = s
         self.splitter = try PartitionSplitter(tableSchema: s.schema, partitionColumns: s.partitionColumns)
         self.syncer = FileSyncer(threads: options.fsyncThreads, sync: options.fsync)
+        var fileOptions = options.parquet
+        if fileOptions.compressionWorkers > 0 && fileOptions.compressionPool == nil {
+            fileOptions.compressionPool = PageCompressionPool(workers: fileOptions.compressionWorkers, maxInFlight: 4 * fileOptions.compressionWorkers)
+        }
+        self.fileOptions = fileOptions
         if let grace = options.orphanGracePeriodMillis {
             cleanedOrphans = try OrphanCleaner(gracePeriodMillis: grace, clock: table.clock).clean(root: table.root)
         }
@@ -118,7 +126,7 @@ public final class TableWriter {
     /// batch spanning many partitions costs one partition's copy, not a second batch.
     public func write(_ batch: RecordBatch) throws {
         try splitter.forEachSlice(batch) { slice in
-            try append(slice.batch, rows: 0..<slice.batch.rowCount, directory: slice.directory, logValues: slice.logValues)
+            for run in slice.runs { try append(slice.batch, rows: run, directory: slice.directory, logValues: slice.logValues) }
         }
     }
 
@@ -235,7 +243,7 @@ public final class TableWriter {
         try FileSystem.createDirectory(table.log.stagingDirectory)
         let name = LogPath.newDataFileName()
         let staging = table.log.stagingFile(name)
-        let writer = try ParquetFileWriter(path: staging, schema: splitter.dataSchema, options: options.parquet)
+        let writer = try ParquetFileWriter(path: staging, schema: splitter.dataSchema, options: fileOptions)
         bufferedBytes += fileOverhead
         return OpenFile(writer: writer, staging: staging, name: name, directory: directory, logValues: logValues, rows: 0,
                         bufferedBytes: fileOverhead)

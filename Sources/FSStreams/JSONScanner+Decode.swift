@@ -1,0 +1,111 @@
+extension JSONScanner {
+    /// Scans a string starting at its opening quote and writes its decoded content to `out` in
+    /// the same pass: `scanString` and `decodeJSONString` fused.
+    ///
+    /// Why: the order's `items` is a JSON text inside a string, with an escaped quote every few
+    /// bytes. Scanning it (to find its end and validate the escapes) and then decoding it (to
+    /// unescape) stopped at every escape twice; the two passes were 14% of fs-ingest's samples
+    /// (issue 15's profile). Here each eight-byte word is loaded once, stored to `out`
+    /// unconditionally, and tested for a quote, backslash or control byte; only those bytes
+    /// take the slow path.
+    ///
+    /// Same results as the two separate passes, by construction and by `FusedStringScanTests`:
+    /// the same failures at the same offsets, the same decoded bytes (unpaired surrogates become
+    /// U+FFFD; a high surrogate pairs with a `\uDC00…\uDFFF` escape right after it).
+    ///
+    /// - Parameter out: room for the remaining message bytes plus 8 (`bytes.count - index + 8`):
+    ///   decoding never lengthens text, and words are stored eight bytes at a time.
+    /// - Returns: the raw content bounds (between the quotes), the decoded length and whether
+    ///   the string had escapes (when not, `out` holds a copy of the raw content).
+    mutating func scanString(decodingInto out: UnsafeMutablePointer<UInt8>) throws(Failure)
+        -> (start: Int, end: Int, decodedCount: Int, hasEscapes: Bool)
+    {
+        let n = bytes.count
+        guard let base = bytes.baseAddress, index < n, base[index] == 0x22 else { throw .syntax(offset: index) }
+        index += 1
+        let start = index
+        var o = 0
+        var escaped = false
+        let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
+        while true {
+            // Plain runs, eight bytes at a time; the lowest flagged byte of a word is exact.
+            while index + 8 <= n {
+                let w = UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self)
+                UnsafeMutableRawPointer(out + o).storeBytes(of: w, as: UInt64.self)
+                let quote = w ^ 0x2222_2222_2222_2222, backslash = w ^ 0x5C5C_5C5C_5C5C_5C5C
+                let special = (((quote &- ones) & ~quote) | ((backslash &- ones) & ~backslash) | ((w &- 0x2020_2020_2020_2020) & ~w)) & highs
+                if special != 0 {
+                    let k = special.trailingZeroBitCount >> 3
+                    index += k
+                    o += k
+                    break
+                }
+                index += 8
+                o += 8
+            }
+            guard index < n else { throw .syntax(offset: index) }
+            let c = base[index]
+            if c == 0x22 {
+                index += 1
+                return (start, index - 1, o, escaped)
+            }
+            if c == 0x5C {
+                escaped = true
+                index += 1
+                guard index < n else { throw .syntax(offset: index) }
+                let e = base[index]
+                switch e {
+                case 0x22, 0x5C, 0x2F: out[o] = e
+                case 0x62: out[o] = 0x08
+                case 0x66: out[o] = 0x0C
+                case 0x6E: out[o] = 0x0A
+                case 0x72: out[o] = 0x0D
+                case 0x74: out[o] = 0x09
+                case 0x75:
+                    guard index + 4 < n else { throw .syntax(offset: index) }
+                    var u: UInt32 = 0
+                    for k in 1...4 {
+                        guard let h = hexValue(base[index + k]) else { throw .syntax(offset: index + k) }
+                        u = u << 4 | h
+                    }
+                    index += 5
+                    if u >= 0xD800 && u <= 0xDBFF {
+                        // Pairs with a low-surrogate escape right after it; anything else leaves
+                        // the next bytes to the loop (which also validates them).
+                        if index + 5 < n, base[index] == 0x5C, base[index + 1] == 0x75, let lo = hex4(base + index + 2),
+                           lo >= 0xDC00 && lo <= 0xDFFF
+                        {
+                            u = 0x10000 + ((u - 0xD800) << 10) + (lo - 0xDC00)
+                            index += 6
+                        } else {
+                            u = 0xFFFD
+                        }
+                    } else if u >= 0xDC00 && u <= 0xDFFF {
+                        u = 0xFFFD
+                    }
+                    o += writeUTF8(u, to: out + o)
+                    continue
+                default: throw .syntax(offset: index)
+                }
+                index += 1
+                o += 1
+                continue
+            }
+            if c < 0x20 { throw .syntax(offset: index) }
+            out[o] = c
+            index += 1
+            o += 1
+        }
+    }
+}
+
+/// The value of four hex digits at `p`, or nil when one is not a hex digit.
+@inline(__always)
+private func hex4(_ p: UnsafePointer<UInt8>) -> UInt32? {
+    var v: UInt32 = 0
+    for k in 0..<4 {
+        guard let h = hexValue(p[k]) else { return nil }
+        v = v << 4 | h
+    }
+    return v
+}
