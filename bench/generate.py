@@ -22,6 +22,11 @@ Writes into --out:
   manifest.json        rows, seed, generator version, byte sizes; written last (its presence
                        means the directory is complete)
 
+--tables-only writes orders.parquet, orders-hive/ and the manifest but no NDJSON (the offline
+workload's 10M dataset reads only the hive partitions; its NDJSON would be ~17 GB and most of
+the generation time). The random stream is drawn exactly as in a full run, so the Parquet values
+are the same as a full run's; the manifest says `"tables_only": true`.
+
 Same (--rows, --seed, GENERATOR_VERSION) -> byte-identical NDJSON and identical Parquet values,
 on any machine: one `numpy.random.Generator(PCG64(seed))` draws every choice, chunk by chunk in
 a fixed order. ~N/20 distinct customers, ~N/100 merchants, timestamps uniform over 2019 (UTC),
@@ -37,6 +42,7 @@ row with `random.Random` (~9 min per 1M) and wrote ~68-row row groups into the h
 from __future__ import annotations
 
 import argparse
+import contextlib
 import concurrent.futures
 import json
 import os
@@ -406,14 +412,20 @@ class Chunk:
 
     def write_text(self, rng: np.random.Generator, pop: Population, orders_f, status_f) -> int:
         """Writes the NDJSON of every order and status event, slice by slice; keeps the raw
-        `items` for the table. Returns the number of status lines."""
+        `items` for the table. Returns the number of status lines. With no files (tables only)
+        it draws the status lines' shuffle all the same, so later chunks see the same stream."""
         status = 0
         for lo in range(0, self.n, SLICE_ROWS):
             hi = min(self.n, lo + SLICE_ROWS)
-            orders_f.write(text_bytes(self.order_lines(pop, lo, hi)))
-            lines = self.status_lines(rng, lo, hi)
-            status_f.write(text_bytes(lines))
-            status += len(lines)
+            if orders_f is None:
+                count = int(self.status_copies[3 * lo:3 * hi].sum())
+                rng.permutation(count)
+                status += count
+            else:
+                orders_f.write(text_bytes(self.order_lines(pop, lo, hi)))
+                lines = self.status_lines(rng, lo, hi)
+                status_f.write(text_bytes(lines))
+                status += len(lines)
             self.items_raw.append(self.items_text(pop, lo, hi, escaped=False))
         return status
 
@@ -464,7 +476,7 @@ def write_days(table: pa.Table, hive: str) -> None:
                        compression="zstd")
 
 
-def generate(rows: int, seed: int, out: str) -> dict:
+def generate(rows: int, seed: int, out: str, tables_only: bool = False) -> dict:
     rng = np.random.Generator(np.random.PCG64(seed))
     started = time.monotonic()
     pop = Population(rng, rows)
@@ -474,11 +486,12 @@ def generate(rows: int, seed: int, out: str) -> dict:
     shutil.rmtree(hive, ignore_errors=True)
     status_lines = 0
     done = 0
-    paths = {name: os.path.join(out, name) for name in ("orders.ndjson", "status.ndjson", "orders.parquet")}
+    names = ("orders.parquet",) if tables_only else ("orders.ndjson", "status.ndjson", "orders.parquet")
+    paths = {name: os.path.join(out, name) for name in names}
     # Parquet encoding + zstd (pyarrow releases the GIL) of chunk k overlaps the text of chunk
     # k+1 on one background thread; at most one table waits, and files are written in order.
-    with open(paths["orders.ndjson"] + ".tmp", "wb") as orders_f, \
-         open(paths["status.ndjson"] + ".tmp", "wb") as status_f, \
+    with (contextlib.nullcontext() if tables_only else open(paths["orders.ndjson"] + ".tmp", "wb")) as orders_f, \
+         (contextlib.nullcontext() if tables_only else open(paths["status.ndjson"] + ".tmp", "wb")) as status_f, \
          pq.ParquetWriter(paths["orders.parquet"] + ".tmp", ORDER_SCHEMA, compression="zstd") as parquet, \
          concurrent.futures.ThreadPoolExecutor(max_workers=1) as writer:
 
@@ -506,16 +519,19 @@ def generate(rows: int, seed: int, out: str) -> dict:
     for path in paths.values():
         os.replace(path + ".tmp", path)
 
-    ndjson_bytes = os.path.getsize(paths["orders.ndjson"])
     manifest = {
         "generator_version": GENERATOR_VERSION, "rows": rows, "seed": seed,
         "customers": pop.customers(), "merchants": pop.merchants(),
         "status_lines": status_lines,
-        "orders_ndjson_bytes": ndjson_bytes,
-        "bytes_per_order_event": round(ndjson_bytes / max(rows, 1), 1),
         "orders_parquet_bytes": os.path.getsize(paths["orders.parquet"]),
         "seconds": round(time.monotonic() - started, 1),
     }
+    if tables_only:
+        manifest["tables_only"] = True
+    else:
+        ndjson_bytes = os.path.getsize(paths["orders.ndjson"])
+        manifest["orders_ndjson_bytes"] = ndjson_bytes
+        manifest["bytes_per_order_event"] = round(ndjson_bytes / max(rows, 1), 1)
     with open(os.path.join(out, "manifest.json"), "w") as f:
         json.dump(manifest, f, indent=2, sort_keys=True)
         f.write("\n")
@@ -527,10 +543,12 @@ def main() -> int:
     ap.add_argument("--rows", type=int, default=1_000_000, help="order events (default 1000000)")
     ap.add_argument("--seed", type=int, default=42)
     ap.add_argument("--out", required=True, help="output directory")
+    ap.add_argument("--tables-only", action="store_true",
+                    help="orders.parquet and orders-hive only, no NDJSON (the offline workload's data)")
     args = ap.parse_args()
     if args.rows < 1:
         ap.error("--rows must be at least 1")
-    manifest = generate(args.rows, args.seed, args.out)
+    manifest = generate(args.rows, args.seed, args.out, args.tables_only)
     print(json.dumps(manifest, sort_keys=True))
     return 0
 

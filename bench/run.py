@@ -40,16 +40,22 @@ def log(msg: str) -> None:
     print(msg, file=sys.stderr, flush=True)
 
 
-def dataset(rows: int, seed: int, root: str) -> tuple[str, dict]:
-    """The generated data for (rows, seed), generating it once into `root` and reusing it after."""
+def dataset(rows: int, seed: int, root: str, tables_only: bool = False) -> tuple[str, dict]:
+    """The generated data for (rows, seed), generating it once into `root` and reusing it after.
+    `tables_only` (the offline workload's own dataset) accepts and generates a directory without
+    the NDJSON; a full request regenerates a tables-only directory."""
     path = os.path.join(root, f"orders-{rows}-s{seed}-v{GENERATOR_VERSION}")
     manifest_path = os.path.join(path, "manifest.json")
-    if not os.path.exists(manifest_path):
+    reusable = False
+    if os.path.exists(manifest_path):
+        with open(manifest_path) as f:
+            reusable = tables_only or not json.load(f).get("tables_only", False)
+    if not reusable:
         shutil.rmtree(path, ignore_errors=True)
-        log(f"generating {rows} orders into {path}")
+        log(f"generating {rows} orders into {path}" + (" (tables only)" if tables_only else ""))
         subprocess.run([sys.executable, os.path.join(HERE, "generate.py"), "--rows", str(rows),
-                        "--seed", str(seed), "--out", path], check=True, stdout=subprocess.DEVNULL,
-                       stdin=subprocess.DEVNULL)
+                        "--seed", str(seed), "--out", path] + (["--tables-only"] if tables_only else []),
+                       check=True, stdout=subprocess.DEVNULL, stdin=subprocess.DEVNULL)
     with open(manifest_path) as f:
         return path, json.load(f)
 
@@ -116,7 +122,7 @@ def main() -> int:
             continue
         run_ctx = ctx
         if name == "offline" and args.offline_rows != args.rows:
-            offline_dir, _ = dataset(args.offline_rows, args.seed, args.data_root)
+            offline_dir, _ = dataset(args.offline_rows, args.seed, args.data_root, tables_only=True)
             run_ctx = dataclasses.replace(ctx, data_dir=offline_dir)
         try:
             produced = workload(run_ctx)

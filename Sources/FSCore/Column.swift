@@ -38,12 +38,25 @@ public struct Column: Sendable, Hashable {
     public var values: ColumnValues
     /// nil means "no NULLs"; otherwise one bit per row, set = present.
     public var validity: Validity?
+    /// Row codes of a string column whose producer interned its values (see `DictionaryHint`);
+    /// an encoding shortcut only, so it takes no part in equality or hashing.
+    public var dictionaryHint: DictionaryHint?
 
     public init(type: DataType, values: ColumnValues, validity: Validity? = nil) {
         precondition(validity == nil || validity!.count == values.count, "validity length \(validity!.count) != \(values.count) values")
         self.type = type
         self.values = values
         self.validity = validity
+    }
+
+    public static func == (a: Column, b: Column) -> Bool {
+        a.type == b.type && a.values == b.values && a.validity == b.validity
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(type)
+        hasher.combine(values)
+        hasher.combine(validity)
     }
 
     public var count: Int { values.count }

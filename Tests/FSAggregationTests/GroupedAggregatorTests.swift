@@ -13,6 +13,24 @@ struct GroupedAggregatorTests {
         #expect(table.keyColumn() == Column(.string, [.string("b"), .string(""), .null, .string("日本")]))
     }
 
+    @Test("string keys that share prefixes or differ only in length stay apart, across rehashes and past the slot's length field")
+    func stringKeysOfEveryLengthStayApart() {
+        var table = GroupKeyTable(keyType: .string, expectedGroups: 1)
+        var ids: [UInt32] = []
+        // Every length 0...40 of one repeated byte (each a prefix of the next), UUID-like keys
+        // differing only in their last byte, and two keys longer than the 24-bit length field.
+        let long = String(repeating: "x", count: GroupKeyTable.longKey + 3)
+        var keys = (0...40).map { String(repeating: "a", count: $0) }
+        keys += (0..<3_000).map { "3f2b9c1e-0000-4000-8000-\(String($0 / 10, radix: 16))-\($0 % 10)" }
+        keys += [long, long + "y", String(repeating: "x", count: GroupKeyTable.longKey - 1)]
+        let column = Column(.string, (keys + keys.reversed()).map { .string($0) })
+        table.groupIDs(for: column, into: &ids)
+        #expect(table.groupCount == keys.count)
+        #expect(Array(ids[0..<keys.count]) == (0..<keys.count).map { UInt32($0) })
+        #expect(Array(ids[keys.count...]) == (0..<keys.count).reversed().map { UInt32($0) })
+        #expect(table.keyColumn() == Column(.string, keys.map { .string($0) }))
+    }
+
     @Test("integer keys survive many rehashes")
     func integerKeysSurviveRehash() {
         var table = GroupKeyTable(keyType: .int64, expectedGroups: 1)

@@ -179,6 +179,33 @@ struct WindowedAggregatorTests {
         #expect(agg.counters.windowsEmitted == 0 && agg.liveKeySlices == 3)
     }
 
+    @Test("Emitted key columns carry their key-table ids as a dictionary hint: equal codes, equal keys")
+    func emittedKeysCarryTheirIDs() throws {
+        let spec = try WindowSpec(duration: 600, slide: 100)
+        var agg = try WindowedAggregator(plan: try onlinePlan(), spec: spec, timeField: "t", watermarkDelay: 50, mode: .append)
+        agg.emitChunkRows = 64
+        let rows = randomEvents(count: 2_000, seed: 11, start: 0, step: 3, jitter: 20, keys: Self.keys + (0..<40).map { "k\($0)" })
+        var batches: [RecordBatch] = []
+        _ = agg.add(windowBatch(rows))
+        _ = agg.add(windowBatch([("sentinel", 0, 100_000)]))
+        agg.endMicroBatch { batches.append($0) }
+        #expect(batches.count > 1)
+        for b in batches {
+            let keys = b.columns[0]
+            let hint = try #require(keys.dictionaryHint)
+            #expect(hint.codes.count == b.rowCount)
+            var keyOfCode: [UInt32: Value] = [:], codeOfKey: [Value: UInt32] = [:]
+            for i in 0..<b.rowCount {
+                let code = hint.codes[i]
+                #expect(Int(code) < hint.codeCount)
+                #expect(keyOfCode[code, default: keys[i]] == keys[i])
+                #expect(codeOfKey[keys[i], default: code] == code)
+                keyOfCode[code] = keys[i]
+                codeOfKey[keys[i]] = code
+            }
+        }
+    }
+
     @Test("Events exactly on a boundary open the next window; negative times work")
     func boundaries() throws {
         let spec = try WindowSpec.tumbling(10)

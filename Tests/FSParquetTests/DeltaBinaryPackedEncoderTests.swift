@@ -45,6 +45,38 @@ import Testing
         #expect(consumed == bytes.count, "the decoder stops exactly at the end of the stream")
     }
 
+    /// The encoder as first written (arrays per block): the buffer version must write the
+    /// same bytes for every input.
+    private func referenceEncode64(_ values: [Int64]) -> [UInt8] {
+        let sink = ByteSink()
+        sink.appendVarint(128)
+        sink.appendVarint(4)
+        sink.appendVarint(UInt64(values.count))
+        sink.appendVarint(DeltaBinaryPackedEncoder.zigzag(values.first ?? 0))
+        var i = 1
+        while i < values.count {
+            let n = Swift.min(128, values.count - i)
+            let deltas = (0..<n).map { values[i + $0] &- values[i + $0 - 1] }
+            let minDelta = deltas.min()!
+            var packed = deltas.map { UInt64(bitPattern: $0 &- minDelta) }
+            packed += Array(repeating: 0, count: 128 - n)
+            sink.appendVarint(DeltaBinaryPackedEncoder.zigzag(minDelta))
+            let needed = (n + 31) / 32
+            let widths = (0..<4).map { m in m < needed ? 64 - packed[m * 32 ..< m * 32 + 32].reduce(0, |).leadingZeroBitCount : 0 }
+            for w in widths { sink.append(UInt8(w)) }
+            packed.withUnsafeBufferPointer { p in
+                for m in 0..<needed { DeltaBinaryPackedEncoder.pack(UnsafeBufferPointer(rebasing: p[m * 32 ..< m * 32 + 32]), bitWidth: widths[m], into: sink) }
+            }
+            i += n
+        }
+        return sink.toArray()
+    }
+
+    @Test(arguments: int64Cases + [(0..<1000).map { Int64($0 / 40) * 300 }, (0..<300).map { Int64($0 < 150 ? 7 : 9) }])
+    func int64BytesEqualTheReferenceEncoders(values: [Int64]) {
+        #expect(encode64(values) == referenceEncode64(values))
+    }
+
     @Test func int32DeltasWrapInThirtyTwoBitsSoNoWidthPassesThirtyTwo() throws {
         let values: [Int32] = [Int32.min, Int32.max, Int32.min, 0, -1, Int32.max, 1, 2, 3] + (0..<200).map { Int32($0 * 40_000_000 % 2_000_000_000) }
         let bytes = encode32(values)

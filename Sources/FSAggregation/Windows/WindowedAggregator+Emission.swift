@@ -158,7 +158,7 @@ extension WindowedAggregator {
         defer { stamps = KeyStamps(stamp: stamp, group: group) }
         // At most one output row per (block row, window position): reserved once, no regrowth copies.
         let bound = present.reduce(0) { $0 + $1.rowCount } * windowsPerSlice
-        var outKeys: [Int] = []
+        var outKeys: [UInt32] = []
         var starts: [Int64] = []
         var ends: [Int64] = []
         outKeys.reserveCapacity(bound)
@@ -191,7 +191,7 @@ extension WindowedAggregator {
                                         if stampOf[key] != k {
                                             stampOf[key] = k
                                             groupOf[key] = UInt32(truncatingIfNeeded: outKeys.count)
-                                            outKeys.append(key)
+                                            outKeys.append(UInt32(truncatingIfNeeded: key))
                                         }
                                         map[r] = groupOf[key]
                                     }
@@ -229,7 +229,11 @@ extension WindowedAggregator {
             }
         }
         let results = out.map { Self.prefix($0.finalize(), count) }
-        let features = plan.finish(keys: Self.gatherKeys(keys, outKeys), results: results)
+        // The key column carries its key-table ids, so the writer's dictionary hashes each key
+        // once per column chunk instead of once per output row (~12 rows per event).
+        var keyColumn = Self.gatherKeys(keys, outKeys)
+        keyColumn.dictionaryHint = DictionaryHint(codes: outKeys, codeCount: keys.count)
+        let features = plan.finish(keys: keyColumn, results: results)
         let batch = RecordBatch(schema: outputSchema, columns: [
             features.columns[0], Column(type: .timestamp, values: .int64(starts)), Column(type: .timestamp, values: .int64(ends)),
         ] + features.columns.dropFirst())
@@ -244,16 +248,17 @@ extension WindowedAggregator {
 
     /// `keys.gather(ids)` with one exact allocation and memcpy per string (the output's key
     /// column is the largest thing emission builds).
-    static func gatherKeys(_ keys: Column, _ ids: [Int]) -> Column {
-        guard case .string(let s) = keys.values else { return keys.gather(ids) }
+    static func gatherKeys(_ keys: Column, _ ids: [UInt32]) -> Column {
+        guard case .string(let s) = keys.values else { return keys.gather(ids.map { Int($0) }) }
         var total = 0
-        for i in ids { total += s.offsets[i + 1] - s.offsets[i] }
+        for id in ids { let i = Int(id); total += s.offsets[i + 1] - s.offsets[i] }
         var offsets = [Int](repeating: 0, count: ids.count + 1)
         var bytes = [UInt8](repeating: 0, count: total)
         s.bytes.withUnsafeBufferPointer { src in
             bytes.withUnsafeMutableBufferPointer { dst in
                 var at = 0
-                for (n, i) in ids.enumerated() {
+                for (n, id) in ids.enumerated() {
+                    let i = Int(id)
                     let from = s.offsets[i], len = s.offsets[i + 1] - from
                     if len > 0, let d = dst.baseAddress, let sp = src.baseAddress { (d + at).update(from: sp + from, count: len) }
                     at += len
@@ -265,7 +270,7 @@ extension WindowedAggregator {
         if let v = keys.validity {
             var out = Validity()
             out.reserveCapacity(ids.count)
-            for i in ids { out.append(v.isValid(i)) }
+            for i in ids { out.append(v.isValid(Int(i))) }
             validity = out.nullCount > 0 ? out : nil
         }
         return Column(type: .string, values: .string(StringArray(offsets: offsets, bytes: bytes)), validity: validity)

@@ -98,6 +98,46 @@ package final class StringDictionary {
         return range.upperBound
     }
 
+    /// `appendIndices` for a column whose producer gave each row a code (`DictionaryHint`):
+    /// `memo[code]` remembers the entry the code's value got, so a row costs a memo load and a
+    /// byte compare with that entry instead of a hash and a probe. The compare makes the hint
+    /// safe: a row whose bytes differ from its code's entry (a stale memo from an earlier chunk,
+    /// a wrong hint) takes the hashed path and re-points the memo. `memo` grows to
+    /// `codeCount` (new slots `UInt32.max`) and may be kept across chunks.
+    package func appendIndices(
+        offsets: UnsafeBufferPointer<Int>, bytes: UnsafeRawPointer, range: Range<Int>,
+        validity: UnsafeBufferPointer<UInt64>?, limit: Int, codes: UnsafeBufferPointer<UInt32>, codeCount: Int,
+        memo: inout [UInt32], into indices: inout [UInt32]
+    ) -> Int {
+        if memo.count < codeCount { memo.append(contentsOf: repeatElement(UInt32.max, count: codeCount - memo.count)) }
+        var t = table
+        table = Table()  // `t` now holds the only reference: no copy-on-write in the loop
+        defer { table = t }
+        let plain = self.plain
+        return memo.withUnsafeMutableBufferPointer { known in
+            for i in range {
+                if let w = validity, !isValid(w, i) { continue }
+                let start = offsets[i], length = offsets[i + 1] - start
+                let code = Int(codes[i])
+                if code < known.count {
+                    let e = Int(known[code])
+                    if e < t.entries.count {
+                        let x = t.entries[e]
+                        if x.length == length && (length == 0 || memcmpEqual(plain.base + x.start, bytes + start, length)) {
+                            indices.append(UInt32(truncatingIfNeeded: e))
+                            continue
+                        }
+                    }
+                }
+                let e = t.index(of: bytes + start, length: length, plain: plain)
+                if code < known.count { known[code] = e }
+                indices.append(e)
+                if plain.count > limit { return i + 1 }
+            }
+            return range.upperBound
+        }
+    }
+
     /// Calls `body` with the bytes of entry `i` (statistics over the dictionary).
     package func withEntry<R>(_ i: Int, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
         let e = table.entries[i]

@@ -37,6 +37,9 @@ package final class FlatColumnWriter {
     /// PLAIN value bytes in the open page.
     private var valueBytes: Int { values.count - Self.levelsGap }
     private var indices: [UInt32] = []
+    /// Dictionary entry of each `DictionaryHint` code seen (kept across chunks: every use is
+    /// checked against the entry's bytes, so a stale slot only costs a hashed lookup).
+    private var hintMemo: [UInt32] = []
     private var booleans: [UInt8] = []
     private let body = ByteSink(capacity: 1 << 12)
 
@@ -171,7 +174,7 @@ package final class FlatColumnWriter {
                 statistics = stats
             case .string(let s):
                 if isDictionaryEncoding, let dict = dictionary {
-                    end = appendDictionaryIndices(s, range, words, dict)
+                    end = appendDictionaryIndices(s, range, words, dict, hint: column.dictionaryHint)
                 } else {
                     PlainEncoder.append(s, range: range, validity: words, into: values)
                     addStringStatistics(s, range, words)
@@ -196,13 +199,22 @@ package final class FlatColumnWriter {
         }
     }
 
+    /// Dictionary indices of `range`; with a hint of the column's length, through its codes
+    /// (the online job's keys: one hash per distinct key and chunk instead of one per row).
     private func appendDictionaryIndices(
-        _ s: StringArray, _ range: Range<Int>, _ words: UnsafeBufferPointer<UInt64>?, _ dict: StringDictionary
+        _ s: StringArray, _ range: Range<Int>, _ words: UnsafeBufferPointer<UInt64>?, _ dict: StringDictionary, hint: DictionaryHint?
     ) -> Int {
         s.offsets.withUnsafeBufferPointer { off in
             s.bytes.withUnsafeBytes { bytes in
-                dict.appendIndices(offsets: off, bytes: bytes.baseAddress ?? UnsafeRawPointer(bitPattern: 1)!, range: range,
-                                   validity: words, limit: options.maxDictionaryBytes, into: &indices)
+                let base = bytes.baseAddress ?? UnsafeRawPointer(bitPattern: 1)!
+                guard let hint, hint.codes.count == s.count else {
+                    return dict.appendIndices(offsets: off, bytes: base, range: range, validity: words,
+                                              limit: options.maxDictionaryBytes, into: &indices)
+                }
+                return hint.codes.withUnsafeBufferPointer { codes in
+                    dict.appendIndices(offsets: off, bytes: base, range: range, validity: words, limit: options.maxDictionaryBytes,
+                                       codes: codes, codeCount: hint.codeCount, memo: &hintMemo, into: &indices)
+                }
             }
         }
     }
