@@ -14,8 +14,10 @@ extension IngestJob {
     /// left the parser waiting 0.8–1.0 s per 1M events once parsing got faster than writing
     /// (the two take turns being ahead); three and four cut that wait to 0.1–0.4 s and the wall
     /// time by ~0.3–0.5 s, at about one chunk (~8 MiB of rows) of peak RSS each (measured at
-    /// load ~2: 261–268 MiB with two, 266–270 with three, 276–287 with four).
-    static let chunksInFlight = 3
+    /// load ~2: 261–268 MiB with two, 266–270 with three, 276–287 with four). Kept at two: in
+    /// `make bench` on a quiet machine three gave no faster runs (12.2–14.0 s for 1M events,
+    /// against 13.1 s with two the session before) and a peak of 276–301 MiB, at the 300 MB goal.
+    static let chunksInFlight = 2
     /// Budget of the data files held open (buffered) by the table writer within a micro-batch;
     /// past it the largest are finished early (a partition may then get a second file).
     static let maxBufferedFileBytes = 96 << 20
