@@ -15,12 +15,13 @@ extension IngestJob {
     /// (the two take turns being ahead); three and four cut that wait to 0.1–0.4 s and the wall
     /// time by ~0.3–0.5 s, at about one chunk (~8 MiB of rows) of peak RSS each (measured at
     /// load ~2: 261–268 MiB with two, 266–270 with three, 276–287 with four). Kept at two: in
-    /// `make bench` on a quiet machine three gave no faster runs (12.2–14.0 s for 1M events,
-    /// against 13.1 s with two the session before) and a peak of 276–301 MiB, at the 300 MB goal.
+    /// `make bench` on a quiet machine three ran 12.2–14.0 s for 1M events and two 9.1–9.9 s in
+    /// the next run — within the bench's run-to-run spread, so no gain shown for the memory.
     static let chunksInFlight = 2
     /// Budget of the data files held open (buffered) by the table writer within a micro-batch;
-    /// past it the largest are finished early (a partition may then get a second file).
-    static let maxBufferedFileBytes = 96 << 20
+    /// past it the largest are finished early (a partition may then get a second file). At
+    /// 96 MiB the 1M-event bench peaked at 283–309 MiB (goal 300 MB); at 80 MiB, 250–267 MiB.
+    static let maxBufferedFileBytes = 80 << 20
     /// librdkafka's prefetch: decompressed payload queued, and compressed bytes per fetch
     /// response, for all partitions together (`PrefetchBudget`). Measured at 1M 1.7 KB events
     /// with `nudgeFetcher`: 4, 8, 16 and 32 MiB queues ran within 10% of each other.
