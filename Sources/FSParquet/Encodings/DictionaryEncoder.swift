@@ -1,3 +1,5 @@
+import FSCore
+
 /// Builds the dictionary of one string column chunk, hashing raw UTF-8 bytes (never `String`).
 ///
 /// Entries are stored already PLAIN-encoded (uint32 length + bytes) in one buffer, which is the
@@ -37,7 +39,7 @@ package final class StringDictionary {
                 if e & 0xFFFF_FFFF_0000_0000 == tag {
                     let entry = Int(truncatingIfNeeded: e & 0xFFFF_FFFF) &- 1
                     let x = entries[entry]
-                    if x.length == length && (length == 0 || memcmpEqual(plain.base + x.start, bytes, length)) {
+                    if x.length == length && (length == 0 || bytesEqual(plain.base + x.start, bytes, length)) {
                         return UInt32(truncatingIfNeeded: entry)
                     }
                 }
@@ -123,7 +125,7 @@ package final class StringDictionary {
                     let e = Int(known[code])
                     if e < t.entries.count {
                         let x = t.entries[e]
-                        if x.length == length && (length == 0 || memcmpEqual(plain.base + x.start, bytes + start, length)) {
+                        if x.length == length && (length == 0 || bytesEqual(plain.base + x.start, bytes + start, length)) {
                             indices.append(UInt32(truncatingIfNeeded: e))
                             continue
                         }
@@ -143,29 +145,6 @@ package final class StringDictionary {
         let e = table.entries[i]
         return body(UnsafeBufferPointer(start: (plain.base + e.start).assumingMemoryBound(to: UInt8.self), count: e.length))
     }
-}
-
-@inline(__always)
-private func memcmpEqual(_ a: UnsafeRawPointer, _ b: UnsafeRawPointer, _ n: Int) -> Bool {
-    if n >= 8 {
-        var i = 0
-        while i + 8 <= n {
-            if a.loadUnaligned(fromByteOffset: i, as: UInt64.self) != b.loadUnaligned(fromByteOffset: i, as: UInt64.self) { return false }
-            i += 8
-        }
-        // The last 8 bytes, overlapping the words already compared.
-        return i == n || a.loadUnaligned(fromByteOffset: n - 8, as: UInt64.self) == b.loadUnaligned(fromByteOffset: n - 8, as: UInt64.self)
-    }
-    if n >= 4 {
-        return a.loadUnaligned(as: UInt32.self) == b.loadUnaligned(as: UInt32.self)
-            && a.loadUnaligned(fromByteOffset: n - 4, as: UInt32.self) == b.loadUnaligned(fromByteOffset: n - 4, as: UInt32.self)
-    }
-    var i = 0
-    while i < n {
-        if a.load(fromByteOffset: i, as: UInt8.self) != b.load(fromByteOffset: i, as: UInt8.self) { return false }
-        i += 1
-    }
-    return true
 }
 
 /// A fast non-cryptographic 64-bit hash of a byte string: 8 bytes per step (the tail as one
