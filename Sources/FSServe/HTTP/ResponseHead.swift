@@ -30,26 +30,22 @@ enum ResponseHead {
             var n = length, count = 0
             repeat { d[19 - count] = UInt8(ascii: "0") + UInt8(n % 10); n /= 10; count += 1 } while n > 0
             let lengthDigits = UnsafeRawBufferPointer(rebasing: d[(20 - count)...])
+            // The common head is a constant; any other is built (and must fit the gap).
+            let head: [UInt8]
             if status == 200, contentType == "application/json", version.major == 1, version.minor == 1 {
-                var at = buffer.readerIndex - tail.count
-                buffer.setBytes(tail, at: at)
-                at -= count
-                buffer.setBytes(lengthDigits, at: at)
-                at -= okJSON.count
-                buffer.setBytes(okJSON, at: at)
-                buffer.moveReaderIndex(to: at)
+                head = okJSON
             } else {
                 let s = HTTPResponseStatus(statusCode: status)
-                let head = Array("HTTP/\(version.major).\(version.minor) \(status) \(s.reasonPhrase)\r\ncontent-type: \(contentType)\r\ncontent-length: ".utf8)
+                head = Array("HTTP/\(version.major).\(version.minor) \(status) \(s.reasonPhrase)\r\ncontent-type: \(contentType)\r\ncontent-length: ".utf8)
                 precondition(head.count + count + tail.count <= reservedBytes, "ResponseHead: head longer than the reserved gap")
-                var at = buffer.readerIndex - tail.count
-                buffer.setBytes(tail, at: at)
-                at -= count
-                buffer.setBytes(lengthDigits, at: at)
-                at -= head.count
-                buffer.setBytes(head, at: at)
-                buffer.moveReaderIndex(to: at)
             }
+            var at = buffer.readerIndex - tail.count
+            buffer.setBytes(tail, at: at)
+            at -= count
+            buffer.setBytes(lengthDigits, at: at)
+            at -= head.count
+            buffer.setBytes(head, at: at)
+            buffer.moveReaderIndex(to: at)
         }
     }
 }
