@@ -65,9 +65,19 @@ public struct GroupKeyTable: Sendable {
         return h
     }
 
+    /// The hash a string table gives `key` (`stringHashes` must hold exactly these).
+    @inline(__always)
+    package static func stringHash(_ key: UnsafeBufferPointer<UInt8>) -> UInt64 { XXH64.hash(bytes: key, seed: 0) }
+
     /// The group id of every row of `keys`, appended to `ids` (cleared first). New keys get new
-    /// ids; `groupCount` grows accordingly.
+    /// ids; `groupCount` grows accordingly. `stringHashes`, for a string column, is each row's
+    /// `stringHash` already computed by the caller (the offline pass hashes keys to partition
+    /// them); any other value there would split a key into several groups.
     public mutating func groupIDs(for keys: Column, into ids: inout [UInt32]) {
+        groupIDs(for: keys, stringHashes: nil, into: &ids)
+    }
+
+    package mutating func groupIDs(for keys: Column, stringHashes: [UInt64]?, into ids: inout [UInt32]) {
         precondition(keys.type == keyType || (keys.type.isNumeric && keyType.isNumeric), "key column \(keys.type), table \(keyType)")
         let n = keys.count
         ids.removeAll(keepingCapacity: true)
@@ -84,7 +94,11 @@ public struct GroupKeyTable: Sendable {
                     func key(_ i: Int) -> UnsafeBufferPointer<UInt8> { UnsafeBufferPointer(rebasing: bytes[off[i]..<off[i + 1]]) }
                     // Every hash first: interleaved with the loads below, the hash's own
                     // instructions filled the CPU's window and only a few misses overlapped.
-                    for i in 0..<n { hashes.append(keys.isNull(i) ? 0 : XXH64.hash(bytes: key(i), seed: 0)) }
+                    if let known = stringHashes, known.count == n {
+                        hashes.append(contentsOf: known)
+                    } else {
+                        for i in 0..<n { hashes.append(keys.isNull(i) ? 0 : Self.stringHash(key(i))) }
+                    }
                     hashes.withUnsafeBufferPointer { h in
                         var start = 0
                         while start < n {
@@ -203,7 +217,7 @@ public struct GroupKeyTable: Sendable {
 
     @inline(__always)
     private mutating func stringID(_ key: UnsafeBufferPointer<UInt8>) -> UInt32 {
-        stringID(key, hash: XXH64.hash(bytes: key, seed: 0))
+        stringID(key, hash: Self.stringHash(key))
     }
 
     @inline(__always)

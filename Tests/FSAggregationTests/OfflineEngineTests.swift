@@ -123,6 +123,26 @@ private func batch(_ rows: ArraySlice<(String, Double, Int64)>) -> RecordBatch {
         #expect(buffers.take(1).isEmpty && buffers.take(0).isEmpty)
     }
 
+    @Test func keyHashesFromThePartitionSplitFindTheSameGroupsAsTheTablesOwnHash() {
+        var b = ColumnBuilder(type: .string)
+        for k in ["x", "y", "x", "", nil, "y", String(repeating: "long key ", count: 9), "x"] as [String?] {
+            if let k { b.append(k) } else { b.appendNull() }
+        }
+        let keys = b.finish()
+        var hashes: [UInt64] = []
+        _ = KeyPartitions.partitionRows(of: keys, count: 2, stringHashes: &hashes)
+        #expect(hashes.count == keys.count)
+        var hashed = GroupKeyTable(keyType: .string, expectedGroups: 1)
+        var given = GroupKeyTable(keyType: .string, expectedGroups: 1)
+        var ids: [UInt32] = [], givenIDs: [UInt32] = [], again: [UInt32] = []
+        hashed.groupIDs(for: keys, into: &ids)
+        given.groupIDs(for: keys, stringHashes: hashes, into: &givenIDs)
+        // Keys inserted with the split's hashes must be found again by the table's own hash.
+        given.groupIDs(for: keys, into: &again)
+        #expect(givenIDs == ids && again == ids)
+        #expect(given.groupCount == 5 && given.keyColumn() == hashed.keyColumn())
+    }
+
     @Test func rowsOfOneKeyAlwaysGoToTheSamePartition() {
         let keys = Column(type: .string, values: .string(StringArray(["x", "y", "x", "", "y", "x"])))
         let split = KeyPartitions.partitionRows(of: keys, count: 3)

@@ -233,12 +233,15 @@ package struct OfflineEngine {
             plan.update(&result.aggregators[0], batch: rows, periodMasks: masks, context: context, firstRowStamp: firstRowStamp)
             return
         }
-        let split = KeyPartitions.partitionRows(of: rows.columns[plan.keyIndex], count: partitions.count)
+        // The key hashes that pick the partitions go along to the partition's table, which
+        // would otherwise hash every key a second time.
+        var hashes: [UInt64] = []
+        let split = KeyPartitions.partitionRows(of: rows.columns[plan.keyIndex], count: partitions.count, stringHashes: &hashes)
         for (p, picked) in split.enumerated() where !picked.isEmpty {
             if picked.count == inRange {
-                pending.append(p, rows, rowTimes)
+                pending.append(p, rows, rowTimes, keyHashes: hashes.isEmpty ? nil : hashes)
             } else {
-                pending.append(p, rows.gather(picked), picked.map { rowTimes[$0] })
+                pending.append(p, rows.gather(picked), picked.map { rowTimes[$0] }, keyHashes: hashes.isEmpty ? nil : picked.map { hashes[$0] })
             }
         }
         flush(&pending, into: partitions, worker: worker, minimumRows: Self.partitionBatchRows)
@@ -253,14 +256,16 @@ package struct OfflineEngine {
     func flush(_ pending: inout PartitionBuffers, into partitions: KeyPartitions, worker: Int, minimumRows: Int) {
         let ready = (0..<partitions.count).filter { pending.rows[$0] > 0 && pending.rows[$0] >= minimumRows }
         guard !ready.isEmpty else { return }
-        var prepared: [Int: [(batch: RecordBatch, masks: [Validity])]] = [:]
+        var prepared: [Int: [(batch: RecordBatch, masks: [Validity], keyHashes: [UInt64]?)]] = [:]
         for p in ready {
-            prepared[p] = pending.take(p).map { batch, times in (batch, range.periodStarts.map { Self.rowsFrom($0, times) }) }
+            prepared[p] = pending.take(p).map { part in
+                (part.batch, range.periodStarts.map { Self.rowsFrom($0, part.times) }, part.keyHashes)
+            }
         }
         let context = EvaluationContext(nowMicros: nowMicros)
         partitions.update(partitions: ready, startingAt: worker) { p, table in
             for part in prepared[p] ?? [] {
-                plan.update(&table, batch: part.batch, periodMasks: part.masks, context: context, firstRowStamp: 0)
+                plan.update(&table, batch: part.batch, periodMasks: part.masks, context: context, firstRowStamp: 0, keyHashes: part.keyHashes)
             }
         }
     }
@@ -279,7 +284,9 @@ package struct OfflineEngine {
 /// They are handed back as the batches they came in, folded one after another under one lock:
 /// concatenating them first copied every row's strings once more (~1% of the job at 10M).
 package struct PartitionBuffers {
-    private var batches: [[(batch: RecordBatch, times: [Int64])]]
+    private var batches: [[Pending]]
+    /// One batch, its row times and (string keys) its rows' `GroupKeyTable.stringHash`.
+    package typealias Pending = (batch: RecordBatch, times: [Int64], keyHashes: [UInt64]?)
     package private(set) var rows: [Int]
 
     package init(count: Int) {
@@ -287,13 +294,13 @@ package struct PartitionBuffers {
         rows = Array(repeating: 0, count: count)
     }
 
-    package mutating func append(_ p: Int, _ batch: RecordBatch, _ batchTimes: [Int64]) {
-        batches[p].append((batch, batchTimes))
+    package mutating func append(_ p: Int, _ batch: RecordBatch, _ batchTimes: [Int64], keyHashes: [UInt64]? = nil) {
+        batches[p].append((batch, batchTimes, keyHashes))
         rows[p] += batch.rowCount
     }
 
     /// Partition p's batches with their times, in the order they came; the buffer is emptied.
-    package mutating func take(_ p: Int) -> [(batch: RecordBatch, times: [Int64])] {
+    package mutating func take(_ p: Int) -> [Pending] {
         let taken = batches[p]
         batches[p] = []
         rows[p] = 0
