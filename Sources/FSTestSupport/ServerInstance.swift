@@ -85,23 +85,24 @@ func startOnPort<S>(_ port: Int?, _ name: String, _ attempt: (Int) throws -> S) 
     return try startOnFreePort(name, attempt)
 }
 
-/// Starts a server whose data directory an install tool makes once (`initdb`,
-/// `mariadb-install-db`): a temporary directory, the install, then `launch` on `port` (else on
-/// free ports) until the server answers `isReady` and `setUp` has created its user and database.
+/// Starts a test server: a temporary directory, the tool that installs a data directory into it
+/// once (`initdb`, `mariadb-install-db`; nil for redis), then `launch` on `port` (else on free
+/// ports) until the server answers `isReady` and `setUp` has created its user and database.
 ///
 /// A failed attempt stops only its process: the installed directory serves the next port. A
 /// failed start removes the directory.
 func startInstalled<S>(
-    _ name: String, port: Int?, install: (_ directory: String) throws -> (tool: String, command: [String]),
+    _ name: String, port: Int?, install: ((_ directory: String) throws -> (tool: String, command: [String]))?,
     launch: (_ directory: String, _ port: Int) throws -> (server: S, instance: ServerInstance),
     isReady: (S) -> Bool, setUp: (S) throws -> Void
 ) throws -> S {
     let dir = try FileSystem.makeTemporaryDirectory(prefix: "fs-" + name)
     do {
-        let (tool, command) = try install(dir)
-        let (status, output) = try ChildProcess.run(command[0], Array(command.dropFirst()))
-        guard status == 0 else {
-            throw TestSupportError.serverDidNotStart(server: name, reason: "\(tool) exited with \(status)", log: output)
+        if let (tool, command) = try install?(dir) {
+            let (status, output) = try ChildProcess.run(command[0], Array(command.dropFirst()))
+            guard status == 0 else {
+                throw TestSupportError.serverDidNotStart(server: name, reason: "\(tool) exited with \(status)", log: output)
+            }
         }
         return try startOnPort(port, name) { port in
             let (server, instance) = try launch(dir, port)

@@ -31,29 +31,17 @@ public final class RedisServer: Sendable {
     /// Starts a server on a free loopback port (or on `port`: a restart of a stopped server,
     /// empty) and returns once it answers PING.
     public static func start(password: String? = randomTestPassword(), port fixedPort: Int? = nil) throws -> RedisServer {
-        try startOnPort(fixedPort, "redis-server") { port in
-            let dir = try FileSystem.makeTemporaryDirectory(prefix: "fs-redis")
-            let log = dir + "/redis.log"
+        try startInstalled("redis-server", port: fixedPort, install: nil, launch: { dir, port in
+            let log = dir + "/redis-\(port).log"
             var args = [
                 "--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
                 "--dir", dir, "--daemonize", "no", "--protected-mode", "no",
             ]
             if let password { args += ["--requirepass", password] }
-            let process: ChildProcess
-            do { process = try ChildProcess.spawn("redis-server", args, outputPath: log) } catch {
-                try? FileSystem.removeTree(dir)
-                throw error
-            }
+            let process = try ChildProcess.spawn("redis-server", args, outputPath: log)
             let instance = ServerInstance(name: "redis-server", directory: dir, process: process, logPath: log, stopSignal: SIGTERM)
-            let server = RedisServer(port: port, password: password, instance: instance)
-            do {
-                try instance.waitUntilReady { (try? server.cli(["PING"])) == "PONG" }
-            } catch {
-                instance.stop()
-                throw error
-            }
-            return server
-        }
+            return (RedisServer(port: port, password: password, instance: instance), instance)
+        }, isReady: { server in (try? server.cli(["PING"])) == "PONG" }, setUp: { _ in })
     }
 
     /// Runs `redis-cli` against this server (authenticated through REDISCLI_AUTH) and returns its
