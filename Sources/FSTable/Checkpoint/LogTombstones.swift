@@ -85,7 +85,7 @@ struct LogTombstones {
     /// (`remove` nil) and removes.
     private func forEachTouch(from start: Start, _ body: (String, RemoveAction?) throws -> Void) throws {
         if !start.checkpointFiles.isEmpty {
-            try CheckpointReader.forEachAction(log: log, files: start.checkpointFiles) { action in
+            try CheckpointReader.forEachAction(log: log, files: start.checkpointFiles, fields: ["remove"]) { action in
                 if case .remove(let r) = action { try body(r.path, r) }
             }
         }
