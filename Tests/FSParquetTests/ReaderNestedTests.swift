@@ -65,6 +65,23 @@ import Testing
         #expect((kinds["add"] ?? 0) >= 1)
     }
 
+    @Test(arguments: [["add"], ["metaData", "protocol"], ["remove"], ["add", "txn", "nonexistent"], []] as [Set<String>])
+    func aRowGroupReadOfSomeFieldsEqualsTheFullRowsWithOnlyThoseFields(fields: Set<String>) throws {
+        for name in ["pyarrow_nested", "deltalake_checkpoint"] {
+            let reader = try ParquetFileReader(path: ReaderFixtures.path(name))
+            let full = try (0..<reader.metadata.rowGroups.count).flatMap { try reader.readNested(rowGroup: $0) }
+            let some = try (0..<reader.metadata.rowGroups.count).flatMap { try reader.readNested(rowGroup: $0, fields: fields) }
+            let expected: [NestedValue] = full.map { row in
+                guard case .group(let g) = row else { return row }
+                return .group(g.filter { fields.contains($0.key) })
+            }
+            #expect(some == expected, "\(name), fields \(fields.sorted())")
+        }
+        // The premise: the checkpoint has adds, so ["add"] selects something.
+        let adds = try ParquetFileReader(path: ReaderFixtures.path("deltalake_checkpoint")).readNested(rowGroup: 0, fields: ["add"])
+        #expect(adds.contains { if case .group(let g) = $0 { !g.isEmpty } else { false } })
+    }
+
     @Test func flatReadOfANestedFileOffersOnlyUnrepeatedLeaves() throws {
         let reader = try ParquetFileReader(path: ReaderFixtures.path("pyarrow_nested"))
         #expect(reader.schema.names == ["txn.appId", "txn.version", "add.path", "add.size", "n"])

@@ -42,10 +42,10 @@ import Testing
         let written = try Checkpoint.write(s, log: t.log, nowMillis: t.clock.nowMicros() / 1000)
         #expect(written == LastCheckpoint(version: 2, size: 5, sizeInBytes: written.sizeInBytes, numOfAddFiles: 1))
         let actions = try CheckpointReader.readActions(log: t.log, files: [LogPath.checkpointFileName(2)])
-        #expect(actions == Checkpoint.actions(of: s, nowMillis: t.clock.nowMicros() / 1000))
+        #expect(try actions == Checkpoint.actions(of: s, nowMillis: t.clock.nowMicros() / 1000))
         #expect(actions.count == 5)
         // Expired tombstones are left out.
-        #expect(Checkpoint.actions(of: s, nowMillis: t.clock.nowMicros() / 1000 + Checkpoint.defaultTombstoneRetentionMillis + 1).count == 4)
+        #expect(try Checkpoint.actions(of: s, nowMillis: t.clock.nowMicros() / 1000 + Checkpoint.defaultTombstoneRetentionMillis + 1).count == 4)
     }
 
     @Test func intervalStringsParse() {

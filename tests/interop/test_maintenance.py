@@ -146,3 +146,46 @@ def test_a_checkpoint_written_in_several_row_groups_with_compact_tombstones_load
         assert_same_rows(names, ours, rows, f"{engine} (checkpoint {version} only)")
     assert_same_rows(names, ours, fs.dump(copy)[1], "fs-table dump (checkpoint only)")
     assert fs.info(copy)["tombstones"] == len(removes)
+
+
+def test_a_checkpoint_a_writer_streams_from_the_log_holds_the_rows_of_a_full_replay_and_loads_in_delta_readers(fs, tmp_path):
+    # A long-running writer holds no tombstones (#13 item 5): its checkpoint streams the remove
+    # rows from the previous checkpoint and the JSON commits since. 9,000 tombstones in a JSON
+    # commit after optimize's checkpoint; `fs-table writer-memory` commits twice and checkpoints
+    # from its writer; `fs-table checkpoint` rewrites that version from a full replay on a copy.
+    table = small_files_table(fs, tmp_path, commits=12)
+    fs.run("fs-table", "optimize", table)
+    fs.run("fs-table", "checkpoint", table, "--no-log-cleanup")
+    log = os.path.join(table, "_delta_log")
+    version = max(int(f[:20]) for f in os.listdir(log) if f.endswith(".json")) + 1
+    now = int(deltalake.DeltaTable(table).history(1)[0]["timestamp"])
+    with open(os.path.join(log, "%020d.json" % version), "x") as f:
+        f.write(json.dumps({"commitInfo": {"timestamp": now, "operation": "DELETE"}}) + "\n")
+        for k in range(9000):
+            f.write(json.dumps({"remove": {"path": f"fs_year=2019/fs_month=1/fs_day={1 + k % 28}/gone-{k:05d}.parquet",
+                                           "deletionTimestamp": now, "dataChange": True, "size": 1000 + k}}) + "\n")
+    out = json.loads(fs.run("fs-table", "writer-memory", table, "--commits", "2").stdout)
+    assert out["tombstonesHeld"] == 0 and out["version"] == version + 2
+    names, ours = fs.dump(table)
+
+    def rows(path):
+        t = pa.parquet.ParquetFile(os.path.join(path, "_delta_log", "%020d.checkpoint.parquet" % (version + 2))).read()
+        adds = sorted(r["path"] for r in t.column("add").to_pylist() if r)
+        removes = sorted((r["path"], r["deletionTimestamp"], r["size"], r["dataChange"]) for r in t.column("remove").to_pylist() if r)
+        return adds, removes
+
+    streamed = rows(table)
+    full = str(tmp_path / "full")
+    shutil.copytree(table, full)
+    fs.run("fs-table", "checkpoint", full, "--no-log-cleanup")
+    assert streamed == rows(full)
+    assert len(streamed[1]) > 9000  # optimize's tombstones and the 9,000
+
+    copy = str(tmp_path / "copy")
+    shutil.copytree(table, copy)
+    for v in range(version + 3):
+        os.remove(os.path.join(copy, "_delta_log", "%020d.json" % v))
+    for engine, got in delta_readers(copy).items():
+        assert_same_rows(names, ours, got, f"{engine} (checkpoint {version + 2} only)")
+    assert_same_rows(names, ours, fs.dump(copy)[1], "fs-table dump (checkpoint only)")
+    assert fs.info(copy)["tombstones"] == len(streamed[1])

@@ -130,7 +130,8 @@ public struct OnlineJob: RunnableJob {
 
         let pipeline = OnlineOutputPipeline(writer: outputWriter)
         var tailer = LogTailer(log: input.log, after: committed ?? -1)
-        var snapshot = try committed.map { try input.snapshot(version: $0) }
+        // Without tombstones: this snapshot follows the input for weeks and only names files to read.
+        var snapshot = try committed.map { try input.snapshot(version: $0, holdingTombstones: false) }
         let sinks = OnlineSinks(output: outputWriter, late: lateWriter, store: store, fingerprint: fingerprint)
         var progress = ProgressRate(startMicros: started)
         while true {
@@ -145,7 +146,7 @@ public struct OnlineJob: RunnableJob {
                 guard committed == nil, snapshot == nil, summary.versionsProcessed == 0 else {
                     throw OnlineError.inputLogTruncated(path: config.inputTable, after: tailer.lastVersion)
                 }
-                let s = try input.snapshot()
+                let s = try input.snapshot(holdingTombstones: false)
                 snapshot = s
                 commits = [InputStep(version: s.version, addPaths: s.sortedFiles.map(\.path), removedFiles: 0, fromSnapshot: true)]
                 tailer = LogTailer(after: s)
@@ -162,7 +163,7 @@ public struct OnlineJob: RunnableJob {
             let lateDone = lateWriter.snapshot.txns[appId]?.version ?? -1
             var lastVersion: Int64 = -1
             for c in commits {
-                var s = try snapshot ?? input.snapshot(version: c.version)
+                var s = try snapshot ?? input.snapshot(version: c.version, holdingTombstones: false)
                 if snapshot != nil && !c.fromSnapshot {
                     try s.apply(try LogReplay.readCommit(input.log, version: c.version), version: c.version)
                 }

@@ -28,24 +28,26 @@ struct NestedAssembler {
     let leaves: [LeafColumn]
     var streams: [LeafStream]
 
-    /// Reads every row of the streams as a `.group` of the top-level fields of `root`.
-    mutating func assembleRows(root: SchemaNode) throws(ParquetError) -> [NestedValue] {
-        guard let first = root.children.first, let driver = firstLeaf(first) else { return [] }
+    /// Reads every row of the streams as a `.group` of the top-level fields `fields` (the
+    /// root's children whose leaves were decoded; the others' streams are not read).
+    mutating func assembleRows(fields: [SchemaNode]) throws(ParquetError) -> [NestedValue] {
+        guard let first = fields.first, let driver = firstLeaf(first) else { return [] }
+        let leaves = fields.flatMap { Array(leafRange($0)) }
         var rows: [NestedValue] = []
         while streams[driver].entry < streams[driver].levels.definition.count {
-            for i in leafRange(root) {
+            for i in leaves {
                 guard streams[i].entry < streams[i].levels.repetition.count, streams[i].levels.repetition[streams[i].entry] == 0 else {
                     throw corrupt(i, "row \(rows.count) does not start at repetition level 0")
                 }
             }
-            var fields: [String: NestedValue] = [:]
-            for child in root.children {
+            var values: [String: NestedValue] = [:]
+            for child in fields {
                 let v = try field(child)
-                if !v.isNull { fields[child.element.name] = v }
+                if !v.isNull { values[child.element.name] = v }
             }
-            rows.append(.group(fields))
+            rows.append(.group(values))
         }
-        for i in leafRange(root) where streams[i].entry != streams[i].levels.definition.count {
+        for i in leaves where streams[i].entry != streams[i].levels.definition.count {
             throw corrupt(i, "\(streams[i].levels.definition.count - streams[i].entry) level entries left after the last row")
         }
         return rows

@@ -20,23 +20,36 @@ extension ParquetFileReader {
 
     /// The rows of one row group, assembled as by `readNested`: a reader that folds rows into
     /// its own state (a Delta checkpoint into a snapshot) holds one group's rows at a time.
-    public func readNested(rowGroup g: Int) throws(ParquetError) -> [NestedValue] {
+    ///
+    /// `fields` restricts the rows to those top-level fields (the others are neither decoded
+    /// nor assembled): a reader of a checkpoint's `remove` rows skips the `add` statistics.
+    public func readNested(rowGroup g: Int, fields: Set<String>? = nil) throws(ParquetError) -> [NestedValue] {
         guard metadata.rowGroups.indices.contains(g) else {
             throw .corruptFile(file: file, reason: "row group \(g) of \(metadata.rowGroups.count)")
         }
-        let rows = try readNestedRows(rowGroups: [g])
+        let rows = try readNestedRows(rowGroups: [g], fields: fields)
         guard Int64(rows.count) == metadata.rowGroups[g].numRows else {
             throw .corruptFile(file: file, reason: "assembled \(rows.count) records in row group \(g), the footer says \(metadata.rowGroups[g].numRows)")
         }
         return rows
     }
 
-    private func readNestedRows(rowGroups: [Int]) throws(ParquetError) -> [NestedValue] {
+    private func readNestedRows(rowGroups: [Int], fields: Set<String>? = nil) throws(ParquetError) -> [NestedValue] {
+        let selected = fields.map { f in resolved.root.children.filter { f.contains($0.element.name) } } ?? resolved.root.children
+        if selected.isEmpty {
+            return Array(repeating: .group([:]), count: rowGroups.reduce(0) { $0 + Int(metadata.rowGroups[$1].numRows) })
+        }
+        var wanted = Set<Int>()
+        func collect(_ n: SchemaNode) {
+            if let l = n.leafIndex { wanted.insert(l) }
+            n.children.forEach(collect)
+        }
+        selected.forEach(collect)
         var streams: [NestedAssembler.LeafStream] = []
-        for leaf in resolved.leaves {
+        for (i, leaf) in resolved.leaves.enumerated() {
             var values = ColumnAccumulator(type: leaf.dataType)
             var levels = LevelStreams()
-            for g in rowGroups {
+            for g in rowGroups where wanted.contains(i) {
                 try withUnsafeMutablePointer(to: &levels) { (p: UnsafeMutablePointer<LevelStreams>) throws(ParquetError) in
                     try decodeChunk(leaf: leaf, rowGroup: g, into: &values, levels: p)
                 }
@@ -44,7 +57,7 @@ extension ParquetFileReader {
             streams.append(.init(levels: levels, values: values, type: leaf.dataType))
         }
         var assembler = NestedAssembler(file: file, leaves: resolved.leaves, streams: streams)
-        return try assembler.assembleRows(root: resolved.root)
+        return try assembler.assembleRows(fields: selected)
     }
 
     private static func node(_ n: SchemaNode) -> ParquetNode {

@@ -105,7 +105,7 @@ public final class DeltaMemoryStore: FeatureSource, @unchecked Sendable {
         do { exists = try DeltaTable.exists(at: root) } catch { throw .storeUnavailable(store: storeLabel, reason: error.description) }
         guard exists else { throw .storeUnavailable(store: storeLabel, reason: "no Delta table at \(root)") }
         let snapshot: Snapshot
-        do { snapshot = try DeltaTable(root: root).snapshot() } catch {
+        do { snapshot = try DeltaTable(root: root).snapshot(holdingTombstones: false) } catch {
             throw .storeUnavailable(store: storeLabel, reason: "\(error)")
         }
         let current = lock.withLock { state }

@@ -68,23 +68,32 @@ public enum Checkpoint {
     public static let defaultTombstoneRetentionMillis: Int64 = 7 * 86_400_000
 
     /// The actions a checkpoint of `snapshot` holds, in row order: protocol, metaData, txns by
-    /// appId, adds by path, removes newer than the retention by path (tests; `write` streams them).
-    public static func actions(of snapshot: Snapshot, nowMillis: Int64) -> [Action] {
+    /// appId, adds by path, removes newer than the retention (tests; `write` streams them).
+    /// Removes come by path from a snapshot that holds its tombstones, else in log order from
+    /// `log` (default: the snapshot's table), see `LogTombstones`.
+    public static func actions(of snapshot: Snapshot, log: LogPath? = nil, nowMillis: Int64) throws -> [Action] {
         var out: [Action] = []
-        forEachAction(of: snapshot, nowMillis: nowMillis) { out.append($0) }
+        try forEachAction(of: snapshot, log: log ?? LogPath(root: snapshot.root), nowMillis: nowMillis) { out.append($0) }
         return out
     }
 
     /// Visits the actions of the checkpoint of `snapshot` in row order, one at a time: only the
-    /// sorted keys are materialized, never a second copy of every file and tombstone.
-    static func forEachAction<E: Error>(of snapshot: Snapshot, nowMillis: Int64, _ body: (Action) throws(E) -> Void) throws(E) {
-        let cutoff = nowMillis - tombstoneRetentionMillis(snapshot)
+    /// sorted keys are materialized, never a second copy of every file and tombstone. A snapshot
+    /// without tombstones gets them streamed back from `log` (`LogTombstones`).
+    static func forEachAction(of snapshot: Snapshot, log: LogPath, nowMillis: Int64, _ body: (Action) throws -> Void) throws {
+        let retention = tombstoneRetentionMillis(snapshot)
         try body(.protocol(snapshot.protocolAction))
         try body(.metadata(snapshot.metadata))
         for appId in snapshot.txns.keys.sorted() { if let t = snapshot.txns[appId] { try body(.txn(t)) } }
         for path in snapshot.files.keys.sorted() { if let a = snapshot.files[path] { try body(.add(a)) } }
-        try snapshot.tombstones.forEachSortedByPath { (path: String, t: Tombstone) throws(E) in
-            if t.isRetained(cutoffMillis: cutoff, nowMillis: nowMillis) { try body(.remove(t.removeAction(path: path))) }
+        if snapshot.holdsTombstones {
+            let cutoff = nowMillis - retention
+            try snapshot.tombstones.forEachSortedByPath { (path: String, t: Tombstone) throws in
+                if t.isRetained(cutoffMillis: cutoff, nowMillis: nowMillis) { try body(.remove(t.removeAction(path: path))) }
+            }
+        } else {
+            try LogTombstones(log: log, version: snapshot.version).forEachRetained(
+                nowMillis: nowMillis, retentionMillis: retention, isLive: { snapshot.files[$0] != nil }) { try body(.remove($0)) }
         }
     }
 
@@ -106,7 +115,7 @@ public enum Checkpoint {
         do {
             var chunk: [NestedValue] = []
             chunk.reserveCapacity(rowsPerGroup)
-            try forEachAction(of: snapshot, nowMillis: nowMillis) { (action: Action) throws in
+            try forEachAction(of: snapshot, log: log, nowMillis: nowMillis) { (action: Action) throws in
                 if case .add = action { adds += 1 }
                 guard let r = row(action) else { return }
                 chunk.append(r)

@@ -13,14 +13,15 @@ enum CheckpointReader {
     /// Visits the actions of the checkpoint one row group at a time, so replay holds one
     /// group's rows, not the whole checkpoint twice over (rows, then actions) on top of the
     /// snapshot it builds. Returns the number of actions.
+    /// `fields` restricts it to those checkpoint columns (`["remove"]`: the tombstones only).
     @discardableResult
-    static func forEachAction(log: LogPath, files: [String], _ body: (Action) throws -> Void) throws -> Int64 {
+    static func forEachAction(log: LogPath, files: [String], fields: Set<String>? = nil, _ body: (Action) throws -> Void) throws -> Int64 {
         var count: Int64 = 0
         for name in files {
             let path = log.logDirectory + "/" + name
             let reader = try ParquetFileReader(path: path)
             for g in reader.metadata.rowGroups.indices {
-                for a in try Checkpoint.actions(rows: reader.readNested(rowGroup: g), file: path) {
+                for a in try Checkpoint.actions(rows: reader.readNested(rowGroup: g, fields: fields), file: path) {
                     try body(a)
                     count += 1
                 }

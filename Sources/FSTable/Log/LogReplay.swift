@@ -105,7 +105,10 @@ public enum LogReplay {
     /// the starting point must exist. The directory listing is authoritative on a local file
     /// system (it also finds checkpoints newer than a stale `_last_checkpoint`, as delta-rs
     /// does); `_last_checkpoint` is maintained for readers that cannot list cheaply.
-    public static func snapshot(_ log: LogPath, at version: Int64? = nil) throws -> Snapshot {
+    ///
+    /// `holdingTombstones: false` gives a snapshot without tombstones (`Snapshot.holdsTombstones`),
+    /// for writers and tailing readers whose memory must not grow with the files the table removed.
+    public static func snapshot(_ log: LogPath, at version: Int64? = nil, holdingTombstones: Bool = true) throws -> Snapshot {
         let listing = try list(log)
         guard let latest = listing.latestVersion else { throw DeltaLogError.notATable(path: log.root) }
         let target = version ?? latest
@@ -114,6 +117,7 @@ public enum LogReplay {
         var lastError: Error?
         for cp in listing.checkpoints.reversed() where cp.version <= target {
             var builder = SnapshotBuilder()
+            builder.holdsTombstones = holdingTombstones
             let rows: Int64
             do { rows = try CheckpointReader.forEachAction(log: log, files: cp.files) { builder.apply($0) } } catch { lastError = error; continue }
             let bytes = cp.files.reduce(Int64(0)) { $0 + ((try? FileSystem.attributes(log.logDirectory + "/" + $1).size) ?? 0) }
@@ -121,7 +125,9 @@ public enum LogReplay {
             return try replayCommits(log, builder: builder, from: cp.version + 1, to: target, commits: commits)
         }
         if !commits.contains(0), let e = lastError { throw e }
-        return try replayCommits(log, builder: SnapshotBuilder(), from: 0, to: target, commits: commits)
+        var builder = SnapshotBuilder()
+        builder.holdsTombstones = holdingTombstones
+        return try replayCommits(log, builder: builder, from: 0, to: target, commits: commits)
     }
 
 

@@ -16,8 +16,17 @@ public struct Snapshot: Sendable {
     /// Live files by path.
     public private(set) var files: [String: AddAction]
     /// Removed files by path, within the retention (kept for checkpoints and vacuum decisions;
-    /// compact, see `TombstoneSet`).
+    /// compact, see `TombstoneSet`). Always empty when `holdsTombstones` is false.
     public private(set) var tombstones: TombstoneSet
+    /// False for the snapshot of a long-running writer (or a tailing reader): it keeps no
+    /// tombstone, and its checkpoints read them back from the log (`LogTombstones`).
+    ///
+    /// A compacting stream removes a file every few seconds and keeps each tombstone for the
+    /// 7-day retention, so a snapshot that held them grew with every file the table ever had,
+    /// about 200 bytes each (issue #13, item 5); a writer reads tombstones only to write
+    /// checkpoints, which are rare and can stream them from the previous checkpoint and the
+    /// JSON commits since it. Vacuum, time travel and `fs-table info` replay with tombstones.
+    public private(set) var holdsTombstones: Bool
     /// Latest `txn` per application id.
     public private(set) var txns: [String: TxnAction]
     /// The newest checkpoint at or below `version` this snapshot knows of (replay started from
@@ -34,8 +43,9 @@ public struct Snapshot: Sendable {
     static let supportedReaderFeatures: Set<String> = ["timestampNtz", "vacuumProtocolCheck"]
 
     /// Builds a snapshot from the actions of a checkpoint and/or commits, in log order.
-    init(root: String, version: Int64, actions: some Sequence<Action>) throws(DeltaLogError) {
+    init(root: String, version: Int64, actions: some Sequence<Action>, holdingTombstones: Bool = true) throws(DeltaLogError) {
         var builder = SnapshotBuilder()
+        builder.holdsTombstones = holdingTombstones
         for a in actions { builder.apply(a) }
         try self.init(root: root, version: version, builder: builder)
     }
@@ -52,6 +62,7 @@ public struct Snapshot: Sendable {
         self.schema = try SparkSchema.decode(m.schemaString)
         self.files = builder.files
         self.tombstones = builder.tombstones
+        self.holdsTombstones = builder.holdsTombstones
         self.txns = builder.txns
         self.lastCheckpoint = builder.checkpoint
         self.logBytesSinceCheckpoint = builder.jsonBytes
@@ -88,8 +99,12 @@ public struct Snapshot: Sendable {
             switch a {
             case .protocol(let p): protocolAction = p
             case .metadata(let m): metadata = m
-            case .add(let add): files[add.path] = add; tombstones.remove(path: add.path)
-            case .remove(let r): files[r.path] = nil; tombstones.insert(Tombstone(r), path: r.path)
+            case .add(let add):
+                files[add.path] = add
+                if holdsTombstones { tombstones.remove(path: add.path) }
+            case .remove(let r):
+                files[r.path] = nil
+                if holdsTombstones { tombstones.insert(Tombstone(r), path: r.path) }
             case .txn(let t): txns[t.appId] = t
             case .commitInfo, .unknown: break
             }
@@ -106,7 +121,7 @@ public struct Snapshot: Sendable {
         lastCheckpoint = CheckpointMark(version: version, bytes: bytes, rows: rows)
         logBytesSinceCheckpoint = 0
         actionsSinceCheckpoint = 0
-        if let now = nowMillis {
+        if let now = nowMillis, holdsTombstones {
             let cutoff = now - Checkpoint.tombstoneRetentionMillis(self)
             tombstones = tombstones.filter { $0.isRetained(cutoffMillis: cutoff, nowMillis: now) }
         }
@@ -199,6 +214,8 @@ struct SnapshotBuilder {
     var metadata: MetadataAction?
     var files: [String: AddAction] = [:]
     var tombstones = TombstoneSet()
+    /// False: removes only take files out of `files` (see `Snapshot.holdsTombstones`).
+    var holdsTombstones = true
     var txns: [String: TxnAction] = [:]
     /// The checkpoint replay started from.
     var checkpoint: CheckpointMark?
@@ -211,8 +228,12 @@ struct SnapshotBuilder {
         switch a {
         case .protocol(let p): protocolAction = p
         case .metadata(let m): metadata = m
-        case .add(let add): files[add.path] = add; tombstones.remove(path: add.path)
-        case .remove(let r): files[r.path] = nil; tombstones.insert(Tombstone(r), path: r.path)
+        case .add(let add):
+            files[add.path] = add
+            if holdsTombstones { tombstones.remove(path: add.path) }
+        case .remove(let r):
+            files[r.path] = nil
+            if holdsTombstones { tombstones.insert(Tombstone(r), path: r.path) }
         case .txn(let t): txns[t.appId] = t
         case .commitInfo, .unknown: break
         }

@@ -176,7 +176,7 @@ public struct Optimize {
                         outcome.skippedReason = e.description
                         return (outcome, snapshot)
                     }
-                    snapshot = try table.snapshot()
+                    snapshot = try table.snapshot(holdingTombstones: base.holdsTombstones)
                     bin = bin.filter { snapshot.files[$0.path] != nil }
                 }
             }

@@ -62,9 +62,10 @@ public struct DeltaTable: Sendable {
         return table
     }
 
-    /// Replays the log up to `version` (default newest).
-    public func snapshot(version: Int64? = nil) throws -> Snapshot {
-        try LogReplay.snapshot(log, at: version)
+    /// Replays the log up to `version` (default newest); `holdingTombstones: false` for a
+    /// long-running writer or tailing reader (see `Snapshot.holdsTombstones`).
+    public func snapshot(version: Int64? = nil, holdingTombstones: Bool = true) throws -> Snapshot {
+        try LogReplay.snapshot(log, at: version, holdingTombstones: holdingTombstones)
     }
 
     /// Checks an existing table against the shape a creator expects.

@@ -88,9 +88,11 @@ public final class TableWriter {
         var logValues: StringMap
     }
 
-    /// Opens a writer on the table's newest snapshot and cleans stale staged files.
+    /// Opens a writer on the table's newest snapshot and cleans stale staged files. The
+    /// snapshot holds no tombstones: a writer running for weeks would otherwise grow with
+    /// every file the table removed (`Snapshot.holdsTombstones`).
     public convenience init(table: DeltaTable, options: TableWriterOptions = TableWriterOptions()) throws {
-        try self.init(table: table, snapshot: try table.snapshot(), options: options)
+        try self.init(table: table, snapshot: try table.snapshot(holdingTombstones: false), options: options)
     }
 
     /// Opens a writer on `snapshot` (a commit catches up with anything newer).
