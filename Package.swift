@@ -39,7 +39,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.0"),
-        // The HTTP stack of fs-serve only (NIOCore/NIOPosix/NIOHTTP1; chosen over Hummingbird 2 by
+        // The event loops and sockets of fs-serve only (NIOCore/NIOPosix; its HTTP/1.1 parser is our own; chosen over Hummingbird 2 by
         // measurement, see FSServe/HTTPServer.swift).
         .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
     ],
@@ -107,7 +107,6 @@ let package = Package(
                 "FSCore", "FSParquet", "FSTable", "FSJobs", "FSPublish",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
-                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -134,7 +133,7 @@ let package = Package(
         .testTarget(name: "FSStreamsTests", dependencies: ["FSCore", "FSStreams"]),
         .testTarget(name: "FSKafkaTests", dependencies: ["FSCore", "FSKafka", "FSJobs", "FSStreams", "FSSandbox"]),
         .testTarget(name: "FSTestSupportTests", dependencies: ["FSCore", "FSTestSupport"]),
-        .testTarget(name: "FSServeTests", dependencies: ["FSCore", "FSTable", "FSJobs", "FSPublish", "FSServe", "FSTestSupport", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio")], resources: [.copy("Goldens")]),
+        .testTarget(name: "FSServeTests", dependencies: ["FSCore", "FSTable", "FSJobs", "FSPublish", "FSServe", "FSTestSupport", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOEmbedded", package: "swift-nio")], resources: [.copy("Goldens")]),
         .testTarget(name: "FSJobsTests", dependencies: ["FSCore", "FSTable", "FSAggregation", "FSJobs", "FSKafka", "FSStreams", "FSTestSupport", "FSPublish", "FSServe", "FSSandbox"], exclude: ["Fixtures"]),
         .testTarget(name: "FSPublishTests", dependencies: ["FSCore", "FSTable", "FSJobs", "FSKafka", "FSPublish", "FSTestSupport"]),
     ],

@@ -28,6 +28,10 @@ runs everything unpinned (then there is no separate unpinned row).
 
 Goals (#14), printed with met / NOT met next to the figure: 1 customer over 16 connections,
 fs-serve (SQLite) >= 30x Feast's requests/s with p99 <= 2 ms; over 1 connection p99 <= 0.3 ms.
+The 16-connection goal is judged per placement and, the line that decides it, best against
+best: fs-serve's faster placement (with its p99) against Feast's faster placement, because
+pinning helps Feast (wrk no longer takes its core) and comparing each placement alone would
+let either side be measured where it is slower.
 
 BENCH_FEAST=0 skips Feast (fs-serve only); BENCH_SERVE_STORES=0 skips PostgreSQL and Redis.
 `feast` comes from python/requirements-bench.txt.
@@ -348,6 +352,8 @@ def serve(ctx) -> list:
         goals = serve_goals(results)
         for line in goals.values():
             ctx.log(f"  goal: {line}")
+        if BEST in goals and UNPINNED in goals:
+            goals[UNPINNED] = f"{goals[UNPINNED]}; {goals[BEST]}"
         for label, _, _ in loads:
             fs = results[(label, "fs-serve")]
             for peer in [n for n in servers if n != "fs-serve" and (label, n) in results]:
@@ -368,6 +374,7 @@ def serve(ctx) -> list:
 
 
 UNPINNED = "1 customer, 16 connections, unpinned"
+BEST = "1 customer, 16 connections, best placement of each"
 UNPINNED_PLACEMENT = "nothing pinned, fs-serve with one event loop per core, Feast one worker"
 
 
@@ -382,6 +389,17 @@ def serve_goals(results: dict) -> dict[str, str]:
             met = x >= 30 and fs16["p99_ms"] <= 2.0
             out[label] = (f"{x:.1f}x Feast's req/s, p99 {fs16['p99_ms']:.3f} ms (goal >= 30x with p99 <= 2 ms: "
                           f"{'met' if met else 'NOT met'})")
+    placed = [(results.get((label, "fs-serve")), results.get((label, "feast serve"))) for label in (sixteen, UNPINNED)]
+    placed = [(fs, feast) for fs, feast in placed if fs and feast]
+    if len(placed) == 2:
+        fs_best = max((fs for fs, _ in placed), key=lambda r: r["rps"])
+        feast_best = max((feast for _, feast in placed), key=lambda r: r["rps"])
+        if feast_best["rps"] > 0:
+            x = fs_best["rps"] / feast_best["rps"]
+            met = x >= 30 and fs_best["p99_ms"] <= 2.0
+            out[BEST] = (f"best against best: fs-serve {fs_best['rps']:.0f} req/s (p99 {fs_best['p99_ms']:.3f} ms) / "
+                         f"Feast {feast_best['rps']:.0f} req/s = {x:.1f}x (goal >= 30x with p99 <= 2 ms: "
+                         f"{'met' if met else 'NOT met'})")
     fs1 = results.get((one, "fs-serve"))
     if fs1:
         out[one] = f"p99 {fs1['p99_ms']:.3f} ms (goal <= 0.3 ms: {'met' if fs1['p99_ms'] <= 0.3 else 'NOT met'})"

@@ -1,7 +1,6 @@
 import FSCore
 @testable import FSServe
 import NIOCore
-import NIOHTTP1
 import Testing
 
 /// Answers are written as bytes into one buffer; these are the bytes the `String`-building
@@ -53,12 +52,12 @@ import Testing
         #expect(Self.text { ResponseJSON.write(JSONValue.double(12), to: &$0) } == "12.0", "an integral double entity echoes as JSONValue prints it")
     }
 
-    static func answer(status: Int, contentType: String = ServeAnswer.json, closing: Bool = false, version: HTTPVersion = .http1_1, body: String) -> String {
+    static func answer(status: Int, contentType: String = ServeAnswer.json, closing: Bool = false, isHTTP10: Bool = false, body: String) -> String {
         var b = ByteBufferAllocator().buffer(capacity: 512)
         b.moveWriterIndex(to: ResponseHead.reservedBytes)
         b.moveReaderIndex(to: ResponseHead.reservedBytes)
         b.writeString(body)
-        ResponseHead.prepend(status: status, contentType: contentType, isClosing: closing, version: version, to: &b)
+        ResponseHead.prepend(status: status, contentType: contentType, isClosing: closing, isHTTP10: isHTTP10, to: &b)
         return String(buffer: b)
     }
 
@@ -69,7 +68,8 @@ import Testing
         #expect(Self.answer(status: 200, body: long) == "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 12345\r\n\r\n" + long)
         #expect(Self.answer(status: 404, closing: true, body: "{}")
                 == "HTTP/1.1 404 Not Found\r\ncontent-type: application/json\r\ncontent-length: 2\r\nconnection: close\r\n\r\n{}")
-        #expect(Self.answer(status: 200, version: .http1_0, body: "{}") == "HTTP/1.0 200 OK\r\ncontent-type: application/json\r\ncontent-length: 2\r\n\r\n{}")
+        #expect(Self.answer(status: 200, isHTTP10: true, body: "{}") == "HTTP/1.0 200 OK\r\ncontent-type: application/json\r\ncontent-length: 2\r\nconnection: keep-alive\r\n\r\n{}")
+        #expect(Self.answer(status: 200, closing: true, isHTTP10: true, body: "{}") == "HTTP/1.0 200 OK\r\ncontent-type: application/json\r\ncontent-length: 2\r\nconnection: close\r\n\r\n{}")
         #expect(Self.answer(status: 200, contentType: ServeAnswer.prometheus, body: "a 1\n")
                 == "HTTP/1.1 200 OK\r\ncontent-type: text/plain; version=0.0.4\r\ncontent-length: 4\r\n\r\na 1\n")
         #expect(Self.answer(status: 503, closing: true, body: "{}").hasPrefix("HTTP/1.1 503 Service Unavailable\r\n"))
