@@ -36,8 +36,18 @@ import Testing
         #expect(c.table == "d/ingestion/order-status-events")
     }
 
+    @Test func zstdLevelDefaultsToOneAndAcceptsNegativeFastLevels() throws {
+        let base = ["--stream-type", "order-events", "--kafka-brokers", "h", "--data-dir", "d"]
+        #expect(try config(base).zstdLevel == 1)
+        #expect(try config(base + ["--zstd-level", "-5"]).zstdLevel == -5)
+        #expect(try config(base + ["--zstd-level=-1"]).zstdLevel == -1)
+        #expect(try config(base + ["--zstd-level", "19"]).zstdLevel == 19)
+    }
+
     @Test(arguments: [
         (["--stream-type", "order", "--kafka-brokers", "h", "--data-dir", "d"], "--stream-type"),
+        (["--stream-type", "order-events", "--kafka-brokers", "h", "--data-dir", "d", "--zstd-level", "23"], "--zstd-level"),
+        (["--stream-type", "order-events", "--kafka-brokers", "h", "--data-dir", "d", "--zstd-level", "-200000"], "--zstd-level"),
         (["--kafka-brokers", "h", "--data-dir", "d"], "--stream-type"),
         (["--stream-type", "order-events", "--data-dir", "d"], "--kafka-brokers"),
         (["--stream-type", "order-events", "--kafka-brokers", "h"], "--data-dir"),

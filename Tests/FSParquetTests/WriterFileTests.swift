@@ -206,6 +206,26 @@ func everyTypeBatch(rows n: Int) -> RecordBatch {
         }
     }
 
+    /// A table writer's files share one pool, whose lanes keep one compressor and scratch for
+    /// every file: files written in turn through it, at two levels interleaved and of different
+    /// sizes (the scratch grows and is reused), equal the same files compressed inline.
+    @Test func filesSharingOnePoolWriteTheSameBytesAsInline() throws {
+        var options = ParquetWriterOptions()
+        options.maxPageRows = 700
+        options.rowGroupBytes = 150_000
+        options.compressionWorkers = 0
+        let shared = PageCompressionPool(workers: 2, maxInFlight: 3)
+        for (rows, level) in [(5_000, Int32(1)), (300, -3), (12_000, 1), (1, -3), (8_000, 3)] {
+            let batch = everyTypeBatch(rows: rows)
+            var inline = options
+            inline.compression = .zstd(level: level)
+            var pooled = inline
+            pooled.compressionWorkers = 2
+            pooled.compressionPool = shared
+            #expect(try encodeParquet(batch, options: pooled) == encodeParquet(batch, options: inline), "\(rows) rows, level \(level)")
+        }
+    }
+
     @Test func degenerateLimitsStillMakeProgress() throws {
         var options = ParquetWriterOptions()
         options.maxPageRows = 0

@@ -1,6 +1,7 @@
 import ArgumentParser
 import FSCore
 import FSKafka
+import FSParquet
 import FSTable
 import FSStreams
 
@@ -75,6 +76,11 @@ public struct IngestCommand: JobCommand {
     @Option(help: "Messages larger than this many bytes go to quarantine.")
     public var maxMessageBytes: Int = 1 << 20
 
+    @Option(parsing: .unconditional,
+            help: ArgumentHelp("ZSTD level of the data table's Parquet pages (negative: zstd's fast levels, bigger files).",
+                               valueName: "level"))
+    public var zstdLevel: Int = 1
+
     @OptionGroup public var kafka: KafkaClientOptions
 
     @OptionGroup public var tables: StreamingTableOptions
@@ -118,6 +124,10 @@ public struct IngestCommand: JobCommand {
             retry = .microseconds(try durationFlag(r, flag: "--max-retry-duration"))
         }
         guard maxMessageBytes >= 1 else { throw UsageError(flag: "--max-message-bytes", message: "must be ≥ 1, got \(maxMessageBytes)") }
+        let levels = ParquetCompression.zstdLevels
+        guard let level = Int32(exactly: zstdLevel), levels.contains(level) else {
+            throw UsageError(flag: "--zstd-level", message: "must be a ZSTD level in \(levels.lowerBound)...\(levels.upperBound), got \(zstdLevel)")
+        }
         let kafkaClient = try kafka.resolve(role: .consumer)
         let upkeep = try tables.resolve()
         let root = normalizeTablePath(dir)
@@ -127,7 +137,7 @@ public struct IngestCommand: JobCommand {
             maxOffsetsPerTrigger: maxOffsetsPerTrigger, triggerInterval: trigger, groupId: groupId ?? "fs-ingest-\(type.rawValue)",
             startingOffsets: start, availableNow: availableNow, dedupKeyName: dedup?.name, dedupKey: dedup?.key, dedupWindow: dedupWindow,
             maxRetryDuration: retry, limits: ParseLimits(maxMessageBytes: maxMessageBytes), kafkaClient: kafkaClient,
-            metricsFile: upkeep.metricsFile,
+            metricsFile: upkeep.metricsFile, zstdLevel: level,
             ignoredFlags: kafkaMaxOffsetsPerTrigger == nil ? [] : ["--kafka-max-offsets-per-trigger"], compactMinFiles: upkeep.compactMinFiles)
     }
 }
@@ -158,6 +168,9 @@ public struct IngestConfig: JobConfiguration {
     public var kafkaClient: KafkaClientConfig
     /// `--metrics-file`: rewritten after every trigger; nil when not asked for.
     public var metricsFile: String?
+    /// `--zstd-level` of the data table's pages. 1 (the default) matches pyarrow's and DuckDB's
+    /// speed and size; negative levels trade file size for writer CPU (see bench/ANALYSIS.md).
+    public var zstdLevel: Int32 = 1
     public var ignoredFlags: [String]
     /// Auto-compaction threshold of the data and quarantine tables (0: off).
     public var compactMinFiles: Int = AutoCompaction.defaultMinFiles

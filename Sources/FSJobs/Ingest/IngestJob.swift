@@ -96,6 +96,7 @@ public final class IngestJob {
         let quar = try DeltaTable.create(at: config.quarantineTable, schema: QuarantineBuffer.schema, partitionColumns: QuarantineBuffer.partitionColumns, clock: clock)
         var options = TableWriterOptions()
         options.maxBufferedBytes = IngestJob.maxBufferedFileBytes
+        options.parquet.compression = .zstd(level: config.zstdLevel)
         // UUIDs and the `items` JSON never repeat: decide once per column, not per day file.
         options.parquet.dictionaryVerdicts = DictionaryVerdicts()
         options.autoCompaction = config.autoCompaction

@@ -6,8 +6,9 @@ package struct CodecError: Error, Equatable, CustomStringConvertible {
     package var description: String { reason }
 }
 
-/// Compresses page bodies for the writer. One instance per column writer: implementations keep
-/// native contexts (ZSTD_CCtx) between pages, so they are classes and not shared across threads.
+/// Compresses page bodies for the writer. One instance per compression lane (or per column writer
+/// without a pool): implementations keep native contexts (ZSTD_CCtx) between pages, so they are
+/// classes and not shared across threads.
 package protocol PageCompressor: AnyObject {
     /// The codec id written into `ColumnMetaData.codec`.
     var codec: CompressionCodec { get }

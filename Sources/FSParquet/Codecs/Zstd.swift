@@ -4,7 +4,8 @@ import CZstd
 ///
 /// Each page body is one standard zstd frame (table-format.md §1.9). `ZSTD_compressCCtx`
 /// writes the content size into the frame header, which lets readers allocate exactly.
-/// The context is created once per column writer and freed in `deinit`.
+/// The context is created once per compression lane (or column writer) and freed in `deinit`;
+/// `ZSTD_compressCCtx` resets every parameter per call, so a reused context writes the same bytes.
 package final class ZstdCompressor: PageCompressor {
     private let context: OpaquePointer
     package let level: Int32
@@ -63,4 +64,10 @@ package final class ZstdDecompressor: PageDecompressor {
         }
         return out
     }
+}
+
+extension ParquetCompression {
+    /// The levels `zstd(level:)` accepts (`ZSTD_minCLevel()...ZSTD_maxCLevel()`, libzstd's own
+    /// bounds: -131072...22 for 1.5; 0 is libzstd's default, 3).
+    package static var zstdLevels: ClosedRange<Int32> { ZSTD_minCLevel()...ZSTD_maxCLevel() }
 }

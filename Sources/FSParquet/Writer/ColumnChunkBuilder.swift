@@ -12,17 +12,21 @@ import Dispatch
 /// data pages are encoded) but written first. Sizes count header plus body, before and after
 /// compression. One builder is reused for every row group of a column.
 ///
-/// With a `PageCompressionPool`, pages are compressed on the column's serial queue: every
-/// mutation of the builder's page state then happens on that queue, and the owner reads it only
-/// after `waitForPages()` (the dispatch group orders the two), which is why the class can be
-/// `@unchecked Sendable`.
+/// With a `PageCompressionPool`, pages are compressed on the column's lane (serial queue) with
+/// the lane's compressor and scratch: every mutation of the builder's page state then happens on
+/// that queue, and the owner reads it only after `waitForPages()` (the dispatch group orders the
+/// two), which is why the class can be `@unchecked Sendable`.
 package final class ColumnChunkBuilder: @unchecked Sendable {
-    package let compressor: PageCompressor
+    /// The codec written into the chunk's metadata.
+    package let codec: CompressionCodec
+    private let compression: ParquetCompression
+    /// Compressor and scratch of a builder without a pool (with one, the lane's are used).
+    private var ownCompressor: PageCompressor?
+    private var scratch: [UInt8] = []
     /// Data pages (header + compressed body), in order.
     package let dataPages = ByteSink(capacity: 1 << 12)
     /// The dictionary page (header + compressed body), if any.
     package private(set) var dictionaryPage: [UInt8]?
-    private var scratch: [UInt8] = []
     private var encodings = Set<Int32>()
     private var pageCounts: [PageEncodingKey: Int32] = [:]
     package private(set) var totalUncompressed: Int64 = 0
@@ -31,7 +35,7 @@ package final class ColumnChunkBuilder: @unchecked Sendable {
     package private(set) var numValues: Int64 = 0
     /// Uncompressed body bytes of the pages submitted so far (row group sizing; owner's thread).
     package private(set) var submittedBodyBytes: Int64 = 0
-    private let worker: (queue: DispatchQueue, pool: PageCompressionPool)?
+    private let worker: (lane: PageCompressionPool.Lane, pool: PageCompressionPool)?
     private let pending = DispatchGroup()
     /// The first compression failure of a background page, reported by `waitForPages`.
     private var failure: ParquetError?
@@ -41,10 +45,14 @@ package final class ColumnChunkBuilder: @unchecked Sendable {
     /// For error messages.
     let file: String, column: String
 
-    /// - Parameter worker: compress pages on this queue (nil: on the caller's thread).
+    /// - Parameter worker: compress pages on this lane (nil: on the caller's thread).
     package init(compression: ParquetCompression, file: String, column: String,
-                 worker: (queue: DispatchQueue, pool: PageCompressionPool)? = nil) {
-        compressor = Codecs.compressor(for: compression)
+                 worker: (lane: PageCompressionPool.Lane, pool: PageCompressionPool)? = nil) {
+        self.compression = compression
+        switch compression {
+        case .uncompressed: codec = .uncompressed
+        case .zstd: codec = .zstd
+        }
         self.file = file
         self.column = column
         self.worker = worker
@@ -53,11 +61,11 @@ package final class ColumnChunkBuilder: @unchecked Sendable {
     /// Runs `job` on the column's queue with its own copy of `body`, or right away.
     private func submit(_ body: UnsafeRawBufferPointer, _ job: @escaping @Sendable (UnsafeRawBufferPointer) throws(ParquetError) -> Void) throws(ParquetError) {
         submittedBodyBytes += Int64(body.count)
-        guard let (queue, pool) = worker else { return try job(body) }
+        guard let (lane, pool) = worker else { return try job(body) }
         let copy = pool.copy(body)
         pool.slots.wait()
         pending.enter()
-        queue.async { [self] in
+        lane.queue.async { [self] in
             defer {
                 pool.recycle(copy)
                 pool.slots.signal()
@@ -94,7 +102,7 @@ package final class ColumnChunkBuilder: @unchecked Sendable {
                                            definitionLevelEncoding: .rle, repetitionLevelEncoding: .rle)
         ).encoded()
         dataPages.append(header)
-        scratch.withUnsafeBytes { dataPages.append(UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
+        withCompressed(n) { dataPages.append($0) }
         record(header: header.count, body: body.count, compressed: n)
         encodings.insert(encoding.rawValue)
         if hasLevels { encodings.insert(Encoding.rle.rawValue) }
@@ -114,7 +122,7 @@ package final class ColumnChunkBuilder: @unchecked Sendable {
             dictionaryPageHeader: DictionaryPageHeader(numValues: Int32(entries), encoding: .plain)
         ).encoded()
         let headerCount = page.count
-        scratch.withUnsafeBytes { page.append(contentsOf: UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
+        withCompressed(n) { page.append(contentsOf: $0) }
         dictionaryPage = page
         record(header: headerCount, body: body.count, compressed: n)
         encodings.insert(Encoding.plain.rawValue)
@@ -131,9 +139,21 @@ package final class ColumnChunkBuilder: @unchecked Sendable {
             throw .invalidArgument(file: file, column: column, reason: "page of \(body.count) bytes exceeds 2 GiB")
         }
         do {
-            return try compressor.compress(body, into: &scratch)
+            if let lane = worker?.lane { return try lane.compressor(for: compression).compress(body, into: &lane.scratch) }
+            let own = ownCompressor ?? Codecs.compressor(for: compression)
+            ownCompressor = own
+            return try own.compress(body, into: &scratch)
         } catch {
             throw .invalidArgument(file: file, column: column, reason: "compression failed: \(error)")
+        }
+    }
+
+    /// The first `n` bytes of the scratch `compress` just wrote (the lane's or the builder's).
+    private func withCompressed(_ n: Int, _ body: (UnsafeRawBufferPointer) -> Void) {
+        if let lane = worker?.lane {
+            lane.scratch.withUnsafeBytes { body(UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
+        } else {
+            scratch.withUnsafeBytes { body(UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
         }
     }
 
@@ -145,7 +165,7 @@ package final class ColumnChunkBuilder: @unchecked Sendable {
         }
         return ColumnMetaData(
             type: type, encodings: encodings.sorted().map(Encoding.init(rawValue:)), pathInSchema: path,
-            codec: compressor.codec, numValues: numValues, totalUncompressedSize: totalUncompressed,
+            codec: codec, numValues: numValues, totalUncompressedSize: totalUncompressed,
             totalCompressedSize: totalCompressed, dataPageOffset: offset + dictionaryLength,
             dictionaryPageOffset: dictionaryPage == nil ? nil : offset, statistics: statistics,
             encodingStats: stats)

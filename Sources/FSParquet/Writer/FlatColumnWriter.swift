@@ -55,7 +55,7 @@ package final class FlatColumnWriter {
     package private(set) var fileStatistics: StatisticsAccumulator
 
     package init(field: Field, options: ParquetWriterOptions, file: String,
-                 worker: (queue: DispatchQueue, pool: PageCompressionPool)? = nil) {
+                 worker: (lane: PageCompressionPool.Lane, pool: PageCompressionPool)? = nil) {
         self.field = field
         self.options = options
         maxPageRows = Swift.max(1, options.maxPageRows)

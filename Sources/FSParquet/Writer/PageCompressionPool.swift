@@ -4,30 +4,56 @@ import Synchronization
 /// Background threads that compress data pages while the caller keeps encoding.
 ///
 /// ZSTD takes about 70% of the writer's CPU time, so compressing on other cores roughly halves
-/// the wall time of a file on two cores. Each column chunk is bound to one serial queue (column
-/// i to queue i mod n), so its pages are compressed and appended in order by one thread at a
+/// the wall time of a file on two cores. Each column chunk is bound to one serial `Lane` (column
+/// i to lane i mod n), so its pages are compressed and appended in order by one thread at a
 /// time and the file's bytes do not depend on scheduling. A semaphore bounds the pages in flight
 /// (each holds a copy of its body), so memory stays at about `maxInFlight` pages.
 ///
 /// One pool may serve many files in turn (`ParquetWriterOptions.compressionPool`: a table
-/// writer's day files): the queues are then created once, and the page-body copies are
+/// writer's day files): the lanes are then created once, and the page-body copies are
 /// recycled instead of allocated (and faulted in) per page — a 1M-event ingest writes
 /// thousands of pages of up to 1 MiB.
 package final class PageCompressionPool: Sendable, Equatable {
-    private let queues: [DispatchQueue]
+    private let lanes: [Lane]
     /// Limits the page bodies waiting for compression.
     package let slots: DispatchSemaphore
     /// Copies of compressed pages' bodies, kept for the next pages (at most `maxSpares`).
     private let spareBodies = Mutex<[[UInt8]]>([])
     private let maxSpares: Int
 
+    /// One serial queue with the compression state its tasks reuse: a compressor per setting
+    /// and the output scratch.
+    ///
+    /// Why per lane and not per column writer: a table writer opens a file per day partition,
+    /// ~650 files of ~25 columns for 1M events, and a fresh `ZSTD_CCtx` and scratch per column
+    /// chunk allocated, zeroed and faulted in its hash tables and a page-sized output buffer
+    /// every time (most of the compression threads' page faults and memset in the 1M profile).
+    /// A lane's state is touched only by tasks running on its queue, one at a time, which is
+    /// what makes `@unchecked Sendable` sound.
+    package final class Lane: @unchecked Sendable {
+        package let queue: DispatchQueue
+        /// Compressed output of the page being stored; grows, never shrinks.
+        package var scratch: [UInt8] = []
+        private var compressors: [(setting: ParquetCompression, compressor: PageCompressor)] = []
+
+        init(label: String) { queue = DispatchQueue(label: label) }
+
+        /// This lane's compressor for `setting`, created on first use (call on `queue` only).
+        package func compressor(for setting: ParquetCompression) -> PageCompressor {
+            if let c = compressors.first(where: { $0.setting == setting }) { return c.compressor }
+            let c = Codecs.compressor(for: setting)
+            compressors.append((setting, c))
+            return c
+        }
+    }
+
     /// - Parameters:
-    ///   - workers: serial queues (at least 1).
+    ///   - workers: serial lanes (at least 1).
     ///   - maxInFlight: pages submitted but not yet compressed, over all columns.
     package init(workers: Int, maxInFlight: Int) {
-        queues = (0..<Swift.max(1, workers)).map { DispatchQueue(label: "fs.parquet.compress.\($0)") }
+        lanes = (0..<Swift.max(1, workers)).map { Lane(label: "fs.parquet.compress.\($0)") }
         slots = DispatchSemaphore(value: Swift.max(1, maxInFlight))
-        maxSpares = Swift.max(1, maxInFlight) + queues.count
+        maxSpares = Swift.max(1, maxInFlight) + lanes.count
     }
 
     /// A copy of `body` for a compression task, in a recycled buffer when one is spare.
@@ -46,6 +72,6 @@ package final class PageCompressionPool: Sendable, Equatable {
     /// Pools are the same only when they are one object (options holding one compare equal).
     package static func == (a: PageCompressionPool, b: PageCompressionPool) -> Bool { a === b }
 
-    /// The queue of column `index`.
-    package func queue(forColumn index: Int) -> DispatchQueue { queues[index % queues.count] }
+    /// The lane of column `index`.
+    package func lane(forColumn index: Int) -> Lane { lanes[index % lanes.count] }
 }

@@ -39,7 +39,7 @@ public final class ParquetFileWriter {
             ? options.compressionPool ?? PageCompressionPool(workers: options.compressionWorkers, maxInFlight: 4 * options.compressionWorkers) : nil
         columns = schema.fields.enumerated().map { i, field in
             FlatColumnWriter(field: field, options: options, file: output.path,
-                             worker: pool.map { (queue: $0.queue(forColumn: i), pool: $0) })
+                             worker: pool.map { (lane: $0.lane(forColumn: i), pool: $0) })
         }
         do {
             try Self.validate(schema, file: output.path)
