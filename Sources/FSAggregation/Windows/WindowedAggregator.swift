@@ -391,7 +391,7 @@ extension WindowedAggregator {
         var total = 0
         for block in blocks.values {
             total += block.rows.memoryBytes
-            for a in block.accumulators { total += a.serialize().count }
+            for a in block.accumulators { total += a.serializedByteCount() }
         }
         let keys = keyTable.keyColumn()
         if case .string(let s) = keys.values { total += s.bytes.count + s.offsets.count * 8 + keys.count * 8 } else { total += keys.count * 8 }
