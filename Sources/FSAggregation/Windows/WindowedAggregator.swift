@@ -88,8 +88,9 @@ public struct WindowedAggregator: Sendable {
     /// Rows freed since the key table was last compacted.
     var rowsFreedSinceCompaction = 0
     let specs: [AggregateSpec]
-    /// `first`/`last`/`max_by`/`min_by` order rows by stamp: folds keep exact input positions.
-    let isOrderSensitive: Bool
+    /// `first`/`last`/`max_by`/`min_by` order rows by stamp: folds keep exact input positions
+    /// (and the online job keeps the input files in path order).
+    package let isOrderSensitive: Bool
     /// For each aggregate and argument, the index of its column among the distinct argument
     /// expressions (so a batch split by block gathers each column once).
     let argumentSlots: [[Int]]

@@ -175,8 +175,9 @@ public struct OnlineJob: RunnableJob {
                 }
                 if !c.addPaths.isEmpty {
                     var scan = try TableScan(snapshot: s, columns: columns, onlyPaths: Set(c.addPaths))
-                    let bounds = OnlineInputBounds.laterTimeBounds(scan.files, timeField: config.timeField)
-                    for (i, file) in scan.files.enumerated() {
+                    let files = OnlineInputBounds.readOrder(scan.files, timeField: config.timeField, keepPathOrder: engine.isOrderSensitive)
+                    let bounds = OnlineInputBounds.laterTimeBounds(files, timeField: config.timeField)
+                    for (i, file) in files.enumerated() {
                         try scan.forEachBatch(in: file) { batch in
                             summary.eventsThisRun += Int64(batch.rowCount)
                             let l = engine.add(batch)

@@ -10,11 +10,35 @@ import FSTable
 ///     min event time (stats) 9:00    11:00   10:00   12:00
 ///     bound after fᵢ         10:00   10:00   12:00   (none: the micro-batch ends)
 ///
-/// The files are read in path order, as before (the row stamps of first/last depend on it), so
-/// the bound after file i is the smallest minimum of the files after it. A file without a
+/// The bound after file i is the smallest minimum of the files after it. A file without a
 /// minimum for the time column (no statistics, or only NULL times) makes every earlier bound
 /// unknown: nothing is emitted early until it has been read.
+///
+/// Path order puts `fs_month=10` before `fs_month=2`, which would hold three months of state
+/// until the end; `readOrder` reads by time instead when the result cannot depend on it.
 enum OnlineInputBounds {
+    /// The files in the order to read them: by their minimum event time (then path) when every
+    /// file has one and `keepPathOrder` is false; in path order otherwise. Aggregates that
+    /// number rows by input position (first, last, max_by, min_by) need path order: their
+    /// results are defined by it. For the others the order changes nothing in a (key, slice)
+    /// whose rows lie in one file, and in general only the rounding of floating sums, as any
+    /// regrouping of the same rows would.
+    static func readOrder(_ files: [ScanFile], timeField: String, keepPathOrder: Bool) -> [ScanFile] {
+        guard !keepPathOrder else { return files }
+        var keyed: [(Int64, ScanFile)] = []
+        keyed.reserveCapacity(files.count)
+        for f in files {
+            guard let t = minTime(f, timeField) else { return files }
+            keyed.append((t, f))
+        }
+        return keyed.sorted { $0.0 != $1.0 ? $0.0 < $1.0 : $0.1.relativePath < $1.1.relativePath }.map(\.1)
+    }
+
+    static func minTime(_ file: ScanFile, _ timeField: String) -> Int64? {
+        if let entry = file.stats?.column(timeField), case .timestamp(let t)? = entry.min { return t }
+        return nil
+    }
+
     /// For each file, a lower bound of the event times in the files after it: `Int64.max` after
     /// the last one, `Int64.min` when unknown. Delta statistics of timestamps are written at
     /// millisecond precision, rounded down for minimums (`FileStatistics.lowerBound`), so they
@@ -24,11 +48,7 @@ enum OnlineInputBounds {
         var bound = Int64.max
         for i in files.indices.reversed() {
             out[i] = bound
-            if let entry = files[i].stats?.column(timeField), case .timestamp(let t)? = entry.min {
-                bound = Swift.min(bound, t)
-            } else {
-                bound = .min
-            }
+            bound = minTime(files[i], timeField).map { Swift.min(bound, $0) } ?? .min
         }
         return out
     }
