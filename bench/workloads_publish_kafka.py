@@ -6,12 +6,15 @@ other stores' bulk tools load), as a Delta table. Each fs run publishes it whole
 topic of a `fs-sandbox broker` (read the table, keep the newest row per customer, one JSON
 message per row, idempotent producer, flush, state record). The messages of the first run are exported once (`kcat -C`, `key<TAB>value`),
 and kcat's bulk producer (`kcat -P -K '\\t' -z zstd -l`) sends the same messages to another
-fresh topic. Checks: every fs run's summary counts the exported messages, and kcat reads back
+fresh topic, with the same three headers (`-H`, the values fs-publish sent) and, as fs's
+producer, `enable.idempotence=true`: the same bytes on the wire and the same delivery guarantee
+(until this session's round kcat sent neither, 3 × ~40 bytes less per message). Checks: every fs run's summary counts the exported messages, and kcat reads back
 as many from each topic. Reported: messages/s of each side (goal fs >= 0.8x kcat), peak RSS.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -30,6 +33,24 @@ def count(kcat: str, brokers: str, topic: str) -> int:
     return int(measure([sys.executable, KCAT_CONSUME, "--kcat", kcat, "--brokers", brokers, "--topic", topic]).result["messages"])
 
 
+def message_headers(table: str, version: int) -> list[str]:
+    """The headers fs-publish sends with every message of `table` at `version` (its README):
+    the source path, the Delta table id (from the log's metaData action) and the version."""
+    table_id = None
+    log = os.path.join(table, "_delta_log")
+    for name in sorted(os.listdir(log)):
+        if not name.endswith(".json"):
+            continue
+        with open(os.path.join(log, name)) as f:
+            for line in f:
+                action = json.loads(line)
+                if "metaData" in action:
+                    table_id = action["metaData"]["id"]
+    if table_id is None:
+        raise BenchError(f"publish-kafka: no metaData action in {log}")
+    return [f"fs_source_table={table}", f"fs_source_table_id={table_id}", f"fs_source_version={version}"]
+
+
 def publish_kafka(ctx) -> list:
     from workloads import Row, not_built
     if not all(ctx.has(b) for b in ("fs-publish", "fs-sandbox", "fs-agg-online", "fs-bench")):
@@ -42,7 +63,7 @@ def publish_kafka(ctx) -> list:
     ctx.log(f"publish-kafka: fs-publish vs kcat -P, {rows} latest-per-key rows (one message per customer)")
     export = os.path.join(ctx.work_dir, "publish-kafka-messages.tsv")
     with SandboxBroker(ctx, 4, "publish-kafka-broker") as broker:
-        fs_name, kcat_name = "fs-publish --publisher-type kafka", "kcat -P -z zstd"
+        fs_name, kcat_name = "fs-publish --publisher-type kafka", "kcat -P -z zstd -H ×3, idempotent"
 
         def fs_argv(i: int) -> list[str]:
             return [ctx.binary("fs-publish"), "--publisher-type", "kafka", "--input-table", table, "--output-table", f"fs-run-{i}",
@@ -55,13 +76,15 @@ def publish_kafka(ctx) -> list:
                             "-f", "%k\t%s\n"], stdout=out, check=True, stdin=subprocess.DEVNULL)
         with open(export, "rb") as f:
             messages = sum(1 for _ in f)
+        headers = message_headers(table, int(first.result["sourceVersion"]))
         if messages != int(first.result["keysUpserted"]) or messages != rows:
             raise BenchError(f"publish-kafka: the topic holds {messages} messages, fs-publish reported {first.result['keysUpserted']}, "
                              f"the table has {rows} rows")
         sides = alternate({
             fs_name: fs_argv,
             kcat_name: lambda i: [sys.executable, KCAT_PRODUCE, "--kcat", kcat, "--brokers", broker.bootstrap,
-                                  "--topic", f"kcat-run-{i}", "--file", export],
+                                  "--topic", f"kcat-run-{i}", "--file", export, "--idempotent"]
+                                 + [a for h in headers for a in ("--header", h)],
         }, ctx.runs, ctx.log)
         fs, peer = sides[fs_name], sides[kcat_name]
         for i, run in enumerate(fs.runs):

@@ -37,4 +37,22 @@ static inline rd_kafka_resp_err_t fs_rdk_produce_with_headers(rd_kafka_t *rk, co
     if (err) rd_kafka_headers_destroy(hdrs);
     return err;
 }
+/* As fs_rdk_produce_with_headers, to a topic handle the caller holds (rd_kafka_topic_new): saves
+ * producev's lookup of the topic by name (a lock and a string compare per message). */
+static inline rd_kafka_resp_err_t fs_rdk_produce_rkt_with_headers(rd_kafka_t *rk, rd_kafka_topic_t *rkt, int32_t partition,
+                                                                  const void *key, size_t key_len,
+                                                                  const void *value, size_t value_len,
+                                                                  const rd_kafka_headers_t *headers) {
+    rd_kafka_headers_t *hdrs = rd_kafka_headers_copy(headers);
+    rd_kafka_resp_err_t err = rd_kafka_producev(rk,
+                             RD_KAFKA_V_RKT(rkt),
+                             RD_KAFKA_V_PARTITION(partition < 0 ? RD_KAFKA_PARTITION_UA : partition),
+                             RD_KAFKA_V_KEY((void *)key, key_len),
+                             RD_KAFKA_V_VALUE((void *)value, value_len),
+                             RD_KAFKA_V_HEADERS(hdrs),
+                             RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+                             RD_KAFKA_V_END);
+    if (err) rd_kafka_headers_destroy(hdrs);
+    return err;
+}
 #endif

@@ -162,8 +162,15 @@ public struct FeaturePlan: Sendable {
     ///   - context: the evaluation clock (for `current_date()` in arguments or filters).
     public func update(_ aggregator: inout GroupedAggregator, batch: RecordBatch, periodMasks: [Validity] = [],
                        context: EvaluationContext = EvaluationContext(nowMicros: 0), firstRowStamp: Int64? = nil) {
+        update(&aggregator, batch: batch, periodMasks: periodMasks, context: context, firstRowStamp: firstRowStamp, keyHashes: nil)
+    }
+
+    /// `update` with each row's key hash already computed (`GroupKeyTable.stringHash`).
+    package func update(_ aggregator: inout GroupedAggregator, batch: RecordBatch, periodMasks: [Validity],
+                        context: EvaluationContext, firstRowStamp: Int64?, keyHashes: [UInt64]?) {
         let inputs = evaluateInputs(batch, periodMasks: periodMasks, context: context)
-        aggregator.update(keys: batch.columns[keyIndex], arguments: inputs.arguments, selections: inputs.selections, firstRowStamp: firstRowStamp)
+        aggregator.update(keys: batch.columns[keyIndex], arguments: inputs.arguments, selections: inputs.selections,
+                          firstRowStamp: firstRowStamp, keyHashes: keyHashes)
     }
 
     /// What every aggregate reads from one batch: `arguments[k]` (the evaluated argument

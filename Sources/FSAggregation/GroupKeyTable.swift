@@ -8,25 +8,32 @@ import Glibc
 ///
 /// Open addressing with linear probing over a power-of-two slot array; a slot holds the upper
 /// 32 bits of the key's hash and `id + 1` (0 = empty), so a probe compares keys only when the
-/// hash tags agree. For strings a parallel array holds each slot's key offset and length
-/// (`keyRef`), loaded together with the slot, so a lookup on a large table waits for two cache
-/// misses instead of three (slot → offsets[id] → bytes); the length in the slot also spares the
-/// load of `offsets[id + 1]`, which was a third miss on every hit. The keys
+/// hash tags agree. For strings a slot is two words: that tagged id and the key's start and
+/// length (`keyRef`), side by side so one cache line brings both, and a lookup on a large table
+/// waits for two cache misses (slot, then the stored key's bytes) instead of three or four
+/// (a parallel array of refs, `offsets[id]`, `offsets[id + 1]`). The keys
 /// themselves live column-wise (`Int64`s, or one byte buffer plus offsets for strings) indexed
 /// by group id, so memory is proportional to the number of distinct keys and nothing is
 /// allocated per row. NULL keys form one group of their own, as in Spark's GROUP BY.
 ///
-///     slot = hash >> 32 << 32 | (id + 1)
+///     slot = hash >> 32 << 32 | (id + 1)              integer keys: slots[at]
+///     slots[2·at] = that, slots[2·at + 1] = keyRef     string keys
+///
+/// A batch of strings is looked up in three passes over blocks of rows (`groupIDs`): hash every
+/// key, load each block's home slots, load the stored keys those slots name, then probe. The
+/// loads of a block are independent, so their cache misses overlap instead of following one
+/// another, and the probes find their lines in the cache.
 public struct GroupKeyTable: Sendable {
     /// The key column's type: any integer-like type (int32, int64, date, timestamp, boolean) or string.
     public let keyType: DataType
+    /// `slotWords` words per slot; see the type's comment.
     private var slots: [UInt64]
-    /// For string tables: the key of the group in the same slot, as `keyRef(start:length:)`.
-    private var slotOffsets: [Int] = []
     private var mask: Int
     private var intKeys: [Int64] = []
     private var stringKeys = StringArray()
     private var keyHashes: [UInt64] = []
+    /// Scratch: the hash of every row of the string batch being looked up.
+    private var rowHashes: [UInt64] = []
     private var nullGroup: UInt32? = nil
     /// Ids handed out so far, NULL group included.
     public private(set) var groupCount = 0
@@ -35,8 +42,7 @@ public struct GroupKeyTable: Sendable {
         self.keyType = keyType
         var cap = 16
         while cap < expectedGroups * 2 { cap <<= 1 }
-        slots = [UInt64](repeating: 0, count: cap)
-        if keyType == .string { slotOffsets = [Int](repeating: 0, count: cap) }
+        slots = [UInt64](repeating: 0, count: cap * (keyType == .string ? 2 : 1))
         mask = cap - 1
     }
 
@@ -47,6 +53,8 @@ public struct GroupKeyTable: Sendable {
     private var prefetchSink: UInt64 = 0
 
     private var isString: Bool { keyType == .string }
+    /// Number of slots (a power of two).
+    private var capacity: Int { mask + 1 }
 
     @inline(__always)
     private static func mix(_ x: Int64) -> UInt64 {
@@ -57,47 +65,55 @@ public struct GroupKeyTable: Sendable {
         return h
     }
 
+    /// The hash a string table gives `key` (`stringHashes` must hold exactly these).
+    @inline(__always)
+    package static func stringHash(_ key: UnsafeBufferPointer<UInt8>) -> UInt64 { XXH64.hash(bytes: key, seed: 0) }
+
     /// The group id of every row of `keys`, appended to `ids` (cleared first). New keys get new
-    /// ids; `groupCount` grows accordingly.
+    /// ids; `groupCount` grows accordingly. `stringHashes`, for a string column, is each row's
+    /// `stringHash` already computed by the caller (the offline pass hashes keys to partition
+    /// them); any other value there would split a key into several groups.
     public mutating func groupIDs(for keys: Column, into ids: inout [UInt32]) {
+        groupIDs(for: keys, stringHashes: nil, into: &ids)
+    }
+
+    package mutating func groupIDs(for keys: Column, stringHashes: [UInt64]?, into ids: inout [UInt32]) {
         precondition(keys.type == keyType || (keys.type.isNumeric && keyType.isNumeric), "key column \(keys.type), table \(keyType)")
         let n = keys.count
         ids.removeAll(keepingCapacity: true)
         ids.reserveCapacity(n)
         switch keys.values {
         case .string(let s):
-            var hashes = [UInt64](repeating: 0, count: Self.probeBlock)
+            var hashes = rowHashes
+            rowHashes = []
+            hashes.removeAll(keepingCapacity: true)
+            hashes.reserveCapacity(n)
             var touched: UInt64 = 0
             s.offsets.withUnsafeBufferPointer { off in
                 s.bytes.withUnsafeBufferPointer { bytes in
                     func key(_ i: Int) -> UnsafeBufferPointer<UInt8> { UnsafeBufferPointer(rebasing: bytes[off[i]..<off[i + 1]]) }
-                    var start = 0
-                    while start < n {
-                        let end = Swift.min(n, start + Self.probeBlock)
-                        // Hash the block and load each key's home slot, then the stored key it
-                        // points to: independent loads whose cache misses overlap, so the
-                        // lookups below mostly hit the cache.
-                        for i in start..<end where !keys.isNull(i) {
-                            let h = XXH64.hash(bytes: key(i), seed: 0)
-                            hashes[i - start] = h
-                            let at = Int(truncatingIfNeeded: h) & mask
-                            touched &+= slots[at] &+ UInt64(truncatingIfNeeded: slotOffsets[at])
-                        }
-                        for i in start..<end where !keys.isNull(i) {
-                            let at = Int(truncatingIfNeeded: hashes[i - start]) & mask
-                            let s = slots[at]
-                            if s != 0, s & Self.tagMask == hashes[i - start] & Self.tagMask {
-                                let o = slotOffsets[at] >> Self.lengthBits
-                                if o < stringKeys.bytes.count { touched &+= UInt64(stringKeys.bytes[o]) }
+                    // Every hash first: interleaved with the loads below, the hash's own
+                    // instructions filled the CPU's window and only a few misses overlapped.
+                    if let known = stringHashes, known.count == n {
+                        hashes.append(contentsOf: known)
+                    } else {
+                        for i in 0..<n { hashes.append(keys.isNull(i) ? 0 : Self.stringHash(key(i))) }
+                    }
+                    hashes.withUnsafeBufferPointer { h in
+                        var start = 0
+                        while start < n {
+                            let end = Swift.min(n, start + Self.probeBlock)
+                            touched &+= touchSlots(h, start..<end)
+                            touched &+= touchStoredKeys(h, start..<end)
+                            for i in start..<end {
+                                ids.append(keys.isNull(i) ? nullID() : stringID(key(i), hash: h[i]))
                             }
+                            start = end
                         }
-                        for i in start..<end {
-                            ids.append(keys.isNull(i) ? nullID() : stringID(key(i), hash: hashes[i - start]))
-                        }
-                        start = end
                     }
                 }
             }
+            rowHashes = hashes
             prefetchSink &+= touched
         case .double(let v):
             for i in 0..<n { ids.append(keys.isNull(i) ? nullID() : intID(DistinctAccumulator.key(v[i]))) }
@@ -107,6 +123,38 @@ public struct GroupKeyTable: Sendable {
                 for i in 0..<n { ids.append(intID(v[i])) }
             } else {
                 for i in 0..<n { ids.append(keys.isNull(i) ? nullID() : intID(v[i])) }
+            }
+        }
+    }
+
+    /// Loads the home slot of every row in `rows` (hashes `h`) and returns their sum, so the
+    /// loads are kept: a loop of loads alone, so all of them are in flight at once.
+    @inline(__always)
+    private func touchSlots(_ h: UnsafeBufferPointer<UInt64>, _ rows: Range<Int>) -> UInt64 {
+        slots.withUnsafeBufferPointer { t in
+            var sum: UInt64 = 0
+            for i in rows { sum &+= t[(Int(truncatingIfNeeded: h[i]) & mask) << 1] }
+            return sum
+        }
+    }
+
+    /// Loads the first and last byte of the stored key each row's home slot names when the tags
+    /// agree (the key the probe will most likely compare), once those slots are in the cache:
+    /// a 36-byte UUID at a random offset spans two cache lines more often than not.
+    @inline(__always)
+    private func touchStoredKeys(_ h: UnsafeBufferPointer<UInt64>, _ rows: Range<Int>) -> UInt64 {
+        slots.withUnsafeBufferPointer { t in
+            stringKeys.bytes.withUnsafeBufferPointer { b in
+                var sum: UInt64 = 0
+                for i in rows {
+                    let at = (Int(truncatingIfNeeded: h[i]) & mask) << 1
+                    let s = t[at]
+                    guard s != 0, s & Self.tagMask == h[i] & Self.tagMask else { continue }
+                    let ref = Int(truncatingIfNeeded: t[at + 1])
+                    let o = ref >> Self.lengthBits, last = o + Swift.max(0, (ref & Self.longKey) - 1)
+                    if last < b.count { sum &+= UInt64(b[o]) &+ UInt64(b[last]) }
+                }
+                return sum
             }
         }
     }
@@ -163,13 +211,13 @@ public struct GroupKeyTable: Sendable {
         let g = newGroup()
         intKeys.append(key)
         slots[at] = tag | UInt64(g + 1)
-        if groupCount * 2 > slots.count { rehash() }
+        if groupCount * 2 > capacity { rehash() }
         return g
     }
 
     @inline(__always)
     private mutating func stringID(_ key: UnsafeBufferPointer<UInt8>) -> UInt32 {
-        stringID(key, hash: XXH64.hash(bytes: key, seed: 0))
+        stringID(key, hash: Self.stringHash(key))
     }
 
     @inline(__always)
@@ -177,18 +225,18 @@ public struct GroupKeyTable: Sendable {
         let tag = h & Self.tagMask
         var at = Int(truncatingIfNeeded: h) & mask
         while true {
-            let s = slots[at]
+            let s = slots[at << 1]
             if s == 0 { break }
             let g = UInt32(truncatingIfNeeded: s) &- 1
-            if s & Self.tagMask == tag && storedKey(at: slotOffsets[at], group: Int(g), equals: key) { return g }
+            if s & Self.tagMask == tag && storedKey(at: Int(truncatingIfNeeded: slots[at << 1 | 1]), group: Int(g), equals: key) { return g }
             at = (at &+ 1) & mask
         }
         let g = newGroup()
-        slotOffsets[at] = Self.keyRef(start: stringKeys.bytes.count, length: key.count)
+        slots[at << 1 | 1] = UInt64(truncatingIfNeeded: Self.keyRef(start: stringKeys.bytes.count, length: key.count))
         stringKeys.append(utf8: UnsafeRawBufferPointer(key))
         keyHashes.append(h)
-        slots[at] = tag | UInt64(g + 1)
-        if groupCount * 2 > slots.count { rehash() }
+        slots[at << 1] = tag | UInt64(g + 1)
+        if groupCount * 2 > capacity { rehash() }
         return g
     }
 
@@ -218,16 +266,19 @@ public struct GroupKeyTable: Sendable {
     }
 
     private mutating func rehash() {
-        let cap = slots.count * 2
-        slots = [UInt64](repeating: 0, count: cap)
-        if isString { slotOffsets = [Int](repeating: 0, count: cap) }
+        let cap = capacity * 2
+        let words = isString ? 2 : 1
+        slots = [UInt64](repeating: 0, count: cap * words)
         mask = cap - 1
         for g in 0..<groupCount where nullGroup != UInt32(g) {
             let h = isString ? keyHashes[g] : Self.mix(intKeys[g])
             var at = Int(truncatingIfNeeded: h) & mask
-            while slots[at] != 0 { at = (at + 1) & mask }
-            slots[at] = h & Self.tagMask | UInt64(g + 1)
-            if isString { slotOffsets[at] = Self.keyRef(start: stringKeys.offsets[g], length: stringKeys.offsets[g + 1] - stringKeys.offsets[g]) }
+            while slots[at * words] != 0 { at = (at + 1) & mask }
+            slots[at * words] = h & Self.tagMask | UInt64(g + 1)
+            if isString {
+                let ref = Self.keyRef(start: stringKeys.offsets[g], length: stringKeys.offsets[g + 1] - stringKeys.offsets[g])
+                slots[at << 1 | 1] = UInt64(truncatingIfNeeded: ref)
+            }
         }
     }
 

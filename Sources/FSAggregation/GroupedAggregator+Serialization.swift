@@ -13,20 +13,7 @@ extension GroupedAggregator {
         var w = StateWriter()
         w.write(UInt8(1))
         w.write(rowsSeen)
-        let keyColumn = keys.keyColumn()
-        w.writeCount(keyColumn.count)
-        for g in 0..<keyColumn.count {
-            let isNull = keyColumn.isNull(g)
-            w.write(isNull)
-            if isNull { continue }
-            switch keyColumn.values {
-            case .string(let s): s.withUTF8(g) { w.write(bytes: $0) }
-            case .int32(let v): w.write(Int64(v[g]))
-            case .int64(let v): w.write(v[g])
-            case .boolean(let v): w.write(Int64(v[g] ? 1 : 0))
-            case .double(let v): w.write(v[g])
-            }
-        }
+        w.write(keys: keys.keyColumn())
         w.writeCount(accumulators.count)
         for a in accumulators { w.write(bytes: a.serialize()) }
         return w.bytes
@@ -41,19 +28,8 @@ extension GroupedAggregator {
         let tag = try r.readUInt8()
         guard tag == 1 else { throw .invalid(offset: 0, reason: "unknown grouped state format \(tag)") }
         let seen = try r.readInt64()
-        let n = try r.readCount(limit: bytes.count)
-        var b = ColumnBuilder(type: keyType, capacity: n)
-        for _ in 0..<n {
-            if try r.readBool() { b.appendNull(); continue }
-            switch keyType {
-            case .string: let k = try r.readBytes(); k.withUnsafeBytes { b.append(utf8: $0) }
-            case .double: b.append(try r.readDouble())
-            case .boolean: b.append(try r.readInt64() != 0)
-            case .int32, .date: b.append(Int32(truncatingIfNeeded: try r.readInt64()))
-            case .int64, .timestamp: b.append(try r.readInt64())
-            }
-        }
-        let keyColumn = b.finish()
+        let keyColumn = try r.readKeys(type: keyType)
+        let n = keyColumn.count
         try restore(keyColumn: keyColumn, rowsSeen: seen)
         guard keys.groupCount == n else { throw .invalid(offset: r.offset, reason: "duplicate keys in grouped state") }
         let m = try r.readCount(limit: 1 << 20)

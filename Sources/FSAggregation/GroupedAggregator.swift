@@ -39,9 +39,15 @@ public struct GroupedAggregator: Sendable {
     ///   - selections: `selections[k]` = rows aggregate k sees (FILTER ∧ period), nil = all;
     ///     an empty array means no selection for any aggregate.
     ///   - firstRowStamp: sequence number of row 0 (default: rows seen so far).
+    ///   - keyHashes: for string keys, each row's `GroupKeyTable.stringHash`, when the caller
+    ///     has it already.
     public mutating func update(keys keyColumn: Column, arguments: [[Column]], selections: [Validity?] = [], firstRowStamp: Int64? = nil) {
+        update(keys: keyColumn, arguments: arguments, selections: selections, firstRowStamp: firstRowStamp, keyHashes: nil)
+    }
+
+    package mutating func update(keys keyColumn: Column, arguments: [[Column]], selections: [Validity?], firstRowStamp: Int64?, keyHashes: [UInt64]?) {
         precondition(arguments.count == accumulators.count, "\(arguments.count) argument lists for \(accumulators.count) aggregates")
-        keys.groupIDs(for: keyColumn, into: &ids)
+        keys.groupIDs(for: keyColumn, stringHashes: keyHashes, into: &ids)
         let n = keyColumn.count
         let stamp = firstRowStamp ?? rowsSeen
         let groupCount = keys.groupCount

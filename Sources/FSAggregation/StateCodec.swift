@@ -54,6 +54,45 @@ public struct StateWriter: Sendable {
     }
 }
 
+extension StateWriter {
+    /// A group-key column, in group-id order: the count, then per key a null flag and the value
+    /// (strings as bytes, doubles as bits, every integer and boolean as an Int64).
+    public mutating func write(keys: Column) {
+        writeCount(keys.count)
+        for g in 0..<keys.count {
+            let isNull = keys.isNull(g)
+            write(isNull)
+            if isNull { continue }
+            switch keys.values {
+            case .string(let s): s.withUTF8(g) { write(bytes: $0) }
+            case .int32(let v): write(Int64(v[g]))
+            case .int64(let v): write(v[g])
+            case .boolean(let v): write(Int64(v[g] ? 1 : 0))
+            case .double(let v): write(v[g])
+            }
+        }
+    }
+}
+
+extension StateReader {
+    /// A key column written by `StateWriter.write(keys:)`, of `type`.
+    public mutating func readKeys(type: DataType) throws(StateDecodingError) -> Column {
+        let n = try readCount(limit: bytes.count)
+        var b = ColumnBuilder(type: type, capacity: n)
+        for _ in 0..<n {
+            if try readBool() { b.appendNull(); continue }
+            switch type {
+            case .string: let k = try readBytes(); k.withUnsafeBytes { b.append(utf8: $0) }
+            case .double: b.append(try readDouble())
+            case .boolean: b.append(try readInt64() != 0)
+            case .int32, .date: b.append(Int32(truncatingIfNeeded: try readInt64()))
+            case .int64, .timestamp: b.append(try readInt64())
+            }
+        }
+        return b.finish()
+    }
+}
+
 /// Reads what `StateWriter` wrote; every read checks the remaining length, so a truncated or
 /// corrupt checkpoint is an error naming the offset, never a crash.
 public struct StateReader: Sendable {

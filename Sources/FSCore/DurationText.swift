@@ -102,11 +102,6 @@ public struct DurationError: Error, Equatable, CustomStringConvertible {
     public var text: String
     public var reason: String
 
-    public init(text: String, reason: String) {
-        self.text = text
-        self.reason = reason
-    }
-
     public var description: String { "'\(text)' \(reason.hasPrefix("is ") ? reason : "is not a duration: " + reason)" }
 }
 

@@ -49,34 +49,22 @@ enum Casts {
         guard case .string(let s) = c.values else { preconditionFailure("string column without string storage") }
         let n = c.count
         var valid = c.validity ?? Validity(repeating: true, count: n)
+        // One loop for every target type: `parse` is nil for text that is not a value.
+        func parsed<T>(_ zero: T, _ parse: (UnsafeBufferPointer<UInt8>) -> T?) -> [T] {
+            var out = [T](repeating: zero, count: n)
+            for i in 0..<n where valid.isValid(i) {
+                if let v = s.withUTF8(i, parse) { out[i] = v } else { valid.set(i, false) }
+            }
+            return out
+        }
         let values: ColumnValues
         switch t {
-        case .int32, .date:
-            var out = [Int32](repeating: 0, count: n)
-            for i in 0..<n where valid.isValid(i) {
-                let v = s.withUTF8(i) { t == .date ? SparkCast.parseDate($0) : SparkCast.parseInt32($0) }
-                if let v { out[i] = v } else { valid.set(i, false) }
-            }
-            values = .int32(out)
-        case .int64, .timestamp:
-            var out = [Int64](repeating: 0, count: n)
-            for i in 0..<n where valid.isValid(i) {
-                let v = s.withUTF8(i) { t == .timestamp ? SparkCast.parseTimestamp($0) : SparkCast.parseInt64($0) }
-                if let v { out[i] = v } else { valid.set(i, false) }
-            }
-            values = .int64(out)
-        case .double:
-            var out = [Double](repeating: 0, count: n)
-            for i in 0..<n where valid.isValid(i) {
-                if let v = s.withUTF8(i, SparkCast.parseDouble) { out[i] = v } else { valid.set(i, false) }
-            }
-            values = .double(out)
-        case .boolean:
-            var out = [Bool](repeating: false, count: n)
-            for i in 0..<n where valid.isValid(i) {
-                if let v = s.withUTF8(i, SparkCast.parseBoolean) { out[i] = v } else { valid.set(i, false) }
-            }
-            values = .boolean(out)
+        case .int32: values = .int32(parsed(0, SparkCast.parseInt32))
+        case .date: values = .int32(parsed(0, SparkCast.parseDate))
+        case .int64: values = .int64(parsed(0, SparkCast.parseInt64))
+        case .timestamp: values = .int64(parsed(0, SparkCast.parseTimestamp))
+        case .double: values = .double(parsed(0, SparkCast.parseDouble))
+        case .boolean: values = .boolean(parsed(false, SparkCast.parseBoolean))
         case .string:
             return c
         }

@@ -73,41 +73,21 @@ enum Operand<T> {
 }
 
 extension Datum {
-    var doubles: Operand<Double> {
-        switch self {
-        case .column(let c):
-            guard case .double(let a) = c.values else { preconditionFailure("expected double storage, found \(c.type)") }
-            return .array(a)
-        case .scalar(let v, _): return .scalar(v.asDouble ?? 0)
-        }
-    }
-
-    var int64s: Operand<Int64> {
-        switch self {
-        case .column(let c):
-            guard case .int64(let a) = c.values else { preconditionFailure("expected int64 storage, found \(c.type)") }
-            return .array(a)
-        case .scalar(let v, _): return .scalar(v.asInt64 ?? 0)
-        }
-    }
-
-    var int32s: Operand<Int32> {
-        switch self {
-        case .column(let c):
-            guard case .int32(let a) = c.values else { preconditionFailure("expected int32 storage, found \(c.type)") }
-            return .array(a)
-        case .scalar(let v, _): return .scalar(Int32(truncatingIfNeeded: v.asInt64 ?? 0))
-        }
-    }
-
+    var doubles: Operand<Double> { operand(\.doubles, "double") { $0.asDouble ?? 0 } }
+    var int64s: Operand<Int64> { operand(\.int64s, "int64") { $0.asInt64 ?? 0 } }
+    var int32s: Operand<Int32> { operand(\.int32s, "int32") { Int32(truncatingIfNeeded: $0.asInt64 ?? 0) } }
     var booleans: Operand<Bool> {
+        operand(\.booleans, "boolean") { if case .boolean(let b) = $0 { b } else { false } }
+    }
+
+    /// A column's storage (which the binder guarantees is `storage`'s kind), or the scalar
+    /// converted for broadcasting (NULL scalars give the placeholder; validity masks them).
+    private func operand<T>(_ storage: KeyPath<Column, [T]?>, _ kind: String, scalar: (Value) -> T) -> Operand<T> {
         switch self {
         case .column(let c):
-            guard case .boolean(let a) = c.values else { preconditionFailure("expected boolean storage, found \(c.type)") }
+            guard let a = c[keyPath: storage] else { preconditionFailure("expected \(kind) storage, found \(c.type)") }
             return .array(a)
-        case .scalar(let v, _):
-            if case .boolean(let b) = v { return .scalar(b) }
-            return .scalar(false)
+        case .scalar(let v, _): return .scalar(scalar(v))
         }
     }
 }

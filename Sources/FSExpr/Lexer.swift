@@ -168,60 +168,62 @@ struct Lexer {
 
     private mutating func string(quote: Character) throws(ExprError) -> Token {
         let start = i
-        i += 1
-        var out = ""
-        while true {
-            guard let c = peek() else { throw error("unterminated string literal", at: start) }
-            i += 1
-            if c == quote {
-                // A doubled quote inside a literal is one quote character: 'it''s' is "it's".
-                if peek() == quote { out.append(quote); i += 1; continue }
-                break
-            }
-            if c == "\\" {
-                guard let e = peek() else { throw error("unterminated string literal", at: start) }
-                i += 1
-                switch e {
-                case "n": out.append("\n")
-                case "t": out.append("\t")
-                case "r": out.append("\r")
-                case "b": out.append("\u{8}")
-                case "0": out.append("\u{0}")
-                case "Z": out.append("\u{1A}")
-                // Spark keeps the backslash before LIKE wildcards so `\%` still escapes in a pattern.
-                case "%": out.append("\\%")
-                case "_": out.append("\\_")
-                case "u":
-                    var hex = ""
-                    while hex.count < 4, let h = peek(), h.isHexDigit { hex.append(h); i += 1 }
-                    if hex.count == 4, let v = UInt32(hex, radix: 16), let u = Unicode.Scalar(v) {
-                        out.unicodeScalars.append(u)
-                    } else {
-                        out.append("u"); out.append(contentsOf: hex)
-                    }
-                default: out.append(e)
-                }
-                continue
-            }
-            out.append(c)
-        }
+        let out = try quoted(by: quote, what: "string literal", hasEscapes: true)
         return Token(kind: .string(out), offset: start, text: text(from: start))
     }
 
     private mutating func quotedIdentifier() throws(ExprError) -> Token {
         let start = i
+        let out = try quoted(by: "`", what: "quoted identifier", hasEscapes: false)
+        if out.isEmpty { throw error("empty quoted identifier", at: start) }
+        return Token(kind: .quotedIdentifier(out), offset: start, text: text(from: start))
+    }
+
+    /// The text between `quote` and its closing twin; a doubled quote inside is one quote
+    /// character ('it''s' is "it's", `` inside backticks is `). String literals also take
+    /// backslash escapes; identifiers do not.
+    private mutating func quoted(by quote: Character, what: String, hasEscapes: Bool) throws(ExprError) -> String {
+        let start = i
         i += 1
         var out = ""
         while true {
-            guard let c = peek() else { throw error("unterminated quoted identifier", at: start) }
+            guard let c = peek() else { throw error("unterminated \(what)", at: start) }
             i += 1
-            if c == "`" {
-                if peek() == "`" { out.append("`"); i += 1; continue }  // `` inside backticks
-                break
+            if c == quote {
+                if peek() == quote { out.append(quote); i += 1; continue }
+                return out
+            }
+            if hasEscapes, c == "\\" {
+                guard let e = peek() else { throw error("unterminated \(what)", at: start) }
+                i += 1
+                appendEscape(e, to: &out)
+                continue
             }
             out.append(c)
         }
-        if out.isEmpty { throw error("empty quoted identifier", at: start) }
-        return Token(kind: .quotedIdentifier(out), offset: start, text: text(from: start))
+    }
+
+    /// Spark's backslash escapes in a string literal; an unknown one is the character itself.
+    private mutating func appendEscape(_ e: Character, to out: inout String) {
+        switch e {
+        case "n": out.append("\n")
+        case "t": out.append("\t")
+        case "r": out.append("\r")
+        case "b": out.append("\u{8}")
+        case "0": out.append("\u{0}")
+        case "Z": out.append("\u{1A}")
+        // Spark keeps the backslash before LIKE wildcards so `\%` still escapes in a pattern.
+        case "%": out.append("\\%")
+        case "_": out.append("\\_")
+        case "u":
+            var hex = ""
+            while hex.count < 4, let h = peek(), h.isHexDigit { hex.append(h); i += 1 }
+            if hex.count == 4, let v = UInt32(hex, radix: 16), let u = Unicode.Scalar(v) {
+                out.unicodeScalars.append(u)
+            } else {
+                out.append("u"); out.append(contentsOf: hex)
+            }
+        default: out.append(e)
+        }
     }
 }

@@ -81,21 +81,21 @@ private struct ParserState {
     mutating func parseExpression() throws(ExprError) -> SyntaxNode { try parseOr() }
 
     mutating func parseOr() throws(ExprError) -> SyntaxNode {
-        var left = try parseAnd()
-        while current.isKeyword("OR") {
-            let op = advance()
-            let right = try parseAnd()
-            left = SyntaxNode(.binary(.or, left, right), offset: op.offset)
-        }
-        return left
+        try parseLeftAssociative({ p throws(ExprError) in try p.parseAnd() }) { $0.isKeyword("OR") ? .or : nil }
     }
 
     mutating func parseAnd() throws(ExprError) -> SyntaxNode {
-        var left = try parseNot()
-        while current.isKeyword("AND") {
-            let op = advance()
-            let right = try parseNot()
-            left = SyntaxNode(.binary(.and, left, right), offset: op.offset)
+        try parseLeftAssociative({ p throws(ExprError) in try p.parseNot() }) { $0.isKeyword("AND") ? .and : nil }
+    }
+
+    /// `operand (op operand)*`, grouped to the left: the one loop of every binary level.
+    mutating func parseLeftAssociative(
+        _ operand: (inout Self) throws(ExprError) -> SyntaxNode, _ op: (Token) -> BinaryOperator?
+    ) throws(ExprError) -> SyntaxNode {
+        var left = try operand(&self)
+        while let o = op(current) {
+            let t = advance()
+            left = SyntaxNode(.binary(o, left, try operand(&self)), offset: t.offset)
         }
         return left
     }
@@ -162,79 +162,33 @@ private struct ParserState {
         return value
     }
 
+    /// Spark's left-associative binary operators, loosest first: comparisons, `|`, `^`, `&`,
+    /// additive, multiplicative (`DIV` is the one keyword). `parseBinary(level:)` climbs them.
+    static let binaryLevels: [[String: BinaryOperator]] = [
+        ["=": .equal, "==": .equal, "!=": .notEqual, "<>": .notEqual, "<": .less, "<=": .lessOrEqual,
+         ">": .greater, ">=": .greaterOrEqual, "<=>": .nullSafeEqual],
+        ["|": .bitwiseOr],
+        ["^": .bitwiseXor],
+        ["&": .bitwiseAnd],
+        ["+": .add, "-": .subtract, "||": .concat],
+        ["*": .multiply, "/": .divide, "%": .remainder, "DIV": .integralDivide],
+    ]
+
     mutating func parseComparison() throws(ExprError) -> SyntaxNode {
-        var left = try parseBitOr()
-        while true {
-            let op: BinaryOperator
-            switch current.kind {
-            case .symbol("="), .symbol("=="): op = .equal
-            case .symbol("!="), .symbol("<>"): op = .notEqual
-            case .symbol("<"): op = .less
-            case .symbol("<="): op = .lessOrEqual
-            case .symbol(">"): op = .greater
-            case .symbol(">="): op = .greaterOrEqual
-            case .symbol("<=>"): op = .nullSafeEqual
-            default: return left
-            }
-            let t = advance()
-            let right = try parseBitOr()
-            left = SyntaxNode(.binary(op, left, right), offset: t.offset)
-        }
+        try parseBinary(level: 0)
     }
 
     // MARK: Arithmetic
 
-    mutating func parseBitOr() throws(ExprError) -> SyntaxNode {
-        var left = try parseBitXor()
-        while current.isSymbol("|") {
-            let t = advance()
-            left = SyntaxNode(.binary(.bitwiseOr, left, try parseBitXor()), offset: t.offset)
-        }
-        return left
-    }
-
-    mutating func parseBitXor() throws(ExprError) -> SyntaxNode {
-        var left = try parseBitAnd()
-        while current.isSymbol("^") {
-            let t = advance()
-            left = SyntaxNode(.binary(.bitwiseXor, left, try parseBitAnd()), offset: t.offset)
-        }
-        return left
-    }
-
-    mutating func parseBitAnd() throws(ExprError) -> SyntaxNode {
-        var left = try parseAdditive()
-        while current.isSymbol("&") {
-            let t = advance()
-            left = SyntaxNode(.binary(.bitwiseAnd, left, try parseAdditive()), offset: t.offset)
-        }
-        return left
-    }
-
-    mutating func parseAdditive() throws(ExprError) -> SyntaxNode {
-        var left = try parseMultiplicative()
-        while true {
-            let op: BinaryOperator
-            if current.isSymbol("+") { op = .add }
-            else if current.isSymbol("-") { op = .subtract }
-            else if current.isSymbol("||") { op = .concat }
-            else { return left }
-            let t = advance()
-            left = SyntaxNode(.binary(op, left, try parseMultiplicative()), offset: t.offset)
-        }
-    }
-
-    mutating func parseMultiplicative() throws(ExprError) -> SyntaxNode {
-        var left = try parseUnary()
-        while true {
-            let op: BinaryOperator
-            if current.isSymbol("*") { op = .multiply }
-            else if current.isSymbol("/") { op = .divide }
-            else if current.isSymbol("%") { op = .remainder }
-            else if current.isKeyword("DIV") { op = .integralDivide }
-            else { return left }
-            let t = advance()
-            left = SyntaxNode(.binary(op, left, try parseUnary()), offset: t.offset)
+    /// One precedence level of `binaryLevels`: operands are the next tighter level (or unary).
+    mutating func parseBinary(level: Int) throws(ExprError) -> SyntaxNode {
+        guard level < Self.binaryLevels.count else { return try parseUnary() }
+        return try parseLeftAssociative({ p throws(ExprError) in try p.parseBinary(level: level + 1) }) { t in
+            switch t.kind {
+            case .symbol(let s): return Self.binaryLevels[level][s]
+            case .word(let w): return Self.binaryLevels[level][w.uppercased()]
+            default: return nil
+            }
         }
     }
 

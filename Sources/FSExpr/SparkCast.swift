@@ -91,20 +91,21 @@ public enum SparkCast {
 
     /// Java's `(int) d`: NaN → 0, saturating at the bounds.
     @inlinable
-    public static func int32(saturating d: Double) -> Int32 {
-        if d.isNaN { return 0 }
-        if d >= 2_147_483_647 { return .max }
-        if d <= -2_147_483_648 { return .min }
-        return Int32(d.rounded(.towardZero))
-    }
+    public static func int32(saturating d: Double) -> Int32 { integer(saturating: d) }
 
     /// Java's `(long) d`: NaN → 0, saturating at the bounds.
     @inlinable
-    public static func int64(saturating d: Double) -> Int64 {
+    public static func int64(saturating d: Double) -> Int64 { integer(saturating: d) }
+
+    /// Java's narrowing of a double: NaN → 0, ±bounds and beyond → `.min`/`.max`, else toward
+    /// zero. `Double(I.max)` is 2^31 - 1 exactly for Int32 and rounds up to 2^63 for Int64, so
+    /// `>=` saturates exactly where Java does.
+    @inlinable
+    static func integer<I: FixedWidthInteger & SignedInteger>(saturating d: Double) -> I {
         if d.isNaN { return 0 }
-        if d >= 9.223372036854775807e18 { return .max }
-        if d <= -9.223372036854775808e18 { return .min }
-        return Int64(d.rounded(.towardZero))
+        if d >= Double(I.max) { return .max }
+        if d <= Double(I.min) { return .min }
+        return I(d.rounded(.towardZero))
     }
 
     // MARK: Dates and timestamps

@@ -12,12 +12,6 @@ public struct KafkaProperty: Sendable, Equatable {
     /// `"<file>:<line>"` for a properties file, `"-X"` for the command line.
     public var origin: String
 
-    public init(name: String, value: String, origin: String) {
-        self.name = name
-        self.value = value
-        self.origin = origin
-    }
-
     /// `name=value`, or `name=[redacted]` for a secret: the only way a property is ever printed.
     public var displayed: String { "\(name)=\(KafkaClientSettings.isSensitive(name) ? "[redacted]" : value)" }
 }

@@ -15,7 +15,8 @@ final class ServerInstance: @unchecked Sendable {
     let directory: String
     let process: ChildProcess
     let logPath: String
-    private let stopSignal: Int32
+    /// How the server is asked to stop (SIGINT is PostgreSQL's fast shutdown).
+    let stopSignal: Int32
     private var watchdog: ChildProcess?
     private var isStopped = false
 
@@ -82,6 +83,42 @@ func startOnFreePort<S>(_ name: String, _ attempt: (Int) throws -> S) throws -> 
 func startOnPort<S>(_ port: Int?, _ name: String, _ attempt: (Int) throws -> S) throws -> S {
     if let port { return try attempt(port) }
     return try startOnFreePort(name, attempt)
+}
+
+/// Starts a test server: a temporary directory, the tool that installs a data directory into it
+/// once (`initdb`, `mariadb-install-db`; nil for redis), then `launch` on `port` (else on free
+/// ports) until the server answers `isReady` and `setUp` has created its user and database.
+///
+/// A failed attempt stops only its process: the installed directory serves the next port. A
+/// failed start removes the directory.
+func startInstalled<S>(
+    _ name: String, port: Int?, install: ((_ directory: String) throws -> (tool: String, command: [String]))?,
+    launch: (_ directory: String, _ port: Int) throws -> (server: S, instance: ServerInstance),
+    isReady: (S) -> Bool, setUp: (S) throws -> Void
+) throws -> S {
+    let dir = try FileSystem.makeTemporaryDirectory(prefix: "fs-" + name)
+    do {
+        if let (tool, command) = try install?(dir) {
+            let (status, output) = try ChildProcess.run(command[0], Array(command.dropFirst()))
+            guard status == 0 else {
+                throw TestSupportError.serverDidNotStart(server: name, reason: "\(tool) exited with \(status)", log: output)
+            }
+        }
+        return try startOnPort(port, name) { port in
+            let (server, instance) = try launch(dir, port)
+            do {
+                try instance.waitUntilReady { isReady(server) }
+                try setUp(server)
+            } catch {
+                instance.process.stop(signal: instance.stopSignal)
+                throw error
+            }
+            return server
+        }
+    } catch {
+        try? FileSystem.removeTree(dir)
+        throw error
+    }
 }
 
 /// True when the tests run as root: PostgreSQL refuses root, so it runs as the `postgres` user.

@@ -31,29 +31,17 @@ public final class RedisServer: Sendable {
     /// Starts a server on a free loopback port (or on `port`: a restart of a stopped server,
     /// empty) and returns once it answers PING.
     public static func start(password: String? = randomTestPassword(), port fixedPort: Int? = nil) throws -> RedisServer {
-        try startOnPort(fixedPort, "redis-server") { port in
-            let dir = try FileSystem.makeTemporaryDirectory(prefix: "fs-redis")
-            let log = dir + "/redis.log"
+        try startInstalled("redis-server", port: fixedPort, install: nil, launch: { dir, port in
+            let log = dir + "/redis-\(port).log"
             var args = [
                 "--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
                 "--dir", dir, "--daemonize", "no", "--protected-mode", "no",
             ]
             if let password { args += ["--requirepass", password] }
-            let process: ChildProcess
-            do { process = try ChildProcess.spawn("redis-server", args, outputPath: log) } catch {
-                try? FileSystem.removeTree(dir)
-                throw error
-            }
+            let process = try ChildProcess.spawn("redis-server", args, outputPath: log)
             let instance = ServerInstance(name: "redis-server", directory: dir, process: process, logPath: log, stopSignal: SIGTERM)
-            let server = RedisServer(port: port, password: password, instance: instance)
-            do {
-                try instance.waitUntilReady { (try? server.cli(["PING"])) == "PONG" }
-            } catch {
-                instance.stop()
-                throw error
-            }
-            return server
-        }
+            return (RedisServer(port: port, password: password, instance: instance), instance)
+        }, isReady: { server in (try? server.cli(["PING"])) == "PONG" }, setUp: { _ in })
     }
 
     /// Runs `redis-cli` against this server (authenticated through REDISCLI_AUTH) and returns its
@@ -106,52 +94,30 @@ public final class PostgresServer: Sendable {
     public static func start(password: String = randomTestPassword(), port fixedPort: Int? = nil) throws -> PostgresServer {
         let bin = binDirectory
         let asPostgres: [String] = isRoot ? ["setpriv", "--reuid=postgres", "--regid=postgres", "--init-groups", "--"] : []
-        func command(_ tool: String, _ args: [String]) -> (String, [String]) {
-            let full = asPostgres + [bin + "/" + tool] + args
-            return (full[0], Array(full.dropFirst()))
-        }
         // initdb once per start: a cluster is cheap (~2 s) and the port only matters later.
-        let dir = try FileSystem.makeTemporaryDirectory(prefix: "fs-postgres")
-        if isRoot { try changeOwner(dir, to: "postgres") }
-        let data = dir + "/data"
-        let (initExe, initArgs) = command("initdb", [
-            "-D", data, "-U", "postgres", "--auth-local=trust", "--auth-host=scram-sha-256", "-E", "UTF8",
-            "--locale=C", "--no-sync", "--no-instructions",
-        ])
-        let (status, output) = try ChildProcess.run(initExe, initArgs)
-        guard status == 0 else {
-            try? FileSystem.removeTree(dir)
-            throw TestSupportError.serverDidNotStart(server: "postgres", reason: "initdb exited with \(status)", log: output)
-        }
-        do {
-            return try startOnPort(fixedPort, "postgres") { port in
-                let log = dir + "/postgres-\(port).log"
-                let (exe, args) = command("postgres", [
-                    "-D", data, "-k", dir, "-h", "127.0.0.1", "-p", String(port),
-                    "-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off",
-                    "-c", "max_connections=200", "-c", "logging_collector=off",
-                ])
-                let process = try ChildProcess.spawn(exe, args, outputPath: log)
-                // SIGINT is PostgreSQL's "fast" shutdown (SIGTERM waits for clients to leave).
-                let instance = ServerInstance(name: "postgres", directory: dir, process: process, logPath: log, stopSignal: SIGINT)
-                let server = PostgresServer(port: port, password: password, socketDirectory: dir, instance: instance)
-                do {
-                    try instance.waitUntilReady {
-                        (try? ChildProcess.run(bin + "/pg_isready", ["-q", "-h", "127.0.0.1", "-p", String(port)]).status) == 0
-                    }
-                    try server.psql("CREATE ROLE \(server.user) LOGIN PASSWORD '\(password)'", database: "postgres")
-                    try server.psql("CREATE DATABASE \(server.database) OWNER \(server.user)", database: "postgres")
-                } catch {
-                    // Keep the directory (initdb's cluster) for the next port; stop only the process.
-                    process.stop(signal: SIGINT)
-                    throw error
-                }
-                return server
-            }
-        } catch {
-            try? FileSystem.removeTree(dir)
-            throw error
-        }
+        return try startInstalled("postgres", port: fixedPort, install: { dir in
+            if isRoot { try changeOwner(dir, to: "postgres") }
+            return ("initdb", asPostgres + [bin + "/initdb",
+                "-D", dir + "/data", "-U", "postgres", "--auth-local=trust", "--auth-host=scram-sha-256", "-E", "UTF8",
+                "--locale=C", "--no-sync", "--no-instructions",
+            ])
+        }, launch: { dir, port in
+            let log = dir + "/postgres-\(port).log"
+            let command = asPostgres + [bin + "/postgres",
+                "-D", dir + "/data", "-k", dir, "-h", "127.0.0.1", "-p", String(port),
+                "-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off",
+                "-c", "max_connections=200", "-c", "logging_collector=off",
+            ]
+            let process = try ChildProcess.spawn(command[0], Array(command.dropFirst()), outputPath: log)
+            // SIGINT is PostgreSQL's "fast" shutdown (SIGTERM waits for clients to leave).
+            let instance = ServerInstance(name: "postgres", directory: dir, process: process, logPath: log, stopSignal: SIGINT)
+            return (PostgresServer(port: port, password: password, socketDirectory: dir, instance: instance), instance)
+        }, isReady: { server in
+            (try? ChildProcess.run(bin + "/pg_isready", ["-q", "-h", "127.0.0.1", "-p", String(server.port)]).status) == 0
+        }, setUp: { server in
+            try server.psql("CREATE ROLE \(server.user) LOGIN PASSWORD '\(password)'", database: "postgres")
+            try server.psql("CREATE DATABASE \(server.database) OWNER \(server.user)", database: "postgres")
+        })
     }
 
     /// Runs SQL as the superuser over the Unix socket (the harness's independent view of the
@@ -196,45 +162,30 @@ public final class MariaDBServer: Sendable {
 
     /// Installs and starts a server on a free loopback port; returns once `fs` can log in.
     public static func start(password: String = randomTestPassword()) throws -> MariaDBServer {
-        let dir = try FileSystem.makeTemporaryDirectory(prefix: "fs-mariadb")
-        let data = dir + "/data"
         let userArgs = isRoot ? ["--user=root"] : []
-        let (status, output) = try ChildProcess.run("mariadb-install-db", [
-            "--no-defaults", "--datadir=" + data, "--auth-root-authentication-method=normal", "--skip-test-db",
-        ] + userArgs)
-        guard status == 0 else {
-            try? FileSystem.removeTree(dir)
-            throw TestSupportError.serverDidNotStart(server: "mariadbd", reason: "mariadb-install-db exited with \(status)", log: output)
-        }
-        do {
-            return try startOnFreePort("mariadbd") { port in
-                let log = dir + "/mariadbd-\(port).log"
-                let socket = dir + "/mariadbd.sock"
-                let process = try ChildProcess.spawn("mariadbd", [
-                    "--no-defaults", "--datadir=" + data, "--socket=" + socket, "--port=" + String(port),
-                    "--bind-address=127.0.0.1", "--pid-file=" + dir + "/mariadbd.pid", "--log-error=" + log,
-                    "--skip-log-bin", "--innodb-buffer-pool-size=64M", "--innodb-flush-log-at-trx-commit=2",
-                    "--max-connections=200", "--local-infile=1",
-                ] + userArgs, outputPath: log)
-                let instance = ServerInstance(name: "mariadbd", directory: dir, process: process, logPath: log, stopSignal: SIGTERM)
-                let server = MariaDBServer(port: port, password: password, socketPath: socket, instance: instance)
-                do {
-                    try instance.waitUntilReady {
-                        (try? ChildProcess.run("mariadb-admin", ["--no-defaults", "-S", socket, "-u", "root", "ping"]).status) == 0
-                    }
-                    try server.sql("CREATE USER '\(server.user)'@'%' IDENTIFIED BY '\(password)'", database: nil)
-                    try server.sql("CREATE DATABASE `\(server.database)`", database: nil)
-                    try server.sql("GRANT ALL ON *.* TO '\(server.user)'@'%'", database: nil)
-                } catch {
-                    process.stop(signal: SIGTERM)
-                    throw error
-                }
-                return server
-            }
-        } catch {
-            try? FileSystem.removeTree(dir)
-            throw error
-        }
+        return try startInstalled("mariadbd", port: nil, install: { dir in
+            ("mariadb-install-db", [
+                "mariadb-install-db", "--no-defaults", "--datadir=" + dir + "/data",
+                "--auth-root-authentication-method=normal", "--skip-test-db",
+            ] + userArgs)
+        }, launch: { dir, port in
+            let log = dir + "/mariadbd-\(port).log"
+            let socket = dir + "/mariadbd.sock"
+            let process = try ChildProcess.spawn("mariadbd", [
+                "--no-defaults", "--datadir=" + dir + "/data", "--socket=" + socket, "--port=" + String(port),
+                "--bind-address=127.0.0.1", "--pid-file=" + dir + "/mariadbd.pid", "--log-error=" + log,
+                "--skip-log-bin", "--innodb-buffer-pool-size=64M", "--innodb-flush-log-at-trx-commit=2",
+                "--max-connections=200", "--local-infile=1",
+            ] + userArgs, outputPath: log)
+            let instance = ServerInstance(name: "mariadbd", directory: dir, process: process, logPath: log, stopSignal: SIGTERM)
+            return (MariaDBServer(port: port, password: password, socketPath: socket, instance: instance), instance)
+        }, isReady: { server in
+            (try? ChildProcess.run("mariadb-admin", ["--no-defaults", "-S", server.socketPath, "-u", "root", "ping"]).status) == 0
+        }, setUp: { server in
+            try server.sql("CREATE USER '\(server.user)'@'%' IDENTIFIED BY '\(password)'", database: nil)
+            try server.sql("CREATE DATABASE `\(server.database)`", database: nil)
+            try server.sql("GRANT ALL ON *.* TO '\(server.user)'@'%'", database: nil)
+        })
     }
 
     /// Runs SQL as root over the Unix socket; rows one per line, tab-separated, NULL as "NULL".

@@ -107,7 +107,7 @@ private func batch(_ rows: ArraySlice<(String, Double, Int64)>) -> RecordBatch {
         #expect(try OfflineEngine.units(of: source, threads: 2).map(\.rowGroups) == [0..<1, 1..<2, 0..<1, 1..<2])
     }
 
-    @Test func partitionBuffersHandBackTheirRowsAsOneBatchAndEmpty() {
+    @Test func partitionBuffersHandBackTheirBatchesInOrderAndEmpty() {
         let schema = Schema([Field("k", .string), Field("v", .int64)])
         func batch(_ keys: [String], _ values: [Int64]) -> RecordBatch {
             RecordBatch(schema: schema, columns: [Column(type: .string, values: .string(StringArray(keys))), Column(type: .int64, values: .int64(values))])
@@ -116,10 +116,31 @@ private func batch(_ rows: ArraySlice<(String, Double, Int64)>) -> RecordBatch {
         buffers.append(1, batch(["a", "ü"], [1, 2]), [10, 20])
         buffers.append(1, batch([""], [3]), [30])
         #expect(buffers.rows == [0, 3])
-        let (rows, times) = buffers.take(1, schema: schema)
-        #expect(rows == batch(["a", "ü", ""], [1, 2, 3]))
-        #expect(times == [10, 20, 30])
+        let taken = buffers.take(1)
+        #expect(taken.map(\.batch) == [batch(["a", "ü"], [1, 2]), batch([""], [3])])
+        #expect(taken.map(\.times) == [[10, 20], [30]])
         #expect(buffers.rows == [0, 0])
+        #expect(buffers.take(1).isEmpty && buffers.take(0).isEmpty)
+    }
+
+    @Test func keyHashesFromThePartitionSplitFindTheSameGroupsAsTheTablesOwnHash() {
+        var b = ColumnBuilder(type: .string)
+        for k in ["x", "y", "x", "", nil, "y", String(repeating: "long key ", count: 9), "x"] as [String?] {
+            if let k { b.append(k) } else { b.appendNull() }
+        }
+        let keys = b.finish()
+        var hashes: [UInt64] = []
+        _ = KeyPartitions.partitionRows(of: keys, count: 2, stringHashes: &hashes)
+        #expect(hashes.count == keys.count)
+        var hashed = GroupKeyTable(keyType: .string, expectedGroups: 1)
+        var given = GroupKeyTable(keyType: .string, expectedGroups: 1)
+        var ids: [UInt32] = [], givenIDs: [UInt32] = [], again: [UInt32] = []
+        hashed.groupIDs(for: keys, into: &ids)
+        given.groupIDs(for: keys, stringHashes: hashes, into: &givenIDs)
+        // Keys inserted with the split's hashes must be found again by the table's own hash.
+        given.groupIDs(for: keys, into: &again)
+        #expect(givenIDs == ids && again == ids)
+        #expect(given.groupCount == 5 && given.keyColumn() == hashed.keyColumn())
     }
 
     @Test func rowsOfOneKeyAlwaysGoToTheSamePartition() {

@@ -57,11 +57,11 @@ func bytes(_ hexString: String) -> [UInt8] {
 
     @Test func listOfI32AsFieldTwoUsesTheShortListHeader() throws {
         var w = CompactWriter()
-        w.writeStruct { $0.writeField(2, i32s: [0, 3, 8]) }
+        w.writeStruct { [Int32]([0, 3, 8]).writeField(2, to: &$0) }
         #expect(hex(w.bytes) == "29 35 00 06 10 00")
         var r = CompactReader(bytes: w.bytes)
         var got: [Int32] = []
-        try r.readStruct { r, f throws(ParquetError) in got = try r.readI32List(f, in: "test") }
+        try r.readStruct { r, f throws(ParquetError) in got = try [Int32].readField(f, from: &r, in: "test") }
         #expect(got == [0, 3, 8])
     }
 
@@ -82,11 +82,11 @@ func bytes(_ hexString: String) -> [UInt8] {
     @Test func longListsUseTheExtendedHeaderAndRoundTrip() throws {
         let paths = (0..<40).map { "c\($0)" }
         var w = CompactWriter()
-        w.writeStruct { $0.writeField(3, strings: paths) }
+        w.writeStruct { paths.writeField(3, to: &$0) }
         #expect(Array(w.bytes.prefix(3)) == [0x39, 0xF8, 40])
         var r = CompactReader(bytes: w.bytes)
         var got: [String] = []
-        try r.readStruct { r, f throws(ParquetError) in got = try r.readStringList(f, in: "test") }
+        try r.readStruct { r, f throws(ParquetError) in got = try [String].readField(f, from: &r, in: "test") }
         #expect(got == paths)
     }
 
@@ -109,7 +109,7 @@ func bytes(_ hexString: String) -> [UInt8] {
         w.writeStruct { w in
             w.writeField(1, bool: true)
             w.writeField(2, bool: false)
-            w.writeField(3, list: [true, false], of: .boolFalse) { $0.writeBoolElement($1) }
+            [true, false].writeField(3, to: &w)
         }
         #expect(hex(w.bytes) == "11 12 19 22 01 00 00")
         // Java writes false as 2 in bool lists; both must read as false, 1 as true.
@@ -119,7 +119,7 @@ func bytes(_ hexString: String) -> [UInt8] {
         var list: [Bool] = []
         try r.readStruct { r, f throws(ParquetError) in
             if f.id == 3 {
-                list = try r.readList(f, in: "t") { r, _ throws(ParquetError) in try r.readBoolElement() }
+                list = try [Bool].readField(f, from: &r, in: "t")
             } else {
                 fields.append(try r.readBool(f, in: "t"))
             }
@@ -136,14 +136,14 @@ func bytes(_ hexString: String) -> [UInt8] {
             w.writeField(2, i32: 0)
             w.writeField(4, bool: true)
             w.writeField(5, i8: -3)
-            w.writeField(6, i16: 300)
-            w.writeField(7, i64: -1 << 40)
+            Int16(300).writeField(6, to: &w)
+            Int64(-1 << 40).writeField(7, to: &w)
             w.writeField(8, double: 2.5)
             w.writeField(9, binary: [1, 2, 3])
-            w.writeField(10, list: Array(repeating: Int32(1), count: 20), of: .i32) { $0.writeI32($1) }
+            Array(repeating: Int32(1), count: 20).writeField(10, to: &w)
             w.writeField(11, struct: { w in
-                w.writeField(1, struct: { $0.writeField(30, string: "deep") })
-                w.writeField(2, list: [true, false], of: .boolFalse) { $0.writeBoolElement($1) }
+                w.writeField(1, struct: { "deep".writeField(30, to: &$0) })
+                [true, false].writeField(2, to: &w)
             })
             // A map<i32,binary> of 2 entries, written by hand.
             w.writeFieldHeader(id: 12, type: .map)
@@ -175,6 +175,17 @@ func bytes(_ hexString: String) -> [UInt8] {
     @Test func missingRequiredFieldsAreReported() {
         // PageHeader with only field 1.
         #expect(throws: ParquetError.self) { try PageHeader.decode([0x15, 0x00, 0x00]) }
+    }
+
+    @Test func theErrorNamesTheFirstMissingRequiredField() throws {
+        let error = try #require(throws: ParquetError.self) { try PageHeader.decode([0x15, 0x00, 0x00]) }
+        #expect("\(error)".contains("PageHeader is missing required field uncompressed_page_size"))
+    }
+
+    @Test func aNegativePageSizeIsRefused() throws {
+        // type DATA_PAGE, uncompressed_page_size -1 (zigzag 1), compressed_page_size 0.
+        let error = try #require(throws: ParquetError.self) { try PageHeader.decode([0x15, 0x00, 0x15, 0x01, 0x15, 0x00, 0x00]) }
+        #expect("\(error)".contains("negative uncompressed_page_size (-1)"))
     }
 
     @Test func hugeListCountsAreRejectedBeforeAllocating() {

@@ -70,6 +70,41 @@ import Testing
         #expect(reducer.nullKeyRows == rows.filter { $0[0].isNull }.count)
     }
 
+    @Test(arguments: ["true codes", "all rows one code", "codes shifted by one", "codes past codeCount"])
+    func dictionaryCodesOnTheKeyColumnNeverChangeTheResult(_ kind: String) {
+        let schema = Schema([Field("k", .string), Field("t", .int64), Field("v", .int64)])
+        var rng = SplitMix64(seed: 17)
+        var plain = LatestPerKey(schema: schema, keyCount: 1)
+        var hinted = LatestPerKey(schema: schema, keyCount: 1)
+        for b in 0..<6 {
+            var keys: [Value] = [], codes: [UInt32] = [], times: [Value] = [], vs: [Value] = []
+            for i in 0..<700 {
+                let k = Int(rng.next() % 90)
+                keys.append(k == 7 ? .null : .string(k == 8 ? "" : "cliente-\(k)-ção"))
+                codes.append(UInt32(k))
+                times.append(rng.next() % 50 == 0 ? .null : .int64(Int64(rng.next() % 40)))
+                vs.append(.int64(Int64(b * 1000 + i)))
+            }
+            var keyColumn = Column(.string, keys)
+            let hint: DictionaryHint
+            switch kind {
+            case "true codes": hint = DictionaryHint(codes: codes, codeCount: 90)
+            case "all rows one code": hint = DictionaryHint(codes: Array(repeating: 0, count: codes.count), codeCount: 1)
+            case "codes shifted by one": hint = DictionaryHint(codes: codes.map { ($0 + 1) % 90 }, codeCount: 90)
+            default: hint = DictionaryHint(codes: codes.map { $0 + 500 }, codeCount: 90)
+            }
+            let columns = [keyColumn, Column(.int64, times), Column(.int64, vs)]
+            plain.add(RecordBatch(schema: schema, columns: columns))
+            keyColumn.dictionaryHint = hint
+            hinted.add(RecordBatch(schema: schema, columns: [keyColumn] + columns.dropFirst()))
+        }
+        let a = plain.finish(), b = hinted.finish()
+        #expect((0..<b.rowCount).map { b.row($0) } == (0..<a.rowCount).map { a.row($0) })
+        #expect(hinted.nullKeyRows == plain.nullKeyRows)
+        #expect(hinted.nullTimeRows == plain.nullTimeRows)
+        #expect(a.rowCount == 89)
+    }
+
     @Test func negativeZeroAndZeroAreOneKeyAndAnEmptyInputGivesNoRows() {
         let s = Schema([Field("k", .double), Field("t", .int64)])
         var r = LatestPerKey(schema: s, keyCount: 1)

@@ -49,20 +49,30 @@ package final class KeyPartitions: @unchecked Sendable {
         !plan.aggregates.contains { [.first, .last, .maxBy, .minBy].contains($0.spec.kind) }
     }
 
-    /// The partition of every row: a hash of its key (seeded differently from the tables' own
-    /// hash, so a partition's keys still spread over its table); NULL keys in partition 0.
+    /// The partition of every row: the upper half of its key's hash (the tables index their
+    /// slots by the lower half, so a partition's keys still spread over its table); NULL keys
+    /// in partition 0. For string keys, `stringHashes` receives each row's
+    /// `GroupKeyTable.stringHash` (0 for NULL), which the table then need not compute again.
     package static func partitionRows(of key: Column, count: Int) -> [[Int]] {
+        var unused: [UInt64] = []
+        return partitionRows(of: key, count: count, stringHashes: &unused)
+    }
+
+    package static func partitionRows(of key: Column, count: Int, stringHashes: inout [UInt64]) -> [[Int]] {
         var rows = [[Int]](repeating: [], count: count)
         let n = key.count
         for p in 0..<count { rows[p].reserveCapacity(n / count + n / (4 * count) + 16) }
         let m = UInt64(count)
         switch key.values {
         case .string(let s):
+            stringHashes.removeAll(keepingCapacity: true)
+            stringHashes.reserveCapacity(n)
             s.offsets.withUnsafeBufferPointer { off in
                 s.bytes.withUnsafeBufferPointer { bytes in
                     for i in 0..<n {
-                        if key.isNull(i) { rows[0].append(i); continue }
-                        let h = XXH64.hash(bytes: UnsafeBufferPointer(rebasing: bytes[off[i]..<off[i + 1]]))
+                        if key.isNull(i) { rows[0].append(i); stringHashes.append(0); continue }
+                        let h = GroupKeyTable.stringHash(UnsafeBufferPointer(rebasing: bytes[off[i]..<off[i + 1]]))
+                        stringHashes.append(h)
                         rows[Int((h >> 32) % m)].append(i)
                     }
                 }

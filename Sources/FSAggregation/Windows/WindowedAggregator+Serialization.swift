@@ -29,20 +29,7 @@ extension WindowedAggregator {
                   counters.windowsEmitted, counters.rowsEmitted] { w.write(c) }
         w.writeCount(dirty.count)
         for k in dirty.sorted() { w.write(k) }
-        let keys = keyTable.keyColumn()
-        w.writeCount(keys.count)
-        for g in 0..<keys.count {
-            let isNull = keys.isNull(g)
-            w.write(isNull)
-            if isNull { continue }
-            switch keys.values {
-            case .string(let s): s.withUTF8(g) { w.write(bytes: $0) }
-            case .int32(let v): w.write(Int64(v[g]))
-            case .int64(let v): w.write(v[g])
-            case .boolean(let v): w.write(Int64(v[g] ? 1 : 0))
-            case .double(let v): w.write(v[g])
-            }
-        }
+        w.write(keys: keyTable.keyColumn())
         w.writeCount(blocks.count)
         for blk in blocks.keys.sorted() {
             guard let block = blocks[blk] else { continue }
@@ -77,21 +64,11 @@ extension WindowedAggregator {
         var d = Set<Int64>()
         for _ in 0..<(try r.readCount(limit: bytes.count)) { d.insert(try r.readInt64()) }
         let keyType = keyTable.keyType
-        let keyCount = try r.readCount(limit: bytes.count)
-        var kb = ColumnBuilder(type: keyType, capacity: keyCount)
-        for _ in 0..<keyCount {
-            if try r.readBool() { kb.appendNull(); continue }
-            switch keyType {
-            case .string: let k = try r.readBytes(); k.withUnsafeBytes { kb.append(utf8: $0) }
-            case .double: kb.append(try r.readDouble())
-            case .boolean: kb.append(try r.readInt64() != 0)
-            case .int32, .date: kb.append(Int32(truncatingIfNeeded: try r.readInt64()))
-            case .int64, .timestamp: kb.append(try r.readInt64())
-            }
-        }
+        let keyColumn = try r.readKeys(type: keyType)
+        let keyCount = keyColumn.count
         var table = GroupKeyTable(keyType: keyType, expectedGroups: Swift.max(16, keyCount))
         var ids: [UInt32] = []
-        table.groupIDs(for: kb.finish(), into: &ids)
+        table.groupIDs(for: keyColumn, into: &ids)
         guard table.groupCount == keyCount else { throw .invalid(offset: r.offset, reason: "duplicate keys in window state") }
         var restored: [Int64: SliceBlock] = [:]
         for _ in 0..<(try r.readCount(limit: bytes.count)) {

@@ -127,8 +127,10 @@ public struct OfflineJob: RunnableJob {
         // 4. Features sorted by key, plus the partition columns; replace the partition.
         let outputStarted = monotonicSeconds()
         let now = clock.nowMicros()
-        let tables = pass.aggregators.map { plan.finish($0, nowMicros: now) }
-        let features = OfflineOutput.sortedByKey(tables.count == 1 ? tables[0] : RecordBatch.concatenate(tables, schema: plan.outputSchema))
+        // Key partitions are disjoint tables: each finished on its own core.
+        let aggregators = pass.aggregators
+        let tables = parallelMap(count: aggregators.count) { plan.finish(aggregators[$0], nowMicros: now) }
+        let features = OfflineOutput.sortedByKey(tables, schema: plan.outputSchema)
         let sortSeconds = monotonicSeconds() - outputStarted
         summary.outputVersion = try OfflineOutput.write(features, day: day, to: config.outputTable, clock: clock)
         logger.info("wrote features", metadata: ["partition": "\(summary.partition)", "rows": "\(features.rowCount)",

@@ -15,7 +15,18 @@ enum OfflineOutput {
     /// strings by UTF-8 bytes, ties in row order).
     static func sortedByKey(_ batch: RecordBatch) -> RecordBatch {
         guard batch.rowCount > 1, let key = batch.columns.first else { return batch }
-        return batch.gather(key.ascendingOrder())
+        let order = key.ascendingOrder()
+        return RecordBatch(schema: batch.schema, columns: parallelMap(count: batch.columns.count) { batch.columns[$0].gather(order) })
+    }
+
+    /// The rows of every table (disjoint key partitions of one result) as one batch in key
+    /// order; columns are concatenated and gathered one per task.
+    static func sortedByKey(_ tables: [RecordBatch], schema: Schema) -> RecordBatch {
+        if tables.count == 1 { return sortedByKey(tables[0]) }
+        let columns = parallelMap(count: schema.fields.count) { ci in
+            Column.concatenate(tables.map { $0.columns[ci] }, type: schema.fields[ci].type)
+        }
+        return sortedByKey(RecordBatch(schema: schema, columns: columns))
     }
 
     /// Writes `features` as the whole content of partition `day` of the table at `path`

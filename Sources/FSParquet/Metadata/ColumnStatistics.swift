@@ -50,19 +50,22 @@ public func encodeStatisticsValue(_ v: Value) -> [UInt8]? {
 /// The value of statistics bytes for a column of logical type `type`; nil when the byte count
 /// does not match the type.
 public func decodeStatisticsValue(_ b: [UInt8], type: DataType) -> Value? {
-    func le<T: FixedWidthInteger>(_: T.Type) -> T? {
-        guard b.count == MemoryLayout<T>.size else { return nil }
-        var x: T = 0
-        for (i, byte) in b.enumerated() { x |= T(truncatingIfNeeded: byte) << (8 * i) }
-        return x
-    }
     switch type {
     case .boolean: return b.count == 1 ? .boolean(b[0] != 0) : nil
-    case .int32: return le(Int32.self).map(Value.int32)
-    case .date: return le(Int32.self).map(Value.date)
-    case .int64: return le(Int64.self).map(Value.int64)
-    case .timestamp: return le(Int64.self).map(Value.timestamp)
-    case .double: return le(UInt64.self).map { .double(Double(bitPattern: $0)) }
+    case .int32: return littleEndian(b, as: Int32.self).map(Value.int32)
+    case .date: return littleEndian(b, as: Int32.self).map(Value.date)
+    case .int64: return littleEndian(b, as: Int64.self).map(Value.int64)
+    case .timestamp: return littleEndian(b, as: Int64.self).map(Value.timestamp)
+    case .double: return littleEndian(b, as: UInt64.self).map { .double(Double(bitPattern: $0)) }
     case .string: return .string(String(decoding: b, as: UTF8.self))
     }
+}
+
+/// `b` as one little-endian `T`, as PLAIN statistics store numbers; nil when the byte count is
+/// not `T`'s size.
+func littleEndian<T: FixedWidthInteger>(_ b: [UInt8], as _: T.Type) -> T? {
+    guard b.count == MemoryLayout<T>.size else { return nil }
+    var x: T = 0
+    for (i, byte) in b.enumerated() { x |= T(truncatingIfNeeded: byte) << (8 * i) }
+    return x
 }

@@ -3,7 +3,7 @@
 /// Modelled as a raw-value struct rather than a Swift enum so that a value this code does not
 /// know (a newer encoding such as ALP 10, a future codec) still decodes; the reader then rejects
 /// it with an error naming the column, instead of the whole footer failing to parse.
-public protocol ThriftEnum: RawRepresentable, Hashable, Sendable, CustomStringConvertible where RawValue == Int32 {
+public protocol ThriftEnum: RawRepresentable, Hashable, Sendable, CustomStringConvertible, CompactValue where RawValue == Int32 {
     /// Upper-case IDL names of the known values, for layout dumps and error messages.
     static var names: [Int32: String] { get }
     init(rawValue: Int32)

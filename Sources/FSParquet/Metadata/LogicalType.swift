@@ -82,7 +82,7 @@ public enum LogicalType: Sendable, Hashable, CustomStringConvertible {
     }
 }
 
-extension LogicalType: CompactEncodable, CompactDecodable {
+extension LogicalType: CompactEncodable, CompactDecodable, CompactValue {
     public func encodeFields(to w: inout CompactWriter) {
         switch self {
         case .string: w.writeField(1, struct: { _ in })
@@ -177,7 +177,7 @@ public enum ColumnOrder: Sendable, Hashable, CustomStringConvertible {
     }
 }
 
-extension ColumnOrder: CompactEncodable, CompactDecodable {
+extension ColumnOrder: CompactEncodable, CompactDecodable, CompactValue {
     public func encodeFields(to w: inout CompactWriter) {
         switch self {
         case .typeDefinedOrder: w.writeField(1, struct: { _ in })

@@ -21,6 +21,14 @@ struct ColumnAccumulator {
     var bytes: [UInt8] = []
     /// NULL rows, in ascending order (a bitmap is built at the end only if this is non-empty).
     var nullRows: [Int] = []
+    /// String columns: each row's dictionary index, offset by the sizes of the chunks' earlier
+    /// dictionaries so equal codes mean equal strings across the chunks of one read (NULL rows
+    /// code 0). nil once any value did not come from a dictionary. Handed out as the column's
+    /// `DictionaryHint`, so a consumer that groups by the column (the publisher's newest row per
+    /// key) hashes each distinct value once per row group instead of once per row.
+    var codes: [UInt32]? = []
+    /// The codes given out so far: the next chunk's dictionary starts here.
+    var codeCount = 0
 
     init(type: DataType, expectedRows: Int = 0, expectedBytes: Int = 0) {
         self.type = type
@@ -31,6 +39,7 @@ struct ColumnAccumulator {
         case .double: storage = .double; doubles.reserveCapacity(expectedRows)
         case .string:
             storage = .string
+            codes?.reserveCapacity(expectedRows)
             offsets.reserveCapacity(expectedRows + 1)
             bytes.reserveCapacity(expectedBytes)
         }
@@ -70,6 +79,7 @@ struct ColumnAccumulator {
 
     /// Appends `count` strings whose bytes are `spans` into `source`; `totalBytes` is their sum.
     mutating func appendStrings(source: UnsafeRawPointer, spans: UnsafePointer<ByteSpan>, count: Int, totalBytes: Int) {
+        codes = nil
         let byteStart = bytes.count
         bytes.append(contentsOf: repeatElement(0, count: totalBytes))
         let offsetStart = offsets.count
@@ -92,8 +102,13 @@ struct ColumnAccumulator {
         }
     }
 
-    /// Appends `count` strings picked from a dictionary by (validated) `indices`.
-    mutating func appendStrings(dictionary: ColumnAccumulator, indices: UnsafePointer<UInt32>, count: Int) {
+    /// Appends `count` strings picked from a dictionary by (validated) `indices`; their codes are
+    /// the indices plus `codeBase` (where this chunk's dictionary starts, see `codes`).
+    mutating func appendStrings(dictionary: ColumnAccumulator, indices: UnsafePointer<UInt32>, count: Int, codeBase: Int) {
+        if codes != nil {
+            let base = UInt32(truncatingIfNeeded: codeBase)
+            codes!.append(contentsOf: UnsafeBufferPointer(start: indices, count: count).lazy.map { $0 &+ base })
+        }
         dictionary.offsets.withUnsafeBufferPointer { dictOffsets in
             var total = 0
             for i in 0 ..< count {
@@ -129,13 +144,13 @@ struct ColumnAccumulator {
     }
 
     /// Appends `count` values picked from a dictionary of the same storage by (validated) indices.
-    mutating func appendFromDictionary(_ dictionary: ColumnAccumulator, indices: UnsafePointer<UInt32>, count: Int) {
+    mutating func appendFromDictionary(_ dictionary: ColumnAccumulator, indices: UnsafePointer<UInt32>, count: Int, codeBase: Int) {
         switch storage {
         case .boolean: Self.gather(dictionary.booleans, indices, count, into: &booleans, zero: false)
         case .int32: Self.gather(dictionary.int32s, indices, count, into: &int32s, zero: 0)
         case .int64: Self.gather(dictionary.int64s, indices, count, into: &int64s, zero: 0)
         case .double: Self.gather(dictionary.doubles, indices, count, into: &doubles, zero: 0)
-        case .string: appendStrings(dictionary: dictionary, indices: indices, count: count)
+        case .string: appendStrings(dictionary: dictionary, indices: indices, count: count, codeBase: codeBase)
         }
     }
 
@@ -167,6 +182,7 @@ struct ColumnAccumulator {
             // repeats the previous end (an empty string).
             // Back to front: row i (1-based) ends where the last present row up to i ends, which
             // is dense value `src` — never yet overwritten because src <= i.
+            if codes != nil { Self.spread(&codes!, base: base, dense: denseCount, levels: levels, max: maxLevel, zero: 0) }
             offsets.append(contentsOf: repeatElement(0, count: rows - denseCount))
             offsets.withUnsafeMutableBufferPointer { off in
                 let o = off.baseAddress! + base
@@ -210,7 +226,9 @@ struct ColumnAccumulator {
         case .int32: int32s.append(contentsOf: repeatElement(0, count: n))
         case .int64: int64s.append(contentsOf: repeatElement(0, count: n))
         case .double: doubles.append(contentsOf: repeatElement(0, count: n))
-        case .string: offsets.append(contentsOf: repeatElement(bytes.count, count: n))
+        case .string:
+            offsets.append(contentsOf: repeatElement(bytes.count, count: n))
+            codes?.append(contentsOf: repeatElement(0, count: n))
         }
         nullRows.append(contentsOf: base ..< base + n)
     }
@@ -233,6 +251,10 @@ struct ColumnAccumulator {
             for r in nullRows { v.set(r, false) }
             validity = v
         }
-        return Column(type: type, values: values, validity: validity)
+        var column = Column(type: type, values: values, validity: validity)
+        if storage == .string, let codes, codeCount > 0, codes.count == column.count {
+            column.dictionaryHint = DictionaryHint(codes: codes, codeCount: codeCount)
+        }
+        return column
     }
 }

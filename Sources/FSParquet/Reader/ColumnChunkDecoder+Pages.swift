@@ -43,6 +43,7 @@ extension ColumnChunkDecoder {
             }
         }
         dictionary = dict
+        dictionaryCodeBase = nil
     }
 
     /// Data page v1: the whole body is compressed; levels carry a 4-byte length prefix.

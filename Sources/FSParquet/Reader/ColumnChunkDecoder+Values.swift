@@ -15,12 +15,18 @@ extension ColumnChunkDecoder {
             guard let dictionary else { throw DecodeFailure("dictionary-encoded page before any dictionary page", at: 0) }
             if indices.count < count { indices = [UInt32](repeating: 0, count: count) }
             let dictCount = dictionary.count
+            // This chunk's dictionary takes the next `dictCount` codes of the read (see `codes`).
+            if dictionaryCodeBase == nil {
+                dictionaryCodeBase = output.codeCount
+                output.codeCount += dictCount
+            }
+            let codeBase = dictionaryCodeBase!
             var failure: DecodeFailure?
             indices.withUnsafeMutableBufferPointer { buffer in
                 guard let p = buffer.baseAddress else { return }
                 do throws(DecodeFailure) {
                     _ = try DictionaryDecoder.decodeIndices(values, count: count, dictionaryCount: dictCount, into: p)
-                    output.appendFromDictionary(dictionary, indices: p, count: count)
+                    output.appendFromDictionary(dictionary, indices: p, count: count, codeBase: codeBase)
                 } catch {
                     failure = error
                 }
@@ -181,6 +187,7 @@ extension ColumnChunkDecoder {
             if let source {
                 output.appendStrings(source: source, spans: spans, count: count, totalBytes: totalBytes)
             } else {
+                output.codes = nil
                 output.offsets.append(contentsOf: repeatElement(output.bytes.count, count: count))
             }
         case .uuid:
@@ -284,6 +291,7 @@ extension ColumnChunkDecoder {
 extension ColumnAccumulator {
     /// Appends a 16-byte UUID as its canonical text `xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`.
     mutating func appendUUID(_ raw: UnsafeRawBufferPointer) {
+        codes = nil
         let hex: [UInt8] = Array("0123456789abcdef".utf8)
         for (i, b) in raw.enumerated() {
             if i == 4 || i == 6 || i == 8 || i == 10 { bytes.append(UInt8(ascii: "-")) }

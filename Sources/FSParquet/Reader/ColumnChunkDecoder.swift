@@ -26,6 +26,8 @@ struct ColumnChunkDecoder {
     let decompressor: PageDecompressor?
 
     var dictionary: ColumnAccumulator?
+    /// Where `dictionary`'s codes start in the output's `codes` (set at its first use).
+    var dictionaryCodeBase: Int?
     var definition: [UInt32] = []
     var repetition: [UInt32] = []
     var indices: [UInt32] = []

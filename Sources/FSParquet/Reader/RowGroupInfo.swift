@@ -48,25 +48,19 @@ extension ColumnStatistics {
 
     /// One PLAIN-encoded statistics value (BYTE_ARRAY without its length prefix), converted.
     private static func value(_ b: [UInt8], conversion: ValueConversion, leaf: LeafColumn) -> Value? {
-        func le<T: FixedWidthInteger>(_: T.Type) -> T? {
-            guard b.count == MemoryLayout<T>.size else { return nil }
-            var x: T = 0
-            for (i, byte) in b.enumerated() { x |= T(truncatingIfNeeded: byte) << (8 * i) }
-            return x
-        }
         switch conversion {
         case .boolean: return b.count == 1 ? .boolean(b[0] != 0) : nil
-        case .int32: return le(Int32.self).map { leaf.dataType == .date ? .date($0) : .int32($0) }
-        case .uint32ToInt64: return le(UInt32.self).map { .int64(Int64($0)) }
+        case .int32: return littleEndian(b, as: Int32.self).map { leaf.dataType == .date ? .date($0) : .int32($0) }
+        case .uint32ToInt64: return littleEndian(b, as: UInt32.self).map { .int64(Int64($0)) }
         case .int64:
             if leaf.isUnsignedInteger { return nil }
-            return le(Int64.self).map { leaf.dataType == .timestamp ? .timestamp($0) : .int64($0) }
-        case .timestampMillis: return le(Int64.self).map { .timestamp($0 &* 1000) }
-        case .timestampNanos: return le(Int64.self).map { .timestamp($0 >= 0 ? $0 / 1000 : ($0 + 1) / 1000 - 1) }
-        case .float: return le(UInt32.self).map { .double(Double(Float(bitPattern: $0))) }
-        case .double: return le(UInt64.self).map { .double(Double(bitPattern: $0)) }
-        case .decimalInt32(let scale): return le(Int32.self).map { .double(Double($0) / ColumnChunkDecoder.powerOfTen(scale)) }
-        case .decimalInt64(let scale): return le(Int64.self).map { .double(Double($0) / ColumnChunkDecoder.powerOfTen(scale)) }
+            return littleEndian(b, as: Int64.self).map { leaf.dataType == .timestamp ? .timestamp($0) : .int64($0) }
+        case .timestampMillis: return littleEndian(b, as: Int64.self).map { .timestamp($0 &* 1000) }
+        case .timestampNanos: return littleEndian(b, as: Int64.self).map { .timestamp($0 >= 0 ? $0 / 1000 : ($0 + 1) / 1000 - 1) }
+        case .float: return littleEndian(b, as: UInt32.self).map { .double(Double(Float(bitPattern: $0))) }
+        case .double: return littleEndian(b, as: UInt64.self).map { .double(Double(bitPattern: $0)) }
+        case .decimalInt32(let scale): return littleEndian(b, as: Int32.self).map { .double(Double($0) / ColumnChunkDecoder.powerOfTen(scale)) }
+        case .decimalInt64(let scale): return littleEndian(b, as: Int64.self).map { .double(Double($0) / ColumnChunkDecoder.powerOfTen(scale)) }
         case .decimalBytes(let scale):
             guard !b.isEmpty, b.count <= 16 else { return nil }
             return b.withUnsafeBytes { .double(ColumnChunkDecoder.bigEndianTwosComplement($0) / ColumnChunkDecoder.powerOfTen(scale)) }

@@ -216,14 +216,6 @@ public struct CompactReader: Sendable {
         try expect(f, .i32, in: s); return try readI32()
     }
 
-    public mutating func readI64(_ f: CompactFieldHeader, in s: String) throws(ParquetError) -> Int64 {
-        try expect(f, .i64, in: s); return try readI64()
-    }
-
-    public mutating func readI16(_ f: CompactFieldHeader, in s: String) throws(ParquetError) -> Int16 {
-        try expect(f, .i16, in: s); return try readI16()
-    }
-
     public mutating func readI8(_ f: CompactFieldHeader, in s: String) throws(ParquetError) -> Int8 {
         try expect(f, .i8, in: s); return try readI8()
     }
@@ -232,50 +224,9 @@ public struct CompactReader: Sendable {
         try expect(f, .binary, in: s); return try readBinary()
     }
 
-    public mutating func readString(_ f: CompactFieldHeader, in s: String) throws(ParquetError) -> String {
-        try expect(f, .binary, in: s); return try readString()
-    }
-
     /// A bool field's value, carried by its type nibble (1 true, 2 false).
     public func readBool(_ f: CompactFieldHeader, in s: String) throws(ParquetError) -> Bool {
         try expect(f, .boolTrue, in: s); return f.type == .boolTrue
-    }
-
-    /// A list<element> field: checks the wire type, reads the header, and calls `element` per item.
-    public mutating func readList<T>(
-        _ f: CompactFieldHeader, in s: String,
-        _ element: (inout CompactReader, CompactType) throws(ParquetError) -> T
-    ) throws(ParquetError) -> [T] {
-        try expect(f, .list, in: s)
-        let (elementType, count) = try readListHeader()
-        var out: [T] = []
-        out.reserveCapacity(count)
-        for _ in 0..<count { out.append(try element(&self, elementType)) }
-        return out
-    }
-
-    /// A list<struct> field, decoding each element with `T(decoding:)`.
-    public mutating func readStructList<T: CompactDecodable>(_ f: CompactFieldHeader, in s: String) throws(ParquetError) -> [T] {
-        try readList(f, in: s) { r, type throws(ParquetError) in
-            guard type == .struct else { throw r.error("\(s) field \(f.id): list of \(type), expected struct") }
-            return try T(decoding: &r)
-        }
-    }
-
-    /// A list<i32> field (enum lists such as `encodings`).
-    public mutating func readI32List(_ f: CompactFieldHeader, in s: String) throws(ParquetError) -> [Int32] {
-        try readList(f, in: s) { r, type throws(ParquetError) in
-            guard type == .i32 else { throw r.error("\(s) field \(f.id): list of \(type), expected i32") }
-            return try r.readI32()
-        }
-    }
-
-    /// A list<string> field (`path_in_schema`).
-    public mutating func readStringList(_ f: CompactFieldHeader, in s: String) throws(ParquetError) -> [String] {
-        try readList(f, in: s) { r, type throws(ParquetError) in
-            guard type == .binary else { throw r.error("\(s) field \(f.id): list of \(type), expected binary") }
-            return try r.readString()
-        }
     }
 
     /// A struct field decoded with `T(decoding:)`.
@@ -330,20 +281,5 @@ extension CompactWriter {
     public mutating func writeField<T: CompactEncodable>(_ id: Int16, _ value: T) {
         writeFieldHeader(id: id, type: .struct)
         write(value)
-    }
-
-    /// A list<struct> field.
-    public mutating func writeField<T: CompactEncodable>(_ id: Int16, structs: [T]) {
-        writeField(id, list: structs, of: .struct) { w, v in w.write(v) }
-    }
-
-    /// A list<i32> field.
-    public mutating func writeField(_ id: Int16, i32s: [Int32]) {
-        writeField(id, list: i32s, of: .i32) { w, v in w.writeI32(v) }
-    }
-
-    /// A list<string> field.
-    public mutating func writeField(_ id: Int16, strings: [String]) {
-        writeField(id, list: strings, of: .binary) { w, v in w.writeString(v) }
     }
 }

@@ -72,19 +72,9 @@ public struct CompactWriter: Sendable {
         bytes.append(UInt8(bitPattern: value))
     }
 
-    public mutating func writeField(_ id: Int16, i16 value: Int16) {
-        writeFieldHeader(id: id, type: .i16)
-        writeZigzag(Int64(value))
-    }
-
     public mutating func writeField(_ id: Int16, i32 value: Int32) {
         writeFieldHeader(id: id, type: .i32)
         writeZigzag(Int64(value))
-    }
-
-    public mutating func writeField(_ id: Int16, i64 value: Int64) {
-        writeFieldHeader(id: id, type: .i64)
-        writeZigzag(value)
     }
 
     public mutating func writeField(_ id: Int16, double value: Double) {
@@ -97,26 +87,11 @@ public struct CompactWriter: Sendable {
         writeBinary(value)
     }
 
-    public mutating func writeField(_ id: Int16, string value: String) {
-        writeFieldHeader(id: id, type: .binary)
-        writeString(value)
-    }
-
     /// A struct-valued field: header, then `body` writes the nested fields with its own id
     /// counter, then the stop byte.
     public mutating func writeField(_ id: Int16, struct body: (inout CompactWriter) -> Void) {
         writeFieldHeader(id: id, type: .struct)
         writeStruct(body)
-    }
-
-    /// A list-valued field: header, list header, then `element` once per item.
-    public mutating func writeField<S: Collection>(
-        _ id: Int16, list items: S, of elementType: CompactType,
-        _ element: (inout CompactWriter, S.Element) -> Void
-    ) {
-        writeFieldHeader(id: id, type: .list)
-        writeListHeader(count: items.count, elementType: elementType)
-        for item in items { element(&self, item) }
     }
 
     // MARK: - Containers

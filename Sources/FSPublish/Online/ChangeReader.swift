@@ -56,12 +56,41 @@ struct ChangeReader {
 
     /// Streams the chosen files' rows (only `columns`), one batch per row group.
     func forEachBatch(columns: [String], _ body: (RecordBatch) throws -> Void) throws {
-        guard !paths.isEmpty else { return }
-        var scan = try TableScan(snapshot: snapshot, columns: columns, onlyPaths: Set(paths))
+        try forEachBatch(columns: columns, of: paths[...], body)
+    }
+
+    /// As `forEachBatch(columns:_:)` for one share of `paths` (in its order), so that threads can
+    /// each read a share through their own scan.
+    func forEachBatch(columns: [String], of share: ArraySlice<String>, _ body: (RecordBatch) throws -> Void) throws {
+        guard !share.isEmpty else { return }
+        var scan = try TableScan(snapshot: snapshot, columns: columns, onlyPaths: Set(share))
         let byPath = Dictionary(uniqueKeysWithValues: scan.files.map { ($0.relativePath, $0) })
-        for p in paths {
+        for p in share {
             guard let f = byPath[p] else { continue }
             try scan.forEachBatch(in: f, body)
         }
+    }
+
+    /// `paths` cut into at most `count` contiguous, non-empty shares of about equal bytes (the
+    /// sizes the log records), in feeding order: share i's rows all come before share i+1's.
+    func shares(_ count: Int) -> [ArraySlice<String>] {
+        let n = Swift.max(1, Swift.min(count, paths.count))
+        guard n > 1 else { return [paths[...]] }
+        let sizes = paths.map { Swift.max(1, snapshot.files[$0]?.size ?? 1) }
+        let total = sizes.reduce(0, +)
+        var result: [ArraySlice<String>] = []
+        var start = 0, running: Int64 = 0
+        for (i, size) in sizes.enumerated() {
+            running += size
+            let filesLeft = paths.count - (i + 1), sharesLeft = n - result.count - 1
+            // Close the share at its byte quota, or when the files left are just enough for the
+            // shares left (each non-empty).
+            if sharesLeft > 0, running * Int64(n) >= total * Int64(result.count + 1) || filesLeft == sharesLeft {
+                result.append(paths[start...i])
+                start = i + 1
+            }
+        }
+        if start < paths.count { result.append(paths[start...]) }
+        return result
     }
 }

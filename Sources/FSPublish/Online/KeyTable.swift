@@ -1,9 +1,5 @@
 import FSCore
 
-#if canImport(Glibc)
-import Glibc
-#endif
-
 /// Slot numbers for the distinct keys of a stream of batches, without a `String` or `[Value]`
 /// per row: each row's key is encoded into a reused byte buffer and looked up in an
 /// open-addressing table whose keys live in one byte arena.
@@ -52,8 +48,14 @@ struct KeyTable {
     }
 
     /// The slot of a single string key given as its UTF-8 bytes (the caller skips NULLs):
-    /// the same slot `slot(_:_:)` gives that key, without reading the column per row.
+    /// the same slot `slot(_:_:)` gives that key, without reading the column per row. Also
+    /// takes any key in its encoded form (`withKey`), which is how two tables are merged.
     mutating func slot(utf8 key: UnsafeBufferPointer<UInt8>) -> (slot: Int, isNew: Bool) { find(key) }
+
+    /// The encoded bytes of `slot`'s key (as `slot(utf8:)` takes them), lent to `body`.
+    func withKey<R>(_ slot: Int, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
+        arena.withUnsafeBufferPointer { a in body(UnsafeBufferPointer(rebasing: a[starts[slot]..<starts[slot + 1]])) }
+    }
 
     private mutating func append64(_ x: UInt64) { for i in 0..<8 { scratch.append(UInt8(truncatingIfNeeded: x >> (8 * UInt64(i)))) } }
     private mutating func append32(_ x: UInt32) { for i in 0..<4 { scratch.append(UInt8(truncatingIfNeeded: x >> (8 * UInt32(i)))) } }
@@ -68,7 +70,7 @@ struct KeyTable {
             if b == 0 { break }
             if b & 0xffff_ffff_0000_0000 == tag {
                 let slot = Int(b & 0xffff_ffff) - 1
-                if equals(slot, key) { return (slot, false) }
+                if keyEquals(slot, key) { return (slot, false) }
             }
             i = (i + 1) & mask
         }
@@ -86,12 +88,14 @@ struct KeyTable {
         return (slot, true)
     }
 
-    private func equals(_ slot: Int, _ key: UnsafeBufferPointer<UInt8>) -> Bool {
+    /// Whether `slot`'s key is `key` (encoded bytes, as `slot(utf8:)` takes them).
+    func keyEquals(_ slot: Int, _ key: UnsafeBufferPointer<UInt8>) -> Bool {
         let s = starts[slot], n = starts[slot + 1] - s
         guard n == key.count else { return false }
         return arena.withUnsafeBufferPointer { a in
             guard n > 0 else { return true }
-            return memcmp(a.baseAddress! + s, key.baseAddress!, n) == 0
+            // Inlined word-at-a-time comparison: libc's memcmp call was 12 % of a 12M-row publish.
+            return bytesEqual(a.baseAddress! + s, key.baseAddress!, n)
         }
     }
 
@@ -106,12 +110,33 @@ struct KeyTable {
         buckets = next
     }
 
-    /// 64-bit FNV-1a with a final avalanche (keys are short; the mix spreads low bits for the mask).
+    /// A 64-bit hash taking 8 bytes a step (then the tail), with a final avalanche: keys are
+    /// short and the mix spreads low bits for the mask. Byte-at-a-time FNV-1a cost ~36 dependent
+    /// multiplies for a UUID key, the larger part of `find` in a 12M-row publish.
     static func hash(_ p: UnsafeBufferPointer<UInt8>) -> UInt64 {
-        var h: UInt64 = 0xcbf2_9ce4_8422_2325
-        for b in p { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
+        let n = p.count
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325 ^ (UInt64(n) &* 0x9e37_79b9_7f4a_7c15)
+        guard n > 0, let base = UnsafeRawPointer(p.baseAddress) else { return mix(h) }
+        var i = 0
+        while i + 8 <= n {
+            h = (h ^ base.loadUnaligned(fromByteOffset: i, as: UInt64.self)) &* 0x9e37_79b9_7f4a_7c15
+            h ^= h >> 32
+            i += 8
+        }
+        if i < n {
+            var tail: UInt64 = 0
+            for j in i..<n { tail |= UInt64(p[j]) << (8 * UInt64(j - i)) }
+            h = (h ^ tail) &* 0x9e37_79b9_7f4a_7c15
+        }
+        return mix(h)
+    }
+
+    private static func mix(_ x: UInt64) -> UInt64 {
+        var h = x
         h ^= h >> 33
         h = h &* 0xff51_afd7_ed55_8ccd
+        h ^= h >> 33
+        h = h &* 0xc4ce_b9fe_1a85_ec53
         h ^= h >> 33
         return h
     }

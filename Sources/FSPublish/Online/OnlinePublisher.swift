@@ -44,7 +44,7 @@ public struct OnlinePublishSummary: Sendable, Equatable {
 /// ```
 ///  store.publishedVersion() = p          input snapshot = v
 ///  p == v ─► nothing (follow: sleep --trigger-interval, poll again)
-///  p <  v ─► ChangeReader(p → v) ─► LatestPerKey ─► publish(batch₁, nil) … publish(batchₙ, v)
+///  p <  v ─► ChangeReader(p → v) ─► LatestPerKey (ParallelReduction) ─► publish(batch₁, nil) … publish(batchₙ, v)
 ///  store unreachable ─► close, back off (0.5 s doubling to 10 s), retry the cycle; exit 69 after
 ///                      --max-retry-duration
 /// ```
@@ -162,8 +162,7 @@ public final class OnlinePublisher {
                       summary: inout OnlinePublishSummary) throws -> Bool {
         let started = monotonicSeconds()
         let reader = ChangeReader(snapshot: snapshot, published: published)
-        var reducer = LatestPerKey(schema: source.layout.schema, keyCount: source.layout.keyColumns.count)
-        try reader.forEachBatch(columns: source.scanColumns) { reducer.add(source.project($0)) }
+        var reducer = try ParallelReduction.reduce(reader, source: source, threads: config.common.masterMode.threads)
         let rows = reducer.finish()
         summary.rowsRead += reducer.rowsRead
         summary.nullKeysSkipped += reducer.nullKeyRows

@@ -113,6 +113,7 @@ final class KafkaTarget: PublishTarget {
         // An empty topic: a first load, every row is new (at most one per key in a publish).
         let isFirstLoad = times.count == 0
         var produced = 0, skipped = 0
+        let handle = try producer.topic(topic)
         var key: [UInt8] = [], value: [UInt8] = []
         key.reserveCapacity(64)
         value.reserveCapacity(1024)
@@ -128,7 +129,7 @@ final class KafkaTarget: PublishTarget {
                 value.removeAll(keepingCapacity: true)
                 encoder.appendValue(chunk, row: i, to: &value)
                 try key.withUnsafeBytes { k in
-                    try value.withUnsafeBytes { v in try producer.produce(topic: topic, key: k, value: v, headers: headers) }
+                    try value.withUnsafeBytes { v in try producer.produce(to: handle, key: k, value: v, headers: headers) }
                 }
                 produced += 1
             }

@@ -110,21 +110,28 @@ extension DeltaTable {
         if let done = alreadyCommitted(ourTxns, in: snapshot) {
             return CommitResult(version: nil, existingTxn: done, snapshot: snapshot, lostRaces: 0)
         }
+        // Applies the commit that won the next version, if any, after checking it against ours.
+        func applyNextWinner() throws -> Bool {
+            let v = snapshot.version + 1
+            guard FileSystem.exists(log.commitFile(v)) else { return false }
+            let (winner, bytes) = try LogReplay.readCommitSized(log, version: v)
+            try DeltaTable.checkConflicts(winner, version: v, removes: ourRemoves, conflicts: conflicts)
+            try snapshot.apply(winner, version: v, commitBytes: bytes)
+            return true
+        }
+        // The end of a commit that writes nothing: ours is already in, or a txn left its fence.
+        func settled(lostRaces: Int) -> CommitResult? {
+            if let done = alreadyCommitted(ourTxns, in: snapshot) {
+                return CommitResult(version: nil, existingTxn: done, snapshot: snapshot, lostRaces: lostRaces)
+            }
+            guard let fence = TxnFence.check(conflicts.expectedTxns, in: snapshot) else { return nil }
+            return CommitResult(version: nil, existingTxn: nil, snapshot: snapshot, lostRaces: lostRaces, fence: fence)
+        }
         if !conflicts.expectedTxns.isEmpty {
             // `base` may be older than the table (other members commit too): the fence is
             // judged on the newest version, so catch up first.
-            while FileSystem.exists(log.commitFile(snapshot.version + 1)) {
-                let v = snapshot.version + 1
-                let (winner, bytes) = try LogReplay.readCommitSized(log, version: v)
-                try DeltaTable.checkConflicts(winner, version: v, removes: ourRemoves, conflicts: conflicts)
-                try snapshot.apply(winner, version: v, commitBytes: bytes)
-            }
-            if let done = alreadyCommitted(ourTxns, in: snapshot) {
-                return CommitResult(version: nil, existingTxn: done, snapshot: snapshot, lostRaces: 0)
-            }
-            if let fence = TxnFence.check(conflicts.expectedTxns, in: snapshot) {
-                return CommitResult(version: nil, existingTxn: nil, snapshot: snapshot, lostRaces: 0, fence: fence)
-            }
+            while try applyNextWinner() {}
+            if let end = settled(lostRaces: 0) { return end }
         }
         var lost = 0
         while true {
@@ -154,17 +161,8 @@ extension DeltaTable {
             lost += 1
             if lost > maxLostRaces { throw DeltaLogError.tooManyCommitRetries(attempts: lost) }
             // Catch up with every winner, checking each for conflicts.
-            while FileSystem.exists(log.commitFile(snapshot.version + 1)) {
-                let winnerVersion = snapshot.version + 1
-                let (winner, winnerBytes) = try LogReplay.readCommitSized(log, version: winnerVersion)
-                try DeltaTable.checkConflicts(winner, version: winnerVersion, removes: ourRemoves, conflicts: conflicts)
-                try snapshot.apply(winner, version: winnerVersion, commitBytes: winnerBytes)
-                if let done = alreadyCommitted(ourTxns, in: snapshot) {
-                    return CommitResult(version: nil, existingTxn: done, snapshot: snapshot, lostRaces: lost)
-                }
-                if let fence = TxnFence.check(conflicts.expectedTxns, in: snapshot) {
-                    return CommitResult(version: nil, existingTxn: nil, snapshot: snapshot, lostRaces: lost, fence: fence)
-                }
+            while try applyNextWinner() {
+                if let end = settled(lostRaces: lost) { return end }
             }
         }
     }
