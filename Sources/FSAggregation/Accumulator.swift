@@ -62,11 +62,22 @@ extension Accumulator {
     /// Every group's state as bytes: format tag, spec-checking kind name, group count, states.
     public func serialize() -> [UInt8] {
         var w = StateWriter()
+        writeAll(to: &w)
+        return w.bytes
+    }
+
+    /// `serialize().count`, without building the bytes.
+    public func serializedByteCount() -> Int {
+        var w = StateWriter.counting()
+        writeAll(to: &w)
+        return w.count
+    }
+
+    private func writeAll(to w: inout StateWriter) {
         w.write(UInt8(1))
         w.write(bytes: Array(spec.kind.rawValue.utf8))
         w.writeCount(groupCount)
         for g in 0..<groupCount { write(group: g, to: &w) }
-        return w.bytes
     }
 
     /// Replaces every state with those of `serialize()`'s output.

@@ -7,17 +7,33 @@ import FSCore
 /// every accumulator writes a one-byte format tag first (see `Accumulator.serialize()`), and a
 /// change of layout takes a new tag rather than reinterpreting old bytes.
 public struct StateWriter: Sendable {
-    /// The bytes written so far.
+    /// The bytes written so far (empty for a counting writer).
     public private(set) var bytes: [UInt8] = []
+    /// How many bytes were written so far, kept or not.
+    public private(set) var count = 0
+    /// Keeps no bytes, only `count`.
+    private let isCountingOnly: Bool
 
-    public init() {}
+    public init() { isCountingOnly = false }
 
-    public mutating func write(_ v: UInt8) { bytes.append(v) }
-    public mutating func write(_ v: Bool) { bytes.append(v ? 1 : 0) }
+    private init(isCountingOnly: Bool) { self.isCountingOnly = isCountingOnly }
 
+    /// A writer that only counts: the size of a serialized state without building it (the
+    /// online job measures its state's memory this way at every new peak).
+    public static func counting() -> StateWriter { StateWriter(isCountingOnly: true) }
+
+    public mutating func write(_ v: UInt8) {
+        count += 1
+        if !isCountingOnly { bytes.append(v) }
+    }
+
+    public mutating func write(_ v: Bool) { write(UInt8(v ? 1 : 0)) }
+
+    /// Eight bytes, little-endian, in one append (a byte at a time made serializing a large
+    /// window state a visible part of the online job's CPU).
     public mutating func write(_ v: UInt64) {
-        var x = v
-        for _ in 0..<8 { bytes.append(UInt8(truncatingIfNeeded: x)); x >>= 8 }
+        count += 8
+        if !isCountingOnly { withUnsafeBytes(of: v.littleEndian) { bytes.append(contentsOf: $0) } }
     }
 
     public mutating func write(_ v: Int64) { write(UInt64(bitPattern: v)) }
@@ -26,14 +42,15 @@ public struct StateWriter: Sendable {
     /// A non-negative count (lengths, element counts) as an unsigned LEB128 varint.
     public mutating func writeCount(_ n: Int) {
         var x = UInt64(n)
-        while x >= 0x80 { bytes.append(UInt8(x & 0x7F) | 0x80); x >>= 7 }
-        bytes.append(UInt8(x))
+        while x >= 0x80 { write(UInt8(x & 0x7F) | 0x80); x >>= 7 }
+        write(UInt8(x))
     }
 
     /// A byte string preceded by its length.
     public mutating func write<C: Collection>(bytes b: C) where C.Element == UInt8 {
         writeCount(b.count)
-        bytes.append(contentsOf: b)
+        count += b.count
+        if !isCountingOnly { bytes.append(contentsOf: b) }
     }
 }
 

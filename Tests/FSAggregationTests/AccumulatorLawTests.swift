@@ -142,6 +142,7 @@ struct AccumulatorLawTests {
         a.resize(groupCount: 8)  // group 7 stays empty
         groups.withUnsafeBufferPointer { a.update(args, groups: $0, selection: nil, firstRowStamp: 0) }
         let bytes = a.serialize()
+        #expect(a.serializedByteCount() == bytes.count)
         var b = try makeAccumulator(c.spec)
         try b.deserialize(bytes)
         #expect(b.groupCount == 8)

@@ -36,6 +36,31 @@ extension WindowedAggregator {
         freeClosedBlocks()
     }
 
+    /// Append mode, inside a micro-batch: emits the windows that are already final, before
+    /// `endMicroBatch`, so the output is encoded while the rest of the micro-batch is folded.
+    ///
+    /// `remainingFrom` must be a lower bound of the event times of the rows this micro-batch has
+    /// still to `add` (the caller knows it from the input files' statistics). A window is final
+    /// once both hold:
+    ///
+    ///     end ≤ max event time seen − delay   the watermark this micro-batch ends with is at least that
+    ///     end ≤ remainingFrom                 no row still to come falls inside it
+    ///
+    /// Those windows are emitted exactly as `endMicroBatch` would emit them (same rows, same
+    /// numbers; it then emits only the windows after them), and blocks no open window needs are
+    /// freed. The watermark itself does not move: rows of this micro-batch are still judged late
+    /// against the previous one. Update mode emits nothing here (its rows change until the end).
+    public mutating func emitFinalWindows(remainingFrom: Int64, emit: (RecordBatch) throws -> Void) rethrows {
+        guard mode == .append, let m = maxEventTime else { return }
+        let mark = Swift.min(m &- delay, remainingFrom)
+        if let done = emittedThrough, mark <= done { return }
+        let kTo = floorDiv(mark &- spec.duration, spec.slide)
+        let kFrom = emittedThrough.map { floorDiv($0 &- spec.duration, spec.slide) + 1 }
+        emittedThrough = mark
+        try emitWindows(from: kFrom, through: kTo, only: nil, emit: emit)
+        freeBlocks(closedBy: mark)
+    }
+
     /// Ends the micro-batch and returns all its output rows in one batch (tests, small inputs).
     public mutating func endMicroBatch() -> RecordBatch {
         var parts: [RecordBatch] = []
@@ -309,6 +334,13 @@ extension WindowedAggregator {
     /// key table once as many rows were freed as are live.
     mutating func freeClosedBlocks() {
         guard let w = watermark else { return }
+        freeBlocks(closedBy: w)
+    }
+
+    /// Drops blocks whose newest window ends at or before `w` (every window of theirs emitted,
+    /// and no row to come falls in them), and compacts the key table once as many rows were
+    /// freed as are live.
+    mutating func freeBlocks(closedBy w: Int64) {
         let b = blockSlices
         for blk in Array(blocks.keys) where spec.windowEnd(spec.windows(containingSlice: blk &* b &+ (b - 1)).upperBound) <= w {
             rowsFreedSinceCompaction += blocks.removeValue(forKey: blk)?.rowCount ?? 0

@@ -88,8 +88,9 @@ public struct WindowedAggregator: Sendable {
     /// Rows freed since the key table was last compacted.
     var rowsFreedSinceCompaction = 0
     let specs: [AggregateSpec]
-    /// `first`/`last`/`max_by`/`min_by` order rows by stamp: folds keep exact input positions.
-    let isOrderSensitive: Bool
+    /// `first`/`last`/`max_by`/`min_by` order rows by stamp: folds keep exact input positions
+    /// (and the online job keeps the input files in path order).
+    package let isOrderSensitive: Bool
     /// For each aggregate and argument, the index of its column among the distinct argument
     /// expressions (so a batch split by block gathers each column once).
     let argumentSlots: [[Int]]
@@ -391,7 +392,7 @@ extension WindowedAggregator {
         var total = 0
         for block in blocks.values {
             total += block.rows.memoryBytes
-            for a in block.accumulators { total += a.serialize().count }
+            for a in block.accumulators { total += a.serializedByteCount() }
         }
         let keys = keyTable.keyColumn()
         if case .string(let s) = keys.values { total += s.bytes.count + s.offsets.count * 8 + keys.count * 8 } else { total += keys.count * 8 }

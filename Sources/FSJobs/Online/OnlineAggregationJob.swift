@@ -23,7 +23,8 @@ public struct OnlineSummary: JobSummaryDetails, Equatable {
     public var liveKeySlices = 0
     /// Size of the last serialized window state (the checkpoint).
     public var stateBytes = 0
-    /// Most (key, slice) states held at once (measured before each micro-batch's emission).
+    /// Most (key, slice) states held at once (measured before each micro-batch's last emission,
+    /// and after an input file when the state grew by a quarter since the last measure).
     public var peakLiveKeySlices = 0
     /// `WindowedAggregator.stateMemoryBytes` at that peak.
     public var peakStateMemoryBytes = 0
@@ -60,7 +61,8 @@ public struct OnlineSummary: JobSummaryDetails, Equatable {
 /// micro-batch into the `WindowedAggregator`, and commits each trigger exactly once.
 ///
 ///     poll input log ──► versions v₁…vₙ (≤ --max-versions-per-trigger)
-///       each vᵢ: scan its added files ──► add() (late rows aside) ──► endMicroBatch() (emitted windows)
+///       each vᵢ: scan its added files ──► add() (late rows aside), after each file emitFinalWindows()
+///                (windows the later files cannot change) ──► endMicroBatch() (the rest)
 ///     late rows  ──► late table commit, txn(appId, vₙ)          (versions ≤ its txn skipped)
 ///     state      ──► <checkpoint-dir>/state-vₙ.bin              (before the output commit)
 ///     windows    ──► output commit, txn(appId, vₙ)              ← the commit point
@@ -174,16 +176,23 @@ public struct OnlineJob: RunnableJob {
                 }
                 if !c.addPaths.isEmpty {
                     var scan = try TableScan(snapshot: s, columns: columns, onlyPaths: Set(c.addPaths))
-                    try scan.forEachBatch { batch in
-                        summary.eventsThisRun += Int64(batch.rowCount)
-                        let l = engine.add(batch)
-                        if l.rowCount > 0 && c.version > lateDone { lateRows += l.rowCount; try lateWriter.write(l) }
+                    let files = OnlineInputBounds.readOrder(scan.files, timeField: config.timeField, keepPathOrder: engine.isOrderSensitive)
+                    let bounds = OnlineInputBounds.laterTimeBounds(files, timeField: config.timeField)
+                    for (i, file) in files.enumerated() {
+                        try scan.forEachBatch(in: file) { batch in
+                            summary.eventsThisRun += Int64(batch.rowCount)
+                            let l = engine.add(batch)
+                            if l.rowCount > 0 && c.version > lateDone { lateRows += l.rowCount; try lateWriter.write(l) }
+                        }
+                        // Windows no later file of this version can change are written now, on
+                        // the output thread, while the next files are read and folded.
+                        if bounds[i] != .max && bounds[i] != .min {
+                            samplePeakState(engine, &summary, growth: 1.25)
+                            try engine.emitFinalWindows(remainingFrom: bounds[i]) { out in try pipeline.submit(out) }
+                        }
                     }
                 }
-                if engine.liveKeySlices > summary.peakLiveKeySlices {
-                    summary.peakLiveKeySlices = engine.liveKeySlices
-                    summary.peakStateMemoryBytes = engine.stateMemoryBytes
-                }
+                samplePeakState(engine, &summary, growth: 1)
                 // Staged chunk by chunk (invisible until the commit) on the output thread, while the
                 // next chunks are merged: a trigger's output is never all in memory.
                 try engine.endMicroBatch { out in try pipeline.submit(out) }
@@ -216,6 +225,18 @@ public struct OnlineJob: RunnableJob {
             for name in a.call.referencedColumns { if let f = schema.field(named: name) { needed.insert(f.name) } }
         }
         return schema.names.filter { needed.contains($0) }
+    }
+
+    /// Records the live (key, slice) states and their memory when they exceed the peak so far
+    /// by the factor `growth` (1: any new peak). Measuring the memory walks the whole state, so
+    /// the samples taken after each input file wait for a quarter's growth: the recorded peak is
+    /// then within a quarter of the true one, and its bytes per (key, slice) are measured, never
+    /// scaled.
+    func samplePeakState(_ engine: WindowedAggregator, _ summary: inout OnlineSummary, growth: Double) {
+        let live = engine.liveKeySlices
+        guard Double(live) > Double(summary.peakLiveKeySlices) * growth, live > summary.peakLiveKeySlices else { return }
+        summary.peakLiveKeySlices = live
+        summary.peakStateMemoryBytes = engine.stateMemoryBytes
     }
 
     /// Sleeps up to `micros`, in steps of at most 100 ms, returning early on a stop signal.
