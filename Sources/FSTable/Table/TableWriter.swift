@@ -117,17 +117,8 @@ public final class TableWriter {
     /// row group to disk) plus `perColumnBufferBytes` per column for its page buffers.
     public private(set) var bufferedBytes = 0
 
-    /// What an open file's column writer holds even when empty: its definition-level reserve
-    /// (20,000 B at the default 20,000-row pages) and four 4 KiB buffers (values, page body,
-    /// pages, dictionary) — about 37 KB, rounded up.
-    ///
-    /// It was 128 KiB, which made ~30-column files count 3.75 MiB each before any row: with
-    /// fs-ingest's 80 MiB budget only ~21 files fit, so a micro-batch spanning 60–90 days (the
-    /// 5M bench topic, 320 partitions whose fetches each span weeks of event time) finished and
-    /// reopened its day files ~5 times per commit — 31,700 files at 5M against 653 at 1M,
-    /// commits (fsync, footer, stats per file) 60× slower, and the snapshot's `add`s holding the
-    /// extra memory.
-    static let perColumnBufferBytes = 48 << 10
+    /// What an open file's column writer holds even when empty (its value and page buffers).
+    static let perColumnBufferBytes = 128 << 10
 
     /// Rows written since the last commit.
     public var pendingRows: Int { open.values.reduce(0) { $0 + $1.rows } + finished.reduce(0) { $0 + Int($1.summary.rowCount) } }
