@@ -26,17 +26,8 @@ struct FileIdentity: Equatable {
 /// Layout from `fs_publish_state` (key and time columns) and the table's columns. Every key is
 /// read with one prepared `SELECT … WHERE key = ?` (values as parameters; the only SQL text is
 /// the quoted table and column names the store itself reported). A request for several keys
-/// is read inside one read transaction, so all its keys come from one snapshot of the database:
+/// runs inside one `BEGIN … COMMIT`, so all its keys come from one snapshot of the database:
 /// a publish transaction in progress is either wholly visible or not at all.
-///
-/// Read transactions outlive a request: a connection keeps its snapshot for up to
-/// `maxSnapshotAge` and the next requests on it read from the same one. Beginning and ending
-/// a read transaction per request (SQLite's WAL read-mark `fcntl` locks, the wal-index check)
-/// was about 5% of a one-customer request's CPU (perf, bench/ANALYSIS.md round 4). Under the
-/// store's WAL mode an open read transaction never blocks fs-publish; it only keeps a
-/// checkpoint from passing its snapshot, so idle connections give theirs up within
-/// `sweepInterval` (a background sweeper). The price is the same as `identityCheckInterval`'s:
-/// a read may answer from a snapshot up to that old — always a whole publish, never a mix.
 ///
 /// Connections: a small pool, one connection per concurrent reader; a connection whose file
 /// was deleted or replaced (compared by inode, on checkout at most every
@@ -60,8 +51,6 @@ public final class SQLiteStore: FeatureSource, @unchecked Sendable {
         let booleanColumns: Set<Int32>
         /// When the file identity was last compared (monotonic seconds); see `identityCheckInterval`.
         var verifiedAt: Double
-        /// When the open read transaction began (monotonic seconds); nil when none is open.
-        var snapshotSince: Double?
 
         init(db: SQLiteConnection, file: FileIdentity, select: SQLiteStatement, keyCount: Int, booleanColumns: Set<Int32>, verifiedAt: Double) {
             self.db = db
@@ -85,22 +74,10 @@ public final class SQLiteStore: FeatureSource, @unchecked Sendable {
     /// compare.
     static let identityCheckInterval = 0.005
 
-    /// How long a connection reads from one snapshot (one read transaction) before it begins a
-    /// new one: a publish is visible to reads at most this long after it commits.
-    static let maxSnapshotAge = 0.005
-
-    /// How often the sweeper ends the snapshots of idle connections older than `maxSnapshotAge`.
-    static let sweepInterval = 0.02
-
-    /// Page cache per connection (SQLite's default is 2 MiB): a served table's hot pages stay in
-    /// memory instead of being read (`pread`) again whenever the cache evicts them.
-    static let cacheKiB = 32_768
-
     /// `name` is the table fs-publish wrote (its `--output-table`).
     public init(path: String, table name: String) {
         self.path = path
         self.name = name
-        SnapshotSweeper.start(for: self)
     }
 
     private var storeLabel: String { "sqlite:\(path)" }
@@ -118,18 +95,12 @@ public final class SQLiteStore: FeatureSource, @unchecked Sendable {
         var rows: [ServedRow?] = []
         rows.reserveCapacity(keys.count)
         do throws(ServeError) {
-            let now = monotonicSeconds()
-            if let since = c.snapshotSince, now - since >= Self.maxSnapshotAge {
-                c.snapshotSince = nil
-                try execute(c.db, "COMMIT")
-            }
-            if c.snapshotSince == nil {
-                try execute(c.db, "BEGIN")
-                c.snapshotSince = now
-            }
+            let inTransaction = keys.count > 1
+            if inTransaction { try execute(c.db, "BEGIN") }
             for key in keys {
                 rows.append(try readOne(c, key))
             }
+            if inTransaction { try execute(c.db, "COMMIT") }
         } catch {
             // A failed read leaves the connection in an unknown state: drop it.
             c.db.close()
@@ -206,24 +177,6 @@ public final class SQLiteStore: FeatureSource, @unchecked Sendable {
         lock.withLock { idle.append(c) }
     }
 
-    /// Ends the read transactions of idle connections older than `maxSnapshotAge`, so that a
-    /// server with no requests does not hold back the WAL checkpoints of a running publisher.
-    fileprivate func endStaleSnapshots() {
-        let now = monotonicSeconds()
-        let stale = lock.withLock { () -> [PooledConnection] in
-            guard idle.contains(where: { c in c.snapshotSince.map { now - $0 >= Self.maxSnapshotAge } ?? false }) else { return [] }
-            let stale = idle.filter { c in c.snapshotSince.map { now - $0 >= Self.maxSnapshotAge } ?? false }
-            idle.removeAll { c in c.snapshotSince.map { now - $0 >= Self.maxSnapshotAge } ?? false }
-            return stale
-        }
-        guard !stale.isEmpty else { return }
-        for c in stale {
-            c.snapshotSince = nil
-            do { try c.db.execute("COMMIT") } catch { c.db.close() }
-        }
-        lock.withLock { idle.append(contentsOf: stale.filter { $0.db.isOpen }) }
-    }
-
     /// Reads the publisher's state row of this table: key and time columns, and (cached for
     /// `/metrics`) the published version and its time. Values as parameters.
     private func readState(_ db: SQLiteConnection) throws(ServeError) -> (keys: [String], time: String) {
@@ -255,7 +208,6 @@ public final class SQLiteStore: FeatureSource, @unchecked Sendable {
         do { db = try SQLiteConnection(path: path, busyTimeout: .seconds(2), isReadOnly: true) } catch {
             throw ServeError(error, store: storeLabel)
         }
-        do { try db.execute("PRAGMA cache_size=-\(Self.cacheKiB)") } catch { throw ServeError(error, store: storeLabel) }
         let dialect = SQLDialect.sqlite
         // Layout: the publisher's state row names key and time columns.
         let (keys, timeColumn) = try readState(db)
@@ -300,35 +252,5 @@ public final class SQLiteStore: FeatureSource, @unchecked Sendable {
         case .date(let d): s.bind(i, formatDate(days: d))
         case .timestamp(let t): s.bind(i, formatISO8601(micros: t))
         }
-    }
-}
-
-/// The background thread that ends stale snapshots of one `SQLiteStore`'s idle connections
-/// every `sweepInterval` (a detached pthread: no Foundation in the library). It holds the
-/// store weakly and ends within one interval after the store is gone.
-private final class SnapshotSweeper: @unchecked Sendable {
-    weak var store: SQLiteStore?
-
-    private init(store: SQLiteStore) { self.store = store }
-
-    static func start(for store: SQLiteStore) {
-        let box = Unmanaged.passRetained(SnapshotSweeper(store: store))
-        var t = pthread_t()
-        guard pthread_create(&t, nil, { arg in
-            let me = Unmanaged<SnapshotSweeper>.fromOpaque(arg!).takeRetainedValue()
-            while me.sweep() { usleep(UInt32(SQLiteStore.sweepInterval * 1_000_000)) }
-            return nil
-        }, box.toOpaque()) == 0 else {
-            box.release()
-            return
-        }
-        pthread_detach(t)
-    }
-
-    /// One round; false once the store is gone.
-    private func sweep() -> Bool {
-        guard let s = store else { return false }
-        s.endStaleSnapshots()
-        return true
     }
 }
