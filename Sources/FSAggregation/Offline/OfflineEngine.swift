@@ -145,8 +145,14 @@ package struct OfflineEngine {
         let progress = makeProgress(units.count, units.reduce(0) { $0 + max(1, $1.bytes) }, splitsFiles ? "row groups" : "files")
         // Several workers and no row-order-dependent aggregate: keys partitioned between shared
         // tables (no repeated keys, no merge); otherwise one table per worker, merged after.
+        // A partition's table is folded, then finished once: its DISTINCT sets are built by one
+        // sort at the end. (Per-thread tables are merged, which needs the sets built first.)
         let partitions = workers > 1 && KeyPartitions.isOrderFree(plan)
-            ? KeyPartitions(count: workers, make: { plan.makeAggregator() }) : nil
+            ? KeyPartitions(count: workers, make: {
+                var table = plan.makeAggregator()
+                table.deferDistinctPairs()
+                return table
+            }) : nil
         let foldStarted = monotonicSeconds()
         DispatchQueue.concurrentPerform(iterations: workers) { w in
             var reader = source.makeReader()
