@@ -278,11 +278,7 @@ package struct OfflineEngine {
 
     /// The rows whose time is at or after `from` (every time is already inside the range).
     static func rowsFrom(_ from: Int64, _ times: [Int64]) -> Validity {
-        var mask = Validity(repeating: false, count: times.count)
-        times.withUnsafeBufferPointer { t in
-            for i in t.indices where t[i] >= from { mask.set(i, true) }
-        }
-        return mask
+        times.withUnsafeBufferPointer { t in Validity(count: t.count) { t[$0] >= from } }
     }
 }
 
