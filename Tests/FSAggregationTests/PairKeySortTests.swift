@@ -33,3 +33,13 @@ struct PairKeySortTests {
         #expect(descending.first == 0 << 20 | UInt64(4_999 % 7))
     }
 }
+
+extension PairKeySortTests {
+    @Test(arguments: [(0, 4, 1), (1, 4, 9), (3_000, 60, 700), (40_000, 250_000, 100_000)])
+    func distinctCountsCountTheSortedUniqueKeysOfEachGroup(count: Int, groups: Int, values: Int) {
+        let keys = randomKeys(count, groups: UInt64(groups), values: UInt64(values), seed: 77)
+        var expected = [Int64](repeating: 0, count: groups)
+        for key in Set(keys) { expected[Int(key >> 32)] += 1 }
+        #expect(PairKeySort.distinctCounts(keys, groupCount: groups, valueCount: values) == expected)
+    }
+}

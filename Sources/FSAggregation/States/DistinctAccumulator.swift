@@ -128,10 +128,7 @@ public struct DistinctAccumulator: Accumulator {
             guard pairs.keys.isEmpty, [.count, .approxCountDistinct, .countIf, .collectSetSize, .collectListSize].contains(spec.kind) else {
                 return settled().finalize()
             }
-            var counts = [Int64](repeating: 0, count: groupCount)
-            for key in PairKeySort.sortedUnique(pending, groupCount: groupCount, valueCount: values.groupCount) {
-                counts[Int(key >> 32)] += 1
-            }
+            let counts = PairKeySort.distinctCounts(pending, groupCount: groupCount, valueCount: values.groupCount)
             if spec.kind == .collectSetSize || spec.kind == .collectListSize { return Column(type: .int32, values: .int32(counts.map { Int32($0) })) }
             return Column(type: .int64, values: .int64(counts))
         }

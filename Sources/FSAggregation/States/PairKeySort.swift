@@ -23,23 +23,9 @@ enum PairKeySort {
     /// `group << 32 | value`. Every key's group must be below `groupCount` and its value below
     /// `valueCount`: the sort looks at no other bits.
     static func sortedUnique(_ keys: [UInt64], groupCount: Int, valueCount: Int) -> [UInt64] {
-        let n = keys.count
-        guard n > 1 else { return keys }
-        let valueBits = UInt64(bitWidth(ofIDsBelow: valueCount))
-        let totalBits = Int(valueBits) + bitWidth(ofIDsBelow: groupCount)
-        precondition(totalBits <= 64, "pair ids wider than 64 bits")
-        let valueMask: UInt64 = 0xFFFF_FFFF
-        var a = [UInt64](unsafeUninitializedCapacity: n) { out, initialized in
-            keys.withUnsafeBufferPointer { k in
-                for i in 0..<n {
-                    precondition(k[i] & valueMask < UInt64(Swift.max(1, valueCount)) && k[i] >> 32 < UInt64(Swift.max(1, groupCount)),
-                                 "pair key \(k[i]) outside \(groupCount) groups × \(valueCount) values")
-                    out[i] = (k[i] >> 32) << valueBits | (k[i] & valueMask)
-                }
-            }
-            initialized = n
-        }
-        if totalBits > 0 { radixSort(&a, bits: totalBits) }
+        guard keys.count > 1 else { return keys }
+        let (a, valueBits) = sortedCompact(keys, groupCount: groupCount, valueCount: valueCount)
+        let n = a.count
         return [UInt64](unsafeUninitializedCapacity: n) { out, initialized in
             a.withUnsafeBufferPointer { s in
                 let lowMask = (UInt64(1) << valueBits) &- 1
@@ -56,48 +42,115 @@ enum PairKeySort {
         }
     }
 
-    /// Sorts `a`, whose keys use only their low `bits` bits, ascending.
-    static func radixSort(_ a: inout [UInt64], bits: Int) {
-        let n = a.count
-        let passes = (bits + maxDigitBits - 1) / maxDigitBits
-        let digitBits = (bits + passes - 1) / passes
-        let radix = 1 << digitBits
-        let digitMask = UInt64(radix - 1)
-        // Every pass's histogram in one read of the keys (a permutation leaves them unchanged).
-        var counts = [Int](repeating: 0, count: passes * radix)
+    /// The number of distinct values of every group (`groupCount` entries): `sortedUnique`
+    /// counted as it is scanned, without building it.
+    static func distinctCounts(_ keys: [UInt64], groupCount: Int, valueCount: Int) -> [Int64] {
+        var counts = [Int64](repeating: 0, count: groupCount)
+        guard !keys.isEmpty else { return counts }
+        let (a, valueBits) = sortedCompact(keys, groupCount: groupCount, valueCount: valueCount)
         counts.withUnsafeMutableBufferPointer { c in
-            a.withUnsafeBufferPointer { k in
-                for i in 0..<n {
-                    let key = k[i]
-                    for p in 0..<passes { c[p * radix + Int((key >> UInt64(p * digitBits)) & digitMask)] += 1 }
+            a.withUnsafeBufferPointer { s in
+                var previous = s[0]
+                c[Int(previous >> valueBits)] += 1
+                for i in 1..<s.count where s[i] != previous {
+                    previous = s[i]
+                    c[Int(previous >> valueBits)] += 1
                 }
             }
         }
-        var b = [UInt64](unsafeUninitializedCapacity: n) { _, initialized in initialized = n }
-        for p in 0..<passes {
-            let shift = UInt64(p * digitBits)
-            let base = p * radix
-            // A digit every key shares moves nothing.
-            if counts[base + Int((a[0] >> shift) & digitMask)] == n { continue }
-            counts.withUnsafeMutableBufferPointer { c in
-                var sum = 0
-                for d in 0..<radix {
-                    let count = c[base + d]
-                    c[base + d] = sum
-                    sum += count
-                }
-                a.withUnsafeBufferPointer { from in
-                    b.withUnsafeMutableBufferPointer { to in
-                        for i in 0..<n {
-                            let key = from[i]
-                            let d = base + Int((key >> shift) & digitMask)
-                            to[c[d]] = key
-                            c[d] += 1
-                        }
+        return counts
+    }
+
+    /// `keys` as `group << valueBits | value`, sorted; and `valueBits`. The compaction and every
+    /// pass's histogram share one read of the keys.
+    private static func sortedCompact(_ keys: [UInt64], groupCount: Int, valueCount: Int) -> (keys: [UInt64], valueBits: UInt64) {
+        let n = keys.count
+        let valueBits = UInt64(bitWidth(ofIDsBelow: valueCount))
+        let totalBits = Int(valueBits) + bitWidth(ofIDsBelow: groupCount)
+        precondition(totalBits <= 64, "pair ids wider than 64 bits")
+        let digits = Digits(bits: totalBits)
+        var counts = [Int](repeating: 0, count: digits.passes * digits.radix)
+        let valueMask: UInt64 = 0xFFFF_FFFF
+        let groupLimit = UInt64(Swift.max(1, groupCount)), valueLimit = UInt64(Swift.max(1, valueCount))
+        var a = [UInt64](unsafeUninitializedCapacity: n) { out, initialized in
+            keys.withUnsafeBufferPointer { k in
+                counts.withUnsafeMutableBufferPointer { c in
+                    for i in 0..<n {
+                        let group = k[i] >> 32, value = k[i] & valueMask
+                        precondition(value < valueLimit && group < groupLimit, "pair key \(k[i]) outside \(groupCount) groups × \(valueCount) values")
+                        let key = group << valueBits | value
+                        out[i] = key
+                        digits.count(key, into: c)
                     }
                 }
             }
-            swap(&a, &b)
+            initialized = n
+        }
+        digits.sort(&a, counts: &counts)
+        return (a, valueBits)
+    }
+
+    /// Sorts `a`, whose keys use only their low `bits` bits, ascending.
+    static func radixSort(_ a: inout [UInt64], bits: Int) {
+        guard !a.isEmpty else { return }
+        let digits = Digits(bits: bits)
+        var counts = [Int](repeating: 0, count: digits.passes * digits.radix)
+        counts.withUnsafeMutableBufferPointer { c in
+            for key in a { digits.count(key, into: c) }
+        }
+        digits.sort(&a, counts: &counts)
+    }
+
+    /// How keys of `bits` bits are cut into the passes' digits.
+    struct Digits {
+        let passes: Int
+        let digitBits: Int
+        var radix: Int { 1 << digitBits }
+        var mask: UInt64 { UInt64(radix - 1) }
+
+        init(bits: Int) {
+            passes = bits == 0 ? 0 : (bits + PairKeySort.maxDigitBits - 1) / PairKeySort.maxDigitBits
+            digitBits = passes == 0 ? 0 : (bits + passes - 1) / passes
+        }
+
+        /// Adds `key` to every pass's histogram (`c[pass * radix + digit]`).
+        @inline(__always)
+        func count(_ key: UInt64, into c: UnsafeMutableBufferPointer<Int>) {
+            for p in 0..<passes { c[p * radix + Int((key >> UInt64(p * digitBits)) & mask)] += 1 }
+        }
+
+        /// The scatter passes, given every pass's histogram of `a`'s keys (a permutation leaves
+        /// them unchanged, so they are counted once).
+        func sort(_ a: inout [UInt64], counts: inout [Int]) {
+            let n = a.count
+            guard n > 1, passes > 0 else { return }
+            let radix = self.radix, mask = self.mask
+            var b = [UInt64](unsafeUninitializedCapacity: n) { _, initialized in initialized = n }
+            for p in 0..<passes {
+                let shift = UInt64(p * digitBits)
+                let base = p * radix
+                // A digit every key shares moves nothing.
+                if counts[base + Int((a[0] >> shift) & mask)] == n { continue }
+                counts.withUnsafeMutableBufferPointer { c in
+                    var sum = 0
+                    for d in 0..<radix {
+                        let count = c[base + d]
+                        c[base + d] = sum
+                        sum += count
+                    }
+                    a.withUnsafeBufferPointer { from in
+                        b.withUnsafeMutableBufferPointer { to in
+                            for i in 0..<n {
+                                let key = from[i]
+                                let d = base + Int((key >> shift) & mask)
+                                to[c[d]] = key
+                                c[d] += 1
+                            }
+                        }
+                    }
+                }
+                swap(&a, &b)
+            }
         }
     }
 }
