@@ -34,8 +34,10 @@ extension IngestJob {
     /// madvise per 1M events for every trim per batch). Measured at 1M events with one malloc
     /// arena, load ~22, two runs each: every batch 192–194 MiB peak, 1.45–1.60 s system time;
     /// every 2nd 206–214 MiB, 1.23–1.34 s (the two-arena, every-batch peak it replaces was
-    /// 207–215 MiB); every 4th 208 MiB, 1.08–1.16 s, kept at 2 for the 300 MB goal's margin.
-    static let trimEveryBatches = 2
+    /// 207–215 MiB); every 4th 208 MiB, 1.08–1.16 s. In `bench/run.py` every 2nd peaked at
+    /// 250 MiB against main's 242–243, and main reached 288 MiB in a quiet `make bench`, so
+    /// it stays at 1: the one arena alone already saves a fifth of the system time.
+    static let trimEveryBatches = 1
     /// Messages taken from librdkafka per poll (held, not copied, until the next poll).
     static let maxMessagesPerPoll = 2_000
 
