@@ -61,4 +61,46 @@ import Testing
         KafkaMessageEncoder(schema: schema, keyCount: 1).appendKey(batch, row: 0, to: &key)
         #expect(String(decoding: key, as: UTF8.self) == KafkaTarget.encodeKey([.null]))
     }
+    /// Timestamps over many days, before the epoch, at day edges and beyond year 9999 (the
+    /// encoder keeps each column's last date text: a day change must never reuse it).
+    static let times: [Int64] = [
+        0, -1, 86_399_999_999, 86_400_000_000, 1_547_683_200_000_000, 1_547_683_200_000_001, 1_547_769_599_999_999,
+        1_547_683_200_000_000, -62_167_219_200_000_000, -62_167_219_200_000_001, 253_402_300_799_999_999,
+        253_402_300_800_000_000, 1_000_000_000_000_000_000, -1_000_000_000_000_000_000,
+    ]
+
+    @Test func everyMessageOfAChunkEqualsTheValueEncodingAndSkippedRowsAreNeverEncoded() {
+        let schema = Schema([Field("id", .string), Field("t", .timestamp), Field("u", .timestamp), Field("amount", .double),
+                             Field("n", .int64), Field("note", .string)])
+        var rows: [[Value]] = []
+        for i in 0..<300 {
+            let t = Self.times[i % Self.times.count] &+ Int64(i / Self.times.count) * 3_600_000_000
+            rows.append([.string("c\(i % 7)"), i % 11 == 0 ? .null : .timestamp(t), .timestamp(t / 2),
+                         i % 13 == 0 ? .null : .double(Double(i) * 0.37 - 20), i % 5 == 0 ? .null : .int64(Int64(i) * -123_457),
+                         .string(i % 3 == 0 ? "a\"b\\c\n" : "é\(i)")])
+        }
+        let batch = RecordBatch(schema: schema, columns: schema.fields.enumerated().map { c, f in Column(f.type, rows.map { $0[c] }) })
+        let encoder = KafkaMessageEncoder(schema: schema, keyCount: 1)
+        var seen: [Int] = [], messages: [(String, String)] = []
+        encoder.forEachMessage(in: batch, admit: { i, key in
+            #expect(String(decoding: key, as: UTF8.self) == KafkaTarget.encodeKey([rows[i][0]]), "row \(i)")
+            seen.append(i)
+            return i % 4 != 1
+        }) { key, value in
+            messages.append((String(decoding: key, as: UTF8.self), String(decoding: value, as: UTF8.self)))
+        }
+        let admitted = rows.indices.filter { $0 % 4 != 1 }
+        #expect(seen == Array(rows.indices))
+        #expect(messages.map(\.0) == admitted.map { KafkaTarget.encodeKey([rows[$0][0]]) })
+        #expect(messages.map(\.1) == admitted.map { KafkaTarget.encodeValue(rows[$0], schema: schema) })
+    }
+
+    @Test func anEmptyChunkEncodesNothing() {
+        var calls = 0
+        KafkaMessageEncoder(schema: Self.schema, keyCount: 1).forEachMessage(in: RecordBatch.empty(Self.schema), admit: { _, _ in
+            calls += 1
+            return true
+        }) { _, _ in calls += 1 }
+        #expect(calls == 0)
+    }
 }

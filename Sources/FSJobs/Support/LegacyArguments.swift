@@ -10,10 +10,15 @@ import FSCore
 /// kcat's joined form `-Xkey=value` is split into `-X key=value` (ArgumentParser would take it
 /// for a single-dash long option); no long option starts with `X`.
 public enum LegacyArguments {
-    public static func normalize(_ args: [String], longNames: Set<String>) -> [String] {
-        args.flatMap { token -> [String] in
+    /// `longNames` is evaluated only when a token has a single dash: building it asks
+    /// ArgumentParser for the command's whole JSON description (`_dumpHelp`), 3–7 ms of CPU at
+    /// every start of a job (perf, fs-publish) that a command line of `--name` flags never needs.
+    public static func normalize(_ args: [String], longNames: @autoclosure () -> Set<String>) -> [String] {
+        guard args.contains(where: { $0.hasPrefix("-") && !$0.hasPrefix("--") && $0.count > 2 }) else { return args }
+        let names = longNames()
+        return args.flatMap { token -> [String] in
             if token.hasPrefix("-X"), token.count > 2 { return ["-X", String(token.dropFirst(2))] }
-            return [normalizeToken(token, longNames: longNames)]
+            return [normalizeToken(token, longNames: names)]
         }
     }
 

@@ -4,12 +4,14 @@ import Glibc
 import CPostgres
 import FSCore
 
-/// One libpq connection: the only file that imports CPostgres.
+/// One libpq connection: with `LibPQ` (which loads libpq), the only file that imports CPostgres.
 ///
 /// Values travel only as parameters (`PQexecParams`, text format) or COPY data; SQL text is
 /// built from quoted identifiers alone. The password is handed to libpq as a connection
 /// parameter, never formatted into a message: libpq's errors do not echo it.
 package final class PostgresConnection {
+    /// libpq's functions (`LibPQ`: loaded on the first connection, not linked).
+    private let pq: fs_libpq
     private var conn: OpaquePointer?
     /// `host:port/db` for messages (libpq's view after parsing the URL; no password).
     package let endpoint: String
@@ -22,6 +24,8 @@ package final class PostgresConnection {
     /// libpq find one itself (PGPASSWORD, ~/.pgpass).
     /// `applicationName` is what `pg_stat_activity` shows (fs-publish, fs-serve).
     package init(url: String, password: String?, connectTimeout: Duration, applicationName: String = "fs-publish") throws {
+        let pq = try LibPQ.functions()
+        self.pq = pq
         let seconds = String(max(1, connectTimeout.components.seconds))
         // Keywords are applied in order, the last occurrence winning: our defaults come before
         // the URL so that its own connect_timeout or application_name prevail.
@@ -31,20 +35,20 @@ package final class PostgresConnection {
             keys.append("password")
             values.append(password)
         }
-        let c = withCStrings(keys) { k in withCStrings(values) { v in PQconnectdbParams(k, v, 1) } }
-        let host = c.flatMap { PQhost($0) }.map { String(cString: $0) } ?? "?"
-        let port = c.flatMap { PQport($0) }.map { String(cString: $0) } ?? "?"
-        let db = c.flatMap { PQdb($0) }.map { String(cString: $0) } ?? "?"
+        let c = withCStrings(keys) { k in withCStrings(values) { v in pq.PQconnectdbParams(k, v, 1) } }
+        let host = c.flatMap { pq.PQhost($0) }.map { String(cString: $0) } ?? "?"
+        let port = c.flatMap { pq.PQport($0) }.map { String(cString: $0) } ?? "?"
+        let db = c.flatMap { pq.PQdb($0) }.map { String(cString: $0) } ?? "?"
         endpoint = "\(host):\(port)/\(db)"
-        guard let c, PQstatus(c) == CONNECTION_OK else {
-            let message = c.map { Self.trimmed(PQerrorMessage($0)) } ?? "out of memory"
-            if let c { PQfinish(c) }
+        guard let c, pq.PQstatus(c) == CONNECTION_OK else {
+            let message = c.map { Self.trimmed(pq.PQerrorMessage($0)) } ?? "out of memory"
+            if let c { pq.PQfinish(c) }
             throw Self.classifyConnectFailure(message, endpoint: endpoint)
         }
         conn = c
         // libpq prints server notices ("relation … already exists, skipping") to stderr by
         // default; stderr carries only our own log lines.
-        PQsetNoticeProcessor(c, { _, _ in }, nil)
+        _ = pq.PQsetNoticeProcessor(c, { _, _ in }, nil)
         // Timestamps are exchanged as UTC text whatever the server's or role's TimeZone.
         _ = try execute("SET TIME ZONE 'UTC'")
     }
@@ -53,7 +57,7 @@ package final class PostgresConnection {
 
     /// Frees the connection (`PQfinish`). Idempotent.
     package func close() {
-        if let c = conn { PQfinish(c) }
+        if let c = conn { pq.PQfinish(c) }
         conn = nil
     }
 
@@ -63,9 +67,9 @@ package final class PostgresConnection {
     package func execute(_ sql: String, _ parameters: [String?] = []) throws -> PostgresRows {
         let c = try live()
         let result: OpaquePointer? = withOptionalCStrings(parameters) { params in
-            PQexecParams(c, sql, Int32(parameters.count), nil, params, nil, nil, 0)
+            pq.PQexecParams(c, sql, Int32(parameters.count), nil, params, nil, nil, 0)
         }
-        defer { PQclear(result) }
+        defer { pq.PQclear(result) }
         return try rows(of: result)
     }
 
@@ -73,8 +77,8 @@ package final class PostgresConnection {
     /// connection under `name`, so each later run skips parsing and planning. Maps to `PQprepare`.
     package func prepare(_ name: String, _ sql: String, parameterCount: Int) throws {
         let c = try live()
-        let result = PQprepare(c, name, sql, Int32(parameterCount), nil)
-        defer { PQclear(result) }
+        let result = pq.PQprepare(c, name, sql, Int32(parameterCount), nil)
+        defer { pq.PQclear(result) }
         _ = try rows(of: result)
     }
 
@@ -83,9 +87,9 @@ package final class PostgresConnection {
     package func executePrepared(_ name: String, _ parameters: [String?]) throws -> PostgresRows {
         let c = try live()
         let result: OpaquePointer? = withOptionalCStrings(parameters) { params in
-            PQexecPrepared(c, name, Int32(parameters.count), params, nil, nil, 0)
+            pq.PQexecPrepared(c, name, Int32(parameters.count), params, nil, nil, 0)
         }
-        defer { PQclear(result) }
+        defer { pq.PQclear(result) }
         return try rows(of: result)
     }
 
@@ -94,39 +98,39 @@ package final class PostgresConnection {
     /// → `PQgetResult`.
     func copyIn(_ copyStatement: String, data: [UInt8]) throws {
         let c = try live()
-        let start = PQexec(c, copyStatement)
-        let status = PQresultStatus(start)
+        let start = pq.PQexec(c, copyStatement)
+        let status = pq.PQresultStatus(start)
         if status != PGRES_COPY_IN {
-            defer { PQclear(start) }
+            defer { pq.PQclear(start) }
             _ = try rows(of: start)
             throw StoreError.statementFailed(store: "postgres", reason: "COPY did not start")
         }
-        PQclear(start)
+        pq.PQclear(start)
         let piece = 1 << 20
         try data.withUnsafeBufferPointer { buf in
             var offset = 0
             while offset < buf.count {
                 let n = min(piece, buf.count - offset)
                 let sent = buf.baseAddress!.advanced(by: offset).withMemoryRebound(to: CChar.self, capacity: n) {
-                    PQputCopyData(c, $0, Int32(n))
+                    pq.PQputCopyData(c, $0, Int32(n))
                 }
-                if sent != 1 { throw failure(Self.trimmed(PQerrorMessage(c))) }
+                if sent != 1 { throw failure(Self.trimmed(pq.PQerrorMessage(c))) }
                 offset += n
             }
         }
-        if PQputCopyEnd(c, nil) != 1 { throw failure(Self.trimmed(PQerrorMessage(c))) }
+        if pq.PQputCopyEnd(c, nil) != 1 { throw failure(Self.trimmed(pq.PQerrorMessage(c))) }
         var firstError: StoreError?
-        while let r = PQgetResult(c) {
+        while let r = pq.PQgetResult(c) {
             do { _ = try rows(of: r) } catch let e as StoreError { firstError = firstError ?? e }
-            PQclear(r)
+            pq.PQclear(r)
         }
         if let firstError { throw firstError }
     }
 
     /// Rolls back whatever transaction is open, ignoring errors (the path after a failure).
     func rollbackQuietly() {
-        guard let c = conn, PQstatus(c) == CONNECTION_OK else { return }
-        PQclear(PQexec(c, "ROLLBACK"))
+        guard let c = conn, pq.PQstatus(c) == CONNECTION_OK else { return }
+        pq.PQclear(pq.PQexec(c, "ROLLBACK"))
     }
 
     private func live() throws -> OpaquePointer {
@@ -135,23 +139,23 @@ package final class PostgresConnection {
     }
 
     private func rows(of result: OpaquePointer?) throws -> PostgresRows {
-        guard let result else { throw failure(conn.map { Self.trimmed(PQerrorMessage($0)) } ?? "no result") }
-        switch PQresultStatus(result) {
+        guard let result else { throw failure(conn.map { Self.trimmed(pq.PQerrorMessage($0)) } ?? "no result") }
+        switch pq.PQresultStatus(result) {
         case PGRES_COMMAND_OK, PGRES_EMPTY_QUERY, PGRES_COPY_IN:
-            return PostgresRows(values: [], affected: Self.affected(result))
+            return PostgresRows(values: [], affected: affected(result))
         case PGRES_TUPLES_OK:
-            let n = Int(PQntuples(result)), m = Int(PQnfields(result))
+            let n = Int(pq.PQntuples(result)), m = Int(pq.PQnfields(result))
             var values: [[String?]] = []
             values.reserveCapacity(n)
             for i in 0..<n {
                 values.append((0..<m).map { j in
-                    PQgetisnull(result, Int32(i), Int32(j)) == 1 ? nil : String(cString: PQgetvalue(result, Int32(i), Int32(j)))
+                    pq.PQgetisnull(result, Int32(i), Int32(j)) == 1 ? nil : pq.PQgetvalue(result, Int32(i), Int32(j)).map { String(cString: $0) } ?? ""
                 })
             }
             return PostgresRows(values: values, affected: n)
         default:
-            let state = PQresultErrorField(result, Int32(UInt8(ascii: "C"))).map { String(cString: $0) } ?? ""
-            let message = Self.trimmed(PQresultErrorMessage(result))
+            let state = pq.PQresultErrorField(result, Int32(UInt8(ascii: "C"))).map { String(cString: $0) } ?? ""
+            let message = Self.trimmed(pq.PQresultErrorMessage(result))
             throw failure(state.isEmpty ? message : "\(message) (SQLSTATE \(state))", sqlState: state)
         }
     }
@@ -159,15 +163,15 @@ package final class PostgresConnection {
     /// A failure on an open connection: the connection gone (or SQLSTATE class 08, 57P) is
     /// retriable; anything else is a statement error.
     private func failure(_ message: String, sqlState: String = "") -> StoreError {
-        let isBroken = conn.map { PQstatus($0) != CONNECTION_OK } ?? true
+        let isBroken = conn.map { pq.PQstatus($0) != CONNECTION_OK } ?? true
         if isBroken || sqlState.hasPrefix("08") || sqlState.hasPrefix("57P") {
             return .unreachable(store: "postgres", endpoint: endpoint, reason: message)
         }
         return .statementFailed(store: "postgres", reason: message)
     }
 
-    private static func affected(_ result: OpaquePointer) -> Int {
-        guard let p = PQcmdTuples(result) else { return 0 }
+    private func affected(_ result: OpaquePointer) -> Int {
+        guard let p = pq.PQcmdTuples(result) else { return 0 }
         return Int(String(cString: p)) ?? 0
     }
 

@@ -21,10 +21,13 @@ public enum StoreError: CategorizedError, Equatable {
     case foreignSource(store: String, table: String, recorded: String, incoming: String)
     /// A flag value the store cannot use (a password in a URL, a bad URL).
     case badConfiguration(flag: String, reason: String)
+    /// The store's client library, loaded when the store is first used (`LibPQ`), is not
+    /// installed or lacks a function: not retried (exit 69, naming the library and its package).
+    case clientLibraryMissing(store: String, library: String, reason: String)
 
     public var exitStatus: ExitStatus {
         switch self {
-        case .unreachable, .authenticationFailed, .gaveUp: return .unavailable
+        case .unreachable, .authenticationFailed, .gaveUp, .clientLibraryMissing: return .unavailable
         case .statementFailed: return .software
         case .incompatibleTable, .foreignSource: return .dataError
         case .badConfiguration: return .usage
@@ -49,6 +52,7 @@ public enum StoreError: CategorizedError, Equatable {
         case .foreignSource(let s, let t, let rec, let inc):
             return "--output-table \(t): this \(s) table is fed by source table \(rec), not \(inc) (fs_publish_state); publish to a new table"
         case .badConfiguration(let f, let r): return "\(f): \(r)"
+        case .clientLibraryMissing(let s, let l, let r): return "\(s) client library \(l) cannot be loaded: \(r)"
         }
     }
 }

@@ -132,6 +132,8 @@ public final class OnlinePublisher {
             } catch let e as CategorizedError where e.exitStatus == .unavailable {
                 // A refused password stays refused: exit 69 now, with the server's reason.
                 if let store = e as? StoreError, case .authenticationFailed = store { throw e }
+                // So does a client library that is not installed.
+                if let store = e as? StoreError, case .clientLibraryMissing = store { throw e }
                 let now = monotonicSeconds()
                 let since = failingSince ?? now
                 failingSince = since

@@ -114,23 +114,16 @@ final class KafkaTarget: PublishTarget {
         let isFirstLoad = times.count == 0
         var produced = 0, skipped = 0
         let handle = try producer.topic(topic)
-        var key: [UInt8] = [], value: [UInt8] = []
-        key.reserveCapacity(64)
-        value.reserveCapacity(1024)
         for chunk in chunks {
             let timeColumn = chunk.columns[keyCount]
-            for i in 0..<chunk.rowCount {
-                key.removeAll(keepingCapacity: true)
-                encoder.appendKey(chunk, row: i, to: &key)
-                if !isFirstLoad, let time = KafkaTimeGuard.Time(timeColumn, row: i), !times.admit(key: key, time: time) {
-                    skipped += 1
-                    continue
-                }
-                value.removeAll(keepingCapacity: true)
-                encoder.appendValue(chunk, row: i, to: &value)
-                try key.withUnsafeBytes { k in
-                    try value.withUnsafeBytes { v in try producer.produce(to: handle, key: k, value: v, headers: headers) }
-                }
+            try encoder.forEachMessage(in: chunk, admit: { i, key in
+                if isFirstLoad { return true }
+                guard let time = KafkaTimeGuard.Time(timeColumn, row: i) else { return true }
+                if times.admit(key: key.assumingMemoryBound(to: UInt8.self), time: time) { return true }
+                skipped += 1
+                return false
+            }) { key, value in
+                try producer.produce(to: handle, key: key, value: value, headers: headers)
                 produced += 1
             }
         }

@@ -10,7 +10,7 @@ extension ServeError {
             self = e
         case let e as StoreError:
             switch e {
-            case .unreachable, .authenticationFailed, .gaveUp, .statementFailed:
+            case .unreachable, .authenticationFailed, .gaveUp, .statementFailed, .clientLibraryMissing:
                 self = .storeUnavailable(store: store, reason: e.description)
             case .incompatibleTable, .foreignSource, .badConfiguration:
                 self = .badStore(store: store, reason: e.description)
