@@ -18,10 +18,15 @@ extension IngestJob {
     /// `make bench` on a quiet machine three ran 12.2–14.0 s for 1M events and two 9.1–9.9 s in
     /// the next run — within the bench's run-to-run spread, so no gain shown for the memory.
     static let chunksInFlight = 2
-    /// Budget of the data files held open (buffered) by the table writer within a micro-batch;
-    /// past it the largest are finished early (a partition may then get a second file). At
-    /// 96 MiB the 1M-event bench peaked at 283–309 MiB (goal 300 MB); at 80 MiB, 250–267 MiB.
-    static let maxBufferedFileBytes = 80 << 20
+    /// Budget of the memory the table writer's open data files hold within a micro-batch
+    /// (`ParquetFileWriter.heldBytes`); past it their open pages are compressed early, and only
+    /// if that is not enough the largest files are finished (a partition then gets a second
+    /// file). Measured at load 9–23 (release, alternating runs): at 1M events (64 partitions)
+    /// 80 MiB peaked at 240–247 MiB and 48 MiB at 224–230 MiB, both ~500 files; at 5M (320
+    /// partitions, passes 31 days apart, micro-batches spanning 60–90 days) 80 MiB peaked at
+    /// 292 MiB (1.2× the 1M run) and 48 MiB at 258 MiB (1.12–1.15×), both ~6,600 files, for
+    /// the same CPU.
+    static let maxBufferedFileBytes = 48 << 20
     /// librdkafka's prefetch: decompressed payload queued, and compressed bytes per fetch
     /// response, for all partitions together (`PrefetchBudget`). Measured at 1M 1.7 KB events
     /// with `nudgeFetcher`: 4, 8, 16 and 32 MiB queues ran within 10% of each other.

@@ -37,6 +37,19 @@ package final class ByteSink {
     /// Forgets the contents, keeps the memory.
     package func removeAll() { count = 0 }
 
+    /// Gives back the memory past the written bytes, keeping at least `minimumCapacity`. A sink
+    /// keeps its largest size for reuse, which is right while it is busy; an idle file writer's
+    /// sinks would otherwise each hold a page's worth (`ParquetFileWriter.releaseBuffers`).
+    package func shrink(minimumCapacity: Int = 16) {
+        let target = Swift.max(count, minimumCapacity, 16)
+        guard target < capacity else { return }
+        let p = UnsafeMutableRawPointer.allocate(byteCount: target, alignment: 16)
+        p.copyMemory(from: base, byteCount: count)
+        base.deallocate()
+        base = p
+        capacity = target
+    }
+
     @inline(__always)
     package func append(_ byte: UInt8) {
         reserve(1)

@@ -75,6 +75,11 @@ package final class StringDictionary {
     /// Size of the dictionary page body before compression.
     package var plainByteCount: Int { plain.count }
 
+    /// Bytes the dictionary holds: its entries' buffer, slot table and entry list (capacities).
+    package var heldBytes: Int {
+        plain.capacity + table.slots.capacity * MemoryLayout<UInt64>.stride + table.entries.capacity * MemoryLayout<Table.Entry>.stride
+    }
+
     /// Index of the string `bytes`, inserting it if new.
     package func index(of bytes: UnsafeRawPointer, length: Int) -> UInt32 {
         table.index(of: bytes, length: length, plain: plain)

@@ -35,6 +35,10 @@ package final class ColumnChunkBuilder: @unchecked Sendable {
     package private(set) var numValues: Int64 = 0
     /// Uncompressed body bytes of the pages submitted so far (row group sizing; owner's thread).
     package private(set) var submittedBodyBytes: Int64 = 0
+    /// Memory of the compressed pages as of the last `waitForPages` (the owner may read the
+    /// pages only then), and `submittedBodyBytes` at that moment.
+    private var settledBytes: Int64 = 0
+    private var settledSubmittedBytes: Int64 = 0
     private let worker: (lane: PageCompressionPool.Lane, pool: PageCompressionPool)?
     private let pending = DispatchGroup()
     /// The first compression failure of a background page, reported by `waitForPages`.
@@ -81,8 +85,15 @@ package final class ColumnChunkBuilder: @unchecked Sendable {
     /// Blocks until every submitted page is compressed; rethrows a background failure.
     package func waitForPages() throws(ParquetError) {
         pending.wait()
+        settledBytes = Int64(dataPages.capacity + (dictionaryPage?.capacity ?? 0))
+        settledSubmittedBytes = submittedBodyBytes
         if let failure { throw failure }
     }
+
+    /// An upper bound of the memory the chunk's pages hold, known on the owner's thread without
+    /// waiting: the pages' buffers at the last `waitForPages`, plus the uncompressed size of
+    /// every page submitted since (compression only shrinks a page).
+    package var heldBytesBound: Int64 { settledBytes + submittedBodyBytes - settledSubmittedBytes }
 
     package var isEmpty: Bool { numValues == 0 && dictionaryPage == nil }
 
@@ -184,5 +195,7 @@ package final class ColumnChunkBuilder: @unchecked Sendable {
         totalCompressed = 0
         numValues = 0
         submittedBodyBytes = 0
+        settledBytes = Int64(dataPages.capacity)
+        settledSubmittedBytes = 0
     }
 }

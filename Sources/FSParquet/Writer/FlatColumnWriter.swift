@@ -107,6 +107,25 @@ package final class FlatColumnWriter {
         chunk.submittedBodyBytes + Int64(valueBytes + indices.count * 4 + booleans.count / 8 + levels.count / 8)
     }
 
+    /// Bytes the writer holds in memory: its page buffers (capacities, not contents), the
+    /// dictionary and the chunk's pages (`ColumnChunkBuilder.heldBytesBound`).
+    package var heldBytes: Int64 {
+        let buffers = values.capacity + body.capacity + levels.capacity + indices.capacity * MemoryLayout<UInt32>.stride + booleans.capacity
+        return Int64(buffers + hintMemo.capacity * MemoryLayout<UInt32>.stride + (dictionary?.heldBytes ?? 0)) + chunk.heldBytesBound
+    }
+
+    /// Cuts the open page early (it is encoded and compressed like a full one) and gives back
+    /// the page buffers' memory. For a file that other files' rows keep waiting: its rows then
+    /// cost their compressed size, not a growing uncompressed page, until more arrive.
+    package func releaseOpenPage() throws(ParquetError) {
+        try flushPage()
+        values.shrink(minimumCapacity: Self.levelsGap)
+        body.shrink()
+        levels = []
+        indices = []
+        booleans = []
+    }
+
     /// Appends `column[range]`. The column must have the field's type; NULLs in a REQUIRED field
     /// are rejected by the file writer before this is called.
     package func append(_ column: Column, range: Range<Int>) throws(ParquetError) {

@@ -109,6 +109,26 @@ public final class ParquetFileWriter {
 
     private var bufferedBytes: Int64 { columns.reduce(0) { $0 + $1.bufferedBytes } }
 
+    /// Bytes the writer holds in memory (an upper bound, on the caller's thread, without
+    /// waiting for the compression threads): every column's page buffers, dictionary and
+    /// pages, compressed ones at their size as of the last `releaseBuffers` or row group, later
+    /// ones at their uncompressed size. A writer of many files at once budgets with this.
+    public var heldBytes: Int { Int(columns.reduce(Int64(0)) { $0 + $1.heldBytes }) }
+
+    /// Cuts every column's open page, waits for their compression and gives back the page
+    /// buffers: the file then holds its rows compressed (plus the dictionaries) and stays open.
+    /// Smaller pages than `maxPageBytes` result; the rows and the row groups are unchanged.
+    public func releaseBuffers() throws {
+        guard !isFinished else { throw ParquetError.invalidArgument(file: path, column: "*", reason: "releaseBuffers after finish or abort") }
+        do {
+            for w in columns { try w.releaseOpenPage() }
+            for w in columns { try w.chunk.waitForPages() }
+        } catch {
+            abort()
+            throw error
+        }
+    }
+
     private func flushRowGroup() throws(ParquetError) {
         guard rowGroupRows > 0 else { return }
         let groupOffset = output.offset
