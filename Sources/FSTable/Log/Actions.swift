@@ -271,43 +271,37 @@ private struct Fields {
         return v
     }
 
+    /// The field `key` as `get` reads it, nil when absent or null; a value `get` refuses is the
+    /// error "<kind>.<key> must be <what>". Every typed accessor below is this with its type.
+    func optional<T>(_ key: String, _ what: String, _ get: (JSONValue) -> T?) throws(ActionDecodingError) -> T? {
+        guard let v = value(key) else { return nil }
+        guard let t = get(v) else { throw ActionDecodingError("\(kind).\(key) must be \(what)") }
+        return t
+    }
+
     func string(_ key: String) throws(ActionDecodingError) -> String {
-        guard let s = try required(key).stringValue else { throw ActionDecodingError("\(kind).\(key) must be a string") }
+        guard let s = try optionalString(key) else { throw ActionDecodingError("\(kind).\(key) is missing") }
         return s
     }
 
-    func optionalString(_ key: String) throws(ActionDecodingError) -> String? {
-        guard let v = value(key) else { return nil }
-        guard let s = v.stringValue else { throw ActionDecodingError("\(kind).\(key) must be a string") }
-        return s
-    }
+    func optionalString(_ key: String) throws(ActionDecodingError) -> String? { try optional(key, "a string", \.stringValue) }
 
     func int(_ key: String) throws(ActionDecodingError) -> Int64 {
-        guard let i = try required(key).int64Value else { throw ActionDecodingError("\(kind).\(key) must be an integer") }
+        guard let i = try optionalInt(key) else { throw ActionDecodingError("\(kind).\(key) is missing") }
         return i
     }
 
-    func optionalInt(_ key: String) throws(ActionDecodingError) -> Int64? {
-        guard let v = value(key) else { return nil }
-        guard let i = v.int64Value else { throw ActionDecodingError("\(kind).\(key) must be an integer") }
-        return i
-    }
+    func optionalInt(_ key: String) throws(ActionDecodingError) -> Int64? { try optional(key, "an integer", \.int64Value) }
 
-    func optionalBool(_ key: String) throws(ActionDecodingError) -> Bool? {
-        guard let v = value(key) else { return nil }
-        guard let b = v.boolValue else { throw ActionDecodingError("\(kind).\(key) must be a boolean") }
-        return b
-    }
+    func optionalBool(_ key: String) throws(ActionDecodingError) -> Bool? { try optional(key, "a boolean", \.boolValue) }
 
     func optionalStrings(_ key: String) throws(ActionDecodingError) -> [String]? {
-        guard let v = value(key) else { return nil }
-        guard let a = v.arrayValue else { throw ActionDecodingError("\(kind).\(key) must be an array of strings") }
-        var out: [String] = []
-        for e in a {
-            guard let s = e.stringValue else { throw ActionDecodingError("\(kind).\(key) must be an array of strings") }
-            out.append(s)
+        try optional(key, "an array of strings") { v in
+            v.arrayValue.flatMap { a in
+                let strings = a.compactMap(\.stringValue)
+                return strings.count == a.count ? strings : nil
+            }
         }
-        return out
     }
 
     func optionalMap(_ key: String) throws(ActionDecodingError) -> StringMap? {
