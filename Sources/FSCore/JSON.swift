@@ -76,19 +76,23 @@ public enum JSONValue: Sendable, Hashable, CustomStringConvertible {
         return out
     }
 
-    public func write(to out: inout String) {
+    /// Appends the compact text to `out`. `doubles` formats finite and infinite doubles when
+    /// given (Spark's `get_json_object` prints them its own way); without it, a NaN or infinity
+    /// is `null` and an integral double ends in `.0`.
+    public func write(to out: inout String, doubles: ((Double) -> String)? = nil) {
         switch self {
         case .null: out += "null"
         case .bool(let b): out += b ? "true" : "false"
         case .int(let i): out += String(i)
         case .double(let d):
-            if d.isNaN || d.isInfinite { out += "null" }  // JSON has no NaN; callers encode it as a string when they need it
+            if let doubles { out += doubles(d) }
+            else if d.isNaN || d.isInfinite { out += "null" }  // JSON has no NaN; callers encode it as a string when they need it
             else if d == d.rounded(), abs(d) < 1e15 { out += String(Int64(d)) + ".0" }
             else { out += "\(d)" }
         case .string(let s): JSONValue.writeString(s, to: &out)
         case .array(let a):
             out += "["
-            for (i, v) in a.enumerated() { if i > 0 { out += "," }; v.write(to: &out) }
+            for (i, v) in a.enumerated() { if i > 0 { out += "," }; v.write(to: &out, doubles: doubles) }
             out += "]"
         case .object(let o):
             out += "{"
@@ -96,7 +100,7 @@ public enum JSONValue: Sendable, Hashable, CustomStringConvertible {
                 if i > 0 { out += "," }
                 JSONValue.writeString(k, to: &out)
                 out += ":"
-                v.write(to: &out)
+                v.write(to: &out, doubles: doubles)
             }
             out += "}"
         }
@@ -156,17 +160,35 @@ private struct JSONParser {
 
     func fail(_ reason: String) -> JSONParseError { JSONParseError(offset: i, reason: reason) }
 
+    /// Steps over the opening bracket of an array or object; false when `close` follows at once
+    /// (an empty container, its close consumed too).
+    mutating func openContainer(close: UInt8) -> Bool {
+        i += 1
+        skipWhitespace()
+        guard i < p.count, p[i] == close else { return true }
+        i += 1
+        return false
+    }
+
+    /// After a member of an array or object: true at ',' (another member follows), false at
+    /// `close` (the container ends); anything else is the error, naming what was expected.
+    mutating func nextMember(close: UInt8, container: String) throws(JSONParseError) -> Bool {
+        skipWhitespace()
+        guard i < p.count else { throw fail("unterminated \(container)") }
+        if p[i] == UInt8(ascii: ",") { i += 1; return true }
+        if p[i] == close { i += 1; return false }
+        throw fail("expected ',' or '\(Character(Unicode.Scalar(close)))'")
+    }
+
     mutating func parseValue(depth: Int) throws(JSONParseError) -> JSONValue {
         guard depth < 512 else { throw fail("nesting deeper than 512") }
         skipWhitespace()
         guard i < p.count else { throw fail("unexpected end of input") }
         switch p[i] {
         case UInt8(ascii: "{"):
-            i += 1
             var pairs: [(String, JSONValue)] = []
-            skipWhitespace()
-            if i < p.count, p[i] == UInt8(ascii: "}") { i += 1; return .object(pairs) }
-            while true {
+            guard openContainer(close: UInt8(ascii: "}")) else { return .object(pairs) }
+            repeat {
                 skipWhitespace()
                 guard i < p.count, p[i] == UInt8(ascii: "\"") else { throw fail("expected a string key") }
                 let k = try parseString()
@@ -174,25 +196,15 @@ private struct JSONParser {
                 guard i < p.count, p[i] == UInt8(ascii: ":") else { throw fail("expected ':'") }
                 i += 1
                 pairs.append((k, try parseValue(depth: depth + 1)))
-                skipWhitespace()
-                guard i < p.count else { throw fail("unterminated object") }
-                if p[i] == UInt8(ascii: ",") { i += 1; continue }
-                if p[i] == UInt8(ascii: "}") { i += 1; return .object(pairs) }
-                throw fail("expected ',' or '}'")
-            }
+            } while try nextMember(close: UInt8(ascii: "}"), container: "object")
+            return .object(pairs)
         case UInt8(ascii: "["):
-            i += 1
             var items: [JSONValue] = []
-            skipWhitespace()
-            if i < p.count, p[i] == UInt8(ascii: "]") { i += 1; return .array(items) }
-            while true {
+            guard openContainer(close: UInt8(ascii: "]")) else { return .array(items) }
+            repeat {
                 items.append(try parseValue(depth: depth + 1))
-                skipWhitespace()
-                guard i < p.count else { throw fail("unterminated array") }
-                if p[i] == UInt8(ascii: ",") { i += 1; continue }
-                if p[i] == UInt8(ascii: "]") { i += 1; return .array(items) }
-                throw fail("expected ',' or ']'")
-            }
+            } while try nextMember(close: UInt8(ascii: "]"), container: "array")
+            return .array(items)
         case UInt8(ascii: "\""):
             return .string(try parseString())
         case UInt8(ascii: "t"): try literal("true"); return .bool(true)

@@ -77,28 +77,19 @@ public enum AggregateFunction: String, Sendable, Equatable, Hashable, CaseIterab
 /// `min`/`max`/`first`/`last` the input type). `filter` is the `FILTER (WHERE …)` predicate:
 /// only rows where it is TRUE are fed to the state. `resultType` is the type of the finalized
 /// column the post-aggregation evaluation expects in this call's slot.
+///
+/// Only the binder builds one (with the memberwise init); other modules read it.
 public struct AggregateCall: Sendable, Equatable, CustomStringConvertible {
     public var function: AggregateFunction
     public var arguments: [BoundExpr]
-    public var isDistinct: Bool
-    public var filter: BoundExpr?
+    public var isDistinct: Bool = false
+    public var filter: BoundExpr? = nil
     public var resultType: DataType
     /// `first`/`last` with `ignoreNulls` (second argument `true` or `IGNORE NULLS`).
-    public var ignoreNulls: Bool
+    public var ignoreNulls: Bool = false
     /// Literal parameters: `percentile_approx` → [percentage (double), accuracy (int64, default
     /// 10000)]; `approx_count_distinct` → [relativeSD (double, default 0.05)]; empty otherwise.
-    public var parameters: [Value]
-
-    public init(function: AggregateFunction, arguments: [BoundExpr], isDistinct: Bool = false, filter: BoundExpr? = nil,
-                resultType: DataType, ignoreNulls: Bool = false, parameters: [Value] = []) {
-        self.function = function
-        self.arguments = arguments
-        self.isDistinct = isDistinct
-        self.filter = filter
-        self.resultType = resultType
-        self.ignoreNulls = ignoreNulls
-        self.parameters = parameters
-    }
+    public var parameters: [Value] = []
 
     public var description: String {
         var s = function.rawValue + "("

@@ -55,33 +55,26 @@ struct JSONScanner {
         guard i < p.count, depth < 512 else { return false }
         switch p[i] {
         case UInt8(ascii: "\""): return skipString()
-        case UInt8(ascii: "{"):
+        case UInt8(ascii: "{"), UInt8(ascii: "["):
+            // One loop for both containers: an object's members are a key and ':' before the value.
+            let isObject = p[i] == UInt8(ascii: "{")
+            let close = isObject ? UInt8(ascii: "}") : UInt8(ascii: "]")
             i += 1
             skipWhitespace()
-            if i < p.count, p[i] == UInt8(ascii: "}") { i += 1; return true }
+            if i < p.count, p[i] == close { i += 1; return true }
             while true {
-                skipWhitespace()
-                guard skipString() else { return false }
-                skipWhitespace()
-                guard i < p.count, p[i] == UInt8(ascii: ":") else { return false }
-                i += 1
+                if isObject {
+                    skipWhitespace()
+                    guard skipString() else { return false }
+                    skipWhitespace()
+                    guard i < p.count, p[i] == UInt8(ascii: ":") else { return false }
+                    i += 1
+                }
                 guard skipValue(depth: depth + 1) else { return false }
                 skipWhitespace()
                 guard i < p.count else { return false }
                 if p[i] == UInt8(ascii: ",") { i += 1; continue }
-                if p[i] == UInt8(ascii: "}") { i += 1; return true }
-                return false
-            }
-        case UInt8(ascii: "["):
-            i += 1
-            skipWhitespace()
-            if i < p.count, p[i] == UInt8(ascii: "]") { i += 1; return true }
-            while true {
-                guard skipValue(depth: depth + 1) else { return false }
-                skipWhitespace()
-                guard i < p.count else { return false }
-                if p[i] == UInt8(ascii: ",") { i += 1; continue }
-                if p[i] == UInt8(ascii: "]") { i += 1; return true }
+                if p[i] == close { i += 1; return true }
                 return false
             }
         default:
@@ -183,27 +176,7 @@ struct JSONScanner {
         guard let v = try? JSONValue.parse(utf8: raw) else { return nil }
         if case .null = v { return nil }
         var out = ""
-        JSONScanner.writeCompact(v, to: &out)
+        v.write(to: &out, doubles: formatSparkDouble)
         return out
-    }
-
-    static func writeCompact(_ v: JSONValue, to out: inout String) {
-        switch v {
-        case .double(let d): out += formatSparkDouble(d)
-        case .array(let a):
-            out += "["
-            for (k, x) in a.enumerated() { if k > 0 { out += "," }; writeCompact(x, to: &out) }
-            out += "]"
-        case .object(let o):
-            out += "{"
-            for (k, (key, x)) in o.enumerated() {
-                if k > 0 { out += "," }
-                JSONValue.writeString(key, to: &out)
-                out += ":"
-                writeCompact(x, to: &out)
-            }
-            out += "}"
-        default: v.write(to: &out)
-        }
     }
 }

@@ -83,27 +83,19 @@ public struct WhenClause: Sendable, Equatable {
     public init(condition: SyntaxNode, result: SyntaxNode) { self.condition = condition; self.result = result }
 }
 
-/// A parsed function call with the aggregate-only decorations.
+/// A parsed function call with the aggregate-only decorations. Only the parser builds one
+/// (with the memberwise init).
 public struct FunctionCallSyntax: Sendable, Equatable, CustomStringConvertible {
     /// Lower-cased function name.
     public var name: String
     public var arguments: [SyntaxNode]
-    public var isDistinct: Bool
+    public var isDistinct: Bool = false
     /// `count(*)`.
-    public var isStar: Bool
+    public var isStar: Bool = false
     /// `FILTER (WHERE condition)`.
-    public var filter: SyntaxNode?
+    public var filter: SyntaxNode? = nil
     /// `IGNORE NULLS` / `RESPECT NULLS` after `first`/`last`; nil when not written.
-    public var ignoreNulls: Bool?
-
-    public init(name: String, arguments: [SyntaxNode], isDistinct: Bool = false, isStar: Bool = false, filter: SyntaxNode? = nil, ignoreNulls: Bool? = nil) {
-        self.name = name
-        self.arguments = arguments
-        self.isDistinct = isDistinct
-        self.isStar = isStar
-        self.filter = filter
-        self.ignoreNulls = ignoreNulls
-    }
+    public var ignoreNulls: Bool? = nil
 
     public var description: String {
         var s = "(call \(name)"

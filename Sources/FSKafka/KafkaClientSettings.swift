@@ -133,16 +133,12 @@ public struct KafkaClientSettings: Sendable, Equatable {
     }
 }
 
-/// A bad `--kafka-config` file or `-X` setting (a usage error: exit 64).
+/// A bad `--kafka-config` file or `-X` setting (a usage error: exit 64). Only this module
+/// raises it (the memberwise init).
 public struct KafkaSettingsError: Error, Equatable, CustomStringConvertible {
     /// `"<file>:<line>"` or `"-X"`.
     public var origin: String
     public var message: String
-
-    public init(origin: String, message: String) {
-        self.origin = origin
-        self.message = message
-    }
 
     public var description: String { "\(origin): \(message)" }
 }

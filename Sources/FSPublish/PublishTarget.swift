@@ -36,6 +36,15 @@ public struct PublishLayout: Sendable, Equatable {
     }
 }
 
+extension Optional where Wrapped == PublishLayout {
+    /// The layout `prepare` stored. A target used before `prepare` is the caller's bug; the
+    /// network targets report it as a failed statement of `store` rather than crash the job.
+    func prepared(store: String) throws(StoreError) -> PublishLayout {
+        guard let self else { throw .statementFailed(store: store, reason: "publish before prepare") }
+        return self
+    }
+}
+
 /// What one `publish` call changed in the store, summed by the job into `--summary`.
 public struct PublishCounts: Sendable, Equatable {
     /// Keys inserted or overwritten with a newer row.

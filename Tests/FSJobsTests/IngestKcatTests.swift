@@ -65,7 +65,7 @@ import Testing
         try (orders.map(\.line).joined(separator: "\n") + "\n").write(toFile: file, atomically: true, encoding: .utf8)
         var args = ["-P", "-b", bootstrap, "-t", Self.topic, "-K", "|", "-l"]
         if let compression { args += ["-z", compression] }
-        let run = try runProcess(kcat, args + [file])
+        let run = try Binaries.runToFiles(executable: URL(fileURLWithPath: kcat), args + [file])
         #expect(run.status == 0, "kcat -P failed: \(run.stderr)")
     }
 
@@ -107,23 +107,4 @@ func which(_ name: String) -> String? {
         return "\(dir)/\(name)"
     }
     return nil
-}
-
-/// Runs an external program to completion, stdout and stderr captured through files (no pipe
-/// can fill up and block it, however chatty it is).
-func runProcess(_ executable: String, _ args: [String]) throws -> BinaryRun {
-    let dir = temporaryDirectory("process")
-    let out = dir + "/stdout", err = dir + "/stderr"
-    _ = FileManager.default.createFile(atPath: out, contents: nil)
-    _ = FileManager.default.createFile(atPath: err, contents: nil)
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: executable)
-    p.arguments = args
-    p.standardInput = FileHandle.nullDevice
-    p.standardOutput = FileHandle(forWritingAtPath: out)
-    p.standardError = FileHandle(forWritingAtPath: err)
-    try p.run()
-    p.waitUntilExit()
-    return BinaryRun(status: p.terminationStatus, stdout: (try? String(contentsOfFile: out, encoding: .utf8)) ?? "",
-                     stderr: (try? String(contentsOfFile: err, encoding: .utf8)) ?? "")
 }

@@ -9,23 +9,6 @@ import Testing
 /// `--kafka-config` / `-X` through the built binaries: precedence, refusals, secrets kept out of
 /// every output, and the cause named when the brokers cannot be used.
 @Suite(.serialized) struct KafkaSettingsBinaryTests {
-    /// Runs a binary with stdout and stderr in files: librdkafka's `debug=all` writes far more
-    /// than a pipe holds, which would block the child while `Binaries.run` drains stdout first.
-    static func runToFiles(_ name: String, _ args: [String]) throws -> BinaryRun {
-        let dir = temporaryDirectory("out")
-        let p = Process()
-        p.executableURL = Binaries.productsDirectory.appendingPathComponent(name)
-        p.arguments = args
-        FileManager.default.createFile(atPath: dir + "/out", contents: nil)
-        FileManager.default.createFile(atPath: dir + "/err", contents: nil)
-        p.standardOutput = FileHandle(forWritingAtPath: dir + "/out")
-        p.standardError = FileHandle(forWritingAtPath: dir + "/err")
-        try p.run()
-        p.waitUntilExit()
-        return BinaryRun(status: p.terminationStatus, stdout: try String(contentsOfFile: dir + "/out", encoding: .utf8),
-                         stderr: try String(contentsOfFile: dir + "/err", encoding: .utf8))
-    }
-
     static let topic = "de-order-status-events"
 
     func base(_ brokers: String, _ dir: String) -> [String] {
@@ -45,7 +28,7 @@ import Testing
         let secret = "pw-\(UUID().uuidString)"
         let dir = temporaryDirectory("secret")
         for format in ["text", "json"] {
-            let run = try Self.runToFiles("fs-ingest", base(cluster.bootstrapServers, dir + "/" + format) + [
+            let run = try Binaries.runToFiles("fs-ingest", base(cluster.bootstrapServers, dir + "/" + format) + [
                 "-X", "sasl.password=\(secret)", "-X", "debug=all", "--log-level", "trace", "--log-format", format, "--summary"])
             #expect(run.status == 0, "\(run.stderr.suffix(2000))")
             #expect(!run.stdout.contains(secret) && !run.stderr.contains(secret))
@@ -58,7 +41,7 @@ import Testing
         let cluster = try cluster(messages: 5)
         let secret = "pw-\(UUID().uuidString)"
         let dir = temporaryDirectory("auth")
-        let run = try Self.runToFiles("fs-ingest", base(cluster.bootstrapServers, dir) + [
+        let run = try Binaries.runToFiles("fs-ingest", base(cluster.bootstrapServers, dir) + [
             "-X", "security.protocol=SASL_PLAINTEXT", "-X", "sasl.mechanisms=PLAIN", "-X", "sasl.username=fs",
             "-X", "sasl.password=\(secret)", "-X", "debug=security,broker", "--log-level", "trace", "--max-retry-duration", "2s", "--summary"])
         #expect(run.status == 69, "\(run.stderr.suffix(2000))")
@@ -82,7 +65,7 @@ import Testing
         let cluster = try MockKafkaCluster()
         try cluster.createTopic("de-order-events", partitions: 1)
         let secret = "pw-\(UUID().uuidString)"
-        let run = try Self.runToFiles("fs-agg-online", [
+        let run = try Binaries.runToFiles("fs-agg-online", [
             "--kafka-brokers", cluster.bootstrapServers, "--kafka-topics", "de-order-events", "--stream-type", "order-events",
             "--output-table", temporaryDirectory("online-auth") + "/out", "--time-field", "order_created_at", "--agg-field", "customer_id",
             "--window-duration", "1 hour", "--available-now", "--log-level", "debug",

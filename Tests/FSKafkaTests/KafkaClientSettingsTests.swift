@@ -1,6 +1,6 @@
 import FSCore
 import FSJobs
-import FSKafka
+@testable import FSKafka
 import Synchronization
 import Testing
 

@@ -3,22 +3,15 @@ import FSCore
 /// A feature computed by one aggregate over one input field, as the original's
 /// `AggAction(featureName, period, field, operation)`: `SUM(order_total_amount)` over the last
 /// `period`. Rows outside the period are not fed to the aggregate (the original fed 0.0, which
-/// made AVG/MIN/MAX wrong; fs uses a row mask instead — see `FeaturePlan`).
+/// made AVG/MIN/MAX wrong; fs uses a row mask instead — see `FeaturePlan`). Built only by the
+/// definitions reader and the original's feature lists in this module: the memberwise init.
 public struct AggAction: Sendable, Hashable {
     public var featureName: String
     public var period: Period?
     public var field: String
     public var operation: AggregateKind
     /// `count_distinct` (and only it) asks for DISTINCT.
-    public var isDistinct: Bool
-
-    public init(featureName: String, period: Period? = nil, field: String, operation: AggregateKind, isDistinct: Bool = false) {
-        self.featureName = featureName
-        self.period = period
-        self.field = field
-        self.operation = operation
-        self.isDistinct = isDistinct
-    }
+    public var isDistinct = false
 }
 
 /// A feature written as a Spark SQL aggregate expression, as the original's

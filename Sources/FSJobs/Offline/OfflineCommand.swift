@@ -33,17 +33,7 @@ public struct OfflineCommand: JobCommand {
 
     @OptionGroup public var common: CommonOptions
 
-    @Option(name: [.long, .customLong("input-data-table"), .customLong("it", withSingleDash: true)], help: "The input: a Delta table or a hive-partitioned Parquet directory.")
-    public var inputTable: String?
-
-    @Option(name: [.long, .customLong("output-data-table"), .customLong("ot", withSingleDash: true)], help: "The output Delta table (created if missing), partitioned by year/month/day.")
-    public var outputTable: String?
-
-    @Option(name: [.long, .customLong("group-field"), .customLong("af", withSingleDash: true)], help: "The key column to group by.")
-    public var aggField: String?
-
-    @Option(name: [.long, .customLong("tf", withSingleDash: true)], help: "The event-time column (timestamp or date).")
-    public var timeField: String?
+    @OptionGroup public var tables: AggregationTableOptions
 
     @Option(name: [.long, .customLong("sd", withSingleDash: true)], help: "First day (YYYY-MM-DD, from 00:00 UTC) or a UTC date-time (inclusive).")
     public var startDate: String?
@@ -53,8 +43,6 @@ public struct OfflineCommand: JobCommand {
 
     @OptionGroup public var features: FeatureOptions
 
-    @Option(name: [.long, .customLong("t", withSingleDash: true)], help: "The original's Spark temp dir; accepted and ignored.")
-    public var tempDir: String?
     @Option(name: [.long, .customLong("b", withSingleDash: true)], help: "The original's Kafka brokers; accepted and ignored.")
     public var kafkaBrokers: String?
     @Option(name: [.long, .customLong("k", withSingleDash: true)], help: "The original's Kafka topics; accepted and ignored.")
@@ -66,23 +54,16 @@ public struct OfflineCommand: JobCommand {
     /// typo in one fails before the input is opened.
     public func resolve() throws -> OfflineConfig {
         let common = try self.common.resolve(defaultAppName: "feature-store-data-aggregations")
-        func required(_ v: String?, _ flag: String, _ what: String) throws(UsageError) -> String {
-            guard let v, !v.trimmingSpaces().isEmpty else { throw UsageError(flag: flag, message: "is required (\(what))") }
-            return v.trimmingSpaces()
-        }
-        let input = normalizeTablePath(try required(inputTable, "--input-table", "the table to aggregate"))
-        let output = normalizeTablePath(try required(outputTable, "--output-table", "where to write the features"))
-        guard input != output else { throw UsageError(flag: "--output-table", message: "must differ from --input-table (\(input))") }
-        let key = try required(aggField, "--agg-field", "the key column to group by")
-        let time = try required(timeField, "--time-field", "the event-time column")
-        let range = try OfflineRange(start: try required(startDate, "--start-date", "first day of the range"),
-                                     end: try required(endDate, "--end-date", "last day of the range"))
+        let input = normalizeTablePath(try UsageError.required(tables.inputTable, flag: "--input-table", "the table to aggregate"))
+        let output = try tables.output(differentFrom: input)
+        let (key, time) = try tables.columns()
+        let range = try OfflineRange(start: try UsageError.required(startDate, flag: "--start-date", "first day of the range"),
+                                     end: try UsageError.required(endDate, flag: "--end-date", "last day of the range"))
         let definitions = try features.resolve(defaults: FeatureDefinition.originalOffline, reservedColumns: [key] + OfflineOutput.partitionColumns)
         for d in definitions {
             if let p = d.period { try range.validate(period: p, feature: d.featureName) }
         }
-        var ignored: [String] = []
-        if tempDir != nil { ignored.append("--temp-dir") }
+        var ignored = tables.ignoredFlags
         if kafkaBrokers != nil { ignored.append("--kafka-brokers") }
         if kafkaTopics != nil { ignored.append("--kafka-topics") }
         return OfflineConfig(common: common, inputTable: input, outputTable: output, aggField: key, timeField: time, range: range,

@@ -37,23 +37,13 @@ public struct OnlineCommand: JobCommand {
 
     @OptionGroup public var features: FeatureOptions
 
-    @Option(name: [.long, .customLong("input-data-table"), .customLong("it", withSingleDash: true)], help: "The ingestion Delta table to tail.")
-    public var inputTable: String?
-
-    @Option(name: [.long, .customLong("output-data-table"), .customLong("ot", withSingleDash: true)], help: "The feature Delta table to write (created if missing).")
-    public var outputTable: String?
+    @OptionGroup public var tables: AggregationTableOptions
 
     @Option(help: "Where late rows go (default: <output-table>_late, a Delta table next to the output).")
     public var lateTable: String?
 
     @Option(name: [.long, .customShort("w")], help: "Watermark delay, e.g. \"10 minutes\" (default 0 seconds).")
     public var watermark: String = "0 seconds"
-
-    @Option(name: [.long, .customLong("tf", withSingleDash: true)], help: "The event-time column (a timestamp).")
-    public var timeField: String?
-
-    @Option(name: [.long, .customLong("group-field"), .customLong("af", withSingleDash: true)], help: "The grouping column.")
-    public var aggField: String?
 
     @Option(name: [.long, .customLong("wd", withSingleDash: true)], help: "Window length, e.g. \"1 hour\".")
     public var windowDuration: String?
@@ -94,12 +84,9 @@ public struct OnlineCommand: JobCommand {
     @Option(help: "With --kafka-topics: give up (exit 69) when the brokers stay unreachable this long, e.g. 30s, 5m (default: retry forever).")
     public var maxRetryDuration: String?
 
-    @Option(name: [.long, .customShort("t")], help: "The original's Spark temp dir; accepted and ignored.")
-    public var tempDir: String?
-
     @OptionGroup public var kafkaClient: KafkaClientOptions
 
-    @OptionGroup public var tables: StreamingTableOptions
+    @OptionGroup public var upkeep: StreamingTableOptions
 
     public init() {}
 
@@ -108,7 +95,7 @@ public struct OnlineCommand: JobCommand {
         let common = try self.common.resolve(defaultAppName: "feature-store-agg-online")
         var kafka: OnlineKafkaInput? = nil
         if let topicList = kafkaTopics {
-            guard inputTable == nil else { throw UsageError(flag: "--kafka-topics", message: "give either --input-table or --kafka-topics, not both") }
+            guard tables.inputTable == nil else { throw UsageError(flag: "--kafka-topics", message: "give either --input-table or --kafka-topics, not both") }
             let topics = topicList.split(separator: ",").map { String($0).trimmingSpaces() }.filter { !$0.isEmpty }
             guard !topics.isEmpty else { throw UsageError(flag: "--kafka-topics", message: "names no topic") }
             guard let brokers = kafkaBrokers, !brokers.trimmingSpaces().isEmpty else {
@@ -125,12 +112,12 @@ public struct OnlineCommand: JobCommand {
                                      maxRetryDuration: try maxRetryDuration.map { .microseconds(try durationFlag($0, flag: "--max-retry-duration")) },
                                      client: try kafkaClient.resolve(role: .consumer))
         }
-        guard let input = kafka.map({ "kafka:" + $0.topics.joined(separator: ",") }) ?? inputTable, !input.isEmpty else {
+        guard let input = kafka.map({ "kafka:" + $0.topics.joined(separator: ",") }) ?? tables.inputTable, !input.isEmpty else {
             throw UsageError(flag: "--input-table", message: "is required (the ingestion table to tail), or --kafka-topics with --stream-type")
         }
-        guard let output = outputTable, !output.isEmpty else { throw UsageError(flag: "--output-table", message: "is required (the feature table to write)") }
-        guard let time = timeField, !time.isEmpty else { throw UsageError(flag: "--time-field", message: "is required (the event-time column, e.g. fs_ingestion_timestamp)") }
-        guard let key = aggField, !key.isEmpty else { throw UsageError(flag: "--agg-field", message: "is required (the grouping column, e.g. customer_id)") }
+        let inPath = kafka == nil ? normalizeTablePath(input) : input
+        let outPath = try tables.output(differentFrom: inPath)
+        let (key, time) = try tables.columns()
         guard let durationText = windowDuration else { throw UsageError(flag: "--window-duration", message: "is required, e.g. \"1 hour\"") }
         let duration = try durationFlag(durationText, flag: "--window-duration")
         let slide = try windowSlideDuration.map { try durationFlag($0, flag: "--window-slide-duration") } ?? duration
@@ -146,8 +133,6 @@ public struct OnlineCommand: JobCommand {
         guard maxVersionsPerTrigger >= 1 else { throw UsageError(flag: "--max-versions-per-trigger", message: "must be at least 1") }
         let definitions = try features.resolve(defaults: FeatureDefinition.originalOnline,
                                                reservedColumns: [key, "window_start", "window_end"] + OnlineOutput.partitionColumns)
-        let inPath = kafka == nil ? normalizeTablePath(input) : input, outPath = normalizeTablePath(output)
-        guard inPath != outPath else { throw UsageError(flag: "--output-table", message: "must differ from --input-table (\(inPath))") }
         let late = lateTable.map(normalizeTablePath) ?? outPath + "_late"
         guard late != outPath, late != inPath else { throw UsageError(flag: "--late-table", message: "must differ from the input and output tables") }
         if kafka == nil, quarantineTable != nil { throw UsageError(flag: "--quarantine-table", message: "applies only with --kafka-topics") }
@@ -158,9 +143,8 @@ public struct OnlineCommand: JobCommand {
             }
             kafka?.quarantineTable = quarantine
         }
-        let upkeep = try tables.resolve()
-        var ignored: [String] = []
-        if tempDir != nil { ignored.append("--temp-dir") }
+        let upkeep = try self.upkeep.resolve()
+        var ignored = tables.ignoredFlags
         if kafka == nil && kafkaBrokers != nil { ignored.append("--kafka-brokers") }
         if kafka == nil && kafkaClient.kafkaConfig != nil { ignored.append("--kafka-config") }
         if kafka == nil && !kafkaClient.properties.isEmpty { ignored.append("-X") }

@@ -13,3 +13,12 @@ public struct UsageError: CategorizedError, Equatable {
     public var exitStatus: ExitStatus { .usage }
     public var description: String { flag.map { "\($0): \(message)" } ?? message }
 }
+
+extension UsageError {
+    /// `value` without surrounding spaces, or the usage error "<flag>: is required (<what>)" when
+    /// it is missing or blank: the one wording of a missing required flag.
+    static func required(_ value: String?, flag: String, _ what: String) throws(UsageError) -> String {
+        guard let v = value?.trimmingSpaces(), !v.isEmpty else { throw UsageError(flag: flag, message: "is required (\(what))") }
+        return v
+    }
+}

@@ -6,21 +6,17 @@ import FSCore
 /// `min`/`max` are nil when every value is NULL (or NaN, for doubles) or when the file did not
 /// record them. Doubles follow table-format.md §1.10: NaN is left out of min/max (and counted in
 /// `nanCount`), a zero minimum is `-0.0` and a zero maximum `+0.0`. Strings are ordered by their
-/// UTF-8 bytes, not by Swift's `String <`.
+/// UTF-8 bytes, not by Swift's `String <`. Built only in FSParquet (writer and reader): the
+/// memberwise init.
 public struct ColumnStatistics: Sendable, Equatable {
     public var nullCount: Int64
     public var min: Value?
     public var max: Value?
     /// Doubles only; nil for other types or when the file did not record it.
     public var nanCount: Int64?
+}
 
-    public init(nullCount: Int64, min: Value? = nil, max: Value? = nil, nanCount: Int64? = nil) {
-        self.nullCount = nullCount
-        self.min = min
-        self.max = max
-        self.nanCount = nanCount
-    }
-
+extension ColumnStatistics {
     /// Typed view of a footer `Statistics` of a column of logical type `type`, as fs writes them
     /// (`min_value`/`max_value`, falling back to the deprecated signed `min`/`max` for the
     /// numeric types where signed order is the type order). nil when the bytes do not fit.

@@ -108,7 +108,7 @@ public final class PostgresTarget: PublishTarget {
     }
 
     public func publishedVersion() throws -> Int64? {
-        let layout = try preparedLayout()
+        let layout = try self.layout.prepared(store: "postgres")
         return try withConnection { c in
             let r = try c.execute(
                 "SELECT version FROM fs_publish_state WHERE target_table = $1 AND source_table_id = $2",
@@ -118,7 +118,7 @@ public final class PostgresTarget: PublishTarget {
     }
 
     public func publish(_ rows: RecordBatch, recordingVersion version: Int64?) throws -> PublishCounts {
-        let layout = try preparedLayout()
+        let layout = try self.layout.prepared(store: "postgres")
         precondition(rows.schema == layout.schema, "publish batch schema \(rows.schema) != layout \(layout.schema)")
         let copyData = PostgresCopyBinary.encode(rows)
         let q = SQLDialect.postgres
@@ -178,11 +178,6 @@ public final class PostgresTarget: PublishTarget {
 
     public func close() {
         session.close()
-    }
-
-    private func preparedLayout() throws -> PublishLayout {
-        guard let layout else { throw StoreError.statementFailed(store: "postgres", reason: "publish before prepare") }
-        return layout
     }
 
     /// Runs `body` on the live connection (`StoreSession`: reconnects with backoff while the

@@ -129,7 +129,7 @@ public final class RedisTarget: PublishTarget {
     }
 
     public func publishedVersion() throws -> Int64? {
-        let layout = try preparedLayout()
+        let layout = try self.layout.prepared(store: "redis")
         return try withConnection { c in
             let r = try c.command(RedisCommand(["HMGET", stateKey(layout), "source_table_id", "version"]))
             guard case .array(let f) = r, f.count == 2, f[0].text == layout.sourceTableId else { return nil }
@@ -138,7 +138,7 @@ public final class RedisTarget: PublishTarget {
     }
 
     public func publish(_ rows: RecordBatch, recordingVersion version: Int64?) throws -> PublishCounts {
-        let layout = try preparedLayout()
+        let layout = try self.layout.prepared(store: "redis")
         precondition(rows.schema == layout.schema, "publish batch schema \(rows.schema) != layout \(layout.schema)")
         let n = rows.rowCount
         let chunks = stride(from: 0, to: max(n, 1), by: Self.rowsPerScriptCall).map { $0..<min($0 + Self.rowsPerScriptCall, n) }
@@ -185,11 +185,6 @@ public final class RedisTarget: PublishTarget {
 
     public func close() {
         session.close()
-    }
-
-    private func preparedLayout() throws -> PublishLayout {
-        guard let layout else { throw StoreError.statementFailed(store: "redis", reason: "publish before prepare") }
-        return layout
     }
 
     func stateKey(_ layout: PublishLayout) -> String { layout.target + ":__fs_publish_state" }

@@ -26,14 +26,7 @@ public final class PostgresStore: FeatureSource, @unchecked Sendable {
     private let pool: StorePool<Session>
 
     /// One connection with the read statement prepared for the layout it found.
-    final class Session {
-        let connection: PostgresConnection
-        let plan: ReadPlan
-        init(connection: PostgresConnection, plan: ReadPlan) {
-            self.connection = connection
-            self.plan = plan
-        }
-    }
+    typealias Session = PooledSession<PostgresConnection, ReadPlan>
 
     /// What the prepared read returns: key columns as text, the time, then the features.
     struct ReadPlan {

@@ -23,14 +23,7 @@ public final class RedisStore: FeatureSource, @unchecked Sendable {
     private let pool: StorePool<Session>
 
     /// One connection and the layout it read when it connected.
-    final class Session {
-        let connection: RedisConnection
-        let plan: ReadPlan
-        init(connection: RedisConnection, plan: ReadPlan) {
-            self.connection = connection
-            self.plan = plan
-        }
-    }
+    typealias Session = PooledSession<RedisConnection, ReadPlan>
 
     /// The fields one HMGET asks for and their types.
     struct ReadPlan {

@@ -76,6 +76,18 @@ final class StorePool<Connection: AnyObject>: @unchecked Sendable {
     }
 }
 
+/// One pooled connection of a server store and the read plan it prepared for the layout it
+/// found when it connected (the layout may change between connections: each keeps its own).
+final class PooledSession<Connection, Plan> {
+    let connection: Connection
+    let plan: Plan
+
+    init(connection: Connection, plan: Plan) {
+        self.connection = connection
+        self.plan = plan
+    }
+}
+
 /// What a server store last learned from its publisher's state: the layout (read once per
 /// connection) and the published version (every health probe), shared by all connections.
 final class PublishedState: @unchecked Sendable {

@@ -27,20 +27,16 @@ public enum Action: Sendable, Hashable {
     }
 }
 
+// The four file and table actions below are built only in FSTable (writers, checkpoints, the
+// log reader): their inits are the memberwise ones, defaults on the properties.
+
 /// `protocol`: the reader/writer versions a client needs. fs writes (1, 2).
 public struct ProtocolAction: Sendable, Hashable {
-    public var minReaderVersion: Int32
-    public var minWriterVersion: Int32
+    public var minReaderVersion: Int32 = 1
+    public var minWriterVersion: Int32 = 2
     /// Table features (only with reader 3 / writer 7); fs writes none.
     public var readerFeatures: [String]?
     public var writerFeatures: [String]?
-
-    public init(minReaderVersion: Int32 = 1, minWriterVersion: Int32 = 2, readerFeatures: [String]? = nil, writerFeatures: [String]? = nil) {
-        self.minReaderVersion = minReaderVersion
-        self.minWriterVersion = minWriterVersion
-        self.readerFeatures = readerFeatures
-        self.writerFeatures = writerFeatures
-    }
 }
 
 /// `metaData`: table identity, schema and partitioning. A later one replaces the whole thing.
@@ -50,28 +46,15 @@ public struct MetadataAction: Sendable, Hashable {
     public var name: String?
     public var description: String?
     /// Always `parquet`.
-    public var formatProvider: String
-    public var formatOptions: StringMap
+    public var formatProvider = "parquet"
+    public var formatOptions: StringMap = [:]
     /// Spark's JSON schema, partition columns included (see `SparkSchema`).
     public var schemaString: String
     public var partitionColumns: [String]
     /// Table properties such as `delta.checkpointInterval`.
-    public var configuration: StringMap
+    public var configuration: StringMap = [:]
     /// Milliseconds since the epoch.
     public var createdTime: Int64?
-
-    public init(id: String, name: String? = nil, description: String? = nil, formatProvider: String = "parquet", formatOptions: StringMap = [:],
-                schemaString: String, partitionColumns: [String], configuration: StringMap = [:], createdTime: Int64? = nil) {
-        self.id = id
-        self.name = name
-        self.description = description
-        self.formatProvider = formatProvider
-        self.formatOptions = formatOptions
-        self.schemaString = schemaString
-        self.partitionColumns = partitionColumns
-        self.configuration = configuration
-        self.createdTime = createdTime
-    }
 }
 
 /// `add`: a data file becomes part of the table.
@@ -85,20 +68,10 @@ public struct AddAction: Sendable, Hashable {
     /// Milliseconds since the epoch.
     public var modificationTime: Int64
     /// False for rearrangements (compaction) that streaming readers skip.
-    public var dataChange: Bool
+    public var dataChange = true
     /// Per-file statistics, a JSON document kept as a string (see `FileStatistics`).
     public var stats: String?
     public var tags: StringMap?
-
-    public init(path: String, partitionValues: StringMap, size: Int64, modificationTime: Int64, dataChange: Bool = true, stats: String? = nil, tags: StringMap? = nil) {
-        self.path = path
-        self.partitionValues = partitionValues
-        self.size = size
-        self.modificationTime = modificationTime
-        self.dataChange = dataChange
-        self.stats = stats
-        self.tags = tags
-    }
 }
 
 /// `remove`: a data file leaves the table (a tombstone; the bytes stay until vacuumed).
@@ -106,20 +79,13 @@ public struct RemoveAction: Sendable, Hashable {
     public var path: String
     /// Milliseconds since the epoch.
     public var deletionTimestamp: Int64?
-    public var dataChange: Bool
+    public var dataChange = true
     public var extendedFileMetadata: Bool?
     public var partitionValues: StringMap?
     public var size: Int64?
+}
 
-    public init(path: String, deletionTimestamp: Int64?, dataChange: Bool = true, extendedFileMetadata: Bool? = nil, partitionValues: StringMap? = nil, size: Int64? = nil) {
-        self.path = path
-        self.deletionTimestamp = deletionTimestamp
-        self.dataChange = dataChange
-        self.extendedFileMetadata = extendedFileMetadata
-        self.partitionValues = partitionValues
-        self.size = size
-    }
-
+extension RemoveAction {
     /// The tombstone for a live file, carrying its partition values and size
     /// (`extendedFileMetadata: true`) so readers of the commit alone know what left.
     public init(removing add: AddAction, at millis: Int64, dataChange: Bool = true) {
@@ -305,43 +271,37 @@ private struct Fields {
         return v
     }
 
+    /// The field `key` as `get` reads it, nil when absent or null; a value `get` refuses is the
+    /// error "<kind>.<key> must be <what>". Every typed accessor below is this with its type.
+    func optional<T>(_ key: String, _ what: String, _ get: (JSONValue) -> T?) throws(ActionDecodingError) -> T? {
+        guard let v = value(key) else { return nil }
+        guard let t = get(v) else { throw ActionDecodingError("\(kind).\(key) must be \(what)") }
+        return t
+    }
+
     func string(_ key: String) throws(ActionDecodingError) -> String {
-        guard let s = try required(key).stringValue else { throw ActionDecodingError("\(kind).\(key) must be a string") }
+        guard let s = try optionalString(key) else { throw ActionDecodingError("\(kind).\(key) is missing") }
         return s
     }
 
-    func optionalString(_ key: String) throws(ActionDecodingError) -> String? {
-        guard let v = value(key) else { return nil }
-        guard let s = v.stringValue else { throw ActionDecodingError("\(kind).\(key) must be a string") }
-        return s
-    }
+    func optionalString(_ key: String) throws(ActionDecodingError) -> String? { try optional(key, "a string", \.stringValue) }
 
     func int(_ key: String) throws(ActionDecodingError) -> Int64 {
-        guard let i = try required(key).int64Value else { throw ActionDecodingError("\(kind).\(key) must be an integer") }
+        guard let i = try optionalInt(key) else { throw ActionDecodingError("\(kind).\(key) is missing") }
         return i
     }
 
-    func optionalInt(_ key: String) throws(ActionDecodingError) -> Int64? {
-        guard let v = value(key) else { return nil }
-        guard let i = v.int64Value else { throw ActionDecodingError("\(kind).\(key) must be an integer") }
-        return i
-    }
+    func optionalInt(_ key: String) throws(ActionDecodingError) -> Int64? { try optional(key, "an integer", \.int64Value) }
 
-    func optionalBool(_ key: String) throws(ActionDecodingError) -> Bool? {
-        guard let v = value(key) else { return nil }
-        guard let b = v.boolValue else { throw ActionDecodingError("\(kind).\(key) must be a boolean") }
-        return b
-    }
+    func optionalBool(_ key: String) throws(ActionDecodingError) -> Bool? { try optional(key, "a boolean", \.boolValue) }
 
     func optionalStrings(_ key: String) throws(ActionDecodingError) -> [String]? {
-        guard let v = value(key) else { return nil }
-        guard let a = v.arrayValue else { throw ActionDecodingError("\(kind).\(key) must be an array of strings") }
-        var out: [String] = []
-        for e in a {
-            guard let s = e.stringValue else { throw ActionDecodingError("\(kind).\(key) must be an array of strings") }
-            out.append(s)
+        try optional(key, "an array of strings") { v in
+            v.arrayValue.flatMap { a in
+                let strings = a.compactMap(\.stringValue)
+                return strings.count == a.count ? strings : nil
+            }
         }
-        return out
     }
 
     func optionalMap(_ key: String) throws(ActionDecodingError) -> StringMap? {

@@ -116,8 +116,7 @@ public enum LogReplay {
         let commits = Set(listing.commits)
         var lastError: Error?
         for cp in listing.checkpoints.reversed() where cp.version <= target {
-            var builder = SnapshotBuilder()
-            builder.holdsTombstones = holdingTombstones
+            var builder = SnapshotBuilder(holdingTombstones: holdingTombstones)
             let rows: Int64
             do { rows = try CheckpointReader.forEachAction(log: log, files: cp.files) { builder.apply($0) } } catch { lastError = error; continue }
             let bytes = cp.files.reduce(Int64(0)) { $0 + ((try? FileSystem.attributes(log.logDirectory + "/" + $1).size) ?? 0) }
@@ -125,8 +124,7 @@ public enum LogReplay {
             return try replayCommits(log, builder: builder, from: cp.version + 1, to: target, commits: commits)
         }
         if !commits.contains(0), let e = lastError { throw e }
-        var builder = SnapshotBuilder()
-        builder.holdsTombstones = holdingTombstones
+        var builder = SnapshotBuilder(holdingTombstones: holdingTombstones)
         return try replayCommits(log, builder: builder, from: 0, to: target, commits: commits)
     }
 

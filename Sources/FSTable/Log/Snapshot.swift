@@ -13,11 +13,13 @@ public struct Snapshot: Sendable {
     public private(set) var metadata: MetadataAction
     /// Full table schema, partition columns included (from `metadata.schemaString`).
     public private(set) var schema: Schema
+    /// Live files, tombstones and transactions, with the rules that change them.
+    private(set) var live: LiveFiles
     /// Live files by path.
-    public private(set) var files: [String: AddAction]
+    public var files: [String: AddAction] { live.files }
     /// Removed files by path, within the retention (kept for checkpoints and vacuum decisions;
     /// compact, see `TombstoneSet`). Always empty when `holdsTombstones` is false.
-    public private(set) var tombstones: TombstoneSet
+    public var tombstones: TombstoneSet { live.tombstones }
     /// False for the snapshot of a long-running writer (or a tailing reader): it keeps no
     /// tombstone, and its checkpoints read them back from the log (`LogTombstones`).
     ///
@@ -26,9 +28,9 @@ public struct Snapshot: Sendable {
     /// about 200 bytes each (issue #13, item 5); a writer reads tombstones only to write
     /// checkpoints, which are rare and can stream them from the previous checkpoint and the
     /// JSON commits since it. Vacuum, time travel and `fs-table info` replay with tombstones.
-    public private(set) var holdsTombstones: Bool
+    public var holdsTombstones: Bool { live.holdsTombstones }
     /// Latest `txn` per application id.
-    public private(set) var txns: [String: TxnAction]
+    public var txns: [String: TxnAction] { live.txns }
     /// The newest checkpoint at or below `version` this snapshot knows of (replay started from
     /// it, or a commit through this snapshot wrote it); nil when there is none.
     public private(set) var lastCheckpoint: CheckpointMark?
@@ -44,8 +46,7 @@ public struct Snapshot: Sendable {
 
     /// Builds a snapshot from the actions of a checkpoint and/or commits, in log order.
     init(root: String, version: Int64, actions: some Sequence<Action>, holdingTombstones: Bool = true) throws(DeltaLogError) {
-        var builder = SnapshotBuilder()
-        builder.holdsTombstones = holdingTombstones
+        var builder = SnapshotBuilder(holdingTombstones: holdingTombstones)
         for a in actions { builder.apply(a) }
         try self.init(root: root, version: version, builder: builder)
     }
@@ -60,10 +61,7 @@ public struct Snapshot: Sendable {
         self.protocolAction = p
         self.metadata = m
         self.schema = try SparkSchema.decode(m.schemaString)
-        self.files = builder.files
-        self.tombstones = builder.tombstones
-        self.holdsTombstones = builder.holdsTombstones
-        self.txns = builder.txns
+        self.live = builder.live
         self.lastCheckpoint = builder.checkpoint
         self.logBytesSinceCheckpoint = builder.jsonBytes
         self.actionsSinceCheckpoint = builder.jsonActions
@@ -79,10 +77,13 @@ public struct Snapshot: Sendable {
     /// file and tombstone per commit, see `DeltaTable.commit(_:operation:advancing:)`).
     public mutating func apply(_ actions: [Action], version newVersion: Int64, commitBytes: Int64? = nil) throws(DeltaLogError) {
         precondition(newVersion == version + 1, "snapshot \(version) cannot apply commit \(newVersion)")
+        var newProtocol: ProtocolAction?
         var newMetadata: MetadataAction?
         for a in actions {
             switch a {
-            case .protocol(let p): try Snapshot.checkReadable(p)
+            case .protocol(let p):
+                try Snapshot.checkReadable(p)
+                newProtocol = p
             case .metadata(let m): newMetadata = m
             default: break
             }
@@ -96,20 +97,13 @@ public struct Snapshot: Sendable {
         logBytesSinceCheckpoint += commitBytes ?? actions.reduce(0) { $0 + Int64($1.json.description.utf8.count + 1) }
         for a in actions {
             if case .commitInfo = a {} else { actionsSinceCheckpoint += 1 }
-            switch a {
-            case .protocol(let p): protocolAction = p
-            case .metadata(let m): metadata = m
-            case .add(let add):
-                files[add.path] = add
-                if holdsTombstones { tombstones.remove(path: add.path) }
-            case .remove(let r):
-                files[r.path] = nil
-                if holdsTombstones { tombstones.insert(Tombstone(r), path: r.path) }
-            case .txn(let t): txns[t.appId] = t
-            case .commitInfo, .unknown: break
-            }
+            live.apply(a)
         }
-        if let newSchema { schema = newSchema }
+        if let newProtocol { protocolAction = newProtocol }
+        if let newMetadata, let newSchema {
+            metadata = newMetadata
+            schema = newSchema
+        }
         version = newVersion
     }
 
@@ -123,7 +117,7 @@ public struct Snapshot: Sendable {
         actionsSinceCheckpoint = 0
         if let now = nowMillis, holdsTombstones {
             let cutoff = now - Checkpoint.tombstoneRetentionMillis(self)
-            tombstones = tombstones.filter { $0.isRetained(cutoffMillis: cutoff, nowMillis: now) }
+            live.tombstones = live.tombstones.filter { $0.isRetained(cutoffMillis: cutoff, nowMillis: now) }
         }
     }
 
@@ -212,11 +206,7 @@ public enum TableProperty {
 struct SnapshotBuilder {
     var protocolAction: ProtocolAction?
     var metadata: MetadataAction?
-    var files: [String: AddAction] = [:]
-    var tombstones = TombstoneSet()
-    /// False: removes only take files out of `files` (see `Snapshot.holdsTombstones`).
-    var holdsTombstones = true
-    var txns: [String: TxnAction] = [:]
+    var live: LiveFiles
     /// The checkpoint replay started from.
     var checkpoint: CheckpointMark?
     /// Bytes of the JSON commits applied after `checkpoint`.
@@ -224,18 +214,13 @@ struct SnapshotBuilder {
     /// Actions (not `commitInfo`) of the JSON commits applied after `checkpoint`.
     var jsonActions: Int64 = 0
 
+    init(holdingTombstones: Bool) { live = LiveFiles(holdsTombstones: holdingTombstones) }
+
     mutating func apply(_ a: Action) {
         switch a {
         case .protocol(let p): protocolAction = p
         case .metadata(let m): metadata = m
-        case .add(let add):
-            files[add.path] = add
-            if holdsTombstones { tombstones.remove(path: add.path) }
-        case .remove(let r):
-            files[r.path] = nil
-            if holdsTombstones { tombstones.insert(Tombstone(r), path: r.path) }
-        case .txn(let t): txns[t.appId] = t
-        case .commitInfo, .unknown: break
+        default: live.apply(a)
         }
     }
 }

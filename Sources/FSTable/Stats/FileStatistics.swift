@@ -13,19 +13,12 @@ import FSCore
 ///   engines order NaN differently);
 /// - an all-null column gets only its null count.
 public struct FileStatistics: Sendable, Equatable {
-    /// Statistics of one column.
+    /// Statistics of one column (built only in FSTable: the memberwise init).
     public struct ColumnEntry: Sendable, Equatable {
         public var name: String
         public var min: Value?
         public var max: Value?
         public var nullCount: Int64?
-
-        public init(name: String, min: Value? = nil, max: Value? = nil, nullCount: Int64? = nil) {
-            self.name = name
-            self.min = min
-            self.max = max
-            self.nullCount = nullCount
-        }
     }
 
     public var numRecords: Int64?

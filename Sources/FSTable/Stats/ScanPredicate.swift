@@ -89,7 +89,8 @@ public enum ComparisonOperator: String, Sendable, Equatable {
     case greaterOrEqual = ">="
 }
 
-/// What is known about one column's values in a file, row group or partition.
+/// What is known about one column's values in a file, row group or partition. Built only in
+/// FSTable (from file statistics, row-group statistics and partition values): the memberwise init.
 public struct ColumnRange: Sendable, Equatable {
     /// A lower bound of the non-null values (nil = unknown).
     public var min: Value?
@@ -98,18 +99,9 @@ public struct ColumnRange: Sendable, Equatable {
     public var nullCount: Int64?
     public var rowCount: Int64?
     /// True when min and max are the exact values (partition columns), so `!=` can skip.
-    public var isExact: Bool
+    public var isExact = false
     /// True when a double column may hold NaN not reflected in max.
-    public var mayContainNaN: Bool
-
-    public init(min: Value?, max: Value?, nullCount: Int64?, rowCount: Int64?, isExact: Bool = false, mayContainNaN: Bool = false) {
-        self.min = min
-        self.max = max
-        self.nullCount = nullCount
-        self.rowCount = rowCount
-        self.isExact = isExact
-        self.mayContainNaN = mayContainNaN
-    }
+    public var mayContainNaN = false
 
     /// The range of a partition column in a file: exactly its value.
     public static func partition(_ v: Value, rowCount: Int64?) -> ColumnRange {

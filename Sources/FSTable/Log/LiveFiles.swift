@@ -1,0 +1,32 @@
+/// The live files, tombstones and application transactions of a table, and the rules by which
+/// `add`, `remove` and `txn` actions change them (§3.6).
+///
+/// One routine for both ways a snapshot grows — replay from the log (`SnapshotBuilder`) and a
+/// writer folding in its own or a winner's commit (`Snapshot.apply`) — so the two cannot drift
+/// apart (they once did, when only one of them learned `holdsTombstones`).
+struct LiveFiles: Sendable {
+    /// Live files by path.
+    var files: [String: AddAction] = [:]
+    /// Removed files by path; stays empty when `holdsTombstones` is false.
+    var tombstones = TombstoneSet()
+    /// False: a remove only takes the file out of `files` (see `Snapshot.holdsTombstones`).
+    var holdsTombstones: Bool
+    /// Latest `txn` per application id.
+    var txns: [String: TxnAction] = [:]
+
+    init(holdsTombstones: Bool) { self.holdsTombstones = holdsTombstones }
+
+    /// Applies one action in log order; protocol, metadata and commit info leave it unchanged.
+    mutating func apply(_ a: Action) {
+        switch a {
+        case .add(let add):
+            files[add.path] = add
+            if holdsTombstones { tombstones.remove(path: add.path) }
+        case .remove(let r):
+            files[r.path] = nil
+            if holdsTombstones { tombstones.insert(Tombstone(r), path: r.path) }
+        case .txn(let t): txns[t.appId] = t
+        case .protocol, .metadata, .commitInfo, .unknown: break
+        }
+    }
+}
