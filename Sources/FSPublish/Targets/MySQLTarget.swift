@@ -14,11 +14,12 @@ import Logging
 /// ```
 /// START TRANSACTION
 ///   SELECT 1 FROM target LIMIT 1 FOR UPDATE                          -- empty? (locks it so)
-///   empty:  LOAD DATA LOCAL INFILE … INTO TABLE target                -- a first load: no guard needed
+///   empty:  the rows straight into the target, as below                -- a first load: no guard needed
 ///   else:
-///   DELETE FROM fs_stage; LOAD DATA LOCAL INFILE … INTO TABLE fs_stage
-///   (the rows stream from memory, `MySQLLoadData`; where the server refuses LOAD DATA LOCAL,
-///    prepared multi-row INSERT INTO … VALUES (?…),(?…)… instead)
+///   DELETE FROM fs_stage; INSERT INTO fs_stage … VALUES (?, …) × rows   -- array binding
+///   (MariaDB: one prepared INSERT executed over column arrays in binary, `executeBulk`; a
+///    server without it (MySQL): LOAD DATA LOCAL INFILE streamed from memory, `MySQLLoadData`;
+///    where that is refused too, prepared multi-row INSERT INTO … VALUES (?…),(?…)…)
 ///   UPDATE target JOIN fs_stage … SET … WHERE s.time > t.time       -- the time guard: updated
 ///   INSERT INTO target SELECT … FROM fs_stage LEFT JOIN target … IS NULL   -- new keys: inserted
 ///   INSERT INTO fs_publish_state … ON DUPLICATE KEY UPDATE version …       -- the position
@@ -42,9 +43,14 @@ public final class MySQLTarget: PublishTarget {
         /// always try it first; refused — here, or by a server with `local_infile` off — they
         /// fall back to prepared multi-row INSERTs. Off only to exercise that fallback.
         public var enablesLocalInfile: Bool
+        /// Whether batches use MariaDB's array binding (`MariaDBConnection.executeBulk`) when the
+        /// server offers it: the server converts no text, so it spends ~35 % less CPU than on
+        /// LOAD DATA of the same rows. Off only to exercise the LOAD DATA path against MariaDB.
+        public var usesBulkExecution: Bool
 
         public init(host: String, port: Int = 3306, database: String, user: String, password: String?,
-                    timeout: Duration = .seconds(10), maxRetryDuration: Duration? = nil, enablesLocalInfile: Bool = true) {
+                    timeout: Duration = .seconds(10), maxRetryDuration: Duration? = nil, enablesLocalInfile: Bool = true,
+                    usesBulkExecution: Bool = true) {
             self.host = host
             self.port = port
             self.database = database
@@ -53,6 +59,7 @@ public final class MySQLTarget: PublishTarget {
             self.timeout = timeout
             retry = StoreRetry(maxDuration: maxRetryDuration)
             self.enablesLocalInfile = enablesLocalInfile
+            self.usesBulkExecution = usesBulkExecution
         }
     }
 
@@ -129,7 +136,12 @@ public final class MySQLTarget: PublishTarget {
                 let isFirstLoad = try rows.rowCount > 0 && isEmptyLocked(c, table)
                 let into = isFirstLoad ? table : "fs_stage"
                 if !isFirstLoad { try c.execute("DELETE FROM fs_stage") }
-                var start = try loadLocal(c, into: into, names: names, rows: rows) ? rows.rowCount : 0
+                var start = 0
+                if configuration.usesBulkExecution && c.supportsBulkExecution {
+                    start = try insertBulk(c, into: into, statement: rowsInsert(into: into, 1), rows: rows)
+                } else if try loadLocal(c, into: into, names: names, rows: rows) {
+                    start = rows.rowCount
+                }
                 while start < rows.rowCount {
                     let end = min(start + perStatement, rows.rowCount)
                     var p = MySQLParameters()
@@ -168,6 +180,18 @@ public final class MySQLTarget: PublishTarget {
 
     public func close() {
         session.close()
+    }
+
+    /// Inserts `rows` into `into` through array binding; every row must land (a plain INSERT
+    /// fails on a duplicate key or, in strict mode, on a bad value, so a short count is a bug).
+    /// Returns the row count, the next row for the fallback loop.
+    private func insertBulk(_ c: MariaDBConnection, into: String, statement: String, rows: RecordBatch) throws -> Int {
+        guard rows.rowCount > 0 else { return 0 }
+        let inserted = try c.executeBulk(statement, rows, 0..<rows.rowCount)
+        if inserted != rows.rowCount {
+            throw StoreError.statementFailed(store: "mysql", reason: "bulk INSERT into \(into) wrote \(inserted) of \(rows.rowCount) rows")
+        }
+        return rows.rowCount
     }
 
     /// Loads `rows` into `into` with `LOAD DATA LOCAL INFILE` from memory (`MySQLLoadData`);
