@@ -97,8 +97,8 @@ import Testing
         var fixture = StoreFixture(seed: 36)
         let rows = StoreFixture.latestPerKey(fixture.rows(80)) + Self.edgeRows
         let t = target()
-        defer { t.close() }
         try t.prepare(StoreFixture.layout(target: table))
+        t.close()  // waits for the table's background CREATE
         let c = try MariaDBConnection(host: "127.0.0.1", port: server.port, user: server.user, password: server.password,
                                       database: server.database, timeout: .seconds(10))
         defer { c.close() }
@@ -127,6 +127,27 @@ import Testing
         #expect(error?.description.contains("window_end") == true, "\(String(describing: error))")
         #expect(try t.publishedVersion() == nil)
         #expect(try server.sql("SELECT COUNT(*) FROM `\(table)`") == "0")
+    }
+
+    @Test func aMissingTableCreatedInTheBackgroundHoldsTheFirstLoadAndAClosedTargetLeavesItComplete() throws {
+        let table = "my-new-\(makeUUID().prefix(8))", unused = "my-unused-\(makeUUID().prefix(8))"
+        var fixture = StoreFixture(seed: 37)
+        let batch = StoreFixture.batch(StoreFixture.latestPerKey(fixture.rows(50)))
+        let t = target()
+        try t.prepare(StoreFixture.layout(target: table))  // returns before the CREATE TABLE ends
+        #expect(try t.publishedVersion() == nil)
+        #expect(try t.publish(batch, recordingVersion: 0).upserted == batch.rowCount)
+        t.close()
+        #expect(try server.sql("SELECT COUNT(*) FROM `\(table)`") == String(batch.rowCount))
+        let u = target()
+        try u.prepare(StoreFixture.layout(target: unused))
+        u.close()  // waits for the background CREATE: the table is there, empty, with every column
+        #expect(try server.sql("SELECT COUNT(*) FROM information_schema.columns WHERE table_schema = 'fs' AND table_name = '\(unused)'") == "8")
+        // A second target on the now existing table verifies it in prepare and appends.
+        let again = target()
+        defer { again.close() }
+        try again.prepare(StoreFixture.layout(target: table))
+        #expect(try again.publishedVersion() == 0)
     }
 
     @Test func keysDifferingOnlyInCaseOrTrailingSpaceStayDistinct() throws {

@@ -10,7 +10,9 @@ import Logging
 /// default collations would merge `a`, `A` and `a `). NaN and ±Infinity have no MySQL value and
 /// are stored as NULL. Table `fs_publish_state` holds the source table id and last version.
 ///
-/// One `publish` call is one InnoDB transaction:
+/// `prepare` checks an existing target's columns; a missing one is created by a background
+/// `CREATE TABLE` on a second connection (`MySQLBackgroundStatement`) while the job reduces its
+/// input, and the first `publish` waits for it. One `publish` call is one InnoDB transaction:
 /// ```
 /// START TRANSACTION
 ///   SELECT 1 FROM target LIMIT 1 FOR UPDATE                          -- empty? (locks it so)
@@ -68,6 +70,11 @@ public final class MySQLTarget: PublishTarget {
     private let session: StoreSession<MariaDBConnection>
     private var layout: PublishLayout?
     private var hasStage = false
+    /// The CREATE TABLE of a target that did not exist at `prepare`, running on its own
+    /// connection while the job reads its input; the first publish waits for it.
+    private var pendingCreation: MySQLBackgroundStatement?
+    /// Whether the target's columns were checked against the layout on the live server.
+    private var isTableVerified = false
     /// Set when LOAD DATA LOCAL was refused: later batches go straight to prepared INSERTs.
     private var isLocalInfileRefused = false
 
@@ -87,6 +94,8 @@ public final class MySQLTarget: PublishTarget {
             }
         }
         self.layout = layout
+        pendingCreation?.wait()
+        pendingCreation = nil
         try withConnection { c in
             try c.execute("""
                 CREATE TABLE IF NOT EXISTS fs_publish_state (
@@ -95,7 +104,16 @@ public final class MySQLTarget: PublishTarget {
                   key_columns TEXT NOT NULL, time_column VARCHAR(255) NOT NULL, updated_at DATETIME(6) NOT NULL
                 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4
                 """)
-            try createOrVerifyTable(c, layout)
+            // A missing target is created in the background: the job reads and reduces its
+            // input meanwhile, and the first publish waits for it (`ensureTable`).
+            if let shown = try shownColumns(c, layout.target) {
+                try verifyTable(shown, layout)
+                isTableVerified = true
+            } else {
+                isTableVerified = false
+                let configuration = configuration
+                pendingCreation = MySQLBackgroundStatement(createStatement(layout)) { try Self.connect(configuration) }
+            }
             if let recorded = try stateRow(c, layout)?.sourceId, recorded != layout.sourceTableId {
                 throw StoreError.foreignSource(store: "mysql", table: layout.target, recorded: recorded, incoming: layout.sourceTableId)
             }
@@ -129,6 +147,7 @@ public final class MySQLTarget: PublishTarget {
             "INSERT INTO \(target) (\(names.joined(separator: ", "))) VALUES " + Array(repeating: rowPlaceholder, count: n).joined(separator: ",")
         }
         return try withConnection { c in
+            try ensureTable(c, layout)
             try ensureStage(c, layout)
             return try c.transaction(begin: "START TRANSACTION") {
                 // A first load (empty target) needs no guard: the batch's keys are distinct, so
@@ -179,6 +198,8 @@ public final class MySQLTarget: PublishTarget {
     }
 
     public func close() {
+        pendingCreation?.wait()
+        pendingCreation = nil
         session.close()
     }
 
@@ -272,10 +293,31 @@ public final class MySQLTarget: PublishTarget {
     private func withConnection<T>(_ body: (MariaDBConnection) throws -> T) throws -> T {
         try session.run(endpoint: endpoint, open: {
             hasStage = false
-            return try MariaDBConnection(host: configuration.host, port: configuration.port, user: configuration.user,
-                                         password: configuration.password, database: configuration.database, timeout: configuration.timeout,
-                                         allowsLocalInfile: configuration.enablesLocalInfile)
+            return try Self.connect(configuration)
         }, body)
+    }
+
+    private static func connect(_ configuration: Configuration) throws -> MariaDBConnection {
+        try MariaDBConnection(host: configuration.host, port: configuration.port, user: configuration.user,
+                              password: configuration.password, database: configuration.database, timeout: configuration.timeout,
+                              allowsLocalInfile: configuration.enablesLocalInfile)
+    }
+
+    /// Makes sure the target exists with the layout's columns before rows go in: waits for the
+    /// background CREATE TABLE if one runs, then creates (a no-op if it succeeded — if it
+    /// failed, this reports the failure as a synchronous CREATE would) and verifies the table.
+    private func ensureTable(_ c: MariaDBConnection, _ layout: PublishLayout) throws {
+        guard !isTableVerified else { return }
+        if let pending = pendingCreation {
+            pendingCreation = nil
+            if let e = pending.wait() { logger.debug("background CREATE TABLE failed; creating on the main connection", metadata: ["reason": "\(e)"]) }
+        }
+        try c.execute(createStatement(layout))
+        guard let shown = try shownColumns(c, layout.target) else {
+            throw StoreError.statementFailed(store: "mysql", reason: "table \(layout.target) is missing right after CREATE TABLE")
+        }
+        try verifyTable(shown, layout)
+        isTableVerified = true
     }
 
     static func ddl(_ f: Field, isKey: Bool) -> String {
@@ -283,14 +325,29 @@ public final class MySQLTarget: PublishTarget {
         return SQLColumnType.ddl(f.type, .mysql) + (isKey ? " NOT NULL" : "")
     }
 
-    private func createOrVerifyTable(_ c: MariaDBConnection, _ layout: PublishLayout) throws {
+    /// `CREATE TABLE IF NOT EXISTS` of the target with the layout's columns and key.
+    private func createStatement(_ layout: PublishLayout) -> String {
         let q = SQLDialect.mysql
         let keyNames = Set(layout.keyColumns.map { $0.name })
         let columns = layout.allColumns.map { "\(q.quoted($0.name)) \(Self.ddl($0, isKey: keyNames.contains($0.name)))" }
         let pk = layout.keyColumns.map { q.quoted($0.name) }.joined(separator: ", ")
-        try c.execute("CREATE TABLE IF NOT EXISTS \(q.quoted(layout.target)) (\(columns.joined(separator: ", ")), PRIMARY KEY (\(pk))) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4")
-        // SHOW COLUMNS: Field, Type (e.g. `bigint(20)`), Null, Key (`PRI`), Default, Extra.
-        let shown = try c.execute("SHOW COLUMNS FROM \(q.quoted(layout.target))").rows
+        return "CREATE TABLE IF NOT EXISTS \(q.quoted(layout.target)) (\(columns.joined(separator: ", ")), PRIMARY KEY (\(pk))) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4"
+    }
+
+    /// `SHOW COLUMNS` of `table` (Field, Type such as `bigint(20)`, Null, Key `PRI`, Default,
+    /// Extra); nil when the table does not exist (server error 1146).
+    private func shownColumns(_ c: MariaDBConnection, _ table: String) throws -> [[String?]]? {
+        do {
+            return try c.execute("SHOW COLUMNS FROM \(SQLDialect.mysql.quoted(table))").rows
+        } catch let e as StoreError {
+            if case .statementFailed(_, let reason) = e, reason.hasSuffix("(error 1146)") { return nil }
+            throw e
+        }
+    }
+
+    /// Refuses a table whose columns do not match the layout, naming the first that differs.
+    private func verifyTable(_ shown: [[String?]], _ layout: PublishLayout) throws {
+        let keyNames = Set(layout.keyColumns.map { $0.name })
         var types: [String: (type: String, isKey: Bool)] = [:]
         for row in shown {
             guard let name = row[0], let type = row[1] else { continue }
