@@ -162,8 +162,8 @@ final class MariaDBConnection {
     }
 
     /// Executes the one-row `INSERT … VALUES (?, …)` `sql` for rows `range` of `rows` (one
-    /// parameter per column, in order) in as few round trips as the server's packet limit
-    /// allows; returns the inserted rows. Why: the server binds binary values straight into
+    /// parameter per column, in order), one execution per packet of at most 1 MiB; returns
+    /// the inserted rows. Why: the server binds binary values straight into
     /// the row — no text to split and convert, which is about a third of its work under
     /// `LOAD DATA` — so the same rows cost it ~35 % less CPU.
     ///
@@ -182,8 +182,11 @@ final class MariaDBConnection {
         if serverMaxPacket == nil {
             serverMaxPacket = try execute("SELECT @@max_allowed_packet").rows.first?.first.flatMap { $0.flatMap { Int($0) } } ?? 4 << 20
         }
-        // Half the server's limit, at most 8 MiB: one packet carries the whole execution.
-        let budget = maxPacketBytes ?? max(64 << 10, min((serverMaxPacket ?? 4 << 20) / 2, 8 << 20))
+        // One packet carries one execution: at most half the server's limit, and 1 MiB — the
+        // connector builds each packet in one growing buffer, and above ~1 MiB its regrowth
+        // and fresh pages cost the client ~15 % more CPU (50k rows: 90-109 ms task-clock with
+        // 8 MiB packets, 74-86 ms with 1 MiB or 256 KiB; the server's CPU is the same).
+        let budget = maxPacketBytes ?? max(64 << 10, min((serverMaxPacket ?? 4 << 20) / 2, 1 << 20))
         var inserted = 0
         var start = range.lowerBound
         while start < range.upperBound {
