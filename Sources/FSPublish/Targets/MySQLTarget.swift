@@ -109,7 +109,7 @@ public final class MySQLTarget: PublishTarget {
             if let shown = try shownColumns(c, layout.target) {
                 try verifyTable(shown, layout)
                 isTableVerified = true
-            } else {
+            } else if pendingCreation == nil {  // (a retried body finds the first one running)
                 isTableVerified = false
                 let configuration = configuration
                 pendingCreation = MySQLBackgroundStatement(createStatement(layout)) { try Self.connect(configuration) }
