@@ -15,6 +15,9 @@ public final class KafkaConsumer: @unchecked Sendable {
     /// Rebalance handlers, reached from the C callback through the conf's opaque pointer. Retained
     /// by this consumer, which outlives the handle.
     private let handlers: RebalanceHandlers
+    /// The messages the last holding poll kept, released by `close` if their batch still has
+    /// them (`rd_kafka_destroy` would wait for them forever).
+    private weak var heldByLastPoll: HeldMessages?
 
     /// Creates the consumer (`rd_kafka_new(RD_KAFKA_CONSUMER)`) and routes the main queue to the
     /// consumer queue (`rd_kafka_poll_set_consumer`) so `poll` also serves errors and rebalances.
@@ -80,15 +83,22 @@ public final class KafkaConsumer: @unchecked Sendable {
     /// `poll(maxMessages:timeout:)` into `batch`, which is emptied first and keeps its buffers:
     /// for loops that poll all the time (fs-ingest), where a fresh batch per poll faulted in
     /// its ~3 MB of message bytes every time.
-    public func poll(into batch: inout MessageBatch, maxMessages: Int, timeout: Duration) throws(KafkaError) {
+    ///
+    /// `holding`: the batch keeps librdkafka's messages instead of copying their bytes, until
+    /// it is emptied (the next poll into it) — for a caller that is done with a poll's messages
+    /// before it polls again. Such a batch must be emptied before `close` (which releases the
+    /// last one it filled, since librdkafka's destroy waits for every message).
+    public func poll(into batch: inout MessageBatch, maxMessages: Int, timeout: Duration, holding: Bool = false) throws(KafkaError) {
         let rk = try handle()
         batch.removeAll()
+        if !holding { batch.held = nil }
         var wait = milliseconds(timeout)
         var lastTopic: (OpaquePointer, String)?
         while batch.count < maxMessages {
             guard let message = rd_kafka_consumer_poll(rk, wait) else { break }
             wait = 0
-            defer { rd_kafka_message_destroy(message) }
+            var kept = false
+            defer { if !kept { rd_kafka_message_destroy(message) } }
             let m = message.pointee
             let topicName: String
             if let rkt = m.rkt {
@@ -112,9 +122,15 @@ public final class KafkaConsumer: @unchecked Sendable {
                 batch.errors.append(error)
                 continue
             }
-            if batch.count == 0 { batch.reserve(messages: maxMessages, bytes: maxMessages * (m.len + m.key_len + 16)) }
+            if batch.count == 0 { batch.reserve(messages: maxMessages, bytes: holding ? 0 : maxMessages * (m.len + m.key_len + 16)) }
             var timestampType = RD_KAFKA_TIMESTAMP_NOT_AVAILABLE
             let timestamp = rd_kafka_message_timestamp(message, &timestampType)
+            if holding {
+                batch.append(holding: message, topic: topicName, timestampMillis: timestamp)
+                heldByLastPoll = batch.held
+                kept = true
+                continue
+            }
             let key = m.key.map { UnsafeRawBufferPointer(start: $0, count: m.key_len) }
             let value = UnsafeRawBufferPointer(start: m.payload, count: m.payload == nil ? 0 : m.len)
             batch.append(topic: topicName, partition: m.partition, offset: m.offset, timestampMillis: timestamp,
@@ -156,6 +172,7 @@ public final class KafkaConsumer: @unchecked Sendable {
     /// (`rd_kafka_consumer_close` + `rd_kafka_destroy`). Idempotent; later calls throw `_DESTROY`.
     public func close() {
         guard let rk else { return }
+        heldByLastPoll?.release()
         rd_kafka_consumer_close(rk)
         rd_kafka_destroy(rk)
         self.rk = nil

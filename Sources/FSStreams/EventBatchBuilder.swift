@@ -41,7 +41,7 @@ extension StreamType {
 /// Parses the messages of one micro-batch straight into typed column builders.
 ///
 /// ```
-///  bytes ─► size / UTF-8 checks ─► JSONScanner over the object ─► one Slot per known field
+///  bytes ─► size check ─► JSONScanner over the object (UTF-8 checked per string) ─► one Slot per known field
 ///        ─► type check of every slot (all or nothing) ─► dedup probe ─► append to columns
 /// ```
 /// A message either becomes exactly one row or a `QuarantineReason`; a bad message never
@@ -149,11 +149,24 @@ public struct EventBatchBuilder {
 
     // MARK: Parse (no side effects on the columns)
 
+    /// The checks in their order of precedence: size, the value's UTF-8, the key's, then JSON
+    /// and types. The value's UTF-8 is checked by the scanner, string by string (the only place
+    /// a valid message has bytes ≥ 0x80); only a message that fails for another reason is
+    /// checked whole, so that invalid UTF-8 anywhere still wins over the other reasons.
     private mutating func parse(_ v: UnsafeBufferPointer<UInt8>, key keyBytes: UnsafeRawBufferPointer?) -> QuarantineReason? {
         if v.isEmpty { return .emptyMessage }
         if v.count > limits.maxMessageBytes { return .oversize(bytes: v.count, limit: limits.maxMessageBytes) }
-        if let bad = firstInvalidUTF8(v) { return .invalidUTF8(offset: bad) }
+        let reason = parseObject(v)
+        if let reason {
+            if case .invalidUTF8 = reason { return reason }
+            if let bad = firstInvalidUTF8(v) { return .invalidUTF8(offset: bad) }
+        }
         if let k = keyBytes, firstInvalidUTF8(k.bindMemory(to: UInt8.self)) != nil { return .invalidUTF8(offset: -1) }
+        return reason
+    }
+
+    /// Scans the object into the slots and type-checks them (see `parse` for the UTF-8 check).
+    private mutating func parseObject(_ v: UnsafeBufferPointer<UInt8>) -> QuarantineReason? {
         for i in slots.indices { slots[i].tag = .absent }
         decoded.prepare(forMessageBytes: v.count)
         var used = 0
@@ -172,9 +185,14 @@ public struct EventBatchBuilder {
             } else {
                 while true {
                     s.skipWhitespace()
-                    let k = try s.scanString()
+                    let f: Int?
+                    if guess < names.count, names[guess].withUnsafeBytes({ s.consumeKey($0) }) {
+                        f = guess
+                    } else {
+                        let k = try s.scanString()
+                        f = fieldIndex(v, k.start, k.end, k.hasEscapes, guess: guess)
+                    }
                     try s.expect(0x3A)
-                    let f = fieldIndex(v, k.start, k.end, k.hasEscapes, guess: guess)
                     if let f { guess = f + 1 }
                     s.skipWhitespace()
                     if let f, s.peek() == 0x22 {
@@ -206,6 +224,7 @@ public struct EventBatchBuilder {
             switch error {
             case .tooDeep: return .nestingTooDeep
             case .syntax(let offset): return .invalidJSON(offset: offset)
+            case .invalidUTF8(let offset): return .invalidUTF8(offset: offset)
             }
         }
         return typeCheck(v)

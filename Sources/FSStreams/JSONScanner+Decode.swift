@@ -10,7 +10,7 @@ extension JSONScanner {
     /// take the slow path.
     ///
     /// Same results as the two separate passes, by construction and by `FusedStringScanTests`:
-    /// the same failures at the same offsets, the same decoded bytes (unpaired surrogates become
+    /// the same failures at the same offsets (content that is not UTF-8 included), the same decoded bytes (unpaired surrogates become
     /// U+FFFD; a high surrogate pairs with a `\uDC00…\uDFFF` escape right after it).
     ///
     /// - Parameter out: room for the remaining message bytes plus 8 (`bytes.count - index + 8`):
@@ -26,12 +26,15 @@ extension JSONScanner {
         let start = index
         var o = 0
         var escaped = false
+        /// OR of the content's words and bytes: a high bit set means non-ASCII to validate.
+        var high: UInt64 = 0
         let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
         while true {
             // Plain runs, eight bytes at a time; the lowest flagged byte of a word is exact.
             while index + 8 <= n {
                 let w = UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self)
                 UnsafeMutableRawPointer(out + o).storeBytes(of: w, as: UInt64.self)
+                high |= w
                 let quote = w ^ 0x2222_2222_2222_2222, backslash = w ^ 0x5C5C_5C5C_5C5C_5C5C
                 let special = (((quote &- ones) & ~quote) | ((backslash &- ones) & ~backslash) | ((w &- 0x2020_2020_2020_2020) & ~w)) & highs
                 if special != 0 {
@@ -47,6 +50,7 @@ extension JSONScanner {
             let c = base[index]
             if c == 0x22 {
                 index += 1
+                if high & highs != 0 { try validateUTF8(start, index - 1) }
                 return (start, index - 1, o, escaped)
             }
             if c == 0x5C {
@@ -92,6 +96,7 @@ extension JSONScanner {
                 continue
             }
             if c < 0x20 { throw .syntax(offset: index) }
+            high |= UInt64(c)
             out[o] = c
             index += 1
             o += 1

@@ -94,6 +94,44 @@ struct MockClusterTests {
         #expect(seen[1].timestamp != nil)
     }
 
+    /// A holding poll hands out librdkafka's own message bytes: they must read the same as
+    /// copies, survive in a copy of the batch after the next poll (only the copy's last
+    /// reference destroys them), and a batch still holding messages must not hang `close`.
+    @Test func aHoldingPollReadsTheSameMessagesAndReleasesThemOnClose() throws {
+        let cluster = try MockKafkaCluster()
+        try cluster.createTopic("t", partitions: 1)
+        try KafkaFixture.produce(cluster, topic: "t", count: 300)
+        let consumer = try KafkaConsumer(config: KafkaConsumerConfig(bootstrapServers: cluster.bootstrapServers, groupId: "g"))
+        try consumer.assign([TopicPartitionOffset(topic: "t", partition: 0, offset: KafkaOffset.beginning)])
+        var batch = MessageBatch()
+        var seen: [(key: [UInt8]?, value: [UInt8], offset: Int64, count: Int)] = []
+        var kept: MessageBatch? = nil
+        let clock = ContinuousClock()
+        let end = clock.now + .seconds(30)
+        while seen.count < 300 && clock.now < end {
+            try consumer.poll(into: &batch, maxMessages: 100, timeout: .milliseconds(200), holding: true)
+            for i in 0 ..< batch.count {
+                seen.append((batch.withKey(i) { $0.map(Array.init) }, batch.withValue(i) { Array($0) }, batch.offset(i), batch.valueCount(i)))
+            }
+            if kept == nil && batch.count > 0 { kept = batch }
+        }
+        #expect(seen.count == 300)
+        for (i, m) in seen.enumerated() {
+            #expect(m.key == KafkaFixture.key(i) && m.value == KafkaFixture.payload(i) && m.count == m.value.count && m.offset == Int64(i))
+        }
+        // The first poll's copy still reads its messages after later polls emptied `batch`.
+        if let k = kept {
+            #expect(k.withValue(0) { Array($0) } == KafkaFixture.payload(0))
+            #expect(k.withKey(0) { $0.map(Array.init) } == KafkaFixture.key(0))
+        }
+        kept = nil
+        // `batch` still holds the last poll's messages: close releases them instead of waiting.
+        #expect(batch.count > 0)
+        consumer.close()
+        batch.removeAll()
+        #expect(batch.count == 0)
+    }
+
     @Test func watermarksAndPartitionsComeFromTheBroker() throws {
         let cluster = try MockKafkaCluster()
         try cluster.createTopic("w", partitions: 3)

@@ -82,6 +82,29 @@ import Testing
         #expect(outcomes == [.quarantined(.invalidUTF8(offset: prefix.count))])
     }
 
+    /// The scanner checks UTF-8 string by string; a bad byte in any other place of the message
+    /// (a field name, an unknown field, a nested array, between tokens, or before a later
+    /// syntax error) must still be reported as invalid UTF-8 at its offset in the message.
+    @Test(arguments: [
+        (#"{"created_at":"2019-01-25T01:05:07Z","valu"#, #"e":"x"}"#),
+        (#"{"created_at":"2019-01-25T01:05:07Z","other":"#, #""}"#),
+        (#"{"created_at":"2019-01-25T01:05:07Z","other":["a",""#, #""]}"#),
+        (#"{"created_at":"2019-01-25T01:05:07Z","other":1"#, "}"),
+        (#"{"created_at":"2019-01-25T01:05:07Z","value":""#, #"","value":"again"}"#),
+        (#"{"created_at":"2019-01-25T01:05:07Z","value":"a"#, #"b", oops}"#),
+        (#"{"created_at":"2019-01-25T01:05:07Z","value":"\u00e9"#, #"\n"}"#),
+    ])
+    func invalidUTF8OutsideAKnownStringIsStillFoundFirst(before: String, after: String) {
+        let message = Array(before.utf8) + [0xC3, 0x28] + Array(after.utf8)
+        let (_, outcomes) = ingest(.orderStatusEvents, [(key: nil, value: message)])
+        #expect(outcomes == [.quarantined(.invalidUTF8(offset: before.utf8.count))], "\(before)…\(after)")
+    }
+
+    @Test func validNonASCIITextIsAppendedUnchanged() {
+        let json = #"{"created_at":"2019-01-25T01:05:07Z","value":"São Paulo 😀 \u00e9","other":["ação"]}"#
+        #expect(row(.orderStatusEvents, json)["value"] == .string("São Paulo 😀 é"))
+    }
+
     @Test func invalidUTF8KeyIsQuarantined() {
         var b = EventBatchBuilder(streamType: .orderStatusEvents)
         let value = Array(#"{"created_at":"2019-01-25T01:05:07Z"}"#.utf8)

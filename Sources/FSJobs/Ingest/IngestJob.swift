@@ -65,6 +65,8 @@ public final class IngestJob {
     /// When `nudgeFetcher` last woke the fetcher, and the partition it asked about.
     var lastNudge = 0.0
     var nudgeIndex = 0
+    /// Micro-batches run so far (the heap is trimmed after every `trimEveryBatches`-th).
+    var microBatches = 0
 
     /// Per-partition bookkeeping while it is assigned to this process.
     struct PartitionState {
