@@ -60,6 +60,17 @@ public struct GroupedAggregator: Sendable {
         rowsSeen = Swift.max(rowsSeen, stamp + Int64(n))
     }
 
+    /// DISTINCT aggregates collect their (group, value) pairs and sort them once when the sets
+    /// are needed, instead of inserting row by row (`DistinctAccumulator.deferPairs()`): for a
+    /// table that is folded and then finished without being serialized.
+    package mutating func deferDistinctPairs() {
+        for k in accumulators.indices {
+            guard var d = accumulators[k] as? DistinctAccumulator else { continue }
+            d.deferPairs()
+            accumulators[k] = d
+        }
+    }
+
     /// Folds another table's groups into this one (per-thread tables, window slices).
     public mutating func merge(_ other: GroupedAggregator) {
         precondition(other.specs == specs, "merging aggregators of different plans")

@@ -22,6 +22,36 @@ public struct Validity: Sendable, Hashable {
         for b in bits { append(b) }
     }
 
+    /// A bitmap of `bits.count` bits from an array of Bools, packed a word at a time: the
+    /// generic initializer appends through a call per bit, ~25 ns a row, which was 1.3% of the
+    /// offline job at 10M orders (a NULL mask per sum result).
+    public init(_ bits: [Bool]) {
+        self.init(count: bits.count) { bits[$0] }
+    }
+
+    /// A bitmap of `count` bits, bit i set when `isSet(i)`: built in words, without a call per
+    /// bit (row masks of the hot paths).
+    @inlinable
+    public init(count: Int, where isSet: (Int) -> Bool) {
+        var words = [UInt64](repeating: 0, count: (count + 63) >> 6)
+        words.withUnsafeMutableBufferPointer { w in
+            var start = 0
+            while start < count {
+                var word: UInt64 = 0
+                for bit in 0..<Swift.min(64, count - start) where isSet(start + bit) { word |= 1 << UInt64(bit) }
+                w[start >> 6] = word
+                start += 64
+            }
+        }
+        self.init(words: words, count: count)
+    }
+
+    @usableFromInline
+    init(words: [UInt64], count: Int) {
+        self.words = words
+        self.count = count
+    }
+
     @inlinable
     public func isValid(_ i: Int) -> Bool {
         (words[i >> 6] >> UInt64(i & 63)) & 1 == 1

@@ -1,3 +1,4 @@
+import Dispatch
 import FSCore
 import Testing
 @testable import FSAggregation
@@ -141,6 +142,27 @@ private func batch(_ rows: ArraySlice<(String, Double, Int64)>) -> RecordBatch {
         given.groupIDs(for: keys, into: &again)
         #expect(givenIDs == ids && again == ids)
         #expect(given.groupCount == 5 && given.keyColumn() == hashed.keyColumn())
+    }
+
+    @Test func aBusyPartitionIsLeftOutUnlessItMustBeWaitedFor() throws {
+        let plan = try FeaturePlan(definitions: [.custom(AggCustomAction(featureName: "n", expression: "count(*)"))], schema: Schema([Field("k", .int64)]), groupBy: "k")
+        let partitions = KeyPartitions(count: 2, make: { plan.makeAggregator() })
+        let entered = DispatchSemaphore(value: 0), release = DispatchSemaphore(value: 0)
+        let holder = DispatchGroup()
+        DispatchQueue.global().async(group: holder) {
+            partitions.update(partitions: [0], startingAt: 0) { _, _ in
+                entered.signal()
+                release.wait()
+            }
+        }
+        entered.wait()
+        var folded: [Int] = []
+        let left = partitions.update(partitions: [0, 1], startingAt: 0, waitingFor: { _ in false }) { p, _ in folded.append(p) }
+        #expect(folded == [1] && left == [0])
+        release.signal()
+        let none = partitions.update(partitions: [0], startingAt: 0, waitingFor: { _ in true }) { p, _ in folded.append(p) }
+        #expect(folded == [1, 0] && none.isEmpty)
+        holder.wait()
     }
 
     @Test func rowsOfOneKeyAlwaysGoToTheSamePartition() {

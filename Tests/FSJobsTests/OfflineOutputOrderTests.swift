@@ -31,4 +31,16 @@ import Testing
         #expect(sorted == expected)
         #expect(sorted.rowCount == 9)
     }
+
+    @Test func mergingSortedRunsEqualsAStableSortOfTheirConcatenation() {
+        var rng = SplitMix64(seed: 4)
+        for runCount in [2, 3, 8] {
+            let keys = (0..<runCount).map { r in
+                Column(type: .int32, values: .int32((0..<(r * 37 % 50)).map { _ in Int32.random(in: -20...20, using: &rng) }),
+                       validity: Validity((0..<(r * 37 % 50)).map { _ in Int.random(in: 0..<10, using: &rng) > 0 }))
+            }
+            let merged = OfflineOutput.mergedOrder(keys, keys.map { $0.ascendingOrder() })
+            #expect(merged == Column.concatenate(keys, type: .int32).ascendingOrder(), "\(runCount) runs")
+        }
+    }
 }

@@ -90,21 +90,27 @@ package final class KeyPartitions: @unchecked Sendable {
     }
 
     /// Runs `body` on the table of every partition in `partitions`, each under its lock: free
-    /// ones first (starting after `first`), waiting only when all that remain are busy.
-    package func update(partitions: [Int], startingAt first: Int, _ body: (Int, inout GroupedAggregator) -> Void) {
+    /// ones first (starting after `first`), waiting only when all that remain are busy and one
+    /// of them `mustWait` for. Returns the partitions left out (busy, and not waited for).
+    @discardableResult
+    package func update(partitions: [Int], startingAt first: Int, waitingFor mustWait: (Int) -> Bool = { _ in true },
+                        _ body: (Int, inout GroupedAggregator) -> Void) -> [Int] {
         var pending = partitions.sorted { ($0 - first + count) % count < ($1 - first + count) % count }
         while !pending.isEmpty {
             let index: Int
             if let free = pending.firstIndex(where: { pthread_mutex_trylock(locks + $0) == 0 }) {
                 index = free
+            } else if let urgent = pending.firstIndex(where: mustWait) {
+                pthread_mutex_lock(locks + pending[urgent])
+                index = urgent
             } else {
-                pthread_mutex_lock(locks + pending[0])
-                index = 0
+                return pending
             }
             let p = pending.remove(at: index)
             body(p, &tables[p])
             pthread_mutex_unlock(locks + p)
         }
+        return []
     }
 
     /// The tables, once every worker is done.

@@ -145,8 +145,14 @@ package struct OfflineEngine {
         let progress = makeProgress(units.count, units.reduce(0) { $0 + max(1, $1.bytes) }, splitsFiles ? "row groups" : "files")
         // Several workers and no row-order-dependent aggregate: keys partitioned between shared
         // tables (no repeated keys, no merge); otherwise one table per worker, merged after.
+        // A partition's table is folded, then finished once: its DISTINCT sets are built by one
+        // sort at the end. (Per-thread tables are merged, which needs the sets built first.)
         let partitions = workers > 1 && KeyPartitions.isOrderFree(plan)
-            ? KeyPartitions(count: workers, make: { plan.makeAggregator() }) : nil
+            ? KeyPartitions(count: workers, make: {
+                var table = plan.makeAggregator()
+                table.deferDistinctPairs()
+                return table
+            }) : nil
         let foldStarted = monotonicSeconds()
         DispatchQueue.concurrentPerform(iterations: workers) { w in
             var reader = source.makeReader()
@@ -252,31 +258,30 @@ package struct OfflineEngine {
     /// round trip. The batches are folded one by one under that lock, not concatenated.
     static let partitionBatchRows = 16_384
 
+    /// Rows a worker may hold for one partition while another worker folds into it, before it
+    /// waits for that partition instead of reading on.
+    static let partitionBacklogRows = 4 * partitionBatchRows
+
     /// Folds every partition buffer holding at least `minimumRows` rows into its shared table.
+    /// Mid-pass (`minimumRows > 0`), a partition another worker holds is left for the next
+    /// flush while its backlog stays under `partitionBacklogRows`: reading the next unit beats
+    /// sleeping on the lock (each worker waited ~6% of the pass on it at 10M orders).
     func flush(_ pending: inout PartitionBuffers, into partitions: KeyPartitions, worker: Int, minimumRows: Int) {
         let ready = (0..<partitions.count).filter { pending.rows[$0] > 0 && pending.rows[$0] >= minimumRows }
         guard !ready.isEmpty else { return }
-        var prepared: [Int: [(batch: RecordBatch, masks: [Validity], keyHashes: [UInt64]?)]] = [:]
-        for p in ready {
-            prepared[p] = pending.take(p).map { part in
-                (part.batch, range.periodStarts.map { Self.rowsFrom($0, part.times) }, part.keyHashes)
-            }
-        }
+        let urgent = Set(ready.filter { minimumRows == 0 || pending.rows[$0] >= Self.partitionBacklogRows })
         let context = EvaluationContext(nowMicros: nowMicros)
-        partitions.update(partitions: ready, startingAt: worker) { p, table in
-            for part in prepared[p] ?? [] {
-                plan.update(&table, batch: part.batch, periodMasks: part.masks, context: context, firstRowStamp: 0, keyHashes: part.keyHashes)
+        partitions.update(partitions: ready, startingAt: worker, waitingFor: { urgent.contains($0) }) { p, table in
+            for part in pending.take(p) {
+                let masks = range.periodStarts.map { Self.rowsFrom($0, part.times) }
+                plan.update(&table, batch: part.batch, periodMasks: masks, context: context, firstRowStamp: 0, keyHashes: part.keyHashes)
             }
         }
     }
 
     /// The rows whose time is at or after `from` (every time is already inside the range).
     static func rowsFrom(_ from: Int64, _ times: [Int64]) -> Validity {
-        var mask = Validity(repeating: false, count: times.count)
-        times.withUnsafeBufferPointer { t in
-            for i in t.indices where t[i] >= from { mask.set(i, true) }
-        }
-        return mask
+        times.withUnsafeBufferPointer { t in Validity(count: t.count) { t[$0] >= from } }
     }
 }
 

@@ -43,6 +43,28 @@ public struct MomentAccumulator: Accumulator {
         let sel = effectiveSelection(selection, arguments)
         let v = arguments[0].doubleValues()
         let ord = order
+        if ord == 2 {
+            // Variances and standard deviations, the common case: through raw buffers, since
+            // three subscripted arrays of `self` per row each paid a uniqueness check.
+            v.withUnsafeBufferPointer { v in
+                n.withUnsafeMutableBufferPointer { n in
+                    mean.withUnsafeMutableBufferPointer { mean in
+                        m2.withUnsafeMutableBufferPointer { m2 in
+                            forEachSelectedRow(count: groups.count, sel) { i in
+                                let g = Int(groups[i])
+                                let newN = n[g] + 1
+                                let delta = v[i] - mean[g]
+                                let deltaN = delta / newN
+                                mean[g] += deltaN
+                                m2[g] += delta * (delta - deltaN)
+                                n[g] = newN
+                            }
+                        }
+                    }
+                }
+            }
+            return
+        }
         forEachSelectedRow(count: groups.count, sel) { i in
             let g = Int(groups[i])
             let newN = n[g] + 1
