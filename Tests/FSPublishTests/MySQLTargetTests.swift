@@ -9,9 +9,10 @@ import Testing
 
     init() throws { server = try StoreServers.mariadb() }
 
-    func target(password: String? = nil, maxRetry: Duration? = nil, enablesLocalInfile: Bool = true) -> MySQLTarget {
+    func target(password: String? = nil, maxRetry: Duration? = nil, enablesLocalInfile: Bool = true, usesBulkExecution: Bool = true) -> MySQLTarget {
         MySQLTarget(.init(host: "127.0.0.1", port: server.port, database: server.database, user: server.user,
-                          password: password ?? server.password, maxRetryDuration: maxRetry, enablesLocalInfile: enablesLocalInfile))
+                          password: password ?? server.password, maxRetryDuration: maxRetry, enablesLocalInfile: enablesLocalInfile,
+                          usesBulkExecution: usesBulkExecution))
     }
 
     func storedRows(_ table: String) throws -> [String] {
@@ -61,30 +62,92 @@ import Testing
         [.string("big"), .timestamp(3), .double(1.7976931348623157e308), .int64(2), .boolean(true), .date(17_913), .string("\r"), .int32(2)],
     ]
 
-    @Test func loadDataAndTheRefusedLoadFallbackStoreIdenticalValues() throws {
-        let loaded = "my-load-\(makeUUID().prefix(8))", inserted = "my-insert-\(makeUUID().prefix(8))"
+    @Test func arrayBindingLoadDataAndTheInsertFallbackStoreIdenticalValues() throws {
+        let tables = ["bulk", "load", "insert"].map { "my-\($0)-\(makeUUID().prefix(8))" }
         var fixture = StoreFixture(seed: 35)
         let rows = StoreFixture.latestPerKey(fixture.rows(80)) + Self.edgeRows
-        let viaLoad = target()
-        let viaInsert = target(enablesLocalInfile: false)  // the client refuses local files: the fallback path
-        defer { viaLoad.close(); viaInsert.close() }
-        try viaLoad.prepare(StoreFixture.layout(target: loaded))
-        try viaInsert.prepare(StoreFixture.layout(target: inserted))
+        let targets = [
+            target(),  // MariaDB's array binding
+            target(usesBulkExecution: false),  // LOAD DATA LOCAL INFILE from memory
+            target(enablesLocalInfile: false, usesBulkExecution: false),  // the client refuses local files: multi-row INSERTs
+        ]
+        defer { for t in targets { t.close() } }
+        for (t, table) in zip(targets, tables) { try t.prepare(StoreFixture.layout(target: table)) }
         // First loads (empty targets), then a guarded batch through the stage table.
         for (version, batch) in [rows, StoreFixture.latestPerKey(fixture.rows(40, base: 1_600_000_000_000_000))].enumerated() {
-            let a = try viaLoad.publish(StoreFixture.batch(batch), recordingVersion: Int64(version))
-            let b = try viaInsert.publish(StoreFixture.batch(batch), recordingVersion: Int64(version))
-            #expect(a == b)
-            #expect(a.upserted > 0)
+            let counts = try targets.map { try $0.publish(StoreFixture.batch(batch), recordingVersion: Int64(version)) }
+            #expect(counts[0] == counts[1] && counts[1] == counts[2])
+            #expect(counts[0].upserted > 0)
         }
         let q = SQLDialect.mysql
         let columns = (StoreFixture.keyColumns + [StoreFixture.timeColumn] + StoreFixture.featureColumns).map { q.quoted($0.name) }
         let same = columns.map { "a.\($0) <=> b.\($0)" }.joined(separator: " AND ")
-        let count = try server.sql("SELECT COUNT(*) FROM \(q.quoted(loaded))")
+        let count = try server.sql("SELECT COUNT(*) FROM \(q.quoted(tables[0]))")
         #expect(Int(count) == rows.count)
-        #expect(try server.sql("SELECT COUNT(*) FROM \(q.quoted(loaded)) AS a JOIN \(q.quoted(inserted)) AS b ON \(same)") == count)
-        #expect(try server.sql("SELECT COUNT(*) FROM \(q.quoted(loaded)) WHERE `total-amount` IS NULL AND `customer id` IN ('nan', 'inf')") == "2")
-        #expect(try viaLoad.publishedVersion() == 1 && viaInsert.publishedVersion() == 1)
+        for other in tables.dropFirst() {
+            #expect(try server.sql("SELECT COUNT(*) FROM \(q.quoted(tables[0])) AS a JOIN \(q.quoted(other)) AS b ON \(same)") == count, "\(other)")
+        }
+        #expect(try storedRows(tables[0]) == storedRows(tables[1]))
+        #expect(try server.sql("SELECT COUNT(*) FROM \(q.quoted(tables[0])) WHERE `total-amount` IS NULL AND `customer id` IN ('nan', 'inf')") == "2")
+        for t in targets { #expect(try t.publishedVersion() == 1) }
+    }
+
+    @Test func arrayBindingSplitAcrossPacketsStoresEveryRow() throws {
+        let table = "my-split-\(makeUUID().prefix(8))"
+        var fixture = StoreFixture(seed: 36)
+        let rows = StoreFixture.latestPerKey(fixture.rows(80)) + Self.edgeRows
+        let t = target()
+        try t.prepare(StoreFixture.layout(target: table))
+        t.close()  // waits for the table's background CREATE
+        let c = try MariaDBConnection(host: "127.0.0.1", port: server.port, user: server.user, password: server.password,
+                                      database: server.database, timeout: .seconds(10))
+        defer { c.close() }
+        #expect(c.supportsBulkExecution)
+        let q = SQLDialect.mysql
+        let names = (StoreFixture.keyColumns + [StoreFixture.timeColumn] + StoreFixture.featureColumns).map { q.quoted($0.name) }
+        let insert = "INSERT INTO \(q.quoted(table)) (\(names.joined(separator: ", "))) VALUES (\(names.map { _ in "?" }.joined(separator: ",")))"
+        // 200 bytes: a few rows per packet, so the batch goes out in many executions.
+        #expect(try c.executeBulk(insert, StoreFixture.batch(rows), 0..<rows.count, maxPacketBytes: 200) == rows.count)
+        let reference = "my-split-ref-\(makeUUID().prefix(8))"
+        let r = target(usesBulkExecution: false)
+        defer { r.close() }
+        try r.prepare(StoreFixture.layout(target: reference))
+        _ = try r.publish(StoreFixture.batch(rows), recordingVersion: 0)
+        #expect(try storedRows(table) == storedRows(reference))
+    }
+
+    @Test func aTimestampBeyondYear9999IsRefusedNamingTheColumn() throws {
+        let table = "my-year-\(makeUUID().prefix(8))"
+        let t = target()
+        defer { t.close() }
+        try t.prepare(StoreFixture.layout(target: table))
+        let year10000: Int64 = 253_402_300_800_000_000  // 10000-01-01T00:00:00Z
+        let rows: [[Value]] = [[.string("k"), .timestamp(year10000), .double(1), .int64(1), .boolean(true), .null, .null, .int32(0)]]
+        let error = #expect(throws: StoreError.self) { try t.publish(StoreFixture.batch(rows), recordingVersion: 0) }
+        #expect(error?.description.contains("window_end") == true, "\(String(describing: error))")
+        #expect(try t.publishedVersion() == nil)
+        #expect(try server.sql("SELECT COUNT(*) FROM `\(table)`") == "0")
+    }
+
+    @Test func aMissingTableCreatedInTheBackgroundHoldsTheFirstLoadAndAClosedTargetLeavesItComplete() throws {
+        let table = "my-new-\(makeUUID().prefix(8))", unused = "my-unused-\(makeUUID().prefix(8))"
+        var fixture = StoreFixture(seed: 37)
+        let batch = StoreFixture.batch(StoreFixture.latestPerKey(fixture.rows(50)))
+        let t = target()
+        try t.prepare(StoreFixture.layout(target: table))  // returns before the CREATE TABLE ends
+        #expect(try t.publishedVersion() == nil)
+        #expect(try t.publish(batch, recordingVersion: 0).upserted == batch.rowCount)
+        t.close()
+        #expect(try server.sql("SELECT COUNT(*) FROM `\(table)`") == String(batch.rowCount))
+        let u = target()
+        try u.prepare(StoreFixture.layout(target: unused))
+        u.close()  // waits for the background CREATE: the table is there, empty, with every column
+        #expect(try server.sql("SELECT COUNT(*) FROM information_schema.columns WHERE table_schema = 'fs' AND table_name = '\(unused)'") == "8")
+        // A second target on the now existing table verifies it in prepare and appends.
+        let again = target()
+        defer { again.close() }
+        try again.prepare(StoreFixture.layout(target: table))
+        #expect(try again.publishedVersion() == 0)
     }
 
     @Test func keysDifferingOnlyInCaseOrTrailingSpaceStayDistinct() throws {

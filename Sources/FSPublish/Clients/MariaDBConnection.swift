@@ -4,36 +4,8 @@ import Glibc
 import CMariaDB
 import FSCore
 
-/// The parameters of one prepared execution, appended value by value into flat storage (one
-/// 8-byte slot per parameter, one byte arena for text), then bound in one go — no per-value
-/// allocation, and every pointer handed to MYSQL_BIND lives as long as the execution.
-struct MySQLParameters {
-    enum Kind: UInt8 { case null, int64, int32, double, boolean, text }
-    private(set) var kinds: [Kind] = []
-    private(set) var slots: [Int64] = []
-    private(set) var arena: [UInt8] = []
-    private(set) var textEnds: [Int] = []
-
-    var count: Int { kinds.count }
-
-    mutating func reserve(_ n: Int) { kinds.reserveCapacity(n); slots.reserveCapacity(n) }
-    mutating func appendNull() { kinds.append(.null); slots.append(0) }
-    mutating func append(_ v: Int64) { kinds.append(.int64); slots.append(v) }
-    mutating func append(_ v: Int32) { kinds.append(.int32); slots.append(Int64(v)) }
-    mutating func append(_ v: Double) { kinds.append(.double); slots.append(Int64(bitPattern: v.bitPattern)) }
-    mutating func append(_ v: Bool) { kinds.append(.boolean); slots.append(v ? 1 : 0) }
-    mutating func append(text s: String) { appendText { $0.append(contentsOf: s.utf8) } }
-    /// A text parameter whose bytes `body` appends to the arena.
-    mutating func appendText(_ body: (inout [UInt8]) -> Void) {
-        let start = arena.count
-        body(&arena)
-        kinds.append(.text)
-        slots.append(Int64(start))
-        textEnds.append(arena.count)
-    }
-}
-
-/// One MariaDB/MySQL connection through MariaDB Connector/C: the only file importing CMariaDB.
+/// One MariaDB/MySQL connection through MariaDB Connector/C: the only file importing CMariaDB
+/// (`MySQLParameters` and the bulk buffers below are its value carriers).
 ///
 /// Text protocol (`mysql_real_query`) only for statements without values (DDL, fixed SQL);
 /// anything carrying a value goes through a prepared statement (`mysql_stmt_*`) with bound
@@ -43,6 +15,13 @@ final class MariaDBConnection {
     private var statements: [String: UnsafeMutablePointer<MYSQL_STMT>] = [:]
     /// `host:port/db` for messages.
     let endpoint: String
+    /// Whether the server runs one prepared statement over an array of parameter rows in one
+    /// round trip (`executeBulk`): MariaDB servers (10.2 on) announce it as the extended
+    /// capability MARIADB_CLIENT_STMT_BULK_OPERATIONS; MySQL servers have no such command.
+    private(set) var supportsBulkExecution = false
+    /// The server's `max_allowed_packet` in bytes, read on the first `executeBulk`: one bulk
+    /// execution is one packet, which the server refuses above it.
+    private var serverMaxPacket: Int?
 
     /// Connects with a connect/read/write timeout. Refused credentials → `.authenticationFailed`
     /// with the server's message (it names the user, never the password); unreachable →
@@ -68,6 +47,13 @@ final class MariaDBConnection {
             throw Self.classify(code: code, message: message, endpoint: endpoint)
         }
         mysql = m
+        // MARIADB_CLIENT_STMT_BULK_OPERATIONS is bit 34 of the capabilities, so bit 2 of the
+        // extended (upper) word; CLIENT_MYSQL (bit 0) marks a MySQL server.
+        var capabilities: UInt = 0, extended: UInt = 0
+        if mariadb_get_info(m, MARIADB_CONNECTION_SERVER_CAPABILITIES, &capabilities) == 0,
+           mariadb_get_info(m, MARIADB_CONNECTION_EXTENDED_SERVER_CAPABILITIES, &extended) == 0 {
+            supportsBulkExecution = capabilities & 1 == 0 && extended & (1 << 2) != 0
+        }
         try execute("SET time_zone = '+00:00'")
         try execute("SET SESSION sql_mode = CONCAT(@@sql_mode, ',STRICT_ALL_TABLES')")
     }
@@ -171,6 +157,57 @@ final class MariaDBConnection {
             let code = mysql_stmt_errno(stmt)
             let message = String(cString: mysql_stmt_error(stmt))
             throw failure(code: code, message: message)
+        }
+        return Int(mysql_stmt_affected_rows(stmt))
+    }
+
+    /// Executes the one-row `INSERT … VALUES (?, …)` `sql` for rows `range` of `rows` (one
+    /// parameter per column, in order), one execution per packet of at most 1 MiB; returns
+    /// the inserted rows. Why: the server binds binary values straight into
+    /// the row — no text to split and convert, which is about a third of its work under
+    /// `LOAD DATA` — so the same rows cost it ~35 % less CPU.
+    ///
+    /// Values go column-wise (`STMT_ATTR_ARRAY_SIZE`): integers, doubles and booleans as
+    /// arrays of their C type, strings as pointer and length arrays, dates and timestamps as
+    /// `MYSQL_TIME` (UTC, as the session's zone is); NULL, NaN and ±Infinity through the
+    /// indicator array (`STMT_INDICATOR_NULL`). The buffers are copies owned by one
+    /// `BulkBuffers`, freed after each execution. Only when `supportsBulkExecution`.
+    /// Maps to `mysql_stmt_attr_set(STMT_ATTR_ARRAY_SIZE)` + `mysql_stmt_bind_param` +
+    /// `mysql_stmt_execute` (COM_STMT_BULK_EXECUTE).
+    /// `maxPacketBytes` overrides the packet budget (tests: many executions for one batch).
+    func executeBulk(_ sql: String, _ rows: RecordBatch, _ range: Range<Int>, maxPacketBytes: Int? = nil) throws -> Int {
+        precondition(supportsBulkExecution, "executeBulk on a server without bulk operations")
+        let stmt = try prepared(sql)
+        precondition(Int(mysql_stmt_param_count(stmt)) == rows.columns.count, "\(rows.columns.count) columns for \(mysql_stmt_param_count(stmt)) placeholders")
+        if serverMaxPacket == nil {
+            serverMaxPacket = try execute("SELECT @@max_allowed_packet").rows.first?.first.flatMap { $0.flatMap { Int($0) } } ?? 4 << 20
+        }
+        // One packet carries one execution: at most half the server's limit, and 1 MiB — the
+        // connector builds each packet in one growing buffer, and above ~1 MiB its regrowth
+        // and fresh pages cost the client ~15 % more CPU (50k rows: 90-109 ms task-clock with
+        // 8 MiB packets, 74-86 ms with 1 MiB or 256 KiB; the server's CPU is the same).
+        let budget = maxPacketBytes ?? max(64 << 10, min((serverMaxPacket ?? 4 << 20) / 2, 1 << 20))
+        var inserted = 0
+        var start = range.lowerBound
+        while start < range.upperBound {
+            let end = BulkBuffers.end(of: rows, from: start, limit: range.upperBound, byteBudget: budget)
+            inserted += try executeBulkOnce(stmt, rows, start..<end)
+            start = end
+        }
+        return inserted
+    }
+
+    private func executeBulkOnce(_ stmt: UnsafeMutablePointer<MYSQL_STMT>, _ rows: RecordBatch, _ range: Range<Int>) throws -> Int {
+        let buffers = BulkBuffers()
+        let binds = try buffers.binds(rows, range)
+        var arraySize = UInt32(range.count)
+        defer {
+            var none: UInt32 = 0
+            mysql_stmt_attr_set(stmt, STMT_ATTR_ARRAY_SIZE, &none)
+        }
+        if mysql_stmt_attr_set(stmt, STMT_ATTR_ARRAY_SIZE, &arraySize) != 0 || mysql_stmt_bind_param(stmt, binds) != 0
+            || mysql_stmt_execute(stmt) != 0 {
+            throw failure(code: mysql_stmt_errno(stmt), message: String(cString: mysql_stmt_error(stmt)))
         }
         return Int(mysql_stmt_affected_rows(stmt))
     }
@@ -279,5 +316,153 @@ private final class LocalInfileSource {
         piece.withUnsafeBytes { raw in UnsafeMutableRawPointer(buffer).copyMemory(from: raw.baseAddress! + offset, byteCount: n) }
         offset += n
         return Int32(n)
+    }
+}
+
+/// The column arrays of one bulk execution (`MariaDBConnection.executeBulk`): copies of the
+/// batch's values in the C layouts Connector/C reads per row, and the `MYSQL_BIND`s pointing
+/// at them. Everything is allocated here and freed together when the owner goes away, after
+/// `mysql_stmt_execute` returned.
+private final class BulkBuffers {
+    private var allocations: [UnsafeMutableRawPointer] = []
+
+    deinit { for p in allocations { p.deallocate() } }
+
+    private func allocate<T>(_ type: T.Type, _ count: Int) -> UnsafeMutablePointer<T> {
+        let raw = UnsafeMutableRawPointer.allocate(byteCount: max(1, count) * MemoryLayout<T>.stride, alignment: MemoryLayout<T>.alignment)
+        allocations.append(raw)
+        return raw.bindMemory(to: T.self, capacity: max(1, count))
+    }
+
+    /// Bytes one row takes in the bulk packet, roughly: an indicator byte per value plus
+    /// the value (strings: a length prefix and their bytes).
+    private static func rowBytes(_ column: Column, _ i: Int) -> Int {
+        switch column.values {
+        case .boolean: return 2
+        case .int32: return column.type == .date ? 6 : 5
+        case .int64: return column.type == .timestamp ? 13 : 9
+        case .double: return 9
+        case .string(let s): return 10 + s.length(i)
+        }
+    }
+
+    /// The end of the run of rows from `start` whose packet stays within `byteBudget`
+    /// (at least one row, at most `limit`).
+    static func end(of rows: RecordBatch, from start: Int, limit: Int, byteBudget: Int) -> Int {
+        var bytes = 0
+        var i = start
+        while i < limit {
+            var row = 0
+            for column in rows.columns { row += rowBytes(column, i) }
+            if i > start && bytes + row > byteBudget { break }
+            bytes += row
+            i += 1
+        }
+        return i
+    }
+
+    /// The binds of rows `range`, one per column.
+    func binds(_ rows: RecordBatch, _ range: Range<Int>) throws -> UnsafeMutablePointer<MYSQL_BIND> {
+        let n = range.count
+        let binds = allocate(MYSQL_BIND.self, rows.columns.count)
+        binds.initialize(repeating: MYSQL_BIND(), count: rows.columns.count)
+        for (c, column) in rows.columns.enumerated() {
+            var indicators: UnsafeMutablePointer<CChar>? = nil
+            func markNull(_ k: Int) {
+                if indicators == nil {
+                    indicators = allocate(CChar.self, n)
+                    indicators!.initialize(repeating: CChar(truncatingIfNeeded: STMT_INDICATOR_NONE.rawValue), count: n)
+                }
+                indicators![k] = CChar(truncatingIfNeeded: STMT_INDICATOR_NULL.rawValue)
+            }
+            if column.hasNulls { for k in 0..<n where column.isNull(range.lowerBound + k) { markNull(k) } }
+            switch column.values {
+            case .boolean(let v):
+                let out = allocate(Int8.self, n)
+                for k in 0..<n { out[k] = v[range.lowerBound + k] ? 1 : 0 }
+                binds[c].buffer_type = MYSQL_TYPE_TINY
+                binds[c].buffer = UnsafeMutableRawPointer(out)
+            case .int32(let v) where column.type == .date:
+                binds[c].buffer_type = MYSQL_TYPE_DATE
+                binds[c].buffer = try times(n) { k, t in
+                    let d = CivilDate(daysSinceEpoch: Int64(v[range.lowerBound + k]))
+                    try Self.set(&t, d, hour: 0, minute: 0, second: 0, micro: 0, type: MYSQL_TIMESTAMP_DATE, column: rows.schema.fields[c].name)
+                }
+            case .int32(let v):
+                let out = allocate(Int32.self, n)
+                v.withUnsafeBufferPointer { out.initialize(from: $0.baseAddress! + range.lowerBound, count: n) }
+                binds[c].buffer_type = MYSQL_TYPE_LONG
+                binds[c].buffer = UnsafeMutableRawPointer(out)
+            case .int64(let v) where column.type == .timestamp:
+                binds[c].buffer_type = MYSQL_TYPE_DATETIME
+                binds[c].buffer = try times(n) { k, t in
+                    let f = UTCFields(micros: v[range.lowerBound + k])
+                    try Self.set(&t, f.date, hour: f.hour, minute: f.minute, second: f.second, micro: f.micro, type: MYSQL_TIMESTAMP_DATETIME, column: rows.schema.fields[c].name)
+                }
+            case .int64(let v):
+                let out = allocate(Int64.self, n)
+                v.withUnsafeBufferPointer { out.initialize(from: $0.baseAddress! + range.lowerBound, count: n) }
+                binds[c].buffer_type = MYSQL_TYPE_LONGLONG
+                binds[c].buffer = UnsafeMutableRawPointer(out)
+            case .double(let v):
+                let out = allocate(Double.self, n)
+                for k in 0..<n {
+                    let d = v[range.lowerBound + k]
+                    out[k] = d.isFinite ? d : 0
+                    if !d.isFinite { markNull(k) }
+                }
+                binds[c].buffer_type = MYSQL_TYPE_DOUBLE
+                binds[c].buffer = UnsafeMutableRawPointer(out)
+            case .string(let s):
+                let lo = s.offsets[range.lowerBound], hi = s.offsets[range.upperBound]
+                let bytes = allocate(CChar.self, hi - lo)
+                s.bytes.withUnsafeBufferPointer { src in
+                    if hi > lo { UnsafeMutableRawPointer(bytes).copyMemory(from: src.baseAddress! + lo, byteCount: hi - lo) }
+                }
+                let pointers = allocate(UnsafeMutablePointer<CChar>?.self, n)
+                let lengths = allocate(UInt.self, n)
+                for k in 0..<n {
+                    let i = range.lowerBound + k
+                    pointers[k] = bytes + (s.offsets[i] - lo)
+                    lengths[k] = UInt(s.offsets[i + 1] - s.offsets[i])
+                }
+                binds[c].buffer_type = MYSQL_TYPE_STRING
+                binds[c].buffer = UnsafeMutableRawPointer(pointers)
+                binds[c].length = lengths
+            }
+            binds[c].u.indicator = indicators
+        }
+        return binds
+    }
+
+    /// `MYSQL_TIME`s filled by `fill`, handed over as the pointer array Connector/C expects
+    /// for temporal types in array binding.
+    private func times(_ n: Int, _ fill: (Int, inout MYSQL_TIME) throws -> Void) rethrows -> UnsafeMutableRawPointer {
+        let values = allocate(MYSQL_TIME.self, n)
+        values.initialize(repeating: MYSQL_TIME(), count: n)
+        let pointers = allocate(UnsafeMutablePointer<MYSQL_TIME>?.self, n)
+        for k in 0..<n {
+            try fill(k, &values[k])
+            pointers[k] = values + k
+        }
+        return UnsafeMutableRawPointer(pointers)
+    }
+
+    /// One date or timestamp as `MYSQL_TIME`. Years outside 0…9999 have no DATE/DATETIME
+    /// value: refused naming the column, as the text paths refuse them.
+    private static func set(_ t: inout MYSQL_TIME, _ d: CivilDate, hour: Int, minute: Int, second: Int, micro: Int,
+                            type: enum_mysql_timestamp_type, column: String) throws {
+        guard (0...9999).contains(d.year) else {
+            throw StoreError.statementFailed(store: "mysql", reason: "column \(column): \(d) is outside the years 0000-9999 a MySQL date holds")
+        }
+        t.year = UInt32(d.year)
+        t.month = UInt32(d.month)
+        t.day = UInt32(d.day)
+        t.hour = UInt32(hour)
+        t.minute = UInt32(minute)
+        t.second = UInt32(second)
+        t.second_part = UInt(micro)
+        t.neg = 0
+        t.time_type = type
     }
 }
