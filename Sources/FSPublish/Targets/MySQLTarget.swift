@@ -121,7 +121,7 @@ public final class MySQLTarget: PublishTarget {
     }
 
     public func publishedVersion() throws -> Int64? {
-        let layout = try preparedLayout()
+        let layout = try layout.prepared(store: "mysql")
         return try withConnection { c in
             guard let row = try stateRow(c, layout), row.sourceId == layout.sourceTableId else { return nil }
             return row.version
@@ -129,7 +129,7 @@ public final class MySQLTarget: PublishTarget {
     }
 
     public func publish(_ rows: RecordBatch, recordingVersion version: Int64?) throws -> PublishCounts {
-        let layout = try preparedLayout()
+        let layout = try layout.prepared(store: "mysql")
         precondition(rows.schema == layout.schema, "publish batch schema \(rows.schema) != layout \(layout.schema)")
         let q = SQLDialect.mysql
         let table = q.quoted(layout.target)
@@ -260,11 +260,6 @@ public final class MySQLTarget: PublishTarget {
             if v[i].isFinite { p.append(v[i]) } else { p.appendNull() }
         case .string(let s): p.appendText { out in s.withUTF8(i) { out.append(contentsOf: $0) } }
         }
-    }
-
-    private func preparedLayout() throws -> PublishLayout {
-        guard let layout else { throw StoreError.statementFailed(store: "mysql", reason: "publish before prepare") }
-        return layout
     }
 
     /// The state row of this target. The table is read whole (one row per published target)
