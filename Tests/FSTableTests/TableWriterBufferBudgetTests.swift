@@ -10,15 +10,26 @@ import Testing
     /// Twelve days, so one batch touches twelve partitions.
     static let days: [(Int32, Int32, Int32)] = (1...12).map { (2019, 3, Int32($0)) }
 
-    /// `bufferedBytes` after writing the four test batches with no budget (every file open and
-    /// unreleased), and what one partition's file holds after `releaseBuffers`.
-    private func heldWithoutABudget() throws -> (total: Int, releasedFile: Int) {
+    /// A fresh table and a writer under `budget` (nil: none) that has written the four test
+    /// batches (480 rows over the twelve days), checking the budget after each write. The
+    /// scratch directory is returned so that it lives as long as the caller needs the table.
+    private func fourBatchesWritten(budget: Int?) throws -> (ScratchDirectory, DeltaTable, TableWriter) {
         let dir = try ScratchDirectory()
         let t = try DeltaTable.create(at: dir.path, schema: ordersSchema, partitionColumns: ymd)
         var o = TableWriterOptions()
-        o.maxBufferedBytes = nil
+        o.maxBufferedBytes = budget
         let w = try TableWriter(table: t, options: o)
-        for k in 0..<4 { try w.write(ordersBatch(ids: (k * 120)..<(k * 120 + 120), days: Self.days)) }
+        for k in 0..<4 {
+            try w.write(ordersBatch(ids: (k * 120)..<(k * 120 + 120), days: Self.days))
+            if let budget { #expect(w.bufferedBytes <= budget) }
+        }
+        return (dir, t, w)
+    }
+
+    /// `bufferedBytes` after writing the four test batches with no budget (every file open and
+    /// unreleased), and what one partition's file holds after `releaseBuffers`.
+    private func heldWithoutABudget() throws -> (total: Int, releasedFile: Int) {
+        let (dir, _, w) = try fourBatchesWritten(budget: nil)
         let file = try ParquetFileWriter(path: dir.path + "/one.parquet", schema: w.dataSchema)
         let oneDay = ordersBatch(ids: 0..<480, days: Self.days).gather((0..<40).map { $0 * 12 })
         let columns = w.dataSchema.fields.compactMap { oneDay.column(named: $0.name) }
@@ -33,15 +44,8 @@ import Testing
         let (unreleased, releasedFile) = try heldWithoutABudget()
         let budget = 12 * releasedFile * 3 / 2
         try #require(budget < unreleased, "the budget must be too small for the open pages (\(budget) of \(unreleased) bytes)")
-        let dir = try ScratchDirectory()
-        let t = try DeltaTable.create(at: dir.path, schema: ordersSchema, partitionColumns: ymd)
-        var o = TableWriterOptions()
-        o.maxBufferedBytes = budget
-        let w = try TableWriter(table: t, options: o)
-        for k in 0..<4 {
-            try w.write(ordersBatch(ids: (k * 120)..<(k * 120 + 120), days: Self.days))
-            #expect(w.bufferedBytes <= budget)
-        }
+        let (dir, t, w) = try fourBatchesWritten(budget: budget)
+        defer { withExtendedLifetime(dir) {} }
         try w.commit()
         let s = try t.snapshot()
         #expect(s.files.count == 12)
@@ -54,15 +58,8 @@ import Testing
 
     @Test func manyPartitionsUnderATinyBudgetGiveSeveralFilesPerPartitionInOneCommit() throws {
         let budget = 1
-        let dir = try ScratchDirectory()
-        let t = try DeltaTable.create(at: dir.path, schema: ordersSchema, partitionColumns: ymd)
-        var o = TableWriterOptions()
-        o.maxBufferedBytes = budget
-        let w = try TableWriter(table: t, options: o)
-        for k in 0..<4 {
-            try w.write(ordersBatch(ids: (k * 120)..<(k * 120 + 120), days: Self.days))
-            #expect(w.bufferedBytes <= budget)
-        }
+        let (dir, t, w) = try fourBatchesWritten(budget: budget)
+        defer { withExtendedLifetime(dir) {} }
         #expect(w.pendingRows == 480)
         let r = try w.commit()
         #expect(r.version == 1)
@@ -84,12 +81,8 @@ import Testing
     }
 
     @Test func withoutABudgetEachPartitionGetsOneFile() throws {
-        let dir = try ScratchDirectory()
-        let t = try DeltaTable.create(at: dir.path, schema: ordersSchema, partitionColumns: ymd)
-        var o = TableWriterOptions()
-        o.maxBufferedBytes = nil
-        let w = try TableWriter(table: t, options: o)
-        for k in 0..<4 { try w.write(ordersBatch(ids: (k * 120)..<(k * 120 + 120), days: Self.days)) }
+        let (dir, t, w) = try fourBatchesWritten(budget: nil)
+        defer { withExtendedLifetime(dir) {} }
         #expect(w.bufferedBytes > 0)
         try w.commit()
         #expect(w.bufferedBytes == 0)
