@@ -55,22 +55,25 @@ struct KafkaMessageEncoder {
 
     /// Appends the message key of row `i` (the batch's first `keyCount` columns are the keys).
     func appendKey(_ batch: RecordBatch, row i: Int, to out: inout [UInt8]) {
-        var bytes = MessageBytes(capacity: 64)
-        defer { bytes.release() }
-        Self.withViews(batch.columns) { views in
-            var days = [DayText](repeating: DayText(), count: views.count)
-            writeKey(views, row: i, days: &days, to: &bytes)
-        }
-        bytes.withBytes { out.append(contentsOf: $0) }
+        appendOne(batch, row: i, capacity: 64, to: &out, writeKey)
     }
 
     /// Appends the JSON object of row `i`.
     func appendValue(_ batch: RecordBatch, row i: Int, to out: inout [UInt8]) {
-        var bytes = MessageBytes(capacity: 256)
+        appendOne(batch, row: i, capacity: 256, to: &out, writeValue)
+    }
+
+    /// One row through `write` into a fresh buffer, appended to `out`: the per-row form of
+    /// `forEachMessage`, for tests and callers outside the produce loop.
+    private func appendOne(
+        _ batch: RecordBatch, row i: Int, capacity: Int, to out: inout [UInt8],
+        _ write: ([ColumnView], Int, inout [DayText], inout MessageBytes) -> Void
+    ) {
+        var bytes = MessageBytes(capacity: capacity)
         defer { bytes.release() }
         Self.withViews(batch.columns) { views in
             var days = [DayText](repeating: DayText(), count: views.count)
-            writeValue(views, row: i, days: &days, to: &bytes)
+            write(views, i, &days, &bytes)
         }
         bytes.withBytes { out.append(contentsOf: $0) }
     }
