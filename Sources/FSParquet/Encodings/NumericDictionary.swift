@@ -33,7 +33,6 @@ package final class NumericDictionary {
         /// Open addressing slots: entry number + 1, 0 = empty; `slotCount` a power of two.
         var slots: UnsafeMutablePointer<UInt32>
         var slotCount = 256
-        var shift: UInt64 = 64 - 8
         var count = 0
         /// `plain.base`, refreshed after every insertion (the sink may move).
         var entries: UnsafeMutableRawPointer
@@ -47,11 +46,25 @@ package final class NumericDictionary {
                 : entries.loadUnaligned(fromByteOffset: i * 8, as: UInt64.self).littleEndian
         }
 
+        /// A full 64-bit mix (the murmur3 finalizer's shape), then the low bits. A multiplicative
+        /// hash's top bits alone clustered the online job's values (window bounds a multiple of
+        /// 5 minutes in µs, prices of two decimals): long linear probes, measured at ~40% of the
+        /// dictionary's time.
+        @inline(__always)
+        static func slot(of bits: UInt64, mask: Int) -> Int {
+            var x = bits ^ (bits >> 31)
+            x = x &* 0x7FB5_D329_728E_A185
+            x ^= x >> 27
+            x = x &* 0x81DA_DEF4_BC2D_D44D
+            x ^= x >> 33
+            return Int(truncatingIfNeeded: x) & mask
+        }
+
         /// The entry of `bits`, inserted into `plain` if new.
         @inline(__always)
         mutating func lookup(_ bits: UInt64, plain: ByteSink) -> UInt32 {
             let mask = slotCount - 1
-            var slot = Int(truncatingIfNeeded: (bits &* 0x9E37_79B9_7F4A_7C15) >> shift)
+            var slot = Self.slot(of: bits, mask: mask)
             while true {
                 let e = slots[slot]
                 if e == 0 { break }
@@ -74,12 +87,11 @@ package final class NumericDictionary {
         mutating func rehash() {
             slots.deallocate()
             slotCount *= 2
-            shift -= 1
             slots = .allocate(capacity: slotCount)
             slots.initialize(repeating: 0, count: slotCount)
             let mask = slotCount - 1
             for i in 0..<count {
-                var slot = Int(truncatingIfNeeded: (entry(i) &* 0x9E37_79B9_7F4A_7C15) >> shift)
+                var slot = Self.slot(of: entry(i), mask: mask)
                 while slots[slot] != 0 { slot = (slot + 1) & mask }
                 slots[slot] = UInt32(i + 1)
             }
