@@ -148,7 +148,14 @@ extension WindowedAggregator {
                     }
                 }
             }
-            try emitChunk(k1, k2, blocks: Array(order[first..<next]), only: only, keys: keys, stamps: &stamps, emit: emit)
+            if only == nil {
+                // By runs of identical windows (`+Runs`); the key stamps' group slots are its rank scratch.
+                var period: Int64? = nil
+                if case .keyMajor(let p) = rowOrder { period = p }
+                try emitRunChunk(k1, k2, blocks: Array(order[first..<next]), period: period, keys: keys, rankOf: &stamps.group, emit: emit)
+            } else {
+                try emitChunk(k1, k2, blocks: Array(order[first..<next]), only: only, keys: keys, stamps: &stamps, emit: emit)
+            }
             k1 = k2 + 1
             while first < order.count && spec.windows(containingSlice: lastSlice(order[first])).upperBound < k1 { first += 1 }
         }

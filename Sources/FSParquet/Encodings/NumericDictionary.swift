@@ -125,6 +125,68 @@ package final class NumericDictionary {
     /// The bit pattern of entry `i` (an Int32's low 32 bits for width 4).
     package func entry(_ i: Int) -> UInt64 { table.entry(i) }
 
+    /// `appendIndices` for a column whose producer gave each row a code (`DictionaryHint`; the
+    /// online job's window bounds: the window's number within its day). `memo[code]` remembers
+    /// the entry of the code's value, so a row whose value differs from the row before costs a
+    /// memo load and a compare with that entry instead of a hash and a probe — in key-major
+    /// order the window bounds change on every row. The compare makes the hint safe: a row whose
+    /// value differs from its code's entry (a stale memo from an earlier chunk, a wrong hint)
+    /// takes the hashed path and re-points the memo. `memo` grows to `codeCount` (new slots
+    /// `UInt32.max`) and may be kept across chunks.
+    @inline(__always)
+    package func appendIndices<T>(
+        _ values: UnsafeBufferPointer<T>, range: Range<Int>, validity: UnsafeBufferPointer<UInt64>?, limit: Int,
+        codes: UnsafeBufferPointer<UInt32>, codeCount: Int, memo: inout [UInt32],
+        bits: (T) -> UInt64, into indices: inout [UInt32]
+    ) -> Int {
+        if memo.count < codeCount { memo.append(contentsOf: repeatElement(UInt32.max, count: codeCount - memo.count)) }
+        if scratchCount < range.count {
+            scratch.deallocate()
+            scratchCount = range.count
+            scratch = .allocate(capacity: scratchCount)
+        }
+        let out = scratch, plain = self.plain, isDouble = self.isDouble
+        var t = table
+        var written = 0
+        var last = t.lastBits, lastE = t.lastEntry
+        var nans: Int64 = 0
+        var end = range.upperBound
+        memo.withUnsafeMutableBufferPointer { known in
+            for i in range {
+                if let w = validity, !isValid(w, i) { continue }
+                let b = bits(values[i])
+                if b != last || lastE == UInt32.max {
+                    let code = Int(codes[i])
+                    let remembered = code < known.count ? Int(known[code]) : Int.max
+                    if remembered < t.count && t.entry(remembered) == b {
+                        lastE = UInt32(truncatingIfNeeded: remembered)
+                    } else {
+                        lastE = t.lookup(b, plain: plain)
+                        if code < known.count { known[code] = lastE }
+                    }
+                    last = b
+                    if t.count &* t.width > limit {
+                        out[written] = lastE
+                        written += 1
+                        end = i + 1
+                        break
+                    }
+                }
+                out[written] = lastE
+                written += 1
+            }
+        }
+        if isDouble {
+            for k in 0..<written where Double(bitPattern: t.entry(Int(out[k]))).isNaN { nans += 1 }
+        }
+        t.lastBits = last
+        t.lastEntry = lastE
+        table = t
+        nanRows += nans
+        indices.append(contentsOf: UnsafeBufferPointer(start: out, count: written))
+        return end
+    }
+
     /// Appends the indices of the non-null rows of `values[range]` to `indices`. Stops after the
     /// row whose insertion makes the dictionary's PLAIN size exceed `limit` and returns the row
     /// after it; otherwise returns `range.upperBound`.

@@ -181,11 +181,11 @@ package final class FlatColumnWriter {
             var end = range.upperBound
             switch column.values {
             case .int32(let v) where isDictionaryEncoding:
-                end = appendNumericIndices(v, range, words) { UInt64(UInt32(bitPattern: $0)) }
+                end = appendNumericIndices(v, range, words, hint: column.dictionaryHint) { UInt64(UInt32(bitPattern: $0)) }
             case .int64(let v) where isDictionaryEncoding:
-                end = appendNumericIndices(v, range, words) { UInt64(bitPattern: $0) }
+                end = appendNumericIndices(v, range, words, hint: column.dictionaryHint) { UInt64(bitPattern: $0) }
             case .double(let v) where isDictionaryEncoding:
-                end = appendNumericIndices(v, range, words) { $0.bitPattern }
+                end = appendNumericIndices(v, range, words, hint: column.dictionaryHint) { $0.bitPattern }
             case .int32(let v):
                 v.withUnsafeBufferPointer { p in
                     PlainEncoder.append(p, range: range, validity: words, into: values)
@@ -262,10 +262,17 @@ package final class FlatColumnWriter {
     /// Dictionary indices of rows `range` of a numeric column (statistics come from the
     /// dictionary's entries at chunk end, not from every row).
     @inline(__always)
-    private func appendNumericIndices<T>(_ v: [T], _ range: Range<Int>, _ words: UnsafeBufferPointer<UInt64>?, bits: (T) -> UInt64) -> Int {
+    private func appendNumericIndices<T>(_ v: [T], _ range: Range<Int>, _ words: UnsafeBufferPointer<UInt64>?, hint: DictionaryHint?,
+                                         bits: (T) -> UInt64) -> Int {
         guard let dict = numericDictionary else { return range.upperBound }
         return v.withUnsafeBufferPointer { p in
-            dict.appendIndices(p, range: range, validity: words, limit: options.maxDictionaryBytes, bits: bits, into: &indices)
+            guard let hint, hint.codes.count == v.count else {
+                return dict.appendIndices(p, range: range, validity: words, limit: options.maxDictionaryBytes, bits: bits, into: &indices)
+            }
+            return hint.codes.withUnsafeBufferPointer { codes in
+                dict.appendIndices(p, range: range, validity: words, limit: options.maxDictionaryBytes, codes: codes,
+                                   codeCount: hint.codeCount, memo: &hintMemo, bits: bits, into: &indices)
+            }
         }
     }
 

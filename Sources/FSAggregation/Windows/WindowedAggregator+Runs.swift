@@ -1,0 +1,296 @@
+import FSCore
+
+/// Key-major emission by runs: one merge group per (key, run of consecutive windows holding the
+/// same slices of that key), instead of one per (key, window).
+///
+/// A key's window k holds the key's slices j with k in `windows(containingSlice: j)`; that set
+/// changes only where a slice enters (its first window) or leaves (one past its last). Between
+/// two such points the windows are the same merge of the same slices in the same order, so they
+/// report the same numbers. With ~20 events per customer per year, a window over one event is
+/// identical to its 11 neighbours: ~1M groups to merge and finalize for 1M events instead of
+/// ~12M (bench/ANALYSIS.md, onlineperf5).
+///
+///     (key, slice) rows of the chunk's blocks ──► by key value, slices ascending (counting sort)
+///     per key: sweep entries/exits ──► runs [from, to] of windows, each a contiguous range of
+///       the key's slices; a slice's layer in a run is its window position q at the run's start
+///     per block and layer: one `merge` per aggregate (row → its run, or the trash group)
+///     finalize the runs ──► features per run ──► expanded to one row per window, in (period of
+///       window_end, key, window) order, with dictionary hints for the key and the window bounds
+///
+/// Merge order equals the per-window path's (`emitChunk`): blocks ascending, and within a block
+/// layers ascending, where a slice's layer in a run is that path's window position q at the
+/// run's first window — later slices lower, slices of equal q in one call in row order. So even
+/// floating-point sums are bit-identical to window-major emission (a layer numbered by the runs
+/// a slice joined in this chunk was not: a chunk starting inside two slices' windows gave them
+/// the same layer and merged them in row order).
+extension WindowedAggregator {
+    /// Emits windows `k1…k2` from `blockIDs`: in key-major order by `period` (µs), or windows
+    /// ascending when `period` is nil. `rankOf` has a slot per key id (scratch, no contents
+    /// expected).
+    func emitRunChunk(_ k1: Int64, _ k2: Int64, blocks blockIDs: [Int64], period: Int64?, keys: Column,
+                      rankOf: inout [UInt32], emit: (RecordBatch, Int) throws -> Void) rethrows {
+        let b = blockSlices
+        // (key, slice) pairs reaching k1…k2, slices ascending (blocks ascending, offsets ascending).
+        var present: [SliceBlock] = []
+        var pairKey: [UInt32] = [], pairBlock: [UInt32] = [], pairRow: [UInt32] = []
+        var pairFrom: [Int64] = [], pairTo: [Int64] = [], pairFirst: [Int64] = []
+        for blk in blockIDs {
+            guard let block = blocks[blk] else { continue }
+            let bi = UInt32(present.count)
+            present.append(block)
+            let rowKeys = block.rows.keys
+            var start = [Int](repeating: 0, count: Int(b) + 1)
+            for key in rowKeys { start[Int(SliceBlock.offset(of: key)) + 1] += 1 }
+            for o in 0..<Int(b) { start[o + 1] += start[o] }
+            var fill = start
+            var byOffset = [UInt32](repeating: 0, count: rowKeys.count)
+            for (r, key) in rowKeys.enumerated() {
+                let o = Int(SliceBlock.offset(of: key))
+                byOffset[fill[o]] = UInt32(r)
+                fill[o] += 1
+            }
+            for o in 0..<Int(b) where start[o] < start[o + 1] {
+                let ws = spec.windows(containingSlice: blk &* b &+ Int64(o))
+                let from = Swift.max(ws.lowerBound, k1), to = Swift.min(ws.upperBound, k2)
+                guard from <= to else { continue }
+                for i in start[o]..<start[o + 1] {
+                    let r = Int(byOffset[i])
+                    pairKey.append(SliceBlock.keyID(of: rowKeys[r]))
+                    pairBlock.append(bi)
+                    pairRow.append(UInt32(r))
+                    pairFrom.append(from)
+                    pairTo.append(to)
+                    pairFirst.append(ws.lowerBound)
+                }
+            }
+        }
+        guard !pairKey.isEmpty else { return }
+        // Keys ranked by value in key-major order, else by key id (a window's rows then do not
+        // depend on how emission was cut into chunks); pairs by rank (stable: slices stay
+        // ascending within a key).
+        var distinct: [UInt32] = []
+        rankOf.withUnsafeMutableBufferPointer { rank in
+            for id in pairKey { rank[Int(id)] = UInt32.max }
+            for id in pairKey where rank[Int(id)] == UInt32.max {
+                rank[Int(id)] = 0
+                distinct.append(id)
+            }
+            if period != nil { distinct = KeyOrder.sorted(distinct, keys) } else { distinct.sort() }
+            for (r, id) in distinct.enumerated() { rank[Int(id)] = UInt32(r) }
+        }
+        let pairRank = rankOf.withUnsafeBufferPointer { r in pairKey.map { r[Int($0)] } }
+        let order = Self.countingOrder(pairRank, buckets: distinct.count, of: Array(0..<UInt32(pairKey.count)))
+
+        // Runs of each key, and which runs each pair belongs to. A pair's layer in a run is the
+        // per-window path's position q at the run's first window (that window's number minus the
+        // slice's first window): distinct for a pair's runs, lower for later slices, equal for
+        // slices entering together — so the merges of a run come in the per-window path's order
+        // even when the chunk starts inside a slice's windows.
+        var runKey: [UInt32] = [], runFrom: [Int64] = [], runTo: [Int64] = []
+        var memberPair: [UInt32] = [], memberRun: [UInt32] = [], memberLayer: [UInt32] = []
+        let positions = Int(spec.windows(containingSlice: 0).count)
+        var used = [Bool](repeating: false, count: present.count * positions)
+        var layers = [Int](repeating: 0, count: present.count)
+        var s = 0
+        while s < order.count {
+            var end = s + 1
+            while end < order.count && pairRank[Int(order[end])] == pairRank[Int(order[s])] { end += 1 }
+            @inline(__always) func lo(_ i: Int) -> Int64 { pairFrom[Int(order[i])] }
+            @inline(__always) func hi(_ i: Int) -> Int64 { pairTo[Int(order[i])] }
+            // Active pairs are order[a..<e]: entries and exits both ascend with the slice.
+            var a = s, e = s, cur = Int64.min
+            while a < end {
+                if a == e {
+                    cur = lo(e)
+                    while e < end && lo(e) == cur { e += 1 }
+                }
+                let nextEntry = e < end ? lo(e) : Int64.max
+                let next = Swift.min(nextEntry, hi(a) &+ 1)
+                let run = UInt32(runKey.count)
+                runKey.append(pairKey[Int(order[s])])
+                runFrom.append(cur)
+                runTo.append(next &- 1)
+                for i in a..<e {
+                    let p = Int(order[i])
+                    let layer = Int(cur &- pairFirst[p]), bi = Int(pairBlock[p])
+                    memberPair.append(UInt32(p))
+                    memberRun.append(run)
+                    memberLayer.append(UInt32(layer))
+                    used[bi * positions + layer] = true
+                    layers[bi] = Swift.max(layers[bi], layer + 1)
+                }
+                cur = next
+                while a < e && hi(a) &+ 1 == cur { a += 1 }
+                while e < end && lo(e) == cur { e += 1 }
+            }
+            s = end
+        }
+        let count = runKey.count
+        let trash = UInt32(count)
+        // One map per (block, layer), flat: row → run (trash when the row is not in that layer).
+        var base = [Int](repeating: 0, count: present.count + 1)
+        for (bi, block) in present.enumerated() { base[bi + 1] = base[bi] + block.rowCount * layers[bi] }
+        var maps = [UInt32](repeating: trash, count: base[present.count])
+        maps.withUnsafeMutableBufferPointer { m in
+            for i in memberPair.indices {
+                let p = Int(memberPair[i]), bi = Int(pairBlock[p])
+                m[base[bi] + Int(memberLayer[i]) * present[bi].rowCount + Int(pairRow[p])] = memberRun[i]
+            }
+        }
+        var out = SliceBlock(specs: specs, expectedRows: 16).accumulators
+        for a in out.indices { out[a].resize(groupCount: count + 1) }
+        maps.withUnsafeBufferPointer { m in
+            for (bi, block) in present.enumerated() {
+                let rows = block.rowCount
+                for layer in 0..<layers[bi] where used[bi * positions + layer] {
+                    let from = base[bi] + layer * rows
+                    let map = UnsafeBufferPointer(rebasing: m[from..<(from + rows)])
+                    for a in out.indices { out[a].merge(any: block.accumulators[a], groupMap: map) }
+                }
+            }
+        }
+        let results = out.map { Self.prefix($0.finalize(), count) }
+        let features = plan.finish(keys: Self.gatherKeys(keys, runKey), results: results)
+
+        let rows = period.map { keyMajorRows(runKey, runFrom, runTo, period: $0) }
+            ?? windowMajorRows(runKey, runFrom, runTo, k1, k2)
+        var keyColumn = Self.gatherKeys(keys, rows.keys)
+        keyColumn.dictionaryHint = DictionaryHint(codes: rows.keys, codeCount: keys.count)
+        var startColumn = Column(type: .timestamp, values: .int64(rows.starts))
+        var endColumn = Column(type: .timestamp, values: .int64(rows.ends))
+        if let codes = rows.boundCodes {
+            startColumn.dictionaryHint = codes
+            endColumn.dictionaryHint = codes
+        }
+        let batch = RecordBatch(schema: outputSchema, columns: [keyColumn, startColumn, endColumn]
+            + features.columns.dropFirst().map { $0.gather(rows.runs) })
+        try emit(batch, rows.windowCount)
+    }
+
+    /// The output rows of a chunk's runs: for each row its run, key id and window bounds.
+    struct RunRows {
+        var runs: [Int] = []
+        var keys: [UInt32] = []
+        var starts: [Int64] = []
+        var ends: [Int64] = []
+        /// Codes of the window bounds for the writer's dictionary (key-major order only).
+        var boundCodes: DictionaryHint?
+        /// Windows with at least one row.
+        var windowCount = 0
+    }
+
+    /// Windows ascending; within a window, runs in their order (keys as first met). A counting
+    /// pass over the windows when they are dense, a sort of (window, run) otherwise.
+    func windowMajorRows(_ runKey: [UInt32], _ runFrom: [Int64], _ runTo: [Int64], _ k1: Int64, _ k2: Int64) -> RunRows {
+        var total = 0
+        for g in runKey.indices { total += Int(runTo[g] &- runFrom[g]) &+ 1 }
+        var out = RunRows()
+        let (span, overflow) = k2.subtractingReportingOverflow(k1)
+        var windows: [Int64] = [], counts: [Int] = []
+        var runs = [Int](repeating: 0, count: total)
+        if !overflow && span < Int64(4 * total + 1024) {
+            // Rows per window from the runs' entries and exits, then each window's first row.
+            let n = Int(span) + 1
+            var start = [Int](repeating: 0, count: n + 1)
+            for g in runKey.indices {
+                start[Int(runFrom[g] &- k1)] += 1
+                start[Int(runTo[g] &- k1) + 1] -= 1
+            }
+            var running = 0, at = 0
+            for w in 0..<n {
+                running += start[w]
+                if running > 0 { windows.append(k1 &+ Int64(w)); counts.append(running) }
+                start[w] = at
+                at += running
+            }
+            runs.withUnsafeMutableBufferPointer { row in
+                start.withUnsafeMutableBufferPointer { next in
+                    for g in runKey.indices {
+                        var k = Int(runFrom[g] &- k1)
+                        let last = Int(runTo[g] &- k1)
+                        while k <= last {
+                            row[next[k]] = g
+                            next[k] += 1
+                            k += 1
+                        }
+                    }
+                }
+            }
+        } else {
+            var items: [(Int64, Int)] = []
+            items.reserveCapacity(total)
+            for g in runKey.indices { for k in runFrom[g]...runTo[g] { items.append((k, g)) } }
+            items.sort { $0.0 != $1.0 ? $0.0 < $1.0 : $0.1 < $1.1 }
+            for (i, item) in items.enumerated() {
+                runs[i] = item.1
+                if windows.last != item.0 { windows.append(item.0); counts.append(0) }
+                counts[counts.count - 1] += 1
+            }
+        }
+        out.keys = runs.map { runKey[$0] }
+        out.starts.reserveCapacity(total)
+        out.ends.reserveCapacity(total)
+        for (w, k) in windows.enumerated() {
+            out.starts.append(contentsOf: repeatElement(spec.windowStart(k), count: counts[w]))
+            out.ends.append(contentsOf: repeatElement(spec.windowEnd(k), count: counts[w]))
+        }
+        out.runs = runs
+        out.windowCount = windows.count
+        return out
+    }
+
+    /// (Period of window_end, key, window): runs cut at period boundaries into segments, ordered
+    /// by period (stable: runs are in key order, windows ascending within a run).
+    func keyMajorRows(_ runKey: [UInt32], _ runFrom: [Int64], _ runTo: [Int64], period: Int64) -> RunRows {
+        var segRun: [UInt32] = [], segFrom: [Int64] = [], segTo: [Int64] = [], segPeriod: [Int64] = []
+        for g in runKey.indices {
+            var from = runFrom[g]
+            while from <= runTo[g] {
+                let p = floorDiv(spec.windowEnd(from), period)
+                let lastOfPeriod = floorDiv((p &+ 1) &* period &- spec.duration &- 1, spec.slide)
+                let to = Swift.min(runTo[g], lastOfPeriod)
+                segRun.append(UInt32(g)); segFrom.append(from); segTo.append(to); segPeriod.append(p)
+                from = to &+ 1
+            }
+        }
+        var segOrder = Array(segRun.indices)
+        if let p0 = segPeriod.first, segPeriod.contains(where: { $0 != p0 }) {
+            segOrder.sort { segPeriod[$0] != segPeriod[$1] ? segPeriod[$0] < segPeriod[$1] : $0 < $1 }
+        }
+        var total = 0
+        for i in segRun.indices { total += Int(segTo[i] &- segFrom[i]) + 1 }
+        var out = RunRows()
+        var codes: [UInt32] = []
+        out.runs.reserveCapacity(total); out.keys.reserveCapacity(total)
+        out.starts.reserveCapacity(total); out.ends.reserveCapacity(total); codes.reserveCapacity(total)
+        // Window-bound codes: the window's number within its period (stable for a day file
+        // across chunks), so the writer's dictionary never hashes a bound.
+        let codeCount = floorDiv(period &- 1, spec.slide) &+ 2
+        for i in segOrder {
+            let g = Int(segRun[i])
+            let first = floorDiv(segPeriod[i] &* period &- spec.duration &- 1, spec.slide) &+ 1
+            for k in segFrom[i]...segTo[i] {
+                out.runs.append(g)
+                out.keys.append(runKey[g])
+                out.starts.append(spec.windowStart(k))
+                out.ends.append(spec.windowEnd(k))
+                codes.append(UInt32(truncatingIfNeeded: k &- first))
+            }
+        }
+        if codeCount > 0 && codeCount <= 1 << 20 { out.boundCodes = DictionaryHint(codes: codes, codeCount: Int(codeCount)) }
+        out.windowCount = Self.windowsCovered(runFrom, runTo)
+        return out
+    }
+
+    /// Distinct windows in the union of the intervals `from[i]…to[i]`.
+    static func windowsCovered(_ from: [Int64], _ to: [Int64]) -> Int {
+        let order = from.indices.sorted { from[$0] < from[$1] }
+        var covered: Int64 = 0
+        var reach = Int64.min  // every window ≤ reach is counted
+        for i in order where to[i] > reach {
+            covered += to[i] &- Swift.max(from[i], reach &+ 1) &+ 1
+            reach = to[i]
+        }
+        return Int(covered)
+    }
+}
