@@ -1,8 +1,7 @@
-/// A code per row of a column, such that rows with equal codes hold equal values: what a
-/// producer that already interned its values (the online job's emitted keys are ids of its key
-/// table; its window bounds are the window's number within its day) can hand to a dictionary
-/// encoder (strings, and numbers with numeric dictionaries), so the encoder hashes each distinct
-/// value once per column chunk instead of once per row.
+/// A code per row of a string column, such that rows with equal codes hold equal strings: what
+/// a producer that already interned its values (the online job's emitted keys are ids of its
+/// key table) can hand to a dictionary encoder, so the encoder hashes each distinct value once
+/// per column chunk instead of once per row.
 ///
 /// Only a hint, never trusted: a consumer must still confirm that a row's bytes equal the
 /// value it maps the code to (the Parquet writer compares them) and treat a mismatch as an

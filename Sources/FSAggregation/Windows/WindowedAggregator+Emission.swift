@@ -1,6 +1,7 @@
 import FSCore
 
-/// Emitting windows: the merge of slices happens here, and only here.
+/// Emitting windows: the merge of slices happens here (per window) and in `+Runs` (per run of
+/// identical windows: every emission of all windows in a range, i.e. append mode).
 ///
 ///     windows to emit [k₁, k₂] ──► chunks of about `emitChunkRows` output rows
 ///     per chunk, per live block touching it, per position q (0 ..< windows per slice):
@@ -50,17 +51,9 @@ extension WindowedAggregator {
     /// numbers; it then emits only the windows after them), and blocks no open window needs are
     /// freed. The watermark itself does not move: rows of this micro-batch are still judged late
     /// against the previous one. Update mode emits nothing here (its rows change until the end).
-    ///
-    /// With `rowOrder` `.keyMajor(period:)`, only whole periods are emitted: the mark is moved
-    /// back to the end of the last period all of whose windows are final, so each period comes
-    /// out of one emission, sorted as a whole.
     public mutating func emitFinalWindows(remainingFrom: Int64, emit: (RecordBatch) throws -> Void) rethrows {
         guard mode == .append, let m = maxEventTime else { return }
-        var mark = Swift.min(m &- delay, remainingFrom)
-        if case .keyMajor(let period) = rowOrder {
-            // Windows ending before the period holding mark + 1 are final, whole periods of them.
-            mark = floorDiv(mark &+ 1, period) &* period &- 1
-        }
+        let mark = Swift.min(m &- delay, remainingFrom)
         if let done = emittedThrough, mark <= done { return }
         let kTo = floorDiv(mark &- spec.duration, spec.slide)
         let kFrom = emittedThrough.map { floorDiv($0 &- spec.duration, spec.slide) + 1 }
@@ -136,41 +129,18 @@ extension WindowedAggregator {
                     // blocks: cut there once the chunk is big enough, or at a gap in the data
                     // (so pass 1 never walks long runs of empty windows).
                     let cut = spec.windows(containingSlice: firstSlice(order[next])).lowerBound - 1
-                    if cut >= k1 && (estimate >= budget || cut > k2) {
-                        guard let aligned = periodCut(k1, Swift.min(k2, cut)) else {
-                            // Key-major order: no period boundary in the chunk yet. Keep adding
-                            // blocks unless the one period alone is past the budget.
-                            if estimate >= budget { k2 = Swift.min(k2, cut); break }
-                            continue
-                        }
-                        k2 = aligned
-                        break
-                    }
+                    if cut >= k1 && (estimate >= budget || cut > k2) { k2 = Swift.min(k2, cut); break }
                 }
             }
-            if only == nil {
+            if only == nil && emitsByRuns {
                 // By runs of identical windows (`+Runs`); the key stamps' group slots are its rank scratch.
-                var period: Int64? = nil
-                if case .keyMajor(let p) = rowOrder { period = p }
-                try emitRunChunk(k1, k2, blocks: Array(order[first..<next]), period: period, keys: keys, rankOf: &stamps.group, emit: emit)
+                try emitRunChunk(k1, k2, blocks: Array(order[first..<next]), keys: keys, rankOf: &stamps.group, emit: emit)
             } else {
                 try emitChunk(k1, k2, blocks: Array(order[first..<next]), only: only, keys: keys, stamps: &stamps, emit: emit)
             }
             k1 = k2 + 1
             while first < order.count && spec.windows(containingSlice: lastSlice(order[first])).upperBound < k1 { first += 1 }
         }
-    }
-
-    /// Where a chunk of windows `k1…cut` may end: `cut` in window-major order; in key-major
-    /// order the last window whose end lies before the period of window `cut + 1`'s end (nil
-    /// when that is before `k1`: the chunk would hold no whole period).
-    private func periodCut(_ k1: Int64, _ cut: Int64) -> Int64? {
-        guard case .keyMajor(let period) = rowOrder else { return cut }
-        let nextPeriodStart = floorDiv(spec.windowEnd(cut &+ 1), period) &* period
-        // Last k with windowEnd(k) < nextPeriodStart.
-        let k = floorDiv(nextPeriodStart &- spec.duration &- 1, spec.slide)
-        let aligned = Swift.min(cut, k)
-        return aligned >= k1 ? aligned : nil
     }
 
     /// Builds the output rows of windows `k1…k2` from `blockIDs` (every block that can hold
@@ -271,15 +241,6 @@ extension WindowedAggregator {
         }
         let count = outKeys.count
         guard count > 0 else { return }
-        // Key-major order: the position of each group (numbered in window order above) in the
-        // output; the merges below write straight into those positions.
-        var position: [UInt32] = []
-        if case .keyMajor(let period) = rowOrder {
-            position = keyMajorPositions(outKeys, starts: starts, period: period, keys: keys, scratch: &group)
-            outKeys = Self.permuted(outKeys, position)
-            starts = Self.permuted(starts, position)
-            ends = Self.permuted(ends, position)
-        }
         // Pass 2: merge, with the trash group last.
         let trash = UInt32(count)
         var out = SliceBlock(specs: specs, expectedRows: 16).accumulators
@@ -289,13 +250,7 @@ extension WindowedAggregator {
                 // In place: the map is not needed afterwards (a copy per (block, q) was ~3% of the job).
                 let any = maps[bi][q].withUnsafeMutableBufferPointer { map -> Bool in
                     var any = false
-                    if position.isEmpty {
-                        for r in map.indices { if map[r] == UInt32.max { map[r] = trash } else { any = true } }
-                    } else {
-                        position.withUnsafeBufferPointer { at in
-                            for r in map.indices { if map[r] == UInt32.max { map[r] = trash } else { map[r] = at[Int(map[r])]; any = true } }
-                        }
-                    }
+                    for r in map.indices { if map[r] == UInt32.max { map[r] = trash } else { any = true } }
                     return any
                 }
                 guard any else { continue }
@@ -314,64 +269,6 @@ extension WindowedAggregator {
             features.columns[0], Column(type: .timestamp, values: .int64(starts)), Column(type: .timestamp, values: .int64(ends)),
         ] + features.columns.dropFirst())
         try emit(batch, windowCount)
-    }
-
-    /// For groups numbered in window order (`outKeys[g]` the key id, `starts[g]` the window
-    /// start), each group's position in key-major order: by the period of the window end, then
-    /// key value, then window (stable counting sorts; windows are already ascending).
-    /// `scratch` has a slot per key id (pass 1's `group`, free once pass 1 is done: the next
-    /// chunk writes a key's slot before reading it); it ends holding the chunk keys' ranks.
-    private func keyMajorPositions(_ outKeys: [UInt32], starts: [Int64], period: Int64, keys: Column,
-                                   scratch rankOf: inout [UInt32]) -> [UInt32] {
-        let n = outKeys.count
-        // The chunk's distinct keys, ranked by value.
-        var distinct: [UInt32] = []
-        rankOf.withUnsafeMutableBufferPointer { rank in
-            for id in outKeys { rank[Int(id)] = UInt32.max }
-            for id in outKeys where rank[Int(id)] == UInt32.max {
-                rank[Int(id)] = 0
-                distinct.append(id)
-            }
-            for (r, id) in KeyOrder.sorted(distinct, keys).enumerated() { rank[Int(id)] = UInt32(r) }
-        }
-        // Segments of one period: groups are in window order, so each period is one range.
-        var segmentOf = [UInt32](repeating: 0, count: n)
-        var segments = 1
-        var current = floorDiv(starts[0] &+ spec.duration, period)
-        for g in 0..<n {
-            let p = floorDiv(starts[g] &+ spec.duration, period)
-            if p != current { current = p; segments += 1 }
-            segmentOf[g] = UInt32(segments - 1)
-        }
-        // Counting sort by rank, then (stable) by segment.
-        let rank = rankOf.withUnsafeBufferPointer { r in outKeys.map { r[Int($0)] } }
-        let byRank = Self.countingOrder(rank, buckets: distinct.count, of: Array(0..<UInt32(n)))
-        let order = Self.countingOrder(segmentOf, buckets: segments, of: byRank)
-        var position = [UInt32](repeating: 0, count: n)
-        for (at, g) in order.enumerated() { position[Int(g)] = UInt32(at) }
-        return position
-    }
-
-    /// `items` stably sorted by `bucket[item]` (every bucket < `buckets`).
-    static func countingOrder(_ bucket: [UInt32], buckets: Int, of items: [UInt32]) -> [UInt32] {
-        var start = [Int](repeating: 0, count: buckets + 1)
-        for i in items { start[Int(bucket[Int(i)]) + 1] += 1 }
-        for b in 0..<buckets { start[b + 1] += start[b] }
-        var out = [UInt32](repeating: 0, count: items.count)
-        for i in items {
-            let b = Int(bucket[Int(i)])
-            out[start[b]] = i
-            start[b] += 1
-        }
-        return out
-    }
-
-    /// `values` rearranged so that `values[g]` lands at `position[g]`.
-    static func permuted<T>(_ values: [T], _ position: [UInt32]) -> [T] {
-        guard let first = values.first else { return values }
-        var out = [T](repeating: first, count: values.count)
-        for (g, v) in values.enumerated() { out[Int(position[g])] = v }
-        return out
     }
 
     /// Scratch of `emitChunk`'s key dedup, kept across the chunks of one emission.

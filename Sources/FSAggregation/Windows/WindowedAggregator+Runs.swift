@@ -1,7 +1,7 @@
 import FSCore
 
-/// Key-major emission by runs: one merge group per (key, run of consecutive windows holding the
-/// same slices of that key), instead of one per (key, window).
+/// Emission by runs: one merge group per (key, run of consecutive windows holding the same
+/// slices of that key), instead of one per (key, window).
 ///
 /// A key's window k holds the key's slices j with k in `windows(containingSlice: j)`; that set
 /// changes only where a slice enters (its first window) or leaves (one past its last). Between
@@ -10,24 +10,25 @@ import FSCore
 /// identical to its 11 neighbours: ~1M groups to merge and finalize for 1M events instead of
 /// ~12M (bench/ANALYSIS.md, onlineperf5).
 ///
-///     (key, slice) rows of the chunk's blocks ──► by key value, slices ascending (counting sort)
+///     (key, slice) rows of the chunk's blocks ──► by key id, slices ascending (counting sort)
 ///     per key: sweep entries/exits ──► runs [from, to] of windows, each a contiguous range of
 ///       the key's slices; a slice's layer in a run is its window position q at the run's start
 ///     per block and layer: one `merge` per aggregate (row → its run, or the trash group)
-///     finalize the runs ──► features per run ──► expanded to one row per window, in (period of
-///       window_end, key, window) order, with dictionary hints for the key and the window bounds
+///     finalize the runs ──► features per run ──► one row per (run, window), windows ascending
 ///
 /// Merge order equals the per-window path's (`emitChunk`): blocks ascending, and within a block
 /// layers ascending, where a slice's layer in a run is that path's window position q at the
 /// run's first window — later slices lower, slices of equal q in one call in row order. So even
-/// floating-point sums are bit-identical to window-major emission (a layer numbered by the runs
-/// a slice joined in this chunk was not: a chunk starting inside two slices' windows gave them
-/// the same layer and merged them in row order).
+/// floating-point sums are bit-identical to the per-window path (a layer numbered by the runs a
+/// slice joined in this chunk was not: a chunk starting inside two slices' windows gave them the
+/// same layer and merged them in row order).
+///
+/// Rows still leave expanded (12 per event): the writer takes rows. Within a window the rows
+/// are in key-id order (the per-window path gives them in the order its slices met the keys).
 extension WindowedAggregator {
-    /// Emits windows `k1…k2` from `blockIDs`: in key-major order by `period` (µs), or windows
-    /// ascending when `period` is nil. `rankOf` has a slot per key id (scratch, no contents
-    /// expected).
-    func emitRunChunk(_ k1: Int64, _ k2: Int64, blocks blockIDs: [Int64], period: Int64?, keys: Column,
+    /// Emits windows `k1…k2` from `blockIDs` (every block that can hold rows of those windows),
+    /// windows ascending. `rankOf` has a slot per key id (scratch, no contents expected).
+    func emitRunChunk(_ k1: Int64, _ k2: Int64, blocks blockIDs: [Int64], keys: Column,
                       rankOf: inout [UInt32], emit: (RecordBatch, Int) throws -> Void) rethrows {
         let b = blockSlices
         // (key, slice) pairs reaching k1…k2, slices ascending (blocks ascending, offsets ascending).
@@ -65,9 +66,8 @@ extension WindowedAggregator {
             }
         }
         guard !pairKey.isEmpty else { return }
-        // Keys ranked by value in key-major order, else by key id (a window's rows then do not
-        // depend on how emission was cut into chunks); pairs by rank (stable: slices stay
-        // ascending within a key).
+        // Keys ranked by id (a window's rows then do not depend on how emission was cut into
+        // chunks); pairs by rank (stable: slices stay ascending within a key).
         var distinct: [UInt32] = []
         rankOf.withUnsafeMutableBufferPointer { rank in
             for id in pairKey { rank[Int(id)] = UInt32.max }
@@ -75,7 +75,7 @@ extension WindowedAggregator {
                 rank[Int(id)] = 0
                 distinct.append(id)
             }
-            if period != nil { distinct = KeyOrder.sorted(distinct, keys) } else { distinct.sort() }
+            distinct.sort()
             for (r, id) in distinct.enumerated() { rank[Int(id)] = UInt32(r) }
         }
         let pairRank = rankOf.withUnsafeBufferPointer { r in pairKey.map { r[Int($0)] } }
@@ -152,16 +152,11 @@ extension WindowedAggregator {
         let results = out.map { Self.prefix($0.finalize(), count) }
         let features = plan.finish(keys: Self.gatherKeys(keys, runKey), results: results)
 
-        let rows = period.map { keyMajorRows(runKey, runFrom, runTo, period: $0) }
-            ?? windowMajorRows(runKey, runFrom, runTo, k1, k2)
+        let rows = windowMajorRows(runKey, runFrom, runTo, k1, k2)
         var keyColumn = Self.gatherKeys(keys, rows.keys)
         keyColumn.dictionaryHint = DictionaryHint(codes: rows.keys, codeCount: keys.count)
-        var startColumn = Column(type: .timestamp, values: .int64(rows.starts))
-        var endColumn = Column(type: .timestamp, values: .int64(rows.ends))
-        if let codes = rows.boundCodes {
-            startColumn.dictionaryHint = codes
-            endColumn.dictionaryHint = codes
-        }
+        let startColumn = Column(type: .timestamp, values: .int64(rows.starts))
+        let endColumn = Column(type: .timestamp, values: .int64(rows.ends))
         let batch = RecordBatch(schema: outputSchema, columns: [keyColumn, startColumn, endColumn]
             + features.columns.dropFirst().map { $0.gather(rows.runs) })
         try emit(batch, rows.windowCount)
@@ -173,8 +168,6 @@ extension WindowedAggregator {
         var keys: [UInt32] = []
         var starts: [Int64] = []
         var ends: [Int64] = []
-        /// Codes of the window bounds for the writer's dictionary (key-major order only).
-        var boundCodes: DictionaryHint?
         /// Windows with at least one row.
         var windowCount = 0
     }
@@ -239,58 +232,17 @@ extension WindowedAggregator {
         return out
     }
 
-    /// (Period of window_end, key, window): runs cut at period boundaries into segments, ordered
-    /// by period (stable: runs are in key order, windows ascending within a run).
-    func keyMajorRows(_ runKey: [UInt32], _ runFrom: [Int64], _ runTo: [Int64], period: Int64) -> RunRows {
-        var segRun: [UInt32] = [], segFrom: [Int64] = [], segTo: [Int64] = [], segPeriod: [Int64] = []
-        for g in runKey.indices {
-            var from = runFrom[g]
-            while from <= runTo[g] {
-                let p = floorDiv(spec.windowEnd(from), period)
-                let lastOfPeriod = floorDiv((p &+ 1) &* period &- spec.duration &- 1, spec.slide)
-                let to = Swift.min(runTo[g], lastOfPeriod)
-                segRun.append(UInt32(g)); segFrom.append(from); segTo.append(to); segPeriod.append(p)
-                from = to &+ 1
-            }
+    /// `items` stably sorted by `bucket[item]` (every bucket < `buckets`).
+    static func countingOrder(_ bucket: [UInt32], buckets: Int, of items: [UInt32]) -> [UInt32] {
+        var start = [Int](repeating: 0, count: buckets + 1)
+        for i in items { start[Int(bucket[Int(i)]) + 1] += 1 }
+        for b in 0..<buckets { start[b + 1] += start[b] }
+        var out = [UInt32](repeating: 0, count: items.count)
+        for i in items {
+            let b = Int(bucket[Int(i)])
+            out[start[b]] = i
+            start[b] += 1
         }
-        var segOrder = Array(segRun.indices)
-        if let p0 = segPeriod.first, segPeriod.contains(where: { $0 != p0 }) {
-            segOrder.sort { segPeriod[$0] != segPeriod[$1] ? segPeriod[$0] < segPeriod[$1] : $0 < $1 }
-        }
-        var total = 0
-        for i in segRun.indices { total += Int(segTo[i] &- segFrom[i]) + 1 }
-        var out = RunRows()
-        var codes: [UInt32] = []
-        out.runs.reserveCapacity(total); out.keys.reserveCapacity(total)
-        out.starts.reserveCapacity(total); out.ends.reserveCapacity(total); codes.reserveCapacity(total)
-        // Window-bound codes: the window's number within its period (stable for a day file
-        // across chunks), so the writer's dictionary never hashes a bound.
-        let codeCount = floorDiv(period &- 1, spec.slide) &+ 2
-        for i in segOrder {
-            let g = Int(segRun[i])
-            let first = floorDiv(segPeriod[i] &* period &- spec.duration &- 1, spec.slide) &+ 1
-            for k in segFrom[i]...segTo[i] {
-                out.runs.append(g)
-                out.keys.append(runKey[g])
-                out.starts.append(spec.windowStart(k))
-                out.ends.append(spec.windowEnd(k))
-                codes.append(UInt32(truncatingIfNeeded: k &- first))
-            }
-        }
-        if codeCount > 0 && codeCount <= 1 << 20 { out.boundCodes = DictionaryHint(codes: codes, codeCount: Int(codeCount)) }
-        out.windowCount = Self.windowsCovered(runFrom, runTo)
         return out
-    }
-
-    /// Distinct windows in the union of the intervals `from[i]…to[i]`.
-    static func windowsCovered(_ from: [Int64], _ to: [Int64]) -> Int {
-        let order = from.indices.sorted { from[$0] < from[$1] }
-        var covered: Int64 = 0
-        var reach = Int64.min  // every window ≤ reach is counted
-        for i in order where to[i] > reach {
-            covered += to[i] &- Swift.max(from[i], reach &+ 1) &+ 1
-            reach = to[i]
-        }
-        return Int(covered)
     }
 }

@@ -26,24 +26,6 @@ public struct WindowCounters: Sendable, Equatable {
     public init() {}
 }
 
-/// How the rows of an emission are ordered (the set of rows is the same either way).
-public enum WindowRowOrder: Sendable, Equatable {
-    /// Windows ascending; within a window, keys in the order their rows were met.
-    case windowMajor
-    /// Grouped by the period (`period` µs from the epoch, e.g. a UTC day) holding the window's
-    /// end, then by key value ascending (strings by UTF-8 bytes, NULL first), then windows
-    /// ascending: a key's windows side by side.
-    ///
-    /// Why: the online table is partitioned by the day of `window_end`, and a customer with a
-    /// few events a day has ~12 nearly identical overlapping windows per event. Side by side
-    /// they are runs that dictionary/RLE pages store in a few bytes, where window-major order
-    /// spreads them over the day. Emission then also comes in whole periods: a chunk is cut
-    /// only at a period boundary (unless one period alone exceeds `emitChunkRows`), and
-    /// `emitFinalWindows` emits only periods all of whose windows are final, so a period is
-    /// emitted by one chunk and each day file is one sorted run.
-    case keyMajor(period: Int64)
-}
-
 /// Event-time sliding-window aggregation by slices, with Spark Structured Streaming's
 /// watermark and output-mode semantics: the engine the online job drives and the tests pin.
 ///
@@ -96,8 +78,10 @@ public struct WindowedAggregator: Sendable {
     /// Most output rows built in memory at once: emission hands out windows in chunks of about
     /// this many rows.
     public var emitChunkRows = 1 << 18
-    /// The order of emitted rows (`.windowMajor` unless the caller chooses).
-    public var rowOrder = WindowRowOrder.windowMajor
+    /// Emissions of every window in a range (append mode, `value(ofWindow:)`) merge once per run
+    /// of identical windows (`+Runs`); false merges once per (key, window) like update mode's
+    /// emissions of dirty windows — the reference the tests compare the runs against.
+    var emitsByRuns = true
 
     /// Every key that has (or recently had) state → dense key id.
     var keyTable: GroupKeyTable

@@ -141,14 +141,13 @@ extension OnlineJob {
     /// The window engine for `plan` and the two tables it writes (created if missing), shared
     /// by the table and Kafka paths; appId is the output table's txn id of this job.
     func makeEngineAndSinks(_ plan: FeaturePlan) throws -> (WindowedAggregator, TableWriter, TableWriter, String) {
-        var engine: WindowedAggregator
+        let engine: WindowedAggregator
         do {
             engine = try WindowedAggregator(plan: plan, spec: config.window, timeField: config.timeField,
                                             watermarkDelay: config.watermarkDelay, mode: config.outputMode)
         } catch {
             throw UsageError(flag: "--time-field", message: error.description)
         }
-        engine.rowOrder = OnlineOutput.rowOrder
         let outputSchema = Schema(engine.outputSchema.fields + OnlineOutput.partitionColumns.map { Field($0, .int32) })
         let output = try DeltaTable.create(at: config.outputTable, schema: outputSchema, partitionColumns: OnlineOutput.partitionColumns,
                                            configuration: FeatureTableProperties.online(key: outputSchema.fields[0].name), clock: clock)

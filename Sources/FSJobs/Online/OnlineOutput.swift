@@ -1,33 +1,23 @@
-import FSAggregation
 import FSCore
 import FSTable
 
 /// Writing emitted windows: the output table is partitioned by the window end's UTC
-/// year/month/day, and the engine hands out rows grouped by that day (`rowOrder`), so each day
-/// is one run of rows, handed to the day's partition as a row range of the emitted batch.
+/// year/month/day, and the engine hands out rows sorted by window, so each day is one run of
+/// rows, handed to the day's partition as a row range of the emitted batch.
 enum OnlineOutput {
     /// Partition columns of the output table.
     static let partitionColumns = ["year", "month", "day"]
 
-    /// Rows by day of `window_end`, then key, then window: a key's ~12 overlapping windows per
-    /// event are side by side, where their repeated features and the key become runs for the
-    /// dictionary pages (`writerOptions`). Emission comes in whole days, so a day file is one
-    /// sorted run (its last day of a trigger excepted: the next trigger's file continues it).
-    static let rowOrder = WindowRowOrder.keyMajor(period: microsPerDay)
-
     /// Emission hands out days in order, so a day's file is complete long before the commit:
     /// a small buffer budget finishes it early instead of holding a trigger's output in memory.
     ///
-    /// Every column is dictionary encoded: in key-major order a key's windows repeat its
-    /// features (one RLE run of indices instead of 8 bytes a row through ZSTD, which was the
-    /// largest cost of the job's output, bench/ANALYSIS.md), and a day file holds at most 288
-    /// window bounds (5-minute slides). Integers that outgrow the dictionary fall back to
-    /// DELTA_BINARY_PACKED, doubles to PLAIN.
+    /// Window bounds repeat for every key of a window and counts are small, so integer pages are
+    /// DELTA_BINARY_PACKED: a few bits a value instead of 8 bytes through ZSTD, which was the
+    /// largest cost of the job's output (bench/ANALYSIS.md).
     static var writerOptions: TableWriterOptions {
         var o = TableWriterOptions()
         o.maxBufferedBytes = 64 << 20
         o.parquet.integerEncoding = .deltaBinaryPacked
-        o.parquet.isNumericDictionaryEnabled = true
         return o
     }
 

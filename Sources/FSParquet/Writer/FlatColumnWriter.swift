@@ -7,10 +7,7 @@ import FSCore
 /// `maxPageBytes` of value bytes, always on a row boundary. Strings are dictionary encoded until
 /// the chunk's dictionary passes `maxDictionaryBytes` — or, with `options.dictionaryVerdicts`,
 /// until the chunk's first `DictionaryVerdicts.probeValues` values prove more than half
-/// distinct; then the current page is closed and the rest of the chunk is PLAIN (mixed chunks are legal, table-format.md §1.8).
-/// With `options.isNumericDictionaryEnabled`, INT32/INT64/DOUBLE columns take the same path
-/// through a `NumericDictionary` (falling back to PLAIN, or DELTA_BINARY_PACKED per
-/// `integerEncoding`, the same way). OPTIONAL columns
+/// distinct; then the current page is closed and the rest of the chunk is PLAIN (mixed chunks are legal, table-format.md §1.8). OPTIONAL columns
 /// (nullable fields) get bit-width-1 definition levels; REQUIRED columns none.
 ///
 /// Page body (v1), before compression:
@@ -48,8 +45,6 @@ package final class FlatColumnWriter {
 
     // Current chunk.
     private var dictionary: StringDictionary?
-    /// The chunk's dictionary of a numeric column (`options.isNumericDictionaryEnabled`).
-    private var numericDictionary: NumericDictionary?
     private var isDictionaryEncoding: Bool
     /// Non-null values dictionary-encoded in this chunk while its sample is open (see
     /// `DictionaryVerdicts`); nil once judged, or when no verdicts are kept.
@@ -79,13 +74,9 @@ package final class FlatColumnWriter {
     /// Chooses the new chunk's string encoding: dictionary (sampled while the shared verdicts
     /// are undecided) unless the column proved too distinct.
     private func startChunkEncoding() {
-        sampledValues = nil
-        if options.isNumericDictionaryEnabled, physicalType == .int32 || physicalType == .int64 || physicalType == .double {
-            numericDictionary = NumericDictionary(width: physicalType == .int32 ? 4 : 8, isDouble: physicalType == .double)
-            isDictionaryEncoding = true
-        }
         guard field.type == .string else { return }
         dictionary = StringDictionary()  // stays empty when PLAIN: no dictionary page
+        sampledValues = nil
         isDictionaryEncoding = true
         switch options.dictionaryVerdicts?.verdict(field.name) {
         case .plain?: isDictionaryEncoding = false
@@ -97,25 +88,19 @@ package final class FlatColumnWriter {
     /// Counts the chunk's sampled values; once they reach `DictionaryVerdicts.probeValues` they
     /// are recorded. True when the verdict is PLAIN (the rest of the chunk then goes PLAIN).
     private func sampleIsTooDistinct(_ column: Column, _ segment: Range<Int>) -> Bool {
-        guard let seen = sampledValues, isDictionaryEncoding, let entries = dictionaryCount, let verdicts = options.dictionaryVerdicts else { return false }
+        guard let seen = sampledValues, isDictionaryEncoding, let dict = dictionary, let verdicts = options.dictionaryVerdicts else { return false }
         let total = seen + segment.count - withOptionalWords(column.validity?.words) { countNulls($0, segment) }
         guard total >= DictionaryVerdicts.probeValues else { sampledValues = total; return false }
         sampledValues = nil
-        return verdicts.record(field.name, values: total, distinct: entries) == .plain
+        return verdicts.record(field.name, values: total, distinct: dict.count) == .plain
     }
 
     /// A chunk that ended before its sample was complete adds what it saw to the pooled sample.
     private func recordPartialSample() {
-        guard let seen = sampledValues, seen > 0, let entries = dictionaryCount, let verdicts = options.dictionaryVerdicts else { return }
+        guard let seen = sampledValues, seen > 0, let dict = dictionary, let verdicts = options.dictionaryVerdicts else { return }
         sampledValues = nil
-        verdicts.record(field.name, values: seen, distinct: entries)
+        verdicts.record(field.name, values: seen, distinct: dict.count)
     }
-
-    /// Entries of the chunk's dictionary (string or numeric); nil when the column has none.
-    private var dictionaryCount: Int? { dictionary?.count ?? numericDictionary?.count }
-
-    /// PLAIN bytes of the chunk's dictionary (0 without one).
-    private var dictionaryBytes: Int { dictionary?.plainByteCount ?? numericDictionary?.plainByteCount ?? 0 }
 
     /// Rows buffered in the open page plus the chunk's finished pages, uncompressed.
     package var bufferedBytes: Int64 {
@@ -153,7 +138,7 @@ package final class FlatColumnWriter {
             let appendedEnd = appendSegment(column, start..<end)
             let tooDistinct = sampleIsTooDistinct(column, start..<appendedEnd)
             start = appendedEnd
-            let dictionaryOverflowed = isDictionaryEncoding && (tooDistinct || dictionaryBytes > options.maxDictionaryBytes)
+            let dictionaryOverflowed = isDictionaryEncoding && (tooDistinct || (dictionary?.plainByteCount ?? 0) > options.maxDictionaryBytes)
             if dictionaryOverflowed { isDictionaryEncoding = false }
             if pageRows >= maxPageRows || valueBytes >= options.maxPageBytes || dictionaryOverflowed {
                 try flushPage(wasDictionaryEncoded: dictionaryOverflowed)
@@ -180,12 +165,6 @@ package final class FlatColumnWriter {
             let nulls = countNulls(words, range)
             var end = range.upperBound
             switch column.values {
-            case .int32(let v) where isDictionaryEncoding:
-                end = appendNumericIndices(v, range, words, hint: column.dictionaryHint) { UInt64(UInt32(bitPattern: $0)) }
-            case .int64(let v) where isDictionaryEncoding:
-                end = appendNumericIndices(v, range, words, hint: column.dictionaryHint) { UInt64(bitPattern: $0) }
-            case .double(let v) where isDictionaryEncoding:
-                end = appendNumericIndices(v, range, words, hint: column.dictionaryHint) { $0.bitPattern }
             case .int32(let v):
                 v.withUnsafeBufferPointer { p in
                     PlainEncoder.append(p, range: range, validity: words, into: values)
@@ -259,23 +238,6 @@ package final class FlatColumnWriter {
         }
     }
 
-    /// Dictionary indices of rows `range` of a numeric column (statistics come from the
-    /// dictionary's entries at chunk end, not from every row).
-    @inline(__always)
-    private func appendNumericIndices<T>(_ v: [T], _ range: Range<Int>, _ words: UnsafeBufferPointer<UInt64>?, hint: DictionaryHint?,
-                                         bits: (T) -> UInt64) -> Int {
-        guard let dict = numericDictionary else { return range.upperBound }
-        return v.withUnsafeBufferPointer { p in
-            guard let hint, hint.codes.count == v.count else {
-                return dict.appendIndices(p, range: range, validity: words, limit: options.maxDictionaryBytes, bits: bits, into: &indices)
-            }
-            return hint.codes.withUnsafeBufferPointer { codes in
-                dict.appendIndices(p, range: range, validity: words, limit: options.maxDictionaryBytes, codes: codes,
-                                   codeCount: hint.codeCount, memo: &hintMemo, bits: bits, into: &indices)
-            }
-        }
-    }
-
     private func addStringStatistics(_ s: StringArray, _ range: Range<Int>, _ words: UnsafeBufferPointer<UInt64>?) {
         s.offsets.withUnsafeBufferPointer { off in
             s.bytes.withUnsafeBytes { bytes in
@@ -296,7 +258,6 @@ package final class FlatColumnWriter {
         guard pageRows > 0 else { return }
         let plainValues = UnsafeRawBufferPointer(rebasing: values.bytes[Self.levelsGap...])
         let isDelta = options.integerEncoding == .deltaBinaryPacked && (physicalType == .int32 || physicalType == .int64)
-            && !isDictionaryEncoding && !wasDictionaryEncoded
         let isPlain = !(isDictionaryEncoding || wasDictionaryEncoded) && physicalType != .boolean && !isDelta
         if isOptional && pageNulls == 0 && isPlain {
             // All rows present: the levels (one constant run) go into the gap in front of the
@@ -326,11 +287,11 @@ package final class FlatColumnWriter {
             body.setUInt32(UInt32(body.count - lengthAt - 4), at: lengthAt)
         }
         let encoding: Encoding
-        if isDictionaryEncoding || wasDictionaryEncoded, let entries = dictionaryCount, entries > 0 {
+        if isDictionaryEncoding || wasDictionaryEncoded, let dict = dictionary, dict.count > 0 {
             // (An empty dictionary means the page is all NULL: it is written PLAIN with no
             // values, since RLE_DICTIONARY pages need a dictionary page in front of them.)
             encoding = .rleDictionary
-            let width = Swift.max(1, RleBitPackedEncoder.bitWidth(forMaxValue: UInt64(Swift.max(entries, 1) - 1)))
+            let width = Swift.max(1, RleBitPackedEncoder.bitWidth(forMaxValue: UInt64(Swift.max(dict.count, 1) - 1)))
             body.append(UInt8(width))
             indices.withUnsafeBufferPointer { RleBitPackedEncoder.encode($0, bitWidth: width, into: body) }
         } else if isDelta {
@@ -376,20 +337,6 @@ package final class FlatColumnWriter {
         if let dict = dictionary, dict.count > 0 {
             try chunk.setDictionaryPage(body: dict.plain.bytes, entries: dict.count)
             for i in 0..<dict.count { dict.withEntry(i) { statistics.add(string: $0) } }
-        }
-        if let dict = numericDictionary, dict.count > 0 {
-            try chunk.setDictionaryPage(body: dict.plain.bytes, entries: dict.count)
-            for i in 0..<dict.count {
-                let bits = dict.entry(i)
-                switch physicalType {
-                case .double:
-                    let v = Double(bitPattern: bits)
-                    if !v.isNaN { statistics.add(double: v) }
-                case .int32: statistics.add(int: Int64(Int32(bitPattern: UInt32(truncatingIfNeeded: bits))))
-                default: statistics.add(int: Int64(bitPattern: bits))
-                }
-            }
-            statistics.addNaNs(dict.nanRows)
         }
         fileStatistics.merge(statistics)
         return statistics

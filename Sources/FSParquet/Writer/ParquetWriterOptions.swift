@@ -41,12 +41,6 @@ public struct ParquetWriterOptions: Sendable, Equatable {
     public var dictionaryVerdicts: DictionaryVerdicts? = nil
     /// Encoding of INT32/INT64 data pages (strings keep dictionary → PLAIN; doubles PLAIN).
     public var integerEncoding: IntegerEncoding = .plain
-    /// INT32/INT64/DOUBLE chunks start dictionary encoded (`NumericDictionary`), as strings do,
-    /// and fall back past `maxDictionaryBytes` (to `integerEncoding` for integers, PLAIN for
-    /// doubles). For columns whose values repeat inside a chunk — runs above all, which cost one
-    /// compare a row and one RLE run a page. Off by default: distinct values would be hashed for
-    /// nothing.
-    public var isNumericDictionaryEnabled = false
     /// `created_by`; must parse as `<app> version <semver> (build <id>)` or Spark ignores the
     /// statistics of string columns.
     public var createdBy = "fs version 0.1.0 (build fs)"

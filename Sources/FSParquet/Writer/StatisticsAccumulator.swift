@@ -24,10 +24,6 @@ package struct StatisticsAccumulator {
 
     package mutating func addNulls(_ n: Int) { nullCount += Int64(n) }
 
-    /// Counts `n` NaN rows whose values were not passed to `add` (a dictionary-encoded chunk
-    /// adds each distinct value once, but `nan_count` counts rows).
-    package mutating func addNaNs(_ n: Int64) { nanCount += n }
-
     @inline(__always)
     package mutating func add(int v: Int64) {
         hasInt = true
