@@ -19,38 +19,42 @@ package final class FlatColumnWriter {
     package let field: Field
     package let physicalType: PhysicalType
     package let chunk: ColumnChunkBuilder
-    private let options: ParquetWriterOptions
+    let options: ParquetWriterOptions
     /// `options.maxPageRows`, at least 1 so every page makes progress.
-    private let maxPageRows: Int
-    private var isOptional: Bool { field.isNullable }
+    let maxPageRows: Int
+    var isOptional: Bool { field.isNullable }
 
     // Current page.
-    private var pageRows = 0
-    private var pageNulls = 0
-    private var levels: [UInt8] = []
+    var pageRows = 0
+    var pageNulls = 0
+    var levels: [UInt8] = []
     /// PLAIN values of the open page, after `levelsGap` reserved bytes (see `flushPage`).
-    private let values = ByteSink(capacity: 1 << 12)
+    let values = ByteSink(capacity: 1 << 12)
     /// Room in front of the values for the definition levels of a page without NULLs (uint32
     /// length + one RLE run: at most 4 + 10 + 1 bytes), so such a page's body is compressed
     /// where it lies instead of being copied behind its levels.
     private static let levelsGap = 16
     /// PLAIN value bytes in the open page.
-    private var valueBytes: Int { values.count - Self.levelsGap }
-    private var indices: [UInt32] = []
+    var valueBytes: Int { values.count - Self.levelsGap }
+    var indices: [UInt32] = []
     /// Dictionary entry of each `DictionaryHint` code seen (kept across chunks: every use is
     /// checked against the entry's bytes, so a stale slot only costs a hashed lookup).
-    private var hintMemo: [UInt32] = []
-    private var booleans: [UInt8] = []
+    var hintMemo: [UInt32] = []
+    var booleans: [UInt8] = []
     private let body = ByteSink(capacity: 1 << 12)
 
     // Current chunk.
-    private var dictionary: StringDictionary?
-    private var isDictionaryEncoding: Bool
+    var dictionary: StringDictionary?
+    var isDictionaryEncoding: Bool
+    /// PLAIN dictionary entries of a numeric chunk written from runs (`appendRuns`): one entry
+    /// per run, duplicates allowed; `runEntryCount` of them.
+    let runEntries = ByteSink(capacity: 0)
+    var runEntryCount = 0
     /// Non-null values dictionary-encoded in this chunk while its sample is open (see
     /// `DictionaryVerdicts`); nil once judged, or when no verdicts are kept.
     private var sampledValues: Int?
     /// Statistics of the values that went PLAIN (dictionary entries are added at chunk end).
-    private var statistics: StatisticsAccumulator
+    var statistics: StatisticsAccumulator
     /// Whole-file statistics (merged at every chunk end).
     package private(set) var fileStatistics: StatisticsAccumulator
 
@@ -104,13 +108,13 @@ package final class FlatColumnWriter {
 
     /// Rows buffered in the open page plus the chunk's finished pages, uncompressed.
     package var bufferedBytes: Int64 {
-        chunk.submittedBodyBytes + Int64(valueBytes + indices.count * 4 + booleans.count / 8 + levels.count / 8)
+        chunk.submittedBodyBytes + Int64(valueBytes + runEntries.count + indices.count * 4 + booleans.count / 8 + levels.count / 8)
     }
 
     /// Bytes the writer holds in memory: its page buffers (capacities, not contents), the
     /// dictionary and the chunk's pages (`ColumnChunkBuilder.heldBytesBound`).
     package var heldBytes: Int64 {
-        let buffers = values.capacity + body.capacity + levels.capacity + indices.capacity * MemoryLayout<UInt32>.stride + booleans.capacity
+        let buffers = values.capacity + runEntries.capacity + body.capacity + levels.capacity + indices.capacity * MemoryLayout<UInt32>.stride + booleans.capacity
         return Int64(buffers + hintMemo.capacity * MemoryLayout<UInt32>.stride + (dictionary?.heldBytes ?? 0)) + chunk.heldBytesBound
     }
 
@@ -129,6 +133,7 @@ package final class FlatColumnWriter {
     /// Appends `column[range]`. The column must have the field's type; NULLs in a REQUIRED field
     /// are rejected by the file writer before this is called.
     package func append(_ column: Column, range: Range<Int>) throws(ParquetError) {
+        try endRunEntries()
         var start = range.lowerBound
         while start < range.upperBound {
             var end = Swift.min(range.upperBound, start + (maxPageRows - pageRows))
@@ -220,7 +225,7 @@ package final class FlatColumnWriter {
 
     /// Dictionary indices of `range`; with a hint of the column's length, through its codes
     /// (the online job's keys: one hash per distinct key and chunk instead of one per row).
-    private func appendDictionaryIndices(
+    func appendDictionaryIndices(
         _ s: StringArray, _ range: Range<Int>, _ words: UnsafeBufferPointer<UInt64>?, _ dict: StringDictionary, hint: DictionaryHint?
     ) -> Int {
         s.offsets.withUnsafeBufferPointer { off in
@@ -238,7 +243,7 @@ package final class FlatColumnWriter {
         }
     }
 
-    private func addStringStatistics(_ s: StringArray, _ range: Range<Int>, _ words: UnsafeBufferPointer<UInt64>?) {
+    func addStringStatistics(_ s: StringArray, _ range: Range<Int>, _ words: UnsafeBufferPointer<UInt64>?) {
         s.offsets.withUnsafeBufferPointer { off in
             s.bytes.withUnsafeBytes { bytes in
                 guard let base = bytes.baseAddress else {
@@ -254,7 +259,7 @@ package final class FlatColumnWriter {
     /// Encodes, compresses and stores the open page.
     /// - Parameter wasDictionaryEncoded: the page's values are dictionary indices even though
     ///   the column just fell back to PLAIN.
-    private func flushPage(wasDictionaryEncoded: Bool = false) throws(ParquetError) {
+    func flushPage(wasDictionaryEncoded: Bool = false) throws(ParquetError) {
         guard pageRows > 0 else { return }
         let plainValues = UnsafeRawBufferPointer(rebasing: values.bytes[Self.levelsGap...])
         let isDelta = options.integerEncoding == .deltaBinaryPacked && (physicalType == .int32 || physicalType == .int64)
@@ -287,11 +292,12 @@ package final class FlatColumnWriter {
             body.setUInt32(UInt32(body.count - lengthAt - 4), at: lengthAt)
         }
         let encoding: Encoding
-        if isDictionaryEncoding || wasDictionaryEncoded, let dict = dictionary, dict.count > 0 {
+        let entries = dictionary?.count ?? runEntryCount
+        if isDictionaryEncoding || wasDictionaryEncoded, entries > 0 {
             // (An empty dictionary means the page is all NULL: it is written PLAIN with no
             // values, since RLE_DICTIONARY pages need a dictionary page in front of them.)
             encoding = .rleDictionary
-            let width = Swift.max(1, RleBitPackedEncoder.bitWidth(forMaxValue: UInt64(Swift.max(dict.count, 1) - 1)))
+            let width = Swift.max(1, RleBitPackedEncoder.bitWidth(forMaxValue: UInt64(entries - 1)))
             body.append(UInt8(width))
             indices.withUnsafeBufferPointer { RleBitPackedEncoder.encode($0, bitWidth: width, into: body) }
         } else if isDelta {
@@ -337,6 +343,9 @@ package final class FlatColumnWriter {
         if let dict = dictionary, dict.count > 0 {
             try chunk.setDictionaryPage(body: dict.plain.bytes, entries: dict.count)
             for i in 0..<dict.count { dict.withEntry(i) { statistics.add(string: $0) } }
+        } else if runEntryCount > 0 {
+            // Statistics of run entries were added per run (`appendRuns`).
+            try chunk.setDictionaryPage(body: runEntries.bytes, entries: runEntryCount)
         }
         fileStatistics.merge(statistics)
         return statistics
@@ -346,6 +355,9 @@ package final class FlatColumnWriter {
     package func reset() {
         chunk.reset()
         statistics = StatisticsAccumulator(type: field.type)
+        runEntries.removeAll()
+        runEntryCount = 0
+        isDictionaryEncoding = false
         startChunkEncoding()
     }
 }

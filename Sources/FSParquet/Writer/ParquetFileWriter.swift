@@ -93,15 +93,59 @@ public final class ParquetFileWriter {
         }
     }
 
-    private func check(_ batch: RecordBatch) throws(ParquetError) {
-        guard batch.schema.count == schema.count else {
-            throw .invalidArgument(file: path, column: "*", reason: "batch has \(batch.schema.count) columns, the file \(schema.count)")
+    /// Buffers the rows of runs `runs` of `batch` with work per run (`FlatColumnWriter.appendRuns`):
+    /// numbers repeated over a run become one dictionary entry and one RLE run of its index,
+    /// stepping integers one tight loop. Same schema rules and row-group cuts (between runs) as
+    /// `write(_:rows:)`; the file reads back as `batch.expanded()`'s rows.
+    public func writeRuns(_ batch: RunBatch, runs: Range<Int>) throws {
+        guard !isFinished else { throw ParquetError.invalidArgument(file: path, column: "*", reason: "write after finish or abort") }
+        try check(batch.schema, hasNulls: { i in
+            if case .repeated(let c) = batch.columns[i] { return c.hasNulls }
+            return false
+        })
+        for (field, column) in zip(schema.fields, batch.columns) {
+            if case .stepping = column, field.type.parquetPhysicalType != .int64 {
+                throw ParquetError.invalidArgument(file: path, column: field.name, reason: "a stepping run column must be 64-bit integers, not \(field.type)")
+            }
         }
-        for (i, (expected, got)) in zip(schema.fields, batch.schema.fields).enumerated() {
+        guard runs.lowerBound >= 0, runs.upperBound <= batch.runCount else {
+            throw ParquetError.invalidArgument(file: path, column: "*", reason: "runs \(runs) outside a batch of \(batch.runCount) runs")
+        }
+        do {
+            try batch.runLengths.withUnsafeBufferPointer { lengths in
+                var start = runs.lowerBound
+                while start < runs.upperBound {
+                    // About `sliceRows` rows between row-group checks, whole runs.
+                    var end = start, rows = 0
+                    while end < runs.upperBound && (end == start || rows < sliceRows) { rows += Int(lengths[end]); end += 1 }
+                    for (writer, column) in zip(columns, batch.columns) { try writer.appendRuns(column, lengths: lengths, runs: start..<end) }
+                    rowGroupRows += Int64(rows)
+                    totalRows += Int64(rows)
+                    start = end
+                    if bufferedBytes >= Int64(options.rowGroupBytes) { try flushRowGroup() }
+                }
+            }
+        } catch {
+            abort()
+            throw error
+        }
+    }
+
+    private func check(_ batch: RecordBatch) throws(ParquetError) {
+        try check(batch.schema, hasNulls: { batch.columns[$0].hasNulls })
+    }
+
+    /// The batch's fields must be the file's (names, types); no NULLs in a non-nullable field.
+    private func check(_ batchSchema: Schema, hasNulls: (Int) -> Bool) throws(ParquetError) {
+
+        guard batchSchema.count == schema.count else {
+            throw .invalidArgument(file: path, column: "*", reason: "batch has \(batchSchema.count) columns, the file \(schema.count)")
+        }
+        for (i, (expected, got)) in zip(schema.fields, batchSchema.fields).enumerated() {
             guard expected.name == got.name, expected.type == got.type else {
                 throw .invalidArgument(file: path, column: expected.name, reason: "batch column \(i) is \(got), the file expects \(expected)")
             }
-            if !expected.isNullable, batch.columns[i].hasNulls {
+            if !expected.isNullable, hasNulls(i) {
                 throw .invalidArgument(file: path, column: expected.name, reason: "NULL in a non-nullable column")
             }
         }
