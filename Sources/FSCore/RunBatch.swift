@@ -30,6 +30,11 @@ public struct RunBatch: Sendable {
         self.columns = columns
     }
 
+    /// Every row a run of its own.
+    public init(rows batch: RecordBatch) {
+        self.init(schema: batch.schema, runLengths: Array(repeating: 1, count: batch.rowCount), columns: batch.columns.map { .repeated($0) })
+    }
+
     public var runCount: Int { runLengths.count }
 
     /// Rows of all runs.

@@ -114,6 +114,25 @@ import Testing
         }
     }
 
+    @Test(arguments: [1, 3, 12])
+    func indexRunsEncodeToTheBytesOfTheirExpandedIndices(width: Int) {
+        var rng = SplitMix64(seed: UInt64(width))
+        var values: [UInt32] = [], counts: [UInt32] = [], expanded: [UInt32] = []
+        for _ in 0..<2000 {
+            let v = UInt32.random(in: 0..<(1 << UInt32(width)), using: &rng), n = UInt32.random(in: 1...20, using: &rng)
+            values.append(v)
+            counts.append(n)
+            expanded += repeatElement(v, count: Int(n))
+        }
+        let runs = ByteSink(), rows = ByteSink()
+        var scratch: [UInt32] = []
+        values.withUnsafeBufferPointer { v in
+            counts.withUnsafeBufferPointer { c in RleBitPackedEncoder.encodeRuns(values: v, counts: c, bitWidth: width, scratch: &scratch, into: runs) }
+        }
+        expanded.withUnsafeBufferPointer { RleBitPackedEncoder.encode($0, bitWidth: width, into: rows) }
+        #expect(runs.toArray() == rows.toArray())
+    }
+
     @Test func aSteppingColumnOfAnotherTypeIsRefused() throws {
         let schema = Schema([Field("x", .double)])
         let w = try ParquetFileWriter(output: ParquetOutput(memoryNamed: "<memory>"), schema: schema, options: ParquetWriterOptions())

@@ -17,6 +17,17 @@ extension WindowedAggregator {
     /// to `emit` in chunks (windows ascending within each chunk), and frees state no open window
     /// needs.
     public mutating func endMicroBatch(emit: (RecordBatch) throws -> Void) rethrows {
+        try endMicroBatch(asRuns: false) { out in if case .rows(let batch) = out { try emit(batch) } }
+    }
+
+    /// Ends the micro-batch as `endMicroBatch(emit:)` does, but hands append mode's windows out
+    /// as runs (`EmittedWindows.runs`: days ascending, within a day by key, for a writer that
+    /// takes runs); update mode's dirty windows still come as rows.
+    public mutating func endMicroBatchByRuns(emit: (EmittedWindows) throws -> Void) rethrows {
+        try endMicroBatch(asRuns: true, emit: emit)
+    }
+
+    mutating func endMicroBatch(asRuns: Bool, emit: (EmittedWindows) throws -> Void) rethrows {
         if let m = maxEventTime {
             let candidate = m &- delay
             if watermark.map({ candidate > $0 }) ?? true { watermark = candidate }
@@ -27,12 +38,12 @@ extension WindowedAggregator {
                 let kTo = floorDiv(w &- spec.duration, spec.slide)
                 let kFrom = emittedThrough.map { floorDiv($0 &- spec.duration, spec.slide) + 1 }
                 emittedThrough = w
-                try emitWindows(from: kFrom, through: kTo, only: nil, emit: emit)
+                try emitWindows(from: kFrom, through: kTo, only: nil, asRuns: asRuns, emit: emit)
             }
         case .update:
             let ks = dirty
             dirty = []
-            if let lo = ks.min(), let hi = ks.max() { try emitWindows(from: lo, through: hi, only: ks, emit: emit) }
+            if let lo = ks.min(), let hi = ks.max() { try emitWindows(from: lo, through: hi, only: ks, asRuns: false, emit: emit) }
         }
         freeClosedBlocks()
     }
@@ -52,13 +63,23 @@ extension WindowedAggregator {
     /// freed. The watermark itself does not move: rows of this micro-batch are still judged late
     /// against the previous one. Update mode emits nothing here (its rows change until the end).
     public mutating func emitFinalWindows(remainingFrom: Int64, emit: (RecordBatch) throws -> Void) rethrows {
+        try emitFinalWindows(remainingFrom: remainingFrom, asRuns: false) { out in if case .rows(let batch) = out { try emit(batch) } }
+    }
+
+    /// `emitFinalWindows(remainingFrom:emit:)` handing the windows out as runs (see
+    /// `endMicroBatchByRuns(emit:)`).
+    public mutating func emitFinalWindowsByRuns(remainingFrom: Int64, emit: (EmittedWindows) throws -> Void) rethrows {
+        try emitFinalWindows(remainingFrom: remainingFrom, asRuns: true, emit: emit)
+    }
+
+    mutating func emitFinalWindows(remainingFrom: Int64, asRuns: Bool, emit: (EmittedWindows) throws -> Void) rethrows {
         guard mode == .append, let m = maxEventTime else { return }
         let mark = Swift.min(m &- delay, remainingFrom)
         if let done = emittedThrough, mark <= done { return }
         let kTo = floorDiv(mark &- spec.duration, spec.slide)
         let kFrom = emittedThrough.map { floorDiv($0 &- spec.duration, spec.slide) + 1 }
         emittedThrough = mark
-        try emitWindows(from: kFrom, through: kTo, only: nil, emit: emit)
+        try emitWindows(from: kFrom, through: kTo, only: nil, asRuns: asRuns, emit: emit)
         freeBlocks(closedBy: mark)
     }
 
@@ -73,20 +94,21 @@ extension WindowedAggregator {
     public func value(ofWindow k: Int64) -> RecordBatch {
         var parts: [RecordBatch] = []
         let keys = keyTable.keyColumn()
-        emitChunks(from: k, through: k, only: nil, keys: keys) { batch, _ in parts.append(batch) }
+        emitChunks(from: k, through: k, only: nil, asRuns: false, keys: keys) { out, _ in if case .rows(let batch) = out { parts.append(batch) } }
         return parts.first ?? RecordBatch.empty(outputSchema)
     }
 
     /// Emits windows `from…through` (from nil = from the oldest live data) that hold rows,
     /// restricted to `only` when given.
-    mutating func emitWindows(from: Int64?, through kTo: Int64, only: Set<Int64>?, emit: (RecordBatch) throws -> Void) rethrows {
+    mutating func emitWindows(from: Int64?, through kTo: Int64, only: Set<Int64>?, asRuns: Bool,
+                              emit: (EmittedWindows) throws -> Void) rethrows {
         guard !blocks.isEmpty else { return }
         let keys = keyTable.keyColumn()
         var windows: Int64 = 0, rows: Int64 = 0
-        try emitChunks(from: from, through: kTo, only: only, keys: keys) { batch, windowCount in
+        try emitChunks(from: from, through: kTo, only: only, asRuns: asRuns, keys: keys) { out, windowCount in
             windows += Int64(windowCount)
-            rows += Int64(batch.rowCount)
-            try emit(batch)
+            rows += Int64(out.rowCount)
+            try emit(out)
         }
         counters.windowsEmitted += windows
         counters.rowsEmitted += rows
@@ -94,8 +116,8 @@ extension WindowedAggregator {
 
     /// The chunking: live blocks in order; each chunk takes blocks until about `emitChunkRows`
     /// output rows, and emits the windows no later block can contribute to.
-    private func emitChunks(from: Int64?, through kTo: Int64, only: Set<Int64>?, keys: Column,
-                            emit: (RecordBatch, Int) throws -> Void) rethrows {
+    private func emitChunks(from: Int64?, through kTo: Int64, only: Set<Int64>?, asRuns: Bool, keys: Column,
+                            emit: (EmittedWindows, Int) throws -> Void) rethrows {
         let b = blockSlices
         let windowsPerSlice = Int64(spec.windows(containingSlice: 0).count)
         let order = blocks.keys.sorted()
@@ -134,9 +156,11 @@ extension WindowedAggregator {
             }
             if only == nil && emitsByRuns {
                 // By runs of identical windows (`+Runs`); the key stamps' group slots are its rank scratch.
-                try emitRunChunk(k1, k2, blocks: Array(order[first..<next]), keys: keys, rankOf: &stamps.group, emit: emit)
+                try emitRunChunk(k1, k2, blocks: Array(order[first..<next]), keys: keys, rankOf: &stamps.group, asRuns: asRuns, emit: emit)
             } else {
-                try emitChunk(k1, k2, blocks: Array(order[first..<next]), only: only, keys: keys, stamps: &stamps, emit: emit)
+                try emitChunk(k1, k2, blocks: Array(order[first..<next]), only: only, keys: keys, stamps: &stamps) { batch, windowCount in
+                    try emit(asRuns ? .runs(RunBatch(rows: batch)) : .rows(batch), windowCount)
+                }
             }
             k1 = k2 + 1
             while first < order.count && spec.windows(containingSlice: lastSlice(order[first])).upperBound < k1 { first += 1 }

@@ -23,13 +23,15 @@ import FSCore
 /// slice joined in this chunk was not: a chunk starting inside two slices' windows gave them the
 /// same layer and merged them in row order).
 ///
-/// Rows still leave expanded (12 per event): the writer takes rows. Within a window the rows
-/// are in key-id order (the per-window path gives them in the order its slices met the keys).
+/// Then either the runs leave as they are (`EmittedWindows.runs`: split at window-end days,
+/// days ascending, within a day by key id then window, for `ParquetFileWriter.writeRuns`), or
+/// expanded to rows (12 per event) windows ascending, within a window in key-id order (the
+/// per-window path gives them in the order its slices met the keys).
 extension WindowedAggregator {
     /// Emits windows `k1…k2` from `blockIDs` (every block that can hold rows of those windows),
     /// windows ascending. `rankOf` has a slot per key id (scratch, no contents expected).
     func emitRunChunk(_ k1: Int64, _ k2: Int64, blocks blockIDs: [Int64], keys: Column,
-                      rankOf: inout [UInt32], emit: (RecordBatch, Int) throws -> Void) rethrows {
+                      rankOf: inout [UInt32], asRuns: Bool, emit: (EmittedWindows, Int) throws -> Void) rethrows {
         let b = blockSlices
         // (key, slice) pairs reaching k1…k2, slices ascending (blocks ascending, offsets ascending).
         var present: [SliceBlock] = []
@@ -151,6 +153,11 @@ extension WindowedAggregator {
         }
         let results = out.map { Self.prefix($0.finalize(), count) }
         let features = plan.finish(keys: Self.gatherKeys(keys, runKey), results: results)
+        if asRuns {
+            try emit(.runs(dayMajorRuns(runKey, runFrom, runTo, features: features, keys: keys)),
+                     Self.windowsWithRows(runFrom, runTo, k1, k2))
+            return
+        }
 
         let rows = windowMajorRows(runKey, runFrom, runTo, k1, k2)
         var keyColumn = Self.gatherKeys(keys, rows.keys)
@@ -159,7 +166,82 @@ extension WindowedAggregator {
         let endColumn = Column(type: .timestamp, values: .int64(rows.ends))
         let batch = RecordBatch(schema: outputSchema, columns: [keyColumn, startColumn, endColumn]
             + features.columns.dropFirst().map { $0.gather(rows.runs) })
-        try emit(batch, rows.windowCount)
+        try emit(.rows(batch), rows.windowCount)
+    }
+
+    /// The runs as a `RunBatch`: each run split where its windows' end crosses a UTC day (the
+    /// output's partition), the pieces by day (stable: within a day by key id, then window).
+    func dayMajorRuns(_ runKey: [UInt32], _ runFrom: [Int64], _ runTo: [Int64], features: RecordBatch, keys: Column) -> RunBatch {
+        var pieceRun: [Int] = [], pieceFrom: [Int64] = [], pieceTo: [Int64] = [], pieceDay: [Int64] = []
+        pieceRun.reserveCapacity(runKey.count)
+        pieceFrom.reserveCapacity(runKey.count)
+        pieceTo.reserveCapacity(runKey.count)
+        pieceDay.reserveCapacity(runKey.count)
+        var minDay = Int64.max, maxDay = Int64.min
+        for g in runKey.indices {
+            var from = runFrom[g]
+            let to = runTo[g]
+            while from <= to {
+                let day = daysOf(micros: spec.windowEnd(from))
+                // The last window whose end falls on `day`.
+                let last = Swift.min(to, floorDiv((day &+ 1) &* microsPerDay &- 1 &- spec.duration, spec.slide))
+                pieceRun.append(g)
+                pieceFrom.append(from)
+                pieceTo.append(last)
+                pieceDay.append(day)
+                minDay = Swift.min(minDay, day)
+                maxDay = Swift.max(maxDay, day)
+                from = last &+ 1
+            }
+        }
+        var order = Array(pieceRun.indices)
+        if minDay < maxDay {
+            let (span, overflow) = maxDay.subtractingReportingOverflow(minDay)
+            if !overflow && span < Int64(pieceRun.count + 1024) {
+                let bucket = pieceDay.map { UInt32($0 &- minDay) }
+                order = Self.countingOrder(bucket, buckets: Int(span) + 1, of: pieceRun.indices.map { UInt32($0) }).map { Int($0) }
+            } else {
+                order.sort { (pieceDay[$0], $0) < (pieceDay[$1], $1) }
+            }
+        }
+        let runs = order.map { pieceRun[$0] }
+        let pieceKeys = runs.map { runKey[$0] }
+        var keyColumn = Self.gatherKeys(keys, pieceKeys)
+        keyColumn.dictionaryHint = DictionaryHint(codes: pieceKeys, codeCount: keys.count)
+        let first = order.map { pieceFrom[$0] }
+        return RunBatch(
+            schema: outputSchema, runLengths: order.map { Int32(pieceTo[$0] &- pieceFrom[$0] &+ 1) },
+            columns: [.repeated(keyColumn),
+                      .stepping(first: first.map { spec.windowStart($0) }, step: spec.slide, type: .timestamp),
+                      .stepping(first: first.map { spec.windowEnd($0) }, step: spec.slide, type: .timestamp)]
+                + features.columns.dropFirst().map { .repeated($0.gather(runs)) })
+    }
+
+    /// Windows of `k1…k2` that some run `[runFrom[g], runTo[g]]` covers.
+    static func windowsWithRows(_ runFrom: [Int64], _ runTo: [Int64], _ k1: Int64, _ k2: Int64) -> Int {
+        let (span, overflow) = k2.subtractingReportingOverflow(k1)
+        if !overflow && span < Int64(4 * runFrom.count + 1024) {
+            var delta = [Int32](repeating: 0, count: Int(span) + 2)
+            for g in runFrom.indices {
+                delta[Int(runFrom[g] &- k1)] += 1
+                delta[Int(runTo[g] &- k1) + 1] -= 1
+            }
+            var running: Int32 = 0, windows = 0
+            for d in delta.dropLast() {
+                running += d
+                if running > 0 { windows += 1 }
+            }
+            return windows
+        }
+        // Sparse: merge the intervals.
+        let order = runFrom.indices.sorted { runFrom[$0] < runFrom[$1] }
+        var windows = 0, covered = Int64.min
+        for g in order {
+            let lo = Swift.max(runFrom[g], covered == Int64.min ? runFrom[g] : covered &+ 1)
+            if runTo[g] >= lo { windows += Int(runTo[g] &- lo) + 1 }
+            covered = covered == Int64.min ? runTo[g] : Swift.max(covered, runTo[g])
+        }
+        return windows
     }
 
     /// The output rows of a chunk's runs: for each row its run, key id and window bounds.
@@ -244,5 +326,20 @@ extension WindowedAggregator {
             start[b] += 1
         }
         return out
+    }
+}
+
+/// What emission hands out: rows, windows ascending, or (append mode asked for runs) a
+/// `RunBatch` of runs of a key's consecutive windows that report the same features, days of
+/// window end ascending and by key within a day.
+public enum EmittedWindows: Sendable {
+    case rows(RecordBatch)
+    case runs(RunBatch)
+
+    public var rowCount: Int {
+        switch self {
+        case .rows(let b): return b.rowCount
+        case .runs(let b): return b.rowCount
+        }
     }
 }

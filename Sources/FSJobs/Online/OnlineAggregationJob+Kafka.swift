@@ -61,7 +61,7 @@ extension OnlineJob {
             summary.eventsThisRun += Int64(rows.rowCount)
             let lateRows = Self.notYetWritten(engine.add(RecordBatch(schema: schema, columns: rows.columns)), done: lateDone)
             let pipeline = OnlineOutputPipeline(writer: outputWriter)
-            try engine.endMicroBatch { out in try pipeline.submit(out) }
+            try engine.endMicroBatchByRuns { out in try pipeline.submit(out) }
             let rowsWritten = try pipeline.finish()
             sequence += 1
             let now = clock.nowMicros() / 1000

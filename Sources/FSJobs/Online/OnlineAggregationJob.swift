@@ -188,14 +188,14 @@ public struct OnlineJob: RunnableJob {
                         // the output thread, while the next files are read and folded.
                         if bounds[i] != .max && bounds[i] != .min {
                             samplePeakState(engine, &summary, growth: 1.25)
-                            try engine.emitFinalWindows(remainingFrom: bounds[i]) { out in try pipeline.submit(out) }
+                            try engine.emitFinalWindowsByRuns(remainingFrom: bounds[i]) { out in try pipeline.submit(out) }
                         }
                     }
                 }
                 samplePeakState(engine, &summary, growth: 1)
                 // Staged chunk by chunk (invisible until the commit) on the output thread, while the
                 // next chunks are merged: a trigger's output is never all in memory.
-                try engine.endMicroBatch { out in try pipeline.submit(out) }
+                try engine.endMicroBatchByRuns { out in try pipeline.submit(out) }
                 lastVersion = c.version
                 summary.versionsProcessed += 1
                 // A stop request ends the trigger after this version; what was read is committed.

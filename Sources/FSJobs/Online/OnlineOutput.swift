@@ -1,3 +1,4 @@
+import FSAggregation
 import FSCore
 import FSTable
 
@@ -18,6 +19,8 @@ enum OnlineOutput {
         var o = TableWriterOptions()
         o.maxBufferedBytes = 64 << 20
         o.parquet.integerEncoding = .deltaBinaryPacked
+        // Features come as runs (one dictionary entry of distinct doubles per run): not worth ZSTD.
+        o.parquet.runEntryCompression = .uncompressed
         return o
     }
 
@@ -42,5 +45,37 @@ enum OnlineOutput {
             start = end
         }
         return n
+    }
+
+    /// Writes emitted windows: rows by `write(_:to:)`, runs (`EmittedWindows.runs`: days of
+    /// window end ascending, no run crossing a day) by the writer's run path, one range of runs
+    /// per window-end day; returns the rows written. Refuses a batch without a timestamp
+    /// `window_end` as `write(_:to:)` does.
+    static func write(_ out: EmittedWindows, to writer: TableWriter) throws -> Int {
+        let batch: RunBatch
+        switch out {
+        case .rows(let rows): return try write(rows, to: writer)
+        case .runs(let runs): batch = runs
+        }
+        guard let endIndex = batch.schema.index(of: "window_end"), batch.columns[endIndex].type == .timestamp else {
+            throw OnlineError.outputWithoutWindowEnd(columns: batch.schema.fields.map(\.name))
+        }
+        let ends: [Int64]
+        switch batch.columns[endIndex] {
+        case .stepping(let first, _, _): ends = first
+        case .repeated(let c): ends = c.int64s ?? []
+        }
+        let n = batch.runCount
+        var start = 0
+        while start < n {
+            let day = daysOf(micros: ends[start])
+            let dayStart = Int64(day) &* microsPerDay, nextDay = dayStart &+ microsPerDay
+            var end = start + 1
+            while end < n && ends[end] >= dayStart && ends[end] < nextDay { end += 1 }
+            let date = CivilDate(daysSinceEpoch: day)
+            try writer.writeRuns(batch, runs: start..<end, partition: [.int32(Int32(date.year)), .int32(Int32(date.month)), .int32(Int32(date.day))])
+            start = end
+        }
+        return batch.rowCount
     }
 }

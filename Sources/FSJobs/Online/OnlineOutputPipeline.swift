@@ -1,3 +1,4 @@
+import FSAggregation
 import FSCore
 import FSTable
 import Synchronization
@@ -29,7 +30,10 @@ final class OnlineOutputPipeline: @unchecked Sendable {
 
     /// Queues `batch` (the engine's output, windows ascending) for `OnlineOutput.write`.
     /// Throws a failure of an earlier chunk at once, so a failing trigger stops emitting early.
-    func submit(_ batch: RecordBatch) throws {
+    func submit(_ batch: RecordBatch) throws { try submit(.rows(batch)) }
+
+    /// Queues emitted windows, rows or runs (`WindowedAggregator.endMicroBatchByRuns(emit:)`).
+    func submit(_ batch: EmittedWindows) throws {
         if let e = background.failure { throw e }
         background.enqueue { [self] in
             let n = try OnlineOutput.write(batch, to: writer)

@@ -49,6 +49,38 @@ package enum RleBitPackedEncoder {
         }
     }
 
+    /// Encodes `counts[i]` copies of `values[i]` for each i, as `encode` would encode them
+    /// written out (the same bytes), with work per run: a run of 8 or more after the pending
+    /// literals are topped up is one RLE run; shorter runs join the literals (`scratch`).
+    package static func encodeRuns(
+        values: UnsafeBufferPointer<UInt32>, counts: UnsafeBufferPointer<UInt32>, bitWidth: Int, scratch: inout [UInt32], into sink: ByteSink
+    ) {
+        precondition(bitWidth >= 0 && bitWidth <= 32, "RLE bit width \(bitWidth) out of range")
+        scratch.removeAll(keepingCapacity: true)
+        var i = 0
+        while i < values.count {
+            // Equal neighbours form one run, as in the expanded values.
+            let v = values[i]
+            var n = Int(counts[i])
+            i += 1
+            while i < values.count && values[i] == v { n += Int(counts[i]); i += 1 }
+            let topUp = (8 - scratch.count % 8) % 8
+            if n - topUp >= 8 {
+                scratch.append(contentsOf: repeatElement(v, count: topUp))
+                if !scratch.isEmpty {
+                    scratch.withUnsafeBufferPointer { writeBitPacked($0, from: 0, count: $0.count, bitWidth: bitWidth, into: sink) }
+                    scratch.removeAll(keepingCapacity: true)
+                }
+                writeRun(value: UInt64(v), count: n - topUp, bitWidth: bitWidth, into: sink)
+            } else {
+                scratch.append(contentsOf: repeatElement(v, count: n))
+            }
+        }
+        if !scratch.isEmpty {
+            scratch.withUnsafeBufferPointer { writeBitPacked($0, from: 0, count: $0.count, bitWidth: bitWidth, into: sink) }
+        }
+    }
+
     /// One RLE run: `count` copies of `value`.
     @inline(__always)
     package static func writeRun(value: UInt64, count: Int, bitWidth: Int, into sink: ByteSink) {

@@ -18,8 +18,8 @@ import Dispatch
 /// two), which is why the class can be `@unchecked Sendable`.
 package final class ColumnChunkBuilder: @unchecked Sendable {
     /// The codec written into the chunk's metadata.
-    package let codec: CompressionCodec
-    private let compression: ParquetCompression
+    package private(set) var codec: CompressionCodec
+    private var compression: ParquetCompression
     /// Compressor and scratch of a builder without a pool (with one, the lane's are used).
     private var ownCompressor: PageCompressor?
     private var scratch: [UInt8] = []
@@ -53,13 +53,27 @@ package final class ColumnChunkBuilder: @unchecked Sendable {
     package init(compression: ParquetCompression, file: String, column: String,
                  worker: (lane: PageCompressionPool.Lane, pool: PageCompressionPool)? = nil) {
         self.compression = compression
-        switch compression {
-        case .uncompressed: codec = .uncompressed
-        case .zstd: codec = .zstd
-        }
+        codec = Self.codec(of: compression)
         self.file = file
         self.column = column
         self.worker = worker
+    }
+
+    private static func codec(of compression: ParquetCompression) -> CompressionCodec {
+        switch compression {
+        case .uncompressed: return .uncompressed
+        case .zstd: return .zstd
+        }
+    }
+
+    /// Sets the codec of the chunk's pages; only before its first page (the codec is per
+    /// column chunk: each row group's chunk may have its own).
+    package func setCompression(_ compression: ParquetCompression) {
+        precondition(submittedBodyBytes == 0 && dictionaryPage == nil, "codec of column \(column) changed after its chunk's first page")
+        guard compression != self.compression else { return }
+        self.compression = compression
+        codec = Self.codec(of: compression)
+        ownCompressor = nil
     }
 
     /// Runs `job` on the column's queue with its own copy of `body`, or right away.

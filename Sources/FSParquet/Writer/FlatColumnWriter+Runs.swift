@@ -20,19 +20,15 @@ extension FlatColumnWriter {
         case .stepping(let first, let step, _):
             try endRunEntries()
             try first.withUnsafeBufferPointer { first throws(ParquetError) in
-                try forEachPiece(lengths, runs) { r, offset, count in
+                try forEachPiece(lengths, runs) { r, offset, count, page in
                     let lo = first[r] &+ Int64(offset) &* step, hi = lo &+ Int64(count - 1) &* step
-                    values.reserve(count * 8)
-                    let out = values.base
-                    var o = values.count, v = lo
+                    var v = lo
                     for _ in 0..<count {
-                        out.storeBytes(of: v.littleEndian, toByteOffset: o, as: Int64.self)
-                        o += 8
+                        page.plain.append(v)
                         v &+= step
                     }
-                    values.count = o
-                    statistics.add(int: Swift.min(lo, hi))
-                    statistics.add(int: Swift.max(lo, hi))
+                    page.statistics.add(int: Swift.min(lo, hi))
+                    page.statistics.add(int: Swift.max(lo, hi))
                     return true
                 }
             }
@@ -46,10 +42,10 @@ extension FlatColumnWriter {
                 case .double(let v): try appendRepeatedNumbers(v, lengths, runs, words)
                 case .boolean(let v):
                     try endRunEntries()
-                    try forEachPiece(lengths, runs) { r, _, count in
+                    try forEachPiece(lengths, runs) { r, _, count, page in
                         guard isPresent(words, r) else { return false }
                         booleans.append(contentsOf: repeatElement(v[r] ? 1 : 0, count: count))
-                        statistics.add(bool: v[r])
+                        page.statistics.add(bool: v[r])
                         return true
                     }
                 case .string(let s):
@@ -62,7 +58,13 @@ extension FlatColumnWriter {
     /// A numeric chunk that took `repeated` runs holds dictionary-encoded pages: rows that
     /// arrive otherwise (PLAIN values) start a new page. The entries stay for the chunk's
     /// dictionary page; a chunk may mix dictionary and PLAIN pages (table-format.md §1.8).
+    /// Index runs of the open page are written out for rows that append indices one by one.
     func endRunEntries() throws(ParquetError) {
+        if !indexValues.isEmpty {
+            for (v, n) in zip(indexValues, indexCounts) { indices.append(contentsOf: repeatElement(v, count: Int(n))) }
+            indexValues.removeAll(keepingCapacity: true)
+            indexCounts.removeAll(keepingCapacity: true)
+        }
         guard physicalType != .byteArray, isDictionaryEncoding else { return }
         try flushPage()
         isDictionaryEncoding = false
@@ -74,9 +76,9 @@ extension FlatColumnWriter {
     ) throws(ParquetError) {
         try startRunEntries()
         try v.withUnsafeBufferPointer { v throws(ParquetError) in
-            try forEachRunEntry(lengths, runs, words) { r in
-                runEntries.append(littleEndian: v[r])
-                statistics.add(int: int(v[r]))
+            try forEachRunEntry(lengths, runs, words) { r, page in
+                page.entries.append(UInt64(truncatingIfNeeded: v[r]))
+                page.statistics.add(int: int(v[r]))
             }
         }
     }
@@ -86,11 +88,11 @@ extension FlatColumnWriter {
     ) throws(ParquetError) {
         try startRunEntries()
         try v.withUnsafeBufferPointer { v throws(ParquetError) in
-            try forEachRunEntry(lengths, runs, words) { r in
+            try forEachRunEntry(lengths, runs, words) { r, page in
                 let x = v[r]
-                runEntries.append(littleEndian: x.bitPattern)
+                page.entries.append(x.bitPattern)
                 // NaNs are counted per row (the statistics' nan_count); other values once.
-                for _ in 0..<(x.isNaN ? Int(lengths[r]) : 1) { statistics.add(double: x) }
+                for _ in 0..<(x.isNaN ? Int(lengths[r]) : 1) { page.statistics.add(double: x) }
             }
         }
     }
@@ -100,20 +102,22 @@ extension FlatColumnWriter {
         guard !isDictionaryEncoding else { return }
         try flushPage()
         isDictionaryEncoding = true
+        if let codec = options.runEntryCompression, chunk.submittedBodyBytes == 0 { chunk.setCompression(codec) }
     }
 
     /// For each run piece: a new entry (by `add`) when the piece starts its run, then the
-    /// entry's index on each of the piece's rows.
+    /// entry's index on each of the piece's rows, as one index run.
     private func forEachRunEntry(
-        _ lengths: UnsafeBufferPointer<Int32>, _ runs: Range<Int>, _ words: UnsafeBufferPointer<UInt64>?, add: (Int) -> Void
+        _ lengths: UnsafeBufferPointer<Int32>, _ runs: Range<Int>, _ words: UnsafeBufferPointer<UInt64>?,
+        add: (Int, inout RunPage) -> Void
     ) throws(ParquetError) {
-        try forEachPiece(lengths, runs) { r, offset, count in
+        try forEachPiece(lengths, runs) { r, offset, count, page in
             guard isPresent(words, r) else { return false }
             if offset == 0 {
-                add(r)
-                runEntryCount += 1
+                add(r, &page)
+                page.entryCount += 1
             }
-            indices.append(contentsOf: repeatElement(UInt32(runEntryCount - 1), count: count))
+            page.addIndexRun(UInt32(page.entryCount - 1), count)
             return true
         }
     }
@@ -132,11 +136,13 @@ extension FlatColumnWriter {
             swap(&runIndex, &indices)
         }
         var next = 0
-        try forEachPiece(lengths, runs.lowerBound..<encoded) { r, offset, count in
-            guard isPresent(words, r) else { return false }
-            indices.append(contentsOf: repeatElement(runIndex[next], count: count))
-            if offset + count == Int(lengths[r]) { next += 1 }
-            return true
+        try runIndex.withUnsafeBufferPointer { runIndex throws(ParquetError) in
+            try forEachPiece(lengths, runs.lowerBound..<encoded) { r, offset, count, page in
+                guard isPresent(words, r) else { return false }
+                page.addIndexRun(runIndex[next], count)
+                if offset + count == Int(lengths[r]) { next += 1 }
+                return true
+            }
         }
         guard encoded < runs.upperBound else { return }
         if isDictionaryEncoding {
@@ -144,35 +150,127 @@ extension FlatColumnWriter {
             try flushPage(wasDictionaryEncoded: true)
             isDictionaryEncoding = false
         }
-        try forEachPiece(lengths, encoded..<runs.upperBound) { r, _, count in
+        let values = self.values
+        try forEachPiece(lengths, encoded..<runs.upperBound) { r, _, count, page in
             guard isPresent(words, r) else { return false }
             for _ in 0..<count { PlainEncoder.append(s, range: r..<(r + 1), validity: nil, into: values) }
-            addStringStatistics(s, r..<(r + 1), nil)
+            page.bytes += count * (4 + s.offsets[r + 1] - s.offsets[r])
             return true
         }
+        addStringStatistics(s, encoded..<runs.upperBound, words)
     }
 
-    /// Calls `body(run, offset in run, rows)` for each piece of the runs that fits the open page
-    /// (a run crossing a page boundary comes in two pieces); `body` encodes the piece's values
-    /// and returns false for a NULL piece. Keeps levels, row and NULL counts, and cuts pages.
+    /// Calls `body(run, offset in run, rows, page)` for each piece of the runs that fits the
+    /// open page (a run crossing a page boundary comes in two pieces); `body` encodes the piece's
+    /// values and returns false for a NULL piece. Keeps levels, row and NULL counts, and cuts
+    /// pages. The page's state is held in a local (`RunPage`) during the loop: a class's stored
+    /// properties would pay a run-time exclusivity check on every access.
     private func forEachPiece(
-        _ lengths: UnsafeBufferPointer<Int32>, _ runs: Range<Int>, _ body: (Int, Int, Int) throws(ParquetError) -> Bool
+        _ lengths: UnsafeBufferPointer<Int32>, _ runs: Range<Int>,
+        _ body: (Int, Int, Int, inout RunPage) throws(ParquetError) -> Bool
     ) throws(ParquetError) {
+        var page = takeRunPage()
+        let maxRows = maxPageRows, maxBytes = options.maxPageBytes, optional = isOptional
         for r in runs {
             let length = Int(lengths[r])
             var offset = 0
             while offset < length {
-                let count = Swift.min(length - offset, maxPageRows - pageRows)
-                let present = try body(r, offset, count)
-                if isOptional { levels.append(contentsOf: repeatElement(present ? 1 : 0, count: count)) }
-                if !present {
-                    pageNulls += count
-                    statistics.addNulls(count)
+                let count = Swift.min(length - offset, maxRows - page.rows)
+                let present = try body(r, offset, count, &page)
+                if optional {
+                    // Levels are kept only once the page has a NULL (all 1 before: one RLE run).
+                    if !present && page.nulls == 0 { page.levels.append(contentsOf: repeatElement(1, count: page.rows - page.levels.count)) }
+                    if !present || page.nulls > 0 { page.levels.append(contentsOf: repeatElement(present ? 1 : 0, count: count)) }
                 }
-                pageRows += count
+                if !present {
+                    page.nulls += count
+                    page.statistics.addNulls(count)
+                }
+                page.rows += count
                 offset += count
-                if pageRows >= maxPageRows || valueBytes >= options.maxPageBytes { try flushPage() }
+                if page.rows >= maxRows || page.bytes + page.plain.count * 8 >= maxBytes {
+                    putRunPage(page)
+                    try flushPage()
+                    page = takeRunPage()
+                }
             }
+        }
+        putRunPage(page)
+    }
+
+    /// Moves the open page's state out of the writer (see `forEachPiece`).
+    private func takeRunPage() -> RunPage {
+        var page = RunPage(rows: pageRows, nulls: pageNulls, levels: levels, indexValues: indexValues, indexCounts: indexCounts,
+                           statistics: statistics, bytes: valueBytes, plain: [], entries: [], entryCount: runEntryCount)
+        levels = []
+        indexValues = []
+        indexCounts = []
+        // Indices appended one by one earlier in the page join as runs of one.
+        if !indices.isEmpty {
+            for v in indices { page.addIndexRun(v, 1) }
+            indices.removeAll(keepingCapacity: true)
+        }
+        return page
+    }
+
+    /// Moves the page's state back; an OPTIONAL page without NULLs gets its levels written out
+    /// (rows appended one by one after this expect them).
+    private func putRunPage(_ page: consuming RunPage) {
+        if isOptional && page.nulls == 0 { page.levels.append(contentsOf: repeatElement(1, count: page.rows - page.levels.count)) }
+        pageRows = page.rows
+        pageNulls = page.nulls
+        levels = page.levels
+        indexValues = page.indexValues
+        indexCounts = page.indexCounts
+        statistics = page.statistics
+        runEntryCount = page.entryCount
+        #if _endian(little)
+        if !page.plain.isEmpty { page.plain.withUnsafeBytes { values.append($0) } }
+        if !page.entries.isEmpty {
+            if physicalType == .int32 {
+                runEntries.reserve(page.entries.count * 4)
+                let out = runEntries.base + runEntries.count
+                for (i, e) in page.entries.enumerated() { out.storeBytes(of: UInt32(truncatingIfNeeded: e).littleEndian, toByteOffset: 4 * i, as: UInt32.self) }
+                runEntries.count += page.entries.count * 4
+            } else {
+                page.entries.withUnsafeBytes { runEntries.append($0) }
+            }
+        }
+        #else
+        for v in page.plain { values.append(littleEndian: v) }
+        for e in page.entries {
+            if physicalType == .int32 { runEntries.append(littleEndian: UInt32(truncatingIfNeeded: e)) } else { runEntries.append(littleEndian: e) }
+        }
+        #endif
+    }
+}
+
+/// The open page of a `FlatColumnWriter` while runs are appended.
+struct RunPage {
+    var rows: Int
+    var nulls: Int
+    /// Definition levels; while `nulls == 0` possibly fewer than `rows` (all 1).
+    var levels: [UInt8]
+    var indexValues: [UInt32]
+    var indexCounts: [UInt32]
+    var statistics: StatisticsAccumulator
+    /// PLAIN value bytes of the page (those in the writer's sink and `plain`'s not counted).
+    var bytes: Int
+    /// PLAIN 64-bit values not yet in the writer's sink.
+    var plain: [Int64]
+    /// Dictionary entries (bit patterns) not yet in the writer's `runEntries`.
+    var entries: [UInt64]
+    /// Entries of the chunk's dictionary, `entries` included.
+    var entryCount: Int
+
+    /// `count` rows of dictionary index `value`.
+    @inline(__always)
+    mutating func addIndexRun(_ value: UInt32, _ count: Int) {
+        if let last = indexValues.last, last == value {
+            indexCounts[indexCounts.count - 1] += UInt32(count)
+        } else {
+            indexValues.append(value)
+            indexCounts.append(UInt32(count))
         }
     }
 }

@@ -33,10 +33,15 @@ package final class FlatColumnWriter {
     /// Room in front of the values for the definition levels of a page without NULLs (uint32
     /// length + one RLE run: at most 4 + 10 + 1 bytes), so such a page's body is compressed
     /// where it lies instead of being copied behind its levels.
-    private static let levelsGap = 16
+    static let levelsGap = 16
     /// PLAIN value bytes in the open page.
     var valueBytes: Int { values.count - Self.levelsGap }
     var indices: [UInt32] = []
+    /// Dictionary indices of the open page as runs (`appendRuns`): `indexCounts[i]` rows of
+    /// `indexValues[i]`; used instead of `indices` when not empty.
+    var indexValues: [UInt32] = []
+    var indexCounts: [UInt32] = []
+    var rleScratch: [UInt32] = []
     /// Dictionary entry of each `DictionaryHint` code seen (kept across chunks: every use is
     /// checked against the entry's bytes, so a stale slot only costs a hashed lookup).
     var hintMemo: [UInt32] = []
@@ -108,7 +113,7 @@ package final class FlatColumnWriter {
 
     /// Rows buffered in the open page plus the chunk's finished pages, uncompressed.
     package var bufferedBytes: Int64 {
-        chunk.submittedBodyBytes + Int64(valueBytes + runEntries.count + indices.count * 4 + booleans.count / 8 + levels.count / 8)
+        chunk.submittedBodyBytes + Int64(valueBytes + runEntries.count + indices.count * 4 + indexValues.count * 8 + booleans.count / 8 + levels.count / 8)
     }
 
     /// Bytes the writer holds in memory: its page buffers (capacities, not contents), the
@@ -299,7 +304,15 @@ package final class FlatColumnWriter {
             encoding = .rleDictionary
             let width = Swift.max(1, RleBitPackedEncoder.bitWidth(forMaxValue: UInt64(entries - 1)))
             body.append(UInt8(width))
-            indices.withUnsafeBufferPointer { RleBitPackedEncoder.encode($0, bitWidth: width, into: body) }
+            if indexValues.isEmpty {
+                indices.withUnsafeBufferPointer { RleBitPackedEncoder.encode($0, bitWidth: width, into: body) }
+            } else {
+                indexValues.withUnsafeBufferPointer { v in
+                    indexCounts.withUnsafeBufferPointer { c in
+                        RleBitPackedEncoder.encodeRuns(values: v, counts: c, bitWidth: width, scratch: &rleScratch, into: body)
+                    }
+                }
+            }
         } else if isDelta {
             // The open page holds the non-NULL values PLAIN (little-endian): re-encode them.
             encoding = .deltaBinaryPacked
@@ -331,6 +344,8 @@ package final class FlatColumnWriter {
         levels.removeAll(keepingCapacity: true)
         values.count = Self.levelsGap
         indices.removeAll(keepingCapacity: true)
+        indexValues.removeAll(keepingCapacity: true)
+        indexCounts.removeAll(keepingCapacity: true)
         booleans.removeAll(keepingCapacity: true)
     }
 
@@ -354,6 +369,7 @@ package final class FlatColumnWriter {
     /// Starts the next chunk (row group).
     package func reset() {
         chunk.reset()
+        if options.runEntryCompression != nil { chunk.setCompression(options.compression) }
         statistics = StatisticsAccumulator(type: field.type)
         runEntries.removeAll()
         runEntryCount = 0

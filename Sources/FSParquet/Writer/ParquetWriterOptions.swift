@@ -20,6 +20,10 @@ public enum IntegerEncoding: Sendable, Equatable {
 /// for strings until a chunk's dictionary exceeds 1 MiB.
 public struct ParquetWriterOptions: Sendable, Equatable {
     public var compression: ParquetCompression = .zstd(level: 1)
+    /// Codec of a numeric column chunk written from `repeated` runs (`ParquetFileWriter.writeRuns`)
+    /// from its first page: one dictionary entry per run (distinct doubles, dense) and RLE runs
+    /// of indices, which ZSTD barely shrinks at a large share of the writer's CPU. nil: `compression`.
+    public var runEntryCompression: ParquetCompression?
     /// A data page is cut once its uncompressed body reaches this many bytes.
     public var maxPageBytes = 1 << 20
     /// A data page is cut after this many rows (parquet-rs's limit; keeps page index useful).

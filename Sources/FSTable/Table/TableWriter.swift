@@ -150,9 +150,33 @@ public final class TableWriter {
         guard rows.lowerBound >= 0, rows.upperBound <= batch.rowCount else {
             throw TableError.schemaMismatch(reason: "rows \(rows) outside a batch of \(batch.rowCount) rows")
         }
+        let log = try partitionLog(batch.schema, partition)
+        guard !rows.isEmpty else { return }
+        try append(rowCount: rows.count, directory: PartitionValues.directory(columns: splitter.partitionColumns, values: log), logValues: log) {
+            try $0.write(batch, rows: rows)
+        }
+    }
+
+    /// Appends the rows of runs `runs` of `batch` to the one partition `partition`, as
+    /// `write(_:rows:partition:)` does rows, through the Parquet writer's run path
+    /// (`ParquetFileWriter.writeRuns`: work per run, not per row).
+    public func writeRuns(_ batch: RunBatch, runs: Range<Int>, partition: [Value]) throws {
+        guard runs.lowerBound >= 0, runs.upperBound <= batch.runCount else {
+            throw TableError.schemaMismatch(reason: "runs \(runs) outside a batch of \(batch.runCount) runs")
+        }
+        let log = try partitionLog(batch.schema, partition)
+        guard !runs.isEmpty else { return }
+        try append(rowCount: batch.rowCount(runs: runs), directory: PartitionValues.directory(columns: splitter.partitionColumns, values: log), logValues: log) {
+            try $0.writeRuns(batch, runs: runs)
+        }
+    }
+
+    /// The partition's values as the log writes them, once `schema` is checked to be the
+    /// table's data columns and `partition` to hold a value of the right type per partition column.
+    private func partitionLog(_ schema: Schema, _ partition: [Value]) throws -> StringMap {
         let data = splitter.dataSchema
-        guard batch.schema.count == data.count, zip(batch.schema.fields, data.fields).allSatisfy({ $0.name == $1.name && $0.type == $1.type }) else {
-            throw TableError.schemaMismatch(reason: "batch \(batch.schema) is not the table's data columns \(data)")
+        guard schema.count == data.count, zip(schema.fields, data.fields).allSatisfy({ $0.name == $1.name && $0.type == $1.type }) else {
+            throw TableError.schemaMismatch(reason: "batch \(schema) is not the table's data columns \(data)")
         }
         let columns = splitter.partitionColumns
         guard partition.count == columns.count else {
@@ -165,8 +189,7 @@ public final class TableWriter {
             }
             log.set(name, PartitionValues.serialize(v))
         }
-        guard !rows.isEmpty else { return }
-        try append(batch, rows: rows, directory: PartitionValues.directory(columns: columns, values: log), logValues: log)
+        return log
     }
 
     /// The data columns the files store (the table schema without the partition columns).
@@ -174,11 +197,16 @@ public final class TableWriter {
 
     /// Rows `rows` of `batch` (data columns) into the open file of `directory`.
     private func append(_ batch: RecordBatch, rows: Range<Int>, directory: String, logValues: StringMap) throws {
+        try append(rowCount: rows.count, directory: directory, logValues: logValues) { try $0.write(batch, rows: rows) }
+    }
+
+    /// `rowCount` rows, written by `write`, into the open file of `directory`.
+    private func append(rowCount: Int, directory: String, logValues: StringMap, write: (ParquetFileWriter) throws -> Void) throws {
         if !writtenPartitions.contains(where: { DeltaTable.samePartition($0, logValues) }) { writtenPartitions.append(logValues) }
         var file: OpenFile
         if let f = open[directory] { file = f } else { file = try newFile(directory: directory, logValues: logValues) }
-        try file.writer.write(batch, rows: rows)
-        file.rows += rows.count
+        try write(file.writer)
+        file.rows += rowCount
         file.isReleased = false
         recount(&file)
         open[directory] = file
