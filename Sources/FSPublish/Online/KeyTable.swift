@@ -116,7 +116,7 @@ struct KeyTable {
     static func hash(_ p: UnsafeBufferPointer<UInt8>) -> UInt64 {
         let n = p.count
         var h: UInt64 = 0xcbf2_9ce4_8422_2325 ^ (UInt64(n) &* 0x9e37_79b9_7f4a_7c15)
-        guard n > 0, let base = UnsafeRawPointer(p.baseAddress) else { return mix(h) }
+        guard n > 0, let base = UnsafeRawPointer(p.baseAddress) else { return murmurFinalMix(h) }
         var i = 0
         while i + 8 <= n {
             h = (h ^ base.loadUnaligned(fromByteOffset: i, as: UInt64.self)) &* 0x9e37_79b9_7f4a_7c15
@@ -128,16 +128,6 @@ struct KeyTable {
             for j in i..<n { tail |= UInt64(p[j]) << (8 * UInt64(j - i)) }
             h = (h ^ tail) &* 0x9e37_79b9_7f4a_7c15
         }
-        return mix(h)
-    }
-
-    private static func mix(_ x: UInt64) -> UInt64 {
-        var h = x
-        h ^= h >> 33
-        h = h &* 0xff51_afd7_ed55_8ccd
-        h ^= h >> 33
-        h = h &* 0xc4ce_b9fe_1a85_ec53
-        h ^= h >> 33
-        return h
+        return murmurFinalMix(h)
     }
 }
