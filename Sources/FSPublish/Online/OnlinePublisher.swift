@@ -77,7 +77,7 @@ public final class OnlinePublisher {
         if try !DeltaTable.exists(at: config.inputTable) {
             // A follower started with the pipeline (run-all.sh) may come before the first
             // commit of its input: it waits for it. A one-shot run has nothing to publish.
-            guard config.follow else { throw PublishError.inputMissing(path: config.inputTable) }
+            guard config.follow else { throw UsageError.publishInputMissing(config.inputTable) }
             logger.notice("waiting for the input table to be created", metadata: ["input": "\(config.inputTable)"])
             while try !DeltaTable.exists(at: config.inputTable) {
                 if !sleep(seconds: triggerSeconds) {
