@@ -33,6 +33,7 @@ public protocol RunnableJob {
 }
 
 extension RunnableJob {
+    /// Not a streaming job unless it says so (see the requirement).
     public static var finishesBatchOnSignal: Bool { false }
 
     public static func prepareProcess(config: Config, logger: Logger) {}
@@ -86,6 +87,7 @@ public protocol ExecutableJobCommand: JobCommand {
 }
 
 extension ExecutableJobCommand {
+    /// ArgumentParser's configuration of the command, built from the three statics above.
     public static var configuration: CommandConfiguration {
         CommandConfiguration(commandName: commandName, abstract: abstract, discussion: discussion)
     }
