@@ -7,7 +7,7 @@ import FSKafka
 ///
 /// ```
 ///  publish(chunk₁, nil) … publish(chunkₙ, v)   chunks of one source version are held, then:
-///    produce every row: key = entity key, value = JSON object of the row,
+///    produce every row: key = entity key, value = JSON object of the row, partition by partition,
 ///                       headers fs_source_table / fs_source_table_id / fs_source_version = v
 ///    flush  (idempotent producer: librdkafka's retries never duplicate or reorder a message)
 ///    produce state record {target_table, source_table_id, …, version: v} to <topic>.fs_publish_state
@@ -52,11 +52,18 @@ final class KafkaTarget: PublishTarget {
     /// (the job re-creates the target after a failure, which reads it again).
     private var knownState: KafkaPublishState??
     /// Time guard: the newest time column value published per message key, read from the topic
-    /// once (at the first publish of this target), then kept up to date. nil until loaded, and
-    /// again after a first load (see the type's comment).
+    /// once (at the first publish of this target; `prepare` already sets it empty when the topic
+    /// holds nothing), then kept up to date. nil until loaded, and again after a first load (see
+    /// the type's comment).
     private var timeGuard: KafkaTimeGuard?
     /// Whether this target's producer has asked for both topics' metadata (`KafkaProducer.warmUp`).
     private var topicsWarm = false
+    /// The topic's partition count as that metadata listed it (nil: not listed), for enqueueing
+    /// each publish partition by partition (`KafkaMessageEncoder.partitionOrder`).
+    private var partitionCount: Int32?
+
+    /// A fresh producer's first request waits for its connection (see `SpeculativeReduction`).
+    var readsAheadOfState: Bool { true }
 
     /// The state topic of `topic`: one record per publish, the last one is the published version.
     static func stateTopic(_ topic: String) -> String { topic + ".fs_publish_state" }
@@ -80,6 +87,20 @@ final class KafkaTarget: PublishTarget {
         if let state, state.sourceTableId != layout.sourceTableId {
             throw PublishError.otherSource(table: topic, sourceTableId: state.sourceTableId, sourcePath: state.sourcePath)
         }
+        // The round trips the first publish would make before its first message, made here
+        // instead, where the job overlaps them with the table read (`readsAheadOfState`).
+        warmUpTopics()
+        if timeGuard == nil, !mayHoldMessages(topic) { timeGuard = KafkaTimeGuard() }
+    }
+
+    /// Learns (or creates) both topics before the first message, once per target: a message to
+    /// a topic the producer has not seen waits up to a second for librdkafka's scan of unknown
+    /// topics.
+    private func warmUpTopics() {
+        guard !topicsWarm, let producer else { return }
+        partitionCount = producer.partitionCount(topic: topic, timeout: .seconds(5))
+        producer.warmUp(topic: KafkaTarget.stateTopic(topic), timeout: .seconds(5))
+        topicsWarm = true
     }
 
     func publishedVersion() throws -> Int64? {
@@ -95,13 +116,7 @@ final class KafkaTarget: PublishTarget {
         guard let version else { return PublishCounts() }
         let chunks = held
         held = []
-        if !topicsWarm {
-            // Learn (or create) both topics before the first message: a message to a topic the
-            // producer has not seen waits up to a second for librdkafka's scan of unknown topics.
-            producer.warmUp(topic: topic, timeout: .seconds(5))
-            producer.warmUp(topic: KafkaTarget.stateTopic(topic), timeout: .seconds(5))
-            topicsWarm = true
-        }
+        warmUpTopics()
         let headers = KafkaHeaders([
             ("fs_source_table", Array(layout.sourcePath.utf8)), ("fs_source_table_id", Array(layout.sourceTableId.utf8)),
             ("fs_source_version", Array(String(version).utf8)),
@@ -116,7 +131,11 @@ final class KafkaTarget: PublishTarget {
         let handle = try producer.topic(topic)
         for chunk in chunks {
             let timeColumn = chunk.columns[keyCount]
-            try encoder.forEachMessage(in: chunk, admit: { i, key in
+            var order: [Int]? = nil
+            if let partitioner = producer.partitioner, let partitionCount {
+                order = encoder.partitionOrder(of: chunk, partitioner: partitioner, partitionCount: partitionCount)
+            }
+            try encoder.forEachMessage(in: chunk, order: order, admit: { i, key in
                 if isFirstLoad { return true }
                 guard let time = KafkaTimeGuard.Time(timeColumn, row: i) else { return true }
                 if times.admit(key: key.assumingMemoryBound(to: UInt8.self), time: time) { return true }
