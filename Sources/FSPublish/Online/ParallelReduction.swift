@@ -25,19 +25,21 @@ enum ParallelReduction {
 
     /// Reduces `reader`'s files (columns `source.scanColumns`, projected to the layout) on up to
     /// `threads` threads (one when the files hold fewer than `minimumBytes`). Throws the first
-    /// failure in share order.
-    static func reduce(_ reader: ChangeReader, source: PublishSource, threads: Int, minimumBytes: Int64 = Self.minimumBytes) throws -> LatestPerKey {
+    /// failure in share order. `isCancelled` is asked before each batch: true stops every
+    /// thread with `ReductionCancelled` (a speculative read that turned out not to be needed).
+    static func reduce(_ reader: ChangeReader, source: PublishSource, threads: Int, minimumBytes: Int64 = Self.minimumBytes,
+                       isCancelled: @escaping @Sendable () -> Bool = { false }) throws -> LatestPerKey {
         let bytes = reader.paths.reduce(Int64(0)) { $0 + (reader.snapshot.files[$1]?.size ?? 0) }
         let workers = bytes < minimumBytes ? 1 : Swift.max(1, Swift.min(threads, reader.paths.count))
         let shares = reader.shares(workers == 1 ? 1 : workers * sharesPerThread)
-        if shares.count == 1 { return try reduce(shares[0], reader, source) }
+        if shares.count == 1 { return try reduce(shares[0], reader, source, isCancelled) }
         let results = ShareResults(count: shares.count)
         let next = Atomic<Int>(0)
         DispatchQueue.concurrentPerform(iterations: workers) { _ in
             while true {
                 let i = next.wrappingAdd(1, ordering: .relaxed).oldValue
                 guard i < shares.count else { return }
-                results.set(i, Result { try reduce(shares[i], reader, source) })
+                results.set(i, Result { try reduce(shares[i], reader, source, isCancelled) })
             }
         }
         var merged: LatestPerKey? = nil
@@ -49,12 +51,19 @@ enum ParallelReduction {
     }
 
     /// One share on the calling thread.
-    private static func reduce(_ share: ArraySlice<String>, _ reader: ChangeReader, _ source: PublishSource) throws -> LatestPerKey {
+    private static func reduce(_ share: ArraySlice<String>, _ reader: ChangeReader, _ source: PublishSource,
+                               _ isCancelled: () -> Bool) throws -> LatestPerKey {
         var reducer = LatestPerKey(schema: source.layout.schema, keyCount: source.layout.keyColumns.count)
-        try reader.forEachBatch(columns: source.scanColumns, of: share) { reducer.add(source.project($0)) }
+        try reader.forEachBatch(columns: source.scanColumns, of: share) {
+            if isCancelled() { throw ReductionCancelled() }
+            reducer.add(source.project($0))
+        }
         return reducer
     }
 }
+
+/// Thrown by a reduction whose `isCancelled` turned true: its result is not wanted.
+struct ReductionCancelled: Error {}
 
 /// One result slot per share: each written by exactly one task, read only after
 /// `concurrentPerform` returned.
