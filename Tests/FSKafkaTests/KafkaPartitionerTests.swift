@@ -1,3 +1,4 @@
+import CRdKafka
 import FSKafka
 import Testing
 
@@ -39,9 +40,32 @@ import Testing
         #expect(KafkaPartitioner(property: nil) == KafkaPartitioner(property: "consistent"))
     }
 
-    @Test func anEmptyKeyAndASinglePartitionGivePartitionZero() throws {
+    @Test func anEmptyKeyIsLeftToLibrdkafkaAndASinglePartitionGivesZero() throws {
         let partitioner = try #require(KafkaPartitioner(property: nil))
-        #expect([UInt8]().withUnsafeBytes { partitioner.partition(ofKey: $0, partitionCount: 3) } == 0)
+        #expect([UInt8]().withUnsafeBytes { partitioner.partition(ofKey: $0, partitionCount: 3) } == nil)
         #expect(Array("k".utf8).withUnsafeBytes { partitioner.partition(ofKey: $0, partitionCount: 1) } == 0)
     }
+
+    /// The Swift CRC-32 the consistent partitioner uses against librdkafka's (zlib's), through
+    /// the largest partition count, on every length from 0 to 100 and every byte value.
+    @Test func theKeyCRCEqualsLibrdkafkasOnEveryLengthAndByte() throws {
+        let partitioner = try #require(KafkaPartitioner(property: "consistent"))
+        var state: UInt64 = 0x9e37_79b9_7f4a_7c15
+        for length in 1...100 {
+            for round in 0..<4 {
+                let key: [UInt8] = (0..<length).map { i in
+                    state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+                    return round == 0 ? UInt8(truncatingIfNeeded: i &* 37 &+ length) : UInt8(truncatingIfNeeded: state >> 56)
+                }
+                let ours = key.withUnsafeBytes { partitioner.partition(ofKey: $0, partitionCount: .max) }
+                let theirs = key.withUnsafeBytes { librdkafkaConsistentPartition($0, .max) }
+                #expect(ours == theirs, "length \(length) round \(round)")
+            }
+        }
+    }
+}
+
+/// librdkafka's consistent partitioner itself (CRC-32 by zlib), the reference for ours.
+func librdkafkaConsistentPartition(_ key: UnsafeRawBufferPointer, _ count: Int32) -> Int32 {
+    rd_kafka_msg_partitioner_consistent(nil, key.baseAddress, key.count, count, nil, nil)
 }

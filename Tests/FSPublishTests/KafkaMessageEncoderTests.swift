@@ -114,12 +114,14 @@ import Testing
         }
         let batch = RecordBatch(schema: schema, columns: schema.fields.enumerated().map { c, f in Column(f.type, rows.map { $0[c] }) })
         let encoder = KafkaMessageEncoder(schema: schema, keyCount: keyCount)
-        let order = encoder.partitionOrder(of: batch, partitioner: partitioner, partitionCount: 4)
+        let computed = encoder.partitionOrder(of: batch, partitioner: partitioner, partitionCount: 4)
+        let order = computed.rows
         #expect(order.sorted() == Array(rows.indices))
         let partitions = order.map { i in
-            Array(KafkaTarget.encodeKey(Array(rows[i][0..<keyCount])).utf8).withUnsafeBytes { partitioner.partition(ofKey: $0, partitionCount: 4) }
+            Array(KafkaTarget.encodeKey(Array(rows[i][0..<keyCount])).utf8).withUnsafeBytes { partitioner.partition(ofKey: $0, partitionCount: 4) } ?? -1
         }
-        #expect(partitions == partitions.sorted(), "partition 0's rows first, then 1's, …")
+        #expect(order.map { computed.partitions[$0] } == partitions, "each row's partition, by row number")
+        #expect(partitions.map { max(0, $0) } == partitions.map { max(0, $0) }.sorted(), "partition 0's rows first, then 1's, …")
         #expect(Set(partitions).count == 4)
         for p in Set(partitions) {
             let group = zip(order, partitions).filter { $0.1 == p }.map(\.0)
@@ -133,7 +135,10 @@ import Testing
     @Test func oneOrNoPartitionKeepsTheRowOrder() throws {
         let partitioner = try #require(KafkaPartitioner(property: nil))
         let encoder = KafkaMessageEncoder(schema: Self.schema, keyCount: 1)
-        #expect(encoder.partitionOrder(of: Self.batch, partitioner: partitioner, partitionCount: 1) == Array(Self.rows.indices))
-        #expect(encoder.partitionOrder(of: RecordBatch.empty(Self.schema), partitioner: partitioner, partitionCount: 4).isEmpty)
+        let one = encoder.partitionOrder(of: Self.batch, partitioner: partitioner, partitionCount: 1)
+        #expect(one.rows == Array(Self.rows.indices))
+        #expect(one.partitions.allSatisfy { $0 <= 0 }, "partition 0, or -1 for the empty key of row 2")
+        #expect(one.partitions[2] == -1)
+        #expect(encoder.partitionOrder(of: RecordBatch.empty(Self.schema), partitioner: partitioner, partitionCount: 4).rows.isEmpty)
     }
 }

@@ -64,13 +64,14 @@ struct KafkaMessageEncoder {
     }
 
     /// The rows of `batch` grouped by the partition `partitioner` gives their message keys
-    /// (partition 0's rows first), each group in row order — the order for `forEachMessage`
-    /// that lets librdkafka's broker thread read each partition's messages from contiguous
-    /// memory (see `KafkaPartitioner`). Kafka orders messages only within a partition, and a
+    /// (partition 0's rows first; empty keys, left to librdkafka, with partition 0's), each group
+    /// in row order — the order for `forEachMessage` that lets librdkafka's broker thread read
+    /// each partition's messages from contiguous memory (see `KafkaPartitioner`) — and each
+    /// row's partition (-1: an empty key). Kafka orders messages only within a partition, and a
     /// key always maps to the same partition, so no key's messages change order.
-    func partitionOrder(of batch: RecordBatch, partitioner: KafkaPartitioner, partitionCount: Int32) -> [Int] {
+    func partitionOrder(of batch: RecordBatch, partitioner: KafkaPartitioner, partitionCount: Int32) -> PartitionOrder {
         let n = batch.rowCount
-        guard n > 0, partitionCount > 1 else { return Array(0..<n) }
+        guard n > 0 else { return PartitionOrder(rows: [], partitions: []) }
         var partitions = [Int32](repeating: 0, count: n)
         var starts = [Int](repeating: 0, count: Int(partitionCount) + 1)
         var key = MessageBytes(capacity: 256)
@@ -81,18 +82,18 @@ struct KafkaMessageEncoder {
                 key.count = 0
                 writeKey(views, row: i, days: &days, to: &key)
                 let p = key.withBytes { partitioner.partition(ofKey: $0, partitionCount: partitionCount) }
-                partitions[i] = p
-                starts[Int(p) + 1] += 1
+                partitions[i] = p ?? -1
+                starts[Int(p ?? 0) + 1] += 1
             }
         }
         for p in 0..<Int(partitionCount) { starts[p + 1] += starts[p] }
         var order = [Int](repeating: 0, count: n)
         for i in 0..<n {
-            let p = Int(partitions[i])
+            let p = Int(max(0, partitions[i]))
             order[starts[p]] = i
             starts[p] += 1
         }
-        return order
+        return PartitionOrder(rows: order, partitions: partitions)
     }
 
     /// Appends the message key of row `i` (the batch's first `keyCount` columns are the keys).
@@ -254,6 +255,13 @@ struct KafkaMessageEncoder {
         guard column.hasNulls, let validity = column.validity else { return try body(nil) }
         return try validity.words.withUnsafeBufferPointer { try body($0.baseAddress) }
     }
+}
+
+/// A chunk's rows in produce order (`rows`, grouped by partition) and each row's partition by
+/// row number (`partitions[row]`; -1 where librdkafka's partitioner must choose).
+struct PartitionOrder: Equatable {
+    var rows: [Int]
+    var partitions: [Int32]
 }
 
 /// One column of a chunk as the encoder's row loop reads it: raw pointers into the column's

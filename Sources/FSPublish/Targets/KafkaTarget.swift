@@ -131,18 +131,24 @@ final class KafkaTarget: PublishTarget {
         let handle = try producer.topic(topic)
         for chunk in chunks {
             let timeColumn = chunk.columns[keyCount]
-            var order: [Int]? = nil
+            // Partition by partition, to the partition the producer's partitioner would pick
+            // (so librdkafka does not hash each key again).
+            var order: PartitionOrder? = nil
             if let partitioner = producer.partitioner, let partitionCount {
                 order = encoder.partitionOrder(of: chunk, partitioner: partitioner, partitionCount: partitionCount)
             }
-            try encoder.forEachMessage(in: chunk, order: order, admit: { i, key in
+            let partitions = order?.partitions ?? []
+            var row = 0
+            try encoder.forEachMessage(in: chunk, order: order?.rows, admit: { i, key in
+                row = i
                 if isFirstLoad { return true }
                 guard let time = KafkaTimeGuard.Time(timeColumn, row: i) else { return true }
                 if times.admit(key: key.assumingMemoryBound(to: UInt8.self), time: time) { return true }
                 skipped += 1
                 return false
             }) { key, value in
-                try producer.produce(to: handle, key: key, value: value, headers: headers)
+                let partition = partitions.isEmpty || partitions[row] < 0 ? nil : partitions[row]
+                try producer.produce(to: handle, partition: partition, key: key, value: value, headers: headers)
                 produced += 1
             }
         }
