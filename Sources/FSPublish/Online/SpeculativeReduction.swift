@@ -11,7 +11,7 @@ import Synchronization
 ///                                                                              ▼
 ///  published == nil        ─► take() : the reduction, as if run after the state read
 ///  published == snapshot   ─► cancel() : nothing to publish, the read stops at its next batch
-///  published == p (older)  ─► cancel(), read again from p (only what is new since p)
+///  published == p (older)  ─► cancel() (returns at once), read again from p (only what is new)
 /// ```
 /// Why: a Kafka target learns its published version from the broker, and the first request of a
 /// fresh producer waits for the connection, the API versions and the metadata: 6.5–42 ms of wall
@@ -61,12 +61,13 @@ final class SpeculativeReduction: Sendable {
         return try result.get()
     }
 
-    /// Stops the read at its next batch and waits for its thread to let go of it; nothing once
-    /// the result was taken (so a `defer` can always call it).
+    /// Asks the read to stop at its next batch and returns at once: the caller then reads from
+    /// the real version without waiting for it (a whole-table `ChangeReader` of a long log
+    /// replays up to `maxCommitsReadForOrder` commit files before its first batch, and that is
+    /// not interruptible). The thread holds only the snapshot, which is immutable; its result is
+    /// dropped. Nothing once the result was taken (so a `defer` can always call it).
     func cancel() {
         if settled.exchange(true, ordering: .relaxed) { return }
         cancelled.store(true, ordering: .relaxed)
-        finished.wait()
-        _ = outcome.withLock { $0.take() }
     }
 }
