@@ -43,6 +43,8 @@ final class KafkaTarget: PublishTarget {
     /// How long one flush may wait for the broker before the publish fails (and is retried by the job).
     let flushTimeout: Duration
     private var producer: KafkaProducer?
+    /// Set by `close`: the target is not used afterwards (the job makes a new one).
+    private var isClosed = false
     private var layout: PublishLayout?
     /// Chunks of the source version in progress, produced when its last chunk arrives.
     private var held: [RecordBatch] = []
@@ -75,11 +77,22 @@ final class KafkaTarget: PublishTarget {
         self.client = client
         self.clock = clock
         self.flushTimeout = flushTimeout
-        producer = try KafkaProducer(config: KafkaProducerConfig(
+    }
+
+    /// The producer, created at the first use (`prepare`, or a read of the state before it):
+    /// `rd_kafka_new` costs ~2 ms of the main thread, which the job overlaps with its read
+    /// ahead only if it happens after the target is made (`readsAheadOfState`).
+    private func liveProducer() throws -> KafkaProducer {
+        if let producer { return producer }
+        precondition(!isClosed, "KafkaTarget used after close")
+        let made = try KafkaProducer(config: KafkaProducerConfig(
             bootstrapServers: brokers, extra: ["enable.idempotence": "true"], settings: client.settings))
+        producer = made
+        return made
     }
 
     func prepare(_ layout: PublishLayout) throws {
+        _ = try liveProducer()
         self.layout = layout
         held = []
         let state = try readState()
@@ -111,7 +124,8 @@ final class KafkaTarget: PublishTarget {
     }
 
     func publish(_ rows: RecordBatch, recordingVersion version: Int64?) throws -> PublishCounts {
-        guard let layout, let producer else { preconditionFailure("KafkaTarget.publish before prepare or after close") }
+        guard let layout, !isClosed else { preconditionFailure("KafkaTarget.publish before prepare or after close") }
+        let producer = try liveProducer()
         held.append(rows)
         guard let version else { return PublishCounts() }
         let chunks = held
@@ -165,6 +179,7 @@ final class KafkaTarget: PublishTarget {
     }
 
     func close() {
+        isClosed = true
         producer = nil
         held = []
         knownState = nil
@@ -202,7 +217,7 @@ final class KafkaTarget: PublishTarget {
     /// for the state and the guard, measured with strace); true when a partition holds messages
     /// or a query failed, and the consumer path decides as before.
     private func mayHoldMessages(_ topic: String, partitions known: [Int32]? = nil) -> Bool {
-        guard let producer else { return true }
+        guard let producer = try? liveProducer() else { return true }
         func isUnknown(_ e: KafkaError) -> Bool {
             e.name == "UNKNOWN_TOPIC_OR_PART" || e.name == "_UNKNOWN_TOPIC" || e.name == "_UNKNOWN_PARTITION"
         }
