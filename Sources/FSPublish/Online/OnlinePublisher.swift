@@ -169,7 +169,7 @@ public final class OnlinePublisher {
     /// change already read and reduced (by a `SpeculativeReduction` that assumed `published`).
     func publishCycle(snapshot: Snapshot, source: PublishSource, published: Int64?, target: any PublishTarget,
                       reduced: SpeculativeReduction.Reduced? = nil, summary: inout OnlinePublishSummary) throws -> Bool {
-        let started = monotonicSeconds()
+        let started = reduced?.startedAt ?? monotonicSeconds()
         let reader: ChangeReader
         var reducer: LatestPerKey
         if let reduced {

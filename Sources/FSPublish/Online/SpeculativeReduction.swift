@@ -1,4 +1,5 @@
 import Dispatch
+import FSCore
 import FSTable
 import Synchronization
 
@@ -35,17 +36,20 @@ final class SpeculativeReduction: Sendable {
         // is signalled, and never touched by the reading thread again.
         var reader: ChangeReader
         var reducer: LatestPerKey
+        /// When the read began (`monotonicSeconds`), so the cycle's log line times the read too.
+        var startedAt: Double
     }
 
     /// Starts reading every file of `snapshot` (columns of `source`) on a thread of its own.
     init(snapshot: Snapshot, source: PublishSource, threads: Int) {
+        let startedAt = monotonicSeconds()
         DispatchQueue.global(qos: .userInitiated).async { [self] in
             let result = Result { () throws -> Reduced in
                 let reader = ChangeReader(snapshot: snapshot, published: Self.assumedPublished)
                 let reducer = try ParallelReduction.reduce(reader, source: source, threads: threads) { [self] in
                     cancelled.load(ordering: .relaxed)
                 }
-                return Reduced(reader: reader, reducer: reducer)
+                return Reduced(reader: reader, reducer: reducer, startedAt: startedAt)
             }
             outcome.withLock { $0 = result }
             finished.signal()
