@@ -60,6 +60,19 @@ struct KeyTable {
     private mutating func append64(_ x: UInt64) { for i in 0..<8 { scratch.append(UInt8(truncatingIfNeeded: x >> (8 * UInt64(i)))) } }
     private mutating func append32(_ x: UInt32) { for i in 0..<4 { scratch.append(UInt8(truncatingIfNeeded: x >> (8 * UInt32(i)))) } }
 
+    /// Room for `keys` keys of `bytes` bytes in all without growing, for a caller that knows
+    /// how many keys may come (a reducer's first batch holds at most one per row). Only an
+    /// empty table is resized.
+    mutating func reserve(keys n: Int, bytes: Int) {
+        guard hashes.isEmpty else { return }
+        var capacity = buckets.count
+        while n * 10 > capacity * 7 { capacity *= 2 }
+        if capacity > buckets.count { buckets = [UInt64](repeating: 0, count: capacity) }
+        hashes.reserveCapacity(n)
+        starts.reserveCapacity(n + 1)
+        arena.reserveCapacity(bytes)
+    }
+
     private mutating func find(_ key: UnsafeBufferPointer<UInt8>) -> (slot: Int, isNew: Bool) {
         let h = Self.hash(key)
         var mask = buckets.count - 1
