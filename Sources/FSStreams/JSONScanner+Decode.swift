@@ -41,6 +41,20 @@ extension JSONScanner {
                     let k = special.trailingZeroBitCount >> 3
                     index += k
                     o += k
+                    // `\"`, `\\` and `\/` — the escapes of a JSON text inside a string, one
+                    // every ~6 bytes of the order's `items` — are decoded here, without leaving
+                    // the loop: through the `switch` below each cost a mispredicted jump-table
+                    // branch, a quarter of this function's samples (perf annotate, issue 15).
+                    if base[index] == 0x5C, index + 1 < n {
+                        let e = base[index + 1]
+                        if e == 0x22 || e == 0x5C || e == 0x2F {
+                            out[o] = e
+                            o += 1
+                            index += 2
+                            escaped = true
+                            continue
+                        }
+                    }
                     break
                 }
                 index += 8
