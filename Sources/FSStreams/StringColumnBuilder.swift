@@ -22,6 +22,9 @@ struct StringColumnBuilder {
     private var bytes: [UInt8]
     /// Bytes of `bytes` that belong to committed rows.
     private(set) var used = 0
+    /// `bytes.count`, kept here: the room check runs for every string of every message, and
+    /// reading it from the array's header was a dependent load of its own (perf annotate).
+    private var capacity: Int
     private var offsets: [Int]
     private var validity: Validity?
 
@@ -33,6 +36,7 @@ struct StringColumnBuilder {
         // `used` is read before the scanner has stored it (saves a memset of each chunk).
         let n = Swift.max(byteCount, 64)
         bytes = [UInt8](unsafeUninitializedCapacity: n) { _, count in count = n }
+        capacity = n
         offsets = [0]
         offsets.reserveCapacity(rows + 1)
     }
@@ -44,7 +48,7 @@ struct StringColumnBuilder {
     /// content stays there until `commitRow` or the next `withTail` (which may move it).
     @inline(__always)
     mutating func withTail<R>(reserving n: Int, _ body: (UnsafeMutablePointer<UInt8>) -> R) -> R {
-        if used + n > bytes.count { grow(to: used + n) }
+        if used + n > capacity { grow(to: used + n) }
         let at = used
         return bytes.withUnsafeMutableBufferPointer { body($0.baseAddress! + at) }
     }
@@ -58,7 +62,7 @@ struct StringColumnBuilder {
     /// Makes the first `count` bytes of the tail the next row.
     @inline(__always)
     mutating func commitRow(count: Int) {
-        precondition(used + count <= bytes.count, "committed more than the tail holds")
+        precondition(used + count <= capacity, "committed more than the tail holds")
         used += count
         offsets.append(used)
         validity?.append(true)
@@ -98,5 +102,6 @@ struct StringColumnBuilder {
             }
         }
         bytes = grown
+        capacity = n
     }
 }
