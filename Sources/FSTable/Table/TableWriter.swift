@@ -477,7 +477,9 @@ public final class TableWriter {
 /// touches its files; the writer thread only reads `InFlight`, which is atomic.
 package final class StagedCommit: @unchecked Sendable {
     /// Files still open (their last pages and footers are written by the commit), by directory.
-    fileprivate let open: [TableWriter.OpenFile]
+    /// Emptied once they are finished, so their page buffers are freed before the fsyncs and
+    /// the log entry, not when the commit returns (~20 MiB of peak RSS in fs-ingest).
+    fileprivate private(set) var open: [TableWriter.OpenFile]
     /// Files finished before the stage (over the budget or the row limit), fsyncs under way.
     fileprivate let finished: [TableWriter.FinishedFile]
     fileprivate let partitions: [StringMap]
@@ -523,9 +525,11 @@ package final class StagedCommit: @unchecked Sendable {
         inFlight.enter(heldBytes)
     }
 
-    /// Its open files are finished (or deleted): the writer's budget stops counting them.
+    /// Its open files are finished (or deleted): their writers are freed and the writer's budget
+    /// stops counting them.
     fileprivate func settle() {
         guard !isSettled.exchange(true, ordering: .acquiringAndReleasing) else { return }
+        open = []
         inFlight.leave(heldBytes)
     }
 
