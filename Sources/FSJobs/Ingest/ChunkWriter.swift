@@ -32,10 +32,9 @@ import Synchronization
 /// `collect`.
 ///
 /// Invariant that makes `@unchecked Sendable` sound: after `init`, the data `TableWriter`'s
-/// write side and `writeTimes` are touched only by `background`'s tasks, its commit side, the
-/// quarantine writer and `commitTimes` only by `committer`'s tasks (see `TableWriter.stage`);
-/// the ingest thread reads the times only through each queue's `sync`; finished commits are
-/// behind a mutex.
+/// write side is touched only by `background`'s tasks, its commit side and the quarantine
+/// writer only by `committer`'s tasks (see `TableWriter.stage`); the phase times and finished
+/// commits are behind mutexes.
 final class ChunkWriter: @unchecked Sendable {
     private let writer: TableWriter
     private let quarantineWriter: TableWriter
@@ -43,9 +42,9 @@ final class ChunkWriter: @unchecked Sendable {
     /// Commits staged batches, one at a time, in order.
     private let committer: BackgroundWriter
     /// Writer-thread seconds (`write`, `stage`).
-    private var writeTimes = IngestPhases()
+    private let writeTimes = Mutex(IngestPhases())
     /// Committer-thread seconds (`quarantineCommit`, `dataCommit`, `commitWait`).
-    private var commitTimes = IngestPhases()
+    private let commitTimes = Mutex(IngestPhases())
     /// Finished commits not yet collected by the ingest thread.
     private let completed = Mutex<[Commit]>([])
 
@@ -86,7 +85,7 @@ final class ChunkWriter: @unchecked Sendable {
     func submit(_ batch: RecordBatch) -> Double {
         background.enqueue { [self] in
             let t0 = monotonicSeconds()
-            defer { writeTimes.write += monotonicSeconds() - t0 }
+            defer { writeTimes.withLock { $0.write += monotonicSeconds() - t0 } }
             try writer.write(batch)
         }
     }
@@ -100,12 +99,12 @@ final class ChunkWriter: @unchecked Sendable {
             let t0 = monotonicSeconds()
             let staged = writer.stage()
             let t1 = monotonicSeconds()
-            writeTimes.stage += t1 - t0
-            writeTimes.commitWait += committer.enqueue { [self] in
+            let waited = committer.enqueue { [self] in
                 var done = commit
                 (done.version, done.fence) = try run(commit, staged)
                 completed.withLock { $0.append(done) }
             }
+            writeTimes.withLock { $0.stage += t1 - t0; $0.commitWait += waited }
         }
     }
 
@@ -124,9 +123,9 @@ final class ChunkWriter: @unchecked Sendable {
             if let t = r.existingTxn { throw concurrentWriter(quarantineWriter, t, c.quarantineTxns) }
         }
         let t1 = monotonicSeconds()
-        commitTimes.quarantineCommit += t1 - t0
+        commitTimes.withLock { $0.quarantineCommit += t1 - t0 }
         let r = try writer.commit(staged, txns: c.dataTxns, expectedTxns: c.expectedDataTxns, operation: "STREAMING UPDATE")
-        commitTimes.dataCommit += monotonicSeconds() - t1
+        commitTimes.withLock { $0.dataCommit += monotonicSeconds() - t1 }
         if let f = fence(r, c.expectedDataTxns) { return (nil, f) }
         if let t = r.existingTxn { throw concurrentWriter(writer, t, c.dataTxns) }
         return (r.version, nil)
@@ -158,10 +157,12 @@ final class ChunkWriter: @unchecked Sendable {
     @discardableResult
     func drain() -> Double { background.drain() + committer.drain() }
 
-    /// The writer and committer threads' phase times so far (call after `drain` for final figures).
+    /// The writer and committer threads' phase times so far (call after `drain` for final
+    /// figures). Read under the mutexes, not on the queues: `--metrics-file` reads them after
+    /// every micro-batch, and a queue sync would wait for the writes and the commit in flight.
     var writerTimes: IngestPhases {
-        var p = background.sync { writeTimes }
-        let c = committer.sync { commitTimes }
+        var p = writeTimes.withLock { $0 }
+        let c = commitTimes.withLock { $0 }
         p.quarantineCommit = c.quarantineCommit
         p.dataCommit = c.dataCommit
         return p
