@@ -138,8 +138,11 @@ def phase_note(result: dict) -> str:
     if not phases:
         return ""
     ingest = ", ".join(f"{k} {phases[k]:.1f}" for k in ("poll", "parse", "handOffWait", "drainWait") if k in phases)
-    writer = ", ".join(f"{k} {phases[k]:.1f}" for k in ("write", "quarantineCommit", "dataCommit") if k in phases)
-    return f"; last fs run, ingest thread s: {ingest}; writer thread s: {writer}"
+    writer = ", ".join(f"{k} {phases[k]:.1f}" for k in ("write", "commitWait") if k in phases)
+    # Since the writer stages each micro-batch's files for a committer thread, the commits run
+    # beside the next batch's writes (older binaries report them on the writer thread).
+    committer = ", ".join(f"{k} {phases[k]:.1f}" for k in ("quarantineCommit", "dataCommit") if k in phases)
+    return f"; last fs run, ingest thread s: {ingest}; writer thread s: {writer}; committer thread s: {committer}"
 
 
 def ingest(ctx) -> list[Row]:

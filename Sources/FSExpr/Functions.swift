@@ -145,29 +145,19 @@ enum ScalarKernels {
             return Column(type: .string, values: .string(out), validity: valid)
         case .concat:
             let cols = c.map(strings)
-            var out = StringArray()
-            var buffer: [UInt8] = []
-            for i in 0..<n {
-                buffer.removeAll(keepingCapacity: true)
+            return joinedStrings(rows: n, validity: valid) { i, buffer in
                 for s in cols { s.withUTF8(i) { buffer.append(contentsOf: $0) } }
-                out.append(utf8: buffer)
             }
-            return Column(type: .string, values: .string(out), validity: valid)
         case .concatWs:
             let cols = c.map(strings)
-            var out = StringArray()
-            var buffer: [UInt8] = []
-            for i in 0..<n {
-                buffer.removeAll(keepingCapacity: true)
+            return joinedStrings(rows: n, validity: c[0].validity) { i, buffer in
                 var first = true
                 for k in 1..<max(1, cols.count) where !c[k].isNull(i) {
                     if !first { cols[0].withUTF8(i) { buffer.append(contentsOf: $0) } }
                     cols[k].withUTF8(i) { buffer.append(contentsOf: $0) }
                     first = false
                 }
-                out.append(utf8: buffer)
             }
-            return Column(type: .string, values: .string(out), validity: c[0].validity)
         case .splitPart:
             let s = strings(c[0]), d = strings(c[1]), k = c[2].int32s ?? []
             var out = StringArray()
@@ -180,20 +170,10 @@ enum ScalarKernels {
             }
             return Column(type: .string, values: .string(out), validity: nulls.nullCount == 0 ? nil : nulls)
         case .regexpExtract:
-            let s = strings(c[0]), r = strings(c[1]), g = c[2].int32s ?? []
-            var out = StringArray()
-            var nulls = valid ?? Validity(repeating: true, count: n)
-            var cachedText: String?
-            var regex: Regex<AnyRegexOutput>?
-            for i in 0..<n {
-                let pattern = r[i]
-                if pattern != cachedText { cachedText = pattern; regex = RegexCache.compile(pattern) }
-                guard nulls.isValid(i), let regex, let result = Text.regexpExtract(s[i], regex, Int(g[i])) else {
-                    nulls.set(i, false); out.appendEmpty(); continue
-                }
-                out.append(result)
+            let s = strings(c[0]), g = c[2].int32s ?? []
+            return preparedStrings(rows: n, valid: valid, argument: strings(c[1]), prepare: RegexCache.compile) { i, regex in
+                Text.regexpExtract(s[i], regex, Int(g[i]))
             }
-            return Column(type: .string, values: .string(out), validity: nulls.nullCount == 0 ? nil : nulls)
         case .splitSize:
             // size(NULL) is -1 (spark.sql.legacy.sizeOfNull, on when ANSI is off).
             let s = strings(c[0]), r = strings(c[1])
@@ -284,19 +264,10 @@ enum ScalarKernels {
             // Spark divides the microseconds truncating toward zero here (CAST uses floor).
             return Column(type: .int64, values: .int64(map1(c[0].int64s ?? []) { $0 / microsPerSecond }), validity: valid)
         case .fromUnixtime, .dateFormat:
-            let times = c[0].int64s ?? [], pat = strings(c[1])
-            var out = StringArray()
-            var nulls = valid ?? Validity(repeating: true, count: n)
-            var cachedText: String?
-            var pattern: DateTimePattern?
-            for i in 0..<n {
-                guard nulls.isValid(i) else { out.appendEmpty(); continue }
-                let pt = pat[i]
-                if pt != cachedText { cachedText = pt; pattern = try? DateTimePattern(pt) }
-                guard let pattern else { nulls.set(i, false); out.appendEmpty(); continue }
-                out.append(pattern.format(micros: f == .fromUnixtime ? times[i] &* microsPerSecond : times[i]))
+            let times = c[0].int64s ?? []
+            return preparedStrings(rows: n, valid: valid, argument: strings(c[1]), prepare: { try? DateTimePattern($0) }) { i, pattern in
+                pattern.format(micros: f == .fromUnixtime ? times[i] &* microsPerSecond : times[i])
             }
-            return Column(type: .string, values: .string(out), validity: nulls.nullCount == 0 ? nil : nulls)
         case .timestampAddMicros:
             let a = c[0].int64s ?? [], b = c[1].int64s ?? []
             return Column(type: .timestamp, values: .int64(map2(.array(a), .array(b), n) { $0 &+ $1 }), validity: valid)
@@ -315,27 +286,16 @@ enum ScalarKernels {
             }
             return Column(type: .int32, values: .int32(out), validity: nulls.nullCount == 0 ? nil : nulls)
         case .getJsonObject:
-            let s = strings(c[0]), paths = strings(c[1])
-            var out = StringArray()
-            var nulls = valid ?? Validity(repeating: true, count: n)
-            var cachedText: String?
-            var path: JSONPath?
-            for i in 0..<n {
-                guard nulls.isValid(i) else { out.appendEmpty(); continue }
-                let pt = paths[i]
-                if pt != cachedText { cachedText = pt; path = JSONPath(pt) }
-                let value: String? = path.flatMap { path in
-                    s.withUTF8(i) { p -> String? in
-                        var scanner = JSONScanner(p)
-                        for step in path.steps { guard scanner.descend(step) else { return nil } }
-                        // Spark drops a JSON null reached by name but prints one reached by index.
-                        if case .index = path.steps.last { return scanner.extractValue() ?? "null" }
-                        return scanner.extractValue()
-                    }
+            let s = strings(c[0])
+            return preparedStrings(rows: n, valid: valid, argument: strings(c[1]), prepare: JSONPath.init) { i, path in
+                s.withUTF8(i) { p -> String? in
+                    var scanner = JSONScanner(p)
+                    for step in path.steps { guard scanner.descend(step) else { return nil } }
+                    // Spark drops a JSON null reached by name but prints one reached by index.
+                    if case .index = path.steps.last { return scanner.extractValue() ?? "null" }
+                    return scanner.extractValue()
                 }
-                if let value { out.append(value) } else { nulls.set(i, false); out.appendEmpty() }
             }
-            return Column(type: .string, values: .string(out), validity: nulls.nullCount == 0 ? nil : nulls)
         }
     }
 
@@ -346,6 +306,42 @@ enum ScalarKernels {
 
     static func doubleMap(_ c: Column, _ valid: Validity?, _ f: (Double) -> Double) -> Column {
         Column(type: .double, values: .double(map1(c.doubles ?? [], f)), validity: valid)
+    }
+
+    /// A string column computed row by row with an argument that is costly to prepare (a regex,
+    /// a date-time pattern, a JSON path) and usually the same text on every row: it is prepared
+    /// again only when its text changes from one row to the next. A row is NULL where the inputs
+    /// are (`valid`), where its text does not prepare, or where `row` returns nil.
+    static func preparedStrings<Prepared>(
+        rows n: Int, valid: Validity?, argument texts: StringArray,
+        prepare: (String) -> Prepared?, _ row: (Int, Prepared) -> String?
+    ) -> Column {
+        var out = StringArray()
+        var nulls = valid ?? Validity(repeating: true, count: n)
+        var cachedText: String?
+        var prepared: Prepared?
+        for i in 0..<n {
+            guard nulls.isValid(i) else { out.appendEmpty(); continue }
+            let text = texts[i]
+            if text != cachedText { cachedText = text; prepared = prepare(text) }
+            guard let prepared, let value = row(i, prepared) else { nulls.set(i, false); out.appendEmpty(); continue }
+            out.append(value)
+        }
+        return Column(type: .string, values: .string(out), validity: nulls.nullCount == 0 ? nil : nulls)
+    }
+
+    /// A string column whose row `i` is the bytes `row(i, &buffer)` appends: the buffer is
+    /// emptied before each row and reused, so building a row allocates nothing (`concat`,
+    /// `concat_ws`).
+    static func joinedStrings(rows n: Int, validity: Validity?, _ row: (Int, inout [UInt8]) -> Void) -> Column {
+        var out = StringArray()
+        var buffer: [UInt8] = []
+        for i in 0..<n {
+            buffer.removeAll(keepingCapacity: true)
+            row(i, &buffer)
+            out.append(utf8: buffer)
+        }
+        return Column(type: .string, values: .string(out), validity: validity)
     }
 
     static func stringMap(_ c: Column, _ valid: Validity?, _ f: (String) -> String) -> Column {

@@ -127,7 +127,8 @@ public final class KafkaConsumer: @unchecked Sendable {
             let timestamp = rd_kafka_message_timestamp(message, &timestampType)
             if holding {
                 batch.append(holding: message, topic: topicName, timestampMillis: timestamp)
-                heldByLastPoll = batch.held
+                // Once per poll: a weak store per message was a side-table update each time.
+                if batch.count == 1 { heldByLastPoll = batch.held }
                 kept = true
                 continue
             }

@@ -6,12 +6,16 @@ public final class KafkaProducer: @unchecked Sendable {
     /// The `rd_kafka_t` handle, freed in `deinit` (`rd_kafka_flush` is the caller's job, then `rd_kafka_destroy`).
     let rk: OpaquePointer
     private let reports: DeliveryReports
+    /// The configured partitioner when it is a hash of the key (see `KafkaPartitioner`), so a
+    /// caller can enqueue a batch partition by partition; nil for `random` and the like.
+    public let partitioner: KafkaPartitioner?
 
     /// Creates the producer (`rd_kafka_new(RD_KAFKA_PRODUCER)`) with a delivery-report callback
     /// (`rd_kafka_conf_set_dr_msg_cb`).
     public init(config: KafkaProducerConfig) throws(KafkaError) {
         let secrets = config.settings.secretValues
         reports = DeliveryReports(hooks: config.hooks, secrets: secrets)
+        partitioner = KafkaPartitioner(property: config.properties.last { $0.0 == "partitioner" }?.1)
         let conf = try makeConf(config.properties, secrets: secrets)
         rd_kafka_conf_set_dr_msg_cb(conf, producerDeliveryCallback)
         reports.install(on: conf)
@@ -212,15 +216,22 @@ extension KafkaProducer {
     /// Returns whether the broker listed the topic; a failure is left to `produce`/`flush` to report.
     @discardableResult
     public func warmUp(topic: String, timeout: Duration) -> Bool {
-        guard let rkt = rd_kafka_topic_new(rk, topic, nil) else { return false }
+        partitionCount(topic: topic, timeout: timeout) != nil
+    }
+
+    /// As `warmUp`, returning how many partitions the broker listed for `topic`; nil when it did
+    /// not list the topic (or listed it with an error or no partition) within `timeout`.
+    public func partitionCount(topic: String, timeout: Duration) -> Int32? {
+        guard let rkt = rd_kafka_topic_new(rk, topic, nil) else { return nil }
         defer { rd_kafka_topic_destroy(rkt) }
         var metadata: UnsafePointer<rd_kafka_metadata>?
         guard rd_kafka_metadata(rk, 0, rkt, &metadata, Int32(milliseconds(timeout))) == RD_KAFKA_RESP_ERR_NO_ERROR,
-              let md = metadata else { return false }
+              let md = metadata else { return nil }
         defer { rd_kafka_metadata_destroy(md) }
         for t in 0 ..< Int(md.pointee.topic_cnt) where String(cString: md.pointee.topics[t].topic) == topic {
-            return md.pointee.topics[t].err == RD_KAFKA_RESP_ERR_NO_ERROR && md.pointee.topics[t].partition_cnt > 0
+            let entry = md.pointee.topics[t]
+            return entry.err == RD_KAFKA_RESP_ERR_NO_ERROR && entry.partition_cnt > 0 ? entry.partition_cnt : nil
         }
-        return false
+        return nil
     }
 }

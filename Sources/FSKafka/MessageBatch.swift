@@ -25,6 +25,10 @@ public struct MessageBatch: Sendable {
     var partitions: [Int32] = []
     var offsets: [Int64] = []
     var timestamps: [Int64] = []  // -1: none
+    /// Where each key and value starts: an offset into `bytes`, or, for held messages, the
+    /// address of librdkafka's key / payload (`Int(bitPattern:)`) — read without touching
+    /// `held`, whose retain and release per message took the slow path (it is weakly
+    /// referenced by the consumer, so its counts live in a side table).
     var keyStarts: [Int] = []
     var keyLengths: [Int] = []    // -1: null key
     var valueStarts: [Int] = []
@@ -49,7 +53,7 @@ public struct MessageBatch: Sendable {
     public func withKey<R>(_ i: Int, _ body: (UnsafeRawBufferPointer?) throws -> R) rethrows -> R {
         let length = keyLengths[i]
         if length < 0 { return try body(nil) }
-        if let held { return try body(UnsafeRawBufferPointer(start: held.key(i), count: length)) }
+        if held != nil { return try body(UnsafeRawBufferPointer(start: UnsafeRawPointer(bitPattern: keyStarts[i]), count: length)) }
         return try bytes.withUnsafeBytes { all in
             try body(UnsafeRawBufferPointer(rebasing: all[keyStarts[i] ..< keyStarts[i] + length]))
         }
@@ -58,7 +62,7 @@ public struct MessageBatch: Sendable {
     /// Calls `body` with message `i`'s value bytes (empty for a null value).
     /// The pointer is valid only inside `body`.
     public func withValue<R>(_ i: Int, _ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
-        if let held { return try body(UnsafeRawBufferPointer(start: held.payload(i), count: valueLengths[i])) }
+        if held != nil { return try body(UnsafeRawBufferPointer(start: UnsafeRawPointer(bitPattern: valueStarts[i]), count: valueLengths[i])) }
         return try bytes.withUnsafeBytes { all in
             try body(UnsafeRawBufferPointer(rebasing: all[valueStarts[i] ..< valueStarts[i] + valueLengths[i]]))
         }
@@ -93,9 +97,9 @@ public struct MessageBatch: Sendable {
         appendCoordinates(topic: topic, partition: m.partition, offset: m.offset, timestampMillis: timestampMillis)
         if held == nil { held = HeldMessages() }
         held!.messages.append(message)
-        keyStarts.append(0)
+        keyStarts.append(Int(bitPattern: m.key))
         keyLengths.append(m.key == nil ? -1 : m.key_len)
-        valueStarts.append(0)
+        valueStarts.append(Int(bitPattern: m.payload))
         valueLengths.append(m.payload == nil ? 0 : m.len)
     }
 
@@ -168,12 +172,6 @@ public struct MessageBatch: Sendable {
 /// by the consumer's `close` on its polling thread; copies of a batch only read it.
 final class HeldMessages: @unchecked Sendable {
     var messages: [UnsafeMutablePointer<rd_kafka_message_t>] = []
-
-    /// Message `i`'s key and payload pointers (nil when absent).
-    @inline(__always)
-    func key(_ i: Int) -> UnsafeRawPointer? { UnsafeRawPointer(messages[i].pointee.key) }
-    @inline(__always)
-    func payload(_ i: Int) -> UnsafeRawPointer? { UnsafeRawPointer(messages[i].pointee.payload) }
 
     /// Destroys the messages (`rd_kafka_message_destroy`); the object can be filled again.
     func release() {

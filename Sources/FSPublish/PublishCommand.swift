@@ -5,24 +5,22 @@ import FSKafka
 
 /// `fs-publish`: flags of the original PublisherMain plus ours. Parsing only; `PublishConfig`
 /// holds the validated result, `PublishJob` runs the publisher it names.
-public struct PublishCommand: JobCommand {
+public struct PublishCommand: ExecutableJobCommand {
     public typealias Job = PublishJob
 
-    public static let configuration = CommandConfiguration(
-        commandName: "fs-publish",
-        abstract: "Publish a feature table: historical copies it into a compacted Delta table; the online stores (sqlite, …) receive the newest row of every key.",
-        discussion: """
-            Exit codes: 0 ok (also after a clean SIGTERM/SIGINT stop) · 64 usage · 65 bad data (corrupt or incompatible table) · 69 store unavailable after --max-retry-duration · 74 I/O · 70 internal.
-            The original command line works unchanged, e.g.
-              fs-publish dev --master-mode local[*] --app-name publisher --publisher-type historical \\
-                --input-table /tmp/ifood/data/aggregations/online/order-agg \\
-                --output-table /tmp/ifood/data/publisher/aggregations/order-agg
-            The newest features of every customer, kept up to date in an embedded SQLite store:
-              fs-publish --publisher-type sqlite --input-table /tmp/ifood/data/aggregations/online/order-agg \\
-                --sqlite-path /tmp/ifood/data/features.db --output-table order_features --follow
-            Passwords never go in flags: PGPASSWORD or ~/.pgpass, FS_MYSQL_PASSWORD or --jdbc-password-file, FS_REDIS_PASSWORD.
-            """
-    )
+    public static let commandName = "fs-publish"
+    public static let abstract = "Publish a feature table: historical copies it into a compacted Delta table; the online stores (sqlite, …) receive the newest row of every key."
+    public static let discussion = """
+        Exit codes: 0 ok (also after a clean SIGTERM/SIGINT stop) · 64 usage · 65 bad data (corrupt or incompatible table) · 69 store unavailable after --max-retry-duration · 74 I/O · 70 internal.
+        The original command line works unchanged, e.g.
+          fs-publish dev --master-mode local[*] --app-name publisher --publisher-type historical \\
+            --input-table /tmp/ifood/data/aggregations/online/order-agg \\
+            --output-table /tmp/ifood/data/publisher/aggregations/order-agg
+        The newest features of every customer, kept up to date in an embedded SQLite store:
+          fs-publish --publisher-type sqlite --input-table /tmp/ifood/data/aggregations/online/order-agg \\
+            --sqlite-path /tmp/ifood/data/features.db --output-table order_features --follow
+        Passwords never go in flags: PGPASSWORD or ~/.pgpass, FS_MYSQL_PASSWORD or --jdbc-password-file, FS_REDIS_PASSWORD.
+        """
 
     @Argument(help: "The original's positional environment word (e.g. dev); accepted and ignored.")
     public var environment: String?

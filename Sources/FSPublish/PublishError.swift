@@ -1,8 +1,8 @@
 import FSCore
+import FSJobs
 
 /// Why a publish cannot proceed; each names the table and what to do.
 public enum PublishError: CategorizedError, Equatable {
-    case inputMissing(path: String)
     case schemaMismatch(output: String, reason: String)
     case foreignOutput(output: String)
     case sourceRewound(input: String, published: Int64, current: Int64)
@@ -11,17 +11,10 @@ public enum PublishError: CategorizedError, Equatable {
     /// The store table is already fed by another input table (its `source_table_id`).
     case otherSource(table: String, sourceTableId: String, sourcePath: String)
 
-    public var exitStatus: ExitStatus {
-        switch self {
-        case .inputMissing: return .usage
-        default: return .dataError
-        }
-    }
+    public var exitStatus: ExitStatus { .dataError }
 
     public var description: String {
         switch self {
-        case .inputMissing(let p):
-            return "--input-table \(p): no Delta table there (no _delta_log/ with commits); publish the table a job wrote"
         case .schemaMismatch(let o, let r):
             return "--output-table \(o): its schema differs from the input's (\(r)); publish to a new output table"
         case .foreignOutput(let o):
@@ -33,5 +26,12 @@ public enum PublishError: CategorizedError, Equatable {
         case .otherSource(let t, let id, let p):
             return "--output-table \(t): already published from another input table (\(p), table id \(id)); choose another output table"
         }
+    }
+}
+
+extension UsageError {
+    /// fs-publish's `--input-table` names no table (and `--follow` is off, so it cannot wait).
+    static func publishInputMissing(_ path: String) -> UsageError {
+        .inputTableMissing(path, remedy: "publish the table a job wrote")
     }
 }

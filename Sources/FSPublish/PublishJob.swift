@@ -4,6 +4,8 @@ import Logging
 
 /// Runs fs-publish with a validated configuration: historical through its own copier, every
 /// online store through `OnlinePublisher` and the target `PublisherType.makeTarget` opens.
+/// Only the online stores finish their batch on a signal (they install `StopSignal`
+/// themselves); a historical copy is one commit, which a signal simply prevents.
 public struct PublishJob: RunnableJob {
     public let config: PublishConfig
     let logger: Logger
@@ -12,10 +14,6 @@ public struct PublishJob: RunnableJob {
         self.config = config
         self.logger = logger
     }
-
-    /// Only the online stores finish their batch on a signal (they install `StopSignal`
-    /// themselves); a historical copy is one commit, which a signal simply prevents.
-    public static var finishesBatchOnSignal: Bool { false }
 
     public func run() throws -> PublishRunSummary {
         logger.info("starting", metadata: [

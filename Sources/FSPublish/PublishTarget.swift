@@ -78,4 +78,14 @@ public protocol PublishTarget: AnyObject {
     func publish(_ rows: RecordBatch, recordingVersion version: Int64?) throws -> PublishCounts
     /// Releases the connection; the target is not used afterwards.
     func close()
+    /// Whether the job should read and reduce the input on another thread while `prepare` and
+    /// `publishedVersion` run (`SpeculativeReduction`): true where learning the published version
+    /// costs round trips worth overlapping (a fresh Kafka producer's first request).
+    var readsAheadOfState: Bool { get }
+}
+
+extension PublishTarget {
+    /// The SQL stores and Redis answer on a connection opened before `prepare`, in well under a
+    /// millisecond on loopback: reading ahead would only risk wasted reads.
+    public var readsAheadOfState: Bool { false }
 }

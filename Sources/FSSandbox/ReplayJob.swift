@@ -9,14 +9,12 @@ extension ReplayConfig: JobConfiguration {
 }
 
 /// `fs-sandbox produce`: one replay, ended by its passes, `--duration` or the first
-/// SIGTERM/SIGINT (what was sent is flushed); its JSON summary is printed on stdout.
+/// SIGTERM/SIGINT (what was sent is flushed); its JSON summary is printed on stdout. The
+/// replayer installs `StopSignal` itself (`SourceReplayer.stopOnSignal`).
 public struct ReplayJob: RunnableJob {
     let config: ReplayConfig
 
     public init(config: ReplayConfig, logger: Logger) { self.config = config }
-
-    /// The replayer installs `StopSignal` itself (`SourceReplayer.stopOnSignal`).
-    public static var finishesBatchOnSignal: Bool { false }
 
     public func run() throws -> ToolSummary {
         let summary = try SourceReplayer(config: config).run(until: SourceReplayer.stopOnSignal())

@@ -3,23 +3,21 @@ import FSCore
 import FSJobs
 
 /// `fs-serve`: flags → `ServeConfig` (validated once) → `ServeJob(config).run()`.
-public struct ServeCommand: JobCommand {
+public struct ServeCommand: ExecutableJobCommand {
     public typealias Job = ServeJob
 
-    public static let configuration = CommandConfiguration(
-        commandName: "fs-serve",
-        abstract: "Serve published feature vectors over HTTP (Feast's /get-online-features, /features/<table>/<key>, /health, /metrics).",
-        discussion: """
-            Sources: --store sqlite:PATH | postgres:URL | redis:URL with one --table per published table
-            (fs-publish's --output-table; for Redis its key prefix); passwords from PGPASSWORD or ~/.pgpass
-            and FS_REDIS_PASSWORD, never in the URL,
-            and/or --delta-table [NAME=]PATH for a Delta feature table held in memory (newest row per key,
-            refreshed every --refresh-interval).
-            Exit codes: 0 ok (also after SIGTERM drained the requests in flight) · 64 usage · 65 bad store ·
-            69 cannot listen / store unavailable at start · 70 internal.
-              fs-serve --store sqlite:/tmp/ifood/data/publisher/features.db --table order_agg --port 6566
-            """
-    )
+    public static let commandName = "fs-serve"
+    public static let abstract = "Serve published feature vectors over HTTP (Feast's /get-online-features, /features/<table>/<key>, /health, /metrics)."
+    public static let discussion = """
+        Sources: --store sqlite:PATH | postgres:URL | redis:URL with one --table per published table
+        (fs-publish's --output-table; for Redis its key prefix); passwords from PGPASSWORD or ~/.pgpass
+        and FS_REDIS_PASSWORD, never in the URL,
+        and/or --delta-table [NAME=]PATH for a Delta feature table held in memory (newest row per key,
+        refreshed every --refresh-interval).
+        Exit codes: 0 ok (also after SIGTERM drained the requests in flight) · 64 usage · 65 bad store ·
+        69 cannot listen / store unavailable at start · 70 internal.
+          fs-serve --store sqlite:/tmp/ifood/data/publisher/features.db --table order_agg --port 6566
+        """
 
     @OptionGroup public var common: CommonOptions
 

@@ -11,7 +11,8 @@ import Glibc
 ///
 /// A SQL store that does not answer at start is not fatal (fs-serve may start before the first
 /// publish): `/health` says 503 until it does. A Delta table is loaded before listening, so the
-/// first answer is already complete; a missing table is exit 69.
+/// first answer is already complete; a missing table is exit 69. The server drains on SIGTERM
+/// itself (`ShutdownSignals`), with its own dispatch source.
 public final class ServeJob: RunnableJob {
     let config: ServeConfig
     let logger: Logger
@@ -20,9 +21,6 @@ public final class ServeJob: RunnableJob {
         self.config = config
         self.logger = logger
     }
-
-    /// The server drains on SIGTERM itself (`ShutdownSignals`), with its own dispatch source.
-    public static var finishesBatchOnSignal: Bool { false }
 
     /// The sources of `config`, opened (Delta tables loaded).
     static func makeSources(_ config: ServeConfig, logger: Logger) throws(ServeError) -> [any FeatureSource] {

@@ -1,3 +1,5 @@
+import FSCore
+
 /// Remembers the last `capacity` dedup keys of one partition, to drop exact re-deliveries.
 ///
 /// The status stream repeats events verbatim; within a bounded window a repeated key is
@@ -42,9 +44,6 @@ public struct DedupWindow: Sendable {
     public static func hash(_ p: UnsafeBufferPointer<UInt8>) -> UInt64 {
         var h: UInt64 = 0xcbf2_9ce4_8422_2325
         for b in p { h = (h ^ UInt64(b)) &* 0x0000_0100_0000_01B3 }
-        h ^= h >> 33; h = h &* 0xff51_afd7_ed55_8ccd
-        h ^= h >> 33; h = h &* 0xc4ce_b9fe_1a85_ec53
-        h ^= h >> 33
-        return h
+        return murmurFinalMix(h)
     }
 }

@@ -10,7 +10,7 @@ import FSCore
 /// watchdog sees the runner's pid gone within a second, stops the server by its pid and removes
 /// its directory — so no orphaned redis/postgres/mariadb keeps ports and memory on a machine
 /// shared with other test runs. A normal `stop()` kills the watchdog first (by its pid).
-final class ServerInstance: @unchecked Sendable {
+package final class ServerInstance: @unchecked Sendable {
     let name: String
     let directory: String
     let process: ChildProcess
@@ -91,9 +91,9 @@ func startOnPort<S>(_ port: Int?, _ name: String, _ attempt: (Int) throws -> S) 
 ///
 /// A failed attempt stops only its process: the installed directory serves the next port. A
 /// failed start removes the directory.
-func startInstalled<S>(
+func startInstalled<S: TestServer>(
     _ name: String, port: Int?, install: ((_ directory: String) throws -> (tool: String, command: [String]))?,
-    launch: (_ directory: String, _ port: Int) throws -> (server: S, instance: ServerInstance),
+    launch: (_ directory: String, _ port: Int) throws -> S,
     isReady: (S) -> Bool, setUp: (S) throws -> Void
 ) throws -> S {
     let dir = try FileSystem.makeTemporaryDirectory(prefix: "fs-" + name)
@@ -105,12 +105,12 @@ func startInstalled<S>(
             }
         }
         return try startOnPort(port, name) { port in
-            let (server, instance) = try launch(dir, port)
+            let server = try launch(dir, port)
             do {
-                try instance.waitUntilReady { isReady(server) }
+                try server.instance.waitUntilReady { isReady(server) }
                 try setUp(server)
             } catch {
-                instance.process.stop(signal: instance.stopSignal)
+                server.instance.process.stop(signal: server.instance.stopSignal)
                 throw error
             }
             return server

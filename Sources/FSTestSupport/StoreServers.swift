@@ -4,15 +4,40 @@ import Glibc
 import FSCore
 import Synchronization
 
+/// A server the tests start (redis-server, postgres, mariadbd): the `ServerInstance` it owns is
+/// its process, directory and log, so stopping it and its pid are the same for every kind.
+package protocol TestServer: AnyObject, Sendable {
+    var instance: ServerInstance { get }
+}
+
+extension TestServer {
+    /// Stops the server by pid, with its kind's fast-shutdown signal (PostgreSQL: SIGINT), and
+    /// removes its directory. Idempotent.
+    package func stop() { instance.stop() }
+    /// The server's pid (PostgreSQL: the postmaster's).
+    package var pid: pid_t { instance.process.pid }
+}
+
+/// A SQL test server (PostgreSQL, MariaDB): its set-up creates the password-authenticated user
+/// `fs` and the database `fs` that every test connects as and to.
+package protocol SQLTestServer: TestServer {}
+
+extension SQLTestServer {
+    /// The user TCP connections log in as (with `password`).
+    package var user: String { "fs" }
+    /// The database the tests' tables go in.
+    package var database: String { "fs" }
+}
+
 /// A `redis-server` on 127.0.0.1 with no persistence, for tests.
 ///
 /// `--save '' --appendonly no`: nothing is written but the log; the data dir is a temporary
 /// directory removed on `stop()`. With a password, clients authenticate as the default user.
-public final class RedisServer: Sendable {
+public final class RedisServer: TestServer {
     public let port: Int
     /// The `requirepass` password, or nil for an open server.
     public let password: String?
-    private let instance: ServerInstance
+    package let instance: ServerInstance
 
     /// `redis://127.0.0.1:<port>/0` — never with the password (fs refuses passwords in URLs).
     public var url: String { "redis://127.0.0.1:\(port)/0" }
@@ -40,7 +65,7 @@ public final class RedisServer: Sendable {
             if let password { args += ["--requirepass", password] }
             let process = try ChildProcess.spawn("redis-server", args, outputPath: log)
             let instance = ServerInstance(name: "redis-server", directory: dir, process: process, logPath: log, stopSignal: SIGTERM)
-            return (RedisServer(port: port, password: password, instance: instance), instance)
+            return RedisServer(port: port, password: password, instance: instance)
         }, isReady: { server in (try? server.cli(["PING"])) == "PONG" }, setUp: { _ in })
     }
 
@@ -49,11 +74,6 @@ public final class RedisServer: Sendable {
     public func cli(_ arguments: [String]) throws -> String {
         try ChildProcess.check("redis-cli", ["-h", "127.0.0.1", "-p", String(port)] + arguments, environment: environment)
     }
-
-    /// Stops the server by pid and removes its directory. Idempotent.
-    public func stop() { instance.stop() }
-    /// The server's pid.
-    public var pid: pid_t { instance.process.pid }
 }
 
 /// A PostgreSQL 15 cluster on 127.0.0.1, for tests: `initdb` into a temporary directory, then
@@ -64,13 +84,11 @@ public final class RedisServer: Sendable {
 /// (`-k <dir>`) trust the superuser `postgres`, for the harness's own `psql`; TCP connections
 /// require a SCRAM password, so the role `fs` (owner of database `fs`) exercises real
 /// authentication. fsync is off: the tests kill the publisher, never the server.
-public final class PostgresServer: Sendable {
+public final class PostgresServer: SQLTestServer {
     public let port: Int
-    public let user = "fs"
-    public let database = "fs"
     public let password: String
     public let socketDirectory: String
-    private let instance: ServerInstance
+    package let instance: ServerInstance
 
     /// A libpq URI without the password (fs takes it from PGPASSWORD, as libpq does).
     public var url: String { "postgresql://\(user)@127.0.0.1:\(port)/\(database)" }
@@ -111,7 +129,7 @@ public final class PostgresServer: Sendable {
             let process = try ChildProcess.spawn(command[0], Array(command.dropFirst()), outputPath: log)
             // SIGINT is PostgreSQL's "fast" shutdown (SIGTERM waits for clients to leave).
             let instance = ServerInstance(name: "postgres", directory: dir, process: process, logPath: log, stopSignal: SIGINT)
-            return (PostgresServer(port: port, password: password, socketDirectory: dir, instance: instance), instance)
+            return PostgresServer(port: port, password: password, socketDirectory: dir, instance: instance)
         }, isReady: { server in
             (try? ChildProcess.run(bin + "/pg_isready", ["-q", "-h", "127.0.0.1", "-p", String(server.port)]).status) == 0
         }, setUp: { server in
@@ -129,11 +147,6 @@ public final class PostgresServer: Sendable {
             "-A", "-t", "-F", "\t", "-v", "ON_ERROR_STOP=1", "-c", sql,
         ])
     }
-
-    /// Stops the postmaster by pid (fast shutdown) and removes the cluster. Idempotent.
-    public func stop() { instance.stop() }
-    /// The postmaster's pid.
-    public var pid: pid_t { instance.process.pid }
 }
 
 /// A MariaDB server on 127.0.0.1, for tests: `mariadb-install-db` into a temporary directory,
@@ -142,13 +155,11 @@ public final class PostgresServer: Sendable {
 ///
 /// root (no password) is reached only through the Unix socket, by the harness; user `fs` has a
 /// password and every privilege on database `fs`, so TCP connections exercise authentication.
-public final class MariaDBServer: Sendable {
+public final class MariaDBServer: SQLTestServer {
     public let port: Int
-    public let user = "fs"
-    public let database = "fs"
     public let password: String
     public let socketPath: String
-    private let instance: ServerInstance
+    package let instance: ServerInstance
 
     /// `FS_MYSQL_PASSWORD` for the `fs` user.
     public var environment: [String: String] { ["FS_MYSQL_PASSWORD": password] }
@@ -178,7 +189,7 @@ public final class MariaDBServer: Sendable {
                 "--max-connections=200", "--local-infile=1",
             ] + userArgs, outputPath: log)
             let instance = ServerInstance(name: "mariadbd", directory: dir, process: process, logPath: log, stopSignal: SIGTERM)
-            return (MariaDBServer(port: port, password: password, socketPath: socket, instance: instance), instance)
+            return MariaDBServer(port: port, password: password, socketPath: socket, instance: instance)
         }, isReady: { server in
             (try? ChildProcess.run("mariadb-admin", ["--no-defaults", "-S", server.socketPath, "-u", "root", "ping"]).status) == 0
         }, setUp: { server in
@@ -195,11 +206,6 @@ public final class MariaDBServer: Sendable {
         if let database { args.append(database) }
         return try ChildProcess.check("mariadb", args)
     }
-
-    /// Stops the server by pid and removes its directory. Idempotent.
-    public func stop() { instance.stop() }
-    /// The server's pid.
-    public var pid: pid_t { instance.process.pid }
 }
 
 /// One server of each kind per test process, started on first use and stopped at exit.

@@ -6,6 +6,10 @@ struct BenchUsageError: CategorizedError {
     var exitStatus: ExitStatus { .usage }
 }
 
+/// `--impl` of the comparative workloads: fs's own code path, or the hand-written loop it is
+/// measured against (the same choice for every such workload, so the harness passes one flag).
+enum BenchImplementation: String { case fs, hand }
+
 /// One parsed `fs-bench` invocation.
 ///
 /// Hand-parsed `--flag value` pairs: fs-bench is a developer tool driven only by the harness,

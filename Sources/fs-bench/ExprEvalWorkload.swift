@@ -17,8 +17,7 @@ import Darwin
 /// faulted in anew): the checksum — the sum of every output value in row order, plus the count
 /// of rows that took the THEN branch — lets the harness require the two outputs to be equal.
 struct ExprEvalWorkload {
-    enum Implementation: String { case fs, hand }
-    var implementation: Implementation
+    var implementation: BenchImplementation
     var rows: Int
     var batchRows: Int
     var seed: UInt64

@@ -10,8 +10,7 @@ import FSCore
 /// order, so their checksums (the sum of the group sums in group order) are bit-for-bit equal
 /// when the per-group sums are; the harness requires equality.
 struct GroupedAggWorkload {
-    enum Implementation: String { case fs, hand }
-    var implementation: Implementation
+    var implementation: BenchImplementation
     var rows: Int
     var keys: Int
     var batchRows: Int

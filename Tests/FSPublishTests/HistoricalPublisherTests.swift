@@ -149,7 +149,7 @@ struct FeatureTableFixture {
 
     @Test func aMissingInputTableIsAUsageError() throws {
         let f = try FeatureTableFixture()
-        #expect(throws: PublishError.inputMissing(path: f.input)) { try f.publish() }
+        #expect(throws: UsageError.publishInputMissing(f.input)) { try f.publish() }
     }
 
     @Test func anOutputHoldingOtherDataIsRefused() throws {

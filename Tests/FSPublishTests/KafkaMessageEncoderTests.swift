@@ -1,4 +1,5 @@
 import FSCore
+import FSKafka
 import Testing
 @testable import FSPublish
 
@@ -102,5 +103,42 @@ import Testing
             return true
         }) { _, _ in calls += 1 }
         #expect(calls == 0)
+    }
+
+    @Test(arguments: [1, 2, 3])
+    func thePartitionOrderGroupsRowsByTheirKeysPartitionInRowOrderAndLosesNone(keyCount: Int) throws {
+        let partitioner = try #require(KafkaPartitioner(property: nil))
+        let schema = Schema([Field("id", .string), Field("n", .int64), Field("t", .timestamp)])
+        let rows: [[Value]] = (0..<500).map { i in
+            [i % 37 == 0 ? .null : .string("c-\(i * 7919)-é"), .int64(Int64(i % 9)), .timestamp(Int64(i) * 60_000_000)]
+        }
+        let batch = RecordBatch(schema: schema, columns: schema.fields.enumerated().map { c, f in Column(f.type, rows.map { $0[c] }) })
+        let encoder = KafkaMessageEncoder(schema: schema, keyCount: keyCount)
+        let computed = encoder.partitionOrder(of: batch, partitioner: partitioner, partitionCount: 4)
+        let order = computed.rows
+        #expect(order.sorted() == Array(rows.indices))
+        let partitions = order.map { i in
+            Array(KafkaTarget.encodeKey(Array(rows[i][0..<keyCount])).utf8).withUnsafeBytes { partitioner.partition(ofKey: $0, partitionCount: 4) } ?? -1
+        }
+        #expect(order.map { computed.partitions[$0] } == partitions, "each row's partition, by row number")
+        #expect(partitions.map { max(0, $0) } == partitions.map { max(0, $0) }.sorted(), "partition 0's rows first, then 1's, …")
+        #expect(Set(partitions).count == 4)
+        for p in Set(partitions) {
+            let group = zip(order, partitions).filter { $0.1 == p }.map(\.0)
+            #expect(group == group.sorted(), "partition \(p) keeps row order")
+        }
+        var messages: [String] = []
+        encoder.forEachMessage(in: batch, order: order, admit: { _, _ in true }) { key, _ in messages.append(String(decoding: key, as: UTF8.self)) }
+        #expect(messages == order.map { KafkaTarget.encodeKey(Array(rows[$0][0..<keyCount])) })
+    }
+
+    @Test func oneOrNoPartitionKeepsTheRowOrder() throws {
+        let partitioner = try #require(KafkaPartitioner(property: nil))
+        let encoder = KafkaMessageEncoder(schema: Self.schema, keyCount: 1)
+        let one = encoder.partitionOrder(of: Self.batch, partitioner: partitioner, partitionCount: 1)
+        #expect(one.rows == Array(Self.rows.indices))
+        #expect(one.partitions.allSatisfy { $0 <= 0 }, "partition 0, or -1 for the empty key of row 2")
+        #expect(one.partitions[2] == -1)
+        #expect(encoder.partitionOrder(of: RecordBatch.empty(Self.schema), partitioner: partitioner, partitionCount: 4).rows.isEmpty)
     }
 }

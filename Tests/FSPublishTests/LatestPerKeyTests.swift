@@ -114,4 +114,35 @@ import Testing
         #expect(out.rowCount == 1)
         #expect(out.columns[1][0] == .int64(2))
     }
+
+    /// The winners of a batch in row order (every row, or some) skip the sort, and a batch whose
+    /// every row won is kept whole; out-of-order winners are sorted: all three give the rows a
+    /// value-at-a-time reduction keeps, in first-seen key order.
+    @Test(arguments: [
+        ["a:1", "b:1", "c:1", "d:1"],          // every row wins, in order
+        ["a:1", "a:2", "b:1", "c:5", "c:3"],   // some rows win, in order
+        ["a:1", "b:1", "a:2", "c:1", "b:0"],   // winners out of row order
+    ])
+    func winnersInOrderOutOfOrderOrAllRowsGiveTheReferenceRows(spec: [String]) {
+        let schema = Schema([Field("k", .string), Field("t", .int64), Field("v", .int64)])
+        let rows: [[Value]] = spec.enumerated().map { i, kt in
+            let parts = kt.split(separator: ":")
+            return [.string(String(parts[0])), .int64(Int64(parts[1])!), .int64(Int64(i))]
+        }
+        let batch = RecordBatch(schema: schema, columns: (0..<3).map { c in Column(schema.fields[c].type, rows.map { $0[c] }) })
+        var reducer = LatestPerKey(schema: schema, keyCount: 1)
+        reducer.add(batch)
+        reducer.add(RecordBatch(schema: schema, columns: [Column(.string, [.string("a"), .string("z")]), Column(.int64, [.int64(0), .int64(1)]),
+                                                          Column(.int64, [.int64(90), .int64(91)])]))
+        let kept = reducer.finish()
+        var expected: [String: (t: Int64, v: Int64)] = [:], order: [String] = []
+        for (k, t, v) in rows.map({ r -> (String, Int64, Int64) in
+            guard case .string(let k) = r[0], case .int64(let t) = r[1], case .int64(let v) = r[2] else { return ("", 0, 0) }
+            return (k, t, v)
+        }) + [("a", 0, 90), ("z", 1, 91)] {
+            if let e = expected[k] { if t > e.t { expected[k] = (t, v) } } else { expected[k] = (t, v); order.append(k) }
+        }
+        let got = (0..<kept.rowCount).map { kept.row($0).map(\.description).joined(separator: "|") }
+        #expect(got == order.map { "\($0)|\(expected[$0]!.t)|\(expected[$0]!.v)" })
+    }
 }

@@ -86,4 +86,37 @@ import Testing
         #expect(many.nullKeyRows == 5)
         #expect(one.nullKeyRows == 5)
     }
+
+    @Test(arguments: [0, 1, 4])
+    func aSmallChangeReadAsTwoColumnHalvesEqualsOnePass(nullKeysInLastCommit: Int) throws {
+        let f = try OnlineTableFixture()
+        defer { try? FileSystem.removeTree(f.root) }
+        try f.create()
+        for c in 0..<3 {
+            try f.append(OnlineTableFixture.randomRows(500, keys: 70, minuteRange: 0..<60, seed: UInt64(90 + c), nullKeys: c == 2 ? nullKeysInLastCommit : 0))
+        }
+        let snapshot = try DeltaTable.open(at: f.input).snapshot()
+        let source = try PublishSource.resolve(snapshot, config: f.config())
+        let reader = ChangeReader(snapshot: snapshot, published: nil)
+        var one = try ParallelReduction.reduce(reader, source: source, threads: 1)
+        var split = try ParallelReduction.reduce(reader, source: source, threads: 2, minimumColumnSplitBytes: 0)
+        #expect(Self.lines(split.finish()) == Self.lines(one.finish()))
+        #expect(split.rowsRead == 1500)
+        #expect(split.nullKeyRows == nullKeysInLastCommit)
+        #expect(throws: ReductionCancelled.self) {
+            _ = try ParallelReduction.reduce(reader, source: source, threads: 2, minimumColumnSplitBytes: 0, isCancelled: { true })
+        }
+    }
+
+    @Test func theColumnHalvesCoverTheScanOnceAndBalanceItsWeight() throws {
+        let f = try OnlineTableFixture()
+        defer { try? FileSystem.removeTree(f.root) }
+        try f.create()
+        try f.append(OnlineTableFixture.randomRows(5, keys: 2, minuteRange: 0..<10, seed: 1))
+        let source = try PublishSource.resolve(try DeltaTable.open(at: f.input).snapshot(), config: f.config())
+        let halves = try #require(ParallelReduction.columnHalves(source))
+        #expect((halves.first + halves.second).sorted() == source.scanColumns.sorted())
+        #expect(!halves.first.isEmpty && !halves.second.isEmpty)
+        #expect(halves.first.first == source.scanColumns.first, "the key column is in the first half")
+    }
 }

@@ -70,6 +70,36 @@ import Testing
         Self.expectSame(Array(text.utf8))
     }
 
+    /// Pieces of escape-dense text (a JSON text inside a string, as the order's `items`), whose
+    /// simple escapes the scanner decodes inside its eight-byte words, several per word.
+    static let densePieces: [String] = [
+        #"\""#, #"\""#, #"\\"#, #"\/"#, "a", "ab", "abcde", "abcdefghijk", ":", "{", "é", "😀", #"\n"#, #"\u00e9"#, #"\ud83d\ude00"#,
+    ]
+
+    @Test(arguments: 0..<300)
+    func escapeDenseLongStringsAgree(seed: Int) {
+        var rng = SplitMix(seed: UInt64(seed) &+ 1_000)
+        var text = "\""
+        for _ in 0..<(20 + Int(rng.next() % 140)) { text += Self.densePieces[Int(rng.next() % UInt64(Self.densePieces.count))] }
+        if rng.next() % 3 == 0 {
+            text += Self.breakers[Int(rng.next() % UInt64(Self.breakers.count))]
+            for _ in 0..<Int(rng.next() % 40) { text += Self.densePieces[Int(rng.next() % UInt64(Self.densePieces.count))] }
+        }
+        if rng.next() % 5 != 0 { text += "\"" + String(repeating: #","k":"v\"""#, count: Int(rng.next() % 30)) }
+        Self.expectSame(Array(text.utf8))
+    }
+
+    /// An escape (or the end, or a control byte) at every offset of the words after dense text:
+    /// a backslash in a word's last byte pairs with the next word's first.
+    @Test(arguments: 0..<140)
+    func anEscapeAtEveryOffsetAfterDenseTextAgrees(offset: Int) {
+        let dense = String(repeating: #"ab\"c"#, count: 3)
+        for tail in [#"\"xyz"#, #"\\xyz"#, #"\nxyz"#, "\"", "\u{01}", #"\q"#] {
+            let text = "\"" + dense + String(repeating: "x", count: offset) + tail + String(repeating: #"d\/"#, count: 40) + "\" tail"
+            Self.expectSame(Array(text.utf8), "offset \(offset), \(tail)")
+        }
+    }
+
     @Test(arguments: [
         #""""#, #""a""#, #""\"""#, #""\\\"\\""#, #""\u00e9\ud83d\ude00\udc00""#, #""abc"#, #""\"#, #""\u00"#, "\"a\u{1F}b\"",
         #""\ud83d\ude0""#, #""0123456789abcdef\"0123456789abcdef""#,

@@ -3,34 +3,48 @@ import FSKafka
 import FSTable
 import Synchronization
 
-/// Writes the chunks of each micro-batch into the data table and commits the micro-batches, in
-/// order, on a background thread, while the ingest thread polls and parses what comes next.
+/// Writes the chunks of each micro-batch into the data table on a background thread, and commits
+/// the micro-batches, in order, on a second one, while the ingest thread polls and parses what
+/// comes next.
 ///
 /// ```
-///  ingest thread:  parse c1 │ parse c2 │ parse c3 ─ enqueue commit 1 │ parse c4 (batch 2) │ parse c5 …
-///  writer queue:            │ write c1 │ write c2 │ write c3 │ commit 1 (quarantine, data) │ write c4 …
+///  ingest thread:   parse c1 │ parse c2 │ parse c3 ─ enqueue commit 1 │ parse c4 (batch 2) │ parse c5 …
+///  writer queue:             │ write c1 │ write c2 │ write c3 │ stage 1 │ write c4 │ write c5 …
+///  committer queue:                                              └─► commit 1: quarantine, finish the
+///                                                                    day files, fsync, rename, log entry
 ///                                                                         └─► completed ─► ingest thread:
 ///                                                                             counters, group offsets
 /// ```
 /// Why: parsing JSON and encoding Parquet are each about half of the work, and a commit
-/// (finishing ~18 day files, their fsyncs, the log entry) used to stop the parser for its whole
-/// duration. Now the ingest thread only stops when the writer is `maxInFlight` tasks behind.
+/// (finishing ~25 day files — their last pages compressed, footers, fsyncs —, renames, the log
+/// entry) used to stop the writer, and soon the parser, for its whole duration. Now the writer
+/// only hands the batch's open files over (`TableWriter.stage`) and encodes the next batch
+/// while they are finished and committed; it waits for the commit only when the two batches'
+/// files together would pass the table writer's memory budget, or when it closes the next
+/// batch before the previous one is in.
 ///
-/// Exactly-once is unchanged: the `BackgroundWriter` is serial, so batch N+1's chunks reach the
-/// `TableWriter` only after batch N's commit, and each commit carries the txn versions the
-/// ingest thread fixed when it closed the batch. After the first failure every later task is
-/// dropped (a later commit must never land after a failed earlier one) and the error is
-/// rethrown to the ingest thread by its next `collect`.
+/// Exactly-once is unchanged: batch N's files are staged after its last chunk and before batch
+/// N+1's first, commits run one at a time in staging order on the committer queue (each on the
+/// snapshot the previous one produced), and each carries the txn versions the ingest thread
+/// fixed when it closed the batch. After the first failure of either queue every later commit
+/// is dropped (a later commit must never land after a failed earlier one; a dropped staged
+/// commit deletes its files) and the error is rethrown to the ingest thread by its next
+/// `collect`.
 ///
-/// Invariant that makes `@unchecked Sendable` sound: after `init`, both `TableWriter`s and the
-/// phase times are touched only by `background`'s tasks; the ingest thread reads the times only
-/// through `background.sync`; finished commits are behind a mutex.
+/// Invariant that makes `@unchecked Sendable` sound: after `init`, the data `TableWriter`'s
+/// write side is touched only by `background`'s tasks, its commit side and the quarantine
+/// writer only by `committer`'s tasks (see `TableWriter.stage`); the phase times and finished
+/// commits are behind mutexes.
 final class ChunkWriter: @unchecked Sendable {
     private let writer: TableWriter
     private let quarantineWriter: TableWriter
     private let background: BackgroundWriter
-    /// Writer-thread seconds per phase (`write`, `quarantineCommit`, `dataCommit`).
-    private var times = IngestPhases()
+    /// Commits staged batches, one at a time, in order.
+    private let committer: BackgroundWriter
+    /// Writer-thread seconds (`write`, `stage`).
+    private let writeTimes = Mutex(IngestPhases())
+    /// Committer-thread seconds (`quarantineCommit`, `dataCommit`, `commitWait`).
+    private let commitTimes = Mutex(IngestPhases())
     /// Finished commits not yet collected by the ingest thread.
     private let completed = Mutex<[Commit]>([])
 
@@ -59,6 +73,10 @@ final class ChunkWriter: @unchecked Sendable {
         self.writer = writer
         self.quarantineWriter = quarantineWriter
         self.background = BackgroundWriter(label: "fs-ingest.chunk-writer", maxInFlight: maxInFlight)
+        // No commit waits behind the running one: the writer thread hands batch N+1's files over
+        // only once batch N's commit returned, so at most two batches' files are held (and the
+        // table writer's budget waits for the older one before they pass it together).
+        self.committer = BackgroundWriter(label: "fs-ingest.committer", maxInFlight: 1)
     }
 
     /// Queues `batch` for writing; blocks while `maxInFlight` tasks are pending. Returns the
@@ -67,7 +85,7 @@ final class ChunkWriter: @unchecked Sendable {
     func submit(_ batch: RecordBatch) -> Double {
         background.enqueue { [self] in
             let t0 = monotonicSeconds()
-            defer { times.write += monotonicSeconds() - t0 }
+            defer { writeTimes.withLock { $0.write += monotonicSeconds() - t0 } }
             try writer.write(batch)
         }
     }
@@ -77,30 +95,37 @@ final class ChunkWriter: @unchecked Sendable {
     @discardableResult
     func submitCommit(_ commit: Commit) -> Double {
         background.enqueue { [self] in
-            var done = commit
-            (done.version, done.fence) = try run(commit)
-            completed.withLock { $0.append(done) }
+            guard !committer.hasFailed else { return }  // nothing after a failed commit
+            let t0 = monotonicSeconds()
+            let staged = writer.stage()
+            let t1 = monotonicSeconds()
+            let waited = committer.enqueue { [self] in
+                var done = commit
+                (done.version, done.fence) = try run(commit, staged)
+                completed.withLock { $0.append(done) }
+            }
+            writeTimes.withLock { $0.stage += t1 - t0; $0.commitWait += waited }
         }
     }
 
     /// Quarantine first, then the data table (the source of truth); see `IngestJob`. Either
     /// commit finding a txn moved since the batch began (fenced, or already past ours) drops
     /// the rest of the batch: another member owns the partition now.
-    private func run(_ c: Commit) throws -> (Int64?, TxnFence?) {
+    private func run(_ c: Commit, _ staged: StagedCommit) throws -> (Int64?, TxnFence?) {
         let t0 = monotonicSeconds()
         if let q = c.quarantine {
             try quarantineWriter.write(q)
             let r = try quarantineWriter.commit(txns: c.quarantineTxns, expectedTxns: c.expectedQuarantineTxns, operation: "STREAMING UPDATE")
             if let f = fence(r, c.expectedQuarantineTxns) {
-                writer.abort()
+                writer.discard(staged)
                 return (nil, f)
             }
             if let t = r.existingTxn { throw concurrentWriter(quarantineWriter, t, c.quarantineTxns) }
         }
         let t1 = monotonicSeconds()
-        times.quarantineCommit += t1 - t0
-        let r = try writer.commit(txns: c.dataTxns, expectedTxns: c.expectedDataTxns, operation: "STREAMING UPDATE")
-        times.dataCommit += monotonicSeconds() - t1
+        commitTimes.withLock { $0.quarantineCommit += t1 - t0 }
+        let r = try writer.commit(staged, txns: c.dataTxns, expectedTxns: c.expectedDataTxns, operation: "STREAMING UPDATE")
+        commitTimes.withLock { $0.dataCommit += monotonicSeconds() - t1 }
         if let f = fence(r, c.expectedDataTxns) { return (nil, f) }
         if let t = r.existingTxn { throw concurrentWriter(writer, t, c.dataTxns) }
         return (r.version, nil)
@@ -123,15 +148,23 @@ final class ChunkWriter: @unchecked Sendable {
     func collect() throws -> [Commit] {
         let done = completed.withLock { c in defer { c.removeAll() }; return c }
         if !done.isEmpty { return done }
-        if let failure = background.failure { throw failure }
+        if let failure = committer.failure ?? background.failure { throw failure }
         return []
     }
 
-    /// Waits until every queued task ran; returns the seconds waited. Errors surface through
-    /// the `collect` that follows.
+    /// Waits until every queued write and commit ran; returns the seconds waited. Errors surface
+    /// through the `collect` that follows.
     @discardableResult
-    func drain() -> Double { background.drain() }
+    func drain() -> Double { background.drain() + committer.drain() }
 
-    /// The writer thread's phase times so far (call after `drain` for final figures).
-    var writerTimes: IngestPhases { background.sync { times } }
+    /// The writer and committer threads' phase times so far (call after `drain` for final
+    /// figures). Read under the mutexes, not on the queues: `--metrics-file` reads them after
+    /// every micro-batch, and a queue sync would wait for the writes and the commit in flight.
+    var writerTimes: IngestPhases {
+        var p = writeTimes.withLock { $0 }
+        let c = commitTimes.withLock { $0 }
+        p.quarantineCommit = c.quarantineCommit
+        p.dataCommit = c.dataCommit
+        return p
+    }
 }

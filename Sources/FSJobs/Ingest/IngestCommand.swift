@@ -7,27 +7,23 @@ import FSStreams
 
 /// `fs-ingest`: the original DataIngestionStreamMain's flags plus ours. Parsing only;
 /// `IngestConfig` holds the validated result and `IngestJob` does the work.
-public struct IngestCommand: JobCommand {
+public struct IngestCommand: ExecutableJobCommand {
     public typealias Job = IngestJob
 
-    public static let configuration = CommandConfiguration(
-        commandName: "fs-ingest",
-        abstract: "Ingest a Kafka stream into a Delta table, exactly once; bad messages go to a quarantine table.",
-        // One paragraph per line: ArgumentParser wraps to the terminal. Only the example keeps
-        // hand breaks (each line short enough not to be wrapped again).
-        discussion: """
-            Table: <data-dir>/ingestion/<stream-type>, partitioned fs_year/fs_month/fs_day; quarantine: <data-dir>/quarantine/<stream-type>. Each commit stores txn(appId "fs-ingest/<topic>/<partition>", version = last offset written); a restart resumes from the table, not from the group.
+    public static let commandName = "fs-ingest"
+    public static let abstract = "Ingest a Kafka stream into a Delta table, exactly once; bad messages go to a quarantine table."
+    public static let discussion = """
+        Table: <data-dir>/ingestion/<stream-type>, partitioned fs_year/fs_month/fs_day; quarantine: <data-dir>/quarantine/<stream-type>. Each commit stores txn(appId "fs-ingest/<topic>/<partition>", version = last offset written); a restart resumes from the table, not from the group.
 
-            Without --available-now the job joins the consumer group (--group-id) and runs until SIGTERM/SIGINT, which finish and commit the batch in flight and exit 0 (a second signal during that commit exits at once with 143/130; the table stays consistent and the batch is re-read on restart).
+        Without --available-now the job joins the consumer group (--group-id) and runs until SIGTERM/SIGINT, which finish and commit the batch in flight and exit 0 (a second signal during that commit exits at once with 143/130; the table stays consistent and the batch is re-read on restart).
 
-            Exit codes: 0 ok · 64 usage · 69 broker unreachable for --max-retry-duration · 74 I/O · 70 internal.
+        Exit codes: 0 ok · 64 usage · 69 broker unreachable for --max-retry-duration · 74 I/O · 70 internal.
 
-            The original command line works unchanged, e.g.
-              fs-ingest dev --kafka-topics de-order-events --master-mode local[*] \\
-                --kafka-brokers host:9092 --output-dir /tmp/ifood/data/ \\
-                --stream-type order-events --max-offsets-per-trigger 50000
-            """
-    )
+        The original command line works unchanged, e.g.
+          fs-ingest dev --kafka-topics de-order-events --master-mode local[*] \\
+            --kafka-brokers host:9092 --output-dir /tmp/ifood/data/ \\
+            --stream-type order-events --max-offsets-per-trigger 50000
+        """
 
     @Argument(help: "The original's positional environment word (e.g. dev); accepted and ignored.")
     public var environment: String?

@@ -23,10 +23,15 @@ public struct IngestPhases: Sendable, Equatable {
     public var trim = 0.0
     /// Writer thread: `TableWriter.write` — split by day, encode, compress full pages and row groups.
     public var write = 0.0
-    /// Writer thread: the quarantine table's write and commit.
+    /// Writer thread: handing a micro-batch's files to the committer (`TableWriter.stage`).
+    public var stage = 0.0
+    /// Writer thread: blocked handing a commit over until the previous one returned (the committer is behind).
+    public var commitWait = 0.0
+    /// Committer thread: the quarantine table's write and commit.
     public var quarantineCommit = 0.0
-    /// Writer thread: `TableWriter.commit` — finish the open files (last pages, compression,
-    /// footers, fsync), rename them into place, fsync directories, write the log entry.
+    /// Committer thread: `TableWriter.commit` — finish the staged files (last pages,
+    /// compression, footers, fsync), rename them into place, fsync directories, write the log
+    /// entry. Runs while the writer thread encodes the next micro-batch.
     public var dataCommit = 0.0
 
     public init() {}
@@ -36,7 +41,8 @@ public struct IngestPhases: Sendable, Equatable {
         return .object([
             ("poll", s(poll)), ("parse", s(parse)), ("build", s(build)), ("handOffWait", s(handOffWait)),
             ("drainWait", s(drainWait)), ("groupCommit", s(groupCommit)), ("trim", s(trim)),
-            ("write", s(write)), ("quarantineCommit", s(quarantineCommit)), ("dataCommit", s(dataCommit)),
+            ("write", s(write)), ("stage", s(stage)), ("commitWait", s(commitWait)), ("quarantineCommit", s(quarantineCommit)),
+            ("dataCommit", s(dataCommit)),
         ])
     }
 }

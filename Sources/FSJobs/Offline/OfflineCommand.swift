@@ -4,29 +4,25 @@ import FSCore
 
 /// `fs-agg-offline`: flags of the original AggregationsOfflineMain plus ours. Parsing only;
 /// `OfflineConfig` holds the validated result and `OfflineJob` does the work.
-public struct OfflineCommand: JobCommand {
+public struct OfflineCommand: ExecutableJobCommand {
     public typealias Job = OfflineJob
 
-    public static let configuration = CommandConfiguration(
-        commandName: "fs-agg-offline",
-        abstract: "Compute features per key over a date range of a table, all periods in one pass; write one year/month/day partition.",
-        // One paragraph per line: ArgumentParser wraps to the terminal. Only the example keeps
-        // hand breaks (each line short enough not to be wrapped again).
-        discussion: """
-            Range: dates select start-date 00:00 <= time < end-date + 1 day (UTC); date-times select [start, end). A period of N days covers the last N days ending with the range's end.
+    public static let commandName = "fs-agg-offline"
+    public static let abstract = "Compute features per key over a date range of a table, all periods in one pass; write one year/month/day partition."
+    public static let discussion = """
+        Range: dates select start-date 00:00 <= time < end-date + 1 day (UTC); date-times select [start, end). A period of N days covers the last N days ending with the range's end.
 
-            Output columns: the agg-field, one column per feature, year, month, day (the day of the range's last instant); a re-run replaces that partition atomically.
+        Output columns: the agg-field, one column per feature, year, month, day (the day of the range's last instant); a re-run replaces that partition atomically.
 
-            Exit codes: 0 ok · 64 usage (bad flag, date, column, feature, missing input) · 65 bad data · 74 I/O · 70 internal.
+        Exit codes: 0 ok · 64 usage (bad flag, date, column, feature, missing input) · 65 bad data · 74 I/O · 70 internal.
 
-            The original command line works unchanged, e.g.
-              fs-agg-offline dev --master-mode "local[*]" \\
-                --input-data-table /tmp/ifood/data/ingestion/order-events/ \\
-                --output-data-table /tmp/ifood/data/aggregations/offline/order-agg \\
-                --temp-dir tempDir --time-field order_created_at \\
-                --start-date 2018-02-01 --end-date 2020-12-01 --group-field customer_id
-            """
-    )
+        The original command line works unchanged, e.g.
+          fs-agg-offline dev --master-mode "local[*]" \\
+            --input-data-table /tmp/ifood/data/ingestion/order-events/ \\
+            --output-data-table /tmp/ifood/data/aggregations/offline/order-agg \\
+            --temp-dir tempDir --time-field order_created_at \\
+            --start-date 2018-02-01 --end-date 2020-12-01 --group-field customer_id
+        """
 
     @Argument(help: "The original's positional environment word (e.g. dev); accepted and ignored.")
     public var environment: String?

@@ -44,7 +44,8 @@ public struct OfflineSummary: JobSummaryDetails, Equatable {
 
 /// One offline aggregation run: plan the features against the input's schema, scan only what
 /// the range needs, fold everything in one parallel pass, and replace the end-date partition of
-/// the output in one commit.
+/// the output in one commit. A batch job: a signal ends it at once, and the output's last
+/// commit stays what it was.
 public struct OfflineJob: RunnableJob {
     public let config: OfflineConfig
     public var clock: any WallClock = SystemWallClock()
@@ -54,9 +55,6 @@ public struct OfflineJob: RunnableJob {
         self.config = config
         self.logger = logger
     }
-
-    /// A batch job: a signal ends it at once, and the output's last commit stays what it was.
-    public static var finishesBatchOnSignal: Bool { false }
 
     public func run() throws -> OfflineSummary {
         let started = monotonicSeconds()

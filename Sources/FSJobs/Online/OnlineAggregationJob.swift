@@ -100,7 +100,9 @@ public struct OnlineJob: RunnableJob {
         if let kafka = config.kafka { return try runKafka(kafka) }
         let started = clock.nowMicros()
         while try !DeltaTable.exists(at: config.inputTable) {
-            if config.availableNow { throw OnlineError.inputMissing(path: config.inputTable) }
+            if config.availableNow {
+                throw UsageError.inputTableMissing(config.inputTable, remedy: "start fs-ingest first or drop --available-now to wait for it")
+            }
             if let sig = StopSignal.pending {
                 logger.info("signal \(sig) before the input table appeared: nothing to commit, stopping")
                 return OnlineSummary(status: .stopped)

@@ -7,28 +7,24 @@ import FSStreams
 
 /// `fs-agg-online`: flags of the original AggregationsOnlineMain plus ours. Parsing only;
 /// `OnlineConfig` holds the validated result and `OnlineJob` does the work.
-public struct OnlineCommand: JobCommand {
+public struct OnlineCommand: ExecutableJobCommand {
     public typealias Job = OnlineJob
 
-    public static let configuration = CommandConfiguration(
-        commandName: "fs-agg-online",
-        abstract: "Sliding event-time window features over an ingestion table, exactly once, with late rows kept.",
-        // One paragraph per line: ArgumentParser wraps to the terminal. Only the example keeps
-        // hand breaks (each line short enough not to be wrapped again).
-        discussion: """
-            Windows are [start, end) aligned to the epoch (Spark's window()); the watermark is the largest event time seen minus --watermark; append mode writes a window once, after the watermark passes its end.
+    public static let commandName = "fs-agg-online"
+    public static let abstract = "Sliding event-time window features over an ingestion table, exactly once, with late rows kept."
+    public static let discussion = """
+        Windows are [start, end) aligned to the epoch (Spark's window()); the watermark is the largest event time seen minus --watermark; append mode writes a window once, after the watermark passes its end.
 
-            Exit codes: 0 ok · 64 usage · 65 bad data (corrupt state, incompatible tables) · 74 I/O · 70 internal.
+        Exit codes: 0 ok · 64 usage · 65 bad data (corrupt state, incompatible tables) · 74 I/O · 70 internal.
 
-            The original command line works unchanged, e.g.
-              fs-agg-online dev --master-mode local[*] \\
-                --input-data-table /tmp/ifood/data/ingestion/order-events/ \\
-                --output-data-table /tmp/ifood/data/aggregations/online/order-agg \\
-                --temp-dir tempDir --window-duration "5 seconds" \\
-                --window-slide-duration "5 seconds" --watermark "10 seconds" \\
-                --time-field fs_ingestion_timestamp --group-field customer_id
-            """
-    )
+        The original command line works unchanged, e.g.
+          fs-agg-online dev --master-mode local[*] \\
+            --input-data-table /tmp/ifood/data/ingestion/order-events/ \\
+            --output-data-table /tmp/ifood/data/aggregations/online/order-agg \\
+            --temp-dir tempDir --window-duration "5 seconds" \\
+            --window-slide-duration "5 seconds" --watermark "10 seconds" \\
+            --time-field fs_ingestion_timestamp --group-field customer_id
+        """
 
     @Argument(help: "The original's positional environment word (e.g. dev); accepted and ignored.")
     public var environment: String?

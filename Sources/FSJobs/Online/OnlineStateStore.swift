@@ -75,7 +75,6 @@ struct OnlineStateStore {
 
 /// Why the online job cannot continue; each names the file or table and what to do.
 public enum OnlineError: CategorizedError, Equatable {
-    case inputMissing(path: String)
     case stateMissing(file: String, inputVersion: Int64)
     case stateCorrupt(file: String, reason: String)
     case inputSchemaChanged(path: String, version: Int64)
@@ -86,7 +85,6 @@ public enum OnlineError: CategorizedError, Equatable {
 
     public var exitStatus: ExitStatus {
         switch self {
-        case .inputMissing: return .usage
         case .outputWithoutWindowEnd: return .software
         default: return .dataError
         }
@@ -94,8 +92,6 @@ public enum OnlineError: CategorizedError, Equatable {
 
     public var description: String {
         switch self {
-        case .inputMissing(let p):
-            return "--input-table \(p): no Delta table there (no _delta_log/ with commits); start fs-ingest first or drop --available-now to wait for it"
         case .stateMissing(let f, let v):
             return "the output says input version \(v) was processed but its window state \(f) is missing; restore the checkpoint directory or start over with a new output table"
         case .stateCorrupt(let f, let r):

@@ -19,8 +19,10 @@ public protocol RunnableJob {
     init(config: Config, logger: Logger)
 
     /// True for streaming jobs: the first SIGTERM/SIGINT only raises `StopSignal.pending`, the
-    /// job commits the batch in flight and returns. False for batch jobs, which never look at
-    /// the flag, so the default disposition (terminate at once) stays theirs.
+    /// job commits the batch in flight and returns. False (the default) for batch jobs, which
+    /// never look at the flag, so the default disposition (terminate at once) stays theirs, and
+    /// for jobs that handle signals themselves (fs-serve drains, fs-publish's online stores and
+    /// the sandbox replayer install `StopSignal` when they need it).
     static var finishesBatchOnSignal: Bool { get }
 
     /// Process-wide tuning done once before the job starts threads (malloc arenas, a log line
@@ -31,6 +33,9 @@ public protocol RunnableJob {
 }
 
 extension RunnableJob {
+    /// Not a streaming job unless it says so (see the requirement).
+    public static var finishesBatchOnSignal: Bool { false }
+
     public static func prepareProcess(config: Config, logger: Logger) {}
 }
 
@@ -61,6 +66,30 @@ extension JobCommand {
     /// ArgumentParser's errors (including --help) are thrown for `exit(withError:)`.
     public static func parseCommandLine(_ arguments: [String]) throws -> Self {
         try parse(LegacyArguments.normalize(arguments, longNames: longOptionNames))
+    }
+}
+
+/// The command of an executable of its own (`fs-ingest`, `fs-serve`): its help is data — the
+/// executable's name, a one-line abstract and the text under the options — and the scaffold
+/// builds ArgumentParser's `CommandConfiguration` from it, the same way for every job.
+///
+/// A subcommand of a tool (`fs-table info`) stays a plain `JobCommand` with its own
+/// configuration, which may hide it or nest it.
+public protocol ExecutableJobCommand: JobCommand {
+    /// The executable's name, as the usage line, errors, logs and the summary line say it.
+    static var commandName: String { get }
+    /// The one line under the usage in `--help`.
+    static var abstract: String { get }
+    /// The text after the options in `--help`. One paragraph per line: ArgumentParser wraps to
+    /// the terminal, so only an example keeps hand breaks (each line short enough not to be
+    /// wrapped again).
+    static var discussion: String { get }
+}
+
+extension ExecutableJobCommand {
+    /// ArgumentParser's configuration of the command, built from the three statics above.
+    public static var configuration: CommandConfiguration {
+        CommandConfiguration(commandName: commandName, abstract: abstract, discussion: discussion)
     }
 }
 

@@ -25,7 +25,8 @@ extension CommonConfig {
         logLevel: .info, logFormat: .text, printSummary: false)
 }
 
-/// The job of a `ToolAction`: runs it once and reports its wall time.
+/// The job of a `ToolAction`: runs it once and reports its wall time. A tool that must outlive
+/// a signal (the sandbox broker) handles the signal itself.
 public struct ToolJob<Action: ToolAction>: RunnableJob {
     let action: Action
     let logger: Logger
@@ -34,9 +35,6 @@ public struct ToolJob<Action: ToolAction>: RunnableJob {
         self.action = config
         self.logger = logger
     }
-
-    /// A tool that must outlive a signal (the sandbox broker) handles the signal itself.
-    public static var finishesBatchOnSignal: Bool { false }
 
     public func run() throws -> ToolSummary {
         let elapsed = try ContinuousClock().measure { try action.perform(logger: logger) }

@@ -21,4 +21,11 @@ extension UsageError {
         guard let v = value?.trimmingSpaces(), !v.isEmpty else { throw UsageError(flag: flag, message: "is required (\(what))") }
         return v
     }
+
+    /// "--input-table <path>: no Delta table there (no _delta_log/ with commits); <remedy>": the
+    /// one wording, for every job that reads a table another job writes (fs-agg-online,
+    /// fs-publish), of an input that is not there when the job cannot wait for it.
+    package static func inputTableMissing(_ path: String, remedy: String) -> UsageError {
+        UsageError(message: "--input-table \(path): no Delta table there (no _delta_log/ with commits); \(remedy)")
+    }
 }

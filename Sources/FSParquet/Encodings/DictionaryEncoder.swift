@@ -176,10 +176,5 @@ package func hashBytes(_ p: UnsafeRawPointer, _ n: Int) -> UInt64 {
         mix(UInt64(p.load(as: UInt8.self)) | UInt64(p.load(fromByteOffset: n / 2, as: UInt8.self)) << 8
             | UInt64(p.load(fromByteOffset: n - 1, as: UInt8.self)) << 16)
     }
-    h ^= h >> 33
-    h = h &* 0xFF51_AFD7_ED55_8CCD
-    h ^= h >> 33
-    h = h &* 0xC4CE_B9FE_1A85_EC53
-    h ^= h >> 33
-    return h
+    return murmurFinalMix(h)
 }

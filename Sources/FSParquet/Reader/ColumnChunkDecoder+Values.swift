@@ -50,9 +50,7 @@ extension ColumnChunkDecoder {
             }
         case .deltaLengthByteArray, .deltaByteArray:
             guard leaf.physicalType == .byteArray else { throw DecodeFailure("\(encoding) for a \(leaf.physicalType) column", at: 0) }
-            if spans.count < Swift.max(count, 1) { spans = [ByteSpan](repeating: ByteSpan(start: 0, count: 0), count: Swift.max(count, 1)) }
-            var local = spans
-            spans = []
+            var local = Self.takeScratch(&spans, count: count, zero: ByteSpan(start: 0, count: 0))
             defer { spans = local }
             try local.withUnsafeMutableBufferPointer { (buffer: inout UnsafeMutableBufferPointer<ByteSpan>) throws(DecodeFailure) in
                 let p = buffer.baseAddress!
@@ -128,9 +126,7 @@ extension ColumnChunkDecoder {
                 consumed = try PlainDecoder.decodeFixed(input, count: count, into: p)
             }
         case .uint32ToInt64, .decimalInt32:
-            if int32Scratch.count < Swift.max(count, 1) { int32Scratch = [Int32](repeating: 0, count: Swift.max(count, 1)) }
-            var local = int32Scratch
-            int32Scratch = []
+            var local = Self.takeScratch(&int32Scratch, count: count, zero: 0)
             defer { int32Scratch = local }
             try local.withUnsafeMutableBufferPointer { (b: inout UnsafeMutableBufferPointer<Int32>) throws(DecodeFailure) in
                 consumed = try PlainDecoder.decodeFixed(input, count: count, into: b.baseAddress!)
@@ -146,9 +142,7 @@ extension ColumnChunkDecoder {
                 }
             }
         case .decimalInt64(let scale):
-            if integers.count < Swift.max(count, 1) { integers = [Int64](repeating: 0, count: Swift.max(count, 1)) }
-            var local = integers
-            integers = []
+            var local = Self.takeScratch(&integers, count: count, zero: 0)
             defer { integers = local }
             let divisor = Self.powerOfTen(scale)
             try local.withUnsafeMutableBufferPointer { (b: inout UnsafeMutableBufferPointer<Int64>) throws(DecodeFailure) in
@@ -158,9 +152,7 @@ extension ColumnChunkDecoder {
                 }
             }
         case .bytes, .uuid, .decimalBytes:
-            if spans.count < Swift.max(count, 1) { spans = [ByteSpan](repeating: ByteSpan(start: 0, count: 0), count: Swift.max(count, 1)) }
-            var local = spans
-            spans = []
+            var local = Self.takeScratch(&spans, count: count, zero: ByteSpan(start: 0, count: 0))
             defer { spans = local }
             try local.withUnsafeMutableBufferPointer { (b: inout UnsafeMutableBufferPointer<ByteSpan>) throws(DecodeFailure) in
                 let p = b.baseAddress!
@@ -175,6 +167,16 @@ extension ColumnChunkDecoder {
             }
         }
         return consumed
+    }
+
+    /// One of the decoder's reused scratch arrays, grown to at least `count` elements (one at
+    /// least, so its buffer has an address) and moved out of the decoder, so that a closure over
+    /// its buffer may use the decoder too (exclusive access). The caller puts it back
+    /// (`defer { scratch = local }`), and the next page reuses the allocation.
+    static func takeScratch<Element>(_ scratch: inout [Element], count: Int, zero: Element) -> [Element] {
+        if scratch.count < Swift.max(count, 1) { scratch = [Element](repeating: zero, count: Swift.max(count, 1)) }
+        defer { scratch = [] }
+        return scratch
     }
 
     /// Appends BYTE_ARRAY-like values given as spans into `source`, converted.

@@ -51,7 +51,7 @@ public struct HistoricalPublisher {
     }
 
     public func run() throws -> PublishSummary {
-        guard try DeltaTable.exists(at: config.inputTable) else { throw PublishError.inputMissing(path: config.inputTable) }
+        guard try DeltaTable.exists(at: config.inputTable) else { throw UsageError.publishInputMissing(config.inputTable) }
         let source = try DeltaTable.open(at: config.inputTable, clock: clock).snapshot()
         let appId = "fs-publish/historical/" + source.metadata.id
         let outputExisted = try DeltaTable.exists(at: config.outputTable)

@@ -60,6 +60,19 @@ struct KeyTable {
     private mutating func append64(_ x: UInt64) { for i in 0..<8 { scratch.append(UInt8(truncatingIfNeeded: x >> (8 * UInt64(i)))) } }
     private mutating func append32(_ x: UInt32) { for i in 0..<4 { scratch.append(UInt8(truncatingIfNeeded: x >> (8 * UInt32(i)))) } }
 
+    /// Room for `keys` keys of `bytes` bytes in all without growing, for a caller that knows
+    /// how many keys may come (a reducer's first batch holds at most one per row). Only an
+    /// empty table is resized.
+    mutating func reserve(keys n: Int, bytes: Int) {
+        guard hashes.isEmpty else { return }
+        var capacity = buckets.count
+        while n * 10 > capacity * 7 { capacity *= 2 }
+        if capacity > buckets.count { buckets = [UInt64](repeating: 0, count: capacity) }
+        hashes.reserveCapacity(n)
+        starts.reserveCapacity(n + 1)
+        arena.reserveCapacity(bytes)
+    }
+
     private mutating func find(_ key: UnsafeBufferPointer<UInt8>) -> (slot: Int, isNew: Bool) {
         let h = Self.hash(key)
         var mask = buckets.count - 1
@@ -116,7 +129,7 @@ struct KeyTable {
     static func hash(_ p: UnsafeBufferPointer<UInt8>) -> UInt64 {
         let n = p.count
         var h: UInt64 = 0xcbf2_9ce4_8422_2325 ^ (UInt64(n) &* 0x9e37_79b9_7f4a_7c15)
-        guard n > 0, let base = UnsafeRawPointer(p.baseAddress) else { return mix(h) }
+        guard n > 0, let base = UnsafeRawPointer(p.baseAddress) else { return murmurFinalMix(h) }
         var i = 0
         while i + 8 <= n {
             h = (h ^ base.loadUnaligned(fromByteOffset: i, as: UInt64.self)) &* 0x9e37_79b9_7f4a_7c15
@@ -128,16 +141,6 @@ struct KeyTable {
             for j in i..<n { tail |= UInt64(p[j]) << (8 * UInt64(j - i)) }
             h = (h ^ tail) &* 0x9e37_79b9_7f4a_7c15
         }
-        return mix(h)
-    }
-
-    private static func mix(_ x: UInt64) -> UInt64 {
-        var h = x
-        h ^= h >> 33
-        h = h &* 0xff51_afd7_ed55_8ccd
-        h ^= h >> 33
-        h = h &* 0xc4ce_b9fe_1a85_ec53
-        h ^= h >> 33
-        return h
+        return murmurFinalMix(h)
     }
 }

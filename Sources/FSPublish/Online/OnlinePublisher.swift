@@ -77,7 +77,7 @@ public final class OnlinePublisher {
         if try !DeltaTable.exists(at: config.inputTable) {
             // A follower started with the pipeline (run-all.sh) may come before the first
             // commit of its input: it waits for it. A one-shot run has nothing to publish.
-            guard config.follow else { throw PublishError.inputMissing(path: config.inputTable) }
+            guard config.follow else { throw UsageError.publishInputMissing(config.inputTable) }
             logger.notice("waiting for the input table to be created", metadata: ["input": "\(config.inputTable)"])
             while try !DeltaTable.exists(at: config.inputTable) {
                 if !sleep(seconds: triggerSeconds) {
@@ -104,6 +104,10 @@ public final class OnlinePublisher {
                 }
                 let snapshot = try DeltaTable.open(at: config.inputTable).snapshot()
                 let source = try PublishSource.resolve(snapshot, config: config)
+                // A store seen for the first time in this run: read ahead while it answers.
+                let speculation = prepared != source.layout && t.readsAheadOfState
+                    ? SpeculativeReduction(snapshot: snapshot, source: source, threads: config.common.masterMode.threads) : nil
+                defer { speculation?.cancel() }
                 if prepared != source.layout {
                     try t.prepare(source.layout)
                     prepared = source.layout
@@ -123,7 +127,9 @@ public final class OnlinePublisher {
                 }
                 inputVersion = snapshot.version
                 if published != snapshot.version {
-                    let completed = try publishCycle(snapshot: snapshot, source: source, published: published, target: t, summary: &summary)
+                    let reduced = published == SpeculativeReduction.assumedPublished ? try speculation?.take() : nil
+                    let completed = try publishCycle(snapshot: snapshot, source: source, published: published, target: t,
+                                                     reduced: reduced, summary: &summary)
                     if !completed { break }
                 }
                 writeMetrics(summary, inputVersion: inputVersion)
@@ -159,12 +165,19 @@ public final class OnlinePublisher {
     }
 
     /// Publishes source versions (published, snapshot.version]; false when a stop request
-    /// ended it between two transactions (the version is then not recorded).
+    /// ended it between two transactions (the version is then not recorded). `reduced`: that
+    /// change already read and reduced (by a `SpeculativeReduction` that assumed `published`).
     func publishCycle(snapshot: Snapshot, source: PublishSource, published: Int64?, target: any PublishTarget,
-                      summary: inout OnlinePublishSummary) throws -> Bool {
-        let started = monotonicSeconds()
-        let reader = ChangeReader(snapshot: snapshot, published: published)
-        var reducer = try ParallelReduction.reduce(reader, source: source, threads: config.common.masterMode.threads)
+                      reduced: SpeculativeReduction.Reduced? = nil, summary: inout OnlinePublishSummary) throws -> Bool {
+        let started = reduced?.startedAt ?? monotonicSeconds()
+        let reader: ChangeReader
+        var reducer: LatestPerKey
+        if let reduced {
+            (reader, reducer) = (reduced.reader, reduced.reducer)
+        } else {
+            reader = ChangeReader(snapshot: snapshot, published: published)
+            reducer = try ParallelReduction.reduce(reader, source: source, threads: config.common.masterMode.threads)
+        }
         let rows = reducer.finish()
         summary.rowsRead += reducer.rowsRead
         summary.nullKeysSkipped += reducer.nullKeyRows

@@ -1,4 +1,5 @@
 import FSCore
+import FSKafka
 
 /// Writes the key and the JSON value of each published row straight from the batch's columns
 /// into one reused byte buffer — the same bytes as `KafkaTarget.encodeKey`/`encodeValue`, with
@@ -32,17 +33,26 @@ struct KafkaMessageEncoder {
         }
     }
 
-    /// Encodes every row of `batch` in order: `admit(row, key)` sees the row's key first (false:
-    /// the row is skipped, its value never encoded), then `body(key, value)` gets both. The
-    /// buffers are valid only during the call and reused for the next row.
-    func forEachMessage(in batch: RecordBatch, admit: (Int, UnsafeRawBufferPointer) -> Bool,
+    /// Encodes the rows of `batch` in `order` (nil: 0, 1, …): `admit(row, key)` sees the row's
+    /// key first (false: the row is skipped, its value never encoded), then `body(key, value)`
+    /// gets both. The buffers are valid only during the call and reused for the next row.
+    func forEachMessage(in batch: RecordBatch, order: [Int]? = nil, admit: (Int, UnsafeRawBufferPointer) -> Bool,
                         _ body: (UnsafeRawBufferPointer, UnsafeRawBufferPointer) throws -> Void) rethrows {
         guard batch.rowCount > 0 else { return }
+        if let order {
+            try encode(batch, rows: order, admit: admit, body)
+        } else {
+            try encode(batch, rows: 0..<batch.rowCount, admit: admit, body)
+        }
+    }
+
+    private func encode<Rows: Sequence<Int>>(_ batch: RecordBatch, rows: Rows, admit: (Int, UnsafeRawBufferPointer) -> Bool,
+                                             _ body: (UnsafeRawBufferPointer, UnsafeRawBufferPointer) throws -> Void) rethrows {
         var key = MessageBytes(capacity: 256), value = MessageBytes(capacity: 4096)
         defer { key.release(); value.release() }
         try Self.withViews(batch.columns) { views in
             var days = [DayText](repeating: DayText(), count: views.count)
-            for i in 0..<batch.rowCount {
+            for i in rows {
                 key.count = 0
                 writeKey(views, row: i, days: &days, to: &key)
                 if !key.withBytes({ admit(i, $0) }) { continue }
@@ -51,6 +61,39 @@ struct KafkaMessageEncoder {
                 try key.withBytes { k in try value.withBytes { v in try body(k, v) } }
             }
         }
+    }
+
+    /// The rows of `batch` grouped by the partition `partitioner` gives their message keys
+    /// (partition 0's rows first; empty keys, left to librdkafka, with partition 0's), each group
+    /// in row order — the order for `forEachMessage` that lets librdkafka's broker thread read
+    /// each partition's messages from contiguous memory (see `KafkaPartitioner`) — and each
+    /// row's partition (-1: an empty key). Kafka orders messages only within a partition, and a
+    /// key always maps to the same partition, so no key's messages change order.
+    func partitionOrder(of batch: RecordBatch, partitioner: KafkaPartitioner, partitionCount: Int32) -> PartitionOrder {
+        let n = batch.rowCount
+        guard n > 0 else { return PartitionOrder(rows: [], partitions: []) }
+        var partitions = [Int32](repeating: 0, count: n)
+        var starts = [Int](repeating: 0, count: Int(partitionCount) + 1)
+        var key = MessageBytes(capacity: 256)
+        defer { key.release() }
+        Self.withViews(batch.columns) { views in
+            var days = [DayText](repeating: DayText(), count: views.count)
+            for i in 0..<n {
+                key.count = 0
+                writeKey(views, row: i, days: &days, to: &key)
+                let p = key.withBytes { partitioner.partition(ofKey: $0, partitionCount: partitionCount) }
+                partitions[i] = p ?? -1
+                starts[Int(p ?? 0) + 1] += 1
+            }
+        }
+        for p in 0..<Int(partitionCount) { starts[p + 1] += starts[p] }
+        var order = [Int](repeating: 0, count: n)
+        for i in 0..<n {
+            let p = Int(max(0, partitions[i]))
+            order[starts[p]] = i
+            starts[p] += 1
+        }
+        return PartitionOrder(rows: order, partitions: partitions)
     }
 
     /// Appends the message key of row `i` (the batch's first `keyCount` columns are the keys).
@@ -212,6 +255,13 @@ struct KafkaMessageEncoder {
         guard column.hasNulls, let validity = column.validity else { return try body(nil) }
         return try validity.words.withUnsafeBufferPointer { try body($0.baseAddress) }
     }
+}
+
+/// A chunk's rows in produce order (`rows`, grouped by partition) and each row's partition by
+/// row number (`partitions[row]`; -1 where librdkafka's partitioner must choose).
+struct PartitionOrder: Equatable {
+    var rows: [Int]
+    var partitions: [Int32]
 }
 
 /// One column of a chunk as the encoder's row loop reads it: raw pointers into the column's

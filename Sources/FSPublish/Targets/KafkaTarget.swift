@@ -7,7 +7,7 @@ import FSKafka
 ///
 /// ```
 ///  publish(chunk₁, nil) … publish(chunkₙ, v)   chunks of one source version are held, then:
-///    produce every row: key = entity key, value = JSON object of the row,
+///    produce every row: key = entity key, value = JSON object of the row, partition by partition,
 ///                       headers fs_source_table / fs_source_table_id / fs_source_version = v
 ///    flush  (idempotent producer: librdkafka's retries never duplicate or reorder a message)
 ///    produce state record {target_table, source_table_id, …, version: v} to <topic>.fs_publish_state
@@ -43,6 +43,8 @@ final class KafkaTarget: PublishTarget {
     /// How long one flush may wait for the broker before the publish fails (and is retried by the job).
     let flushTimeout: Duration
     private var producer: KafkaProducer?
+    /// Set by `close`: the target is not used afterwards (the job makes a new one).
+    private var isClosed = false
     private var layout: PublishLayout?
     /// Chunks of the source version in progress, produced when its last chunk arrives.
     private var held: [RecordBatch] = []
@@ -52,11 +54,18 @@ final class KafkaTarget: PublishTarget {
     /// (the job re-creates the target after a failure, which reads it again).
     private var knownState: KafkaPublishState??
     /// Time guard: the newest time column value published per message key, read from the topic
-    /// once (at the first publish of this target), then kept up to date. nil until loaded, and
-    /// again after a first load (see the type's comment).
+    /// once (at the first publish of this target; `prepare` already sets it empty when the topic
+    /// holds nothing), then kept up to date. nil until loaded, and again after a first load (see
+    /// the type's comment).
     private var timeGuard: KafkaTimeGuard?
     /// Whether this target's producer has asked for both topics' metadata (`KafkaProducer.warmUp`).
     private var topicsWarm = false
+    /// The topic's partition count as that metadata listed it (nil: not listed), for enqueueing
+    /// each publish partition by partition (`KafkaMessageEncoder.partitionOrder`).
+    private var partitionCount: Int32?
+
+    /// A fresh producer's first request waits for its connection (see `SpeculativeReduction`).
+    var readsAheadOfState: Bool { true }
 
     /// The state topic of `topic`: one record per publish, the last one is the published version.
     static func stateTopic(_ topic: String) -> String { topic + ".fs_publish_state" }
@@ -68,11 +77,22 @@ final class KafkaTarget: PublishTarget {
         self.client = client
         self.clock = clock
         self.flushTimeout = flushTimeout
-        producer = try KafkaProducer(config: KafkaProducerConfig(
+    }
+
+    /// The producer, created at the first use (`prepare`, or a read of the state before it):
+    /// `rd_kafka_new` costs ~2 ms of the main thread, which the job overlaps with its read
+    /// ahead only if it happens after the target is made (`readsAheadOfState`).
+    private func liveProducer() throws -> KafkaProducer {
+        if let producer { return producer }
+        precondition(!isClosed, "KafkaTarget used after close")
+        let made = try KafkaProducer(config: KafkaProducerConfig(
             bootstrapServers: brokers, extra: ["enable.idempotence": "true"], settings: client.settings))
+        producer = made
+        return made
     }
 
     func prepare(_ layout: PublishLayout) throws {
+        _ = try liveProducer()
         self.layout = layout
         held = []
         let state = try readState()
@@ -80,6 +100,20 @@ final class KafkaTarget: PublishTarget {
         if let state, state.sourceTableId != layout.sourceTableId {
             throw PublishError.otherSource(table: topic, sourceTableId: state.sourceTableId, sourcePath: state.sourcePath)
         }
+        // The round trips the first publish would make before its first message, made here
+        // instead, where the job overlaps them with the table read (`readsAheadOfState`).
+        warmUpTopics()
+        if timeGuard == nil, !mayHoldMessages(topic) { timeGuard = KafkaTimeGuard() }
+    }
+
+    /// Learns (or creates) both topics before the first message, once per target: a message to
+    /// a topic the producer has not seen waits up to a second for librdkafka's scan of unknown
+    /// topics.
+    private func warmUpTopics() {
+        guard !topicsWarm, let producer else { return }
+        partitionCount = producer.partitionCount(topic: topic, timeout: .seconds(5))
+        producer.warmUp(topic: KafkaTarget.stateTopic(topic), timeout: .seconds(5))
+        topicsWarm = true
     }
 
     func publishedVersion() throws -> Int64? {
@@ -90,18 +124,13 @@ final class KafkaTarget: PublishTarget {
     }
 
     func publish(_ rows: RecordBatch, recordingVersion version: Int64?) throws -> PublishCounts {
-        guard let layout, let producer else { preconditionFailure("KafkaTarget.publish before prepare or after close") }
+        guard let layout, !isClosed else { preconditionFailure("KafkaTarget.publish before prepare or after close") }
+        let producer = try liveProducer()
         held.append(rows)
         guard let version else { return PublishCounts() }
         let chunks = held
         held = []
-        if !topicsWarm {
-            // Learn (or create) both topics before the first message: a message to a topic the
-            // producer has not seen waits up to a second for librdkafka's scan of unknown topics.
-            producer.warmUp(topic: topic, timeout: .seconds(5))
-            producer.warmUp(topic: KafkaTarget.stateTopic(topic), timeout: .seconds(5))
-            topicsWarm = true
-        }
+        warmUpTopics()
         let headers = KafkaHeaders([
             ("fs_source_table", Array(layout.sourcePath.utf8)), ("fs_source_table_id", Array(layout.sourceTableId.utf8)),
             ("fs_source_version", Array(String(version).utf8)),
@@ -116,14 +145,24 @@ final class KafkaTarget: PublishTarget {
         let handle = try producer.topic(topic)
         for chunk in chunks {
             let timeColumn = chunk.columns[keyCount]
-            try encoder.forEachMessage(in: chunk, admit: { i, key in
+            // Partition by partition, to the partition the producer's partitioner would pick
+            // (so librdkafka does not hash each key again).
+            var order: PartitionOrder? = nil
+            if let partitioner = producer.partitioner, let partitionCount {
+                order = encoder.partitionOrder(of: chunk, partitioner: partitioner, partitionCount: partitionCount)
+            }
+            let partitions = order?.partitions ?? []
+            var row = 0
+            try encoder.forEachMessage(in: chunk, order: order?.rows, admit: { i, key in
+                row = i
                 if isFirstLoad { return true }
                 guard let time = KafkaTimeGuard.Time(timeColumn, row: i) else { return true }
                 if times.admit(key: key.assumingMemoryBound(to: UInt8.self), time: time) { return true }
                 skipped += 1
                 return false
             }) { key, value in
-                try producer.produce(to: handle, key: key, value: value, headers: headers)
+                let partition = partitions.isEmpty || partitions[row] < 0 ? nil : partitions[row]
+                try producer.produce(to: handle, partition: partition, key: key, value: value, headers: headers)
                 produced += 1
             }
         }
@@ -140,6 +179,7 @@ final class KafkaTarget: PublishTarget {
     }
 
     func close() {
+        isClosed = true
         producer = nil
         held = []
         knownState = nil
@@ -177,7 +217,7 @@ final class KafkaTarget: PublishTarget {
     /// for the state and the guard, measured with strace); true when a partition holds messages
     /// or a query failed, and the consumer path decides as before.
     private func mayHoldMessages(_ topic: String, partitions known: [Int32]? = nil) -> Bool {
-        guard let producer else { return true }
+        guard let producer = try? liveProducer() else { return true }
         func isUnknown(_ e: KafkaError) -> Bool {
             e.name == "UNKNOWN_TOPIC_OR_PART" || e.name == "_UNKNOWN_TOPIC" || e.name == "_UNKNOWN_PARTITION"
         }

@@ -10,10 +10,10 @@ import Synchronization
 /// finished early are synced while the writer encodes the next ones:
 ///
 /// ```
-///  finish file ──► submit(staging) ──┐  (queues: more threads than cores, they mostly wait)
-///  …encode next files…               ├─► fsync ─┐
-///  commit: wait() ◄──────────────────┘          │ first error rethrown, nothing renamed
-///          rename into place ──► submit(dirs) ──► wait() ──► log commit
+///  finish file ──► submit(staging, group) ──┐  (queues: more threads than cores, they mostly wait)
+///  …encode next files…                      ├─► fsync ─┐
+///  commit: group.wait() ◄───────────────────┘          │ first error rethrown, nothing renamed
+///          rename into place ──► submit(dirs, group) ──► group.wait() ──► log commit
 /// ```
 /// Each job runs on one of `threads` serial queues (round robin); a serial queue owns a
 /// thread while it drains, so blocking fsyncs never starve the compression pool.
@@ -23,9 +23,34 @@ package final class FileSyncer: Sendable {
 
     private let queues: [DispatchQueue]
     private let next = Atomic<UInt>(0)
-    private let group = DispatchGroup()
-    private let failure = Mutex<IOError?>(nil)
     private let sync: Sync
+
+    /// The fsyncs of one commit: waited for, and failed, together.
+    ///
+    /// Why separate from the syncer: a pipelined writer (`TableWriter.stage`) has the files of
+    /// one commit being synced and renamed while the next commit's files are already being
+    /// finished; each commit must wait for its own files only, and a failure of the next
+    /// commit's file must not fail this one.
+    package final class Group: Sendable {
+        fileprivate let group = DispatchGroup()
+        fileprivate let failure = Mutex<IOError?>(nil)
+
+        package init() {}
+
+        /// Blocks until every path submitted to the group is synced; throws the first failure
+        /// (and forgets it, so the group can serve again).
+        package func wait() throws(IOError) {
+            group.wait()
+            if let e = failure.withLock({ f -> IOError? in defer { f = nil }; return f }) { throw e }
+        }
+
+        /// Blocks until every submitted job ended, dropping failures (abort paths: the files are
+        /// being deleted anyway).
+        package func drain() {
+            group.wait()
+            failure.withLock { $0 = nil }
+        }
+    }
 
     /// The fsyncs `TableWriter` uses by default.
     package static let system: Sync = { path, isDirectory throws(IOError) in
@@ -37,29 +62,15 @@ package final class FileSyncer: Sendable {
         self.sync = sync
     }
 
-    /// Starts making `path` durable; `wait` reports the outcome.
-    func submit(_ path: String, isDirectory: Bool = false) {
+    /// Starts making `path` durable; `group.wait` reports the outcome.
+    func submit(_ path: String, isDirectory: Bool = false, to group: Group) {
         let q = queues[Int(next.wrappingAdd(1, ordering: .relaxed).oldValue % UInt(queues.count))]
-        group.enter()
+        group.group.enter()
         q.async { [self] in
-            defer { group.leave() }
+            defer { group.group.leave() }
             do throws(IOError) { try sync(path, isDirectory) } catch {
-                failure.withLock { if $0 == nil { $0 = error } }
+                group.failure.withLock { if $0 == nil { $0 = error } }
             }
         }
-    }
-
-    /// Blocks until every submitted path is synced; throws the first failure (and forgets it,
-    /// so the syncer can serve the next commit).
-    func wait() throws(IOError) {
-        group.wait()
-        if let e = failure.withLock({ f -> IOError? in defer { f = nil }; return f }) { throw e }
-    }
-
-    /// Blocks until every submitted job ended, dropping failures (abort paths: the files are
-    /// being deleted anyway).
-    func drain() {
-        group.wait()
-        failure.withLock { $0 = nil }
     }
 }
