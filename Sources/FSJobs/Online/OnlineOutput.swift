@@ -33,18 +33,8 @@ enum OnlineOutput {
         guard let endIndex = batch.schema.index(of: "window_end"), let ends = batch.columns[endIndex].int64s else {
             throw OnlineError.outputWithoutWindowEnd(columns: batch.schema.fields.map(\.name))
         }
-        let n = batch.rowCount
-        var start = 0
-        while start < n {
-            let day = daysOf(micros: ends[start])
-            let dayStart = Int64(day) &* microsPerDay, nextDay = dayStart &+ microsPerDay
-            var end = start + 1
-            while end < n && ends[end] >= dayStart && ends[end] < nextDay { end += 1 }
-            let date = CivilDate(daysSinceEpoch: day)
-            try writer.write(batch, rows: start..<end, partition: [.int32(Int32(date.year)), .int32(Int32(date.month)), .int32(Int32(date.day))])
-            start = end
-        }
-        return n
+        try forEachDay(of: ends, count: batch.rowCount) { try writer.write(batch, rows: $0, partition: $1) }
+        return batch.rowCount
     }
 
     /// Writes emitted windows: rows by `write(_:to:)`, runs (`EmittedWindows.runs`: days of
@@ -65,7 +55,14 @@ enum OnlineOutput {
         case .stepping(let first, _, _): ends = first
         case .repeated(let c): ends = c.int64s ?? []
         }
-        let n = batch.runCount
+        try forEachDay(of: ends, count: batch.runCount) { try writer.writeRuns(batch, runs: $0, partition: $1) }
+        return batch.rowCount
+    }
+
+    /// Cuts `ends[0..<count]` (window ends, ascending) into one range per window-end day and
+    /// calls `body` with it and that day's partition values (`fs_year`, `fs_month`, `fs_day`):
+    /// the one day split of the row path and the run path.
+    private static func forEachDay(of ends: [Int64], count n: Int, _ body: (Range<Int>, [Value]) throws -> Void) throws {
         var start = 0
         while start < n {
             let day = daysOf(micros: ends[start])
@@ -73,9 +70,8 @@ enum OnlineOutput {
             var end = start + 1
             while end < n && ends[end] >= dayStart && ends[end] < nextDay { end += 1 }
             let date = CivilDate(daysSinceEpoch: day)
-            try writer.writeRuns(batch, runs: start..<end, partition: [.int32(Int32(date.year)), .int32(Int32(date.month)), .int32(Int32(date.day))])
+            try body(start..<end, [.int32(Int32(date.year)), .int32(Int32(date.month)), .int32(Int32(date.day))])
             start = end
         }
-        return batch.rowCount
     }
 }
