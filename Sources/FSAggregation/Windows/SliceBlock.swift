@@ -36,6 +36,24 @@ struct SliceBlock: Sendable {
     @inline(__always)
     static func offset(of rowKey: UInt64) -> UInt32 { UInt32(truncatingIfNeeded: rowKey) }
 
+    /// The block's rows bucketed by slice offset (a counting sort, CSR form): the rows of offset
+    /// `o` are `rows[start[o]..<start[o + 1]]`, in row order. `slices` is the block's width B.
+    /// Both emission paths walk a block slice by slice through this.
+    func rowsByOffset(slices: Int64) -> (start: [Int], rows: [UInt32]) {
+        let keys = rows.keys
+        var start = [Int](repeating: 0, count: Int(slices) + 1)
+        for key in keys { start[Int(Self.offset(of: key)) + 1] += 1 }
+        for o in 0..<Int(slices) { start[o + 1] += start[o] }
+        var fill = start
+        var byOffset = [UInt32](repeating: 0, count: keys.count)
+        for (r, key) in keys.enumerated() {
+            let o = Int(Self.offset(of: key))
+            byOffset[fill[o]] = UInt32(r)
+            fill[o] += 1
+        }
+        return (start, byOffset)
+    }
+
     /// Folds rows into their (key, slice) states, creating rows for new pairs.
     /// - Parameters:
     ///   - keyIDs, offsets: per input row, the key id and the slice offset inside this block.

@@ -190,18 +190,8 @@ extension WindowedAggregator {
             indexOf[blk] = present.count
             present.append(block)
             let keys = block.rows.keys
-            var start = [Int](repeating: 0, count: Int(b) + 1)
-            for key in keys { start[Int(SliceBlock.offset(of: key)) + 1] += 1 }
-            for o in 0..<Int(b) { start[o + 1] += start[o] }
-            var fill = start
-            var rows = [UInt32](repeating: 0, count: keys.count)
-            var ids = [UInt32](repeating: 0, count: keys.count)
-            for (r, key) in keys.enumerated() {
-                let o = Int(SliceBlock.offset(of: key))
-                rows[fill[o]] = UInt32(r)
-                fill[o] += 1
-                ids[r] = SliceBlock.keyID(of: key)
-            }
+            let (start, rows) = block.rowsByOffset(slices: b)
+            let ids = keys.map { SliceBlock.keyID(of: $0) }
             bucketStart.append(start)
             bucketRows.append(rows)
             rowKeyIDs.append(ids)

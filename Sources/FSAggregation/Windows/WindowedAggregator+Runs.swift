@@ -42,16 +42,7 @@ extension WindowedAggregator {
             let bi = UInt32(present.count)
             present.append(block)
             let rowKeys = block.rows.keys
-            var start = [Int](repeating: 0, count: Int(b) + 1)
-            for key in rowKeys { start[Int(SliceBlock.offset(of: key)) + 1] += 1 }
-            for o in 0..<Int(b) { start[o + 1] += start[o] }
-            var fill = start
-            var byOffset = [UInt32](repeating: 0, count: rowKeys.count)
-            for (r, key) in rowKeys.enumerated() {
-                let o = Int(SliceBlock.offset(of: key))
-                byOffset[fill[o]] = UInt32(r)
-                fill[o] += 1
-            }
+            let (start, byOffset) = block.rowsByOffset(slices: b)
             for o in 0..<Int(b) where start[o] < start[o + 1] {
                 let ws = spec.windows(containingSlice: blk &* b &+ Int64(o))
                 let from = Swift.max(ws.lowerBound, k1), to = Swift.min(ws.upperBound, k2)
