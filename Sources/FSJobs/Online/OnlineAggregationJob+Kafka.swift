@@ -51,6 +51,7 @@ extension OnlineJob {
         var sequence = committed ?? 0
         let sinks = OnlineSinks(output: outputWriter, late: lateWriter, store: store, fingerprint: fingerprint)
         var progress = ProgressRate(startMicros: started)
+        let pipeline = try OnlineOutputPipeline(writer: outputWriter, lanes: outputLanes)
         while true {
             if stopRequested(&summary) { break }
             guard let read = try source.readMicroBatch(waitMicros: config.triggerIntervalMicros, nowMicros: { clock.nowMicros() }) else {
@@ -60,7 +61,6 @@ extension OnlineJob {
             guard let rows = read.rows.projected(columns) else { preconditionFailure("stream rows lack the planned columns") }
             summary.eventsThisRun += Int64(rows.rowCount)
             let lateRows = Self.notYetWritten(engine.add(RecordBatch(schema: schema, columns: rows.columns)), done: lateDone)
-            let pipeline = OnlineOutputPipeline(writer: outputWriter)
             try engine.endMicroBatchByRuns { out in try pipeline.submit(out) }
             let rowsWritten = try pipeline.finish()
             sequence += 1

@@ -132,7 +132,7 @@ public struct OnlineJob: RunnableJob {
             "resume_after_input_version": "\(committed.map(String.init) ?? "none")", "features": "\(plan.features.count)",
         ])
 
-        let pipeline = OnlineOutputPipeline(writer: outputWriter)
+        let pipeline = try OnlineOutputPipeline(writer: outputWriter, lanes: outputLanes)
         var tailer = LogTailer(log: input.log, after: committed ?? -1)
         // Without tombstones: this snapshot follows the input for weeks and only names files to read.
         var snapshot = try committed.map { try input.snapshot(version: $0, holdingTombstones: false) }
@@ -214,6 +214,10 @@ public struct OnlineJob: RunnableJob {
         finishSummary(&summary, engine: engine, fingerprint: fingerprint, startedMicros: started)
         return summary
     }
+
+    /// Writer threads of the output (`OnlineOutputPipeline`): two, one per core of the machines
+    /// measured, so encoding keeps up with the one folding thread; one under `--master-mode local`.
+    var outputLanes: Int { min(2, config.common.masterMode.threads) }
 
     /// The columns the features read, with the key and time fields, in table order: the scan
     /// reads only these (late rows keep these columns too).

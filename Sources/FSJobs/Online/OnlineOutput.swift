@@ -9,8 +9,9 @@ enum OnlineOutput {
     /// Partition columns of the output table.
     static let partitionColumns = ["year", "month", "day"]
 
-    /// Emission hands out days in order, so a day's file is complete long before the commit:
-    /// a small buffer budget finishes it early instead of holding a trigger's output in memory.
+    /// Emission hands out days in order, so a day's file is complete long before the commit: the
+    /// pipeline finishes it as soon as its lane moves on (`OnlineOutputPipeline`), and the buffer
+    /// budget (per lane) only bounds a trigger whose days are all open at once.
     ///
     /// Window bounds repeat for every key of a window and counts are small, so integer pages are
     /// DELTA_BINARY_PACKED: a few bits a value instead of 8 bytes through ZSTD, which was the
@@ -30,11 +31,7 @@ enum OnlineOutput {
     /// refused (`OnlineError.outputWithoutWindowEnd`), never counted as zero rows: silently
     /// writing nothing would commit the input position with its windows lost.
     static func write(_ batch: RecordBatch, to writer: TableWriter) throws -> Int {
-        guard let endIndex = batch.schema.index(of: "window_end"), let ends = batch.columns[endIndex].int64s else {
-            throw OnlineError.outputWithoutWindowEnd(columns: batch.schema.fields.map(\.name))
-        }
-        try forEachDay(of: ends, count: batch.rowCount) { try writer.write(batch, rows: $0, partition: $1) }
-        return batch.rowCount
+        try write(.rows(batch), to: writer)
     }
 
     /// Writes emitted windows: rows by `write(_:to:)`, runs (`EmittedWindows.runs`: days of
@@ -42,27 +39,60 @@ enum OnlineOutput {
     /// per window-end day; returns the rows written. Refuses a batch without a timestamp
     /// `window_end` as `write(_:to:)` does.
     static func write(_ out: EmittedWindows, to writer: TableWriter) throws -> Int {
-        let batch: RunBatch
+        for day in try days(of: out) { try write(out, day: day, to: writer) }
+        return out.rowCount
+    }
+
+    /// One window-end day of an emitted chunk: its rows (row path) or runs (run path) and the
+    /// day's partition values.
+    struct Day {
+        /// Days since the epoch (UTC) of the window ends.
+        var day: Int64
+        /// Rows or runs of the chunk.
+        var range: Range<Int>
+        /// `year`, `month`, `day`.
+        var partition: [Value]
+    }
+
+    /// The window-end days of `out` (windows ascending), in order. Refuses a chunk without a
+    /// timestamp `window_end` (`OnlineError.outputWithoutWindowEnd`), never counted as zero
+    /// rows: silently writing nothing would commit the input position with its windows lost.
+    static func days(of out: EmittedWindows) throws -> [Day] {
+        let ends: [Int64], count: Int
         switch out {
-        case .rows(let rows): return try write(rows, to: writer)
-        case .runs(let runs): batch = runs
+        case .rows(let batch):
+            guard let endIndex = batch.schema.index(of: "window_end"), let e = batch.columns[endIndex].int64s else {
+                throw OnlineError.outputWithoutWindowEnd(columns: batch.schema.fields.map(\.name))
+            }
+            (ends, count) = (e, batch.rowCount)
+        case .runs(let batch):
+            guard let endIndex = batch.schema.index(of: "window_end"), batch.columns[endIndex].type == .timestamp else {
+                throw OnlineError.outputWithoutWindowEnd(columns: batch.schema.fields.map(\.name))
+            }
+            switch batch.columns[endIndex] {
+            case .stepping(let first, _, _): ends = first
+            case .repeated(let c): ends = c.int64s ?? []
+            }
+            count = batch.runCount
         }
-        guard let endIndex = batch.schema.index(of: "window_end"), batch.columns[endIndex].type == .timestamp else {
-            throw OnlineError.outputWithoutWindowEnd(columns: batch.schema.fields.map(\.name))
+        var days: [Day] = []
+        forEachDay(of: ends, count: count) { days.append(Day(day: $0, range: $1, partition: $2)) }
+        return days
+    }
+
+    /// Writes one day of `out` (from `days(of:)`) into its partition: rows straight from the
+    /// batch (no copy, no partition columns built), runs through `TableWriter.writeRuns`.
+    static func write(_ out: EmittedWindows, day: Day, to writer: TableWriter) throws {
+        switch out {
+        case .rows(let batch): try writer.write(batch, rows: day.range, partition: day.partition)
+        case .runs(let batch): try writer.writeRuns(batch, runs: day.range, partition: day.partition)
         }
-        let ends: [Int64]
-        switch batch.columns[endIndex] {
-        case .stepping(let first, _, _): ends = first
-        case .repeated(let c): ends = c.int64s ?? []
-        }
-        try forEachDay(of: ends, count: batch.runCount) { try writer.writeRuns(batch, runs: $0, partition: $1) }
-        return batch.rowCount
     }
 
     /// Cuts `ends[0..<count]` (window ends, ascending) into one range per window-end day and
     /// calls `body` with it and that day's partition values (`fs_year`, `fs_month`, `fs_day`):
     /// the one day split of the row path and the run path.
-    private static func forEachDay(of ends: [Int64], count n: Int, _ body: (Range<Int>, [Value]) throws -> Void) throws {
+    private static func forEachDay(of ends: [Int64], count n: Int, _ body: (Int64, Range<Int>, [Value]) -> Void) {
         var start = 0
         while start < n {
             let day = daysOf(micros: ends[start])
@@ -70,7 +100,7 @@ enum OnlineOutput {
             var end = start + 1
             while end < n && ends[end] >= dayStart && ends[end] < nextDay { end += 1 }
             let date = CivilDate(daysSinceEpoch: day)
-            try body(start..<end, [.int32(Int32(date.year)), .int32(Int32(date.month)), .int32(Int32(date.day))])
+            body(day, start..<end, [.int32(Int32(date.year)), .int32(Int32(date.month)), .int32(Int32(date.day))])
             start = end
         }
     }

@@ -3,49 +3,137 @@ import FSCore
 import FSTable
 import Synchronization
 
-/// Writes the emitted chunks of a trigger on a background thread while the engine merges the
-/// next ones (and reads and folds the next input version).
+/// Writes the emitted chunks of a trigger on background threads, window-end days split between
+/// `lanes` writer threads, while the engine merges the next chunks (and reads and folds the
+/// next input version).
 ///
 /// ```
-///  caller:  emit chunk₁ ── emit chunk₂ ── emit chunk₃ ── … ── finish() ── commit
-///  queue:             write₁ ────── write₂ ────── write₃ ──────┘
+///  caller:  emit chunk₁ (days 1, 2) ── emit chunk₂ (days 2, 3) ── … ── finish() ── adopt lanes ── commit
+///  lane 1:        write day 1 ────────────────── write day 3 ─ … ─ finish files, stage ─┘
+///  lane 2:        write day 2 ──────── write day 2 (rest) ──── … ─ finish files, stage ─┘
 /// ```
-/// Merging slices and encoding Parquet pages each take about half of the job's serial CPU time,
-/// so on two cores overlapping them shortens a trigger by about the smaller of the two.
+/// Why lanes: merging slices and encoding a day's Parquet pages each took about half of the
+/// job's CPU time, and with one output thread the encoding was the critical path while the
+/// second core was part idle (bench/ANALYSIS.md, seventh round). A day goes to one lane for the
+/// whole trigger (the lane with the fewest rows waiting when the day first appears), so each
+/// day is still one file, with the same rows in the same order as from one thread.
 ///
-/// The `TableWriter` is handed over: from `submit` until `finish` returns, only the pipeline's
-/// `BackgroundWriter` touches it (`finish` drains it, so the caller may commit right after). At
-/// most `maxInFlight` chunks wait, which bounds the memory the overlap adds to that many chunks
-/// of `WindowedAggregator.emitChunkRows` rows.
+/// Each lane is a `TableWriter.makeLane()` of the output writer: it writes and finishes files
+/// (a day's file as soon as its lane moves on to a later day, so its footer and fsync overlap the
+/// next writes instead of waiting for the commit), and `finish` hands the lanes' staged files
+/// to the output writer (`TableWriter.adopt`), whose commit makes them visible in one log entry
+/// as before. From `submit` until `finish` returns, the output writer itself is not touched.
+/// At most `maxInFlight` chunks wait per lane, which bounds the memory the overlap adds.
 final class OnlineOutputPipeline: @unchecked Sendable {
     private let writer: TableWriter
-    /// Runs the writes in order; its first failure drops the later chunks.
-    private let background: BackgroundWriter
-    private let rows = Atomic<Int>(0)
+    private let lanes: [Lane]
+    /// The lane of each day written since the last `finish` (caller's thread only).
+    private var laneOfDay: [Int64: Int] = [:]
 
-    init(writer: TableWriter, maxInFlight: Int = 1) {
+    /// One writer thread and its writer.
+    private final class Lane: @unchecked Sendable {
+        /// Runs the lane's writes in order; its first failure drops its later chunks.
+        let background: BackgroundWriter
+        let writer: TableWriter
+        /// Rows submitted and not yet written (balances new days between lanes).
+        let waitingRows = Atomic<Int>(0)
+        /// Rows written since the last `finish`.
+        let writtenRows = Atomic<Int>(0)
+        /// The day the lane wrote last and its partition (lane thread only).
+        var lastDay: OnlineOutput.Day?
+        /// What the lane's last task staged (lane thread, then the caller after `drain`).
+        var staged: StagedCommit?
+
+        init(writer: TableWriter, index: Int, maxInFlight: Int) {
+            self.writer = writer
+            background = BackgroundWriter(label: "fs.online.output.\(index)", maxInFlight: maxInFlight)
+        }
+
+        /// Writes `days` of `out`, finishing the previous day's file first when a later day starts.
+        func write(_ out: EmittedWindows, days: [OnlineOutput.Day]) throws {
+            for day in days {
+                if let last = lastDay, last.day != day.day { try writer.finish(partition: last.partition) }
+                lastDay = day
+                try OnlineOutput.write(out, day: day, to: writer)
+            }
+        }
+    }
+
+    /// `lanes` (≥ 1) writer threads, each with its own lane of `writer`.
+    init(writer: TableWriter, lanes: Int = 2, maxInFlight: Int = 1) throws {
         self.writer = writer
-        background = BackgroundWriter(label: "fs.online.output", maxInFlight: maxInFlight)
+        self.lanes = try (0..<max(1, lanes)).map { Lane(writer: try writer.makeLane(), index: $0, maxInFlight: maxInFlight) }
     }
 
     /// Queues `batch` (the engine's output, windows ascending) for `OnlineOutput.write`.
     /// Throws a failure of an earlier chunk at once, so a failing trigger stops emitting early.
     func submit(_ batch: RecordBatch) throws { try submit(.rows(batch)) }
 
-    /// Queues emitted windows, rows or runs (`WindowedAggregator.endMicroBatchByRuns(emit:)`).
-    func submit(_ batch: EmittedWindows) throws {
-        if let e = background.failure { throw e }
-        background.enqueue { [self] in
-            let n = try OnlineOutput.write(batch, to: writer)
-            rows.add(n, ordering: .relaxed)
+    /// Queues emitted windows, rows or runs (`WindowedAggregator.endMicroBatchByRuns(emit:)`),
+    /// each day to its lane.
+    func submit(_ out: EmittedWindows) throws {
+        for lane in lanes { if let e = lane.background.failure { throw e } }
+        var byLane = [[OnlineOutput.Day]](repeating: [], count: lanes.count)
+        for day in try OnlineOutput.days(of: out) {
+            let l: Int
+            if let known = laneOfDay[day.day] {
+                l = known
+            } else {
+                l = lanes.indices.min { lanes[$0].waitingRows.load(ordering: .relaxed) < lanes[$1].waitingRows.load(ordering: .relaxed) } ?? 0
+                laneOfDay[day.day] = l
+            }
+            byLane[l].append(day)
+        }
+        for (lane, days) in zip(lanes, byLane) where !days.isEmpty {
+            let rows = out.rowCount(of: days)
+            lane.waitingRows.add(rows, ordering: .relaxed)
+            lane.background.enqueue {
+                defer { lane.waitingRows.subtract(rows, ordering: .relaxed) }
+                try lane.write(out, days: days)
+                lane.writtenRows.add(rows, ordering: .relaxed)
+            }
         }
     }
 
-    /// Waits until every queued chunk is written; returns the rows written since the last
-    /// `finish` and rethrows the first failure. The writer is the caller's again afterwards.
+    /// Waits until every queued chunk is written, finishes the lanes' files on their threads and
+    /// hands them to the output writer for its next commit; returns the rows written since the
+    /// last `finish` and rethrows the first failure (then everything the lanes wrote since the
+    /// last `finish` is deleted). The writer is the caller's again afterwards.
     func finish() throws -> Int {
-        background.drain()
-        if let e = background.takeFailure() { throw e }
-        return rows.exchange(0, ordering: .relaxed)
+        for lane in lanes {
+            lane.background.enqueue {
+                try lane.writer.finishOpenFiles()
+                lane.lastDay = nil
+                lane.staged = lane.writer.stage()
+            }
+        }
+        var failure: (any Error)?
+        for lane in lanes {
+            lane.background.drain()
+            if let e = lane.background.takeFailure(), failure == nil { failure = e }
+        }
+        laneOfDay = [:]
+        let staged = lanes.compactMap { lane in defer { lane.staged = nil }; return lane.staged }
+        if let failure {
+            for lane in lanes {
+                lane.lastDay = nil
+                lane.writer.abort()
+                lane.writtenRows.store(0, ordering: .relaxed)
+            }
+            for s in staged { writer.discard(s) }
+            throw failure
+        }
+        for s in staged { try writer.adopt(s) }
+        return lanes.reduce(0) { $0 + $1.writtenRows.exchange(0, ordering: .relaxed) }
+    }
+}
+
+extension EmittedWindows {
+    /// Rows in `days` (ranges of rows or runs from `OnlineOutput.days(of:)`).
+    fileprivate func rowCount(of days: [OnlineOutput.Day]) -> Int {
+        switch self {
+        case .rows: return days.reduce(0) { $0 + $1.range.count }
+        case .runs(let b): return days.reduce(0) { $0 + b.rowCount(runs: $1.range) }
+        }
     }
 }

@@ -37,6 +37,19 @@ package final class FileSyncer: Sendable {
 
         package init() {}
 
+        /// Makes this group wait for (and fail with) every fsync submitted to `other` so far: a
+        /// lane's staged files join the owner's commit (`TableWriter.adopt`). Nothing may be
+        /// submitted to `other` afterwards.
+        package func include(_ other: Group) {
+            group.enter()
+            other.group.notify(queue: .global()) { [self] in
+                if let e = other.failure.withLock({ f -> IOError? in defer { f = nil }; return f }) {
+                    failure.withLock { if $0 == nil { $0 = e } }
+                }
+                group.leave()
+            }
+        }
+
         /// Blocks until every path submitted to the group is synced; throws the first failure
         /// (and forgets it, so the group can serve again).
         package func wait() throws(IOError) {

@@ -576,3 +576,73 @@ package final class StagedCommit: @unchecked Sendable {
         if !isSettled.load(ordering: .acquiring) { abort() }
     }
 }
+
+// MARK: Lanes: one commit's files written by several threads
+
+/// ```
+///  lane 1 (thread): writeRuns day 1 ─ finish(partition: day 1) ─ writeRuns day 3 … ─ finishOpenFiles ─ stage ─┐
+///  lane 2 (thread): writeRuns day 2 ─ finish(partition: day 2) ─ writeRuns day 4 … ─ finishOpenFiles ─ stage ─┤
+///  writer (caller):                                               adopt(staged₁) ─ adopt(staged₂) ─ commit ◄┘
+/// ```
+/// Why: encoding a partition's pages is serial per file, so one writer thread bounds a job
+/// whose output is many partitions (fs-agg-online's day files: the output thread was the
+/// critical path with the other core part idle). Lanes are ordinary writers of the same table
+/// that never commit: each owns its open files, and their staged files join the owner's next
+/// commit, so the commit protocol (every file and directory durable before the one log entry
+/// names them) is the owner's, unchanged. A partition must be written by one lane per commit,
+/// or it gets one file per lane.
+extension TableWriter {
+    /// A writer of this table's files for another thread, whose work reaches the table only
+    /// through `adopt`: same options and compression pool (its lanes are serial per column, so
+    /// files of several threads share them safely), no orphan cleanup (the owner did it) and
+    /// no auto-compaction (it never commits).
+    package func makeLane() throws -> TableWriter {
+        var o = options
+        o.orphanGracePeriodMillis = nil
+        o.autoCompaction = nil
+        o.parquet = fileOptions
+        return try TableWriter(table: table, snapshot: snapshot, options: o)
+    }
+
+    /// Finishes the open file of `partition` (typed values in partition column order) now:
+    /// last pages and footer into staging, its fsync started. For writers that know a partition
+    /// is complete long before the commit (the online job's earlier window days): its buffers are
+    /// freed and its fsync overlaps the next writes instead of waiting for the commit. Later rows
+    /// of the partition go to a further file. No open file: nothing happens.
+    public func finish(partition: [Value]) throws {
+        let columns = splitter.partitionColumns
+        guard partition.count == columns.count else {
+            throw TableError.schemaMismatch(reason: "\(partition.count) partition values for the partition columns \(columns)")
+        }
+        var log = StringMap()
+        for (name, v) in zip(columns, partition) { log.set(name, PartitionValues.serialize(v)) }
+        try finish(PartitionValues.directory(columns: columns, values: log))
+    }
+
+    /// Finishes every open file (see `finish(partition:)`): a lane's last step before `stage`,
+    /// so the footers are written on its thread, not by the owner's commit.
+    package func finishOpenFiles() throws {
+        for key in open.keys.sorted() { try finish(key) }
+    }
+
+    /// Takes a lane's staged files (`makeLane`, then `stage` on the lane) into this writer's next
+    /// commit, or its `abort`: its finished files with their fsyncs, its open files (a
+    /// partition open here too gets the lane's file finished beside this one's), its partitions.
+    package func adopt(_ staged: StagedCommit) throws {
+        sync.include(staged.sync)
+        finished.append(contentsOf: staged.finished)
+        for p in staged.partitions where !writtenPartitions.contains(where: { DeltaTable.samePartition($0, p) }) { writtenPartitions.append(p) }
+        let files = staged.open
+        staged.settle()
+        for f in files {
+            if open[f.directory] == nil {
+                var file = f
+                file.bufferedBytes = 0
+                recount(&file)
+                open[f.directory] = file
+            } else {
+                finished.append(try finish(f, syncingIn: sync))
+            }
+        }
+    }
+}

@@ -1,0 +1,159 @@
+import Dispatch
+import FSCore
+import Synchronization
+import Testing
+@testable import FSTable
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `TableWriter.makeLane` / `adopt` / `finish(partition:)`: files written by several threads
+/// reach the table only through the owner's one commit, durable before it, and a partition
+/// finished early takes later rows into a further file.
+@Suite struct TableWriterLaneTests {
+    static let day1: [Value] = [.int32(2019), .int32(3), .int32(7)]
+    static let day2: [Value] = [.int32(2019), .int32(3), .int32(8)]
+    static let day3: [Value] = [.int32(2019), .int32(4), .int32(1)]
+
+    static func dataFiles(_ t: DeltaTable) throws -> [String] {
+        try FileSystem.walkFiles(t.root) { !$0.hasPrefix("_") }.filter { $0.hasSuffix(".parquet") }.sorted()
+    }
+
+    static func directories(_ s: Snapshot) -> [String] {
+        s.sortedFiles.map { $0.path.split(separator: "/").dropLast().joined(separator: "/") }
+    }
+
+    /// Two lanes on two threads, one leaving its file open for the owner to finish: one commit
+    /// holds every row of both, in their partitions, and staging is empty afterwards.
+    @Test(arguments: [false, true])
+    func filesOfTwoLanesOnTwoThreadsLandInTheOwnersOneCommit(lanesFinishTheirFiles: Bool) throws {
+        let dir = try ScratchDirectory()
+        let t = try DeltaTable.create(at: dir.path, schema: ordersSchema, partitionColumns: ymd)
+        let owner = try TableWriter(table: t)
+        nonisolated(unsafe) let lanes = [try owner.makeLane(), try owner.makeLane()]  // each used by one thread
+        let batch = TableWriterRowRangeTests.dataBatch(ids: 0..<100)
+        let work: [[(Range<Int>, [Value])]] = [[(0..<30, Self.day1), (60..<70, Self.day3)], [(30..<60, Self.day2), (70..<100, Self.day2)]]
+        let staged = Mutex<[Int: StagedCommit]>([:])
+        let failures = Mutex<[String]>([])
+        DispatchQueue.concurrentPerform(iterations: 2) { i in
+            do {
+                for (rows, day) in work[i] { try lanes[i].write(batch, rows: rows, partition: day) }
+                if lanesFinishTheirFiles { try lanes[i].finishOpenFiles() }
+                let s = lanes[i].stage()
+                staged.withLock { $0[i] = s }
+            } catch {
+                failures.withLock { $0.append("\(error)") }
+            }
+        }
+        #expect(failures.withLock { $0 }.isEmpty)
+        #expect(try t.snapshot().version == 0, "nothing is visible before the owner commits")
+        for i in 0..<2 { try owner.adopt(try #require(staged.withLock { $0[i] })) }
+        #expect(owner.pendingRows == 100)
+        #expect(try owner.commit(txns: [TxnAction(appId: "lanes", version: 0, lastUpdated: 0)]).version == 1)
+        let s = try t.snapshot()
+        #expect(Self.directories(s) == ["fs_year=2019/fs_month=3/fs_day=7", "fs_year=2019/fs_month=3/fs_day=8", "fs_year=2019/fs_month=4/fs_day=1"])
+        #expect(s.txns["lanes"]?.version == 0)
+        #expect(sortedIDs(try scanAll(t)) == (0..<100).map(Int64.init))
+        #expect(try TableWriterStagedCommitTests.stagingFiles(t).isEmpty)
+        #expect(try Self.dataFiles(t).count == 3, "no file outside the commit")
+    }
+
+    /// `finish(partition:)` closes the file: later rows of the partition go to a second file;
+    /// a partition with no open file is left alone.
+    @Test func aPartitionFinishedEarlyTakesLaterRowsIntoAFurtherFile() throws {
+        let dir = try ScratchDirectory()
+        let t = try DeltaTable.create(at: dir.path, schema: ordersSchema, partitionColumns: ymd)
+        let w = try TableWriter(table: t)
+        let batch = TableWriterRowRangeTests.dataBatch(ids: 0..<50)
+        try w.write(batch, rows: 0..<20, partition: Self.day1)
+        try w.write(batch, rows: 20..<30, partition: Self.day2)
+        let held = w.bufferedBytes
+        try w.finish(partition: Self.day1)
+        #expect(w.bufferedBytes < held, "the finished file's buffers are no longer held")
+        try w.finish(partition: Self.day3)
+        try w.write(batch, rows: 30..<50, partition: Self.day1)
+        #expect(try w.commit().version == 1)
+        let s = try t.snapshot()
+        #expect(Self.directories(s).sorted() == ["fs_year=2019/fs_month=3/fs_day=7", "fs_year=2019/fs_month=3/fs_day=7", "fs_year=2019/fs_month=3/fs_day=8"])
+        #expect(sortedIDs(try scanAll(t)) == (0..<50).map(Int64.init))
+        #expect(throws: TableError.self) { try w.finish(partition: [.int32(2019)]) }
+    }
+
+    /// A partition open in both the owner and an adopted lane keeps both files.
+    @Test func aPartitionOpenInTheOwnerAndALaneKeepsBothFiles() throws {
+        let dir = try ScratchDirectory()
+        let t = try DeltaTable.create(at: dir.path, schema: ordersSchema, partitionColumns: ymd)
+        let owner = try TableWriter(table: t)
+        let lane = try owner.makeLane()
+        let batch = TableWriterRowRangeTests.dataBatch(ids: 0..<40)
+        try owner.write(batch, rows: 0..<10, partition: Self.day1)
+        try lane.write(batch, rows: 10..<40, partition: Self.day1)
+        try owner.adopt(lane.stage())
+        #expect(try owner.commit().version == 1)
+        #expect(Self.directories(try t.snapshot()) == ["fs_year=2019/fs_month=3/fs_day=7", "fs_year=2019/fs_month=3/fs_day=7"])
+        #expect(sortedIDs(try scanAll(t)) == (0..<40).map(Int64.init))
+    }
+
+    /// A lane's file whose fsync fails fails the owner's commit: nothing committed, nothing left.
+    @Test func aLanesFailedFsyncFailsTheOwnersCommit() throws {
+        let dir = try ScratchDirectory()
+        let t = try DeltaTable.create(at: dir.path, schema: ordersSchema, partitionColumns: ymd)
+        let recorder = SyncRecorder()
+        recorder.state.withLock { $0.failFiles = true }
+        var o = TableWriterOptions()
+        o.fsync = recorder.sync
+        let owner = try TableWriter(table: t, options: o)
+        let lane = try owner.makeLane()
+        try lane.write(TableWriterRowRangeTests.dataBatch(ids: 0..<10), rows: 0..<10, partition: Self.day1)
+        try lane.finishOpenFiles()
+        try owner.adopt(lane.stage())
+        #expect(throws: IOError.self) { try owner.commit() }
+        #expect(try t.snapshot().version == 0)
+        #expect(try Self.dataFiles(t).isEmpty)
+        #expect(try TableWriterStagedCommitTests.stagingFiles(t).isEmpty)
+    }
+
+    /// An aborted owner deletes the adopted files too.
+    @Test func abortingTheOwnerDeletesTheAdoptedFiles() throws {
+        let dir = try ScratchDirectory()
+        let t = try DeltaTable.create(at: dir.path, schema: ordersSchema, partitionColumns: ymd)
+        let owner = try TableWriter(table: t)
+        let lane = try owner.makeLane()
+        let batch = TableWriterRowRangeTests.dataBatch(ids: 0..<20)
+        try lane.write(batch, rows: 0..<10, partition: Self.day1)
+        try lane.finish(partition: Self.day1)
+        try lane.write(batch, rows: 10..<20, partition: Self.day2)
+        try owner.adopt(lane.stage())
+        #expect(try !TableWriterStagedCommitTests.stagingFiles(t).isEmpty)
+        owner.abort()
+        #expect(try TableWriterStagedCommitTests.stagingFiles(t).isEmpty)
+        #expect(try owner.commit().version == nil)
+    }
+}
+
+/// `FileSyncer.Group.include`: a group waits for, and fails with, the syncs of the groups it took in.
+@Suite struct FileSyncerGroupIncludeTests {
+    @Test func aGroupWaitsForTheSyncsOfAGroupItIncludedAndFailsWithThem() throws {
+        let dir = try ScratchDirectory()
+        let slow = dir.path + "/slow", bad = dir.path + "/bad"
+        try FileSystem.writeNewFile(slow, [1], sync: false)
+        try FileSystem.writeNewFile(bad, [2], sync: false)
+        let synced = Mutex<[String]>([])
+        let syncer = FileSyncer(threads: 2) { path, isDirectory throws(IOError) in
+            if path == slow { usleep(200_000) }
+            if path == bad { throw IOError(path: path, operation: "fsync", errno: EIO) }
+            synced.withLock { $0.append(path) }
+        }
+        let lane = FileSyncer.Group(), owner = FileSyncer.Group()
+        syncer.submit(slow, to: lane)
+        owner.include(lane)
+        try owner.wait()
+        #expect(synced.withLock { $0 } == [slow], "the owner waited for the slow sync")
+        let failing = FileSyncer.Group()
+        syncer.submit(bad, to: failing)
+        owner.include(failing)
+        #expect(throws: IOError.self) { try owner.wait() }
+        try owner.wait()
+    }
+}
