@@ -22,6 +22,8 @@ enum OnlineOutput {
         o.parquet.integerEncoding = .deltaBinaryPacked
         // Features come as runs (one dictionary entry of distinct doubles per run): not worth ZSTD.
         o.parquet.runEntryCompression = .uncompressed
+        // Window bounds come as stepping runs: 9-bit indices of the day's windows, not DELTA + ZSTD.
+        o.parquet.isSteppingDictionaryEnabled = true
         return o
     }
 

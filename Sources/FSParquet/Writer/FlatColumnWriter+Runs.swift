@@ -7,8 +7,10 @@ import FSCore
 ///   page's RLE/bit-packed hybrid stores as one RLE run. Statistics come from the entries.
 /// - `repeated` strings: the run values go through the chunk's string dictionary (with their
 ///   `DictionaryHint`, once per run instead of once per row); PLAIN after a dictionary overflow.
-/// - `stepping` integers: written PLAIN (then DELTA_BINARY_PACKED when the options say so) in
-///   one tight loop per run; min and max from each run's ends.
+/// - `stepping` integers: dictionary indices of their grid points with
+///   `isSteppingDictionaryEnabled` (`FlatColumnWriter+Stepping`), else written PLAIN (then
+///   DELTA_BINARY_PACKED when the options say so) in one tight loop per run; min and max from
+///   each run's ends.
 ///
 /// Pages are still cut at `maxPageRows` (a run may span two pages) or `maxPageBytes`.
 extension FlatColumnWriter {
@@ -18,6 +20,7 @@ extension FlatColumnWriter {
     package func appendRuns(_ column: RunColumn, lengths: UnsafeBufferPointer<Int32>, runs: Range<Int>) throws(ParquetError) {
         switch column {
         case .stepping(let first, let step, _):
+            if options.isSteppingDictionaryEnabled, physicalType == .int64, try appendSteppingIndices(first, step, lengths, runs) { return }
             try endRunEntries()
             try first.withUnsafeBufferPointer { first throws(ParquetError) in
                 try forEachPiece(lengths, runs) { r, offset, count, page in
@@ -98,7 +101,7 @@ extension FlatColumnWriter {
     }
 
     /// Switches a numeric chunk to run entries (closing an open page of PLAIN rows first).
-    private func startRunEntries() throws(ParquetError) {
+    func startRunEntries() throws(ParquetError) {
         guard !isDictionaryEncoding else { return }
         try flushPage()
         isDictionaryEncoding = true

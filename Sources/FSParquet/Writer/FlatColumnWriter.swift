@@ -55,6 +55,9 @@ package final class FlatColumnWriter {
     /// per run, duplicates allowed; `runEntryCount` of them.
     let runEntries = ByteSink(capacity: 0)
     var runEntryCount = 0
+    /// Dictionary entries of the grid points of `stepping` runs in this chunk (see
+    /// `FlatColumnWriter+Stepping`).
+    var steppingGrid = SteppingGrid()
     /// Non-null values dictionary-encoded in this chunk while its sample is open (see
     /// `DictionaryVerdicts`); nil once judged, or when no verdicts are kept.
     private var sampledValues: Int?
@@ -373,6 +376,7 @@ package final class FlatColumnWriter {
         statistics = StatisticsAccumulator(type: field.type)
         runEntries.removeAll()
         runEntryCount = 0
+        steppingGrid = SteppingGrid()
         isDictionaryEncoding = false
         startChunkEncoding()
     }
