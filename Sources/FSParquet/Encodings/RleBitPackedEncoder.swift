@@ -56,28 +56,35 @@ package enum RleBitPackedEncoder {
         values: UnsafeBufferPointer<UInt32>, counts: UnsafeBufferPointer<UInt32>, bitWidth: Int, scratch: inout [UInt32], into sink: ByteSink
     ) {
         precondition(bitWidth >= 0 && bitWidth <= 32, "RLE bit width \(bitWidth) out of range")
-        scratch.removeAll(keepingCapacity: true)
-        var i = 0
-        while i < values.count {
-            // Equal neighbours form one run, as in the expanded values.
-            let v = values[i]
-            var n = Int(counts[i])
-            i += 1
-            while i < values.count && values[i] == v { n += Int(counts[i]); i += 1 }
-            let topUp = (8 - scratch.count % 8) % 8
-            if n - topUp >= 8 {
-                scratch.append(contentsOf: repeatElement(v, count: topUp))
-                if !scratch.isEmpty {
-                    scratch.withUnsafeBufferPointer { writeBitPacked($0, from: 0, count: $0.count, bitWidth: bitWidth, into: sink) }
-                    scratch.removeAll(keepingCapacity: true)
+        // The literals go into `scratch` through a pointer (it holds at most every row): an
+        // Array append per run was a third of this function's time in the online job.
+        var rows = 0
+        for c in counts { rows += Int(c) }
+        if scratch.count < rows { scratch.append(contentsOf: repeatElement(0, count: rows - scratch.count)) }
+        scratch.withUnsafeMutableBufferPointer { literals in
+            var pending = 0
+            var i = 0
+            while i < values.count {
+                // Equal neighbours form one run, as in the expanded values.
+                let v = values[i]
+                var n = Int(counts[i])
+                i += 1
+                while i < values.count && values[i] == v { n += Int(counts[i]); i += 1 }
+                let topUp = (8 - pending % 8) % 8
+                if n - topUp >= 8 {
+                    for _ in 0..<topUp { literals[pending] = v; pending += 1 }
+                    if pending > 0 {
+                        writeBitPacked(UnsafeBufferPointer(literals), from: 0, count: pending, bitWidth: bitWidth, into: sink)
+                        pending = 0
+                    }
+                    writeRun(value: UInt64(v), count: n - topUp, bitWidth: bitWidth, into: sink)
+                } else {
+                    for _ in 0..<n { literals[pending] = v; pending += 1 }
                 }
-                writeRun(value: UInt64(v), count: n - topUp, bitWidth: bitWidth, into: sink)
-            } else {
-                scratch.append(contentsOf: repeatElement(v, count: n))
             }
-        }
-        if !scratch.isEmpty {
-            scratch.withUnsafeBufferPointer { writeBitPacked($0, from: 0, count: $0.count, bitWidth: bitWidth, into: sink) }
+            if pending > 0 {
+                writeBitPacked(UnsafeBufferPointer(literals), from: 0, count: pending, bitWidth: bitWidth, into: sink)
+            }
         }
     }
 
