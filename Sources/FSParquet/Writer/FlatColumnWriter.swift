@@ -66,8 +66,12 @@ package final class FlatColumnWriter {
     /// Whole-file statistics (merged at every chunk end).
     package private(set) var fileStatistics: StatisticsAccumulator
 
+    /// The file's last index body, shared by its columns (see `IndexPageMemo`); nil: none.
+    let indexMemo: IndexPageMemo?
+
     package init(field: Field, options: ParquetWriterOptions, file: String,
-                 worker: (lane: PageCompressionPool.Lane, pool: PageCompressionPool)? = nil) {
+                 worker: (lane: PageCompressionPool.Lane, pool: PageCompressionPool)? = nil, indexMemo: IndexPageMemo? = nil) {
+        self.indexMemo = indexMemo
         self.field = field
         self.options = options
         maxPageRows = Swift.max(1, options.maxPageRows)
@@ -307,14 +311,19 @@ package final class FlatColumnWriter {
             encoding = .rleDictionary
             let width = Swift.max(1, RleBitPackedEncoder.bitWidth(forMaxValue: UInt64(entries - 1)))
             body.append(UInt8(width))
+            let start = body.count
             if indexValues.isEmpty {
-                indices.withUnsafeBufferPointer { RleBitPackedEncoder.encode($0, bitWidth: width, into: body) }
-            } else {
+                if indexMemo?.append(width: width, values: indices, counts: nil, into: body) != true {
+                    indices.withUnsafeBufferPointer { RleBitPackedEncoder.encode($0, bitWidth: width, into: body) }
+                    indexMemo?.store(width: width, values: indices, counts: nil, from: body, start: start)
+                }
+            } else if indexMemo?.append(width: width, values: indexValues, counts: indexCounts, into: body) != true {
                 indexValues.withUnsafeBufferPointer { v in
                     indexCounts.withUnsafeBufferPointer { c in
                         RleBitPackedEncoder.encodeRuns(values: v, counts: c, bitWidth: width, scratch: &rleScratch, into: body)
                     }
                 }
+                indexMemo?.store(width: width, values: indexValues, counts: indexCounts, from: body, start: start)
             }
         } else if isDelta {
             // The open page holds the non-NULL values PLAIN (little-endian): re-encode them.

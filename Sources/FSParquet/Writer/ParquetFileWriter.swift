@@ -37,9 +37,10 @@ public final class ParquetFileWriter {
         self.options = options
         let pool = options.compressionWorkers > 0
             ? options.compressionPool ?? PageCompressionPool(workers: options.compressionWorkers, maxInFlight: 4 * options.compressionWorkers) : nil
+        let memo = IndexPageMemo()
         columns = schema.fields.enumerated().map { i, field in
             FlatColumnWriter(field: field, options: options, file: output.path,
-                             worker: pool.map { (lane: $0.lane(forColumn: i), pool: $0) })
+                             worker: pool.map { (lane: $0.lane(forColumn: i), pool: $0) }, indexMemo: memo)
         }
         do {
             try Self.validate(schema, file: output.path)
