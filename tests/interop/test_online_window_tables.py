@@ -1,9 +1,10 @@
-"""Window tables written by fs-agg-online — integer pages DELTA_BINARY_PACKED — read by every engine.
+"""Window tables written by fs-agg-online — pages written from runs — read by every engine.
 
-fs-agg-online writes `window_start`, `window_end` and counts as DELTA_BINARY_PACKED pages (a
-writer option the other tables do not use), so this suite checks that encoding where users meet
-it: DuckDB, pyarrow, Polars and deltalake read the job's output table row for row as
-`fs-table dump` does.
+fs-agg-online writes its day files from runs of a key's windows (writer options the other tables
+do not use): `window_start` and `window_end` as uncompressed dictionary pages of the day's windows
+(INT64 timestamps, RLE_DICTIONARY indices), counts and features as dictionary pages with one
+entry per run. This suite checks those encodings where users meet them: DuckDB, pyarrow, Polars
+and deltalake read the job's output table row for row as `fs-table dump` does.
 """
 
 from __future__ import annotations
@@ -39,14 +40,15 @@ def window_table(fs, tmp_path_factory) -> str:
     return output
 
 
-def test_window_bounds_and_counts_are_delta_binary_packed(window_table):
+def test_window_bounds_are_uncompressed_dictionary_pages_of_the_days_windows(window_table):
     files = sorted(glob.glob(os.path.join(window_table, "*", "*", "*", "*.parquet")))
     assert files, "fs-agg-online wrote no files"
     meta = pq.ParquetFile(files[0]).metadata
     names = [meta.schema.column(i).name for i in range(meta.num_columns)]
-    encodings = {names[i]: meta.row_group(0).column(i).encodings for i in range(meta.num_columns)}
-    for column in ("window_start", "window_end"):
-        assert "DELTA_BINARY_PACKED" in encodings[column], f"{column}: {encodings[column]}"
+    chunks = {names[i]: meta.row_group(0).column(i) for i in range(meta.num_columns)}
+    for column in ("window_start", "window_end", "customer-count-1h"):
+        assert "RLE_DICTIONARY" in chunks[column].encodings, f"{column}: {chunks[column].encodings}"
+        assert chunks[column].compression == "UNCOMPRESSED", f"{column}: {chunks[column].compression}"
 
 
 def test_duckdb_reads_the_window_table_as_we_dump_it(fs, window_table):
