@@ -54,22 +54,22 @@ public struct EventBatchBuilder {
     public let limits: ParseLimits
     public let schema: Schema
     private let fields: [StreamField]
-    private let names: [[UInt8]]
+    private let names: FieldNameTable
     private let timeIndex: Int
     private let dedupKey: DedupKey?
 
-    private var slots: [Slot]
-    private var key: StringColumnBuilder
-    /// One builder per field; those of string and JSON-text fields stay empty (see `strings`).
-    private var columns: [ColumnBuilder]
-    /// The string and JSON-text fields' columns, which the scanner decodes into.
-    private var strings: [StringColumnBuilder]
-    /// Per field, its index in `strings`, or -1 for fields of other types.
+    /// The slots and every column but the topic's (see `BatchColumns` for why pointers).
+    private var columns: BatchColumns
+    /// Per field, its index in `columns.strings` (string and JSON-text fields, ≥ 1: the Kafka
+    /// key is 0), or -1 for fields of other types.
     private let stringIndex: [Int]
-    private var eventTimes: [Int64] = []
-    private var topics = StringArray()
-    private var partitions: [Int32] = []
-    private var offsets: [Int64] = []
+    /// Per field, its index in `columns.fixed`, or -1 for string and JSON-text fields.
+    private let fixedIndex: [Int]
+    /// The topic column as runs: the rows since the last change of topic are counted, not
+    /// appended one by one (a micro-batch's messages mostly come from one topic).
+    private var topicRuns: [(topic: String, rows: Int)] = []
+    private var currentTopic = ""
+    private var currentTopicRows = 0
     private var scratch: [UInt8] = []
     private var dedupScratch: [UInt8] = []
     /// The decoded text of the current message's escaped strings (see `Slot.decodedStart`).
@@ -90,21 +90,20 @@ public struct EventBatchBuilder {
         self.limits = limits
         self.schema = streamType.schema
         self.fields = streamType.fields
-        self.names = fields.map { Array($0.name.utf8) }
+        self.names = FieldNameTable(names: fields.map(\.name))
         self.timeIndex = fields.firstIndex(where: { $0.name == streamType.timeField }) ?? 0
         self.dedupKey = dedupKey
-        self.slots = [Slot](repeating: Slot(), count: fields.count)
-        self.key = StringColumnBuilder(rows: 0, bytes: 0)
-        self.columns = fields.map { ColumnBuilder(type: $0.kind.dataType) }
-        var stringIndex: [Int] = []
-        var stringCount = 0
+        var stringIndex: [Int] = [], fixedIndex: [Int] = [], fixedTypes: [DataType] = []
+        var stringCount = 1
         for f in fields {
             let isString = f.kind == .string || f.kind == .jsonText
             stringIndex.append(isString ? stringCount : -1)
-            if isString { stringCount += 1 }
+            fixedIndex.append(isString ? -1 : fixedTypes.count)
+            if isString { stringCount += 1 } else { fixedTypes.append(f.kind.dataType) }
         }
         self.stringIndex = stringIndex
-        self.strings = [StringColumnBuilder](repeating: StringColumnBuilder(rows: 0, bytes: 0), count: stringCount)
+        self.fixedIndex = fixedIndex
+        self.columns = BatchColumns(slotCount: fields.count, stringCount: stringCount, fixedTypes: fixedTypes, rows: 0, stringBytes: { _ in 0 })
         scratch.reserveCapacity(4096)
         dedupScratch.reserveCapacity(256)
     }
@@ -115,6 +114,7 @@ public struct EventBatchBuilder {
     public mutating func append(key keyBytes: UnsafeRawBufferPointer?, value: UnsafeRawBufferPointer, topic: String, partition: Int32,
                                 offset: Int64, isDuplicate: (UnsafeBufferPointer<UInt8>) -> Bool = { _ in false }) -> AppendOutcome {
         let v = value.bindMemory(to: UInt8.self)
+        if !isKnownUniquelyReferenced(&columns) { columns = columns.copy() }
         if let reason = parse(v, key: keyBytes) { return .quarantined(reason) }
         if let d = dedupKey, withDedupBytes(d, v, keyBytes, isDuplicate) { return .duplicate }
         appendRow(v, key: keyBytes, topic: topic, partition: partition, offset: offset)
@@ -124,8 +124,14 @@ public struct EventBatchBuilder {
     /// The finished batch; `ingestionMicros` is the micro-batch's single ingestion time. The
     /// builder is empty afterwards and can be reused.
     public mutating func finish(ingestionMicros: Int64) -> RecordBatch {
-        var cols: [Column] = [key.finish()]
-        for i in fields.indices { cols.append(stringIndex[i] >= 0 ? strings[stringIndex[i]].finish() : columns[i].finish()) }
+        if !isKnownUniquelyReferenced(&columns) { columns = columns.copy() }
+        let strings = columns.strings, fixed = columns.fixed
+        var cols: [Column] = [strings[0].finish()]
+        for i in fields.indices { cols.append(stringIndex[i] >= 0 ? strings[stringIndex[i]].finish() : fixed[fixedIndex[i]].finish()) }
+        let times = fixed[columns.eventTimeColumn].finish()
+        let partitions = fixed[columns.partitionColumn].finish()
+        let offsets = fixed[columns.offsetColumn].finish()
+        guard case .int64(let eventTimes) = times.values else { preconditionFailure("event times are not Int64s") }
         let held = cols.map { c in if case .string(let s) = c.values { s.bytes.count } else { 0 } }
         lastStringBytes = lastStringBytes.isEmpty ? held : zip(lastStringBytes, held).map { Swift.max($0, $1) }
         var y = [Int32](), mo = [Int32](), d = [Int32](), h = [Int32](), mi = [Int32]()
@@ -141,9 +147,9 @@ public struct EventBatchBuilder {
         cols.append(Column(type: .int32, values: .int32(h)))
         cols.append(Column(type: .int32, values: .int32(mi)))
         cols.append(Column(type: .timestamp, values: .int64([Int64](repeating: ingestionMicros, count: rowCount))))
-        cols.append(Column(type: .string, values: .string(topics)))
-        cols.append(Column(type: .int32, values: .int32(partitions)))
-        cols.append(Column(type: .int64, values: .int64(offsets)))
+        cols.append(Column(type: .string, values: .string(finishTopics())))
+        cols.append(partitions)
+        cols.append(offsets)
         let batch = RecordBatch(schema: schema, columns: cols)
         reset()
         return batch
@@ -160,14 +166,28 @@ public struct EventBatchBuilder {
             guard column < bytes.count, bytes[column] > 0 else { return nil }
             return bytes[column] + bytes[column] / 8
         }
-        key = StringColumnBuilder(rows: rows, bytes: stringBytes(0) ?? rows * 16)
-        columns = fields.indices.map { stringIndex[$0] >= 0 ? ColumnBuilder(type: .string) : ColumnBuilder(type: fields[$0].kind.dataType, capacity: rows) }
-        strings = fields.indices.filter { stringIndex[$0] >= 0 }.map { StringColumnBuilder(rows: rows, bytes: stringBytes($0 + 1) ?? rows * 16) }
-        eventTimes = []; eventTimes.reserveCapacity(rows)
-        topics = StringArray(); topics.reserveCapacity(rows: rows, bytes: rows * 24)
-        partitions = []; partitions.reserveCapacity(rows)
-        offsets = []; offsets.reserveCapacity(rows)
+        // The fixed-width columns keep their memory (`FixedColumn.finish`); the string columns'
+        // bytes went to the batch, so they start over at the expected size.
+        let strings = columns.strings
+        strings[0] = StringColumnBuilder(rows: rows, bytes: stringBytes(0) ?? rows * 16)
+        for i in fields.indices where stringIndex[i] >= 0 {
+            strings[stringIndex[i]] = StringColumnBuilder(rows: rows, bytes: stringBytes(i + 1) ?? rows * 16)
+        }
         rowCount = 0
+    }
+
+    /// The topic column from its runs; the runs are empty afterwards.
+    private mutating func finishTopics() -> StringArray {
+        if currentTopicRows > 0 { topicRuns.append((currentTopic, currentTopicRows)) }
+        var topics = StringArray()
+        topics.reserveCapacity(rows: rowCount, bytes: topicRuns.reduce(0) { $0 + $1.topic.utf8.count * $1.rows })
+        for run in topicRuns {
+            var t = run.topic
+            t.withUTF8 { u in for _ in 0..<run.rows { topics.append(utf8: UnsafeRawBufferPointer(u)) } }
+        }
+        topicRuns = []
+        currentTopicRows = 0
+        return topics
     }
 
     // MARK: Parse (no side effects on the columns)
@@ -190,10 +210,12 @@ public struct EventBatchBuilder {
 
     /// Scans the object into the slots and type-checks them (see `parse` for the UTF-8 check).
     private mutating func parseObject(_ v: UnsafeBufferPointer<UInt8>) -> QuarantineReason? {
-        for i in slots.indices { slots[i].tag = .absent; slots[i].isInColumn = false }
+        let slots = columns.slots, strings = columns.strings
+        for i in 0..<fields.count { slots[i].tag = .absent; slots[i].isInColumn = false }
         decoded.prepare(forMessageBytes: v.count)
         var used = 0
-        var guess = 0
+        /// The last known field's index (-1: none yet), whose successor is the next guess.
+        var previous = -1
         var s = JSONScanner(v, maxDepth: limits.maxDepth)
         do throws(JSONScanner.Failure) {
             s.skipWhitespace()
@@ -209,14 +231,16 @@ public struct EventBatchBuilder {
                 while true {
                     s.skipWhitespace()
                     let f: Int?
-                    if guess < names.count, names[guess].withUnsafeBytes({ s.consumeKey($0) }) {
+                    let guess = names.guess(after: previous)
+                    if guess < names.count, s.consumeKey(names.name(guess)) {
                         f = guess
                     } else {
                         let k = try s.scanString()
-                        f = fieldIndex(v, k.start, k.end, k.hasEscapes, guess: guess)
+                        f = fieldIndex(v, k.start, k.end, k.hasEscapes)
+                        if let f { names.learn(f, after: previous) }
                     }
                     try s.expect(0x3A)
-                    if let f { guess = f + 1 }
+                    if let f { previous = f }
                     s.skipWhitespace()
                     if let f, s.peek() == 0x22, stringIndex[f] >= 0 {
                         // A string column's string: validated and unescaped in one pass, straight
@@ -266,38 +290,20 @@ public struct EventBatchBuilder {
         return typeCheck(v)
     }
 
-    /// The field a key names, trying `guess` first: producers write a stream's fields in the
-    /// same order message after message (the order of `StreamType.fields` for the sandbox's and
-    /// the bench's events), so the field after the last match is almost always the next key and
-    /// one comparison replaces a scan over ~30 names.
-    private mutating func fieldIndex(_ v: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int, _ escaped: Bool, guess: Int) -> Int? {
+    /// The field a key names when it was not the expected one (`FieldNameTable.guess`: producers
+    /// keep their field order message after message, so this runs for a message's first keys
+    /// and after a change of order).
+    private mutating func fieldIndex(_ v: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int, _ escaped: Bool) -> Int? {
         if escaped {
             let n = decodeJSONString(UnsafeBufferPointer(rebasing: v[start..<end]), into: &scratch)
-            return scratch.withUnsafeBufferPointer { matchName(UnsafeBufferPointer(rebasing: $0[..<n])) }
+            return scratch.withUnsafeBufferPointer { names.field(named: UnsafeBufferPointer(rebasing: $0[..<n])) }
         }
-        let k = UnsafeBufferPointer(rebasing: v[start..<end])
-        if guess < names.count, names[guess].count == k.count, names[guess].withUnsafeBufferPointer({ n in
-            var j = 0
-            while j < n.count, n[j] == k[j] { j += 1 }
-            return j == n.count
-        }) { return guess }
-        return matchName(k)
-    }
-
-    private func matchName(_ k: UnsafeBufferPointer<UInt8>) -> Int? {
-        for (i, n) in names.enumerated() where n.count == k.count {
-            let same = n.withUnsafeBufferPointer { nb in
-                var j = 0
-                while j < nb.count, nb[j] == k[j] { j += 1 }
-                return j == nb.count
-            }
-            if same { return i }
-        }
-        return nil
+        return names.field(named: UnsafeBufferPointer(rebasing: v[start..<end]))
     }
 
     /// Converts every present slot to its column's type, or names the first field that cannot be.
     private mutating func typeCheck(_ v: UnsafeBufferPointer<UInt8>) -> QuarantineReason? {
+        let slots = columns.slots
         let timeName = fields[timeIndex].name
         switch slots[timeIndex].tag {
         case .absent: return .missingTimeField(timeName)
@@ -305,7 +311,7 @@ public struct EventBatchBuilder {
         case .string: break
         default: return .wrongType(field: timeName, expected: "an ISO-8601 string")
         }
-        for i in slots.indices {
+        for i in 0..<fields.count {
             let tag = slots[i].tag
             if tag == .absent || tag == .null { continue }
             let f = fields[i]
@@ -349,8 +355,8 @@ public struct EventBatchBuilder {
 
     /// Calls `body` with the decoded text of slot i (string content unescaped, other tokens as written).
     private func withText<R>(_ v: UnsafeBufferPointer<UInt8>, _ i: Int, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
-        let s = slots[i]
-        if s.isInColumn { return strings[stringIndex[i]].withTail(count: s.decodedEnd, body) }
+        let s = columns.slots[i]
+        if s.isInColumn { return columns.strings[stringIndex[i]].withTail(count: s.decodedEnd, body) }
         guard s.tag == .string, s.hasEscapes else { return body(UnsafeBufferPointer(rebasing: v[s.start..<s.end])) }
         return body(decodedText(s))
     }
@@ -367,7 +373,8 @@ public struct EventBatchBuilder {
             guard let k = keyBytes else { return false }
             return isDuplicate(k.bindMemory(to: UInt8.self))
         case .field(let i):
-            guard slots[i].tag != .absent, slots[i].tag != .null else { return false }
+            let tag = columns.slots[i].tag
+            guard tag != .absent, tag != .null else { return false }
             return withText(v, i, isDuplicate)
         }
     }
@@ -375,11 +382,12 @@ public struct EventBatchBuilder {
     // MARK: Append (cannot fail once typeCheck passed)
 
     private mutating func appendRow(_ v: UnsafeBufferPointer<UInt8>, key keyBytes: UnsafeRawBufferPointer?, topic: String, partition: Int32, offset: Int64) {
-        if let k = keyBytes { key.append(utf8: k) } else { key.appendNull() }
-        for i in slots.indices {
+        let slots = columns.slots, strings = columns.strings, fixed = columns.fixed
+        if let k = keyBytes { strings[0].append(utf8: k) } else { strings[0].appendNull() }
+        for i in 0..<fields.count {
             let s = slots[i]
             if s.tag == .absent || s.tag == .null {
-                if stringIndex[i] >= 0 { strings[stringIndex[i]].appendNull() } else { columns[i].appendNull() }
+                if stringIndex[i] >= 0 { strings[stringIndex[i]].appendNull() } else { fixed[fixedIndex[i]].appendNull() }
                 continue
             }
             switch fields[i].kind {
@@ -397,15 +405,20 @@ public struct EventBatchBuilder {
                     // A number written into a string column: its text as written.
                     strings[k].append(utf8: UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: v[s.start..<s.end])))
                 }
-            case .boolean: columns[i].append(s.flag)
-            case .double: columns[i].append(s.number)
-            case .int64, .timestamp: columns[i].append(s.integer)
+            case .boolean: fixed[fixedIndex[i]].append(s.flag)
+            case .double: fixed[fixedIndex[i]].append(s.number)
+            case .int64, .timestamp: fixed[fixedIndex[i]].append(s.integer)
             }
         }
-        eventTimes.append(slots[timeIndex].integer)
-        topics.append(topic)
-        partitions.append(partition)
-        offsets.append(offset)
+        fixed[columns.eventTimeColumn].append(slots[timeIndex].integer)
+        fixed[columns.partitionColumn].append(Int64(partition))
+        fixed[columns.offsetColumn].append(offset)
+        if topic != currentTopic || currentTopicRows == 0 {
+            if currentTopicRows > 0 { topicRuns.append((currentTopic, currentTopicRows)) }
+            currentTopic = topic
+            currentTopicRows = 0
+        }
+        currentTopicRows += 1
         rowCount += 1
     }
 }
