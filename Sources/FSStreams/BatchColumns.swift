@@ -44,7 +44,7 @@ final class BatchColumns {
         slots.initialize(from: o.slots, count: slotCount)
         stringCount = o.stringCount
         strings = .allocate(capacity: stringCount)
-        strings.initialize(from: o.strings, count: stringCount)
+        for k in 0..<stringCount { (strings + k).initialize(to: o.strings[k].copy()) }
         fixedCount = o.fixedCount
         fixed = .allocate(capacity: fixedCount)
         for k in 0..<fixedCount { (fixed + k).initialize(to: o.fixed[k].copy()) }
@@ -55,6 +55,7 @@ final class BatchColumns {
     deinit {
         slots.deinitialize(count: slotCount)
         slots.deallocate()
+        for k in 0..<stringCount { strings[k].release() }
         strings.deinitialize(count: stringCount)
         strings.deallocate()
         for k in 0..<fixedCount { fixed[k].release() }

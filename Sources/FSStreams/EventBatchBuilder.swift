@@ -74,13 +74,6 @@ public struct EventBatchBuilder {
     private var dedupScratch: [UInt8] = []
     /// The decoded text of the current message's escaped strings (see `Slot.decodedStart`).
     private let decoded = DecodedText()
-    /// The most string bytes each string column (the key first) held at a `finish`, and the
-    /// most rows: the next chunk's columns are reserved at that size instead of growing by
-    /// doubling from a guess. The largest, not the last: a micro-batch's last chunk is short,
-    /// and sizing the next chunk by it made every column regrow — a copy of each column's
-    /// bytes (~1% of all samples, perf with DWARF call graphs).
-    private var lastStringBytes: [Int] = []
-    private var largestRowCount = 0
 
     /// Rows appended since the last `finish`.
     public private(set) var rowCount = 0
@@ -132,8 +125,6 @@ public struct EventBatchBuilder {
         let partitions = fixed[columns.partitionColumn].finish()
         let offsets = fixed[columns.offsetColumn].finish()
         guard case .int64(let eventTimes) = times.values else { preconditionFailure("event times are not Int64s") }
-        let held = cols.map { c in if case .string(let s) = c.values { s.bytes.count } else { 0 } }
-        lastStringBytes = lastStringBytes.isEmpty ? held : zip(lastStringBytes, held).map { Swift.max($0, $1) }
         var y = [Int32](), mo = [Int32](), d = [Int32](), h = [Int32](), mi = [Int32]()
         y.reserveCapacity(rowCount); mo.reserveCapacity(rowCount); d.reserveCapacity(rowCount); h.reserveCapacity(rowCount); mi.reserveCapacity(rowCount)
         for t in eventTimes {
@@ -155,24 +146,9 @@ public struct EventBatchBuilder {
         return batch
     }
 
-    /// Empties the builder, pre-sized for as many rows and string bytes as the largest batch
-    /// had (plus 1/8): chunks are of similar size, and growing from empty copied every column
-    /// array several times — the 1.3 KB `items` strings of a chunk doubled from 16 bytes a row.
+    /// Empties the builder. Its columns reserve room for the largest batch so far themselves
+    /// (`StringColumnBuilder.finish`; `FixedColumn` keeps its memory).
     private mutating func reset() {
-        largestRowCount = Swift.max(largestRowCount, rowCount)
-        let rows = largestRowCount
-        let bytes = lastStringBytes
-        func stringBytes(_ column: Int) -> Int? {
-            guard column < bytes.count, bytes[column] > 0 else { return nil }
-            return bytes[column] + bytes[column] / 8
-        }
-        // The fixed-width columns keep their memory (`FixedColumn.finish`); the string columns'
-        // bytes went to the batch, so they start over at the expected size.
-        let strings = columns.strings
-        strings[0] = StringColumnBuilder(rows: rows, bytes: stringBytes(0) ?? rows * 16)
-        for i in fields.indices where stringIndex[i] >= 0 {
-            strings[stringIndex[i]] = StringColumnBuilder(rows: rows, bytes: stringBytes(i + 1) ?? rows * 16)
-        }
         rowCount = 0
     }
 
