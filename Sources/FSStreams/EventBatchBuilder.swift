@@ -54,6 +54,8 @@ public struct EventBatchBuilder {
     public let limits: ParseLimits
     public let schema: Schema
     private let fields: [StreamField]
+    /// `fields`' kinds, read per field and message without copying a field (and its name).
+    private let kinds: [FieldKind]
     private let names: FieldNameTable
     private let timeIndex: Int
     private let dedupKey: DedupKey?
@@ -83,6 +85,7 @@ public struct EventBatchBuilder {
         self.limits = limits
         self.schema = streamType.schema
         self.fields = streamType.fields
+        self.kinds = fields.map(\.kind)
         self.names = FieldNameTable(names: fields.map(\.name))
         self.timeIndex = fields.firstIndex(where: { $0.name == streamType.timeField }) ?? 0
         self.dedupKey = dedupKey
@@ -280,48 +283,49 @@ public struct EventBatchBuilder {
     /// Converts every present slot to its column's type, or names the first field that cannot be.
     private mutating func typeCheck(_ v: UnsafeBufferPointer<UInt8>) -> QuarantineReason? {
         let slots = columns.slots
-        let timeName = fields[timeIndex].name
+        // Names are read only on the way out: a `String` copied out of `fields` (the time
+        // field's name up front, a `StreamField` per field) was a retain and a release each, 21
+        // pairs a message (`swift_bridgeObjectRetain`/`Release`, 2.5% of the ingest thread).
         switch slots[timeIndex].tag {
-        case .absent: return .missingTimeField(timeName)
-        case .null: return .nullTimeField(timeName)
+        case .absent: return .missingTimeField(fields[timeIndex].name)
+        case .null: return .nullTimeField(fields[timeIndex].name)
         case .string: break
-        default: return .wrongType(field: timeName, expected: "an ISO-8601 string")
+        default: return .wrongType(field: fields[timeIndex].name, expected: "an ISO-8601 string")
         }
         for i in 0..<fields.count {
             let tag = slots[i].tag
             if tag == .absent || tag == .null { continue }
-            let f = fields[i]
-            switch f.kind {
+            switch kinds[i] {
             case .string:
-                if tag == .array || tag == .object { return .wrongType(field: f.name, expected: "a string") }
+                if tag == .array || tag == .object { return .wrongType(field: fields[i].name, expected: "a string") }
             case .jsonText:
-                if tag != .array && tag != .string { return .wrongType(field: f.name, expected: "a JSON array or a string") }
+                if tag != .array && tag != .string { return .wrongType(field: fields[i].name, expected: "a JSON array or a string") }
             case .boolean:
                 if tag == .bool { continue }
-                guard tag == .string else { return .wrongType(field: f.name, expected: "a boolean") }
+                guard tag == .string else { return .wrongType(field: fields[i].name, expected: "a boolean") }
                 if slots[i].end == slots[i].start { slots[i].tag = .null; continue }
                 let parsed: Bool? = withText(v, i) { t in bytesEqual(t, "true") ? true : (bytesEqual(t, "false") ? false : nil) }
-                guard let b = parsed else { return .wrongType(field: f.name, expected: "a boolean") }
+                guard let b = parsed else { return .wrongType(field: fields[i].name, expected: "a boolean") }
                 slots[i].flag = b
             case .double:
-                guard tag == .number || tag == .string else { return .wrongType(field: f.name, expected: "a number") }
+                guard tag == .number || tag == .string else { return .wrongType(field: fields[i].name, expected: "a number") }
                 if tag == .string && slots[i].end == slots[i].start { slots[i].tag = .null; continue }
-                guard let d = withText(v, i, parseDouble) else { return .wrongType(field: f.name, expected: "a number") }
+                guard let d = withText(v, i, parseDouble) else { return .wrongType(field: fields[i].name, expected: "a number") }
                 slots[i].number = d
             case .int64:
-                guard tag == .number || tag == .string else { return .wrongType(field: f.name, expected: "an integer") }
+                guard tag == .number || tag == .string else { return .wrongType(field: fields[i].name, expected: "an integer") }
                 if tag == .string && slots[i].end == slots[i].start { slots[i].tag = .null; continue }
                 let n: Int64? = withText(v, i) { t in
                     if let x = parseInt64(t) { return x }
                     guard let d = parseDouble(t), d == d.rounded(), abs(d) < 9.2e18 else { return nil }
                     return Int64(d)
                 }
-                guard let x = n else { return .wrongType(field: f.name, expected: "an integer") }
+                guard let x = n else { return .wrongType(field: fields[i].name, expected: "an integer") }
                 slots[i].integer = x
             case .timestamp:
-                guard tag == .string else { return .wrongType(field: f.name, expected: "an ISO-8601 string") }
+                guard tag == .string else { return .wrongType(field: fields[i].name, expected: "an ISO-8601 string") }
                 guard let t = withText(v, i, { parseTimestamp(utf8: $0) }) else {
-                    return i == timeIndex ? .unparsableTime(f.name) : .wrongType(field: f.name, expected: "an ISO-8601 timestamp")
+                    return i == timeIndex ? .unparsableTime(fields[i].name) : .wrongType(field: fields[i].name, expected: "an ISO-8601 timestamp")
                 }
                 slots[i].integer = t
             }
@@ -366,7 +370,7 @@ public struct EventBatchBuilder {
                 if stringIndex[i] >= 0 { strings[stringIndex[i]].appendNull() } else { fixed[fixedIndex[i]].appendNull() }
                 continue
             }
-            switch fields[i].kind {
+            switch kinds[i] {
             case .string, .jsonText:
                 let k = stringIndex[i]
                 if s.isInColumn { strings[k].commitRow(count: s.decodedEnd); continue }
