@@ -211,14 +211,18 @@ public struct EventBatchBuilder {
                     s.skipWhitespace()
                     let f: Int?
                     let guess = names.guess(after: previous)
-                    if guess < names.count, s.consumeKey(names.name(guess)) {
+                    if guess < names.count, s.consumeKey(member: names.member(guess)) {
                         f = guess
                     } else {
-                        let k = try s.scanString()
-                        f = fieldIndex(v, k.start, k.end, k.hasEscapes)
-                        if let f { names.learn(f, after: previous) }
+                        if guess < names.count, s.consumeKey(names.name(guess)) {
+                            f = guess  // the expected key, with whitespace before its colon
+                        } else {
+                            let k = try s.scanString()
+                            f = fieldIndex(v, k.start, k.end, k.hasEscapes)
+                            if let f { names.learn(f, after: previous) }
+                        }
+                        try s.expect(0x3A)
                     }
-                    try s.expect(0x3A)
                     if let f { previous = f }
                     s.skipWhitespace()
                     if let f, s.peek() == 0x22, stringIndex[f] >= 0 {

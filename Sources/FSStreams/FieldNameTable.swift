@@ -16,7 +16,7 @@ import FSCore
 /// they are only guesses, verified byte by byte before use, so sharing cannot change a result.
 struct FieldNameTable {
     private final class Storage {
-        /// The names back to back.
+        /// The names back to back, each as the key of a member: `"name":`.
         let bytes: UnsafeMutablePointer<UInt8>
         /// Per field, its name's start in `bytes` and its length.
         let starts: UnsafeMutablePointer<Int>
@@ -31,7 +31,7 @@ struct FieldNameTable {
 
         init(_ names: [String]) {
             count = names.count
-            let total = names.reduce(0) { $0 + $1.utf8.count }
+            let total = names.reduce(0) { $0 + $1.utf8.count + 3 }
             bytes = .allocate(capacity: Swift.max(total, 1))
             starts = .allocate(capacity: Swift.max(count, 1))
             lengths = .allocate(capacity: Swift.max(count, 1))
@@ -43,9 +43,14 @@ struct FieldNameTable {
             successor = .allocate(capacity: count + 1)
             var at = 0
             for (f, name) in names.enumerated() {
+                bytes[at] = 0x22
+                at += 1
                 starts[f] = at
                 lengths[f] = name.utf8.count
                 for c in name.utf8 { bytes[at] = c; at += 1 }
+                bytes[at] = 0x22
+                bytes[at + 1] = 0x3A
+                at += 2
                 successor[f] = Int32(f)
             }
             successor[count] = Int32(count)
@@ -95,6 +100,13 @@ struct FieldNameTable {
     @inline(__always)
     func name(_ f: Int) -> UnsafeRawBufferPointer {
         UnsafeRawBufferPointer(start: storage.bytes + storage.starts[f], count: storage.lengths[f])
+    }
+
+    /// Field f's name as a member's key, quotes and colon included (`"name":`): what
+    /// `JSONScanner.consumeKey(member:)` compares in one go for compact JSON.
+    @inline(__always)
+    func member(_ f: Int) -> UnsafeRawBufferPointer {
+        UnsafeRawBufferPointer(start: storage.bytes + storage.starts[f] - 1, count: storage.lengths[f] + 3)
     }
 
     /// The field expected after `previous` (-1: at the start of an object).

@@ -68,4 +68,20 @@ import Testing
             #expect(batch.column(named: "fs_topic")?.strings.map { s in (0..<s.count).map { s[$0] } } == (round == 0 ? topics : []))
         }
     }
+
+    @Test func whitespaceAroundColonsAndEscapedKeysGiveTheSameRowsAsCompactJSON() {
+        let compact = #"{"created_at":"2019-01-25T01:05:07Z","order_id":"o1","status_id":"s1","value":"v"}"#
+        let variants = [
+            compact,
+            #"{ "created_at" : "2019-01-25T01:05:07Z" ,"order_id"  :"o1",\#n"status_id"\#t:\#n"s1", "value": "v" }"#,
+            #"{"cre\u0061ted_at":"2019-01-25T01:05:07Z","order\u005Fid":"o1","status_id":"s1","val\u0075e":"v"}"#,
+        ]
+        let expected = ingest(.orderStatusEvents, Array(repeating: (key: "k", value: Array(compact.utf8)), count: 2)).0
+        for text in variants {
+            // Twice: the second message has the learned field order.
+            let (batch, outcomes) = ingest(.orderStatusEvents, Array(repeating: (key: "k", value: Array(text.utf8)), count: 2))
+            #expect(outcomes == [.appended, .appended], "\(text)")
+            #expect(batch == expected, "\(text)")
+        }
+    }
 }
