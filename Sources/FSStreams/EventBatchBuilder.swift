@@ -407,72 +407,10 @@ public struct EventBatchBuilder {
     }
 }
 
-/// One payload field's token in the current message, then its converted value.
-struct Slot {
-    enum Tag: UInt8 { case absent, null, string, number, bool, array, object }
-    var tag: Tag = .absent
-    var start = 0
-    var end = 0
-    var hasEscapes = false
-    /// The content (unescaped) is the tail of the field's `StringColumnBuilder`, `decodedEnd`
-    /// bytes long; it becomes the row's value by a commit, not a copy.
-    var isInColumn = false
-    /// Where an escaped string's unescaped content lies in `DecodedText` (set only then).
-    var decodedStart = 0
-    var decodedEnd = 0
-    var flag = false
-    var number = 0.0
-    var integer: Int64 = 0
-
-    mutating func set(_ t: JSONScanner.Token) {
-        hasEscapes = false
-        isInColumn = false
-        switch t {
-        case .string(let s, let e, let esc): tag = .string; start = s; end = e; hasEscapes = esc
-        case .number(let s, let e, _): tag = .number; start = s; end = e
-        case .bool(let b): tag = .bool; flag = b; start = 0; end = 0
-        case .null: tag = .null
-        case .array(let s, let e): tag = .array; start = s; end = e
-        case .object(let s, let e): tag = .object; start = s; end = e
-        }
-    }
-}
-
 @inline(__always)
 private func bytesEqual(_ p: UnsafeBufferPointer<UInt8>, _ word: StaticString) -> Bool {
     guard p.count == word.utf8CodeUnitCount else { return false }
     let w = word.utf8Start
     for i in 0..<p.count where p[i] != w[i] { return false }
     return true
-}
-
-/// The buffer a message's escaped strings are unescaped into while the message is scanned
-/// (`JSONScanner.scanString(decodingInto:)`); slots point into it until the next message.
-///
-/// A class holding raw memory, not an array: the scanner writes through a pointer while the
-/// builder mutates its slots, which an array stored in the same struct would not allow. It
-/// only grows (to the longest message seen, plus 8 bytes of slack for word stores). Copies of
-/// an `EventBatchBuilder` share it, which is harmless: its content is only read during the
-/// `append` that wrote it.
-final class DecodedText {
-    /// Start of the buffer; valid until the next `prepare` that grows it.
-    private(set) var base: UnsafeMutablePointer<UInt8>
-    /// Bytes allocated at `base`.
-    private var capacity: Int
-
-    init() {
-        capacity = 4096
-        base = .allocate(capacity: capacity)
-    }
-
-    deinit { base.deallocate() }
-
-    /// Makes room for the escaped strings of a message of `bytes` bytes (their decoded text is
-    /// never longer than the message).
-    func prepare(forMessageBytes bytes: Int) {
-        guard bytes + 8 > capacity else { return }
-        base.deallocate()
-        capacity = Swift.max(bytes + 8, capacity * 2)
-        base = .allocate(capacity: capacity)
-    }
 }
