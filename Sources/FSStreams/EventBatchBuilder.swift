@@ -54,33 +54,28 @@ public struct EventBatchBuilder {
     public let limits: ParseLimits
     public let schema: Schema
     private let fields: [StreamField]
-    private let names: [[UInt8]]
+    /// `fields`' kinds, read per field and message without copying a field (and its name).
+    private let kinds: [FieldKind]
+    private let names: FieldNameTable
     private let timeIndex: Int
     private let dedupKey: DedupKey?
 
-    private var slots: [Slot]
-    private var key: StringColumnBuilder
-    /// One builder per field; those of string and JSON-text fields stay empty (see `strings`).
-    private var columns: [ColumnBuilder]
-    /// The string and JSON-text fields' columns, which the scanner decodes into.
-    private var strings: [StringColumnBuilder]
-    /// Per field, its index in `strings`, or -1 for fields of other types.
+    /// The slots and every column but the topic's (see `BatchColumns` for why pointers).
+    private var columns: BatchColumns
+    /// Per field, its index in `columns.strings` (string and JSON-text fields, ≥ 1: the Kafka
+    /// key is 0), or -1 for fields of other types.
     private let stringIndex: [Int]
-    private var eventTimes: [Int64] = []
-    private var topics = StringArray()
-    private var partitions: [Int32] = []
-    private var offsets: [Int64] = []
+    /// Per field, its index in `columns.fixed`, or -1 for string and JSON-text fields.
+    private let fixedIndex: [Int]
+    /// The topic column as runs: the rows since the last change of topic are counted, not
+    /// appended one by one (a micro-batch's messages mostly come from one topic).
+    private var topicRuns: [(topic: String, rows: Int)] = []
+    private var currentTopic = ""
+    private var currentTopicRows = 0
     private var scratch: [UInt8] = []
     private var dedupScratch: [UInt8] = []
     /// The decoded text of the current message's escaped strings (see `Slot.decodedStart`).
     private let decoded = DecodedText()
-    /// The most string bytes each string column (the key first) held at a `finish`, and the
-    /// most rows: the next chunk's columns are reserved at that size instead of growing by
-    /// doubling from a guess. The largest, not the last: a micro-batch's last chunk is short,
-    /// and sizing the next chunk by it made every column regrow — a copy of each column's
-    /// bytes (~1% of all samples, perf with DWARF call graphs).
-    private var lastStringBytes: [Int] = []
-    private var largestRowCount = 0
 
     /// Rows appended since the last `finish`.
     public private(set) var rowCount = 0
@@ -90,21 +85,21 @@ public struct EventBatchBuilder {
         self.limits = limits
         self.schema = streamType.schema
         self.fields = streamType.fields
-        self.names = fields.map { Array($0.name.utf8) }
+        self.kinds = fields.map(\.kind)
+        self.names = FieldNameTable(names: fields.map(\.name))
         self.timeIndex = fields.firstIndex(where: { $0.name == streamType.timeField }) ?? 0
         self.dedupKey = dedupKey
-        self.slots = [Slot](repeating: Slot(), count: fields.count)
-        self.key = StringColumnBuilder(rows: 0, bytes: 0)
-        self.columns = fields.map { ColumnBuilder(type: $0.kind.dataType) }
-        var stringIndex: [Int] = []
-        var stringCount = 0
+        var stringIndex: [Int] = [], fixedIndex: [Int] = [], fixedTypes: [DataType] = []
+        var stringCount = 1
         for f in fields {
             let isString = f.kind == .string || f.kind == .jsonText
             stringIndex.append(isString ? stringCount : -1)
-            if isString { stringCount += 1 }
+            fixedIndex.append(isString ? -1 : fixedTypes.count)
+            if isString { stringCount += 1 } else { fixedTypes.append(f.kind.dataType) }
         }
         self.stringIndex = stringIndex
-        self.strings = [StringColumnBuilder](repeating: StringColumnBuilder(rows: 0, bytes: 0), count: stringCount)
+        self.fixedIndex = fixedIndex
+        self.columns = BatchColumns(slotCount: fields.count, stringCount: stringCount, fixedTypes: fixedTypes, rows: 0, stringBytes: { _ in 0 })
         scratch.reserveCapacity(4096)
         dedupScratch.reserveCapacity(256)
     }
@@ -115,6 +110,7 @@ public struct EventBatchBuilder {
     public mutating func append(key keyBytes: UnsafeRawBufferPointer?, value: UnsafeRawBufferPointer, topic: String, partition: Int32,
                                 offset: Int64, isDuplicate: (UnsafeBufferPointer<UInt8>) -> Bool = { _ in false }) -> AppendOutcome {
         let v = value.bindMemory(to: UInt8.self)
+        if !isKnownUniquelyReferenced(&columns) { columns = columns.copy() }
         if let reason = parse(v, key: keyBytes) { return .quarantined(reason) }
         if let d = dedupKey, withDedupBytes(d, v, keyBytes, isDuplicate) { return .duplicate }
         appendRow(v, key: keyBytes, topic: topic, partition: partition, offset: offset)
@@ -124,10 +120,14 @@ public struct EventBatchBuilder {
     /// The finished batch; `ingestionMicros` is the micro-batch's single ingestion time. The
     /// builder is empty afterwards and can be reused.
     public mutating func finish(ingestionMicros: Int64) -> RecordBatch {
-        var cols: [Column] = [key.finish()]
-        for i in fields.indices { cols.append(stringIndex[i] >= 0 ? strings[stringIndex[i]].finish() : columns[i].finish()) }
-        let held = cols.map { c in if case .string(let s) = c.values { s.bytes.count } else { 0 } }
-        lastStringBytes = lastStringBytes.isEmpty ? held : zip(lastStringBytes, held).map { Swift.max($0, $1) }
+        if !isKnownUniquelyReferenced(&columns) { columns = columns.copy() }
+        let strings = columns.strings, fixed = columns.fixed
+        var cols: [Column] = [strings[0].finish()]
+        for i in fields.indices { cols.append(stringIndex[i] >= 0 ? strings[stringIndex[i]].finish() : fixed[fixedIndex[i]].finish()) }
+        let times = fixed[columns.eventTimeColumn].finish()
+        let partitions = fixed[columns.partitionColumn].finish()
+        let offsets = fixed[columns.offsetColumn].finish()
+        guard case .int64(let eventTimes) = times.values else { preconditionFailure("event times are not Int64s") }
         var y = [Int32](), mo = [Int32](), d = [Int32](), h = [Int32](), mi = [Int32]()
         y.reserveCapacity(rowCount); mo.reserveCapacity(rowCount); d.reserveCapacity(rowCount); h.reserveCapacity(rowCount); mi.reserveCapacity(rowCount)
         for t in eventTimes {
@@ -141,33 +141,32 @@ public struct EventBatchBuilder {
         cols.append(Column(type: .int32, values: .int32(h)))
         cols.append(Column(type: .int32, values: .int32(mi)))
         cols.append(Column(type: .timestamp, values: .int64([Int64](repeating: ingestionMicros, count: rowCount))))
-        cols.append(Column(type: .string, values: .string(topics)))
-        cols.append(Column(type: .int32, values: .int32(partitions)))
-        cols.append(Column(type: .int64, values: .int64(offsets)))
+        cols.append(Column(type: .string, values: .string(finishTopics())))
+        cols.append(partitions)
+        cols.append(offsets)
         let batch = RecordBatch(schema: schema, columns: cols)
         reset()
         return batch
     }
 
-    /// Empties the builder, pre-sized for as many rows and string bytes as the largest batch
-    /// had (plus 1/8): chunks are of similar size, and growing from empty copied every column
-    /// array several times — the 1.3 KB `items` strings of a chunk doubled from 16 bytes a row.
+    /// Empties the builder. Its columns reserve room for the largest batch so far themselves
+    /// (`StringColumnBuilder.finish`; `FixedColumn` keeps its memory).
     private mutating func reset() {
-        largestRowCount = Swift.max(largestRowCount, rowCount)
-        let rows = largestRowCount
-        let bytes = lastStringBytes
-        func stringBytes(_ column: Int) -> Int? {
-            guard column < bytes.count, bytes[column] > 0 else { return nil }
-            return bytes[column] + bytes[column] / 8
-        }
-        key = StringColumnBuilder(rows: rows, bytes: stringBytes(0) ?? rows * 16)
-        columns = fields.indices.map { stringIndex[$0] >= 0 ? ColumnBuilder(type: .string) : ColumnBuilder(type: fields[$0].kind.dataType, capacity: rows) }
-        strings = fields.indices.filter { stringIndex[$0] >= 0 }.map { StringColumnBuilder(rows: rows, bytes: stringBytes($0 + 1) ?? rows * 16) }
-        eventTimes = []; eventTimes.reserveCapacity(rows)
-        topics = StringArray(); topics.reserveCapacity(rows: rows, bytes: rows * 24)
-        partitions = []; partitions.reserveCapacity(rows)
-        offsets = []; offsets.reserveCapacity(rows)
         rowCount = 0
+    }
+
+    /// The topic column from its runs; the runs are empty afterwards.
+    private mutating func finishTopics() -> StringArray {
+        if currentTopicRows > 0 { topicRuns.append((currentTopic, currentTopicRows)) }
+        var topics = StringArray()
+        topics.reserveCapacity(rows: rowCount, bytes: topicRuns.reduce(0) { $0 + $1.topic.utf8.count * $1.rows })
+        for run in topicRuns {
+            var t = run.topic
+            t.withUTF8 { u in for _ in 0..<run.rows { topics.append(utf8: UnsafeRawBufferPointer(u)) } }
+        }
+        topicRuns = []
+        currentTopicRows = 0
+        return topics
     }
 
     // MARK: Parse (no side effects on the columns)
@@ -190,10 +189,12 @@ public struct EventBatchBuilder {
 
     /// Scans the object into the slots and type-checks them (see `parse` for the UTF-8 check).
     private mutating func parseObject(_ v: UnsafeBufferPointer<UInt8>) -> QuarantineReason? {
-        for i in slots.indices { slots[i].tag = .absent; slots[i].isInColumn = false }
+        let slots = columns.slots, strings = columns.strings
+        for i in 0..<fields.count { slots[i].tag = .absent; slots[i].isInColumn = false }
         decoded.prepare(forMessageBytes: v.count)
         var used = 0
-        var guess = 0
+        /// The last known field's index (-1: none yet), whose successor is the next guess.
+        var previous = -1
         var s = JSONScanner(v, maxDepth: limits.maxDepth)
         do throws(JSONScanner.Failure) {
             s.skipWhitespace()
@@ -209,14 +210,20 @@ public struct EventBatchBuilder {
                 while true {
                     s.skipWhitespace()
                     let f: Int?
-                    if guess < names.count, names[guess].withUnsafeBytes({ s.consumeKey($0) }) {
+                    let guess = names.guess(after: previous)
+                    if guess < names.count, s.consumeKey(member: names.member(guess)) {
                         f = guess
                     } else {
-                        let k = try s.scanString()
-                        f = fieldIndex(v, k.start, k.end, k.hasEscapes, guess: guess)
+                        if guess < names.count, s.consumeKey(names.name(guess)) {
+                            f = guess  // the expected key, with whitespace before its colon
+                        } else {
+                            let k = try s.scanString()
+                            f = fieldIndex(v, k.start, k.end, k.hasEscapes)
+                            if let f { names.learn(f, after: previous) }
+                        }
+                        try s.expect(0x3A)
                     }
-                    try s.expect(0x3A)
-                    if let f { guess = f + 1 }
+                    if let f { previous = f }
                     s.skipWhitespace()
                     if let f, s.peek() == 0x22, stringIndex[f] >= 0 {
                         // A string column's string: validated and unescaped in one pass, straight
@@ -266,80 +273,63 @@ public struct EventBatchBuilder {
         return typeCheck(v)
     }
 
-    /// The field a key names, trying `guess` first: producers write a stream's fields in the
-    /// same order message after message (the order of `StreamType.fields` for the sandbox's and
-    /// the bench's events), so the field after the last match is almost always the next key and
-    /// one comparison replaces a scan over ~30 names.
-    private mutating func fieldIndex(_ v: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int, _ escaped: Bool, guess: Int) -> Int? {
+    /// The field a key names when it was not the expected one (`FieldNameTable.guess`: producers
+    /// keep their field order message after message, so this runs for a message's first keys
+    /// and after a change of order).
+    private mutating func fieldIndex(_ v: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int, _ escaped: Bool) -> Int? {
         if escaped {
             let n = decodeJSONString(UnsafeBufferPointer(rebasing: v[start..<end]), into: &scratch)
-            return scratch.withUnsafeBufferPointer { matchName(UnsafeBufferPointer(rebasing: $0[..<n])) }
+            return scratch.withUnsafeBufferPointer { names.field(named: UnsafeBufferPointer(rebasing: $0[..<n])) }
         }
-        let k = UnsafeBufferPointer(rebasing: v[start..<end])
-        if guess < names.count, names[guess].count == k.count, names[guess].withUnsafeBufferPointer({ n in
-            var j = 0
-            while j < n.count, n[j] == k[j] { j += 1 }
-            return j == n.count
-        }) { return guess }
-        return matchName(k)
-    }
-
-    private func matchName(_ k: UnsafeBufferPointer<UInt8>) -> Int? {
-        for (i, n) in names.enumerated() where n.count == k.count {
-            let same = n.withUnsafeBufferPointer { nb in
-                var j = 0
-                while j < nb.count, nb[j] == k[j] { j += 1 }
-                return j == nb.count
-            }
-            if same { return i }
-        }
-        return nil
+        return names.field(named: UnsafeBufferPointer(rebasing: v[start..<end]))
     }
 
     /// Converts every present slot to its column's type, or names the first field that cannot be.
     private mutating func typeCheck(_ v: UnsafeBufferPointer<UInt8>) -> QuarantineReason? {
-        let timeName = fields[timeIndex].name
+        let slots = columns.slots
+        // Names are read only on the way out: a `String` copied out of `fields` (the time
+        // field's name up front, a `StreamField` per field) was a retain and a release each, 21
+        // pairs a message (`swift_bridgeObjectRetain`/`Release`, 2.5% of the ingest thread).
         switch slots[timeIndex].tag {
-        case .absent: return .missingTimeField(timeName)
-        case .null: return .nullTimeField(timeName)
+        case .absent: return .missingTimeField(fields[timeIndex].name)
+        case .null: return .nullTimeField(fields[timeIndex].name)
         case .string: break
-        default: return .wrongType(field: timeName, expected: "an ISO-8601 string")
+        default: return .wrongType(field: fields[timeIndex].name, expected: "an ISO-8601 string")
         }
-        for i in slots.indices {
+        for i in 0..<fields.count {
             let tag = slots[i].tag
             if tag == .absent || tag == .null { continue }
-            let f = fields[i]
-            switch f.kind {
+            switch kinds[i] {
             case .string:
-                if tag == .array || tag == .object { return .wrongType(field: f.name, expected: "a string") }
+                if tag == .array || tag == .object { return .wrongType(field: fields[i].name, expected: "a string") }
             case .jsonText:
-                if tag != .array && tag != .string { return .wrongType(field: f.name, expected: "a JSON array or a string") }
+                if tag != .array && tag != .string { return .wrongType(field: fields[i].name, expected: "a JSON array or a string") }
             case .boolean:
                 if tag == .bool { continue }
-                guard tag == .string else { return .wrongType(field: f.name, expected: "a boolean") }
+                guard tag == .string else { return .wrongType(field: fields[i].name, expected: "a boolean") }
                 if slots[i].end == slots[i].start { slots[i].tag = .null; continue }
                 let parsed: Bool? = withText(v, i) { t in bytesEqual(t, "true") ? true : (bytesEqual(t, "false") ? false : nil) }
-                guard let b = parsed else { return .wrongType(field: f.name, expected: "a boolean") }
+                guard let b = parsed else { return .wrongType(field: fields[i].name, expected: "a boolean") }
                 slots[i].flag = b
             case .double:
-                guard tag == .number || tag == .string else { return .wrongType(field: f.name, expected: "a number") }
+                guard tag == .number || tag == .string else { return .wrongType(field: fields[i].name, expected: "a number") }
                 if tag == .string && slots[i].end == slots[i].start { slots[i].tag = .null; continue }
-                guard let d = withText(v, i, parseDouble) else { return .wrongType(field: f.name, expected: "a number") }
+                guard let d = withText(v, i, parseDouble) else { return .wrongType(field: fields[i].name, expected: "a number") }
                 slots[i].number = d
             case .int64:
-                guard tag == .number || tag == .string else { return .wrongType(field: f.name, expected: "an integer") }
+                guard tag == .number || tag == .string else { return .wrongType(field: fields[i].name, expected: "an integer") }
                 if tag == .string && slots[i].end == slots[i].start { slots[i].tag = .null; continue }
                 let n: Int64? = withText(v, i) { t in
                     if let x = parseInt64(t) { return x }
                     guard let d = parseDouble(t), d == d.rounded(), abs(d) < 9.2e18 else { return nil }
                     return Int64(d)
                 }
-                guard let x = n else { return .wrongType(field: f.name, expected: "an integer") }
+                guard let x = n else { return .wrongType(field: fields[i].name, expected: "an integer") }
                 slots[i].integer = x
             case .timestamp:
-                guard tag == .string else { return .wrongType(field: f.name, expected: "an ISO-8601 string") }
+                guard tag == .string else { return .wrongType(field: fields[i].name, expected: "an ISO-8601 string") }
                 guard let t = withText(v, i, { parseTimestamp(utf8: $0) }) else {
-                    return i == timeIndex ? .unparsableTime(f.name) : .wrongType(field: f.name, expected: "an ISO-8601 timestamp")
+                    return i == timeIndex ? .unparsableTime(fields[i].name) : .wrongType(field: fields[i].name, expected: "an ISO-8601 timestamp")
                 }
                 slots[i].integer = t
             }
@@ -349,8 +339,8 @@ public struct EventBatchBuilder {
 
     /// Calls `body` with the decoded text of slot i (string content unescaped, other tokens as written).
     private func withText<R>(_ v: UnsafeBufferPointer<UInt8>, _ i: Int, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
-        let s = slots[i]
-        if s.isInColumn { return strings[stringIndex[i]].withTail(count: s.decodedEnd, body) }
+        let s = columns.slots[i]
+        if s.isInColumn { return columns.strings[stringIndex[i]].withTail(count: s.decodedEnd, body) }
         guard s.tag == .string, s.hasEscapes else { return body(UnsafeBufferPointer(rebasing: v[s.start..<s.end])) }
         return body(decodedText(s))
     }
@@ -367,7 +357,8 @@ public struct EventBatchBuilder {
             guard let k = keyBytes else { return false }
             return isDuplicate(k.bindMemory(to: UInt8.self))
         case .field(let i):
-            guard slots[i].tag != .absent, slots[i].tag != .null else { return false }
+            let tag = columns.slots[i].tag
+            guard tag != .absent, tag != .null else { return false }
             return withText(v, i, isDuplicate)
         }
     }
@@ -375,14 +366,15 @@ public struct EventBatchBuilder {
     // MARK: Append (cannot fail once typeCheck passed)
 
     private mutating func appendRow(_ v: UnsafeBufferPointer<UInt8>, key keyBytes: UnsafeRawBufferPointer?, topic: String, partition: Int32, offset: Int64) {
-        if let k = keyBytes { key.append(utf8: k) } else { key.appendNull() }
-        for i in slots.indices {
+        let slots = columns.slots, strings = columns.strings, fixed = columns.fixed
+        if let k = keyBytes { strings[0].append(utf8: k) } else { strings[0].appendNull() }
+        for i in 0..<fields.count {
             let s = slots[i]
             if s.tag == .absent || s.tag == .null {
-                if stringIndex[i] >= 0 { strings[stringIndex[i]].appendNull() } else { columns[i].appendNull() }
+                if stringIndex[i] >= 0 { strings[stringIndex[i]].appendNull() } else { fixed[fixedIndex[i]].appendNull() }
                 continue
             }
-            switch fields[i].kind {
+            switch kinds[i] {
             case .string, .jsonText:
                 let k = stringIndex[i]
                 if s.isInColumn { strings[k].commitRow(count: s.decodedEnd); continue }
@@ -397,47 +389,21 @@ public struct EventBatchBuilder {
                     // A number written into a string column: its text as written.
                     strings[k].append(utf8: UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: v[s.start..<s.end])))
                 }
-            case .boolean: columns[i].append(s.flag)
-            case .double: columns[i].append(s.number)
-            case .int64, .timestamp: columns[i].append(s.integer)
+            case .boolean: fixed[fixedIndex[i]].append(s.flag)
+            case .double: fixed[fixedIndex[i]].append(s.number)
+            case .int64, .timestamp: fixed[fixedIndex[i]].append(s.integer)
             }
         }
-        eventTimes.append(slots[timeIndex].integer)
-        topics.append(topic)
-        partitions.append(partition)
-        offsets.append(offset)
-        rowCount += 1
-    }
-}
-
-/// One payload field's token in the current message, then its converted value.
-struct Slot {
-    enum Tag: UInt8 { case absent, null, string, number, bool, array, object }
-    var tag: Tag = .absent
-    var start = 0
-    var end = 0
-    var hasEscapes = false
-    /// The content (unescaped) is the tail of the field's `StringColumnBuilder`, `decodedEnd`
-    /// bytes long; it becomes the row's value by a commit, not a copy.
-    var isInColumn = false
-    /// Where an escaped string's unescaped content lies in `DecodedText` (set only then).
-    var decodedStart = 0
-    var decodedEnd = 0
-    var flag = false
-    var number = 0.0
-    var integer: Int64 = 0
-
-    mutating func set(_ t: JSONScanner.Token) {
-        hasEscapes = false
-        isInColumn = false
-        switch t {
-        case .string(let s, let e, let esc): tag = .string; start = s; end = e; hasEscapes = esc
-        case .number(let s, let e, _): tag = .number; start = s; end = e
-        case .bool(let b): tag = .bool; flag = b; start = 0; end = 0
-        case .null: tag = .null
-        case .array(let s, let e): tag = .array; start = s; end = e
-        case .object(let s, let e): tag = .object; start = s; end = e
+        fixed[columns.eventTimeColumn].append(slots[timeIndex].integer)
+        fixed[columns.partitionColumn].append(Int64(partition))
+        fixed[columns.offsetColumn].append(offset)
+        if topic != currentTopic || currentTopicRows == 0 {
+            if currentTopicRows > 0 { topicRuns.append((currentTopic, currentTopicRows)) }
+            currentTopic = topic
+            currentTopicRows = 0
         }
+        currentTopicRows += 1
+        rowCount += 1
     }
 }
 
@@ -447,35 +413,4 @@ private func bytesEqual(_ p: UnsafeBufferPointer<UInt8>, _ word: StaticString) -
     let w = word.utf8Start
     for i in 0..<p.count where p[i] != w[i] { return false }
     return true
-}
-
-/// The buffer a message's escaped strings are unescaped into while the message is scanned
-/// (`JSONScanner.scanString(decodingInto:)`); slots point into it until the next message.
-///
-/// A class holding raw memory, not an array: the scanner writes through a pointer while the
-/// builder mutates its slots, which an array stored in the same struct would not allow. It
-/// only grows (to the longest message seen, plus 8 bytes of slack for word stores). Copies of
-/// an `EventBatchBuilder` share it, which is harmless: its content is only read during the
-/// `append` that wrote it.
-final class DecodedText {
-    /// Start of the buffer; valid until the next `prepare` that grows it.
-    private(set) var base: UnsafeMutablePointer<UInt8>
-    /// Bytes allocated at `base`.
-    private var capacity: Int
-
-    init() {
-        capacity = 4096
-        base = .allocate(capacity: capacity)
-    }
-
-    deinit { base.deallocate() }
-
-    /// Makes room for the escaped strings of a message of `bytes` bytes (their decoded text is
-    /// never longer than the message).
-    func prepare(forMessageBytes bytes: Int) {
-        guard bytes + 8 > capacity else { return }
-        base.deallocate()
-        capacity = Swift.max(bytes + 8, capacity * 2)
-        base = .allocate(capacity: capacity)
-    }
 }

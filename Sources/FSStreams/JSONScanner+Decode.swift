@@ -55,7 +55,23 @@ extension JSONScanner {
                     let k = Int(at >> 3)
                     let c = UInt8(truncatingIfNeeded: w &>> at), e = UInt8(truncatingIfNeeded: w &>> (at &+ 8))
                     guard c == 0x5C, k < 7, e == 0x22 || e == 0x5C || e == 0x2F else {
-                        // The end, a control byte, another escape, or one split across words.
+                        if c == 0x5C, k == 7, index + 8 < n {
+                            // An escape split across words: its byte is the next word's first.
+                            // Decoded here, the scan stays in this loop. Why: one escape in
+                            // eight lands in a word's last byte, and leaving the loop for each
+                            // (reload, `switch`, re-entry) made the scan of the orders' `items`
+                            // ~6% slower (a microbenchmark over 50k messages, best of 10).
+                            let e = base[index + 8]
+                            if e == 0x22 || e == 0x5C || e == 0x2F {
+                                o += 7 - consumed
+                                out[o] = e
+                                o += 1
+                                index += 9
+                                escaped = true
+                                continue words
+                            }
+                        }
+                        // The end, a control byte, another escape.
                         index += k
                         o += k - consumed
                         break words

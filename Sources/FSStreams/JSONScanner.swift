@@ -76,6 +76,19 @@ struct JSONScanner {
         return true
     }
 
+    /// Consumes `member` (a key with its quotes and colon, `"name":`) when it comes next byte
+    /// for byte, else leaves the index where it was. Producers write compact JSON, so the key
+    /// and the colon are compared as one run of bytes: two quote checks and the colon's
+    /// `expect` folded into one word compare, for ~20 keys a message.
+    @inline(__always)
+    mutating func consumeKey(member: UnsafeRawBufferPointer) -> Bool {
+        let n = member.count
+        guard let base = bytes.baseAddress, let m = member.baseAddress, index + n <= bytes.count,
+              bytesEqual(base + index, m, n) else { return false }
+        index += n
+        return true
+    }
+
     /// Scans a string starting at the opening quote.
     mutating func scanString() throws(Failure) -> (start: Int, end: Int, hasEscapes: Bool) {
         guard index < bytes.count, bytes[index] == 0x22 else { throw .syntax(offset: index) }

@@ -17,6 +17,12 @@ import FSCore
 /// ever written before it is read, and is cut off by `finish`. A message that goes to
 /// quarantine leaves its tail uncommitted: the next row overwrites it, so nothing of a bad
 /// message reaches the column.
+///
+/// The offsets and validity bits are raw memory, not arrays: an `Array.append` checks the
+/// array's uniqueness (a call into the runtime) and capacity, once per string field and
+/// message — part of the 4.6% of the ingest thread in `swift_isUniquelyReferenced`
+/// (bench/ANALYSIS.md, sixth pass). The owner frees that memory with `release()`, and a copy
+/// of the struct shares it, so `copy()` is the way to duplicate a builder.
 struct StringColumnBuilder {
     /// The committed rows' bytes, then scratch (see the type's comment).
     private var bytes: [UInt8]
@@ -25,24 +31,37 @@ struct StringColumnBuilder {
     /// `bytes.count`, kept here: the room check runs for every string of every message, and
     /// reading it from the array's header was a dependent load of its own (perf annotate).
     private var capacity: Int
-    private var offsets: [Int]
-    private var validity: Validity?
+    /// `rowCapacity + 1` offsets into `bytes`; the first `rowCount + 1` are set, `[0] == 0`.
+    private var offsets: UnsafeMutablePointer<Int>
+    private var rowCapacity: Int
+    /// Rows committed so far.
+    private(set) var rowCount = 0
+    /// One bit per row (1 = valid), `rowCapacity / 64 + 1` words, zero past `rowCount`; nil
+    /// while every row is valid.
+    private var validity: UnsafeMutablePointer<UInt64>?
+    /// The most bytes and rows a `finish` has seen: the next batch reserves that (+1/8)
+    /// instead of doubling up from a guess — chunks are of similar size, and a micro-batch's
+    /// short last chunk must not shrink the next one (every column would regrow, a copy each).
+    private var largestBytes = 0
+    private var largestRows = 0
 
     /// - Parameters:
     ///   - rows: rows to reserve room for.
     ///   - bytes: string bytes to reserve (the last chunk's, so a chunk rarely regrows).
     init(rows: Int, bytes byteCount: Int) {
-        // Counted as initialized without being written: `UInt8` is trivial, and no byte past
-        // `used` is read before the scanner has stored it (saves a memset of each chunk).
-        let n = Swift.max(byteCount, 64)
-        bytes = [UInt8](unsafeUninitializedCapacity: n) { _, count in count = n }
-        capacity = n
-        offsets = [0]
-        offsets.reserveCapacity(rows + 1)
+        bytes = Self.uninitializedBytes(byteCount)
+        capacity = bytes.count
+        rowCapacity = Swift.max(rows, 16)
+        offsets = .allocate(capacity: rowCapacity + 1)
+        offsets[0] = 0
     }
 
-    /// Rows committed so far.
-    var rowCount: Int { offsets.count - 1 }
+    /// Counted as initialized without being written: `UInt8` is trivial, and no byte past
+    /// `used` is read before the scanner has stored it (saves a memset of each chunk).
+    private static func uninitializedBytes(_ n: Int) -> [UInt8] {
+        let n = Swift.max(n, 64)
+        return [UInt8](unsafeUninitializedCapacity: n) { _, count in count = n }
+    }
 
     /// Makes room for `n` bytes at the tail and calls `body` with their start; the tail's
     /// content stays there until `commitRow` or the next `withTail` (which may move it).
@@ -64,8 +83,7 @@ struct StringColumnBuilder {
     mutating func commitRow(count: Int) {
         precondition(used + count <= capacity, "committed more than the tail holds")
         used += count
-        offsets.append(used)
-        validity?.append(true)
+        endRow()
     }
 
     /// Appends a row by copying (values that were not decoded into the tail: Kafka keys,
@@ -79,16 +97,67 @@ struct StringColumnBuilder {
     }
 
     mutating func appendNull() {
-        if validity == nil { validity = Validity(repeating: true, count: rowCount) }
-        offsets.append(used)
-        validity!.append(false)
+        if rowCount == rowCapacity { growRows() }
+        if validity == nil {
+            let v = Self.allocateBits(rowCapacity)
+            // Every row so far was valid.
+            for w in 0..<(rowCount >> 6) { v[w] = ~0 }
+            if rowCount & 63 != 0 { v[rowCount >> 6] = (1 &<< UInt64(rowCount & 63)) &- 1 }
+            validity = v
+        }
+        rowCount += 1
+        offsets[rowCount] = used
     }
 
-    /// The finished column; the builder must not be used afterwards.
+    /// Ends a valid row at `used`.
+    @inline(__always)
+    private mutating func endRow() {
+        if rowCount == rowCapacity { growRows() }
+        if let v = validity { v[rowCount >> 6] |= 1 &<< UInt64(rowCount & 63) }
+        rowCount += 1
+        offsets[rowCount] = used
+    }
+
+    /// The finished column. The builder is empty afterwards, reserved for the largest batch
+    /// so far (see `largestBytes`), and can be reused.
     mutating func finish() -> Column {
         bytes.removeLast(bytes.count - used)
-        let values = StringArray(offsets: offsets, bytes: bytes)
-        return Column(type: .string, values: .string(values), validity: validity)
+        let n = rowCount, o = offsets
+        let values = StringArray(offsets: [Int](unsafeUninitializedCapacity: n + 1) { b, c in b.baseAddress!.update(from: o, count: n + 1); c = n + 1 },
+                                 bytes: bytes)
+        var bits: Validity? = nil
+        if let v = validity {
+            bits = Validity(count: n) { (v[$0 >> 6] &>> UInt64($0 & 63)) & 1 == 1 }
+            v.deallocate()
+            validity = nil
+        }
+        largestBytes = Swift.max(largestBytes, used)
+        largestRows = Swift.max(largestRows, n)
+        bytes = Self.uninitializedBytes(largestBytes > 0 ? largestBytes + largestBytes / 8 : largestRows * 16)
+        capacity = bytes.count
+        used = 0
+        rowCount = 0
+        return Column(type: .string, values: .string(values), validity: bits)
+    }
+
+    /// An independent builder with the same rows (the byte array is shared until either
+    /// writes, as arrays are).
+    func copy() -> StringColumnBuilder {
+        var c = self
+        c.offsets = .allocate(capacity: rowCapacity + 1)
+        c.offsets.update(from: offsets, count: rowCount + 1)
+        if let v = validity {
+            let w = Self.allocateBits(rowCapacity)
+            w.update(from: v, count: rowCapacity >> 6 + 1)
+            c.validity = w
+        }
+        return c
+    }
+
+    /// Frees the raw memory; the builder must not be used afterwards.
+    func release() {
+        offsets.deallocate()
+        validity?.deallocate()
     }
 
     /// Doubles the buffer (at least to `needed`), keeping the committed bytes.
@@ -103,5 +172,28 @@ struct StringColumnBuilder {
         }
         bytes = grown
         capacity = n
+    }
+
+    /// Doubles the room for rows, keeping the offsets and validity bits.
+    private mutating func growRows() {
+        let n = rowCapacity * 2
+        let grown = UnsafeMutablePointer<Int>.allocate(capacity: n + 1)
+        grown.update(from: offsets, count: rowCount + 1)
+        offsets.deallocate()
+        offsets = grown
+        if let v = validity {
+            let w = Self.allocateBits(n)
+            w.update(from: v, count: rowCapacity >> 6 + 1)
+            v.deallocate()
+            validity = w
+        }
+        rowCapacity = n
+    }
+
+    /// Zeroed validity words for `rows` rows.
+    private static func allocateBits(_ rows: Int) -> UnsafeMutablePointer<UInt64> {
+        let p = UnsafeMutablePointer<UInt64>.allocate(capacity: rows >> 6 + 1)
+        p.initialize(repeating: 0, count: rows >> 6 + 1)
+        return p
     }
 }
