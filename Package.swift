@@ -129,7 +129,7 @@ let package = Package(
 
         // Tests.
         .testTarget(name: "FSCoreTests", dependencies: ["FSCore"]),
-        .testTarget(name: "FSParquetTests", dependencies: ["FSCore", "FSParquet"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "FSParquetTests", dependencies: ["FSCore", "FSParquet", "CZstd"], resources: [.copy("Fixtures")]),
         .testTarget(name: "FSTableTests", dependencies: ["FSCore", "FSParquet", "FSTable"], resources: [.copy("Fixtures")]),
         .testTarget(name: "FSExprTests", dependencies: ["FSCore", "FSExpr"], resources: [.copy("Goldens")]),
         .testTarget(name: "FSAggregationTests", dependencies: ["FSCore", "FSExpr", "FSAggregation"]),

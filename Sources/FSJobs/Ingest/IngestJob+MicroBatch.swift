@@ -34,15 +34,16 @@ extension IngestJob {
     static let prefetchFetchBytes = 8 << 20
     /// Shortest time between two `nudgeFetcher` requests.
     static let nudgeIntervalSeconds = 0.005
-    /// Free heap is returned to the kernel after every this many micro-batches. Each trim
-    /// gave back 40–90 MiB that the next batch faulted in again (~0.3 CPU-s of page faults and
-    /// madvise per 1M events for every trim per batch). Measured at 1M events with one malloc
-    /// arena, load ~22, two runs each: every batch 192–194 MiB peak, 1.45–1.60 s system time;
-    /// every 2nd 206–214 MiB, 1.23–1.34 s (the two-arena, every-batch peak it replaces was
-    /// 207–215 MiB); every 4th 208 MiB, 1.08–1.16 s. In `bench/run.py` every 2nd peaked at
-    /// 250 MiB against main's 242–243, and main reached 288 MiB in a quiet `make bench`, so
-    /// it stays at 1: the one arena alone already saves a fifth of the system time.
-    static let trimEveryBatches = 1
+    /// Free heap goes back to the kernel after a micro-batch only while the process holds more
+    /// than this (`MallocTuning.returnFreeMemory(ifResidentAbove:)`), with glibc's thresholds
+    /// fixed (`MallocTuning.reuseFreedMemory`). A trim after every batch gave back 40–90 MiB that
+    /// the next batch faulted in again: ~450–590k page faults per 1M events against ~75k with no
+    /// trim at all, whose peak (300–311 MiB: the heap swings ~130 MiB within a batch, librdkafka's
+    /// decompressed batches most of it, and fragments) is over the 300 MiB goal. Measured with
+    /// an `LD_PRELOAD` shim on main's binary, 1M events, load 5–7, alternating: ceiling 250 MiB
+    /// trimmed after 8–9 of 20 batches, 242–290k faults, peak 273–278 MiB; 270 MiB 8–10 trims,
+    /// 217–285k faults, 282–287 MiB; every batch 442–508k faults, 250–269 MiB.
+    static let residentCeilingBytes = 250 << 20
     /// Messages taken from librdkafka per poll (held, not copied, until the next poll).
     static let maxMessagesPerPoll = 2_000
 
@@ -90,11 +91,9 @@ extension IngestJob {
         try commitMicroBatch()
         reportGroupOffsets()
         microBatches += 1
-        if microBatches % IngestJob.trimEveryBatches == 0 {
-            let t0 = monotonicSeconds()
-            MallocTuning.returnFreeMemory()
-            phases.trim += monotonicSeconds() - t0
-        }
+        let t0 = monotonicSeconds()
+        if MallocTuning.returnFreeMemory(ifResidentAbove: IngestJob.residentCeilingBytes) { trims += 1 }
+        phases.trim += monotonicSeconds() - t0
         refreshWatermarksIfDue()
         logProgress(force: false)
     }
@@ -166,3 +165,4 @@ extension IngestJob {
         return counted
     }
 }
+

@@ -2,7 +2,7 @@ import FSCore
 import Logging
 
 /// fs-ingest under `JobMain`: a streaming job (the first signal commits the batch in flight),
-/// with at most two malloc arenas (see `MallocTuning`).
+/// with one malloc arena whose freed memory is kept for the next batch (see `MallocTuning`).
 extension IngestJob: RunnableJob {
     public static var finishesBatchOnSignal: Bool { true }
 
@@ -11,6 +11,6 @@ extension IngestJob: RunnableJob {
     }
 
     public static func prepareProcess(config: IngestConfig, logger: Logger) {
-        MallocTuning.limitArenas()
+        MallocTuning.reuseFreedMemory()
     }
 }

@@ -65,8 +65,10 @@ public final class IngestJob {
     /// When `nudgeFetcher` last woke the fetcher, and the partition it asked about.
     var lastNudge = 0.0
     var nudgeIndex = 0
-    /// Micro-batches run so far (the heap is trimmed after every `trimEveryBatches`-th).
+    /// Micro-batches run so far, and after how many of them the heap was trimmed (resident
+    /// memory over `residentCeilingBytes`).
     var microBatches = 0
+    var trims = 0
 
     /// Per-partition bookkeeping while it is assigned to this process.
     struct PartitionState {
@@ -150,6 +152,7 @@ public final class IngestJob {
         logProgress(force: true)
         writeMetrics()
         logger.info("phases (seconds)", metadata: phaseMetadata(p))
+        logger.info("free heap returned to the kernel after \(trims) of \(microBatches) micro-batches (resident over \(IngestJob.residentCeilingBytes >> 20) MiB)")
         return summary
     }
 

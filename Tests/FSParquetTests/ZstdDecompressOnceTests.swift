@@ -1,0 +1,122 @@
+import CZstd
+import FSParquet
+import Testing
+
+/// The process-wide `ZSTD_decompress` (`fsZstdDecompressOnce`) that librdkafka's consumer
+/// binds to: it must answer exactly as libzstd does — the bytes, `dstSize_tooSmall` for every
+/// guess that is too small (librdkafka grows its buffer on that error and on no other), and
+/// libzstd's own error for a damaged frame — while decompressing each frame only once.
+@Suite struct ZstdDecompressOnceTests {
+    /// Text that compresses ~8× like the bench's JSON events, so guesses of 2× and 6× the
+    /// compressed size fail as they do in librdkafka.
+    static let payload: [UInt8] = {
+        var bytes: [UInt8] = []
+        var seed: UInt64 = 42
+        for i in 0..<6_000 {
+            seed = seed &* 6364136223846793005 &+ 1442695040888963407
+            bytes += Array("{\"order_id\":\"\(i)\",\"customer\":\"c-\(seed >> 52)\",\"items\":[{\"n\":\"x\"}]}\n".utf8)
+        }
+        return bytes
+    }()
+
+    /// One zstd frame of `input`, with or without the content size in its header
+    /// (librdkafka's producer writes it without).
+    static func frame(_ input: [UInt8], contentSize: Bool) throws -> [UInt8] {
+        let cctx = try #require(ZSTD_createCCtx())
+        defer { ZSTD_freeCCtx(cctx) }
+        _ = ZSTD_CCtx_setParameter(cctx, ZSTD_c_contentSizeFlag, contentSize ? 1 : 0)
+        var out = [UInt8](repeating: 0, count: ZSTD_compressBound(input.count))
+        // The streaming API with no pledged size: the size is unknown when the frame starts.
+        let written = out.withUnsafeMutableBytes { o in
+            input.withUnsafeBytes { i -> Int in
+                var inBuf = ZSTD_inBuffer(src: i.baseAddress, size: i.count, pos: 0)
+                var outBuf = ZSTD_outBuffer(dst: o.baseAddress, size: o.count, pos: 0)
+                return ZSTD_compressStream2(cctx, &outBuf, &inBuf, ZSTD_e_end) == 0 ? outBuf.pos : -1
+            }
+        }
+        #expect(written > 0)
+        return Array(out[0..<written])
+    }
+
+    /// Calls the process-wide function the way librdkafka does: into a buffer of `capacity`.
+    static func decompress(_ frame: [UInt8], capacity: Int) -> (result: Int, bytes: [UInt8]) {
+        var dst = [UInt8](repeating: 0, count: Swift.max(capacity, 1))
+        let r = dst.withUnsafeMutableBytes { d in frame.withUnsafeBytes { s in
+            fsZstdDecompressOnce(d.baseAddress, capacity, s.baseAddress, s.count)
+        } }
+        return (r, ZSTD_isError(r) == 0 ? Array(dst[0..<r]) : [])
+    }
+
+    static func isTooSmall(_ r: Int) -> Bool {
+        ZSTD_isError(r) != 0 && ZSTD_getErrorCode(r) == ZSTD_error_dstSize_tooSmall
+    }
+
+    @Test func librdkafkasGrowingGuessesFailUntilOneFitsAndThatOneGetsTheBytes() throws {
+        let frame = try Self.frame(Self.payload, contentSize: false)
+        #expect(ZSTD_getFrameContentSize(frame, frame.count) == ZSTD_CONTENTSIZE_UNKNOWN)
+        #expect(Self.payload.count > 6 * frame.count, "the payload must compress more than 6x for this test")
+        // librdkafka's sequence: 2x the input, then += 2x that (6x), then 18x.
+        #expect(Self.isTooSmall(Self.decompress(frame, capacity: 2 * frame.count).result))
+        #expect(Self.isTooSmall(Self.decompress(frame, capacity: 6 * frame.count).result))
+        let fits = Self.decompress(frame, capacity: 18 * frame.count)
+        #expect(fits.result == Self.payload.count)
+        #expect(fits.bytes == Self.payload)
+    }
+
+    @Test func aBufferOfExactlyTheSizeFitsAndOneByteLessDoesNot() throws {
+        let frame = try Self.frame(Self.payload, contentSize: false)
+        #expect(Self.isTooSmall(Self.decompress(frame, capacity: Self.payload.count - 1).result))
+        #expect(Self.decompress(frame, capacity: Self.payload.count).bytes == Self.payload)
+        // The next frame (here: the same bytes again) is decompressed afresh, not served stale.
+        #expect(Self.decompress(frame, capacity: Self.payload.count).bytes == Self.payload)
+    }
+
+    @Test func anotherFrameAtTheSameAddressIsNotServedTheCachedBytes() throws {
+        // Two payloads whose frames have the same length: the second is written over the first
+        // in the same buffer, as when librdkafka frees a batch and the next lands there.
+        let first = try Self.frame(Self.payload, contentSize: false)
+        var second: (payload: [UInt8], frame: [UInt8])?
+        for letter in UInt8(ascii: "a")...UInt8(ascii: "z") where second == nil {
+            let p = Self.payload.map { $0 == UInt8(ascii: "x") ? letter : $0 }
+            let f = try Self.frame(p, contentSize: false)
+            if f.count == first.count && p != Self.payload { second = (p, f) }
+        }
+        let other = try #require(second, "no variant with an equal frame length")
+        // Its own storage from the start (not shared with `first`), so overwriting it below
+        // keeps its address.
+        var buffer = [UInt8](repeating: 0, count: first.count)
+        buffer.withUnsafeMutableBytes { b in first.withUnsafeBytes { b.copyMemory(from: $0) } }
+        let call = { (capacity: Int) -> (Int, [UInt8]) in
+            var dst = [UInt8](repeating: 0, count: capacity)
+            let r = dst.withUnsafeMutableBytes { d in buffer.withUnsafeBytes { s in fsZstdDecompressOnce(d.baseAddress, capacity, s.baseAddress, s.count) } }
+            return (r, ZSTD_isError(r) == 0 ? Array(dst[0..<r]) : [])
+        }
+        #expect(Self.isTooSmall(call(2 * first.count).0))
+        buffer.withUnsafeMutableBytes { b in other.frame.withUnsafeBytes { b.copyMemory(from: $0) } }
+        #expect(Self.isTooSmall(call(2 * first.count).0))
+        #expect(call(other.payload.count).1 == other.payload)
+    }
+
+    @Test(arguments: [true, false])
+    func anEmptyFrameAndFramesWithTheirSizeDecompressAsLibzstdDoes(contentSize: Bool) throws {
+        for input in [[UInt8](), Array(Self.payload.prefix(1000))] {
+            let frame = try Self.frame(input, contentSize: contentSize)
+            let ours = Self.decompress(frame, capacity: input.count)
+            #expect(ours.result == input.count)
+            #expect(ours.bytes == input)
+            if input.count > 0 { #expect(Self.isTooSmall(Self.decompress(frame, capacity: input.count - 1).result)) }
+        }
+    }
+
+    @Test func aDamagedFrameFailsWithLibzstdsOwnError() throws {
+        var frame = try Self.frame(Self.payload, contentSize: false)
+        frame.removeLast(frame.count / 2)  // truncated
+        let ours = Self.decompress(frame, capacity: 18 * frame.count).result
+        let dctx = try #require(ZSTD_createDCtx())
+        defer { ZSTD_freeDCtx(dctx) }
+        var dst = [UInt8](repeating: 0, count: 18 * frame.count)
+        let theirs = dst.withUnsafeMutableBytes { d in ZSTD_decompressDCtx(dctx, d.baseAddress, d.count, frame, frame.count) }
+        #expect(ZSTD_isError(ours) != 0)
+        #expect(ZSTD_getErrorCode(ours) == ZSTD_getErrorCode(theirs))
+    }
+}
