@@ -21,10 +21,11 @@ import Testing
 
     /// One zstd frame of `input`, with or without the content size in its header
     /// (librdkafka's producer writes it without).
-    static func frame(_ input: [UInt8], contentSize: Bool) throws -> [UInt8] {
+    static func frame(_ input: [UInt8], contentSize: Bool, checksum: Bool = false) throws -> [UInt8] {
         let cctx = try #require(ZSTD_createCCtx())
         defer { ZSTD_freeCCtx(cctx) }
         _ = ZSTD_CCtx_setParameter(cctx, ZSTD_c_contentSizeFlag, contentSize ? 1 : 0)
+        _ = ZSTD_CCtx_setParameter(cctx, ZSTD_c_checksumFlag, checksum ? 1 : 0)
         var out = [UInt8](repeating: 0, count: ZSTD_compressBound(input.count))
         // The streaming API with no pledged size: the size is unknown when the frame starts.
         let written = out.withUnsafeMutableBytes { o in
@@ -95,6 +96,32 @@ import Testing
         buffer.withUnsafeMutableBytes { b in other.frame.withUnsafeBytes { b.copyMemory(from: $0) } }
         #expect(Self.isTooSmall(call(2 * first.count).0))
         #expect(call(other.payload.count).1 == other.payload)
+    }
+
+    @Test func aBufferRefilledWithAnotherFrameIsNotServedTheCachedBytesEvenOnALargerGuess() throws {
+        // A caller that reuses its input buffer: frame one gets `dstSize_tooSmall`, then the
+        // buffer holds frame two (same length) and the call comes with a larger buffer — what a
+        // retry of frame one would look like by address, length and guess alone.
+        let first = try Self.frame(Self.payload, contentSize: false, checksum: true)
+        var second: (payload: [UInt8], frame: [UInt8])?
+        // With a checksum (the Java client's zstd frames can carry one) the tails differ.
+        for letter in UInt8(ascii: "a")...UInt8(ascii: "z") where second == nil {
+            let p = Self.payload.map { $0 == UInt8(ascii: "x") ? letter : $0 }
+            let f = try Self.frame(p, contentSize: false, checksum: true)
+            if f.count == first.count && f.suffix(8) != first.suffix(8) { second = (p, f) }
+        }
+        let other = try #require(second, "no variant with an equal frame length and another tail")
+        var buffer = [UInt8](repeating: 0, count: first.count)
+        buffer.withUnsafeMutableBytes { b in first.withUnsafeBytes { b.copyMemory(from: $0) } }
+        let call = { (capacity: Int) -> (Int, [UInt8]) in
+            var dst = [UInt8](repeating: 0, count: capacity)
+            let r = dst.withUnsafeMutableBytes { d in buffer.withUnsafeBytes { s in fsZstdDecompressOnce(d.baseAddress, capacity, s.baseAddress, s.count) } }
+            return (r, ZSTD_isError(r) == 0 ? Array(dst[0..<r]) : [])
+        }
+        #expect(Self.isTooSmall(call(2 * first.count).0))
+        buffer.withUnsafeMutableBytes { b in other.frame.withUnsafeBytes { b.copyMemory(from: $0) } }
+        let isTheSecondFrame = call(18 * first.count).1 == other.payload
+        #expect(isTheSecondFrame, "the refilled buffer was answered with the first frame's cached bytes")
     }
 
     @Test(arguments: [true, false])

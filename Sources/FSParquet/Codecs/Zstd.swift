@@ -112,15 +112,19 @@ public func fsZstdDecompressOnce(_ dst: UnsafeMutableRawPointer?, _ dstCapacity:
 
 /// One thread's decompression context and the last frame it decompressed without a content
 /// size. A call is a retry of that frame when it names the same address and length with a
-/// larger buffer than the last call (librdkafka's guesses only grow); anything else — a new
-/// frame that happens to sit at a freed frame's address starts again at a small guess — is
-/// decompressed afresh.
+/// larger buffer than the last call (librdkafka's guesses only grow) and the frame's last
+/// eight bytes are the ones decompressed (its checksum or last block: a caller that refilled
+/// the same buffer with another frame of the same length is not served the old one); anything
+/// else — a new frame that happens to sit at a freed frame's address starts again at a small
+/// guess — is decompressed afresh.
 private final class ZstdFrameCache {
     let context: OpaquePointer
     private(set) var scratch: UnsafeMutableRawPointer
     private var capacity: Int
     private var source: UnsafeRawPointer?
     private var sourceSize = 0
+    /// The cached frame's last (up to) eight bytes.
+    private var sourceTail: UInt64 = 0
     private var lastGuess = 0
     private var size = 0
     /// Scratch past which a frame goes to libzstd uncached (its guesses stop at
@@ -147,12 +151,13 @@ private final class ZstdFrameCache {
     /// room. `guess` is the caller's buffer size.
     func decompressed(_ src: UnsafeRawPointer, _ srcSize: Int, for guess: Int) -> Int? {
         defer { lastGuess = guess }
-        if source == src && sourceSize == srcSize && guess > lastGuess { return size }
+        let tail = Self.tail(src, srcSize)
+        if source == src && sourceSize == srcSize && guess > lastGuess && sourceTail == tail { return size }
         source = nil
         while true {
             let n = ZSTD_decompressDCtx(context, scratch, capacity, src, srcSize)
             if ZSTD_isError(n) == 0 {
-                (source, sourceSize, size) = (src, srcSize, n)
+                (source, sourceSize, sourceTail, size) = (src, srcSize, tail, n)
                 return n
             }
             guard ZSTD_getErrorCode(n) == ZSTD_error_dstSize_tooSmall, capacity < Self.maxCapacity else { return nil }
@@ -160,6 +165,13 @@ private final class ZstdFrameCache {
             capacity *= 2
             scratch = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 16)
         }
+    }
+
+    /// The last `min(8, count)` bytes of a frame as one word.
+    private static func tail(_ src: UnsafeRawPointer, _ count: Int) -> UInt64 {
+        var word: UInt64 = 0
+        withUnsafeMutableBytes(of: &word) { $0.copyMemory(from: UnsafeRawBufferPointer(start: src + Swift.max(0, count - 8), count: Swift.min(8, count))) }
+        return word
     }
 
     /// Drops the cached frame once it was handed out (librdkafka frees the input next).
