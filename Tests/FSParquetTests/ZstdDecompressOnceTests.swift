@@ -72,55 +72,58 @@ import Testing
         #expect(Self.decompress(frame, capacity: Self.payload.count).bytes == Self.payload)
     }
 
-    @Test func anotherFrameAtTheSameAddressIsNotServedTheCachedBytes() throws {
-        // Two payloads whose frames have the same length: the second is written over the first
-        // in the same buffer, as when librdkafka frees a batch and the next lands there.
-        let first = try Self.frame(Self.payload, contentSize: false)
-        var second: (payload: [UInt8], frame: [UInt8])?
-        for letter in UInt8(ascii: "a")...UInt8(ascii: "z") where second == nil {
-            let p = Self.payload.map { $0 == UInt8(ascii: "x") ? letter : $0 }
-            let f = try Self.frame(p, contentSize: false)
-            if f.count == first.count && p != Self.payload { second = (p, f) }
+    /// Two frames of the same length, the second from the payload with its item letter changed
+    /// (both with a checksum or both without), for the tests that overwrite one with the other.
+    static func sameLengthFrames(checksum: Bool) throws -> (first: [UInt8], second: [UInt8], secondPayload: [UInt8]) {
+        let first = try frame(payload, contentSize: false, checksum: checksum)
+        for letter in UInt8(ascii: "a")...UInt8(ascii: "z") {
+            let p = payload.map { $0 == UInt8(ascii: "x") ? letter : $0 }
+            let f = try frame(p, contentSize: false, checksum: checksum)
+            if f.count == first.count && p != payload && (!checksum || f.suffix(8) != first.suffix(8)) { return (first, f, p) }
         }
-        let other = try #require(second, "no variant with an equal frame length")
-        // Its own storage from the start (not shared with `first`), so overwriting it below
-        // keeps its address.
-        var buffer = [UInt8](repeating: 0, count: first.count)
-        buffer.withUnsafeMutableBytes { b in first.withUnsafeBytes { b.copyMemory(from: $0) } }
-        let call = { (capacity: Int) -> (Int, [UInt8]) in
+        throw NoSameLengthVariant()
+    }
+
+    struct NoSameLengthVariant: Error {}
+
+    /// A caller's input buffer whose bytes are replaced in place (its address stays).
+    final class FrameBuffer {
+        private var bytes: [UInt8]
+        init(_ frame: [UInt8]) {
+            bytes = [UInt8](repeating: 0, count: frame.count)  // own storage, not shared with `frame`
+            refill(frame)
+        }
+        func refill(_ frame: [UInt8]) { bytes.withUnsafeMutableBytes { b in frame.withUnsafeBytes { b.copyMemory(from: $0) } } }
+        /// `fsZstdDecompressOnce` on these bytes into a buffer of `capacity`: (result, bytes).
+        func decompress(capacity: Int) -> (result: Int, bytes: [UInt8]) {
             var dst = [UInt8](repeating: 0, count: capacity)
-            let r = dst.withUnsafeMutableBytes { d in buffer.withUnsafeBytes { s in fsZstdDecompressOnce(d.baseAddress, capacity, s.baseAddress, s.count) } }
+            let r = dst.withUnsafeMutableBytes { d in bytes.withUnsafeBytes { s in fsZstdDecompressOnce(d.baseAddress, capacity, s.baseAddress, s.count) } }
             return (r, ZSTD_isError(r) == 0 ? Array(dst[0..<r]) : [])
         }
-        #expect(Self.isTooSmall(call(2 * first.count).0))
-        buffer.withUnsafeMutableBytes { b in other.frame.withUnsafeBytes { b.copyMemory(from: $0) } }
-        #expect(Self.isTooSmall(call(2 * first.count).0))
-        #expect(call(other.payload.count).1 == other.payload)
+    }
+
+    @Test func anotherFrameAtTheSameAddressIsNotServedTheCachedBytes() throws {
+        // The second frame is written over the first in the same buffer, as when librdkafka
+        // frees a batch and the next lands there.
+        let (first, second, secondPayload) = try Self.sameLengthFrames(checksum: false)
+        let buffer = FrameBuffer(first)
+        #expect(Self.isTooSmall(buffer.decompress(capacity: 2 * first.count).result))
+        buffer.refill(second)
+        #expect(Self.isTooSmall(buffer.decompress(capacity: 2 * first.count).result))
+        let isTheSecondFrame = buffer.decompress(capacity: secondPayload.count).bytes == secondPayload
+        #expect(isTheSecondFrame)
     }
 
     @Test func aBufferRefilledWithAnotherFrameIsNotServedTheCachedBytesEvenOnALargerGuess() throws {
         // A caller that reuses its input buffer: frame one gets `dstSize_tooSmall`, then the
         // buffer holds frame two (same length) and the call comes with a larger buffer — what a
-        // retry of frame one would look like by address, length and guess alone.
-        let first = try Self.frame(Self.payload, contentSize: false, checksum: true)
-        var second: (payload: [UInt8], frame: [UInt8])?
-        // With a checksum (the Java client's zstd frames can carry one) the tails differ.
-        for letter in UInt8(ascii: "a")...UInt8(ascii: "z") where second == nil {
-            let p = Self.payload.map { $0 == UInt8(ascii: "x") ? letter : $0 }
-            let f = try Self.frame(p, contentSize: false, checksum: true)
-            if f.count == first.count && f.suffix(8) != first.suffix(8) { second = (p, f) }
-        }
-        let other = try #require(second, "no variant with an equal frame length and another tail")
-        var buffer = [UInt8](repeating: 0, count: first.count)
-        buffer.withUnsafeMutableBytes { b in first.withUnsafeBytes { b.copyMemory(from: $0) } }
-        let call = { (capacity: Int) -> (Int, [UInt8]) in
-            var dst = [UInt8](repeating: 0, count: capacity)
-            let r = dst.withUnsafeMutableBytes { d in buffer.withUnsafeBytes { s in fsZstdDecompressOnce(d.baseAddress, capacity, s.baseAddress, s.count) } }
-            return (r, ZSTD_isError(r) == 0 ? Array(dst[0..<r]) : [])
-        }
-        #expect(Self.isTooSmall(call(2 * first.count).0))
-        buffer.withUnsafeMutableBytes { b in other.frame.withUnsafeBytes { b.copyMemory(from: $0) } }
-        let isTheSecondFrame = call(18 * first.count).1 == other.payload
+        // retry of frame one would look like by address, length and guess alone. With a
+        // checksum (the Java client's zstd frames can carry one) the two tails differ.
+        let (first, second, secondPayload) = try Self.sameLengthFrames(checksum: true)
+        let buffer = FrameBuffer(first)
+        #expect(Self.isTooSmall(buffer.decompress(capacity: 2 * first.count).result))
+        buffer.refill(second)
+        let isTheSecondFrame = buffer.decompress(capacity: 18 * first.count).bytes == secondPayload
         #expect(isTheSecondFrame, "the refilled buffer was answered with the first frame's cached bytes")
     }
 
