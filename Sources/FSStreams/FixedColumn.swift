@@ -45,7 +45,7 @@ struct FixedColumn {
     mutating func appendNull() {
         if count == capacity { grow() }
         if validity == nil {
-            let v = Self.allocateBits(capacity)
+            let v = ValidityWords.allocate(rows: capacity)
             // Every row so far was valid.
             for w in 0..<(count >> 6) { v[w] = ~0 }
             if count & 63 != 0 { v[count >> 6] = (1 &<< UInt64(count & 63)) &- 1 }
@@ -85,7 +85,7 @@ struct FixedColumn {
         c.values.update(from: values, count: count)
         c.count = count
         if let v = validity {
-            let w = Self.allocateBits(capacity)
+            let w = ValidityWords.allocate(rows: capacity)
             w.update(from: v, count: capacity >> 6 + 1)
             c.validity = w
         }
@@ -105,19 +105,7 @@ struct FixedColumn {
         grown.update(from: values, count: count)
         values.deallocate()
         values = grown
-        if let v = validity {
-            let w = Self.allocateBits(n)
-            w.update(from: v, count: capacity >> 6 + 1)
-            v.deallocate()
-            validity = w
-        }
+        if let v = validity { validity = ValidityWords.grow(v, rows: capacity, to: n) }
         capacity = n
-    }
-
-    /// Zeroed validity words for `rows` rows.
-    private static func allocateBits(_ rows: Int) -> UnsafeMutablePointer<UInt64> {
-        let p = UnsafeMutablePointer<UInt64>.allocate(capacity: rows >> 6 + 1)
-        p.initialize(repeating: 0, count: rows >> 6 + 1)
-        return p
     }
 }

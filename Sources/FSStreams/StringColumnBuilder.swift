@@ -99,7 +99,7 @@ struct StringColumnBuilder {
     mutating func appendNull() {
         if rowCount == rowCapacity { growRows() }
         if validity == nil {
-            let v = Self.allocateBits(rowCapacity)
+            let v = ValidityWords.allocate(rows: rowCapacity)
             // Every row so far was valid.
             for w in 0..<(rowCount >> 6) { v[w] = ~0 }
             if rowCount & 63 != 0 { v[rowCount >> 6] = (1 &<< UInt64(rowCount & 63)) &- 1 }
@@ -147,7 +147,7 @@ struct StringColumnBuilder {
         c.offsets = .allocate(capacity: rowCapacity + 1)
         c.offsets.update(from: offsets, count: rowCount + 1)
         if let v = validity {
-            let w = Self.allocateBits(rowCapacity)
+            let w = ValidityWords.allocate(rows: rowCapacity)
             w.update(from: v, count: rowCapacity >> 6 + 1)
             c.validity = w
         }
@@ -181,19 +181,7 @@ struct StringColumnBuilder {
         grown.update(from: offsets, count: rowCount + 1)
         offsets.deallocate()
         offsets = grown
-        if let v = validity {
-            let w = Self.allocateBits(n)
-            w.update(from: v, count: rowCapacity >> 6 + 1)
-            v.deallocate()
-            validity = w
-        }
+        if let v = validity { validity = ValidityWords.grow(v, rows: rowCapacity, to: n) }
         rowCapacity = n
-    }
-
-    /// Zeroed validity words for `rows` rows.
-    private static func allocateBits(_ rows: Int) -> UnsafeMutablePointer<UInt64> {
-        let p = UnsafeMutablePointer<UInt64>.allocate(capacity: rows >> 6 + 1)
-        p.initialize(repeating: 0, count: rows >> 6 + 1)
-        return p
     }
 }
