@@ -46,6 +46,18 @@ public struct Validity: Sendable, Hashable {
         self.init(words: words, count: count)
     }
 
+    /// A bitmap of `count` bits copied from packed words in this layout (bit i of word i/64),
+    /// a word at a time: builders that keep their bits in raw memory (FSStreams' columns) hand
+    /// them over without re-packing each bit. Bits past `count` are cleared.
+    public init(copying source: UnsafePointer<UInt64>, count: Int) {
+        let n = (count + 63) >> 6
+        self.init(words: [UInt64](unsafeUninitializedCapacity: n) { b, c in
+            if n > 0 { b.baseAddress!.update(from: source, count: n) }
+            c = n
+        }, count: count)
+        clearTail()
+    }
+
     @usableFromInline
     init(words: [UInt64], count: Int) {
         self.words = words

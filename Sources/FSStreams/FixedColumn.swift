@@ -44,13 +44,7 @@ struct FixedColumn {
     /// Appends a NULL (a zero value under a clear validity bit).
     mutating func appendNull() {
         if count == capacity { grow() }
-        if validity == nil {
-            let v = ValidityWords.allocate(rows: capacity)
-            // Every row so far was valid.
-            for w in 0..<(count >> 6) { v[w] = ~0 }
-            if count & 63 != 0 { v[count >> 6] = (1 &<< UInt64(count & 63)) &- 1 }
-            validity = v
-        }
+        if validity == nil { validity = ValidityWords.allocate(rows: capacity, firstValid: count) }
         values[count] = 0
         count += 1
     }
@@ -71,8 +65,7 @@ struct FixedColumn {
         }
         var bits: Validity? = nil
         if let v = validity {
-            bits = Validity(count: n) { (v[$0 >> 6] &>> UInt64($0 & 63)) & 1 == 1 }
-            v.deallocate()
+            bits = ValidityWords.finish(v, count: n)
             validity = nil
         }
         count = 0
@@ -84,11 +77,7 @@ struct FixedColumn {
         var c = FixedColumn(type: type, capacity: capacity)
         c.values.update(from: values, count: count)
         c.count = count
-        if let v = validity {
-            let w = ValidityWords.allocate(rows: capacity)
-            w.update(from: v, count: capacity >> 6 + 1)
-            c.validity = w
-        }
+        if let v = validity { c.validity = ValidityWords.copy(v, rows: capacity) }
         return c
     }
 

@@ -98,13 +98,7 @@ struct StringColumnBuilder {
 
     mutating func appendNull() {
         if rowCount == rowCapacity { growRows() }
-        if validity == nil {
-            let v = ValidityWords.allocate(rows: rowCapacity)
-            // Every row so far was valid.
-            for w in 0..<(rowCount >> 6) { v[w] = ~0 }
-            if rowCount & 63 != 0 { v[rowCount >> 6] = (1 &<< UInt64(rowCount & 63)) &- 1 }
-            validity = v
-        }
+        if validity == nil { validity = ValidityWords.allocate(rows: rowCapacity, firstValid: rowCount) }
         rowCount += 1
         offsets[rowCount] = used
     }
@@ -127,8 +121,7 @@ struct StringColumnBuilder {
                                  bytes: bytes)
         var bits: Validity? = nil
         if let v = validity {
-            bits = Validity(count: n) { (v[$0 >> 6] &>> UInt64($0 & 63)) & 1 == 1 }
-            v.deallocate()
+            bits = ValidityWords.finish(v, count: n)
             validity = nil
         }
         largestBytes = Swift.max(largestBytes, used)
@@ -146,11 +139,7 @@ struct StringColumnBuilder {
         var c = self
         c.offsets = .allocate(capacity: rowCapacity + 1)
         c.offsets.update(from: offsets, count: rowCount + 1)
-        if let v = validity {
-            let w = ValidityWords.allocate(rows: rowCapacity)
-            w.update(from: v, count: rowCapacity >> 6 + 1)
-            c.validity = w
-        }
+        if let v = validity { c.validity = ValidityWords.copy(v, rows: rowCapacity) }
         return c
     }
 
