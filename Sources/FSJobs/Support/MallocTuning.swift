@@ -18,21 +18,6 @@ private let mallocTrimThreshold: Int32 = -1
 /// heap (measured: 590 MB RSS for a 265 MB heap peak on 1M 1.7 KB events). One arena and a
 /// trim after every commit keep it near the live heap and flat over a run.
 package enum MallocTuning {
-    /// One malloc arena (`mallopt(M_ARENA_MAX, 1)`); call before threads start.
-    ///
-    /// Why one and not two: fs-ingest's chunks are allocated on the ingest thread and freed on
-    /// the writer thread, its page buffers on the compression threads. With two arenas the
-    /// memory a batch freed in one was not reused by the next batch's allocations in the
-    /// other, so every commit's trim returned 40–90 MiB that the next batch faulted in again.
-    /// Measured at 1M events (3 alternating runs, load ~16): peak RSS 186–194 MiB against
-    /// 207–215, system time 1.4–1.6 s against 1.7–2.0 s; the lock is shared by five threads on
-    /// two cores, and no user time showed for it.
-    static func limitArenas() {
-        #if canImport(Glibc)
-        _ = glibcMallopt(mallocArenaMax, 1)
-        #endif
-    }
-
     /// For fs-agg-online: emission builds and drops arrays of tens of MiB per chunk, and glibc
     /// would hand each back to the kernel (mmap threshold 32 MiB, trim) and fault it in again on
     /// the next chunk, so both thresholds go to 1 GiB. One arena: chunks are built on the job's
@@ -58,8 +43,16 @@ package enum MallocTuning {
         #endif
     }
 
-    /// For fs-ingest: one arena (see `limitArenas`), and freed memory stays in the heap for
-    /// the next batch instead of going back to the kernel at every `free`.
+    /// For fs-ingest, before its threads start: one arena, and freed memory stays in the heap
+    /// for the next batch instead of going back to the kernel at every `free`.
+    ///
+    /// Why one arena and not two: fs-ingest's chunks are allocated on the ingest thread and
+    /// freed on the writer thread, its page buffers on the compression threads. With two arenas
+    /// the memory a batch freed in one was not reused by the next batch's allocations in the
+    /// other, so every commit's trim returned 40–90 MiB that the next batch faulted in again.
+    /// Measured at 1M events (3 alternating runs, load ~16): peak RSS 186–194 MiB against
+    /// 207–215, system time 1.4–1.6 s against 1.7–2.0 s; the lock is shared by five threads on
+    /// two cores, and no user time showed for it.
     ///
     /// Why: glibc's thresholds adapt (mmap from 128 KiB up to the largest block freed, trim at
     /// twice that), so the 1–2 MiB blocks that come and go all the time — librdkafka's
@@ -79,7 +72,7 @@ package enum MallocTuning {
 
     /// Returns free heap pages to the kernel (`malloc_trim(0)`): after a commit the batch's
     /// buffers are free, and without this the next batch's peak adds to the last one's holes.
-    static func returnFreeMemory() {
+    private static func returnFreeMemory() {
         #if canImport(Glibc)
         _ = glibcMallocTrim(0)
         #endif
