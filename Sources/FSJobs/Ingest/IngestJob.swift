@@ -103,6 +103,8 @@ public final class IngestJob {
         options.parquet.compression = .zstd(level: config.zstdLevel)
         // UUIDs and the `items` JSON never repeat: decide once per column, not per day file.
         options.parquet.dictionaryVerdicts = DictionaryVerdicts()
+        // The UUID columns barely compress at level 1: their literals are coded, no matches sought.
+        if config.zstdLevel >= 1 { options.parquet.compressionVerdicts = CompressionVerdicts() }
         options.autoCompaction = config.autoCompaction
         dataWriter = try TableWriter(table: data, options: options)
         var quarantineOptions = TableWriterOptions()

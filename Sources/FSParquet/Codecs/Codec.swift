@@ -32,6 +32,7 @@ package enum Codecs {
         switch compression {
         case .uncompressed: return UncompressedCodec()
         case .zstd(let level): return ZstdCompressor(level: level)
+        case .zstdCodedLiterals(let level): return ZstdCompressor(level: level, codesLiterals: true)
         }
     }
 

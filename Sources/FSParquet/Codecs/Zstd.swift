@@ -12,13 +12,27 @@ import Glibc
 package final class ZstdCompressor: PageCompressor {
     private let context: OpaquePointer
     package let level: Int32
+    /// Literals are Huffman-coded at any level (`ZSTD_c_literalCompressionMode`), where libzstd
+    /// leaves them raw below level 1.
+    package let codesLiterals: Bool
 
-    package init(level: Int32) {
+    package init(level: Int32, codesLiterals: Bool = false) {
         // ZSTD_createCCtx only fails when malloc fails: treat as an out-of-memory invariant.
         guard let c = ZSTD_createCCtx() else { preconditionFailure("ZSTD_createCCtx failed (out of memory)") }
         context = c
         self.level = level
+        self.codesLiterals = codesLiterals
+        if codesLiterals {
+            // Sticky parameters for ZSTD_compress2: the level, then literals always coded.
+            // `ZSTD_c_literalCompressionMode` is experimental (ZSTD_c_experimentalParam5 = 1002 in
+            // libzstd 1.5) and `ZSTD_ps_enable` is 1; an unknown parameter fails at the first page.
+            _ = ZSTD_CCtx_setParameter(c, ZSTD_c_compressionLevel, level)
+            literalModeStatus = ZSTD_CCtx_setParameter(c, ZSTD_cParameter(rawValue: 1002), 1)
+        }
     }
+
+    /// Outcome of enabling coded literals (an error code when libzstd refused it).
+    private var literalModeStatus: Int = 0
 
     deinit { ZSTD_freeCCtx(context) }
 
@@ -28,8 +42,13 @@ package final class ZstdCompressor: PageCompressor {
     package func compress(_ input: UnsafeRawBufferPointer, into output: inout [UInt8]) throws(CodecError) -> Int {
         let bound = ZSTD_compressBound(input.count)
         if output.count < bound { output = [UInt8](repeating: 0, count: Swift.max(bound, output.count * 2)) }
+        if ZSTD_isError(literalModeStatus) != 0 {
+            throw CodecError("zstd coded literals unsupported: \(String(cString: ZSTD_getErrorName(literalModeStatus)))")
+        }
         let n = output.withUnsafeMutableBytes { dst in
-            ZSTD_compressCCtx(context, dst.baseAddress, dst.count, input.baseAddress, input.count, level)
+            codesLiterals
+                ? ZSTD_compress2(context, dst.baseAddress, dst.count, input.baseAddress, input.count)
+                : ZSTD_compressCCtx(context, dst.baseAddress, dst.count, input.baseAddress, input.count, level)
         }
         if ZSTD_isError(n) != 0 { throw CodecError("zstd compression failed: \(String(cString: ZSTD_getErrorName(n)))") }
         return n

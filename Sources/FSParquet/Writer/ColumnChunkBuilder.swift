@@ -50,8 +50,12 @@ package final class ColumnChunkBuilder: @unchecked Sendable {
     let file: String, column: String
 
     /// - Parameter worker: compress pages on this lane (nil: on the caller's thread).
+    /// Where the ratios of this column's pages are recorded while its verdict is open.
+    private let verdicts: CompressionVerdicts?
+
     package init(compression: ParquetCompression, file: String, column: String,
-                 worker: (lane: PageCompressionPool.Lane, pool: PageCompressionPool)? = nil) {
+                 worker: (lane: PageCompressionPool.Lane, pool: PageCompressionPool)? = nil, verdicts: CompressionVerdicts? = nil) {
+        self.verdicts = verdicts
         self.compression = compression
         codec = Self.codec(of: compression)
         self.file = file
@@ -62,7 +66,7 @@ package final class ColumnChunkBuilder: @unchecked Sendable {
     private static func codec(of compression: ParquetCompression) -> CompressionCodec {
         switch compression {
         case .uncompressed: return .uncompressed
-        case .zstd: return .zstd
+        case .zstd, .zstdCodedLiterals: return .zstd
         }
     }
 
@@ -153,6 +157,7 @@ package final class ColumnChunkBuilder: @unchecked Sendable {
         encodings.insert(Encoding.plain.rawValue)
         pageCounts[PageEncodingKey(type: PageType.dictionaryPage.rawValue, encoding: Encoding.plain.rawValue), default: 0] += 1
     }
+        verdicts?.record(column, setting: compression, uncompressed: body.count, compressed: n)
 
     private func record(header: Int, body: Int, compressed: Int) {
         totalUncompressed += Int64(header + body)

@@ -3,6 +3,10 @@ public enum ParquetCompression: Sendable, Equatable {
     case uncompressed
     /// ZSTD at `level` (1 matches pyarrow's default speed; higher levels trade speed for size).
     case zstd(level: Int32)
+    /// ZSTD at a fast (negative) `level` that still Huffman-codes the literals (libzstd leaves
+    /// them raw below level 1). For text of high entropy per byte and few repeats — UUIDs, hex —
+    /// nearly all of level 1's gain is the literals' coding: see `CompressionVerdicts`.
+    case zstdCodedLiterals(level: Int32)
 }
 
 /// How INT32 and INT64 (timestamp) columns' data pages are encoded.
@@ -49,6 +53,9 @@ public struct ParquetWriterOptions: Sendable, Equatable {
     /// Shared record of string columns too distinct for a dictionary (nil: every chunk starts
     /// dictionary encoded and falls back only past `maxDictionaryBytes`). See `DictionaryVerdicts`.
     public var dictionaryVerdicts: DictionaryVerdicts? = nil
+    /// Shared record of columns whose pages barely compress at `compression`'s level; they get
+    /// `CompressionVerdicts.fastSetting` from then on (nil: every chunk uses `compression`).
+    public var compressionVerdicts: CompressionVerdicts? = nil
     /// Encoding of INT32/INT64 data pages (strings keep dictionary → PLAIN; doubles PLAIN).
     public var integerEncoding: IntegerEncoding = .plain
     /// `created_by`; must parse as `<app> version <semver> (build <id>)` or Spark ignores the
