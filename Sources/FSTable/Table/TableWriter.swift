@@ -552,19 +552,19 @@ package final class StagedCommit: @unchecked Sendable {
             }
         }
 
-        fileprivate func enter(_ n: Int) {
+        func enter(_ n: Int) {
             bytes.wrappingAdd(n, ordering: .releasing)
             group.enter()
         }
 
         /// `n` bytes of a staged commit were freed (one of its files finished).
-        fileprivate func release(_ n: Int) {
+        func release(_ n: Int) {
             bytes.wrappingSubtract(n, ordering: .releasing)
             progress.signal()
         }
 
         /// A staged commit settled; `n`: its bytes not released before.
-        fileprivate func leave(_ n: Int) {
+        func leave(_ n: Int) {
             bytes.wrappingSubtract(n, ordering: .releasing)
             group.leave()
             progress.signal()
