@@ -140,7 +140,16 @@ public final class TableWriter {
     /// batch spanning many partitions costs one partition's copy, not a second batch.
     public func write(_ batch: RecordBatch) throws {
         try splitter.forEachSlice(batch) { slice in
-            for run in slice.runs { try append(slice.batch, rows: run, directory: slice.directory, logValues: slice.logValues) }
+            guard options.maxRowsPerFile == nil else {
+                for run in slice.runs { try append(slice.batch, rows: run, directory: slice.directory, logValues: slice.logValues) }
+                return
+            }
+            // All runs of the slice, then one recount and budget check: per run, the file's
+            // `heldBytes` (every column's buffers) and the partition lookups were ~1% of
+            // fs-ingest's writer thread (a chunk's day holds ~5–15 runs, one per Kafka partition).
+            try append(rowCount: slice.runs.reduce(0) { $0 + $1.count }, directory: slice.directory, logValues: slice.logValues) { w in
+                for run in slice.runs { try w.write(slice.batch, rows: run) }
+            }
         }
     }
 
