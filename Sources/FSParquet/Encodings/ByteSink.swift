@@ -34,6 +34,14 @@ package final class ByteSink {
         capacity = newCapacity
     }
 
+    /// Exchanges memory and contents with `other` (no copy): a page body goes to another thread
+    /// while this sink goes on in `other`'s buffer.
+    package func swapStorage(with other: ByteSink) {
+        swap(&base, &other.base)
+        swap(&count, &other.count)
+        swap(&capacity, &other.capacity)
+    }
+
     /// Forgets the contents, keeps the memory.
     package func removeAll() { count = 0 }
 

@@ -288,10 +288,9 @@ package final class FlatColumnWriter {
             RleBitPackedEncoder.encodeConstant(1, count: pageRows, bitWidth: 1, into: body)
             body.setUInt32(UInt32(body.count - 4), at: 0)
             if body.count <= Self.levelsGap {
-                let start = values.base + (Self.levelsGap - body.count)
-                start.copyMemory(from: body.base, byteCount: body.count)
-                try chunk.addDataPage(body: UnsafeRawBufferPointer(start: start, count: values.count - (Self.levelsGap - body.count)),
-                                      numValues: pageRows, encoding: .plain, hasLevels: true)
+                let start = Self.levelsGap - body.count
+                (values.base + start).copyMemory(from: body.base, byteCount: body.count)
+                try chunk.addDataPage(taking: values, range: start..<values.count, numValues: pageRows, encoding: .plain, hasLevels: true)
                 resetPage()
                 return
             }
@@ -344,7 +343,7 @@ package final class FlatColumnWriter {
             encoding = .plain
             if !isOptional {
                 // No levels: the values are the whole body, compress them in place (no copy).
-                try chunk.addDataPage(body: plainValues, numValues: pageRows, encoding: encoding, hasLevels: false)
+                try chunk.addDataPage(taking: values, range: Self.levelsGap..<values.count, numValues: pageRows, encoding: encoding, hasLevels: false)
                 resetPage()
                 return
             }

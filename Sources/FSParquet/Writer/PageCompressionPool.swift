@@ -69,6 +69,35 @@ package final class PageCompressionPool: Sendable, Equatable {
         spareBodies.withLock { if $0.count < maxSpares { $0.append(buffer) } }
     }
 
+    /// A page body taken from its writer's sink for a compression task (see `take`).
+    package struct TakenBody: @unchecked Sendable {
+        /// Holds the page; touched only by the task until it is recycled.
+        package let sink: ByteSink
+    }
+
+    /// Spare sinks for `take`, at most `maxSpares`.
+    private let spareSinks = Mutex<[TakenBody]>([])
+
+    /// Takes `sink`'s memory and contents for a compression task and gives `sink` the smallest
+    /// spare buffer of at least its capacity instead (empty; a new one when none is spare): no copy of the
+    /// body, and the writer's next page is encoded into memory that is already faulted in.
+    package func take(_ sink: ByteSink) -> TakenBody {
+        let spare = spareSinks.withLock { all -> TakenBody? in
+            // The smallest that fits: a larger one would count against the writer's budget.
+            guard let i = all.indices.filter({ all[$0].sink.capacity >= sink.capacity }).min(by: { all[$0].sink.capacity < all[$1].sink.capacity })
+            else { return nil }
+            return all.remove(at: i)
+        } ?? TakenBody(sink: ByteSink(capacity: sink.capacity))
+        spare.sink.removeAll()
+        sink.swapStorage(with: spare.sink)
+        return spare
+    }
+
+    /// Returns a taken body whose page is compressed, for `take` to reuse.
+    package func recycle(_ taken: TakenBody) {
+        spareSinks.withLock { if $0.count < maxSpares { $0.append(taken) } }
+    }
+
     /// Pools are the same only when they are one object (options holding one compare equal).
     package static func == (a: PageCompressionPool, b: PageCompressionPool) -> Bool { a === b }
 

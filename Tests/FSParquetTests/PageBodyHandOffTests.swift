@@ -1,0 +1,55 @@
+import FSCore
+import Testing
+
+@testable import FSParquet
+
+/// Large queued pages hand their sink's memory to the compression task (`PageCompressionPool.take`)
+/// instead of copying it: the bytes written are those of inline compression, and the writer's
+/// sink goes on in a buffer at least as large.
+@Suite struct PageBodyHandOffTests {
+    @Test func aTakenSinkIsLeftEmptyWithTheSmallestSpareThatFitsAndTheBodyIntact() {
+        let pool = PageCompressionPool(workers: 1, maxInFlight: 2)
+        let sink = ByteSink(capacity: 16)
+        let body = (0..<100_000).map { UInt8(truncatingIfNeeded: $0 &* 31) }
+        body.withUnsafeBytes { sink.append($0) }
+        let capacity = sink.capacity
+        let taken = pool.take(sink)
+        #expect(Array(taken.sink.bytes) == body)
+        #expect(sink.count == 0)
+        #expect(sink.capacity >= capacity)
+        // Spares come back; a later, smaller sink gets the smallest one that fits.
+        let big = ByteSink(capacity: 4 * capacity)
+        pool.recycle(PageCompressionPool.TakenBody(sink: big))
+        pool.recycle(taken)
+        let small = ByteSink(capacity: 1000)
+        small.append(7)
+        _ = pool.take(small)
+        #expect(small.capacity == capacity)
+        #expect(small.count == 0)
+    }
+
+    @Test func largePagesQueuedWithTheirBodiesTakenWriteTheSameBytesAsInline() throws {
+        // REQUIRED and OPTIONAL-without-NULL string pages of ~200 KB (compressed in place, taken),
+        // and a nullable column with NULLs (copied), through one shared pool, several files.
+        let schema = Schema([Field("required", .string, isNullable: false), Field("optional", .string), Field("sparse", .string)])
+        func batch(_ n: Int, _ seed: Int) -> RecordBatch {
+            RecordBatch(schema: schema, columns: [
+                Column(.string, (0..<n).map { .string(String(repeating: "r\(($0 &* seed) % 977)", count: 20)) }),
+                Column(.string, (0..<n).map { .string("o\($0 % 13)-\(seed)-" + String(repeating: "x", count: $0 % 90)) }),
+                Column(.string, (0..<n).map { $0 % 7 == 0 ? .null : .string("s\($0)") }),
+            ])
+        }
+        var inline = ParquetWriterOptions()
+        inline.compressionWorkers = 0
+        inline.maxPageRows = 3_000
+        inline.maxDictionaryBytes = 1_000  // PLAIN pages after the first few rows
+        let shared = PageCompressionPool(workers: 2, maxInFlight: 3)
+        var pooled = inline
+        pooled.compressionWorkers = 2
+        pooled.compressionPool = shared
+        for (rows, seed) in [(10_000, 1), (2_500, 2), (7_000, 3)] {
+            let b = batch(rows, seed)
+            #expect(try encodeParquet(b, options: pooled) == encodeParquet(b, options: inline), "\(rows) rows")
+        }
+    }
+}
