@@ -26,7 +26,9 @@ int fs_json_string_run_available(void);
 /// time, while each 16-byte block holds only plain bytes and `\"` escapes; a block holding the
 /// closing quote ends the run (the quote is consumed). Stops before anything else — another
 /// escape, a control byte, a block past `count` — and leaves it to the caller: `consumed` is
-/// then the start of that block, never the middle of an escape.
+/// then the start of that block, or the backslash just before it when that backslash escapes
+/// the block's first byte — never the middle of an escape. `FS_JSON_RUN_ESCAPED` may count
+/// such a backslash; the caller decodes it next, so its own flag ends up the same.
 ///
 /// `dst` needs room for `count` bytes: blocks are stored whole, never past the input consumed
 /// plus 16, and the part past `produced` is scratch.
