@@ -6,7 +6,7 @@
 //   CZstd ──┐
 //   FSCore ─┴► FSParquet ─► FSTable ──────────────┐
 //   FSCore ──► FSExpr ────► FSAggregation ────────┤
-//   FSCore ──► FSStreams ─────────────────────────┤
+//   FSCore, CStreamsSIMD ► FSStreams ─────────────┤
 //   CRdKafka ► FSKafka ───────────────────────────┴► FSJobs ─► fs-ingest, fs-agg-offline, fs-agg-online,
 //                                                    │          fs-table (developer tool)
 //                                                    ├► FSSandbox (+ CZlib) ─► fs-sandbox
@@ -67,7 +67,9 @@ let package = Package(
         .target(name: "FSTable", dependencies: ["FSCore", "FSParquet"]),
         .target(name: "FSExpr", dependencies: ["FSCore"]),
         .target(name: "FSAggregation", dependencies: ["FSCore", "FSExpr"]),
-        .target(name: "FSStreams", dependencies: ["FSCore"]),
+        // The JSON string decoder's SSSE3 path, chosen at run time (see its source's comment).
+        .target(name: "CStreamsSIMD"),
+        .target(name: "FSStreams", dependencies: ["FSCore", "CStreamsSIMD"]),
         .target(name: "FSKafka", dependencies: ["FSCore", "CRdKafka"]),
         .target(
             name: "FSJobs",

@@ -8,6 +8,15 @@ func firstInvalidUTF8(_ p: UnsafeBufferPointer<UInt8>) -> Int? {
     let n = p.count
     guard let base = p.baseAddress else { return nil }
     while i < n {
+        // Sixteen ASCII bytes per test (two words ORed): a string is validated whole once it
+        // holds any non-ASCII byte, and the order's `items` (~1.2 KB, ~40% of them with an
+        // accented name) is nearly all ASCII.
+        while i + 16 <= n {
+            let w = UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self) | UnsafeRawPointer(base + i + 8).loadUnaligned(as: UInt64.self)
+            if w & 0x8080_8080_8080_8080 != 0 { break }
+            i += 16
+        }
+        if i == n { break }
         if i + 8 <= n {
             let w = UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self)
             if w & 0x8080_8080_8080_8080 == 0 { i += 8; continue }

@@ -1,3 +1,5 @@
+import CStreamsSIMD
+
 extension JSONScanner {
     /// Scans a string starting at its opening quote and writes its decoded content to `out` in
     /// the same pass: `scanString` and `decodeJSONString` fused.
@@ -17,7 +19,13 @@ extension JSONScanner {
     ///   decoding never lengthens text, and words are stored eight bytes at a time.
     /// - Returns: the raw content bounds (between the quotes), the decoded length and whether
     ///   the string had escapes (when not, `out` holds a copy of the raw content).
-    mutating func scanString(decodingInto out: UnsafeMutablePointer<UInt8>) throws(Failure)
+    ///
+    /// With `vectorized` (the default where the CPU has SSSE3), a string with escapes goes
+    /// from its first backslash through `fs_json_decode_string_run` (CStreamsSIMD: 16-byte
+    /// blocks of plain bytes and `\"` escapes); the loop below takes whatever such a run stops
+    /// at. Same results either way (`VectorStringDecodingTests`).
+    mutating func scanString(decodingInto out: UnsafeMutablePointer<UInt8>,
+                             vectorized: Bool = JSONScanner.hasVectorStringRun) throws(Failure)
         -> (start: Int, end: Int, decodedCount: Int, hasEscapes: Bool)
     {
         let n = bytes.count
@@ -29,7 +37,26 @@ extension JSONScanner {
         /// OR of the content's words and bytes: a high bit set means non-ASCII to validate.
         var high: UInt64 = 0
         let highs: UInt64 = 0x8080_8080_8080_8080
-        while true {
+        /// The vector run starts at a string's first backslash (plain strings, most of them
+        /// short, stay in the word loop: a call per string cost more than it saved), and again
+        /// at a later one only past the block a run stopped at, so the two loops never hand
+        /// the same block back and forth.
+        var vectorFrom = vectorized ? start : Int.max
+        var isVectorRunDue = false
+        scan: while true {
+            if isVectorRunDue {
+                isVectorRunDue = false
+                let run = fs_json_decode_string_run(base + index, n - index, out + o)
+                index += run.consumed
+                o += run.produced
+                if run.flags & FS_JSON_RUN_ESCAPED != 0 { escaped = true }
+                if run.flags & FS_JSON_RUN_NON_ASCII != 0 { high |= 0x80 }
+                if run.flags & FS_JSON_RUN_ENDED != 0 {
+                    if high & highs != 0 { try validateUTF8(start, index - 1) }
+                    return (start, index - 1, o, escaped)
+                }
+                vectorFrom = index + 16
+            }
             // Eight bytes at a time. A word's special bytes (quote, backslash, control byte) are
             // found exactly; the escapes `\"`, `\\` and `\/` among them are decoded in
             // registers, without reloading: the byte after the backslash is the text, and the
@@ -46,6 +73,10 @@ extension JSONScanner {
                     index += 8
                     o += 8
                     continue
+                }
+                if index >= vectorFrom && index + 16 <= n && UInt8(truncatingIfNeeded: w &>> UInt64(special.trailingZeroBitCount & ~7)) == 0x5C {
+                    isVectorRunDue = true
+                    continue scan
                 }
                 // Bytes of `w` before `consumed` are decoded (at out + o - …); byte j ≥ consumed
                 // is at out + o + (j - consumed).
@@ -141,6 +172,12 @@ extension JSONScanner {
             o += 1
         }
     }
+}
+
+extension JSONScanner {
+    /// Whether this CPU runs CStreamsSIMD's string decoder (x86-64 with SSSE3 and POPCNT),
+    /// asked once per process.
+    static let hasVectorStringRun = fs_json_string_run_available() != 0
 }
 
 /// The value of four hex digits at `p`, or nil when one is not a hex digit.

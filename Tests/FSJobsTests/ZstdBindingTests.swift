@@ -2,9 +2,10 @@ import FSTestSupport
 import Foundation
 import Testing
 
-/// The jobs that consume Kafka bind librdkafka's `ZSTD_decompress` to their own definition
-/// (`fsZstdDecompressOnce` in FSParquet's codec file), not libzstd's: that definition is what
-/// keeps librdkafka from decompressing each record batch up to three times. A link change that
+/// The jobs that consume Kafka bind librdkafka's `ZSTD_decompress` and `ZSTD_getFrameContentSize`
+/// to their own definitions (`fsZstdDecompressOnce`, `fsZstdFrameContentSize` in FSParquet's
+/// codec file), not libzstd's: they are what keep librdkafka from decompressing each record
+/// batch up to three times and then copying it. A link change that
 /// stopped exporting it would lose that silently, output unchanged; glibc's binding log shows it.
 @Suite struct ZstdBindingTests {
     @Test(arguments: ["fs-ingest", "fs-agg-online"])
@@ -20,8 +21,11 @@ import Testing
         try p.run()
         let log = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         p.waitUntilExit()
-        let binding = log.split(separator: "\n").filter { $0.contains("librdkafka") && $0.contains("`ZSTD_decompress'") }
-        #expect(binding.count == 1, "librdkafka's ZSTD_decompress bindings: \(binding)")
-        #expect(binding.first?.contains("to \(url.path)") == true, "bound elsewhere: \(binding)")
+        // ZSTD_getFrameContentSize too: it sizes librdkafka's buffer (`fsZstdFrameContentSize`).
+        for symbol in ["ZSTD_decompress", "ZSTD_getFrameContentSize"] {
+            let binding = log.split(separator: "\n").filter { $0.contains("librdkafka") && $0.contains("`\(symbol)'") }
+            #expect(binding.count == 1, "librdkafka's \(symbol) bindings: \(binding)")
+            #expect(binding.first?.contains("to \(url.path)") == true, "\(symbol) bound elsewhere: \(binding)")
+        }
     }
 }

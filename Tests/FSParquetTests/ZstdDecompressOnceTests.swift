@@ -1,5 +1,6 @@
 import CZstd
 import FSParquet
+import Glibc
 import Testing
 
 /// The process-wide `ZSTD_decompress` (`fsZstdDecompressOnce`) that librdkafka's consumer
@@ -149,4 +150,60 @@ import Testing
         #expect(ZSTD_isError(ours) != 0)
         #expect(ZSTD_getErrorCode(ours) == ZSTD_getErrorCode(theirs))
     }
+
+    /// Runs `body` on a new thread named `name` (as librdkafka names its threads `rdk:…`).
+    static func onThread<R: Sendable>(named name: String, _ body: @escaping @Sendable () -> R) -> R {
+        let job = NamedThreadJob(name: name) { NamedThreadJob.Result(value: body()) }
+        var thread = pthread_t()
+        let rc = pthread_create(&thread, nil, { raw in
+            let job = Unmanaged<NamedThreadJob>.fromOpaque(raw!).takeUnretainedValue()
+            let fd = open("/proc/thread-self/comm", O_WRONLY)
+            if fd >= 0 {
+                _ = job.name.utf8CString.withUnsafeBytes { write(fd, $0.baseAddress, $0.count - 1) }
+                close(fd)
+            }
+            job.result = job.body()
+            return nil
+        }, Unmanaged.passUnretained(job).toOpaque())
+        precondition(rc == 0, "pthread_create failed")
+        pthread_join(thread, nil)
+        return job.result!.value as! R
+    }
+
+    @Test func onLibrdkafkasThreadsAFrameWithoutItsSizeReportsABoundItsBytesFitIn() throws {
+        let frame = try Self.frame(Self.payload, contentSize: false)
+        let payloadCount = Self.payload.count
+        let size = Self.onThread(named: "rdk:broker1") { frame.withUnsafeBytes { fsZstdFrameContentSize($0.baseAddress, $0.count) } }
+        #expect(size != ZSTD_CONTENTSIZE_UNKNOWN)
+        #expect(size >= UInt64(payloadCount) && size < UInt64(payloadCount) + 128 * 1024, "bound \(size) for \(payloadCount) bytes")
+        // librdkafka's first buffer now has that size: the bytes, in one call.
+        let fits = Self.onThread(named: "rdk:broker1") { Self.decompress(frame, capacity: Int(size)) }
+        #expect(fits.result == payloadCount)
+        #expect(fits.bytes == Self.payload)
+    }
+
+    @Test func everyOtherThreadGetsLibzstdsOwnAnswer() throws {
+        let unsized = try Self.frame(Self.payload, contentSize: false)
+        let sized = try Self.frame(Self.payload, contentSize: true)
+        #expect(unsized.withUnsafeBytes { fsZstdFrameContentSize($0.baseAddress, $0.count) } == ZSTD_CONTENTSIZE_UNKNOWN)
+        #expect(sized.withUnsafeBytes { fsZstdFrameContentSize($0.baseAddress, $0.count) } == UInt64(Self.payload.count))
+        let garbage: [UInt8] = [1, 2, 3, 4, 5, 6, 7, 8]
+        #expect(garbage.withUnsafeBytes { fsZstdFrameContentSize($0.baseAddress, $0.count) } == ZSTD_CONTENTSIZE_ERROR)
+        // On librdkafka's threads a frame with its size, or a damaged one, is answered as libzstd does.
+        let onKafka = Self.onThread(named: "rdk:broker2") {
+            (sized.withUnsafeBytes { fsZstdFrameContentSize($0.baseAddress, $0.count) },
+             garbage.withUnsafeBytes { fsZstdFrameContentSize($0.baseAddress, $0.count) })
+        }
+        #expect(onKafka.0 == UInt64(Self.payload.count))
+        #expect(onKafka.1 == ZSTD_CONTENTSIZE_ERROR)
+    }
+}
+
+/// A body to run on a named thread, and what it returned (set by that thread before the join).
+private final class NamedThreadJob: @unchecked Sendable {
+    struct Result { let value: Any }
+    let name: String
+    let body: () -> Result
+    var result: Result?
+    init(name: String, body: @escaping () -> Result) { self.name = name; self.body = body }
 }

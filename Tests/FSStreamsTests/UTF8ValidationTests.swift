@@ -34,4 +34,17 @@ import Testing
             #expect(String(validating: bytes[bad..<(bad + k)], as: UTF8.self) == nil, "\(bytes) at \(bad)")
         }
     }
+
+    /// ASCII runs of every length around the 8- and 16-byte steps, alone and followed by a bad
+    /// byte: the steps must stop exactly at the end (a run ending on a step boundary included).
+    @Test(arguments: 0..<49)
+    func asciiRunsOfEveryLengthAreValidAndABadByteAfterThemIsFound(length: Int) {
+        let run = [UInt8](repeating: UInt8(ascii: "a"), count: length)
+        #expect(run.withUnsafeBufferPointer { firstInvalidUTF8($0) } == nil)
+        #expect((run + [0xFF]).withUnsafeBufferPointer { firstInvalidUTF8($0) } == length)
+        #expect((run + Array("é".utf8) + run).withUnsafeBufferPointer { firstInvalidUTF8($0) } == nil)
+        // The run sits inside a larger buffer whose next byte is bad: only the run is checked.
+        let padded = run + [0xFF, 0xFF]
+        #expect(padded.withUnsafeBufferPointer { firstInvalidUTF8(UnsafeBufferPointer(rebasing: $0[..<length])) } == nil)
+    }
 }

@@ -114,10 +114,17 @@ extension ParquetCompression {
 /// The executable's definition wins over libzstd's because the dynamic linker binds
 /// librdkafka's reference to the first definition in load order, the executable's. fs's own
 /// Parquet reading uses `ZSTD_decompressDCtx` and is not affected.
+///
+/// A buffer at least `ZSTD_decompressBound` of the frame (what librdkafka's first guess is,
+/// with `fsZstdFrameContentSize` below) is decompressed into directly: no scratch, no copy.
 @_cdecl("ZSTD_decompress")
 public func fsZstdDecompressOnce(_ dst: UnsafeMutableRawPointer?, _ dstCapacity: Int, _ src: UnsafeRawPointer?, _ srcSize: Int) -> Int {
     let state = ZstdFrameCache.forThisThread()
-    guard let src, ZSTD_getFrameContentSize(src, srcSize) == ZSTD_CONTENTSIZE_UNKNOWN else {
+    guard let src, libzstdFrameContentSize(src, srcSize) == ZSTD_CONTENTSIZE_UNKNOWN else {
+        return ZSTD_decompressDCtx(state.context, dst, dstCapacity, src, srcSize)
+    }
+    if dst != nil, !state.isRetry(src, srcSize, guess: dstCapacity), ZSTD_decompressBound(src, srcSize) <= UInt64(dstCapacity) {
+        state.forget()
         return ZSTD_decompressDCtx(state.context, dst, dstCapacity, src, srcSize)
     }
     guard let size = state.decompressed(src, srcSize, for: dstCapacity) else {
@@ -128,6 +135,35 @@ public func fsZstdDecompressOnce(_ dst: UnsafeMutableRawPointer?, _ dstCapacity:
     state.forget()
     return size
 }
+
+/// `ZSTD_getFrameContentSize` for the whole process: libzstd's answer, except on librdkafka's
+/// threads for a frame without a content size, which get `ZSTD_decompressBound` (an upper
+/// bound from the frame's block headers: each block holds at most 128 KiB).
+///
+/// Why: librdkafka sizes its buffer for a record batch from this answer and, told "unknown",
+/// guesses 2×, 6× and 18× the input (see `fsZstdDecompressOnce`): two failed calls and
+/// mallocs per batch, a decompression into scratch and a copy (~1.7 GB per 1M bench events,
+/// ~10% of its broker thread in memmove, ~7% in malloc), and a kept buffer of ~2.2× the
+/// content. With the bound its first buffer fits: the frame is decompressed straight into it,
+/// and the buffer is the content plus at most one block. librdkafka uses the number only to
+/// size that buffer (`rd_kafka_zstd_decompress`); other callers — none in fs, where only this
+/// file uses libzstd — keep libzstd's exact answer, as does every non-librdkafka thread.
+@_cdecl("ZSTD_getFrameContentSize")
+public func fsZstdFrameContentSize(_ src: UnsafeRawPointer?, _ srcSize: Int) -> UInt64 {
+    let size = libzstdFrameContentSize(src, srcSize)
+    guard size == ZSTD_CONTENTSIZE_UNKNOWN, let src, ZstdFrameCache.forThisThread().isLibrdkafkaThread else { return size }
+    let bound = ZSTD_decompressBound(src, srcSize)
+    return bound == 0 || bound >= ZSTD_CONTENTSIZE_ERROR ? size : bound
+}
+
+/// libzstd's own `ZSTD_getFrameContentSize` (`dlsym(RTLD_NEXT)`: the definition after this
+/// executable's, which replaces it for the rest of the process).
+private let libzstdFrameContentSize: @convention(c) (UnsafeRawPointer?, Int) -> UInt64 = {
+    guard let f = dlsym(UnsafeMutableRawPointer(bitPattern: -1), "ZSTD_getFrameContentSize") else {
+        preconditionFailure("libzstd's ZSTD_getFrameContentSize not found")
+    }
+    return unsafeBitCast(f, to: (@convention(c) (UnsafeRawPointer?, Int) -> UInt64).self)
+}()
 
 /// One thread's decompression context and the last frame it decompressed without a content
 /// size. A call is a retry of that frame when it names the same address and length with a
@@ -153,9 +189,14 @@ private final class ZstdFrameCache {
     /// `ERROR(dstSize_tooSmall)`: libzstd's error results are the negated codes.
     static let dstSizeTooSmall = 0 &- Int(ZSTD_error_dstSize_tooSmall.rawValue)
 
+    /// Whether this thread is one of librdkafka's (named `rdk:…`), read once when it first
+    /// calls in.
+    let isLibrdkafkaThread: Bool
+
     private init() {
         guard let c = ZSTD_createDCtx() else { preconditionFailure("ZSTD_createDCtx failed (out of memory)") }
         context = c
+        isLibrdkafkaThread = Self.threadName().starts(with: "rdk:".utf8)
         capacity = 4 << 20
         scratch = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 16)
     }
@@ -171,7 +212,7 @@ private final class ZstdFrameCache {
     func decompressed(_ src: UnsafeRawPointer, _ srcSize: Int, for guess: Int) -> Int? {
         defer { lastGuess = guess }
         let tail = Self.tail(src, srcSize)
-        if source == src && sourceSize == srcSize && guess > lastGuess && sourceTail == tail { return size }
+        if isRetry(src, srcSize, guess: guess) { return size }
         source = nil
         while true {
             let n = ZSTD_decompressDCtx(context, scratch, capacity, src, srcSize)
@@ -184,6 +225,22 @@ private final class ZstdFrameCache {
             capacity *= 2
             scratch = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 16)
         }
+    }
+
+    /// The calling thread's name (`/proc/thread-self/comm`, up to 15 bytes), empty when
+    /// unreadable. Glibc's `pthread_getname_np` is not visible to Swift without `_GNU_SOURCE`.
+    private static func threadName() -> [UInt8] {
+        let fd = open("/proc/thread-self/comm", O_RDONLY)
+        guard fd >= 0 else { return [] }
+        defer { close(fd) }
+        var name = [UInt8](repeating: 0, count: 16)
+        let n = name.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+        return n > 0 ? Array(name[..<n]) : []
+    }
+
+    /// Whether a call for this frame with a buffer of `guess` is a retry of the cached frame.
+    func isRetry(_ src: UnsafeRawPointer, _ srcSize: Int, guess: Int) -> Bool {
+        source == src && sourceSize == srcSize && guess > lastGuess && sourceTail == Self.tail(src, srcSize)
     }
 
     /// The last `min(8, count)` bytes of a frame as one word.
