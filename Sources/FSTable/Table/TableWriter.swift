@@ -69,6 +69,10 @@ public final class TableWriter {
     private let fileOptions: ParquetWriterOptions
     /// Partition directories known to exist during one commit (relative; "" is the root).
     private var existingDirectories: Set<String> = [""]
+    /// A lane (`makeLane`) creates a file's partition directory when it finishes the file
+    /// (see `FinishedFile.createdParents`), on its own thread instead of in the owner's commit.
+    /// Only writers that never commit do: their directory cache is touched by their thread alone.
+    private var createsDirectoriesEarly = false
     private var open: [String: OpenFile] = [:]
     private var finished: [FinishedFile] = []
     private var writtenPartitions: [StringMap] = []
@@ -101,6 +105,12 @@ public final class TableWriter {
         /// commit), and the indexed-column count it used; the commit remakes it if that changed.
         var stats: String
         var statsIndexedColumns: Int
+        /// Parents of the directories a lane created for this file when it finished it: the
+        /// commit fsyncs them with those of the directories it creates itself. mkdir in a
+        /// table whose files were just deleted costs ~1 ms (ext4 scans the recently freed
+        /// inodes), and fs-agg-online's serial commit spent 0.1–0.35 s creating 365 day
+        /// directories after the bench's `rm -rf` of the previous output.
+        var createdParents: Set<String> = []
     }
 
     /// Opens a writer on the table's newest snapshot and cleans stale staged files. The
@@ -332,8 +342,12 @@ public final class TableWriter {
         syncer.submit(f.staging, to: group)
         let rel = f.directory.isEmpty ? f.name : f.directory + "/" + f.name
         let indexed = indexedColumns
+        var parents = Set<String>()
+        // Early creation only saves the commit's time: on failure the commit creates (and reports) it.
+        if createsDirectoriesEarly { try? createDirectory(f.directory, syncing: &parents) }
         return FinishedFile(summary: summary, staging: f.staging, relativePath: rel, directory: f.directory, logValues: f.logValues,
-                            stats: statistics(summary, indexedColumns: indexed).json, statsIndexedColumns: indexed)
+                            stats: statistics(summary, indexedColumns: indexed).json, statsIndexedColumns: indexed,
+                            createdParents: parents)
     }
 
     /// Hands everything written since the last commit (or stage) to a `StagedCommit` and starts
@@ -418,6 +432,7 @@ public final class TableWriter {
             existingDirectories = [""]  // checked afresh by every commit (another process may remove empty ones)
             for f in files {
                 try createDirectory(f.directory, syncing: &dirs)
+                dirs.formUnion(f.createdParents)
                 let final = table.root + "/" + f.relativePath
                 try FileSystem.rename(f.staging, final)
                 placed.append(final)
@@ -607,13 +622,16 @@ extension TableWriter {
     /// A writer of this table's files for another thread, whose work reaches the table only
     /// through `adopt`: same options and compression pool (its lanes are serial per column, so
     /// files of several threads share them safely), no orphan cleanup (the owner did it) and
-    /// no auto-compaction (it never commits).
+    /// no auto-compaction (it never commits). A lane creates a file's partition directory when
+    /// it finishes the file, and the commit fsyncs the parents it names (`FinishedFile.createdParents`).
     package func makeLane() throws -> TableWriter {
         var o = options
         o.orphanGracePeriodMillis = nil
         o.autoCompaction = nil
         o.parquet = fileOptions
-        return try TableWriter(table: table, snapshot: snapshot, options: o)
+        let lane = try TableWriter(table: table, snapshot: snapshot, options: o)
+        lane.createsDirectoriesEarly = true
+        return lane
     }
 
     /// Finishes the open file of `partition` (typed values in partition column order) now:
