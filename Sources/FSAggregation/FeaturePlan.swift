@@ -213,15 +213,20 @@ public struct FeaturePlan: Sendable {
     /// The feature table from a key column and the finalized column of every aggregate (in
     /// `aggregates` order, one row per group): for drivers that hold accumulators themselves.
     public func finish(keys: Column, results: [Column], nowMicros: Int64 = 0) -> RecordBatch {
+        RecordBatch(schema: outputSchema, columns: [keys] + featureColumns(groupCount: keys.count, results: results, nowMicros: nowMicros))
+    }
+
+    /// The feature columns alone (`finish` without the key column), for `groupCount` groups:
+    /// for drivers that emit the keys in another shape (the online job's runs gather the key
+    /// strings once per run piece, not once per group as well).
+    public func featureColumns(groupCount: Int, results: [Column], nowMicros: Int64 = 0) -> [Column] {
         precondition(results.count == aggregates.count, "\(results.count) results for \(aggregates.count) aggregates")
-        var columns = [keys]
-        for f in features {
+        return features.map { f in
             let slots = zip(f.aggregateIndices, f.expression.aggregateCalls).map { index, call in
                 conform(results[index], to: call.resultType)
             }
-            columns.append(Evaluator.evaluateAfterAggregation(f.expression, aggregateResults: slots, groupCount: keys.count, nowMicros: nowMicros))
+            return Evaluator.evaluateAfterAggregation(f.expression, aggregateResults: slots, groupCount: groupCount, nowMicros: nowMicros)
         }
-        return RecordBatch(schema: outputSchema, columns: columns)
     }
 }
 

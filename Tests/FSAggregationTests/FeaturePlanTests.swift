@@ -131,6 +131,22 @@ struct FeaturePlanTests {
         }
     }
 
+    @Test("featureColumns are finish's columns after the key, for the online runs that gather keys themselves")
+    func featureColumnsAreFinishWithoutTheKey() throws {
+        let plan = try FeaturePlan(definitions: FeatureDefinition.originalOnline, schema: orderSchema, groupBy: "customer_id")
+        var table = plan.makeAggregator()
+        plan.update(&table, batch: orders())
+        let (keys, results) = table.finish()
+        let full = plan.finish(keys: keys, results: results)
+        let features = plan.featureColumns(groupCount: keys.count, results: results)
+        #expect(features.count == full.columns.count - 1)
+        for (c, column) in features.enumerated() {
+            let expected = full.columns[c + 1]
+            #expect(column.count == expected.count)
+            #expect((0..<column.count).map { "\(column[$0])" } == (0..<expected.count).map { "\(expected[$0])" }, "feature \(c)")
+        }
+    }
+
     @Test("an empty batch gives an empty feature table with the full schema")
     func emptyBatchGivesEmptyTable() throws {
         let plan = try FeaturePlan(definitions: FeatureDefinition.originalOnline, schema: orderSchema, groupBy: "customer_id")

@@ -15,6 +15,34 @@ import Testing
         #expect(try JSONValue.parse(json) == .string(text))
     }
 
+    /// Runs of plain bytes are copied whole between escapes: long mixed text (escapes first,
+    /// last, adjacent, between multi-byte characters) equals the escape rule applied scalar by
+    /// scalar, and parses back to the text.
+    @Test func escapingLongMixedTextEqualsTheScalarByScalarRule() throws {
+        var rng = SplitMix64(seed: 15)
+        let pieces = ["\"", "\\", "\n", "\r", "\t", "\u{1}", "\u{1f}", "a", "plain text ", "é", "😀", "\u{7f}", "/", "{\"k\":1}"]
+        for _ in 0..<50 {
+            let text = (0..<Int.random(in: 0..<40, using: &rng)).map { _ in pieces[Int.random(in: 0..<pieces.count, using: &rng)] }.joined()
+            var expected = "\""
+            for u in text.unicodeScalars {
+                switch u {
+                case "\"": expected += "\\\""
+                case "\\": expected += "\\\\"
+                case "\n": expected += "\\n"
+                case "\r": expected += "\\r"
+                case "\t": expected += "\\t"
+                case _ where u.value < 0x20: expected += "\\u00" + (u.value < 0x10 ? "0" : "") + String(u.value, radix: 16)
+                default: expected.unicodeScalars.append(u)
+                }
+            }
+            expected += "\""
+            var out = ""
+            JSONValue.writeString(text, to: &out)
+            #expect(out == expected)
+            #expect(try JSONValue.parse(out) == .string(text))
+        }
+    }
+
     @Test func escapesOfOtherWritersParse() throws {
         #expect(try JSONValue.parse(#""\u00e9\/\b\f""#) == .string("é/\u{8}\u{c}"))
         #expect(try JSONValue.parse(#""\ud83d\ude00""#) == .string("😀"))

@@ -226,6 +226,24 @@ func everyTypeBatch(rows n: Int) -> RecordBatch {
         }
     }
 
+    /// Uncompressed pages are stored on the writer's thread even with a pool (no hand-off):
+    /// the file is the one written without a pool, and a file mixing compressed and
+    /// uncompressed chunks (run entries uncompressed, the rest ZSTD) too.
+    @Test(arguments: [ParquetCompression.uncompressed, .zstd(level: 1)])
+    func uncompressedChunksWrittenWithAPoolEqualThoseWrittenWithout(compression: ParquetCompression) throws {
+        let batch = everyTypeBatch(rows: 9_000)
+        var options = ParquetWriterOptions()
+        options.maxPageRows = 800
+        options.rowGroupBytes = 120_000
+        options.compression = compression
+        options.runEntryCompression = .uncompressed
+        options.compressionWorkers = 0
+        let inline = try encodeParquet(batch, options: options)
+        options.compressionWorkers = 2
+        options.compressionPool = PageCompressionPool(workers: 2, maxInFlight: 3)
+        #expect(try encodeParquet(batch, options: options) == inline)
+    }
+
     @Test func degenerateLimitsStillMakeProgress() throws {
         var options = ParquetWriterOptions()
         options.maxPageRows = 0

@@ -130,6 +130,59 @@ import Glibc
         #expect(try TableWriterStagedCommitTests.stagingFiles(t).isEmpty)
         #expect(try owner.commit().version == nil)
     }
+
+    /// A lane creates a finished file's partition directory on its thread (not in the owner's
+    /// serial commit), and the owner's commit still fsyncs every directory entry leading to
+    /// the file before the log names it: the parents the lane created, and the day directories.
+    @Test func directoriesALaneCreatedAreDurableBeforeTheOwnersCommit() throws {
+        let dir = try ScratchDirectory()
+        let t = try DeltaTable.create(at: dir.path, schema: ordersSchema, partitionColumns: ymd)
+        let recorder = SyncRecorder()
+        final class Seen: Sendable { let directories = Mutex<[String]?>(nil) }
+        let seen = Seen()
+        var o = TableWriterOptions()
+        o.fsync = recorder.sync
+        o.beforeCommit = { seen.directories.withLock { $0 = recorder.directories } }
+        let owner = try TableWriter(table: t, options: o)
+        let lane = try owner.makeLane()
+        let batch = TableWriterRowRangeTests.dataBatch(ids: 0..<20)
+        try lane.write(batch, rows: 0..<10, partition: Self.day1)
+        try lane.write(batch, rows: 10..<20, partition: Self.day3)
+        try lane.finish(partition: Self.day1)
+        #expect(FileSystem.isDirectory(t.root + "/fs_year=2019/fs_month=3/fs_day=7"), "made when the lane finished the file")
+        #expect(!FileSystem.isDirectory(t.root + "/fs_year=2019/fs_month=4"), "not before")
+        try lane.finishOpenFiles()
+        try owner.adopt(lane.stage())
+        #expect(try owner.commit().version == 1)
+        let expected = ["", "fs_year=2019", "fs_year=2019/fs_month=3", "fs_year=2019/fs_month=4",
+                        "fs_year=2019/fs_month=3/fs_day=7", "fs_year=2019/fs_month=4/fs_day=1"].map { $0.isEmpty ? t.root : t.root + "/" + $0 }
+        #expect(try #require(seen.directories.withLock { $0 }).sorted() == expected.sorted())
+        #expect(sortedIDs(try scanAll(t)) == (0..<20).map(Int64.init))
+    }
+
+    /// The statistics a lane makes when it finishes a file are those the owner's commit makes
+    /// for the same rows.
+    @Test func statisticsOfALanesFileEqualThoseOfTheOwnersOwnFile() throws {
+        let batch = TableWriterRowRangeTests.dataBatch(ids: 0..<25)
+        var stats: [String?] = []
+        for viaLane in [false, true] {
+            let dir = try ScratchDirectory()
+            let t = try DeltaTable.create(at: dir.path, schema: ordersSchema, partitionColumns: ymd)
+            let owner = try TableWriter(table: t)
+            if viaLane {
+                let lane = try owner.makeLane()
+                try lane.write(batch, rows: 0..<25, partition: Self.day2)
+                try lane.finishOpenFiles()
+                try owner.adopt(lane.stage())
+            } else {
+                try owner.write(batch, rows: 0..<25, partition: Self.day2)
+            }
+            #expect(try owner.commit().version == 1)
+            stats.append(try #require(try t.snapshot().sortedFiles.first).stats)
+        }
+        #expect(stats[0] != nil)
+        #expect(stats[0] == stats[1])
+    }
 }
 
 /// `FileSyncer.Group.include`: a group waits for, and fails with, the syncs of the groups it took in.

@@ -143,7 +143,8 @@ extension WindowedAggregator {
             }
         }
         let results = out.map { Self.prefix($0.finalize(), count) }
-        let features = plan.finish(keys: Self.gatherKeys(keys, runKey), results: results)
+        // Keys are gathered below, per run piece or per row: not here as well.
+        let features = plan.featureColumns(groupCount: count, results: results)
         if asRuns {
             try emit(.runs(dayMajorRuns(runKey, runFrom, runTo, features: features, keys: keys)),
                      Self.windowsWithRows(runFrom, runTo, k1, k2))
@@ -156,13 +157,13 @@ extension WindowedAggregator {
         let startColumn = Column(type: .timestamp, values: .int64(rows.starts))
         let endColumn = Column(type: .timestamp, values: .int64(rows.ends))
         let batch = RecordBatch(schema: outputSchema, columns: [keyColumn, startColumn, endColumn]
-            + features.columns.dropFirst().map { $0.gather(rows.runs) })
+            + features.map { $0.gather(rows.runs) })
         try emit(.rows(batch), rows.windowCount)
     }
 
     /// The runs as a `RunBatch`: each run split where its windows' end crosses a UTC day (the
     /// output's partition), the pieces by day (stable: within a day by key id, then window).
-    func dayMajorRuns(_ runKey: [UInt32], _ runFrom: [Int64], _ runTo: [Int64], features: RecordBatch, keys: Column) -> RunBatch {
+    func dayMajorRuns(_ runKey: [UInt32], _ runFrom: [Int64], _ runTo: [Int64], features: [Column], keys: Column) -> RunBatch {
         var pieceRun: [Int] = [], pieceFrom: [Int64] = [], pieceTo: [Int64] = [], pieceDay: [Int64] = []
         pieceRun.reserveCapacity(runKey.count)
         pieceFrom.reserveCapacity(runKey.count)
@@ -205,7 +206,7 @@ extension WindowedAggregator {
             columns: [.repeated(keyColumn),
                       .stepping(first: first.map { spec.windowStart($0) }, step: spec.slide, type: .timestamp),
                       .stepping(first: first.map { spec.windowEnd($0) }, step: spec.slide, type: .timestamp)]
-                + features.columns.dropFirst().map { .repeated($0.gather(runs)) })
+                + features.map { .repeated($0.gather(runs)) })
     }
 
     /// Windows of `k1…k2` that some run `[runFrom[g], runTo[g]]` covers.

@@ -80,10 +80,18 @@ package final class ColumnChunkBuilder: @unchecked Sendable {
         ownCompressor = nil
     }
 
-    /// Runs `job` on the column's queue with its own copy of `body`, or right away.
+    /// Whether pages are stored as they come (no codec work, so nothing to hand to a lane).
+    private var isStoredAsIs: Bool { compression == .uncompressed }
+
+    /// Runs `job` on the column's queue with its own copy of `body`, or right away: without a
+    /// pool, or when the chunk is uncompressed. An uncompressed page handed to a lane cost a copy
+    /// into a pool buffer, a copy into the lane's scratch, a semaphore and a thread wake-up for
+    /// one `memcpy` into the chunk (fs-agg-online writes ~8 of its 9 columns uncompressed: ~12k
+    /// such hand-offs per 1M events). The codec is fixed for a chunk (`setCompression` only
+    /// before its first page), so a chunk's pages are all inline or all on its lane, in order.
     private func submit(_ body: UnsafeRawBufferPointer, _ job: @escaping @Sendable (UnsafeRawBufferPointer) throws(ParquetError) -> Void) throws(ParquetError) {
         submittedBodyBytes += Int64(body.count)
-        guard let (lane, pool) = worker else { return try job(body) }
+        guard let (lane, pool) = worker, !isStoredAsIs else { return try job(body) }
         let copy = pool.copy(body)
         pool.slots.wait()
         pending.enter()
@@ -164,7 +172,7 @@ package final class ColumnChunkBuilder: @unchecked Sendable {
                                            definitionLevelEncoding: .rle, repetitionLevelEncoding: .rle)
         ).encoded()
         dataPages.append(header)
-        withCompressed(n) { dataPages.append($0) }
+        withCompressed(n, of: body) { dataPages.append($0) }
         record(header: header.count, body: body.count, compressed: n)
         encodings.insert(encoding.rawValue)
         if hasLevels { encodings.insert(Encoding.rle.rawValue) }
@@ -184,7 +192,7 @@ package final class ColumnChunkBuilder: @unchecked Sendable {
             dictionaryPageHeader: DictionaryPageHeader(numValues: Int32(entries), encoding: .plain)
         ).encoded()
         let headerCount = page.count
-        withCompressed(n) { page.append(contentsOf: $0) }
+        withCompressed(n, of: body) { page.append(contentsOf: $0) }
         dictionaryPage = page
         record(header: headerCount, body: body.count, compressed: n)
         encodings.insert(Encoding.plain.rawValue)
@@ -200,6 +208,7 @@ package final class ColumnChunkBuilder: @unchecked Sendable {
         guard body.count <= Int32.max else {
             throw .invalidArgument(file: file, column: column, reason: "page of \(body.count) bytes exceeds 2 GiB")
         }
+        if isStoredAsIs { return body.count }  // `withCompressed` hands out `body` itself
         do {
             if let lane = worker?.lane { return try lane.compressor(for: compression).compress(body, into: &lane.scratch) }
             let own = ownCompressor ?? Codecs.compressor(for: compression)
@@ -210,9 +219,12 @@ package final class ColumnChunkBuilder: @unchecked Sendable {
         }
     }
 
-    /// The first `n` bytes of the scratch `compress` just wrote (the lane's or the builder's).
-    private func withCompressed(_ n: Int, _ body: (UnsafeRawBufferPointer) -> Void) {
-        if let lane = worker?.lane {
+    /// The first `n` bytes of the scratch `compress` just wrote (the lane's or the builder's),
+    /// or `page` itself when the chunk is uncompressed (no copy through a scratch).
+    private func withCompressed(_ n: Int, of page: UnsafeRawBufferPointer, _ body: (UnsafeRawBufferPointer) -> Void) {
+        if isStoredAsIs {
+            body(page)
+        } else if let lane = worker?.lane {
             lane.scratch.withUnsafeBytes { body(UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
         } else {
             scratch.withUnsafeBytes { body(UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
