@@ -180,12 +180,11 @@ public struct OnlineJob: RunnableJob {
                     logger.warning("input version \(c.version) removed \(c.removedFiles) file(s); rows already aggregated stay counted (ignoreDeletes)")
                 }
                 if !c.addPaths.isEmpty {
-                    let scan = try TableScan(snapshot: s, columns: columns, onlyPaths: Set(c.addPaths))
+                    var scan = try TableScan(snapshot: s, columns: columns, onlyPaths: Set(c.addPaths))
                     let files = OnlineInputBounds.readOrder(scan.files, timeField: config.timeField, keepPathOrder: engine.isOrderSensitive)
                     let bounds = OnlineInputBounds.laterTimeBounds(files, timeField: config.timeField)
-                    let reader = OnlineInputPrefetch(scan: scan, files: files)
-                    for i in files.indices {
-                        for batch in try reader.batches(ofFile: i) {
+                    for (i, file) in files.enumerated() {
+                        try scan.forEachBatch(in: file) { batch in
                             summary.eventsThisRun += Int64(batch.rowCount)
                             let l = engine.add(batch)
                             if l.rowCount > 0 && c.version > lateDone { lateRows += l.rowCount; try lateWriter.write(l) }
