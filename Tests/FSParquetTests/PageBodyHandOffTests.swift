@@ -53,3 +53,28 @@ import Testing
         }
     }
 }
+
+extension PageBodyHandOffTests {
+    @Test func anUncompressedChunkKeepsItsPageOrderWhenLargeAndSmallPagesMix() throws {
+        // Stored-as-is chunks append every page inline (no codec work to hand off): a large page
+        // taken to a lane while the small ones went inline would be stored after them.
+        let schema = Schema([Field("text", .string, isNullable: false)])
+        let values: [Value] = (0..<12_000).map { i in
+            // Pages of 3,000 rows alternate ~300 KB (taken) and ~20 KB (inline).
+            .string((i / 3_000) % 2 == 0 ? "big-\(i)-" + String(repeating: "y", count: 90) : "s\(i)")
+        }
+        let b = RecordBatch(schema: schema, columns: [Column(.string, values)])
+        var inline = ParquetWriterOptions()
+        inline.compression = .uncompressed
+        inline.compressionWorkers = 0
+        inline.maxPageRows = 3_000
+        inline.maxDictionaryBytes = 1_000
+        var pooled = inline
+        pooled.compressionWorkers = 2
+        pooled.compressionPool = PageCompressionPool(workers: 2, maxInFlight: 3)
+        let bytes = try encodeParquet(b, options: pooled)
+        #expect(bytes == (try encodeParquet(b, options: inline)))
+        let back = try ParquetFileReader(bytes: bytes).readAll().columns[0]
+        #expect((0..<back.count).map { back[$0] } == values)
+    }
+}

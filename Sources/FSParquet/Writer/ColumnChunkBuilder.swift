@@ -93,18 +93,31 @@ package final class ColumnChunkBuilder: @unchecked Sendable {
         submittedBodyBytes += Int64(body.count)
         guard let (lane, pool) = worker, !isStoredAsIs else { return try job(body) }
         let copy = pool.copy(body)
+        enqueue(on: lane, of: pool, release: { pool.recycle(copy) }) { () throws(ParquetError) in
+            // `withUnsafeBytes` rethrows untyped: the typed error is carried out by hand.
+            var thrown: ParquetError?
+            copy.withUnsafeBytes { b in
+                do throws(ParquetError) { try job(b) } catch { thrown = error }
+            }
+            if let thrown { throw thrown }
+        }
+    }
+
+    /// Runs `job` on `lane` once one of `pool`'s slots is free; then `release` (the page body's
+    /// buffer goes back to the pool) and the slot. A failure is kept for `waitForPages`, and
+    /// after one the later jobs of the chunk are skipped.
+    private func enqueue(on lane: PageCompressionPool.Lane, of pool: PageCompressionPool, release: @escaping @Sendable () -> Void,
+                         _ job: @escaping @Sendable () throws(ParquetError) -> Void) {
         pool.slots.wait()
         pending.enter()
         lane.queue.async { [self] in
             defer {
-                pool.recycle(copy)
+                release()
                 pool.slots.signal()
                 pending.leave()
             }
             guard failure == nil else { return }
-            copy.withUnsafeBytes { b in
-                do throws(ParquetError) { try job(b) } catch { failure = error }
-            }
+            do throws(ParquetError) { try job() } catch { failure = error }
         }
     }
 
@@ -139,23 +152,15 @@ package final class ColumnChunkBuilder: @unchecked Sendable {
     /// Why: a queued page's body was copied for its task, ~1 GB per 1M fs-ingest events (the
     /// `items` pages), on the writer thread.
     package func addDataPage(taking sink: ByteSink, range: Range<Int>, numValues: Int, encoding: Encoding, hasLevels: Bool) throws(ParquetError) {
-        guard let (lane, pool) = worker, range.count >= Self.minTakenBytes else {
+        // A stored-as-is chunk's pages are all appended inline (`submit`): one taken page on a
+        // lane among inline ones would land after them, out of order.
+        guard let (lane, pool) = worker, !isStoredAsIs, range.count >= Self.minTakenBytes else {
             return try addDataPage(body: UnsafeRawBufferPointer(rebasing: sink.bytes[range]), numValues: numValues, encoding: encoding, hasLevels: hasLevels)
         }
         submittedBodyBytes += Int64(range.count)
         let taken = pool.take(sink)
-        pool.slots.wait()
-        pending.enter()
-        lane.queue.async { [self] in
-            defer {
-                pool.recycle(taken)
-                pool.slots.signal()
-                pending.leave()
-            }
-            guard failure == nil else { return }
-            do throws(ParquetError) {
-                try appendDataPage(body: UnsafeRawBufferPointer(rebasing: taken.sink.bytes[range]), numValues: numValues, encoding: encoding, hasLevels: hasLevels)
-            } catch { failure = error }
+        enqueue(on: lane, of: pool, release: { pool.recycle(taken) }) { [self] () throws(ParquetError) in
+            try appendDataPage(body: UnsafeRawBufferPointer(rebasing: taken.sink.bytes[range]), numValues: numValues, encoding: encoding, hasLevels: hasLevels)
         }
     }
 
