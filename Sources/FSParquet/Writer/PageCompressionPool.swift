@@ -84,9 +84,11 @@ package final class PageCompressionPool: Sendable, Equatable {
     package func take(_ sink: ByteSink) -> TakenBody {
         let spare = spareSinks.withLock { all -> TakenBody? in
             // The smallest that fits: a larger one would count against the writer's budget.
-            guard let i = all.indices.filter({ all[$0].sink.capacity >= sink.capacity }).min(by: { all[$0].sink.capacity < all[$1].sink.capacity })
-            else { return nil }
-            return all.remove(at: i)
+            var best: Int?
+            for i in all.indices where all[i].sink.capacity >= sink.capacity {
+                if best.map({ all[i].sink.capacity < all[$0].sink.capacity }) ?? true { best = i }
+            }
+            return best.map { all.remove(at: $0) }
         } ?? TakenBody(sink: ByteSink(capacity: sink.capacity))
         spare.sink.removeAll()
         sink.swapStorage(with: spare.sink)
