@@ -65,6 +65,21 @@ import Testing
         #expect(try FileSystem.listDirectory(dir + "/two/_delta_log").filter { $0.hasSuffix(".json") }.count == 2, "one commit")
     }
 
+    /// One chunk holds several days (the online job's ~262k-row chunks hold ~8 of its days):
+    /// its new days are spread over both lanes as they are placed, not all given to the lane that
+    /// had the fewest rows waiting before the chunk, which left the other lane idle.
+    @Test func theNewDaysOfOneChunkAreSpreadOverBothLanes() throws {
+        let dir = try OfflineFixture.temporaryDirectory()
+        defer { try? FileSystem.removeTree(dir) }
+        let w = try Self.makeTable(dir)
+        let pipeline = try OnlineOutputPipeline(writer: w, lanes: 2)
+        let start = Int64(17_000 * 24)
+        try pipeline.submit(Self.chunk(hours: start..<start + 4 * 24, perHour: 5))
+        let lanes = pipeline.laneOfDay.sorted { $0.key < $1.key }.map(\.value)
+        #expect(lanes == [0, 1, 0, 1], "four equal days alternate")
+        #expect(try pipeline.finish() == 4 * 24 * 5)
+    }
+
     /// A lane whose write fails: `finish` rethrows, the lanes' files are deleted, and the
     /// pipeline writes the next trigger normally.
     @Test func aFailedLaneFailsTheTriggerAndLeavesNoFiles() throws {

@@ -15,20 +15,24 @@ import Synchronization
 /// Why lanes: merging slices and encoding a day's Parquet pages each took about half of the
 /// job's CPU time, and with one output thread the encoding was the critical path while the
 /// second core was part idle (bench/ANALYSIS.md, seventh round). A day goes to one lane for the
-/// whole trigger (the lane with the fewest rows waiting when the day first appears), so each
-/// day is still one file, with the same rows in the same order as from one thread.
+/// whole trigger (the lane with the fewest rows waiting when the day first appears, counting the
+/// days of the same chunk placed before it), so each day is still one file, with the same rows
+/// in the same order as from one thread.
 ///
 /// Each lane is a `TableWriter.makeLane()` of the output writer: it writes and finishes files
 /// (a day's file as soon as its lane moves on to a later day, so its footer and fsync overlap the
 /// next writes instead of waiting for the commit), and `finish` hands the lanes' staged files
 /// to the output writer (`TableWriter.adopt`), whose commit makes them visible in one log entry
 /// as before. From `submit` until `finish` returns, the output writer itself is not touched.
-/// At most `maxInFlight` chunks wait per lane, which bounds the memory the overlap adds.
+/// At most `maxInFlight` chunks wait per lane, which bounds the memory the overlap adds. Two,
+/// not one: a chunk's first day often continues the previous chunk's last one, whose lane is
+/// still writing it, and with one slot the caller waited there for the whole previous chunk
+/// (~0.7 s of a 1.9 s run blocked in `submit`, sched_switch trace, bench/ANALYSIS.md).
 final class OnlineOutputPipeline: @unchecked Sendable {
     private let writer: TableWriter
     private let lanes: [Lane]
     /// The lane of each day written since the last `finish` (caller's thread only).
-    private var laneOfDay: [Int64: Int] = [:]
+    private(set) var laneOfDay: [Int64: Int] = [:]
 
     /// One writer thread and its writer.
     private final class Lane: @unchecked Sendable {
@@ -60,7 +64,7 @@ final class OnlineOutputPipeline: @unchecked Sendable {
     }
 
     /// `lanes` (≥ 1) writer threads, each with its own lane of `writer`.
-    init(writer: TableWriter, lanes: Int = 2, maxInFlight: Int = 1) throws {
+    init(writer: TableWriter, lanes: Int = 2, maxInFlight: Int = 2) throws {
         self.writer = writer
         self.lanes = try (0..<max(1, lanes)).map { Lane(writer: try writer.makeLane(), index: $0, maxInFlight: maxInFlight) }
     }
@@ -74,15 +78,19 @@ final class OnlineOutputPipeline: @unchecked Sendable {
     func submit(_ out: EmittedWindows) throws {
         for lane in lanes { if let e = lane.background.failure { throw e } }
         var byLane = [[OnlineOutput.Day]](repeating: [], count: lanes.count)
+        // Rows each lane will have waiting once this chunk is queued: a chunk holds several days
+        // (~33k rows a day against ~262k per chunk), so its new days are spread as they are placed.
+        var load = lanes.map { $0.waitingRows.load(ordering: .relaxed) }
         for day in try OnlineOutput.days(of: out) {
             let l: Int
             if let known = laneOfDay[day.day] {
                 l = known
             } else {
-                l = lanes.indices.min { lanes[$0].waitingRows.load(ordering: .relaxed) < lanes[$1].waitingRows.load(ordering: .relaxed) } ?? 0
+                l = load.indices.min { load[$0] < load[$1] } ?? 0
                 laneOfDay[day.day] = l
             }
             byLane[l].append(day)
+            load[l] += out.rowCount(of: [day])
         }
         for (lane, days) in zip(lanes, byLane) where !days.isEmpty {
             let rows = out.rowCount(of: days)

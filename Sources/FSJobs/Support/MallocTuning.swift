@@ -20,14 +20,17 @@ private let mallocTrimThreshold: Int32 = -1
 package enum MallocTuning {
     /// For fs-agg-online: emission builds and drops arrays of tens of MiB per chunk, and glibc
     /// would hand each back to the kernel (mmap threshold 32 MiB, trim) and fault it in again on
-    /// the next chunk, so both thresholds go to 1 GiB. One arena: chunks are built on the job's
-    /// thread and freed on the output thread; with an arena per thread the freed memory stays in
-    /// the other arena (peak RSS +40% at 1M events).
+    /// the next chunk, so both thresholds go to 1 GiB.
+    ///
+    /// Arenas stay per thread (glibc's default). With one arena shared by the job's thread and
+    /// the two output lanes, every allocation of the three took one lock: ~1,300 lock waits per
+    /// 1M events on the job's thread alone, and 0.2–0.4 s more user time per run. Per-thread
+    /// arenas cost memory freed in one arena not being reused by another: peak RSS 54 MiB
+    /// against 39 at 1M events, for a run ~20% shorter (bench/ANALYSIS.md, ninth round).
     static func keepLargeChunks() {
         #if canImport(Glibc)
         _ = glibcMallopt(mallocMmapThreshold, 1 << 30)
         _ = glibcMallopt(mallocTrimThreshold, 1 << 30)
-        _ = glibcMallopt(mallocArenaMax, 1)
         #endif
     }
 
