@@ -1,5 +1,6 @@
 import FSAggregation
 import FSCore
+import FSParquet
 import FSTable
 import Testing
 @testable import FSJobs
@@ -102,4 +103,41 @@ import Testing
         #expect(try w.commit().version == 1)
         #expect(try Self.contents(w).rows.count == good.rowCount)
     }
+
+    /// Output keys are high-entropy ids: their chunks are ZSTD frames at the fast level with
+    /// Huffman-coded literals (`OnlineOutput.writerOptions`), smaller than stored, and read back.
+    @Test func uuidKeysAreZstdWithCodedLiteralsSmallerThanStoredAndReadBack() throws {
+        #expect(OnlineOutput.writerOptions.parquet.compression == CompressionVerdicts.fastSetting)
+        let dir = try OfflineFixture.temporaryDirectory()
+        defer { try? FileSystem.removeTree(dir) }
+        let w = try Self.makeTable(dir)
+        let pipeline = try OnlineOutputPipeline(writer: w, lanes: 2)
+        var generator = SplitMix64(seed: 15)
+        let keys = (0..<2_000).map { _ in Self.uuidText(generator.next(), generator.next()) }
+        let hour = Int64(17_000 * 24)
+        var k = ColumnBuilder(type: .string), s = ColumnBuilder(type: .timestamp), e = ColumnBuilder(type: .timestamp), v = ColumnBuilder(type: .double)
+        for (i, key) in keys.enumerated() { k.append(key); s.append(hour * Self.hour); e.append((hour + 1) * Self.hour); v.append(Double(i)) }
+        let batch = RecordBatch(schema: Self.dataSchema, columns: [k.finish(), s.finish(), e.finish(), v.finish()])
+        try pipeline.submit(batch)
+        #expect(try pipeline.finish() == keys.count)
+        _ = try w.commit()
+        let files = try w.table.snapshot().sortedFiles
+        #expect(files.count == 1)
+        let reader = try ParquetFileReader(path: dir + "/" + files[0].path)
+        let key = try #require(reader.metadata.rowGroups[0].columns[0].metaData)
+        #expect(key.codec == .zstd)
+        #expect(key.totalCompressedSize * 3 < key.totalUncompressedSize * 2, "hex text: at least 1.5x")
+        #expect(try Self.contents(w).rows.map { String($0.prefix(36)) } == keys.sorted())
+    }
+
+    /// A version-4-shaped UUID's text from two random words.
+    static func uuidText(_ a: UInt64, _ b: UInt64) -> String {
+        let hex = String(a, radix: 16).leftPadded(to: 16) + String(b, radix: 16).leftPadded(to: 16)
+        let c = Array(hex)
+        return String(c[0..<8]) + "-" + String(c[8..<12]) + "-4" + String(c[13..<16]) + "-" + String(c[16..<20]) + "-" + String(c[20..<32])
+    }
+}
+
+extension String {
+    fileprivate func leftPadded(to n: Int) -> String { String(repeating: "0", count: Swift.max(0, n - count)) + self }
 }
