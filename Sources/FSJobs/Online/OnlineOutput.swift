@@ -33,6 +33,12 @@ enum OnlineOutput {
         // of the run's ~122 MB) for a quarter of that CPU (`CompressionVerdicts`; level −5: 22.7 MB,
         // half the CPU). Frames stay standard ZSTD.
         o.parquet.compression = CompressionVerdicts.fastSetting
+        // At that level a day's key chunk (~120 KB) compresses in ~0.15 ms: each lane compresses its own
+        // pages: handing them to a compression pool cost more (task hand-offs, and a lane blocked
+        // in `waitForPages` at every file's end, ~360 context switches a run) than its parallelism
+        // gave — the two lanes already use both cores. (With level 1, one pool lane instead of two
+        // was worse: bench/ANALYSIS.md, seventh round.)
+        o.parquet.compressionWorkers = 0
         return o
     }
 
