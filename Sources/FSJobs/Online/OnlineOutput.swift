@@ -1,5 +1,6 @@
 import FSAggregation
 import FSCore
+import FSParquet
 import FSTable
 
 /// Writing emitted windows: the output table is partitioned by the window end's UTC
@@ -24,6 +25,20 @@ enum OnlineOutput {
         o.parquet.runEntryCompression = .uncompressed
         // Window bounds come as stepping runs: 9-bit indices of the day's windows, not DELTA + ZSTD.
         o.parquet.isSteppingDictionaryEnabled = true
+        // What is left compressed is the string columns: the key's dictionary of a day's distinct
+        // keys (and string-valued features). Keys are ids of high entropy per byte — the bench's
+        // are UUIDs, 36 hex digits and dashes — and ZSTD level 1 gains its 2.0× on them almost
+        // only by Huffman-coding the literals, at ~0.2 CPU-s per 1M events on the compression
+        // lanes. Level −1000 with coded literals keeps 1.83× (key column 23.9 MB instead of 22.1
+        // of the run's ~122 MB) for a quarter of that CPU (`CompressionVerdicts`; level −5: 22.7 MB,
+        // half the CPU). Frames stay standard ZSTD.
+        o.parquet.compression = CompressionVerdicts.fastSetting
+        // At that level a day's key chunk (~120 KB) compresses in ~0.15 ms: each lane compresses its own
+        // pages: handing them to a compression pool cost more (task hand-offs, and a lane blocked
+        // in `waitForPages` at every file's end, ~360 context switches a run) than its parallelism
+        // gave — the two lanes already use both cores. (With level 1, one pool lane instead of two
+        // was worse: bench/ANALYSIS.md, seventh round.)
+        o.parquet.compressionWorkers = 0
         return o
     }
 
