@@ -4,9 +4,10 @@ import Synchronization
 /// Background threads that compress data pages while the caller keeps encoding.
 ///
 /// ZSTD takes about 70% of the writer's CPU time, so compressing on other cores roughly halves
-/// the wall time of a file on two cores. Each column chunk is bound to one serial `Lane` (column
-/// i to lane i mod n), so its pages are compressed and appended in order by one thread at a
-/// time and the file's bytes do not depend on scheduling. A semaphore bounds the pages in flight
+/// the wall time of a file on two cores. Each page goes to the serial `Lane` with the fewest
+/// bytes queued (its column's home lane, column i mod n, on a tie), and the column chunk appends
+/// its pages in submission order whichever lane finishes first (`ColumnChunkBuilder.deliver`),
+/// so the file's bytes do not depend on scheduling. A semaphore bounds the pages in flight
 /// (each holds a copy of its body), so memory stays at about `maxInFlight` pages.
 ///
 /// One pool may serve many files in turn (`ParquetWriterOptions.compressionPool`: a table
@@ -32,6 +33,8 @@ package final class PageCompressionPool: Sendable, Equatable {
     /// what makes `@unchecked Sendable` sound.
     package final class Lane: @unchecked Sendable {
         package let queue: DispatchQueue
+        /// Page bytes queued on this lane and not compressed yet (`leastBusyLane`).
+        package let queuedBytes = Atomic<Int>(0)
         /// Compressed output of the page being stored; grows, never shrinks.
         package var scratch: [UInt8] = []
         private var compressors: [(setting: ParquetCompression, compressor: PageCompressor)] = []
@@ -103,6 +106,16 @@ package final class PageCompressionPool: Sendable, Equatable {
     /// Pools are the same only when they are one object (options holding one compare equal).
     package static func == (a: PageCompressionPool, b: PageCompressionPool) -> Bool { a === b }
 
-    /// The lane of column `index`.
+    /// The lane of column `index`: its home lane, where its pages go when no lane is less busy.
     package func lane(forColumn index: Int) -> Lane { lanes[index % lanes.count] }
+
+    /// The lane with the fewest page bytes queued; `home` when it has no more than any other.
+    package func leastBusyLane(preferring home: Lane) -> Lane {
+        var best = home, least = home.queuedBytes.load(ordering: .relaxed)
+        for lane in lanes where lane !== home {
+            let queued = lane.queuedBytes.load(ordering: .relaxed)
+            if queued < least { (best, least) = (lane, queued) }
+        }
+        return best
+    }
 }
