@@ -97,15 +97,15 @@ extension PageBodyHandOffTests {
         inline.maxDictionaryBytes = 1_000
         var pooled = inline
         pooled.compressionWorkers = 3
-        pooled.compressionPool = PageCompressionPool(workers: 3, maxInFlight: 6)
+        pooled.compressionPool = PageCompressionPool(workers: 3, maxInFlight: 6, balancesLanes: true)
         for seed in 1...4 {
             let b = batch(seed)
             #expect(try encodeParquet(b, options: pooled) == encodeParquet(b, options: inline), "seed \(seed)")
         }
     }
 
-    @Test func aPageGoesToTheLeastBusyLaneAndStaysHomeOnATie() {
-        let pool = PageCompressionPool(workers: 3, maxInFlight: 6)
+    @Test func aPageGoesToTheLeastBusyLaneAndStaysHomeOnATieOrWithoutBalancing() {
+        let pool = PageCompressionPool(workers: 3, maxInFlight: 6, balancesLanes: true)
         let home = pool.lane(forColumn: 0), other = pool.lane(forColumn: 1), third = pool.lane(forColumn: 2)
         #expect(pool.leastBusyLane(preferring: home) === home)
         home.queuedBytes.store(500, ordering: .relaxed)
@@ -115,5 +115,8 @@ extension PageBodyHandOffTests {
         other.queuedBytes.store(500, ordering: .relaxed)
         third.queuedBytes.store(500, ordering: .relaxed)
         #expect(pool.leastBusyLane(preferring: third) === third)
+        let unbalanced = PageCompressionPool(workers: 2, maxInFlight: 4)
+        unbalanced.lane(forColumn: 0).queuedBytes.store(500, ordering: .relaxed)
+        #expect(unbalanced.leastBusyLane(preferring: unbalanced.lane(forColumn: 0)) === unbalanced.lane(forColumn: 0))
     }
 }

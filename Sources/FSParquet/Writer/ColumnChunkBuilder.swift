@@ -13,8 +13,8 @@ import Synchronization
 /// data pages are encoded) but written first. Sizes count header plus body, before and after
 /// compression. One builder is reused for every row group of a column.
 ///
-/// With a `PageCompressionPool`, each page is compressed on the pool's least busy lane (serial
-/// queue) with that lane's compressor and scratch, and appended in submission order under the
+/// With a `PageCompressionPool`, each page is compressed on its column's lane or, in a pool that
+/// balances its lanes, on the least busy one (serial queues), with that lane's compressor and scratch, and appended in submission order under the
 /// `delivery` lock (a page done before the ones ahead of it waits there as a copy): every
 /// mutation of the builder's page state happens under that lock, and the owner reads it only
 /// after `waitForPages()` (the dispatch group orders the two), which is why the class can be
@@ -121,7 +121,7 @@ package final class ColumnChunkBuilder: @unchecked Sendable {
         }
     }
 
-    /// Runs `job` (`bytes` of page body) on `pool`'s least busy lane (`home` on a tie) once one of
+    /// Runs `job` (`bytes` of page body) on `pool.leastBusyLane(preferring: home)` once one of
     /// its slots is free; then `release` (the page body's buffer goes back to the pool) and the
     /// slot. The job appends its page through `deliver` with the sequence number it gets here. A
     /// failure is kept for `waitForPages`, and after one the later jobs of the chunk are skipped.
