@@ -1,4 +1,6 @@
 import CRdKafka
+import Dispatch
+import Synchronization
 
 /// A Kafka consumer over librdkafka's high-level consumer API.
 ///
@@ -18,6 +20,11 @@ public final class KafkaConsumer: @unchecked Sendable {
     /// The messages the last holding poll kept, released by `close` if their batch still has
     /// them (`rd_kafka_destroy` would wait for them forever).
     private weak var heldByLastPoll: HeldMessages?
+    /// Runs `wakeFetcher`'s watermark queries; `close` waits for the one in flight.
+    private let wakeQueue = DispatchQueue(label: "fs.kafka.wake-fetcher")
+    /// Set while a `wakeFetcher` query is in flight (a box: the task must not retain the consumer,
+    /// whose `deinit` waits for it).
+    private let waking = WakingFlag()
 
     /// Creates the consumer (`rd_kafka_new(RD_KAFKA_CONSUMER)`) and routes the main queue to the
     /// consumer queue (`rd_kafka_poll_set_consumer`) so `poll` also serves errors and rebalances.
@@ -68,6 +75,27 @@ public final class KafkaConsumer: @unchecked Sendable {
     /// a consumer has read everything when its next offset equals `high`.
     public func watermarks(_ tp: TopicPartition, timeout: Duration) throws(KafkaError) -> (low: Int64, high: Int64) {
         try queryWatermarks(handle(), tp, timeout: timeout)
+    }
+
+    /// Asks the broker for `tp`'s watermarks on a background queue and drops the answer; returns
+    /// false, sending nothing, while the previous request is still in flight. Any request wakes
+    /// librdkafka's broker thread, which then fetches for every partition under its queue limit
+    /// (see `IngestJob.nudgeFetcher`), and the caller does not wait for the round trip.
+    ///
+    /// Why not `watermarks`: fs-ingest's poll loop waited 1–2 s per 1M events inside
+    /// `rd_kafka_query_watermark_offsets` (157 queries, sched_switch trace), for a reply queued
+    /// on the same broker thread behind the fetch response it had just asked for, while the
+    /// fetched messages were already in the queue to be parsed. `rd_kafka_query_watermark_offsets`
+    /// is thread-safe; it is the one call made beside `poll`, and `close` waits for it.
+    @discardableResult
+    public func wakeFetcher(asking tp: TopicPartition, timeout: Duration) -> Bool {
+        guard let rk, !waking.flag.exchange(true, ordering: .acquiringAndReleasing) else { return false }
+        let handle = UnsafeSendableHandle(rk: rk), waking = waking
+        wakeQueue.async {
+            _ = try? queryWatermarks(handle.rk, tp, timeout: timeout)
+            waking.flag.store(false, ordering: .releasing)
+        }
+        return true
     }
 
     /// Up to `maxMessages` messages: waits up to `timeout` for the first, then takes only what is
@@ -173,6 +201,7 @@ public final class KafkaConsumer: @unchecked Sendable {
     /// (`rd_kafka_consumer_close` + `rd_kafka_destroy`). Idempotent; later calls throw `_DESTROY`.
     public func close() {
         guard let rk else { return }
+        wakeQueue.sync {}  // a `wakeFetcher` query still uses the handle
         heldByLastPoll?.release()
         rd_kafka_consumer_close(rk)
         rd_kafka_destroy(rk)
@@ -184,6 +213,12 @@ public final class KafkaConsumer: @unchecked Sendable {
         return rk
     }
 }
+
+/// The client handle carried into `wakeFetcher`'s task: librdkafka's calls are thread-safe,
+/// and `close` waits for the task before it frees the handle.
+private struct UnsafeSendableHandle: @unchecked Sendable { let rk: OpaquePointer }
+
+private final class WakingFlag: Sendable { let flag = Atomic<Bool>(false) }
 
 /// The caller's rebalance closures; the C callback finds them through the conf opaque.
 final class RebalanceHandlers: KafkaClientContext, @unchecked Sendable {

@@ -145,6 +145,33 @@ struct MockClusterTests {
         #expect(p0.low == 0 && p0.high == 0)
     }
 
+    /// `wakeFetcher` queries in the background beside `poll` (one at a time), and `close` waits
+    /// for a query still in flight instead of freeing the handle under it.
+    @Test func aWakeFetcherQueryRunsBesidePollAndCloseWaitsForIt() throws {
+        let cluster = try MockKafkaCluster()
+        try cluster.createTopic("n", partitions: 2)
+        try KafkaFixture.produce(cluster, topic: "n", count: 50, partition: 1)
+        let consumer = try KafkaConsumer(config: KafkaConsumerConfig(bootstrapServers: cluster.bootstrapServers, groupId: "g"))
+        try consumer.assign([TopicPartitionOffset(topic: "n", partition: 1, offset: KafkaOffset.beginning)])
+        let tp = TopicPartition(topic: "n", partition: 1)
+        var batch = MessageBatch()
+        var seen = 0, sent = 0
+        let clock = ContinuousClock()
+        let end = clock.now + .seconds(30)
+        while seen < 50 && clock.now < end {
+            if consumer.wakeFetcher(asking: tp, timeout: .seconds(5)) { sent += 1 }
+            try consumer.poll(into: &batch, maxMessages: 10, timeout: .milliseconds(200), holding: true)
+            seen += batch.count
+        }
+        #expect(seen == 50 && sent >= 1)
+        // The answer is dropped; the broker's state is what a foreground query still reads.
+        let marks = try consumer.watermarks(tp, timeout: .seconds(5))
+        #expect(marks.low == 0 && marks.high == 50)
+        _ = consumer.wakeFetcher(asking: tp, timeout: .seconds(5))
+        consumer.close()
+        #expect(!consumer.wakeFetcher(asking: tp, timeout: .seconds(5)))
+    }
+
     @Test func aProducerWarmUpCreatesAnUnknownTopicAndListsAKnownOne() throws {
         let cluster = try MockKafkaCluster()
         try cluster.createTopic("known", partitions: 2)

@@ -1,4 +1,5 @@
 import FSCore
+import Synchronization
 import Testing
 
 @testable import FSParquet
@@ -76,5 +77,46 @@ extension PageBodyHandOffTests {
         #expect(bytes == (try encodeParquet(b, options: inline)))
         let back = try ParquetFileReader(bytes: bytes).readAll().columns[0]
         #expect((0..<back.count).map { back[$0] } == values)
+    }
+}
+
+extension PageBodyHandOffTests {
+    @Test func oneColumnsPagesSpreadOverEveryLaneLandInSubmissionOrder() throws {
+        // ~40 pages of ~100 KB of one column through three lanes: each page goes to the least
+        // busy lane, pages finished before those ahead of them wait, and the file is the inline one.
+        let schema = Schema([Field("items", .string, isNullable: false), Field("n", .int64, isNullable: false)])
+        func batch(_ seed: Int) -> RecordBatch {
+            RecordBatch(schema: schema, columns: [
+                Column(.string, (0..<40_000).map { .string("item-\(($0 &* seed) % 10_007)-" + String(repeating: "z", count: ($0 &* 7) % 150)) }),
+                Column(.int64, (0..<40_000).map { .int64(Int64($0 &* seed)) }),
+            ])
+        }
+        var inline = ParquetWriterOptions()
+        inline.compressionWorkers = 0
+        inline.maxPageRows = 1_000
+        inline.maxDictionaryBytes = 1_000
+        var pooled = inline
+        pooled.compressionWorkers = 3
+        pooled.compressionPool = PageCompressionPool(workers: 3, maxInFlight: 6, balancesLanes: true)
+        for seed in 1...4 {
+            let b = batch(seed)
+            #expect(try encodeParquet(b, options: pooled) == encodeParquet(b, options: inline), "seed \(seed)")
+        }
+    }
+
+    @Test func aPageGoesToTheLeastBusyLaneAndStaysHomeOnATieOrWithoutBalancing() {
+        let pool = PageCompressionPool(workers: 3, maxInFlight: 6, balancesLanes: true)
+        let home = pool.lane(forColumn: 0), other = pool.lane(forColumn: 1), third = pool.lane(forColumn: 2)
+        #expect(pool.leastBusyLane(preferring: home) === home)
+        home.queuedBytes.store(500, ordering: .relaxed)
+        other.queuedBytes.store(200, ordering: .relaxed)
+        third.queuedBytes.store(300, ordering: .relaxed)
+        #expect(pool.leastBusyLane(preferring: home) === other)
+        other.queuedBytes.store(500, ordering: .relaxed)
+        third.queuedBytes.store(500, ordering: .relaxed)
+        #expect(pool.leastBusyLane(preferring: third) === third)
+        let unbalanced = PageCompressionPool(workers: 2, maxInFlight: 4)
+        unbalanced.lane(forColumn: 0).queuedBytes.store(500, ordering: .relaxed)
+        #expect(unbalanced.leastBusyLane(preferring: unbalanced.lane(forColumn: 0)) === unbalanced.lane(forColumn: 0))
     }
 }

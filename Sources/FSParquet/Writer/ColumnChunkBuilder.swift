@@ -1,4 +1,5 @@
 import Dispatch
+import Synchronization
 
 /// Collects the compressed pages of one column chunk in memory and produces its
 /// `ColumnMetaData` once the chunk's position in the file is known.
@@ -12,10 +13,12 @@ import Dispatch
 /// data pages are encoded) but written first. Sizes count header plus body, before and after
 /// compression. One builder is reused for every row group of a column.
 ///
-/// With a `PageCompressionPool`, pages are compressed on the column's lane (serial queue) with
-/// the lane's compressor and scratch: every mutation of the builder's page state then happens on
-/// that queue, and the owner reads it only after `waitForPages()` (the dispatch group orders the
-/// two), which is why the class can be `@unchecked Sendable`.
+/// With a `PageCompressionPool`, each page is compressed on its column's lane or, in a pool that
+/// balances its lanes, on the least busy one (serial queues), with that lane's compressor and scratch, and appended in submission order under the
+/// `delivery` lock (a page done before the ones ahead of it waits there as a copy): every
+/// mutation of the builder's page state happens under that lock, and the owner reads it only
+/// after `waitForPages()` (the dispatch group orders the two), which is why the class can be
+/// `@unchecked Sendable`.
 package final class ColumnChunkBuilder: @unchecked Sendable {
     /// The codec written into the chunk's metadata.
     package private(set) var codec: CompressionCodec
@@ -41,8 +44,23 @@ package final class ColumnChunkBuilder: @unchecked Sendable {
     private var settledSubmittedBytes: Int64 = 0
     private let worker: (lane: PageCompressionPool.Lane, pool: PageCompressionPool)?
     private let pending = DispatchGroup()
-    /// The first compression failure of a background page, reported by `waitForPages`.
-    private var failure: ParquetError?
+    /// Pages queued since the last `reset` (owner's thread): the next one's sequence number.
+    private var queuedPages = 0
+    /// The order in which lanes append the compressed pages, and the first failure.
+    private let delivery = Mutex(Delivery())
+
+    /// Pages compressed on lanes are appended in the order they were queued: a page compressed
+    /// before those ahead of it is parked (its compressed bytes copied out of the lane's scratch)
+    /// until they are in. Why several lanes per column: fs-ingest's `items` column is ~75% of its
+    /// ZSTD input (813 of 1,100 MB per 1M events), and with one lane per column (column i on lane
+    /// i mod 2) its pages queued behind each other on one lane while the other had little to do;
+    /// the writer and the committer wait for those pages (compression slots, `waitForPages`).
+    private struct Delivery {
+        var next = 0
+        var parked: [Int: @Sendable () -> Void] = [:]
+        /// The first compression failure of a background page, reported by `waitForPages`.
+        var failure: ParquetError?
+    }
 
     private struct PageEncodingKey: Hashable { var type: Int32; var encoding: Int32 }
 
@@ -88,36 +106,60 @@ package final class ColumnChunkBuilder: @unchecked Sendable {
     /// into a pool buffer, a copy into the lane's scratch, a semaphore and a thread wake-up for
     /// one `memcpy` into the chunk (fs-agg-online writes ~8 of its 9 columns uncompressed: ~12k
     /// such hand-offs per 1M events). The codec is fixed for a chunk (`setCompression` only
-    /// before its first page), so a chunk's pages are all inline or all on its lane, in order.
-    private func submit(_ body: UnsafeRawBufferPointer, _ job: @escaping @Sendable (UnsafeRawBufferPointer) throws(ParquetError) -> Void) throws(ParquetError) {
+    /// before its first page), so a chunk's pages are all inline or all on lanes, in order.
+    private func submit(_ body: UnsafeRawBufferPointer, _ job: @escaping @Sendable (UnsafeRawBufferPointer, PageCompressionPool.Lane?) throws(ParquetError) -> Void) throws(ParquetError) {
         submittedBodyBytes += Int64(body.count)
-        guard let (lane, pool) = worker, !isStoredAsIs else { return try job(body) }
+        guard let (lane, pool) = worker, !isStoredAsIs else { return try job(body, nil) }
         let copy = pool.copy(body)
-        enqueue(on: lane, of: pool, release: { pool.recycle(copy) }) { () throws(ParquetError) in
+        enqueue(home: lane, of: pool, bytes: body.count, release: { pool.recycle(copy) }) { (on: PageCompressionPool.Lane) throws(ParquetError) in
             // `withUnsafeBytes` rethrows untyped: the typed error is carried out by hand.
             var thrown: ParquetError?
             copy.withUnsafeBytes { b in
-                do throws(ParquetError) { try job(b) } catch { thrown = error }
+                do throws(ParquetError) { try job(b, on) } catch { thrown = error }
             }
             if let thrown { throw thrown }
         }
     }
 
-    /// Runs `job` on `lane` once one of `pool`'s slots is free; then `release` (the page body's
-    /// buffer goes back to the pool) and the slot. A failure is kept for `waitForPages`, and
-    /// after one the later jobs of the chunk are skipped.
-    private func enqueue(on lane: PageCompressionPool.Lane, of pool: PageCompressionPool, release: @escaping @Sendable () -> Void,
-                         _ job: @escaping @Sendable () throws(ParquetError) -> Void) {
+    /// Runs `job` (`bytes` of page body) on `pool.leastBusyLane(preferring: home)` once one of
+    /// its slots is free; then `release` (the page body's buffer goes back to the pool) and the
+    /// slot. The job appends its page through `deliver` with the sequence number it gets here. A
+    /// failure is kept for `waitForPages`, and after one the later jobs of the chunk are skipped.
+    private func enqueue(home: PageCompressionPool.Lane, of pool: PageCompressionPool, bytes: Int, release: @escaping @Sendable () -> Void,
+                         _ job: @escaping @Sendable (PageCompressionPool.Lane) throws(ParquetError) -> Void) {
         pool.slots.wait()
         pending.enter()
+        let lane = pool.leastBusyLane(preferring: home)
+        lane.queuedBytes.wrappingAdd(bytes, ordering: .relaxed)
         lane.queue.async { [self] in
             defer {
+                lane.queuedBytes.wrappingSubtract(bytes, ordering: .relaxed)
                 release()
                 pool.slots.signal()
                 pending.leave()
             }
-            guard failure == nil else { return }
-            do throws(ParquetError) { try job() } catch { failure = error }
+            guard delivery.withLock({ $0.failure == nil }) else { return }
+            do throws(ParquetError) { try job(lane) } catch { delivery.withLock { if $0.failure == nil { $0.failure = error } } }
+        }
+    }
+
+    /// Appends the page of sequence number `sequence`, whose `n` compressed bytes are in `lane`'s
+    /// scratch, with `append` — now if every page queued before it is in, else once they are
+    /// (parked as a copy). Call on `lane`'s queue.
+    private func deliver(_ sequence: Int, compressed n: Int, on lane: PageCompressionPool.Lane,
+                         _ append: @escaping @Sendable (UnsafeRawBufferPointer) -> Void) {
+        delivery.withLock { d in
+            guard sequence == d.next else {
+                let copy = Array(lane.scratch[0..<n])
+                d.parked[sequence] = { copy.withUnsafeBytes { append($0) } }
+                return
+            }
+            lane.scratch.withUnsafeBytes { append(UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
+            d.next += 1
+            while let page = d.parked.removeValue(forKey: d.next) {
+                page()
+                d.next += 1
+            }
         }
     }
 
@@ -126,7 +168,7 @@ package final class ColumnChunkBuilder: @unchecked Sendable {
         pending.wait()
         settledBytes = Int64(dataPages.capacity + (dictionaryPage?.capacity ?? 0))
         settledSubmittedBytes = submittedBodyBytes
-        if let failure { throw failure }
+        if let failure = delivery.withLock({ $0.failure }) { throw failure }
     }
 
     /// An upper bound of the memory the chunk's pages hold, known on the owner's thread without
@@ -139,9 +181,16 @@ package final class ColumnChunkBuilder: @unchecked Sendable {
     /// Compresses `body` and appends a v1 data page of `numValues` level entries.
     /// `hasLevels` adds RLE to the chunk's encodings (OPTIONAL or nested columns).
     package func addDataPage(body: UnsafeRawBufferPointer, numValues: Int, encoding: Encoding, hasLevels: Bool) throws(ParquetError) {
-        try submit(body) { (b: UnsafeRawBufferPointer) throws(ParquetError) in
-            try self.appendDataPage(body: b, numValues: numValues, encoding: encoding, hasLevels: hasLevels)
+        let sequence = nextSequence()
+        try submit(body) { (b: UnsafeRawBufferPointer, lane: PageCompressionPool.Lane?) throws(ParquetError) in
+            try self.appendDataPage(body: b, numValues: numValues, encoding: encoding, hasLevels: hasLevels, sequence: sequence, lane: lane)
         }
+    }
+
+    /// The sequence number of the next page queued on a lane (owner's thread).
+    private func nextSequence() -> Int {
+        defer { queuedPages += 1 }
+        return queuedPages
     }
 
     /// `addDataPage` of the body `range` of `sink`, whose memory (with its contents) goes to the
@@ -159,8 +208,10 @@ package final class ColumnChunkBuilder: @unchecked Sendable {
         }
         submittedBodyBytes += Int64(range.count)
         let taken = pool.take(sink)
-        enqueue(on: lane, of: pool, release: { pool.recycle(taken) }) { [self] () throws(ParquetError) in
-            try appendDataPage(body: UnsafeRawBufferPointer(rebasing: taken.sink.bytes[range]), numValues: numValues, encoding: encoding, hasLevels: hasLevels)
+        let sequence = nextSequence()
+        enqueue(home: lane, of: pool, bytes: range.count, release: { pool.recycle(taken) }) { [self] (on: PageCompressionPool.Lane) throws(ParquetError) in
+            try appendDataPage(body: UnsafeRawBufferPointer(rebasing: taken.sink.bytes[range]), numValues: numValues, encoding: encoding, hasLevels: hasLevels,
+                               sequence: sequence, lane: on)
         }
     }
 
@@ -168,17 +219,30 @@ package final class ColumnChunkBuilder: @unchecked Sendable {
     /// spare buffer would cost a page-sized buffer per small column.
     static let minTakenBytes = 64 << 10
 
-    private func appendDataPage(body: UnsafeRawBufferPointer, numValues: Int, encoding: Encoding, hasLevels: Bool) throws(ParquetError) {
-        let n = try compress(body)
-        verdicts?.record(column, setting: compression, uncompressed: body.count, compressed: n)
+    /// Compresses `body` (on `lane`, or inline when nil) and appends it as a data page: at once
+    /// inline, in `sequence` order from a lane.
+    private func appendDataPage(body: UnsafeRawBufferPointer, numValues: Int, encoding: Encoding, hasLevels: Bool,
+                                sequence: Int, lane: PageCompressionPool.Lane?) throws(ParquetError) {
+        let n = try compress(body, on: lane)
+        let bodyCount = body.count
+        guard let lane else {
+            return withCompressed(n, of: body) { appendDataPage(compressed: $0, bodyCount: bodyCount, numValues: numValues, encoding: encoding, hasLevels: hasLevels) }
+        }
+        deliver(sequence, compressed: n, on: lane) { [self] in appendDataPage(compressed: $0, bodyCount: bodyCount, numValues: numValues, encoding: encoding, hasLevels: hasLevels) }
+    }
+
+    /// Appends a data page of `bodyCount` uncompressed bytes, compressed into `compressed`.
+    private func appendDataPage(compressed: UnsafeRawBufferPointer, bodyCount: Int, numValues: Int, encoding: Encoding, hasLevels: Bool) {
+        let n = compressed.count
+        verdicts?.record(column, setting: compression, uncompressed: bodyCount, compressed: n)
         let header = PageHeader(
-            type: .dataPage, uncompressedPageSize: Int32(body.count), compressedPageSize: Int32(n),
+            type: .dataPage, uncompressedPageSize: Int32(bodyCount), compressedPageSize: Int32(n),
             dataPageHeader: DataPageHeader(numValues: Int32(numValues), encoding: encoding,
                                            definitionLevelEncoding: .rle, repetitionLevelEncoding: .rle)
         ).encoded()
         dataPages.append(header)
-        withCompressed(n, of: body) { dataPages.append($0) }
-        record(header: header.count, body: body.count, compressed: n)
+        dataPages.append(compressed)
+        record(header: header.count, body: bodyCount, compressed: n)
         encodings.insert(encoding.rawValue)
         if hasLevels { encodings.insert(Encoding.rle.rawValue) }
         pageCounts[PageEncodingKey(type: PageType.dataPage.rawValue, encoding: encoding.rawValue), default: 0] += 1
@@ -187,19 +251,25 @@ package final class ColumnChunkBuilder: @unchecked Sendable {
 
     /// Compresses and stores the dictionary page (PLAIN entries).
     package func setDictionaryPage(body: UnsafeRawBufferPointer, entries: Int) throws(ParquetError) {
-        try submit(body) { (b: UnsafeRawBufferPointer) throws(ParquetError) in try self.storeDictionaryPage(body: b, entries: entries) }
+        let sequence = nextSequence()
+        try submit(body) { (b: UnsafeRawBufferPointer, lane: PageCompressionPool.Lane?) throws(ParquetError) in
+            let n = try self.compress(b, on: lane)
+            let bodyCount = b.count
+            guard let lane else { return self.withCompressed(n, of: b) { self.storeDictionaryPage(compressed: $0, bodyCount: bodyCount, entries: entries) } }
+            self.deliver(sequence, compressed: n, on: lane) { self.storeDictionaryPage(compressed: $0, bodyCount: bodyCount, entries: entries) }
+        }
     }
 
-    private func storeDictionaryPage(body: UnsafeRawBufferPointer, entries: Int) throws(ParquetError) {
-        let n = try compress(body)
+    private func storeDictionaryPage(compressed: UnsafeRawBufferPointer, bodyCount: Int, entries: Int) {
+        let n = compressed.count
         var page = PageHeader(
-            type: .dictionaryPage, uncompressedPageSize: Int32(body.count), compressedPageSize: Int32(n),
+            type: .dictionaryPage, uncompressedPageSize: Int32(bodyCount), compressedPageSize: Int32(n),
             dictionaryPageHeader: DictionaryPageHeader(numValues: Int32(entries), encoding: .plain)
         ).encoded()
         let headerCount = page.count
-        withCompressed(n, of: body) { page.append(contentsOf: $0) }
+        page.append(contentsOf: compressed)
         dictionaryPage = page
-        record(header: headerCount, body: body.count, compressed: n)
+        record(header: headerCount, body: bodyCount, compressed: n)
         encodings.insert(Encoding.plain.rawValue)
         pageCounts[PageEncodingKey(type: PageType.dictionaryPage.rawValue, encoding: Encoding.plain.rawValue), default: 0] += 1
     }
@@ -209,13 +279,14 @@ package final class ColumnChunkBuilder: @unchecked Sendable {
         totalCompressed += Int64(header + compressed)
     }
 
-    private func compress(_ body: UnsafeRawBufferPointer) throws(ParquetError) -> Int {
+    /// Compresses `body` into `lane`'s scratch (the builder's own without a lane); returns the size.
+    private func compress(_ body: UnsafeRawBufferPointer, on lane: PageCompressionPool.Lane?) throws(ParquetError) -> Int {
         guard body.count <= Int32.max else {
             throw .invalidArgument(file: file, column: column, reason: "page of \(body.count) bytes exceeds 2 GiB")
         }
         if isStoredAsIs { return body.count }  // `withCompressed` hands out `body` itself
         do {
-            if let lane = worker?.lane { return try lane.compressor(for: compression).compress(body, into: &lane.scratch) }
+            if let lane { return try lane.compressor(for: compression).compress(body, into: &lane.scratch) }
             let own = ownCompressor ?? Codecs.compressor(for: compression)
             ownCompressor = own
             return try own.compress(body, into: &scratch)
@@ -224,13 +295,11 @@ package final class ColumnChunkBuilder: @unchecked Sendable {
         }
     }
 
-    /// The first `n` bytes of the scratch `compress` just wrote (the lane's or the builder's),
-    /// or `page` itself when the chunk is uncompressed (no copy through a scratch).
+    /// The first `n` bytes of the scratch an inline `compress` just wrote, or `page` itself when
+    /// the chunk is uncompressed (no copy through a scratch).
     private func withCompressed(_ n: Int, of page: UnsafeRawBufferPointer, _ body: (UnsafeRawBufferPointer) -> Void) {
         if isStoredAsIs {
             body(page)
-        } else if let lane = worker?.lane {
-            lane.scratch.withUnsafeBytes { body(UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
         } else {
             scratch.withUnsafeBytes { body(UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
         }
@@ -263,6 +332,8 @@ package final class ColumnChunkBuilder: @unchecked Sendable {
         totalCompressed = 0
         numValues = 0
         submittedBodyBytes = 0
+        queuedPages = 0
+        delivery.withLock { $0.next = 0 }
         settledBytes = Int64(dataPages.capacity)
         settledSubmittedBytes = 0
     }
