@@ -106,8 +106,7 @@ public final class IngestJob {
         // The UUID columns barely compress at level 1: their literals are coded, no matches sought.
         if config.zstdLevel >= 1 { options.parquet.compressionVerdicts = CompressionVerdicts() }
         // `items` is ~75% of the ZSTD input: its pages go to whichever lane is less busy.
-        let workers = options.parquet.compressionWorkers
-        options.parquet.compressionPool = PageCompressionPool(workers: workers, maxInFlight: 4 * workers, balancesLanes: true)
+        options.parquet.compressionPool = PageCompressionPool(workers: options.parquet.compressionWorkers, balancesLanes: true)
         options.autoCompaction = config.autoCompaction
         dataWriter = try TableWriter(table: data, options: options)
         var quarantineOptions = TableWriterOptions()

@@ -67,6 +67,12 @@ package final class PageCompressionPool: Sendable, Equatable {
         maxSpares = Swift.max(1, maxInFlight) + lanes.count
     }
 
+    /// The writers' pool: four pages in flight per lane, enough to keep every lane busy while
+    /// the writer encodes the next page, and the bound every writer of the project uses.
+    package convenience init(workers: Int, balancesLanes: Bool = false) {
+        self.init(workers: workers, maxInFlight: 4 * workers, balancesLanes: balancesLanes)
+    }
+
     /// A copy of `body` for a compression task, in a recycled buffer when one is spare.
     package func copy(_ body: UnsafeRawBufferPointer) -> [UInt8] {
         var buffer = spareBodies.withLock { $0.popLast() } ?? []

@@ -36,7 +36,7 @@ public final class ParquetFileWriter {
         self.schema = schema
         self.options = options
         let pool = options.compressionWorkers > 0
-            ? options.compressionPool ?? PageCompressionPool(workers: options.compressionWorkers, maxInFlight: 4 * options.compressionWorkers) : nil
+            ? options.compressionPool ?? PageCompressionPool(workers: options.compressionWorkers) : nil
         let memo = IndexPageMemo()
         columns = schema.fields.enumerated().map { i, field in
             FlatColumnWriter(field: field, options: options, file: output.path,

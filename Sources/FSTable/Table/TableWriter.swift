@@ -129,7 +129,7 @@ public final class TableWriter {
         self.syncer = FileSyncer(threads: options.fsyncThreads, sync: options.fsync)
         var fileOptions = options.parquet
         if fileOptions.compressionWorkers > 0 && fileOptions.compressionPool == nil {
-            fileOptions.compressionPool = PageCompressionPool(workers: fileOptions.compressionWorkers, maxInFlight: 4 * fileOptions.compressionWorkers)
+            fileOptions.compressionPool = PageCompressionPool(workers: fileOptions.compressionWorkers)
         }
         self.fileOptions = fileOptions
         if let grace = options.orphanGracePeriodMillis {
