@@ -28,6 +28,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
 from generate import GENERATOR_VERSION  # noqa: E402
+import harness  # noqa: E402
 from harness import BenchError  # noqa: E402
 from report import machine, markdown, text_table  # noqa: E402
 from workloads import WORKLOADS, Context, Row  # noqa: E402
@@ -111,7 +112,10 @@ def main() -> int:
     started = time.monotonic()
     data_dir, manifest = dataset(args.rows, args.seed, args.data_root)
     work = os.path.join(args.work_dir, "smoke" if args.smoke else f"run-{args.rows}")
-    shutil.rmtree(work, ignore_errors=True)
+    # The previous invocation's outputs go to the trash too, emptied after the last measurement
+    # (`harness.set_trash`: deleting thousands of files just before a run slows its file creation).
+    harness.set_trash(os.path.join(args.work_dir, ".trash"))
+    harness.fresh(work)
     os.makedirs(work)
     ctx = Context(bin_dir=os.path.abspath(args.bin_dir), data_dir=data_dir, work_dir=work,
                   runs=args.runs, log=log, smoke=args.smoke)
@@ -135,6 +139,7 @@ def main() -> int:
             if name == "table-write":  # the scans read table-write's files
                 break
 
+    harness.empty_trash()
     kind = "bench-smoke" if args.smoke else "bench"
     offline_rows = f" (offline workload: {args.offline_rows})" if args.offline_rows != args.rows else ""
     print(f"\n{kind}: {args.rows} orders{offline_rows}, {args.runs} run(s) per side, "
