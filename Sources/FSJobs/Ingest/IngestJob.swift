@@ -112,7 +112,7 @@ public final class IngestJob {
         var quarantineOptions = TableWriterOptions()
         quarantineOptions.autoCompaction = config.autoCompaction
         quarantineWriter = try TableWriter(table: quar, options: quarantineOptions)
-        chunks = ChunkWriter(writer: dataWriter, quarantineWriter: quarantineWriter, maxInFlight: IngestJob.chunksInFlight)
+        chunks = try ChunkWriter(writer: dataWriter, quarantineWriter: quarantineWriter, lanes: IngestJob.writerLanes, maxInFlight: IngestJob.chunksInFlight)
         let prefetch = PrefetchBudget(partitions: try countPartitions(), queuedBytes: IngestJob.prefetchQueuedBytes,
                                       fetchBytes: IngestJob.prefetchFetchBytes)
         consumer = try KafkaConsumer(config: KafkaConsumerConfig(
