@@ -109,9 +109,9 @@ final class ChunkWriter: @unchecked Sendable {
         /// Where each partition's data / quarantine txn stood when the batch began (fencing).
         var expectedDataTxns: [TxnFence] = []
         var expectedQuarantineTxns: [TxnFence] = []
-        /// Table version written (set on the writer thread).
+        /// Table version written (set on the committer thread).
         var version: Int64? = nil
-        /// Set on the writer thread when the batch was dropped: a txn had moved (another
+        /// Set on the committer thread when the batch was dropped: a txn had moved (another
         /// member owns the partition now), so nothing of the batch was committed.
         var fence: TxnFence? = nil
     }
