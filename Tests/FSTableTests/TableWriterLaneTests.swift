@@ -160,6 +160,63 @@ import Glibc
         #expect(sortedIDs(try scanAll(t)) == (0..<20).map(Int64.init))
     }
 
+    /// `commit(lanes:)`: each lane's staged commit, its files left open, joins one version of
+    /// the owner; a lane writes on (the next batch) meanwhile, and its file is not in it.
+    @Test func stagedCommitsOfTwoLanesCommitAsOneVersionWhileTheLanesWriteOn() throws {
+        let dir = try ScratchDirectory()
+        let t = try DeltaTable.create(at: dir.path, schema: ordersSchema, partitionColumns: ymd)
+        let owner = try TableWriter(table: t)
+        let lanes = [try owner.makeLane(oneOf: 2), try owner.makeLane(oneOf: 2)]
+        let batch = TableWriterRowRangeTests.dataBatch(ids: 0..<60)
+        try lanes[0].write(batch, rows: 0..<20, partition: Self.day1)
+        try lanes[1].write(batch, rows: 20..<40, partition: Self.day2)
+        let staged = lanes.map { $0.stage() }
+        try lanes[0].write(batch, rows: 40..<60, partition: Self.day1)  // next batch, same day
+        #expect(try owner.commit(lanes: staged, txns: [TxnAction(appId: "lanes", version: 0, lastUpdated: 0)]).version == 1)
+        #expect(Self.directories(try t.snapshot()) == ["fs_year=2019/fs_month=3/fs_day=7", "fs_year=2019/fs_month=3/fs_day=8"])
+        #expect(sortedIDs(try scanAll(t)) == (0..<40).map(Int64.init))
+        #expect(try owner.commit(lanes: lanes.map { $0.stage() }, txns: [TxnAction(appId: "lanes", version: 1, lastUpdated: 0)]).version == 2)
+        #expect(sortedIDs(try scanAll(t)) == (0..<60).map(Int64.init))
+        #expect(try TableWriterStagedCommitTests.stagingFiles(t).isEmpty)
+    }
+
+    /// Lanes made `oneOf: n` share the owner's buffer budget in equal parts; a plain lane has all of it.
+    @Test func lanesMadeOneOfTwoHaveHalfTheOwnersBudgetEach() throws {
+        let dir = try ScratchDirectory()
+        let t = try DeltaTable.create(at: dir.path, schema: ordersSchema, partitionColumns: ymd)
+        var o = TableWriterOptions()
+        o.maxBufferedBytes = 48 << 20
+        let owner = try TableWriter(table: t, options: o)
+        #expect(try owner.makeLane(oneOf: 2).options.maxBufferedBytes == 24 << 20)
+        #expect(try owner.makeLane().options.maxBufferedBytes == 48 << 20)
+        o.maxBufferedBytes = nil
+        #expect(try TableWriter(table: t, options: o).makeLane(oneOf: 2).options.maxBufferedBytes == nil)
+    }
+
+    /// `write(_:partitionsWhere:)` asks about every partition of the batch, in ascending order
+    /// with its row count, and writes only those accepted: two writers taking alternate
+    /// partitions hold every row once.
+    @Test func aWriteWherePartitionsSeesEveryPartitionInOrderAndWritesTheAcceptedOnes() throws {
+        let dir = try ScratchDirectory()
+        let t = try DeltaTable.create(at: dir.path, schema: ordersSchema, partitionColumns: ymd)
+        let owner = try TableWriter(table: t)
+        let lanes = [try owner.makeLane(oneOf: 2), try owner.makeLane(oneOf: 2)]
+        let batch = ordersBatch(ids: 0..<90)  // days 2019-01-30, 2019-01-31, 2019-02-01 in turn
+        var seen: [[String]] = [[], []]
+        for (i, lane) in lanes.enumerated() {
+            try lane.write(batch) { directory, rows in
+                seen[i].append("\(directory):\(rows)")
+                return (seen[i].count - 1) % 2 == i  // lane 0: the 1st and 3rd day, lane 1: the 2nd
+            }
+        }
+        let expected = ["fs_year=2019/fs_month=1/fs_day=30:30", "fs_year=2019/fs_month=1/fs_day=31:30", "fs_year=2019/fs_month=2/fs_day=1:30"]
+        #expect(seen[0] == expected)
+        #expect(seen[1] == expected)
+        #expect(try owner.commit(lanes: lanes.map { $0.stage() }).version == 1)
+        #expect(sortedIDs(try scanAll(t)) == (0..<90).map(Int64.init))
+        #expect(Self.directories(try t.snapshot()).count == 3, "each day written by one lane: one file each")
+    }
+
     /// The statistics a lane makes when it finishes a file are those the owner's commit makes
     /// for the same rows.
     @Test func statisticsOfALanesFileEqualThoseOfTheOwnersOwnFile() throws {

@@ -18,6 +18,9 @@ extension IngestJob {
     /// `make bench` on a quiet machine three ran 12.2–14.0 s for 1M events and two 9.1–9.9 s in
     /// the next run — within the bench's run-to-run spread, so no gain shown for the memory.
     static let chunksInFlight = 2
+    /// Writer threads sharing each micro-batch's days (`ChunkWriter`): with one, its own
+    /// encoding was the run's critical path.
+    static let writerLanes = 2
     /// Budget of the memory the table writer's open data files hold within a micro-batch
     /// (`ParquetFileWriter.heldBytes`); past it their open pages are compressed early, and only
     /// if that is not enough the largest files are finished (a partition then gets a second

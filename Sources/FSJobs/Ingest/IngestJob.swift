@@ -8,11 +8,11 @@ import Logging
 /// Consumes Kafka into the stream's table in micro-batches, exactly once.
 ///
 /// ```
-///  poll ─► EventBatchBuilder ──chunks──► ChunkWriter (writer thread): data TableWriter.write
+///  poll ─► EventBatchBuilder ──chunks──► ChunkWriter (two writer lanes, a day on one): data TableWriter lanes
 ///       │                   └─bad───► QuarantineBuffer
 ///  trigger (max offsets / interval (not with --available-now) / end reached / signal): the batch is
 ///  closed and its commit queued behind its chunks; the ingest thread goes on with the next batch.
-///  On the writer thread, in order:
+///  On the committer thread, in order:
 ///    1. quarantine table: write + commit with txn(fs-ingest/<topic>/<p>, last offset) per partition it advances
 ///    2. data table: commit with txn(…, last offset) for every partition of the batch  ◄── source of truth
 ///  then, back on the ingest thread: 3. group offsets (monitoring only)
@@ -112,7 +112,7 @@ public final class IngestJob {
         var quarantineOptions = TableWriterOptions()
         quarantineOptions.autoCompaction = config.autoCompaction
         quarantineWriter = try TableWriter(table: quar, options: quarantineOptions)
-        chunks = ChunkWriter(writer: dataWriter, quarantineWriter: quarantineWriter, maxInFlight: IngestJob.chunksInFlight)
+        chunks = try ChunkWriter(writer: dataWriter, quarantineWriter: quarantineWriter, lanes: IngestJob.writerLanes, maxInFlight: IngestJob.chunksInFlight)
         let prefetch = PrefetchBudget(partitions: try countPartitions(), queuedBytes: IngestJob.prefetchQueuedBytes,
                                       fetchBytes: IngestJob.prefetchFetchBytes)
         consumer = try KafkaConsumer(config: KafkaConsumerConfig(

@@ -3,9 +3,10 @@ import FSCore
 /// Where an ingest run's time went, in seconds per phase: the `phases` object of the
 /// `--summary` JSON and of the closing log line.
 ///
-/// Two threads work at once (see `ChunkWriter`), so the phases of the ingest thread and of the
-/// writer thread each add up to at most the wall time; the `…Wait` phases are the ingest
-/// thread blocked on the writer, the rest is work (or, for `poll`, waiting for the broker).
+/// Several threads work at once (see `ChunkWriter`), so the phases of the ingest thread add up
+/// to at most the wall time, and those of the writer lanes to at most the wall time per lane
+/// (they are summed over the lanes); the `…Wait` phases are the ingest thread blocked on the
+/// writer, the rest is work (or, for `poll`, waiting for the broker).
 public struct IngestPhases: Sendable, Equatable {
     /// Ingest thread: inside `KafkaConsumer.poll` (waiting for fetches, copying messages out).
     public var poll = 0.0
@@ -21,17 +22,17 @@ public struct IngestPhases: Sendable, Equatable {
     public var groupCommit = 0.0
     /// Ingest thread: returning freed heap to the kernel after commits.
     public var trim = 0.0
-    /// Writer thread: `TableWriter.write` — split by day, encode, compress full pages and row groups.
+    /// Writer lanes, summed: `TableWriter.write` — split by day, encode, compress full pages and row groups.
     public var write = 0.0
-    /// Writer thread: handing a micro-batch's files to the committer (`TableWriter.stage`).
+    /// Writer lanes, summed: handing a micro-batch's files to the committer (`TableWriter.stage`).
     public var stage = 0.0
-    /// Writer thread: blocked handing a commit over until the previous one returned (the committer is behind).
+    /// Writer lane staging a batch last: blocked handing its commit over until the previous one returned (the committer is behind).
     public var commitWait = 0.0
     /// Committer thread: the quarantine table's write and commit.
     public var quarantineCommit = 0.0
     /// Committer thread: `TableWriter.commit` — finish the staged files (last pages,
     /// compression, footers, fsync), rename them into place, fsync directories, write the log
-    /// entry. Runs while the writer thread encodes the next micro-batch.
+    /// entry. Runs while the writer lanes encode the next micro-batch.
     public var dataCommit = 0.0
 
     public init() {}

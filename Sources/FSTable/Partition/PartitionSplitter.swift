@@ -67,7 +67,10 @@ public struct PartitionSplitter: Sendable {
     /// The batch's rows grouped by partition, partitions in ascending value order.
     public func split(_ input: RecordBatch) throws(TableError) -> [PartitionSlice] {
         let (batch, groups) = try partitionRows(input)
-        return groups.map { slice(batch, $0, single: groups.count == 1, runs: false) }
+        return groups.map { g in
+            let log = logValues(g.values)
+            return slice(batch, g, log: log, directory: PartitionValues.directory(columns: partitionColumns, values: log), single: groups.count == 1, runs: false)
+        }
     }
 
     /// The same slices as `split`, in the same order, built one at a time: only the slice
@@ -80,9 +83,19 @@ public struct PartitionSplitter: Sendable {
     /// with days interleaved only where the partitions' consumers cross midnight — and
     /// gathering each chunk's days copied every byte of fs-ingest's input once more on its
     /// writer thread. Short runs are gathered: each run costs the writer a call per column.
-    public func forEachSlice(_ input: RecordBatch, _ body: (PartitionSlice) throws -> Void) throws {
+    ///
+    /// `include` sees every partition first, in the same order (its directory and row count),
+    /// and only the partitions it accepts are sliced and passed to `body`: writer lanes that
+    /// share a batch's partitions between them (fs-ingest's `ChunkWriter`) copy only their own.
+    public func forEachSlice(_ input: RecordBatch, where include: ((_ directory: String, _ rows: Int) -> Bool)? = nil,
+                             _ body: (PartitionSlice) throws -> Void) throws {
         let (batch, groups) = try partitionRows(input)
-        for g in groups { try body(slice(batch, g, single: groups.count == 1, runs: true)) }
+        for g in groups {
+            let log = logValues(g.values)
+            let directory = PartitionValues.directory(columns: partitionColumns, values: log)
+            if let include, !include(directory, g.rows.count) { continue }
+            try body(slice(batch, g, log: log, directory: directory, single: groups.count == 1, runs: true))
+        }
     }
 
     /// The conformed batch and, per partition in ascending value order, its values and rows.
@@ -128,9 +141,8 @@ public struct PartitionSplitter: Sendable {
 
     /// One partition's rows (gathered unless they are the whole batch, or with `runs` long
     /// runs of it), without partition columns. A group's rows are ascending.
-    private func slice(_ batch: RecordBatch, _ group: (values: [Value], rows: [Int]), single: Bool, runs: Bool) -> PartitionSlice {
-        var log = StringMap()
-        for (name, v) in zip(partitionColumns, group.values) { log.set(name, PartitionValues.serialize(v)) }
+    private func slice(_ batch: RecordBatch, _ group: (values: [Value], rows: [Int]), log: StringMap, directory: String, single: Bool,
+                       runs: Bool) -> PartitionSlice {
         var ranges: [Range<Int>] = single ? [0..<batch.rowCount] : []
         if !single && runs {
             var start = group.rows[0], end = start + 1
@@ -146,8 +158,14 @@ public struct PartitionSplitter: Sendable {
         }
         let rows = ranges.isEmpty ? batch.gather(group.rows) : batch
         let data = RecordBatch(schema: dataSchema, columns: dataIndices.map { rows.columns[$0] })
-        return PartitionSlice(values: group.values, logValues: log, directory: PartitionValues.directory(columns: partitionColumns, values: log),
-                              batch: data, runs: ranges.isEmpty ? [0..<data.rowCount] : ranges)
+        return PartitionSlice(values: group.values, logValues: log, directory: directory, batch: data, runs: ranges.isEmpty ? [0..<data.rowCount] : ranges)
+    }
+
+    /// A partition's values as the log writes them (`add.partitionValues`).
+    private func logValues(_ values: [Value]) -> StringMap {
+        var log = StringMap()
+        for (name, v) in zip(partitionColumns, values) { log.set(name, PartitionValues.serialize(v)) }
+        return log
     }
 
     /// True when every row holds the same non-null value, bit for bit (a column that is not

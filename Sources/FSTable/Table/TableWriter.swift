@@ -154,7 +154,15 @@ public final class TableWriter {
     /// Partitions are copied out of the batch one at a time and each is written whole, so a
     /// batch spanning many partitions costs one partition's copy, not a second batch.
     public func write(_ batch: RecordBatch) throws {
-        try splitter.forEachSlice(batch) { slice in
+        try write(batch, partitionsWhere: nil)
+    }
+
+    /// Appends the partitions of `batch` that `include` accepts (it sees each partition's
+    /// directory and row count, every partition in ascending order, before any is written; see
+    /// `PartitionSplitter.forEachSlice(_:where:_:)`): lanes that share each batch's partitions
+    /// between them, each lane deciding the same way from the same batches (fs-ingest).
+    package func write(_ batch: RecordBatch, partitionsWhere include: ((_ directory: String, _ rows: Int) -> Bool)?) throws {
+        try splitter.forEachSlice(batch, where: include) { slice in
             guard options.maxRowsPerFile == nil else {
                 for run in slice.runs { try append(slice.batch, rows: run, directory: slice.directory, logValues: slice.logValues) }
                 return
@@ -395,6 +403,18 @@ public final class TableWriter {
     @discardableResult
     package func commit(_ staged: StagedCommit, txns: [TxnAction] = [], expectedTxns: [TxnFence] = [], operation: String = "WRITE",
                         dataChange: Bool = true) throws -> CommitResult {
+        try commit([staged], txns: txns, operation: operation, dataChange: dataChange, replacing: nil, expectedTxns: expectedTxns)
+    }
+
+    /// Commits the staged commits of several lanes (`makeLane`, then `stage` on each) as one
+    /// version, in this order; as `commit(_:txns:expectedTxns:operation:dataChange:)`.
+    ///
+    /// Unlike `adopt`, each lane's staged commit keeps counting against its lane's budget until
+    /// this commit has finished that lane's open files: a lane goes on writing the next batch
+    /// meanwhile, and `adopt` would let both batches' pages be held at once (fs-ingest's lanes).
+    @discardableResult
+    package func commit(lanes staged: [StagedCommit], txns: [TxnAction] = [], expectedTxns: [TxnFence] = [], operation: String = "WRITE",
+                        dataChange: Bool = true) throws -> CommitResult {
         try commit(staged, txns: txns, operation: operation, dataChange: dataChange, replacing: nil, expectedTxns: expectedTxns)
     }
 
@@ -405,41 +425,48 @@ public final class TableWriter {
 
     private func commit(txns: [TxnAction], operation: String, dataChange: Bool, replacing: [StringMap]?,
                         explicitRemovals: (files: [AddAction], conflicts: [StringMap])? = nil, expectedTxns: [TxnFence] = []) throws -> CommitResult {
-        try commit(stage(), txns: txns, operation: operation, dataChange: dataChange, replacing: replacing, explicitRemovals: explicitRemovals,
+        try commit([stage()], txns: txns, operation: operation, dataChange: dataChange, replacing: replacing, explicitRemovals: explicitRemovals,
                    expectedTxns: expectedTxns)
     }
 
-    /// Finishes the staged commit's open files, then commits all its files (see the diagram on
-    /// the type). Touches only the staged commit, the snapshot and the directory cache.
-    private func commit(_ staged: StagedCommit, txns: [TxnAction], operation: String, dataChange: Bool, replacing: [StringMap]?,
+    /// Finishes the staged commits' open files, then commits all their files (see the diagram on
+    /// the type). Touches only the staged commits, the snapshot and the directory cache.
+    private func commit(_ stagedCommits: [StagedCommit], txns: [TxnAction], operation: String, dataChange: Bool, replacing: [StringMap]?,
                         explicitRemovals: (files: [AddAction], conflicts: [StringMap])? = nil, expectedTxns: [TxnFence] = []) throws -> CommitResult {
-        let syncing = staged.sync
-        var files = staged.finished
+        var files: [FinishedFile] = []
+        var written: [StringMap] = []
         do {
-            while let f = staged.takeOpenFile() {
-                files.append(try finish(f, syncingIn: syncing))
-                staged.release(f.bufferedBytes)
+            for staged in stagedCommits {
+                files.append(contentsOf: staged.finished)
+                while let f = staged.takeOpenFile() {
+                    files.append(try finish(f, syncingIn: staged.sync))
+                    staged.release(f.bufferedBytes)
+                }
             }
         } catch {
-            staged.abort(finished: files)
+            for staged in stagedCommits { staged.abort(finished: files) }
             throw error
         }
-        let written = staged.partitions
-        staged.settle()
+        for staged in stagedCommits {
+            for p in staged.partitions where !written.contains(where: { DeltaTable.samePartition($0, p) }) { written.append(p) }
+            staged.settle()
+        }
         let partitions = written + (replacing ?? []).filter { p in !written.contains { DeltaTable.samePartition($0, p) } }
         let now = table.clock.nowMicros() / 1000
         // Already committed by an earlier run: drop the files, commit nothing.
         if let done = table.alreadyCommitted(txns, in: snapshot) {
-            syncing.drain()
+            for staged in stagedCommits { staged.sync.drain() }
             for f in files { try? FileSystem.removeFile(f.staging) }
             return CommitResult(version: nil, existingTxn: done, snapshot: snapshot, lostRaces: 0)
         }
         // Move into place just before the commit (keeps the plain-reader window small).
         var placed: [String] = []
         var adds: [Action] = []
+        // The directory fsyncs join the first staged commit's group (nothing else is submitted to it).
+        let syncing = stagedCommits[0].sync
         do {
             // Data durable before any name points at it.
-            try syncing.wait()
+            for staged in stagedCommits { try staged.sync.wait() }
             var dirs = Set<String>()
             existingDirectories = [""]  // checked afresh by every commit (another process may remove empty ones)
             for f in files {
@@ -456,7 +483,7 @@ public final class TableWriter {
             for d in dirs.sorted() { syncer.submit(d.isEmpty ? table.root : table.root + "/" + d, isDirectory: true, to: syncing) }
             try syncing.wait()
         } catch {
-            syncing.drain()
+            for staged in stagedCommits { staged.sync.drain() }
             for p in placed { try? FileSystem.removeFile(p) }
             for f in files { try? FileSystem.removeFile(f.staging) }
             throw error
@@ -676,10 +703,15 @@ extension TableWriter {
     /// files of several threads share them safely), no orphan cleanup (the owner did it) and
     /// no auto-compaction (it never commits). A lane creates a file's partition directory when
     /// it finishes the file, and the commit fsyncs the parents it names (`FinishedFile.createdParents`).
-    package func makeLane() throws -> TableWriter {
+    ///
+    /// `oneOf`: lanes writing at once that share the owner's memory budget, each getting an equal
+    /// part of `maxBufferedBytes` (fs-ingest's lanes, whose pages and staged files must stay
+    /// within the one budget the job's peak RSS was measured with). 1: the whole budget.
+    package func makeLane(oneOf lanes: Int = 1) throws -> TableWriter {
         var o = options
         o.orphanGracePeriodMillis = nil
         o.autoCompaction = nil
+        o.maxBufferedBytes = o.maxBufferedBytes.map { $0 / max(1, lanes) }
         o.parquet = fileOptions
         let lane = try TableWriter(table: table, snapshot: snapshot, options: o)
         lane.createsDirectoriesEarly = true
