@@ -116,8 +116,9 @@ def set_trash(directory: str) -> None:
     Why: this host's root file system is ext4 without a journal, where creating an inode skips,
     one by one, every inode freed in the last 60 s (360 s while its inode table block is not yet
     written back; `recently_deleted` in fs/ext4/ialloc.c). Deleting a run's output
-    just before the next run made that run pay for the clean-up: ~0.3 s of system time for
-    fs-agg-online's ~750 files (bench/ANALYSIS.md, issue 15). A rename frees nothing."""
+    just before the next run made that run pay for the clean-up: ~0.08 s of fs-agg-online's ~1 s
+    on a quiet host, ~0.3 s of system time while another process deleted files too
+    (bench/ANALYSIS.md, issue 15). A rename frees nothing."""
     global _trash
     _trash = directory
     os.makedirs(directory, exist_ok=True)
