@@ -14,9 +14,10 @@ import Synchronization
 /// compression. One builder is reused for every row group of a column.
 ///
 /// With a `PageCompressionPool`, each page is compressed on its column's lane or, in a pool that
-/// balances its lanes, on the least busy one (serial queues), with that lane's compressor and scratch, and appended in submission order under the
-/// `delivery` lock (a page done before the ones ahead of it waits there as a copy): every
-/// mutation of the builder's page state happens under that lock, and the owner reads it only
+/// balances its lanes, on the least busy one (serial queues), with that lane's compressor and
+/// scratch, and appended in submission order under the `delivery` lock (a page done before the
+/// ones ahead of it waits there as a copy): every mutation of the builder's page state happens
+/// under that lock, and the owner reads it only
 /// after `waitForPages()` (the dispatch group orders the two), which is why the class can be
 /// `@unchecked Sendable`.
 package final class ColumnChunkBuilder: @unchecked Sendable {

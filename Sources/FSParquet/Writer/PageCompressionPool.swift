@@ -7,8 +7,9 @@ import Synchronization
 /// the wall time of a file on two cores. Each page goes to its column's serial `Lane` (column i
 /// mod n) or, in a pool that balances its lanes, to the lane with the fewest bytes queued; the
 /// column chunk appends its pages in submission order whichever lane finishes first
-/// (`ColumnChunkBuilder.deliver`), so the file's bytes do not depend on scheduling. A semaphore bounds the pages in flight
-/// (each holds a copy of its body), so memory stays at about `maxInFlight` pages.
+/// (`ColumnChunkBuilder.deliver`), so the file's bytes do not depend on scheduling. A semaphore
+/// bounds the pages in flight (each holds a copy of its body), so memory stays at about
+/// `maxInFlight` pages.
 ///
 /// One pool may serve many files in turn (`ParquetWriterOptions.compressionPool`: a table
 /// writer's day files): the lanes are then created once, and the page-body copies are

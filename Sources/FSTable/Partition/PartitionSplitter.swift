@@ -68,8 +68,8 @@ public struct PartitionSplitter: Sendable {
     public func split(_ input: RecordBatch) throws(TableError) -> [PartitionSlice] {
         let (batch, groups) = try partitionRows(input)
         return groups.map { g in
-            let log = logValues(g.values)
-            return slice(batch, g, log: log, directory: PartitionValues.directory(columns: partitionColumns, values: log), single: groups.count == 1, runs: false)
+            let (log, directory) = location(of: g.values)
+            return slice(batch, g, log: log, directory: directory, single: groups.count == 1, runs: false)
         }
     }
 
@@ -91,8 +91,7 @@ public struct PartitionSplitter: Sendable {
                              _ body: (PartitionSlice) throws -> Void) throws {
         let (batch, groups) = try partitionRows(input)
         for g in groups {
-            let log = logValues(g.values)
-            let directory = PartitionValues.directory(columns: partitionColumns, values: log)
+            let (log, directory) = location(of: g.values)
             if let include, !include(directory, g.rows.count) { continue }
             try body(slice(batch, g, log: log, directory: directory, single: groups.count == 1, runs: true))
         }
@@ -161,11 +160,11 @@ public struct PartitionSplitter: Sendable {
         return PartitionSlice(values: group.values, logValues: log, directory: directory, batch: data, runs: ranges.isEmpty ? [0..<data.rowCount] : ranges)
     }
 
-    /// A partition's values as the log writes them (`add.partitionValues`).
-    private func logValues(_ values: [Value]) -> StringMap {
+    /// A partition's values as the log writes them (`add.partitionValues`) and its directory.
+    private func location(of values: [Value]) -> (log: StringMap, directory: String) {
         var log = StringMap()
         for (name, v) in zip(partitionColumns, values) { log.set(name, PartitionValues.serialize(v)) }
-        return log
+        return (log, PartitionValues.directory(columns: partitionColumns, values: log))
     }
 
     /// True when every row holds the same non-null value, bit for bit (a column that is not
