@@ -8,6 +8,8 @@ import Testing
 /// builds the log a week of compaction leaves (tombstones within the retention: half in a
 /// checkpoint, half in JSON commits after it, 250 per commit) directly, then runs `fs-table writer-memory`: open a `TableWriter`, five commits, a
 /// checkpoint, and the process's peak RSS (`VmHWM`).
+/// Issue #15: nor with the files it keeps live (their statistics are held packed, see
+/// `FileStatisticsText`).
 @Suite(.serialized) struct WriterPeakMemoryTests {
     static let removesPerCommit = 250
 
@@ -66,5 +68,49 @@ import Testing
         // the larger checkpoint's row groups.
         let bound = smallPeak + smallPeak * 15 / 100 + 4_096
         #expect(largePeak <= bound, "peak RSS \(largePeak) KiB with 100k tombstones, \(smallPeak) KiB with 1k: over \(bound) KiB")
+    }
+
+    /// Adds `count` files with statistics the size of order events' (30 columns, ~2.6 KB of JSON)
+    /// to a sample table, in commits of 250 written straight to the log.
+    static func tableWithLiveFiles(at path: String, files count: Int) throws {
+        #expect(try runTool(["write-sample", path, "--rows", "200", "--commits", "2", "--checkpoint-interval", "0"]).0 == 0)
+        let t = try DeltaTable.open(at: path)
+        var version = try t.snapshot().version
+        let now = t.clock.nowMicros() / 1000
+        var n = 0
+        while n < count {
+            var actions: [Action] = [.commitInfo(timestampMillis: now, operation: "STREAMING UPDATE")]
+            for _ in 0..<min(250, count - n) {
+                n += 1
+                let day = 1 + n % 28
+                actions.append(.add(AddAction(
+                    path: "fs_year=2019/fs_month=1/fs_day=\(day)/part-00000-\(n).c000.zstd.parquet",
+                    partitionValues: ["fs_year": "2019", "fs_month": "1", "fs_day": String(day)], size: 3_000 + Int64(n % 1_000),
+                    modificationTime: now, stats: FileStatisticsTextTests.document(rows: 50 + n % 200, day: day, name: "file-\(n)"))))
+            }
+            version += 1
+            #expect(try LogCommitter.tryCommit(t.log, version: version, actions: actions))
+        }
+    }
+
+    @Test func aWriterOfATableWith12kLiveFilesPeaksWithin15PercentPlus12MBOfOneWith1k() throws {
+        let dir = try ScratchDirectory()
+        var peaks: [Int: Int64] = [:]
+        for count in [1_000, 12_000] {
+            let table = dir.sub("t\(count)")
+            try Self.tableWithLiveFiles(at: table, files: count)
+            let report = try Self.measure(table)
+            // Premise: the writer's checkpoint holds every file.
+            #expect(report["checkpointActions"]?.int64Value ?? 0 > Int64(count))
+            peaks[count] = try #require(report["peakKiB"]?.int64Value)
+        }
+        let small = try #require(peaks[1_000]), large = try #require(peaks[12_000])
+        print("writer-memory: 1k live files \(small) KiB peak, 12k live files \(large) KiB peak")
+        // Debug build: with every add's statistics held as text the writer peaked at 34.9 MB
+        // with 1k files and 67.5 MB with 12k (~3 KB a file: 56.7 MB once open); packed
+        // (`FileStatisticsText`) at 35.4 and 45.4 MB (33.5 once open). The checkpoint's row
+        // groups end at `Checkpoint.statisticsBytesPerGroup`, so writing one adds a few MB.
+        let bound = small + small * 15 / 100 + 12 * 1_024
+        #expect(large <= bound, "peak RSS \(large) KiB with 12k live files, \(small) KiB with 1k: over \(bound) KiB")
     }
 }

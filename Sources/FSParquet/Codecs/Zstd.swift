@@ -4,7 +4,8 @@ import Synchronization
 import Glibc
 #endif
 
-/// ZSTD page compression with a reused context: the only file that imports libzstd.
+/// ZSTD page compression with a reused context: the only file that imports libzstd (it also
+/// holds the codec against a reference document and librdkafka's replacement entry points).
 ///
 /// Each page body is one standard zstd frame (table-format.md §1.9). `ZSTD_compressCCtx`
 /// writes the content size into the frame header, which lets readers allocate exactly.
@@ -117,6 +118,75 @@ package final class ZstdDecompressor: PageDecompressor {
             throw CodecError("zstd frame decodes to \(result) bytes, header says \(uncompressedSize)")
         }
         return out
+    }
+}
+
+/// zstd against a fixed reference document (a raw-content dictionary): small texts that repeat
+/// most of the reference — a snapshot's per-file statistics JSON, whose column names and many
+/// values recur from file to file — shrink ~13× where a standalone frame gets ~2.5×.
+///
+/// Compression loads the reference afresh for each text (`ZSTD_compress_usingDict`): a digest
+/// made once (`ZSTD_createCDict`) would be sized for inputs of unknown length, about a
+/// megabyte of tables, where one sized for a few-KB text is a few tens of KB and loading a
+/// few-KB reference costs about what compressing it does. The one context is taken under a
+/// lock (a snapshot compresses once per file a commit adds). Decompression uses a digest made
+/// once (`ZSTD_createDDict`, small and read-only), so any thread may decompress at once.
+/// libzstd loads a dictionary that does not start with its magic number (bytes 37 A4 30 EC) as
+/// raw content; no valid UTF-8 text starts with them (0xA4 cannot follow an ASCII byte), so a
+/// Swift string's bytes are always taken as raw content.
+package final class ZstdReferenceCodec: @unchecked Sendable {
+    private let reference: [UInt8]
+    private let level: Int32
+    private let decompressionDictionary: OpaquePointer
+    private let context: Mutex<ContextBox>
+
+    private struct ContextBox: @unchecked Sendable {
+        var pointer: OpaquePointer
+        var scratch: [UInt8] = []
+    }
+
+    /// Keeps a copy of `reference`, compressing against it at `level`.
+    package init(reference: some Collection<UInt8>, level: Int32 = 3) {
+        self.reference = Array(reference)
+        self.level = level
+        // The create functions fail only when malloc fails: an out-of-memory invariant.
+        guard let d = self.reference.withUnsafeBytes({ ZSTD_createDDict($0.baseAddress, $0.count) }),
+              let cctx = ZSTD_createCCtx() else { preconditionFailure("zstd dictionary allocation failed (out of memory)") }
+        decompressionDictionary = d
+        context = Mutex(ContextBox(pointer: cctx))
+    }
+
+    deinit {
+        ZSTD_freeDDict(decompressionDictionary)
+        context.withLock { ZSTD_freeCCtx($0.pointer) }
+    }
+
+    /// One zstd frame of `input` against the reference, in an array of its own size (the frame
+    /// is written into the context's scratch first: an array made at the compress bound would
+    /// keep that capacity).
+    package func compress(_ input: UnsafeRawBufferPointer) -> [UInt8] {
+        let bound = ZSTD_compressBound(input.count)
+        return context.withLock { box in
+            if box.scratch.count < bound { box.scratch = [UInt8](repeating: 0, count: bound) }
+            let n = reference.withUnsafeBytes { dict in
+                box.scratch.withUnsafeMutableBytes { dst in
+                    ZSTD_compress_usingDict(box.pointer, dst.baseAddress, dst.count, input.baseAddress, input.count, dict.baseAddress, dict.count, level)
+                }
+            }
+            // Into a buffer of ZSTD_compressBound, compression fails only when malloc does.
+            precondition(ZSTD_isError(n) == 0, "zstd compression against a reference failed: \(String(cString: ZSTD_getErrorName(n)))")
+            return Array(box.scratch[..<n])
+        }
+    }
+
+    /// Decompresses a frame of `compress` into `out`, which it must fill exactly; throws when the
+    /// frame is not one of this reference's or decodes to another size.
+    package func decompress(_ frame: UnsafeRawBufferPointer, into out: UnsafeMutableRawBufferPointer) throws(CodecError) {
+        let dctx = SpareDecompressionContexts.take()
+        defer { SpareDecompressionContexts.give(dctx) }
+        let n = ZSTD_decompress_usingDDict(dctx, out.baseAddress, out.count, frame.baseAddress, frame.count, decompressionDictionary)
+        if ZSTD_isError(n) != 0 { throw CodecError("zstd decompression against a reference failed: \(String(cString: ZSTD_getErrorName(n)))") }
+        guard n == out.count else { throw CodecError("zstd frame decodes to \(n) bytes, expected \(out.count)") }
     }
 }
 

@@ -98,10 +98,17 @@ public enum Checkpoint {
     }
 
     /// Rows per row group of a checkpoint. The writer holds one group's rows (as `NestedValue`s,
-    /// about 1 KB per `add` with statistics) and their shredded columns at a time, so its memory
-    /// does not grow with the table; 4,096 rows keep that to a few MB while pages stay large
-    /// enough to compress paths well.
+    /// about 1 KB per `add` besides its statistics) and their shredded columns at a time, so its
+    /// memory does not grow with the table; 4,096 rows keep that to a few MB while pages stay
+    /// large enough to compress paths well.
     public static let rowsPerGroup = 4_096
+
+    /// Statistics text after which a row group ends before `rowsPerGroup` rows. Wide tables
+    /// carry KBs of statistics per file (order events: ~2.5 KB), held in a group's rows, again in
+    /// its shredded `stats` column and, from a writer's packed snapshot, unpacked for the rows:
+    /// 4,096 such rows were ~30 MB at once, the peak of fs-ingest's ×5 run. 2 MiB keeps a group
+    /// of such files at ~800 rows.
+    public static let statisticsBytesPerGroup = 2 << 20
 
     /// Writes the checkpoint of `snapshot` and points `_last_checkpoint` at it. Rows are built
     /// and written `rowsPerGroup` at a time (one row group each).
@@ -114,14 +121,19 @@ public enum Checkpoint {
         var adds: Int64 = 0
         do {
             var chunk: [NestedValue] = []
+            var statisticsBytes = 0
             chunk.reserveCapacity(rowsPerGroup)
             try forEachAction(of: snapshot, log: log, nowMillis: nowMillis) { (action: Action) throws in
-                if case .add = action { adds += 1 }
+                if case .add(let a) = action {
+                    adds += 1
+                    statisticsBytes += a.statisticsText?.utf8Count ?? 0
+                }
                 guard let r = row(action) else { return }
                 chunk.append(r)
-                if chunk.count >= max(1, rowsPerGroup) {
+                if chunk.count >= max(1, rowsPerGroup) || statisticsBytes >= statisticsBytesPerGroup {
                     try writer.writeRowGroup(chunk)
                     chunk.removeAll(keepingCapacity: true)
+                    statisticsBytes = 0
                 }
             }
             try writer.writeRowGroup(chunk)

@@ -69,9 +69,42 @@ public struct AddAction: Sendable, Hashable {
     public var modificationTime: Int64
     /// False for rearrangements (compaction) that streaming readers skip.
     public var dataChange = true
-    /// Per-file statistics, a JSON document kept as a string (see `FileStatistics`).
-    public var stats: String?
+    /// Per-file statistics, a JSON document (see `FileStatistics`); a writer's snapshot keeps
+    /// it packed (`statisticsText`), and reading it unpacks.
+    public var stats: String? {
+        get { statisticsText?.text }
+        set { statisticsText = newValue.map(FileStatisticsText.init) }
+    }
+    /// The statistics as held: as written, or packed (`LiveFiles.packs`).
+    var statisticsText: FileStatisticsText?
     public var tags: StringMap?
+
+    init(path: String, partitionValues: StringMap, size: Int64, modificationTime: Int64, dataChange: Bool = true,
+         stats: String? = nil, tags: StringMap? = nil) {
+        self.path = path
+        self.partitionValues = partitionValues
+        self.size = size
+        self.modificationTime = modificationTime
+        self.dataChange = dataChange
+        self.statisticsText = stats.map(FileStatisticsText.init)
+        self.tags = tags
+    }
+
+    /// Equal when every field is, the statistics compared as text (packed or not).
+    public static func == (a: AddAction, b: AddAction) -> Bool {
+        a.path == b.path && a.partitionValues == b.partitionValues && a.size == b.size && a.modificationTime == b.modificationTime
+            && a.dataChange == b.dataChange && a.tags == b.tags && a.stats == b.stats
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(path)
+        hasher.combine(partitionValues)
+        hasher.combine(size)
+        hasher.combine(modificationTime)
+        hasher.combine(dataChange)
+        hasher.combine(stats)
+        hasher.combine(tags)
+    }
 }
 
 /// `remove`: a data file leaves the table (a tombstone; the bytes stay until vacuumed).

@@ -13,13 +13,25 @@ struct LiveFiles: Sendable {
     var holdsTombstones: Bool
     /// Latest `txn` per application id.
     var txns: [String: TxnAction] = [:]
+    /// Packs the statistics of the files added while the snapshot does not hold tombstones, made
+    /// from the first statistics it sees (`FileStatisticsText`).
+    private var packer: StatisticsPacker?
 
     init(holdsTombstones: Bool) { self.holdsTombstones = holdsTombstones }
+
+    /// Whether added files keep their statistics packed: in the snapshot of a long-running
+    /// writer or tailing reader (`Snapshot.holdsTombstones` false), whose memory would otherwise
+    /// grow by ~2.5 KB with every file the stream writes; snapshots for one-off reads keep the text.
+    var packsStatistics: Bool { !holdsTombstones }
 
     /// Applies one action in log order; protocol, metadata and commit info leave it unchanged.
     mutating func apply(_ a: Action) {
         switch a {
-        case .add(let add):
+        case .add(var add):
+            if packsStatistics, let text = add.statisticsText, !text.isPacked {
+                if packer == nil, let reference = add.stats { packer = StatisticsPacker(reference: reference) }
+                if let packer { add.statisticsText = text.packed(by: packer) }
+            }
             files[add.path] = add
             if holdsTombstones { tombstones.remove(path: add.path) }
         case .remove(let r):
