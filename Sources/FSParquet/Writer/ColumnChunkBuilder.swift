@@ -28,7 +28,7 @@ package final class ColumnChunkBuilder: @unchecked Sendable {
     private var ownCompressor: PageCompressor?
     private var scratch: [UInt8] = []
     /// Data pages (header + compressed body), in order.
-    package let dataPages = ByteSink(capacity: 1 << 12)
+    package let dataPages = ByteSink(capacity: FlatColumnWriter.initialPageBytes)
     /// The dictionary page (header + compressed body), if any.
     package private(set) var dictionaryPage: [UInt8]?
     private var encodings = Set<Int32>()

@@ -29,7 +29,7 @@ package final class FlatColumnWriter {
     var pageNulls = 0
     var levels: [UInt8] = []
     /// PLAIN values of the open page, after `levelsGap` reserved bytes (see `flushPage`).
-    let values = ByteSink(capacity: 1 << 12)
+    let values = ByteSink(capacity: FlatColumnWriter.initialPageBytes)
     /// Room in front of the values for the definition levels of a page without NULLs (uint32
     /// length + one RLE run: at most 4 + 10 + 1 bytes), so such a page's body is compressed
     /// where it lies instead of being copied behind its levels.
@@ -46,7 +46,7 @@ package final class FlatColumnWriter {
     /// checked against the entry's bytes, so a stale slot only costs a hashed lookup).
     var hintMemo: [UInt32] = []
     var booleans: [UInt8] = []
-    private let body = ByteSink(capacity: 1 << 12)
+    private let body = ByteSink(capacity: FlatColumnWriter.initialPageBytes)
 
     // Current chunk.
     var dictionary: StringDictionary?
@@ -69,6 +69,13 @@ package final class FlatColumnWriter {
     /// The file's last index body, shared by its columns (see `IndexPageMemo`); nil: none.
     let indexMemo: IndexPageMemo?
 
+    /// First capacity of a page's value and body buffers; they double as a page needs and are
+    /// kept for the file's next pages. Small because an open file holds them for every column
+    /// whether or not it gets many rows (the ×5 ingest keeps thousands of columns open across a
+    /// few hundred day files; see `StringDictionary.initialSlots`), and the definition levels
+    /// start empty for the same reason.
+    static let initialPageBytes = 256
+
     package init(field: Field, options: ParquetWriterOptions, file: String,
                  worker: (lane: PageCompressionPool.Lane, pool: PageCompressionPool)? = nil, indexMemo: IndexPageMemo? = nil) {
         self.indexMemo = indexMemo
@@ -84,7 +91,6 @@ package final class FlatColumnWriter {
         dictionary = nil
         statistics = StatisticsAccumulator(type: field.type)
         fileStatistics = StatisticsAccumulator(type: field.type)
-        levels.reserveCapacity(Swift.min(maxPageRows, 1 << 16))
         values.reserve(Self.levelsGap)
         values.count = Self.levelsGap
         startChunkEncoding()
