@@ -46,7 +46,12 @@ extension IngestJob {
     /// an `LD_PRELOAD` shim on main's binary, 1M events, load 5–7, alternating: ceiling 250 MiB
     /// trimmed after 8–9 of 20 batches, 242–290k faults, peak 273–278 MiB; 270 MiB 8–10 trims,
     /// 217–285k faults, 282–287 MiB; every batch 442–508k faults, 250–269 MiB.
-    static let residentCeilingBytes = 250 << 20
+    /// Lowered to 200 MiB once a writer's snapshot packed its statistics and open files started
+    /// with small buffers (issue #15): the 1M run then peaked at 203–216 MiB whatever the ceiling,
+    /// and the ×5 run (320 partitions) sat at the ceiling plus one batch's climb — 262 MiB with
+    /// 250, 237 and 244 MiB with 200 (same topic, 12–13k files), a ratio of 1.25 against ~1.15.
+    /// Three alternating 1M pairs showed no cost (5.20–8.38 s with 3–6 trims, 5.21–7.62 s with none).
+    static let residentCeilingBytes = 200 << 20
     /// Messages taken from librdkafka per poll (held, not copied, until the next poll).
     static let maxMessagesPerPoll = 2_000
 
