@@ -51,15 +51,18 @@ import Testing
         #expect(other != plain)
     }
 
-    @Test func onlyASnapshotWithoutTombstonesPacks() throws {
+    @Test func onlyASnapshotWithoutTombstonesPacksAndOnlyPastItsFirstThousandFiles() throws {
         let stats = Self.document(rows: 10, day: 3, name: "c")
+        let first = LiveFiles.filesBeforePacking
         for holds in [true, false] {
             var live = LiveFiles(holdsTombstones: holds)
+            for i in 0..<first { live.apply(.add(AddAction(path: "f\(i)", partitionValues: [:], size: 1, modificationTime: 1, stats: stats))) }
             live.apply(.add(AddAction(path: "a", partitionValues: [:], size: 1, modificationTime: 1, stats: stats)))
             live.apply(.add(AddAction(path: "b", partitionValues: [:], size: 1, modificationTime: 1, stats: nil)))
-            let a = try #require(live.files["a"])
+            let early = try #require(live.files["f0"]), a = try #require(live.files["a"])
+            #expect(early.statisticsText?.isPacked == false)
             #expect(a.statisticsText?.isPacked == !holds)
-            #expect(a.stats == stats)
+            #expect(a.stats == stats && early.stats == stats)
             #expect(live.files["b"]?.stats == nil)
         }
     }

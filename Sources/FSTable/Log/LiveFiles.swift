@@ -24,11 +24,17 @@ struct LiveFiles: Sendable {
     /// grow by ~2.5 KB with every file the stream writes; snapshots for one-off reads keep the text.
     var packsStatistics: Bool { !holdsTombstones }
 
+    /// Live files before a packing snapshot starts to pack (the first ones stay text, ~2.5 MB at
+    /// most for order events). Packing costs ~10 µs a file at every replay, and fs-agg-online
+    /// replays its 365-file input and output tables several times before its first chunk: its
+    /// serial start, where 1M events/s has no room for ~15 ms.
+    static let filesBeforePacking = 1_000
+
     /// Applies one action in log order; protocol, metadata and commit info leave it unchanged.
     mutating func apply(_ a: Action) {
         switch a {
         case .add(var add):
-            if packsStatistics, let text = add.statisticsText, !text.isPacked {
+            if packsStatistics, files.count >= Self.filesBeforePacking, let text = add.statisticsText, !text.isPacked {
                 if packer == nil, let reference = add.stats { packer = StatisticsPacker(reference: reference) }
                 if let packer { add.statisticsText = text.packed(by: packer) }
             }
