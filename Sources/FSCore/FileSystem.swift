@@ -97,16 +97,32 @@ public enum FileSystem {
         if fsync(fd) != 0 && errno != EINVAL { throw IOError(path: path, operation: "fsync directory", errno: errno) }
     }
 
-    /// mkdir -p.
-    public static func createDirectory(_ path: String) throws(IOError) {
-        if isDirectory(path) { return }
-        var prefix = path.hasPrefix("/") ? "/" : ""
-        for part in path.split(separator: "/") {
-            prefix += part
-            if mkdir(prefix, 0o755) != 0 && errno != EEXIST {
-                throw IOError(path: prefix, operation: "mkdir", errno: errno)
-            }
-            prefix += "/"
+    /// mkdir -p; true when it created `path` itself (false: a directory was already there).
+    ///
+    /// The leaf first, its parents only when it reports them missing: a writer creates a day
+    /// directory per file under parents that nearly always exist, and walking from `/` cost
+    /// fs-agg-online 6 mkdir and 2 stat calls per output file (2,280 mkdirs for its 365 days).
+    /// Something other than a directory in the way is an error (`ENOTDIR`), not a silent success.
+    @discardableResult
+    public static func createDirectory(_ path: String) throws(IOError) -> Bool {
+        if mkdir(path, 0o755) == 0 { return true }
+        switch errno {
+        case EEXIST:
+            guard isDirectory(path) else { throw IOError(path: path, operation: "mkdir", errno: ENOTDIR) }
+            return false
+        case ENOENT:
+            var parent = path
+            while parent.count > 1 && parent.hasSuffix("/") { parent.removeLast() }
+            guard let slash = parent.lastIndex(of: "/") else { throw IOError(path: path, operation: "mkdir", errno: ENOENT) }
+            parent = slash == parent.startIndex ? "/" : String(parent[..<slash])
+            guard parent != path else { throw IOError(path: path, operation: "mkdir", errno: ENOENT) }
+            try createDirectory(parent)
+            if mkdir(path, 0o755) == 0 { return true }
+            // Another process may have created it since.
+            guard errno == EEXIST, isDirectory(path) else { throw IOError(path: path, operation: "mkdir", errno: errno == EEXIST ? ENOTDIR : errno) }
+            return false
+        default:
+            throw IOError(path: path, operation: "mkdir", errno: errno)
         }
     }
 

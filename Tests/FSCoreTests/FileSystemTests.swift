@@ -31,6 +31,19 @@ import Testing
         #expect(IOError(path: "/p", operation: "link", errno: ENOENT).description.contains("link /p"))
     }
 
+    @Test func createDirectoryMakesMissingParentsAndSaysWhetherItCreatedTheLeaf() throws {
+        let dir = try FileSystem.makeTemporaryDirectory(prefix: "fs-core-test")
+        defer { try? FileSystem.removeTree(dir) }
+        #expect(try FileSystem.createDirectory(dir + "/a/b/c"))
+        #expect(FileSystem.isDirectory(dir + "/a/b") && FileSystem.isDirectory(dir + "/a/b/c"))
+        #expect(try !FileSystem.createDirectory(dir + "/a/b/c"))
+        #expect(try FileSystem.createDirectory(dir + "/a/b/d/"))
+        #expect(FileSystem.isDirectory(dir + "/a/b/d"))
+        try FileSystem.writeNewFile(dir + "/f", [1])
+        #expect(throws: IOError(path: dir + "/f", operation: "mkdir", errno: ENOTDIR)) { try FileSystem.createDirectory(dir + "/f") }
+        #expect(throws: IOError(path: dir + "/f/g/h", operation: "mkdir", errno: ENOTDIR)) { try FileSystem.createDirectory(dir + "/f/g/h") }
+    }
+
     @Test func directoryStatusTellsAbsentFromUnreadable() throws {
         let dir = try FileSystem.makeTemporaryDirectory(prefix: "fs-core-test")
         defer { try? FileSystem.removeTree(dir) }

@@ -540,11 +540,7 @@ public final class TableWriter {
             let parent = path
             path = path.isEmpty ? String(part) : path + "/" + part
             if existingDirectories.contains(path) { continue }
-            let full = table.root + "/" + path
-            if !FileSystem.isDirectory(full) {
-                try FileSystem.createDirectory(full)
-                syncing.insert(parent)
-            }
+            if try FileSystem.createDirectory(table.root + "/" + path) { syncing.insert(parent) }
             existingDirectories.insert(path)
         }
     }
