@@ -75,7 +75,7 @@ public struct AddAction: Sendable, Hashable {
         get { statisticsText?.text }
         set { statisticsText = newValue.map(FileStatisticsText.init) }
     }
-    /// The statistics as held: as written, or packed (`LiveFiles.packs`).
+    /// The statistics as held: as written, or packed (`LiveFiles.packsStatistics`).
     var statisticsText: FileStatisticsText?
     public var tags: StringMap?
 
