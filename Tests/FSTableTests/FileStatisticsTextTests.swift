@@ -1,4 +1,5 @@
 import FSCore
+import FSParquet
 import Testing
 @testable import FSTable
 
@@ -65,5 +66,23 @@ import Testing
             #expect(a.stats == stats && early.stats == stats)
             #expect(live.files["b"]?.stats == nil)
         }
+    }
+
+    @Test func aCheckpointWrittenFromAPackedSnapshotHoldsEveryStatisticsTextAsCommitted() throws {
+        let dir = try ScratchDirectory()
+        let path = dir.sub("t")
+        try WriterPeakMemoryTests.tableWithLiveFiles(at: path, files: 1_200)
+        let table = try DeltaTable.open(at: path)
+        let committed = try table.snapshot()  // replayed from the JSON commits, text kept
+        let packed = try table.snapshot(holdingTombstones: false)
+        #expect(packed.files.values.filter { $0.statisticsText?.isPacked == true }.count >= 200)
+        try Checkpoint.write(packed, log: table.log, nowMillis: table.clock.nowMicros() / 1000)
+        let fromCheckpoint = try table.snapshot()
+        #expect(fromCheckpoint.lastCheckpoint?.version == packed.version)
+        #expect(fromCheckpoint.files.count == committed.files.count)
+        for (p, add) in committed.files { #expect(fromCheckpoint.files[p]?.stats == add.stats, "\(p)") }
+        // ~2.6 KB of statistics per file: the group ends at 2 MiB of them, not at 4,096 rows.
+        let cp = try ParquetFileReader(path: table.log.checkpointFile(packed.version))
+        #expect(cp.metadata.rowGroups.count == 2)
     }
 }
