@@ -114,7 +114,10 @@ import Glibc
         o.maxBufferedBytes = held + held / 2
         let w = try TableWriter(table: t, options: o)
         try w.write(ordersBatch(ids: 0..<30))
-        #expect(w.bufferedBytes == held)
+        // The same rows, within a few bytes: buffers count at their capacities, and a Swift array's
+        // capacity is malloc's usable size, which can be a chunk larger in one heap than another
+        // (CI under load: 7,936 against 7,952 bytes once the page buffers started small).
+        #expect(abs(w.bufferedBytes - held) <= 64, "\(w.bufferedBytes) against \(held)")
         let staged = w.stage()
         let commitStartedAt = Mutex<Double?>(nil)
         let committed = Mutex<Int64?>(nil)
