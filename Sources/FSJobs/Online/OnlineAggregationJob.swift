@@ -189,11 +189,13 @@ public struct OnlineJob: RunnableJob {
                     logger.warning("input version \(c.version) removed \(c.removedFiles) file(s); rows already aggregated stay counted (ignoreDeletes)")
                 }
                 if !c.addPaths.isEmpty {
-                    var scan = try TableScan(snapshot: s, columns: columns, onlyPaths: Set(c.addPaths))
+                    let scan = try TableScan(snapshot: s, columns: columns, onlyPaths: Set(c.addPaths))
                     let files = OnlineInputBounds.readOrder(scan.files, timeField: config.timeField, keepPathOrder: engine.isOrderSensitive)
                     let bounds = OnlineInputBounds.laterTimeBounds(files, timeField: config.timeField)
-                    for (i, file) in files.enumerated() {
-                        try scan.forEachBatch(in: file) { batch in
+                    // The next file is opened and decoded on another thread while this one is folded.
+                    let reader = ScanReadAhead(scan: scan, files: files)
+                    for i in files.indices {
+                        try reader.forEachBatch(file: i) { batch in
                             summary.eventsThisRun += Int64(batch.rowCount)
                             let l = engine.add(batch)
                             if l.rowCount > 0 && c.version > lateDone { lateRows += l.rowCount; try lateWriter.write(l) }

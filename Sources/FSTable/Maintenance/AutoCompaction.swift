@@ -55,11 +55,11 @@ public struct AutoCompaction: Sendable, Equatable {
     func compactOne(of written: [StringMap], table: DeltaTable, snapshot: Snapshot, writerOptions: TableWriterOptions)
         throws -> (partition: Optimize.PartitionOutcome, snapshot: Snapshot)?
     {
-        var distinct: [StringMap] = []
-        for p in written where !distinct.contains(where: { DeltaTable.samePartition($0, p) }) { distinct.append(p) }
+        let partitions = DistinctPartitions(written)
+        let distinct = partitions.maps
         var small = [[AddAction]](repeating: [], count: distinct.count)
         for f in snapshot.files.values where f.size < targetFileBytes {
-            if let i = distinct.firstIndex(where: { DeltaTable.samePartition($0, f.partitionValues) }) { small[i].append(f) }
+            if let i = partitions.position(of: f.partitionValues) { small[i].append(f) }
         }
         // The partition whose fullest size tier is fullest, if that tier has minFiles files.
         let fullest = small.map { files in files.count < minFiles ? 0 : (Optimize.sizeTiers(files).map(\.count).max() ?? 0) }

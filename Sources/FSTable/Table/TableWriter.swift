@@ -75,7 +75,7 @@ public final class TableWriter {
     private var createsDirectoriesEarly = false
     private var open: [String: OpenFile] = [:]
     private var finished: [FinishedFile] = []
-    private var writtenPartitions: [StringMap] = []
+    private var writtenPartitions = DistinctPartitions()
     /// The fsyncs of the files finished since the last `stage` (they belong to the next commit).
     private var sync = FileSyncer.Group()
     /// Staged commits not yet committed or discarded, and what their open files hold.
@@ -240,7 +240,7 @@ public final class TableWriter {
 
     /// `rowCount` rows, written by `write`, into the open file of `directory`.
     private func append(rowCount: Int, directory: String, logValues: StringMap, write: (ParquetFileWriter) throws -> Void) throws {
-        if !writtenPartitions.contains(where: { DeltaTable.samePartition($0, logValues) }) { writtenPartitions.append(logValues) }
+        writtenPartitions.insert(logValues)
         var file: OpenFile
         if let f = open[directory] { file = f } else { file = try newFile(directory: directory, logValues: logValues) }
         try write(file.writer)
@@ -332,7 +332,7 @@ public final class TableWriter {
         open = [:]
         bufferedBytes = 0
         finished = []
-        writtenPartitions = []
+        writtenPartitions = DistinctPartitions()
     }
 
     // MARK: Internals
@@ -388,11 +388,11 @@ public final class TableWriter {
     /// is never committed (a dropped task) deletes its files when it is freed.
     package func stage() -> StagedCommit {
         let files = open.keys.sorted().map { open[$0]! }
-        let staged = StagedCommit(open: files, finished: finished, partitions: writtenPartitions, sync: sync,
+        let staged = StagedCommit(open: files, finished: finished, partitions: writtenPartitions.maps, sync: sync,
                                   heldBytes: bufferedBytes, inFlight: inFlight)
         open = [:]
         finished = []
-        writtenPartitions = []
+        writtenPartitions = DistinctPartitions()
         bufferedBytes = 0
         sync = FileSyncer.Group()
         return staged
@@ -434,7 +434,7 @@ public final class TableWriter {
     private func commit(_ stagedCommits: [StagedCommit], txns: [TxnAction], operation: String, dataChange: Bool, replacing: [StringMap]?,
                         explicitRemovals: (files: [AddAction], conflicts: [StringMap])? = nil, expectedTxns: [TxnFence] = []) throws -> CommitResult {
         var files: [FinishedFile] = []
-        var written: [StringMap] = []
+        var written = DistinctPartitions()
         do {
             for staged in stagedCommits {
                 files.append(contentsOf: staged.finished)
@@ -448,10 +448,12 @@ public final class TableWriter {
             throw error
         }
         for staged in stagedCommits {
-            for p in staged.partitions where !written.contains(where: { DeltaTable.samePartition($0, p) }) { written.append(p) }
+            for p in staged.partitions { written.insert(p) }
             staged.settle()
         }
-        let partitions = written + (replacing ?? []).filter { p in !written.contains { DeltaTable.samePartition($0, p) } }
+        var distinct = written
+        for p in replacing ?? [] { distinct.insert(p) }
+        let partitions = distinct.maps
         let now = table.clock.nowMicros() / 1000
         // Already committed by an earlier run: drop the files, commit nothing.
         if let done = table.alreadyCommitted(txns, in: snapshot) {
@@ -490,7 +492,7 @@ public final class TableWriter {
         }
         var removes: [Action] = []
         if let _ = replacing {
-            for file in snapshot.sortedFiles where partitions.contains(where: { DeltaTable.samePartition($0, file.partitionValues) }) {
+            for file in snapshot.sortedFiles where distinct.contains(file.partitionValues) {
                 removes.append(.remove(RemoveAction(removing: file, at: now, dataChange: dataChange)))
             }
         }
@@ -745,7 +747,7 @@ extension TableWriter {
     package func adopt(_ staged: StagedCommit) throws {
         sync.include(staged.sync)
         finished.append(contentsOf: staged.finished)
-        for p in staged.partitions where !writtenPartitions.contains(where: { DeltaTable.samePartition($0, p) }) { writtenPartitions.append(p) }
+        for p in staged.partitions { writtenPartitions.insert(p) }
         let files = staged.open
         staged.settle()
         for f in files {
