@@ -120,3 +120,32 @@ extension PageBodyHandOffTests {
         #expect(unbalanced.leastBusyLane(preferring: unbalanced.lane(forColumn: 0)) === unbalanced.lane(forColumn: 0))
     }
 }
+
+extension PageBodyHandOffTests {
+    @Test func aCompressedChunkWhoseSmallPagesAreCompressedInlineKeepsItsPageOrder() throws {
+        // Pages of 3,000 rows alternate ~300 KB (queued to a lane) and ~20 KB (compressed on the
+        // writer's thread, `minQueuedBytes`): a small page done before the large one ahead of it
+        // waits for it, so the bytes equal a writer's without a pool, over several files.
+        #expect(ColumnChunkBuilder.minQueuedBytes > 20_000 && ColumnChunkBuilder.minQueuedBytes < 300_000)
+        let schema = Schema([Field("text", .string, isNullable: false), Field("n", .int64, isNullable: false)])
+        func batch(_ seed: Int) -> RecordBatch {
+            let values: [Value] = (0..<12_000).map { i in
+                .string((i / 3_000) % 2 == 0 ? "big-\(i &* seed)-" + String(repeating: "y\(i % 7)", count: 45) : "s\(i &* seed)")
+            }
+            return RecordBatch(schema: schema, columns: [Column(.string, values), Column(.int64, (0..<12_000).map { .int64(Int64($0 &* seed)) })])
+        }
+        var inline = ParquetWriterOptions()
+        inline.compressionWorkers = 0
+        inline.maxPageRows = 3_000
+        inline.maxDictionaryBytes = 1_000
+        var pooled = inline
+        pooled.compressionWorkers = 2
+        pooled.compressionPool = PageCompressionPool(workers: 2, maxInFlight: 3, balancesLanes: true)
+        for seed in 1...4 {
+            let b = batch(seed)
+            let bytes = try encodeParquet(b, options: pooled)
+            #expect(bytes == (try encodeParquet(b, options: inline)), "seed \(seed)")
+            #expect(try ParquetFileReader(bytes: bytes).readAll() == b)
+        }
+    }
+}

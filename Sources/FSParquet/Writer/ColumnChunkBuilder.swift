@@ -103,7 +103,7 @@ package final class ColumnChunkBuilder: @unchecked Sendable {
     private var isStoredAsIs: Bool { compression == .uncompressed }
 
     /// Runs `job` on the column's queue with its own copy of `body`, or right away: without a
-    /// pool, or when the chunk is uncompressed. An uncompressed page handed to a lane cost a copy
+    /// pool, when the chunk is uncompressed, or for a page under `minQueuedBytes`. An uncompressed page handed to a lane cost a copy
     /// into a pool buffer, a copy into the lane's scratch, a semaphore and a thread wake-up for
     /// one `memcpy` into the chunk (fs-agg-online writes ~8 of its 9 columns uncompressed: ~12k
     /// such hand-offs per 1M events). The codec is fixed for a chunk (`setCompression` only
@@ -111,6 +111,11 @@ package final class ColumnChunkBuilder: @unchecked Sendable {
     private func submit(_ body: UnsafeRawBufferPointer, _ job: @escaping @Sendable (UnsafeRawBufferPointer, PageCompressionPool.Lane?) throws(ParquetError) -> Void) throws(ParquetError) {
         submittedBodyBytes += Int64(body.count)
         guard let (lane, pool) = worker, !isStoredAsIs else { return try job(body, nil) }
+        if body.count < Self.minQueuedBytes {
+            // Compressed here, with a lane state borrowed from the pool, and appended in
+            // sequence order like a lane's page (parked if pages ahead of it are still out).
+            return try pool.withInlineLane { (lane: PageCompressionPool.Lane) throws(ParquetError) in try job(body, lane) }
+        }
         let copy = pool.copy(body)
         enqueue(home: lane, of: pool, bytes: body.count, release: { pool.recycle(copy) }) { (on: PageCompressionPool.Lane) throws(ParquetError) in
             // `withUnsafeBytes` rethrows untyped: the typed error is carried out by hand.
@@ -196,7 +201,7 @@ package final class ColumnChunkBuilder: @unchecked Sendable {
 
     /// `addDataPage` of the body `range` of `sink`, whose memory (with its contents) goes to the
     /// compression task when the page is queued; `sink` is left empty with a buffer of at least
-    /// the same capacity. Without a pool, or for a page under `minTakenBytes`, the body is
+    /// the same capacity. Without a pool, or for a page under `minQueuedBytes`, the body is
     /// compressed or copied as by `addDataPage` and `sink` keeps its bytes.
     ///
     /// Why: a queued page's body was copied for its task, ~1 GB per 1M fs-ingest events (the
@@ -204,7 +209,7 @@ package final class ColumnChunkBuilder: @unchecked Sendable {
     package func addDataPage(taking sink: ByteSink, range: Range<Int>, numValues: Int, encoding: Encoding, hasLevels: Bool) throws(ParquetError) {
         // A stored-as-is chunk's pages are all appended inline (`submit`): one taken page on a
         // lane among inline ones would land after them, out of order.
-        guard let (lane, pool) = worker, !isStoredAsIs, range.count >= Self.minTakenBytes else {
+        guard let (lane, pool) = worker, !isStoredAsIs, range.count >= Self.minQueuedBytes else {
             return try addDataPage(body: UnsafeRawBufferPointer(rebasing: sink.bytes[range]), numValues: numValues, encoding: encoding, hasLevels: hasLevels)
         }
         submittedBodyBytes += Int64(range.count)
@@ -216,9 +221,19 @@ package final class ColumnChunkBuilder: @unchecked Sendable {
         }
     }
 
-    /// Pages below this size are copied for their task (`addDataPage(taking:…)`): swapping in a
-    /// spare buffer would cost a page-sized buffer per small column.
-    static let minTakenBytes = 64 << 10
+    /// Pages of at least this size go to a lane of the pool; smaller ones are compressed on the
+    /// caller's thread (with a lane state the pool lends it), and under `addDataPage(taking:…)`
+    /// only pages this large have their buffer taken (swapping in a spare for a small column
+    /// would cost a page-sized buffer each).
+    ///
+    /// Why: a queued page costs a copy, a compression slot, a dispatch to a lane and a wake-up
+    /// of its thread, then the lane's delivery and the slot's signal — more than ZSTD takes for
+    /// a few KiB. fs-ingest's day files are ~28 columns of a few thousand rows, so most of its
+    /// pages are that small: the futex and wake-up paths (malloc's lock, semaphores,
+    /// rescheduling IPIs) were ~8% of its CPU at 1M events. Compressing them inline: 5.29 s
+    /// against 6.18 s (medians of 6 alternating pairs; CPU 9.1 against 10.5 s) and 5.56 against
+    /// 5.98 s in 4 more pairs; the 813 MB of `items` pages (up to 1 MiB each) still go to lanes.
+    static let minQueuedBytes = 64 << 10
 
     /// Compresses `body` (on `lane`, or inline when nil) and appends it as a data page: at once
     /// inline, in `sequence` order from a lane.

@@ -118,6 +118,18 @@ package final class PageCompressionPool: Sendable, Equatable {
         spareSinks.withLock { if $0.count < maxSpares { $0.append(taken) } }
     }
 
+    /// Lane states lent to writers' threads for the pages they compress themselves.
+    private let inlineLanes = Mutex<[Lane]>([])
+
+    /// Runs `body` with a lane state no other thread uses meanwhile (its compressors and
+    /// scratch), borrowed from the pool and given back after: a writer compresses its small
+    /// pages on its own thread with a compressor that is already set up.
+    package func withInlineLane<T, E: Error>(_ body: (Lane) throws(E) -> T) throws(E) -> T {
+        let lane = inlineLanes.withLock { $0.popLast() } ?? Lane(label: "fs.parquet.compress.inline")
+        defer { inlineLanes.withLock { $0.append(lane) } }
+        return try body(lane)
+    }
+
     /// Pools are the same only when they are one object (options holding one compare equal).
     package static func == (a: PageCompressionPool, b: PageCompressionPool) -> Bool { a === b }
 
