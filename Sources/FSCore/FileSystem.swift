@@ -29,22 +29,6 @@ public enum FileSystem {
         return out
     }
 
-    /// Reads `count` bytes at `offset` (footers, column chunks).
-    public static func readRange(_ path: String, offset: Int, count: Int) throws(IOError) -> [UInt8] {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw IOError(path: path, operation: "open", errno: errno) }
-        defer { close(fd) }
-        var out = [UInt8](repeating: 0, count: count)
-        var done = 0
-        while done < count {
-            let n = out.withUnsafeMutableBytes { pread(fd, $0.baseAddress! + done, count - done, off_t(offset + done)) }
-            if n < 0 { if errno == EINTR { continue }; throw IOError(path: path, operation: "read", errno: errno) }
-            if n == 0 { throw IOError(path: path, operation: "read (unexpected end of file)", errno: EIO) }
-            done += n
-        }
-        return out
-    }
-
     /// Creates `path` (which must not exist), writes `bytes`, fsyncs and closes it.
     public static func writeNewFile(_ path: String, _ bytes: [UInt8], sync: Bool = true) throws(IOError) {
         let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
@@ -212,14 +196,28 @@ public enum FileSystem {
 }
 
 /// A random RFC 4122 version-4 UUID string, lowercase (data file names, table ids).
+///
+/// Two 64-bit draws: `SystemRandomNumberGenerator` makes one `getrandom` call per draw, and
+/// drawing the 16 bytes one at a time made 16 (5,920 calls for fs-agg-online's 370 files).
 public func makeUUID() -> String {
     var g = SystemRandomNumberGenerator()
-    var b = (0..<16).map { _ in UInt8.random(in: 0...255, using: &g) }
+    let high: UInt64 = g.next(), low: UInt64 = g.next()
+    var b = [UInt8](repeating: 0, count: 16)
+    for i in 0..<8 {
+        b[i] = UInt8(truncatingIfNeeded: high >> (8 * i))
+        b[8 + i] = UInt8(truncatingIfNeeded: low >> (8 * i))
+    }
     b[6] = (b[6] & 0x0F) | 0x40
     b[8] = (b[8] & 0x3F) | 0x80
-    let hex = b.map { String($0, radix: 16).count == 1 ? "0" + String($0, radix: 16) : String($0, radix: 16) }.joined()
-    let c = Array(hex)
-    return String(c[0..<8]) + "-" + String(c[8..<12]) + "-" + String(c[12..<16]) + "-" + String(c[16..<20]) + "-" + String(c[20..<32])
+    let digits = Array("0123456789abcdef".utf8)
+    var text = [UInt8]()
+    text.reserveCapacity(36)
+    for (i, byte) in b.enumerated() {
+        if i == 4 || i == 6 || i == 8 || i == 10 { text.append(UInt8(ascii: "-")) }
+        text.append(digits[Int(byte >> 4)])
+        text.append(digits[Int(byte & 0x0F)])
+    }
+    return String(decoding: text, as: UTF8.self)
 }
 
 private func posixRename(_ from: String, _ to: String) -> Int32 {

@@ -56,3 +56,43 @@ import Testing
         #expect(throws: IOError(path: dir + "/loop", operation: "stat", errno: ELOOP)) { try FileSystem.directoryStatus(dir + "/loop") }
     }
 }
+
+@Suite struct UUIDTests {
+    @Test func uuidsAreLowercaseVersion4WithTheRFCVariantAndDoNotRepeat() {
+        var seen = Set<String>()
+        var versionNibbles = Set<Character>(), variantNibbles = Set<Character>()
+        for _ in 0..<2_000 {
+            let u = makeUUID()
+            let c = Array(u)
+            #expect(c.count == 36)
+            #expect([8, 13, 18, 23].allSatisfy { c[$0] == "-" })
+            #expect(c.enumerated().allSatisfy { [8, 13, 18, 23].contains($0.offset) || "0123456789abcdef".contains($0.element) }, "\(u)")
+            versionNibbles.insert(c[14])
+            variantNibbles.insert(c[19])
+            seen.insert(u)
+        }
+        #expect(seen.count == 2_000)
+        #expect(versionNibbles == ["4"])
+        #expect(variantNibbles.isSubset(of: ["8", "9", "a", "b"]) && variantNibbles.count == 4)
+    }
+
+    @Test func readOnlyFileReadsExactRangesAndNamesTheFileWhenOneRunsPastTheEnd() throws {
+        let dir = try FileSystem.makeTemporaryDirectory(prefix: "fscore-rof")
+        defer { try? FileSystem.removeTree(dir) }
+        let path = dir + "/data.bin"
+        let bytes = (0..<10_000).map { UInt8(truncatingIfNeeded: $0 &* 7) }
+        try FileSystem.writeNewFile(path, bytes)
+        let f = try ReadOnlyFile(path)
+        #expect(f.size == 10_000)
+        #expect(try f.read(offset: 0, count: 4) == Array(bytes[0..<4]))
+        #expect(try f.read(offset: 9_990, count: 10) == Array(bytes[9_990...]))
+        #expect(try f.read(offset: 123, count: 0) == [])
+        do {
+            _ = try f.read(offset: 9_995, count: 10)
+            Issue.record("a read past the end succeeded")
+        } catch {
+            #expect(error.path == path && error.errno == EIO)
+        }
+        #expect(throws: IOError.self) { _ = try ReadOnlyFile(dir + "/missing.bin") }
+    }
+}

@@ -26,18 +26,22 @@ public final class ParquetFileReader: Sendable {
     /// For each field of `schema`, the index of its leaf (= its chunk in every row group).
     let fieldLeaves: [Int]
 
+    /// Bytes read from the end of a file at once: its footer too when that is smaller (fs's
+    /// day files' footers are a few KiB), saving a read.
+    static let tailReadBytes = 16 << 10
+
     /// "PAR1": the first and last four bytes of every Parquet file.
     static let magic: [UInt8] = [0x50, 0x41, 0x52, 0x31]
 
     /// Opens `path` and reads only its footer; column data is read on demand.
     public convenience init(path: String) throws(ParquetError) {
-        let size: Int64
+        let file: ReadOnlyFile
         do {
-            size = try FileSystem.attributes(path).size
+            file = try ReadOnlyFile(path)
         } catch {
             throw .io(error)
         }
-        try self.init(source: .file(path: path, size: Int(size)), name: path)
+        try self.init(source: .file(file), name: path)
     }
 
     /// A reader over a whole file held in memory.
@@ -50,23 +54,32 @@ public final class ParquetFileReader: Sendable {
         self.source = source
         let size = source.size
         guard size >= 12 else { throw .corruptFile(file: name, reason: "\(size) bytes is too short for a Parquet file") }
-        let (tail, tailStart) = try source.read(offset: size - 8, count: 8, file: name)
-        guard Array(tail[tailStart + 4 ..< tailStart + 8]) == Self.magic else {
+        // The last `tailReadBytes` in one read: the length, the magic and, usually, the footer.
+        let window = Swift.min(size, Self.tailReadBytes)
+        let (tailBytes, windowStart) = try source.read(offset: size - window, count: window, file: name)
+        let tailStart = windowStart + window - 8
+        guard Array(tailBytes[tailStart + 4 ..< tailStart + 8]) == Self.magic else {
             throw .corruptFile(file: name, reason: "missing the PAR1 magic at the end (not Parquet, or truncated)")
         }
-        let (head, headStart) = try source.read(offset: 0, count: 4, file: name)
+        let (head, headStart) = window == size ? (tailBytes, windowStart) : try source.read(offset: 0, count: 4, file: name)
         guard Array(head[headStart ..< headStart + 4]) == Self.magic else {
             throw .corruptFile(file: name, reason: "missing the PAR1 magic at the start")
         }
         var footerLength = 0
-        for i in 0 ..< 4 { footerLength |= Int(tail[tailStart + i]) << (8 * i) }
+        for i in 0 ..< 4 { footerLength |= Int(tailBytes[tailStart + i]) << (8 * i) }
         guard footerLength > 0, footerLength <= size - 12 else {
             throw .corruptFile(file: name, reason: "footer length \(footerLength) does not fit the \(size)-byte file")
         }
         let footerOffset = size - 8 - footerLength
-        let (footerBytes, footerStart) = try source.read(offset: footerOffset, count: footerLength, file: name)
-        let footer: [UInt8] = footerStart == 0 && footerBytes.count == footerLength
-            ? footerBytes : Array(footerBytes[footerStart ..< footerStart + footerLength])
+        let footer: [UInt8]
+        if footerLength + 8 <= window {
+            let start = tailStart - footerLength
+            footer = Array(tailBytes[start ..< tailStart])
+        } else {
+            let (footerBytes, footerStart) = try source.read(offset: footerOffset, count: footerLength, file: name)
+            footer = footerStart == 0 && footerBytes.count == footerLength
+                ? footerBytes : Array(footerBytes[footerStart ..< footerStart + footerLength])
+        }
         do {
             var reader = CompactReader(bytes: footer, offset: 0, file: name)
             metadata = try FileMetaData(decoding: &reader)

@@ -1,16 +1,17 @@
 import FSCore
 
-/// Where a reader's bytes come from: a file read by ranges (`pread`), or a whole file in memory.
+/// Where a reader's bytes come from: a file read by ranges (`pread` on one open handle), or a
+/// whole file in memory.
 ///
 /// Ranges are always checked against the size first, so a footer that points past the end of
 /// the file is a `ParquetError` naming the file, not an I/O error or a crash.
 enum ReadSource: Sendable {
-    case file(path: String, size: Int)
+    case file(ReadOnlyFile)
     case memory([UInt8])
 
     var size: Int {
         switch self {
-        case .file(_, let size): return size
+        case .file(let f): return f.size
         case .memory(let bytes): return bytes.count
         }
     }
@@ -24,9 +25,9 @@ enum ReadSource: Sendable {
         switch self {
         case .memory(let bytes):
             return (bytes, offset)
-        case .file(let path, _):
+        case .file(let f):
             do {
-                return (try FileSystem.readRange(path, offset: offset, count: count), 0)
+                return (try f.read(offset: offset, count: count), 0)
             } catch {
                 throw .io(error)
             }

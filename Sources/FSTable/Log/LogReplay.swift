@@ -124,7 +124,7 @@ public enum LogReplay {
             return try replayCommits(log, builder: builder, from: cp.version + 1, to: target, commits: commits)
         }
         if !commits.contains(0), let e = lastError { throw e }
-        var builder = SnapshotBuilder(holdingTombstones: holdingTombstones)
+        let builder = SnapshotBuilder(holdingTombstones: holdingTombstones)
         return try replayCommits(log, builder: builder, from: 0, to: target, commits: commits)
     }
 
