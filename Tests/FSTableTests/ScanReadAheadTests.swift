@@ -38,6 +38,13 @@ import Testing
         // Any order the caller chooses.
         let reversed = Array(scan.files.reversed())
         #expect(try Self.ahead(ScanReadAhead(scan: scan, files: reversed)) == expected.reversed())
+        // A file taken again is read again (no wait on a read that was already taken).
+        let again = ScanReadAhead(scan: scan, files: scan.files)
+        for i in [0, 0, 1, 3, 2, 2] {
+            var out: [RecordBatch] = []
+            try again.forEachBatch(file: i) { out.append($0) }
+            #expect(out == expected[i], "file \(i)")
+        }
     }
 
     @Test func aFileThatCannotBeReadFailsWhenItsTurnComesNamingIt() throws {

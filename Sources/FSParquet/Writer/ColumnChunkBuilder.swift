@@ -103,9 +103,9 @@ package final class ColumnChunkBuilder: @unchecked Sendable {
     private var isStoredAsIs: Bool { compression == .uncompressed }
 
     /// Runs `job` on the column's queue with its own copy of `body`, or right away: without a
-    /// pool, when the chunk is uncompressed, or for a page under `minQueuedBytes`. An uncompressed page handed to a lane cost a copy
-    /// into a pool buffer, a copy into the lane's scratch, a semaphore and a thread wake-up for
-    /// one `memcpy` into the chunk (fs-agg-online writes ~8 of its 9 columns uncompressed: ~12k
+    /// pool, when the chunk is uncompressed, or for a page under `minQueuedBytes`. An
+    /// uncompressed page handed to a lane cost a copy into a pool buffer, a copy into the lane's
+    /// scratch, a semaphore and a thread wake-up for one `memcpy` into the chunk (fs-agg-online writes ~8 of its 9 columns uncompressed: ~12k
     /// such hand-offs per 1M events). The codec is fixed for a chunk (`setCompression` only
     /// before its first page), so a chunk's pages are all inline or all on lanes, in order.
     private func submit(_ body: UnsafeRawBufferPointer, _ job: @escaping @Sendable (UnsafeRawBufferPointer, PageCompressionPool.Lane?) throws(ParquetError) -> Void) throws(ParquetError) {

@@ -67,11 +67,13 @@ public final class ScanReadAhead: @unchecked Sendable {
     }
 
     /// Calls `body` with each batch of file `i` (one per row group, as `TableScan` reads them).
-    /// Files are taken in order, each once.
+    /// Files are meant to be taken in order, each once; a file taken again is read again, on the
+    /// caller's thread.
     public func forEachBatch(file i: Int, _ body: (RecordBatch) throws -> Void) throws {
         precondition(files.indices.contains(i), "ScanReadAhead: no file \(i) of \(files.count)")
-        submit(i + 1)
+        if i + 1 < files.count && !submitted[i + 1] { submit(i + 1) }
         if submitted[i] {
+            submitted[i] = false
             ready[i].wait()
             let r = results[i]!
             results[i] = nil
