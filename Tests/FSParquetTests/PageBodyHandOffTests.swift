@@ -40,14 +40,7 @@ import Testing
                 Column(.string, (0..<n).map { $0 % 7 == 0 ? .null : .string("s\($0)") }),
             ])
         }
-        var inline = ParquetWriterOptions()
-        inline.compressionWorkers = 0
-        inline.maxPageRows = 3_000
-        inline.maxDictionaryBytes = 1_000  // PLAIN pages after the first few rows
-        let shared = PageCompressionPool(workers: 2, maxInFlight: 3)
-        var pooled = inline
-        pooled.compressionWorkers = 2
-        pooled.compressionPool = shared
+        let (inline, pooled) = inlineAndPooled(maxPageRows: 3_000, pool: PageCompressionPool(workers: 2, maxInFlight: 3), workers: 2)
         for (rows, seed) in [(10_000, 1), (2_500, 2), (7_000, 3)] {
             let b = batch(rows, seed)
             #expect(try encodeParquet(b, options: pooled) == encodeParquet(b, options: inline), "\(rows) rows")
@@ -65,14 +58,8 @@ extension PageBodyHandOffTests {
             .string((i / 3_000) % 2 == 0 ? "big-\(i)-" + String(repeating: "y", count: 90) : "s\(i)")
         }
         let b = RecordBatch(schema: schema, columns: [Column(.string, values)])
-        var inline = ParquetWriterOptions()
-        inline.compression = .uncompressed
-        inline.compressionWorkers = 0
-        inline.maxPageRows = 3_000
-        inline.maxDictionaryBytes = 1_000
-        var pooled = inline
-        pooled.compressionWorkers = 2
-        pooled.compressionPool = PageCompressionPool(workers: 2, maxInFlight: 3)
+        let (inline, pooled) = inlineAndPooled(maxPageRows: 3_000, pool: PageCompressionPool(workers: 2, maxInFlight: 3), workers: 2,
+                                               compression: .uncompressed)
         let bytes = try encodeParquet(b, options: pooled)
         #expect(bytes == (try encodeParquet(b, options: inline)))
         let back = try ParquetFileReader(bytes: bytes).readAll().columns[0]
@@ -91,13 +78,7 @@ extension PageBodyHandOffTests {
                 Column(.int64, (0..<40_000).map { .int64(Int64($0 &* seed)) }),
             ])
         }
-        var inline = ParquetWriterOptions()
-        inline.compressionWorkers = 0
-        inline.maxPageRows = 1_000
-        inline.maxDictionaryBytes = 1_000
-        var pooled = inline
-        pooled.compressionWorkers = 3
-        pooled.compressionPool = PageCompressionPool(workers: 3, maxInFlight: 6, balancesLanes: true)
+        let (inline, pooled) = inlineAndPooled(maxPageRows: 1_000, pool: PageCompressionPool(workers: 3, maxInFlight: 6, balancesLanes: true), workers: 3)
         for seed in 1...4 {
             let b = batch(seed)
             #expect(try encodeParquet(b, options: pooled) == encodeParquet(b, options: inline), "seed \(seed)")
@@ -134,13 +115,7 @@ extension PageBodyHandOffTests {
             }
             return RecordBatch(schema: schema, columns: [Column(.string, values), Column(.int64, (0..<12_000).map { .int64(Int64($0 &* seed)) })])
         }
-        var inline = ParquetWriterOptions()
-        inline.compressionWorkers = 0
-        inline.maxPageRows = 3_000
-        inline.maxDictionaryBytes = 1_000
-        var pooled = inline
-        pooled.compressionWorkers = 2
-        pooled.compressionPool = PageCompressionPool(workers: 2, maxInFlight: 3, balancesLanes: true)
+        let (inline, pooled) = inlineAndPooled(maxPageRows: 3_000, pool: PageCompressionPool(workers: 2, maxInFlight: 3, balancesLanes: true), workers: 2)
         for seed in 1...4 {
             let b = batch(seed)
             let bytes = try encodeParquet(b, options: pooled)
@@ -148,4 +123,19 @@ extension PageBodyHandOffTests {
             #expect(try ParquetFileReader(bytes: bytes).readAll() == b)
         }
     }
+}
+
+/// Writer options without a pool (every page compressed inline) and the same with `pool`: the
+/// pair each hand-off test compares byte for byte. PLAIN pages after the first few rows.
+func inlineAndPooled(maxPageRows: Int, pool: PageCompressionPool, workers: Int,
+                     compression: ParquetCompression? = nil) -> (inline: ParquetWriterOptions, pooled: ParquetWriterOptions) {
+    var inline = ParquetWriterOptions()
+    if let compression { inline.compression = compression }
+    inline.compressionWorkers = 0
+    inline.maxPageRows = maxPageRows
+    inline.maxDictionaryBytes = 1_000
+    var pooled = inline
+    pooled.compressionWorkers = workers
+    pooled.compressionPool = pool
+    return (inline, pooled)
 }
