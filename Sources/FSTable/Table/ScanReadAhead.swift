@@ -11,8 +11,9 @@ import FSCore
 /// ```
 /// Why: fs-agg-online folds on one thread and every other thread encodes its output. Reading
 /// its input on the folding thread was ~14% of that thread's profile (footer decoding alone
-/// ~5%, with ~6 opens per file) on the bench's 365 day files; ahead, it runs on a core the
-/// encoders leave idle part of the time.
+/// ~5%, with ~6 opens per file) on the bench's 365 day files; ahead, it leaves the folding
+/// thread's path. On the 2-core bench host no change in wall time showed (8-round A/Bs within
+/// 1%): the run is CPU-bound on both cores there, so it pays where cores are to spare.
 ///
 /// Pull-based, like `PagePrefetcher`: `forEachBatch(file:)` waits for file i and submits file
 /// i + 1, so nothing is read once the caller stops; a job still running when the caller throws
