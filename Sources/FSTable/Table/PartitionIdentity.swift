@@ -1,17 +1,30 @@
-/// A partition's values in a form that hashes: entries sorted by key, "" and null both null —
-/// equal exactly when `DeltaTable.samePartition` says the maps are.
+/// A partition's values as a dictionary key: equal exactly when `DeltaTable.samePartition` says
+/// the maps are (any key order, "" and null both null), with a hash that ignores key order too.
 ///
 /// Why: a writer's commit matched each partition it wrote against every other with
 /// `samePartition`, pairwise. fs-agg-online's one commit of 365 day partitions spent ~11 ms of
 /// its serial end in those loops (auto-compaction's choice of a partition), and every lane
-/// `append` searched the partitions written so far.
+/// `append` searched the partitions written so far. Nothing is copied or sorted: auto-compaction
+/// looks up every live file of the table after each commit.
 struct PartitionIdentity: Hashable {
-    private let entries: [StringMap.Entry]
+    let values: StringMap
 
-    init(_ values: StringMap) {
-        entries = values.entries
-            .map { StringMap.Entry(key: $0.key, value: $0.value.flatMap { $0.isEmpty ? nil : $0 }) }
-            .sorted { $0.key < $1.key }
+    init(_ values: StringMap) { self.values = values }
+
+    static func == (a: PartitionIdentity, b: PartitionIdentity) -> Bool { DeltaTable.samePartition(a.values, b.values) }
+
+    /// The sum of each entry's own hash (its value "" hashed as null), so the order of the keys
+    /// does not matter.
+    func hash(into hasher: inout Hasher) {
+        var sum = 0
+        for e in values.entries {
+            var h = Hasher()
+            h.combine(e.key)
+            h.combine(e.value.flatMap { $0.isEmpty ? nil : $0 })
+            sum &+= h.finalize()
+        }
+        hasher.combine(values.count)
+        hasher.combine(sum)
     }
 }
 
