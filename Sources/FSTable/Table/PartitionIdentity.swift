@@ -52,6 +52,4 @@ struct DistinctPartitions {
     func position(of values: StringMap) -> Int? { index[PartitionIdentity(values)] }
 
     func contains(_ values: StringMap) -> Bool { position(of: values) != nil }
-
-    var isEmpty: Bool { maps.isEmpty }
 }

@@ -434,7 +434,7 @@ public final class TableWriter {
     private func commit(_ stagedCommits: [StagedCommit], txns: [TxnAction], operation: String, dataChange: Bool, replacing: [StringMap]?,
                         explicitRemovals: (files: [AddAction], conflicts: [StringMap])? = nil, expectedTxns: [TxnFence] = []) throws -> CommitResult {
         var files: [FinishedFile] = []
-        var written = DistinctPartitions()
+        var touched = DistinctPartitions()
         do {
             for staged in stagedCommits {
                 files.append(contentsOf: staged.finished)
@@ -448,12 +448,12 @@ public final class TableWriter {
             throw error
         }
         for staged in stagedCommits {
-            for p in staged.partitions { written.insert(p) }
+            for p in staged.partitions { touched.insert(p) }
             staged.settle()
         }
-        var distinct = written
-        for p in replacing ?? [] { distinct.insert(p) }
-        let partitions = distinct.maps
+        // The partitions written, then those replaced that were not written.
+        for p in replacing ?? [] { touched.insert(p) }
+        let partitions = touched.maps
         let now = table.clock.nowMicros() / 1000
         // Already committed by an earlier run: drop the files, commit nothing.
         if let done = table.alreadyCommitted(txns, in: snapshot) {
@@ -492,7 +492,7 @@ public final class TableWriter {
         }
         var removes: [Action] = []
         if let _ = replacing {
-            for file in snapshot.sortedFiles where distinct.contains(file.partitionValues) {
+            for file in snapshot.sortedFiles where touched.contains(file.partitionValues) {
                 removes.append(.remove(RemoveAction(removing: file, at: now, dataChange: dataChange)))
             }
         }
