@@ -3,6 +3,7 @@
 // fs — a Swift feature store. Library modules import only downward (every one also imports
 // FSCore); the targets below are declared in this order:
 //
+//   CFileSync ► FSCore
 //   CZstd ──┐
 //   FSCore ─┴► FSParquet ─► FSTable ──────────────┐
 //   FSCore ──► FSExpr ────► FSAggregation ────────┤
@@ -62,7 +63,9 @@ let package = Package(
         .systemLibrary(name: "CHiredis", pkgConfig: "hiredis", providers: [.apt(["libhiredis-dev"])]),
 
         // Library modules, bottom to top.
-        .target(name: "FSCore"),
+        // syncfs and sync_file_range, which Swift's Glibc does not declare (FSCore/FileSystem+Sync.swift).
+        .target(name: "CFileSync"),
+        .target(name: "FSCore", dependencies: ["CFileSync"]),
         .target(name: "FSParquet", dependencies: ["FSCore", "CZstd"]),
         .target(name: "FSTable", dependencies: ["FSCore", "FSParquet"]),
         .target(name: "FSExpr", dependencies: ["FSCore"]),

@@ -210,13 +210,15 @@ public final class ParquetFileWriter {
 
     /// Writes the last row group and the footer, fsyncs (unless `sync` is false: the caller
     /// then makes the file durable itself before anything refers to it) and closes the file.
-    public func finish(sync: Bool = true) throws -> ParquetFileSummary {
+    /// `startingWriteback`: without `sync`, the file's writeback is started before it is closed
+    /// (`FileSystemSync.startWriteback`), for a caller that makes many files durable at once.
+    public func finish(sync: Bool = true, startingWriteback: Bool = false) throws -> ParquetFileSummary {
         guard !isFinished else { throw ParquetError.invalidArgument(file: path, column: "*", reason: "finish after finish or abort") }
         do {
             try flushRowGroup()
             let meta = footer()
             try writeFooter(meta, to: output)
-            try output.close(sync: sync)
+            try output.close(sync: sync, startingWriteback: startingWriteback)
             isFinished = true
             return ParquetFileSummary(
                 path: path, sizeBytes: output.offset, rowCount: totalRows,

@@ -61,8 +61,9 @@ package final class ParquetOutput {
     package func syncAndClose() throws(ParquetError) { try close(sync: true) }
 
     /// Closes a file output, fsyncing it first when `sync` (without: the caller makes the file
-    /// durable later, e.g. `FileSystem.fsyncFile` on another thread).
-    package func close(sync: Bool) throws(ParquetError) {
+    /// durable later, e.g. `FileSystem.fsyncFile` on another thread, or with `startingWriteback`
+    /// its writeback is started here and a `FileSystemSync` waits for it).
+    package func close(sync: Bool, startingWriteback: Bool = false) throws(ParquetError) {
         guard case .file(let fd) = target, !isClosed else { return }
         isClosed = true
         if sync && fsync(fd) != 0 {
@@ -70,6 +71,7 @@ package final class ParquetOutput {
             systemClose(fd)
             throw .io(IOError(path: path, operation: "fsync", errno: e))
         }
+        if !sync && startingWriteback { FileSystemSync.startWriteback(fd: fd) }
         if systemClose(fd) != 0 { throw .io(IOError(path: path, operation: "close", errno: errno)) }
     }
 

@@ -17,6 +17,10 @@ import Synchronization
 /// ```
 /// Each job runs on one of `threads` serial queues (round robin); a serial queue owns a
 /// thread while it drains, so blocking fsyncs never starve the compression pool.
+///
+/// A commit of many files (a backfill's year of day files) pays a flush and an inode write
+/// per file that way: past a threshold, a `Group` leaves its further files to one syncfs of
+/// the table's file system at the commit (`Group.admitFile`, `FileSystemSync`).
 package final class FileSyncer: Sendable {
     /// Makes one path durable (`FileSystem.fsyncFile` or `fsyncDirectory`; tests inject failures).
     package typealias Sync = @Sendable (_ path: String, _ isDirectory: Bool) throws(IOError) -> Void
@@ -34,13 +38,58 @@ package final class FileSyncer: Sendable {
     package final class Group: Sendable {
         fileprivate let group = DispatchGroup()
         fileprivate let failure = Mutex<IOError?>(nil)
+        /// The file system opened when the group started, before any of its files was written
+        /// (so its `sync` reports their writeback errors); nil: every file is fsynced alone.
+        private let fileSystem: FileSystemSync?
+        /// Files fsynced alone before the rest are left to `fileSystem`.
+        private let threshold: Int
+        /// Files admitted so far, and the file systems the commit must sync.
+        private let admitted = Mutex<(files: Int, fileSystems: [FileSystemSync])>((0, []))
 
-        package init() {}
+        /// A group whose files are all fsynced one by one.
+        package convenience init() { self.init(fileSystemOf: nil, threshold: nil) }
+
+        /// A group that fsyncs its first `threshold` files one by one and leaves the others to
+        /// one syncfs of the file system of directory `root` at the commit (`fileSystems`);
+        /// with either nil, or where syncfs does not report writeback errors, every file is
+        /// fsynced alone.
+        package init(fileSystemOf root: String?, threshold: Int?) {
+            if let root, let threshold {
+                fileSystem = FileSystemSync(directory: root)
+                self.threshold = threshold
+            } else {
+                fileSystem = nil
+                self.threshold = .max
+            }
+        }
+
+        /// Counts a finished file in; true when it is to be fsynced alone (`FileSyncer.submit`),
+        /// false when the group's file system sync covers it — its writeback should be started
+        /// (`FileSystemSync.startWriteback`), and the commit syncs `fileSystems` before any
+        /// name points at it.
+        package func admitFile() -> Bool {
+            guard let fileSystem else { return true }
+            return admitted.withLock { a in
+                a.files += 1
+                guard a.files > threshold else { return true }
+                if !a.fileSystems.contains(where: { $0 === fileSystem }) { a.fileSystems.append(fileSystem) }
+                return false
+            }
+        }
+
+        /// The file systems to sync before the commit: this group's once it passed its
+        /// threshold, and those of the groups it included.
+        package var fileSystems: [FileSystemSync] { admitted.withLock { $0.fileSystems } }
 
         /// Makes this group wait for (and fail with) every fsync submitted to `other` so far: a
         /// lane's staged files join the owner's commit (`TableWriter.adopt`). Nothing may be
-        /// submitted to `other` afterwards.
+        /// submitted to `other` afterwards; its file system sync, if it needs one, becomes this
+        /// group's.
         package func include(_ other: Group) {
+            let theirs = other.fileSystems
+            admitted.withLock { a in
+                for f in theirs where !a.fileSystems.contains(where: { $0 === f }) { a.fileSystems.append(f) }
+            }
             group.enter()
             other.group.notify(queue: .global()) { [self] in
                 if let e = other.failure.withLock({ f -> IOError? in defer { f = nil }; return f }) {

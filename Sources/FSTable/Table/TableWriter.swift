@@ -33,6 +33,15 @@ public struct TableWriterOptions: Sendable {
     package var fsyncThreads = 8
     /// How one file or directory is made durable (tests observe or fail it).
     package var fsync: FileSyncer.Sync = FileSyncer.system
+    /// A commit's files past this many (per writer or lane) are not fsynced one by one: their
+    /// writeback starts when they are finished, and one syncfs of the table's file system makes
+    /// them and the commit's directory entries durable (`FileSystemSync`; a backfill's 365 day
+    /// files cost ~750 device flushes otherwise). syncfs also writes back what other processes
+    /// left dirty on that file system, which is why small commits keep per-file fsyncs.
+    /// nil: always per file.
+    public var fileSystemSyncThreshold: Int? = 8
+    /// How a file system is synced (tests observe or fail it).
+    package var syncFileSystem: @Sendable (FileSystemSync) throws(IOError) -> Void = { fs throws(IOError) in try fs.sync() }
 
     public init() {}
 }
@@ -49,7 +58,10 @@ public struct TableWriterOptions: Sendable {
 ///               ──► one log commit: commitInfo, add… (stats JSON), txn… [, remove… when replacing]
 /// ```
 /// Every data file and directory entry is durable before the log commit that names it; a
-/// failed fsync fails the commit with nothing committed and the files removed. Until the
+/// failed fsync fails the commit with nothing committed and the files removed. A commit of
+/// more than `fileSystemSyncThreshold` files (per writer or lane) fsyncs only the first ones:
+/// the others start their writeback when finished, and one syncfs before the renames and one
+/// after replace their fsyncs and the directory fsyncs (`FileSystemSync`). Until the
 /// commit, nothing is visible to Delta readers; plain-Parquet readers see a file only from its
 /// rename, just before the commit. A crash leaves staged files that the next writer deletes
 /// after the grace period, and possibly placed but uncommitted files that `Vacuum` deletes. The writer can be reused: each `commit` starts from the snapshot the
@@ -77,7 +89,7 @@ public final class TableWriter {
     private var finished: [FinishedFile] = []
     private var writtenPartitions = DistinctPartitions()
     /// The fsyncs of the files finished since the last `stage` (they belong to the next commit).
-    private var sync = FileSyncer.Group()
+    private var sync: FileSyncer.Group
     /// Staged commits not yet committed or discarded, and what their open files hold.
     private let inFlight = StagedCommit.InFlight()
 
@@ -127,6 +139,7 @@ public final class TableWriter {
         self.snapshot = s
         self.splitter = try PartitionSplitter(tableSchema: s.schema, partitionColumns: s.partitionColumns)
         self.syncer = FileSyncer(threads: options.fsyncThreads, sync: options.fsync)
+        self.sync = FileSyncer.Group(fileSystemOf: table.root, threshold: options.fileSystemSyncThreshold)
         var fileOptions = options.parquet
         if fileOptions.compressionWorkers > 0 && fileOptions.compressionPool == nil {
             fileOptions.compressionPool = PageCompressionPool(workers: fileOptions.compressionWorkers)
@@ -353,10 +366,12 @@ public final class TableWriter {
         finished.append(try finish(f, syncingIn: sync))
     }
 
-    /// Writes `f`'s last pages and footer into staging and starts its fsync in `group`.
+    /// Writes `f`'s last pages and footer into staging and starts its fsync in `group` (or,
+    /// past the group's threshold, its writeback: the commit's file system sync covers it).
     private func finish(_ f: OpenFile, syncingIn group: FileSyncer.Group) throws -> FinishedFile {
-        let summary = try f.writer.finish(sync: false)
-        syncer.submit(f.staging, to: group)
+        let alone = group.admitFile()
+        let summary = try f.writer.finish(sync: false, startingWriteback: !alone)
+        if alone { syncer.submit(f.staging, to: group) }
         let rel = f.directory.isEmpty ? f.name : f.directory + "/" + f.name
         let indexed = indexedColumns
         var parents = Set<String>()
@@ -394,7 +409,7 @@ public final class TableWriter {
         finished = []
         writtenPartitions = DistinctPartitions()
         bufferedBytes = 0
-        sync = FileSyncer.Group()
+        sync = FileSyncer.Group(fileSystemOf: table.root, threshold: options.fileSystemSyncThreshold)
         return staged
     }
 
@@ -469,6 +484,8 @@ public final class TableWriter {
         do {
             // Data durable before any name points at it.
             for staged in stagedCommits { try staged.sync.wait() }
+            let fileSystems = FileSystemSync.oldest(stagedCommits.flatMap(\.sync.fileSystems))
+            for f in fileSystems { try options.syncFileSystem(f) }
             var dirs = Set<String>()
             existingDirectories = [""]  // checked afresh by every commit (another process may remove empty ones)
             for f in files {
@@ -482,8 +499,13 @@ public final class TableWriter {
                 adds.append(.add(AddAction(path: f.relativePath, partitionValues: f.logValues, size: f.summary.sizeBytes, modificationTime: now,
                                            dataChange: dataChange, stats: stats)))
             }
-            for d in dirs.sorted() { syncer.submit(d.isEmpty ? table.root : table.root + "/" + d, isDirectory: true, to: syncing) }
-            try syncing.wait()
+            if fileSystems.isEmpty {
+                for d in dirs.sorted() { syncer.submit(d.isEmpty ? table.root : table.root + "/" + d, isDirectory: true, to: syncing) }
+                try syncing.wait()
+            } else {
+                // The renames and created directories, with one more syncfs instead of an fsync per directory.
+                for f in fileSystems { try options.syncFileSystem(f) }
+            }
         } catch {
             for staged in stagedCommits { staged.sync.drain() }
             for p in placed { try? FileSystem.removeFile(p) }
