@@ -24,10 +24,14 @@ import Synchronization
 /// next writes instead of waiting for the commit), and `finish` hands the lanes' staged files
 /// to the output writer (`TableWriter.adopt`), whose commit makes them visible in one log entry
 /// as before. From `submit` until `finish` returns, the output writer itself is not touched.
-/// At most `maxInFlight` chunks wait per lane, which bounds the memory the overlap adds. Two,
-/// not one: a chunk's first day often continues the previous chunk's last one, whose lane is
+/// At most `maxInFlight` chunks wait per lane, which bounds the memory the overlap adds. More
+/// than one: a chunk's first day often continues the previous chunk's last one, whose lane is
 /// still writing it, and with one slot the caller waited there for the whole previous chunk
-/// (~0.7 s of a 1.9 s run blocked in `submit`, sched_switch trace, bench/ANALYSIS.md).
+/// (~0.7 s of a 1.9 s run blocked in `submit`, sched_switch trace, bench/ANALYSIS.md). Four,
+/// not two: with two, a core sat idle ~0.3 s of a ~1.1 s run (`/proc/stat`) while the caller
+/// waited for one lane and the other ran dry; four cut that to ~0.19 s and the run's wall
+/// time by ~5% (30 alternating rounds; six and eight gave the same). Peak RSS did not move
+/// (~50 MiB): a chunk is ~262k rows as runs.
 final class OnlineOutputPipeline: @unchecked Sendable {
     private let writer: TableWriter
     private let lanes: [Lane]
@@ -64,7 +68,7 @@ final class OnlineOutputPipeline: @unchecked Sendable {
     }
 
     /// `lanes` (≥ 1) writer threads, each with its own lane of `writer`.
-    init(writer: TableWriter, lanes: Int = 2, maxInFlight: Int = 2) throws {
+    init(writer: TableWriter, lanes: Int = 2, maxInFlight: Int = 4) throws {
         self.writer = writer
         self.lanes = try (0..<max(1, lanes)).map { Lane(writer: try writer.makeLane(), index: $0, maxInFlight: maxInFlight) }
     }
