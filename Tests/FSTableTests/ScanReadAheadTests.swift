@@ -35,6 +35,10 @@ import Testing
         // A bound between the sizes mixes both ways.
         let sizes = scan.files.map(\.sizeBytes).sorted()
         #expect(try Self.ahead(ScanReadAhead(scan: scan, files: scan.files, maxAheadBytes: sizes[4])) == expected)
+        // One or several files ahead, and a bound that holds two small files but not three.
+        #expect(try Self.ahead(ScanReadAhead(scan: scan, files: scan.files, maxAheadFiles: 1)) == expected)
+        #expect(try Self.ahead(ScanReadAhead(scan: scan, files: scan.files, maxAheadFiles: 4)) == expected)
+        #expect(try Self.ahead(ScanReadAhead(scan: scan, files: scan.files, maxAheadBytes: sizes[0] + sizes[1], maxAheadFiles: 3)) == expected)
         // Any order the caller chooses.
         let reversed = Array(scan.files.reversed())
         #expect(try Self.ahead(ScanReadAhead(scan: scan, files: reversed)) == expected.reversed())
