@@ -31,22 +31,31 @@ import Glibc
         var syncs: Int { state.withLock { $0.syncs } }
     }
 
-    static func options(threshold: Int?, files: SyncRecorder, fileSystem: FileSystemSyncRecorder) -> TableWriterOptions {
-        var o = TableWriterOptions()
-        o.maxBufferedBytes = nil
-        o.fileSystemSyncThreshold = threshold
-        o.fsync = files.sync
-        o.syncFileSystem = fileSystem.sync
-        o.beforeCommit = { fileSystem.state.withLock { $0.syncsBeforeCommit = $0.syncs } }
-        return o
+    /// A fresh table and a writer on it with `threshold`, its syncs recorded.
+    struct Fixture {
+        let dir: ScratchDirectory
+        let table: DeltaTable
+        let files = SyncRecorder()
+        let fileSystem = FileSystemSyncRecorder()
+        let writer: TableWriter
+
+        init(threshold: Int?) throws {
+            dir = try ScratchDirectory()
+            table = try DeltaTable.create(at: dir.path, schema: ordersSchema, partitionColumns: ymd)
+            var o = TableWriterOptions()
+            o.maxBufferedBytes = nil
+            o.fileSystemSyncThreshold = threshold
+            o.fsync = files.sync
+            o.syncFileSystem = fileSystem.sync
+            o.beforeCommit = { [fileSystem] in fileSystem.state.withLock { $0.syncsBeforeCommit = $0.syncs } }
+            writer = try TableWriter(table: table, options: o)
+        }
     }
 
     @Test func aCommitPastTheThresholdSyncsTheFileSystemInsteadOfEachFileAndDirectory() throws {
         try #require(FileSystemSync.isReliable, "this kernel's syncfs does not report writeback errors")
-        let dir = try ScratchDirectory()
-        let t = try DeltaTable.create(at: dir.path, schema: ordersSchema, partitionColumns: ymd)
-        let files = SyncRecorder(), fileSystem = FileSystemSyncRecorder()
-        let w = try TableWriter(table: t, options: Self.options(threshold: 1, files: files, fileSystem: fileSystem))
+        let f = try Fixture(threshold: 1)
+        let t = f.table, files = f.files, fileSystem = f.fileSystem, w = f.writer
         try w.write(ordersBatch(ids: 0..<90))  // three day partitions: three files
         #expect(try w.commit().version == 1)
 
@@ -57,10 +66,8 @@ import Glibc
     }
 
     @Test func aCommitWithinTheThresholdFsyncsEachFileAndDirectory() throws {
-        let dir = try ScratchDirectory()
-        let t = try DeltaTable.create(at: dir.path, schema: ordersSchema, partitionColumns: ymd)
-        let files = SyncRecorder(), fileSystem = FileSystemSyncRecorder()
-        let w = try TableWriter(table: t, options: Self.options(threshold: 3, files: files, fileSystem: fileSystem))
+        let f = try Fixture(threshold: 3)
+        let files = f.files, fileSystem = f.fileSystem, w = f.writer
         try w.write(ordersBatch(ids: 0..<90))
         try w.commit()
         #expect(files.files.count == 3)
@@ -70,11 +77,9 @@ import Glibc
 
     @Test func aFailedFileSystemSyncCommitsNothingLeavesNoFilesAndTheWriterStaysUsable() throws {
         try #require(FileSystemSync.isReliable, "this kernel's syncfs does not report writeback errors")
-        let dir = try ScratchDirectory()
-        let t = try DeltaTable.create(at: dir.path, schema: ordersSchema, partitionColumns: ymd)
-        let files = SyncRecorder(), fileSystem = FileSystemSyncRecorder()
+        let f = try Fixture(threshold: 1)
+        let t = f.table, fileSystem = f.fileSystem, w = f.writer
         fileSystem.state.withLock { $0.fail = true }
-        let w = try TableWriter(table: t, options: Self.options(threshold: 1, files: files, fileSystem: fileSystem))
         try w.write(ordersBatch(ids: 0..<90))
         #expect(throws: IOError.self) { try w.commit() }
         #expect(try t.snapshot().version == 0)
@@ -91,10 +96,8 @@ import Glibc
     /// file system through the oldest handle only (it reports every later error too).
     @Test func lanesPastTheThresholdAreSyncedOnceByTheOwnersCommit() throws {
         try #require(FileSystemSync.isReliable, "this kernel's syncfs does not report writeback errors")
-        let dir = try ScratchDirectory()
-        let t = try DeltaTable.create(at: dir.path, schema: ordersSchema, partitionColumns: ymd)
-        let files = SyncRecorder(), fileSystem = FileSystemSyncRecorder()
-        let owner = try TableWriter(table: t, options: Self.options(threshold: 1, files: files, fileSystem: fileSystem))
+        let f = try Fixture(threshold: 1)
+        let t = f.table, files = f.files, fileSystem = f.fileSystem, owner = f.writer
         let lanes = [try owner.makeLane(), try owner.makeLane()]
         try lanes[0].write(ordersBatch(ids: 0..<60, days: [(2019, 1, 30), (2019, 1, 31)]))
         try lanes[1].write(ordersBatch(ids: 60..<120, days: [(2019, 2, 1), (2019, 2, 2)]))
