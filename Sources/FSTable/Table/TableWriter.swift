@@ -139,7 +139,7 @@ public final class TableWriter {
         self.snapshot = s
         self.splitter = try PartitionSplitter(tableSchema: s.schema, partitionColumns: s.partitionColumns)
         self.syncer = FileSyncer(threads: options.fsyncThreads, sync: options.fsync)
-        self.sync = FileSyncer.Group(fileSystemOf: table.root, threshold: options.fileSystemSyncThreshold)
+        self.sync = Self.syncGroup(table, options)
         var fileOptions = options.parquet
         if fileOptions.compressionWorkers > 0 && fileOptions.compressionPool == nil {
             fileOptions.compressionPool = PageCompressionPool(workers: fileOptions.compressionWorkers)
@@ -366,6 +366,11 @@ public final class TableWriter {
         finished.append(try finish(f, syncingIn: sync))
     }
 
+    /// The fsyncs of a commit's files, opened as the commit's writes start (see `FileSyncer.Group`).
+    private static func syncGroup(_ table: DeltaTable, _ options: TableWriterOptions) -> FileSyncer.Group {
+        FileSyncer.Group(fileSystemOf: table.root, threshold: options.fileSystemSyncThreshold)
+    }
+
     /// Writes `f`'s last pages and footer into staging and starts its fsync in `group` (or,
     /// past the group's threshold, its writeback: the commit's file system sync covers it).
     private func finish(_ f: OpenFile, syncingIn group: FileSyncer.Group) throws -> FinishedFile {
@@ -409,7 +414,7 @@ public final class TableWriter {
         finished = []
         writtenPartitions = DistinctPartitions()
         bufferedBytes = 0
-        sync = FileSyncer.Group(fileSystemOf: table.root, threshold: options.fileSystemSyncThreshold)
+        sync = Self.syncGroup(table, options)
         return staged
     }
 
