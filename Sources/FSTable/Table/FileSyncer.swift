@@ -72,7 +72,7 @@ package final class FileSyncer: Sendable {
             return admitted.withLock { a in
                 a.files += 1
                 guard a.files > threshold else { return true }
-                if !a.fileSystems.contains(where: { $0 === fileSystem }) { a.fileSystems.append(fileSystem) }
+                if a.files == threshold + 1 { a.fileSystems.append(fileSystem) }
                 return false
             }
         }
@@ -86,10 +86,9 @@ package final class FileSyncer: Sendable {
         /// submitted to `other` afterwards; its file system sync, if it needs one, becomes this
         /// group's.
         package func include(_ other: Group) {
+            // Repeats are harmless: the commit syncs the oldest handle per file system (`FileSystemSync.oldest`).
             let theirs = other.fileSystems
-            admitted.withLock { a in
-                for f in theirs where !a.fileSystems.contains(where: { $0 === f }) { a.fileSystems.append(f) }
-            }
+            admitted.withLock { $0.fileSystems.append(contentsOf: theirs) }
             group.enter()
             other.group.notify(queue: .global()) { [self] in
                 if let e = other.failure.withLock({ f -> IOError? in defer { f = nil }; return f }) {

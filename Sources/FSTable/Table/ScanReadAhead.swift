@@ -12,17 +12,16 @@ import FSCore
 /// Why: fs-agg-online folds on one thread and every other thread encodes its output. Reading
 /// its input on the folding thread was ~14% of that thread's profile (footer decoding alone
 /// ~5%, with ~6 opens per file) on the bench's 365 day files; ahead, it leaves the folding
-/// thread's path. On the 2-core bench host no change in wall time showed (8-round A/Bs within
-/// 1%): the run is CPU-bound on both cores there, so it pays where cores are to spare. Two
-/// files ahead rather than one: the reading thread competes with two output lanes for two
+/// thread's path (one file ahead against none: no change in wall time on the 2-core host, 8
+/// rounds). Two files ahead rather than one: the reading thread competes with two output lanes for two
 /// cores, and one file ahead often was not read yet when the caller wanted it; the caller then
 /// blocked, and a core sat idle until the scheduler ran the reader (two ahead: ~0.04–0.06 s
 /// less idle core time per run, wall 1–8% better in three alternating A/Bs of 20–25 rounds,
 /// with four output chunks in flight).
 ///
 /// Pull-based, like `PagePrefetcher`: `forEachBatch(file:)` submits files i + 1 and i + 2 and
-/// waits for file i, so nothing more is read once the caller stops; a job still running when the caller throws
-/// finishes and its batches are freed with the read-ahead. A result slot is written by the
+/// waits for file i, so nothing more is read once the caller stops; a job still running when
+/// the caller throws finishes and its batches are freed with the read-ahead. A result slot is written by the
 /// queue before its semaphore is signalled and read by the caller after waiting on it.
 ///
 /// Memory: the files read ahead and not taken yet are at most `maxAheadBytes` on disk
