@@ -51,6 +51,17 @@ import Testing
         }
     }
 
+    /// Strings are copied in runs, straight from the input when they have no escape: invalid
+    /// UTF-8 is refused either way, and a control character after an escape at its own offset.
+    @Test func badBytesInsideARunAreRefusedAtTheirOffset() throws {
+        for bytes: [UInt8] in [[0x22, 0x61, 0xFF, 0x22], [0x22, 0x5C, 0x6E, 0xC3, 0x22]] {
+            #expect(throws: JSONParseError.self, "\(bytes)") { try bytes.withUnsafeBufferPointer { try JSONValue.parse(utf8: $0) } }
+        }
+        #expect(throws: JSONParseError(offset: 5, reason: "control character in string")) { try JSONValue.parse("\"a\\nb\u{1}c\"") }
+        #expect(throws: JSONParseError(offset: 2, reason: "control character in string")) { try JSONValue.parse("\"a\u{1}\"") }
+        #expect(try JSONValue.parse("[\"a\\\"b\", \"c\"]") == .array([.string("a\"b"), .string("c")]))
+    }
+
     static let numbers: [(String, JSONValue, String)] = [
         ("0", .int(0), "0"), ("-7", .int(-7), "-7"), ("9007199254740993", .int(9_007_199_254_740_993), "9007199254740993"),
         ("9223372036854775807", .int(Int64.max), "9223372036854775807"), ("1.5", .double(1.5), "1.5"),
