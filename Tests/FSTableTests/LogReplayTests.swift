@@ -198,6 +198,27 @@ import Testing
         #expect(got.count == 1 && got[0].metadata != nil && got[0].protocolAction == ProtocolAction())
     }
 
+    @Test func aTailerSeededWithTheSnapshotsNewestCommitDoesNotReadThatFileAgain() throws {
+        let dir = try ScratchDirectory()
+        let t = try DeltaTable.create(at: dir.path, schema: ordersSchema, clock: ManualClock())
+        var s = try t.snapshot()
+        for p in ["a", "b"] { s = try t.commit([.add(add(p))], operation: "WRITE", base: s).snapshot }
+        let replayed = try t.snapshot()
+        #expect(replayed.newestCommit?.version == 2 && replayed.newestCommit?.adds.map(\.path) == ["b"])
+        // Advanced by a commit, not replayed: nothing held.
+        #expect(s.newestCommit == nil)
+        // Version 2's file is corrupted now: only the seeded commit can answer for it.
+        let expected = LogTailer.dataChanges(of: try LogReplay.readCommit(t.log, version: 2), version: 2)
+        try FileSystem.removeFile(t.log.commitFile(2))
+        try FileSystem.writeNewFile(t.log.commitFile(2), Array("{not json\n".utf8))
+        var tailer = LogTailer(log: t.log, after: 0, known: replayed.newestCommit)
+        let got = try tailer.poll()
+        #expect(got.map(\.version) == [1, 2] && got[0].adds.map(\.path) == ["a"] && got[1] == expected)
+        // A tailer past the seeded version reads the files as before.
+        var past = LogTailer(log: t.log, after: 1, known: LogTailer.dataChanges(of: [], version: 1))
+        #expect(throws: DeltaLogError.self) { try past.poll() }
+    }
+
     @Test func aVersionDeletedUnderTheTailerIsReported() throws {
         let dir = try ScratchDirectory()
         let t = try DeltaTable.create(at: dir.path, schema: ordersSchema, clock: ManualClock())

@@ -134,7 +134,8 @@ public struct OnlineJob: RunnableJob {
         ])
 
         let pipeline = try OnlineOutputPipeline(writer: outputWriter, lanes: outputLanes)
-        var tailer = LogTailer(log: input.log, after: committed ?? -1)
+        // The start's snapshot parsed its newest commit: the tailer takes it from there.
+        var tailer = LogTailer(log: input.log, after: committed ?? -1, known: current.newestCommit)
         // Without tombstones: this snapshot follows the input for weeks and only names files to read.
         var snapshot = try committed.map { try input.snapshot(version: $0, holdingTombstones: false) }
         let sinks = OnlineSinks(output: outputWriter, late: lateWriter, store: store, fingerprint: fingerprint)

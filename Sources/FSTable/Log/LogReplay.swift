@@ -140,6 +140,7 @@ public enum LogReplay {
                     if case .commitInfo = a {} else { builder.jsonActions += 1 }
                 }
                 builder.jsonBytes += commit.bytes
+                if v == target { builder.newestCommit = LogTailer.dataChanges(of: commit.actions, version: v) }
             }
         }
         return try Snapshot(root: log.root, version: target, builder: builder)

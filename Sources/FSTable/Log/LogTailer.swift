@@ -25,10 +25,17 @@ public struct LogTailer: Sendable {
     /// The last version returned (or the starting point).
     public private(set) var lastVersion: Int64
 
-    /// Tails commits after `version` (use -1 to start at the table's creation).
-    public init(log: LogPath, after version: Int64) {
+    /// A commit the caller already holds, returned by `poll` when its version comes up
+    /// instead of its file being read and parsed again.
+    private var known: TailedCommit?
+
+    /// Tails commits after `version` (use -1 to start at the table's creation). `known` is a
+    /// commit the caller already read — typically `Snapshot.newestCommit` of the snapshot it
+    /// started from, when it tails from before that snapshot.
+    public init(log: LogPath, after version: Int64, known: TailedCommit? = nil) {
         self.log = log
         self.lastVersion = version
+        self.known = known.flatMap { $0.version > version ? $0 : nil }
     }
 
     /// Tails a table from just after a snapshot whose files the caller already processed.
@@ -48,7 +55,12 @@ public struct LogTailer: Sendable {
                 }
                 break
             }
-            out.append(LogTailer.dataChanges(of: try LogReplay.readCommit(log, version: next), version: next))
+            if let k = known, k.version == next {
+                out.append(k)
+                known = nil
+            } else {
+                out.append(LogTailer.dataChanges(of: try LogReplay.readCommit(log, version: next), version: next))
+            }
             lastVersion = next
         }
         return out
