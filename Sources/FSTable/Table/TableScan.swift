@@ -11,7 +11,8 @@ public struct ScanFile: Sendable, Equatable {
     public var relativePath: String
     /// Typed partition values, in `TableScan.partitionFields` order.
     public var partitionValues: [Value]
-    /// Delta per-file statistics, when the log has them.
+    /// Delta per-file statistics, when the log has them: of the columns the scan reads and those
+    /// its predicate names (every column when the scan reads them all).
     public var stats: FileStatistics?
     public var sizeBytes: Int64
 }
@@ -59,7 +60,14 @@ public struct TableScan: Sendable {
         let parts = snapshot.partitionFields
         var candidates: [ScanFile] = []
         let adds = snapshot.sortedFiles.filter { onlyPaths?.contains($0.path) ?? true }
-        let stats = Self.parseStatistics(adds.map(\.stats), schema: snapshot.schema)
+        // Only the columns read or tested: fs-agg-online reads a few of its input's 30 columns,
+        // and typing every other column's bounds for each of the 365 files is start-up work
+        // done before any row is read.
+        let statsSchema = columns.map { read in
+            let wanted = Set((read + (predicate?.columns ?? [])).map { $0.lowercased() })
+            return Schema(snapshot.schema.fields.filter { wanted.contains($0.name.lowercased()) })
+        } ?? snapshot.schema
+        let stats = Self.parseStatistics(adds.map(\.stats), schema: statsSchema)
         for (add, stats) in zip(adds, stats) {
             let values = try PartitionValues.typedValues(add.partitionValues, fields: parts, file: add.path)
             candidates.append(ScanFile(path: snapshot.absolutePath(add.path), relativePath: add.path, partitionValues: values,
