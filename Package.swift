@@ -24,6 +24,18 @@
 // carry was not true (the code does not build against Darwin).
 import PackageDescription
 
+/// Release executables link the Swift runtime and standard library statically (`-static-stdlib`;
+/// FoundationEssentials, which swift-argument-parser brings in, needs its two helper libraries
+/// named). Measured on the bench workloads (alternating runs of the same objects linked both
+/// ways): fs-agg-online 1.06 → 0.98 s and 1.14 → 1.08 s median, CPU −6 to −8%; fs-ingest 6.24 →
+/// 5.75 s, CPU 10.9 → 9.9 s; `--help` 16.9 → 11.5 ms. The runtime's entry points (retain,
+/// release, uniqueness and exclusivity checks: 5–9% of the jobs' samples) are then called
+/// directly instead of through the PLT, and start-up resolves ~15 fewer shared libraries.
+/// Debug builds (the test suites) stay dynamic: they link faster.
+let staticSwiftRuntime: [LinkerSetting] = [
+    .unsafeFlags(["-static-stdlib", "-l_FoundationCollections", "-l_FoundationCShims"], .when(configuration: .release)),
+]
+
 let package = Package(
     name: "fs",
     products: [
@@ -122,15 +134,16 @@ let package = Package(
         ),
 
         // Thin executables: parse flags, call one job type.
-        .executableTarget(name: "fs-serve", dependencies: ["FSJobs", "FSServe"]),
-        .executableTarget(name: "fs-publish", dependencies: ["FSJobs", "FSPublish"]),
-        .executableTarget(name: "fs-ingest", dependencies: ["FSJobs"]),
-        .executableTarget(name: "fs-agg-offline", dependencies: ["FSJobs"]),
-        .executableTarget(name: "fs-agg-online", dependencies: ["FSJobs"]),
-        .executableTarget(name: "fs-sandbox", dependencies: ["FSJobs", "FSSandbox"]),
+        .executableTarget(name: "fs-serve", dependencies: ["FSJobs", "FSServe"], linkerSettings: staticSwiftRuntime),
+        .executableTarget(name: "fs-publish", dependencies: ["FSJobs", "FSPublish"], linkerSettings: staticSwiftRuntime),
+        .executableTarget(name: "fs-ingest", dependencies: ["FSJobs"], linkerSettings: staticSwiftRuntime),
+        .executableTarget(name: "fs-agg-offline", dependencies: ["FSJobs"], linkerSettings: staticSwiftRuntime),
+        .executableTarget(name: "fs-agg-online", dependencies: ["FSJobs"], linkerSettings: staticSwiftRuntime),
+        .executableTarget(name: "fs-sandbox", dependencies: ["FSJobs", "FSSandbox"], linkerSettings: staticSwiftRuntime),
         // Developer tools: inspect/dump tables (interop suite), benchmark workloads (make bench).
-        .executableTarget(name: "fs-table", dependencies: ["FSJobs"]),
-        .executableTarget(name: "fs-bench", dependencies: ["FSCore", "FSParquet", "FSTable", "FSExpr", "FSAggregation"]),
+        .executableTarget(name: "fs-table", dependencies: ["FSJobs"], linkerSettings: staticSwiftRuntime),
+        .executableTarget(name: "fs-bench", dependencies: ["FSCore", "FSParquet", "FSTable", "FSExpr", "FSAggregation"],
+                          linkerSettings: staticSwiftRuntime),
 
         // Tests.
         .testTarget(name: "FSCoreTests", dependencies: ["FSCore"]),
