@@ -45,9 +45,6 @@ public final class KafkaConsumer: @unchecked Sendable {
     /// An empty list unassigns everything.
     public func assign(_ partitions: [TopicPartitionOffset]) throws(KafkaError) {
         let rk = try handle()
-        // A partition paused by its budget would stay paused (librdkafka keeps an application's
-        // pause across assignments).
-        try liftLimits()
         let err = PartitionList.with(partitions) { rd_kafka_assign(rk, $0) }
         if err != RD_KAFKA_RESP_ERR_NO_ERROR { throw KafkaError(err, context: "assign \(partitions)") }
     }
@@ -125,9 +122,6 @@ public final class KafkaConsumer: @unchecked Sendable {
         if !holding { batch.held = nil }
         var wait = milliseconds(timeout)
         var lastTopic: (OpaquePointer, String)?
-        let budgets = handlers.budgets
-        let limited = !budgets.isEmpty
-        var budgetSlot: Int?
         while batch.count < maxMessages {
             guard let message = rd_kafka_consumer_poll(rk, wait) else { break }
             wait = 0
@@ -139,7 +133,6 @@ public final class KafkaConsumer: @unchecked Sendable {
                 if let (cached, name) = lastTopic, cached == rkt { topicName = name } else {
                     topicName = String(cString: rd_kafka_topic_name(rkt))
                     lastTopic = (rkt, topicName)
-                    budgetSlot = limited ? budgets.slot(of: topicName) : nil
                 }
             } else {
                 topicName = ""
@@ -157,13 +150,6 @@ public final class KafkaConsumer: @unchecked Sendable {
                 batch.errors.append(error)
                 continue
             }
-            if let slot = budgetSlot, budgets.take(slot: slot, partition: m.partition) {
-                // Paused before the next message is taken: what librdkafka fetched ahead for it
-                // falls behind the version barrier and is fetched again after `liftLimits`.
-                let tp = TopicPartition(topic: topicName, partition: m.partition)
-                try setPaused(true, [tp], rk: rk)
-                budgets.markSpent(tp)
-            }
             if batch.count == 0 { batch.reserve(messages: maxMessages, bytes: holding ? 0 : maxMessages * (m.len + m.key_len + 16)) }
             var timestampType = RD_KAFKA_TIMESTAMP_NOT_AVAILABLE
             let timestamp = rd_kafka_message_timestamp(message, &timestampType)
@@ -179,33 +165,6 @@ public final class KafkaConsumer: @unchecked Sendable {
             batch.append(topic: topicName, partition: m.partition, offset: m.offset, timestampMillis: timestamp,
                          key: key, value: value)
         }
-    }
-
-    /// Budgets for the polls that follow: partition `tp` delivers at most `budgets[tp]` more
-    /// messages, then it is paused (`rd_kafka_pause_partitions`) until `liftLimits`. Exact: the
-    /// pause happens before the next message is taken; librdkafka drops what it fetched ahead
-    /// for the partition (its version barrier) and, on resume, fetches again from the offset
-    /// after the last message delivered. Partitions without an entry are not limited. Replaces
-    /// the budgets of an earlier call and resumes what they paused.
-    public func limitMessages(_ budgets: [TopicPartition: Int]) throws(KafkaError) {
-        let paused = handlers.budgets.limit(budgets)
-        if !paused.isEmpty { try setPaused(false, paused, rk: handle()) }
-    }
-
-    /// Partitions paused since `limitMessages` because their budget ran out.
-    public var spentPartitions: [TopicPartition] { handlers.budgets.spent }
-
-    /// Drops the budgets and resumes the partitions they paused (`rd_kafka_resume_partitions`).
-    public func liftLimits() throws(KafkaError) { try limitMessages([:]) }
-
-    private func setPaused(_ pause: Bool, _ tps: [TopicPartition], rk: OpaquePointer) throws(KafkaError) {
-        let entries = tps.map { TopicPartitionOffset(topic: $0.topic, partition: $0.partition, offset: -1001) }
-        let failure: KafkaError? = PartitionList.with(entries) { list in
-            let err = pause ? rd_kafka_pause_partitions(rk, list) : rd_kafka_resume_partitions(rk, list)
-            if err != RD_KAFKA_RESP_ERR_NO_ERROR { return KafkaError(err, context: "\(pause ? "pause" : "resume") \(tps)") }
-            return PartitionList.firstError(list, context: pause ? "pause" : "resume")
-        }
-        if let failure { throw failure }
     }
 
     /// The last broker failure librdkafka reported for this client (authentication, TLS or
@@ -265,8 +224,6 @@ private final class WakingFlag: Sendable { let flag = Atomic<Bool>(false) }
 final class RebalanceHandlers: KafkaClientContext, @unchecked Sendable {
     var onAssign: (([TopicPartition]) -> [TopicPartitionOffset])?
     var onRevoke: (([TopicPartition]) -> Void)?
-    /// `limitMessages`' budgets: here so the callback can resume a moving partition.
-    let budgets = MessageBudgets()
 }
 
 /// librdkafka's rebalance callback (`rd_kafka_conf_set_rebalance_cb`). It MUST (un)assign:
@@ -281,12 +238,6 @@ private func consumerRebalanceCallback(rk: OpaquePointer?, err: rd_kafka_resp_er
     // NULL when no protocol is elected (seen while closing after the session timed out):
     // treat it as eager, which is what a member without a cooperative election uses.
     let cooperative = rd_kafka_rebalance_protocol(rk).map { String(cString: $0) } == "COOPERATIVE"
-    // An application pause outlives the assignment (librdkafka resets only its own pauses): a
-    // partition paused by its budget would come back paused when assigned here again.
-    if let paused = handlers?.budgets.drop(given), !paused.isEmpty {
-        let entries = paused.map { TopicPartitionOffset(topic: $0.topic, partition: $0.partition, offset: -1001) }
-        PartitionList.with(entries) { _ = rd_kafka_resume_partitions(rk, $0) }
-    }
     if err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS {
         let chosen = handlers?.onAssign?(given)
             ?? given.map { TopicPartitionOffset(topic: $0.topic, partition: $0.partition, offset: -1001) }  // RD_KAFKA_OFFSET_INVALID: committed or auto.offset.reset

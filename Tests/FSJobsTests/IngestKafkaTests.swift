@@ -69,46 +69,6 @@ import Glibc
         #expect(total == Int64(source.messages.count))
     }
 
-    /// Each micro-batch takes every partition's share of `--max-offsets-per-trigger`, in
-    /// proportion to its lag (Spark's rule), exactly: the partitions advance together instead of
-    /// in whatever order librdkafka fetched them. Read from the txn actions of every commit.
-    @Test func eachMicroBatchTakesEveryPartitionsShareOfTheTriggerLimit() throws {
-        let (cluster, source) = try setUp(count: 1200)
-        let dir = temporaryDirectory("shares")
-        let run = try Binaries.run("fs-ingest", args(cluster, dir, ["--available-now", "--max-offsets-per-trigger", "200"]))
-        #expect(run.status == 0, "\(run.stderr)")
-        try expectExact(dir, source)
-        var high: [TopicPartition: Int64] = [:]
-        let consumer = try KafkaConsumer(config: KafkaConsumerConfig(bootstrapServers: cluster.bootstrapServers, groupId: "check"))
-        for p in Int32(0) ..< 4 {
-            let tp = TopicPartition(topic: Self.topic, partition: p)
-            high[tp] = try consumer.watermarks(tp, timeout: .seconds(5)).high
-        }
-        consumer.close()
-        #expect(Set(high.values).count > 1, "the partitions should differ in size: \(high)")
-        let log = dir + "/ingestion/order-status-events/_delta_log"
-        let commits = try FileManager.default.contentsOfDirectory(atPath: log).filter { $0.hasSuffix(".json") }.sorted()
-        var next: [TopicPartition: Int64] = high.mapValues { _ in 0 }
-        var batches = 0
-        for name in commits {
-            var advanced: [TopicPartition: Int64] = [:]
-            for line in try String(contentsOfFile: log + "/" + name, encoding: .utf8).split(separator: "\n") {
-                guard let txn = try JSONValue.parse(String(line))["txn"], let id = txn["appId"]?.stringValue,
-                      let version = txn["version"]?.int64Value, let p = Int32(id.split(separator: "/").last ?? "") else { continue }
-                advanced[TopicPartition(topic: Self.topic, partition: p)] = version + 1
-            }
-            guard !advanced.isEmpty else { continue }
-            let lags = Dictionary(uniqueKeysWithValues: high.map { ($0.key, $0.value - next[$0.key]!) })
-            let shares = PartitionShares.split(limit: 200, lags: lags)
-            let taken = advanced.reduce(into: [TopicPartition: Int]()) { $0[$1.key] = Int($1.value - next[$1.key]!) }
-            #expect(taken == shares, "commit \(name): took \(taken), shares of lags \(lags) are \(shares)")
-            next.merge(advanced) { _, new in new }
-            batches += 1
-        }
-        #expect(next == high)
-        #expect(batches >= 6)
-    }
-
     @Test func aSecondRunAddsNothing() throws {
         let (cluster, source) = try setUp(count: 300)
         let dir = temporaryDirectory("twice")

@@ -42,7 +42,7 @@ public struct IngestCommand: ExecutableJobCommand {
     @Option(help: "order-events, order-status-events (or order-status-event), restaurant-events, consumer-events.")
     public var streamType: String?
 
-    @Option(name: [.long, .customLong("mopt", withSingleDash: true)], help: "At most this many messages per micro-batch, split across the partitions in proportion to their lag (Spark's rule).")
+    @Option(name: [.long, .customLong("mopt", withSingleDash: true)], help: "At most this many messages per micro-batch.")
     public var maxOffsetsPerTrigger: Int = 50_000
 
     @Option(name: [.long, .customShort("m")], help: "The original's unused flag; accepted and ignored.")

@@ -73,29 +73,28 @@ extension IngestJob {
         let interval = config.triggerInterval.components
         let intervalMicros = interval.seconds * 1_000_000 + interval.attoseconds / 1_000_000_000_000
         var consumed = 0
-        let shares = try limitToShares()
-        var sharesComplete = false
         while consumed < config.maxOffsetsPerTrigger {
             if StopSignal.pending != nil || callbackError != nil { break }
             if config.availableNow && isCaughtUp { break }
-            if !shares.isEmpty && sharesTaken(shares) { sharesComplete = true; break }
             // available-now is one run over what exists (Spark's Trigger.AvailableNow): batches
             // are cut by --max-offsets-per-trigger only; an interval would just add commits.
             if !config.availableNow && clock.nowMicros() - start >= intervalMicros { break }
-            consumed += try pollAndParse(wanted: min(IngestJob.maxMessagesPerPoll, config.maxOffsetsPerTrigger - consumed), timeout: .milliseconds(100))
-        }
-        if !shares.isEmpty {
-            // Every share taken: what is left in librdkafka's queue is the paused partitions'
-            // fetched-ahead messages, freed only when a poll passes them — before the resume,
-            // or they would sit beside the next fetch (at 5M events in 320 partitions the
-            // batches alive then reached ~3 fetch responses). A partition-end event or a
-            // message of an unlimited partition among them is taken as usual.
-            if sharesComplete { consumed += try pollAndParse(wanted: IngestJob.maxMessagesPerPoll, timeout: .zero) }
-            // Before the commit, so the paused partitions are fetched again while it is written.
-            // The resume alone does not wake librdkafka's fetcher, stopped at its queue limit
-            // before the pauses emptied the queue (it looked again ~100 ms later).
-            try consumer.liftLimits()
-            nudgeFetcher(now: true)
+            let t0 = monotonicSeconds()
+            let wanted = min(IngestJob.maxMessagesPerPoll, config.maxOffsetsPerTrigger - consumed)
+            // Holding: the messages are parsed straight from librdkafka's buffers (no copy) and
+            // released by the next poll.
+            try consumer.poll(into: &polled, maxMessages: wanted, timeout: .milliseconds(100), holding: true)
+            let batch = polled
+            if batch.count < wanted { nudgeFetcher() }
+            let t1 = monotonicSeconds()
+            phases.poll += t1 - t0
+            try noteErrors(batch)
+            consumed += process(batch)
+            phases.parse += monotonicSeconds() - t1
+            if builder.rowCount >= IngestJob.chunkRows || chunkBytes >= IngestJob.chunkBytes { handOffChunk() }
+            // After the messages: an end-of-partition event carries the offset after the last
+            // message delivered, which may be in this very batch.
+            for end in batch.reachedEnd { partitions[end.topicPartition]?.cursor.reachEnd(at: end.offset) }
         }
         try commitMicroBatch()
         reportGroupOffsets()
@@ -107,59 +106,6 @@ extension IngestJob {
         logProgress(force: false)
     }
 
-
-    /// One poll and the parse of its messages; returns how many counted towards the trigger.
-    private func pollAndParse(wanted: Int, timeout: Duration) throws -> Int {
-        let t0 = monotonicSeconds()
-        // Holding: the messages are parsed straight from librdkafka's buffers (no copy) and
-        // released by the next poll.
-        try consumer.poll(into: &polled, maxMessages: wanted, timeout: timeout, holding: true)
-        let batch = polled
-        if batch.count < wanted && timeout > .zero { nudgeFetcher() }
-        let t1 = monotonicSeconds()
-        phases.poll += t1 - t0
-        try noteErrors(batch)
-        let counted = process(batch)
-        phases.parse += monotonicSeconds() - t1
-        if builder.rowCount >= IngestJob.chunkRows || chunkBytes >= IngestJob.chunkBytes { handOffChunk() }
-        // After the messages: an end-of-partition event carries the offset after the last
-        // message delivered, which may be in this very batch.
-        for end in batch.reachedEnd { partitions[end.topicPartition]?.cursor.reachEnd(at: end.offset) }
-        return counted
-    }
-
-    /// Splits the micro-batch's `--max-offsets-per-trigger` across the partitions by their lag
-    /// (`PartitionShares`, Spark's rule) and has the consumer pause each partition once it
-    /// delivered its share. Returns the shares; empty (nothing limited) when fewer than two
-    /// partitions lag, or when everything they lag fits in the batch: then the shares would be
-    /// the lags themselves, and pausing would only throw away what librdkafka fetched ahead
-    /// (and, at the end of an available-now run, the partition-end events: the last batch of
-    /// 1M events waited ~0.5 s for a fetch of partitions with nothing left).
-    private func limitToShares() throws -> [TopicPartition: Int] {
-        var lags: [TopicPartition: Int64] = [:]
-        var total: Int64 = 0
-        for (tp, state) in partitions where state.cursor.lag > 0 {
-            lags[tp] = state.cursor.lag
-            total += state.cursor.lag
-        }
-        guard lags.count > 1, total > Int64(config.maxOffsetsPerTrigger) else { return [:] }
-        let shares = PartitionShares.split(limit: config.maxOffsetsPerTrigger, lags: lags)
-        try consumer.limitMessages(shares)
-        return shares
-    }
-
-    /// Every partition with a share has delivered it and the others are caught up: the batch
-    /// is complete (Spark's batch is the offset ranges its shares give).
-    private func sharesTaken(_ shares: [TopicPartition: Int]) -> Bool {
-        let spent = consumer.spentPartitions
-        guard !spent.isEmpty else { return false }
-        // Cheap first (no hashing, every poll): more partitions still reading than spent ones.
-        var reading = 0
-        for state in partitions.values where !state.cursor.isCaughtUp { reading += 1 }
-        guard reading <= spent.count else { return false }
-        let done = Set(spent)
-        return partitions.allSatisfy { done.contains($0.key) || $0.value.cursor.isCaughtUp }
-    }
 
     /// Wakes librdkafka's fetcher when the local queue ran dry (the poll came back short).
     ///
@@ -173,9 +119,9 @@ extension IngestJob {
     /// the partitions so each leader broker gets woken). It is sent in the background
     /// (`KafkaConsumer.wakeFetcher`, one at a time): waiting for its answer here kept 1–2 s per
     /// 1M events of fetched messages unparsed.
-    private func nudgeFetcher(now force: Bool = false) {
+    private func nudgeFetcher() {
         let now = monotonicSeconds()
-        guard force || now - lastNudge >= IngestJob.nudgeIntervalSeconds else { return }
+        guard now - lastNudge >= IngestJob.nudgeIntervalSeconds else { return }
         lastNudge = now
         let reading = partitions.filter { $0.value.cursor.high == nil || !$0.value.cursor.isCaughtUp }.keys.sorted { ($0.topic, $0.partition) < ($1.topic, $1.partition) }
         guard !reading.isEmpty else { return }
