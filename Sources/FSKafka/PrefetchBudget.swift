@@ -1,6 +1,5 @@
-/// How much a consumer may fetch ahead: a queue, and one response that holds every partition's
-/// share (bounded by `maxFetchBytes`); when the response grows for many partitions the queue
-/// shrinks by the same factor.
+/// How much a consumer may fetch ahead: a fixed queue whatever the partition count, and one
+/// response that holds every partition's share (bounded by `maxFetchBytes`).
 ///
 /// With librdkafka's high-level consumer (ours: `rd_kafka_consumer_poll`), every partition's
 /// fetch queue forwards to the one consumer queue, and `queued.max.messages.kbytes` /
@@ -49,19 +48,11 @@ public struct PrefetchBudget: Sendable, Equatable {
     /// compression), so this bounds the memory a fetch can take.
     public static let maxFetchBytes = 32 << 20
 
-    /// `queued.max.messages.kbytes` in bytes: `queuedBytes`, shrunk by the factor the response
-    /// was raised (`fetchMaxBytes` over `fetchBytes`), so many partitions do not add a larger
-    /// response on top of the whole queue. The queue only has to feed the parser while the next
-    /// response travels, and a raised response already brings more per fetch. Measured on the ×5
-    /// bench topic (320 partitions, 20 MiB responses, one run each): a 16 MiB queue peaked at
-    /// 250 MiB in 28.9 s, 8 MiB at 230 MiB in 30.0 s, 4 MiB at 231 MiB in 26.7 s.
-    public var effectiveQueuedBytes: Int { max(1 << 20, Int(Double(queuedBytes) * Double(fetchBytes) / Double(max(fetchMaxBytes, fetchBytes)))) }
-
     /// The librdkafka properties of the budget (besides `fetch.max.bytes`). The message-count
     /// limit is lifted to librdkafka's maximum so the byte limit alone decides: a count limit
     /// starves small messages or overfills with big ones.
     public var properties: [String: String] {
-        ["queued.max.messages.kbytes": String(max(effectiveQueuedBytes >> 10, 1)),
+        ["queued.max.messages.kbytes": String(max(queuedBytes >> 10, 1)),
          "max.partition.fetch.bytes": String(fetchBytesPerPartition),
          "queued.min.messages": "10000000"]
     }
