@@ -1,5 +1,4 @@
-/// How much a consumer may fetch ahead: a fixed queue whatever the partition count, and one
-/// response that holds every partition's share (bounded by `maxFetchBytes`).
+/// How much a consumer may fetch ahead: one fixed memory budget, whatever the partition count.
 ///
 /// With librdkafka's high-level consumer (ours: `rd_kafka_consumer_poll`), every partition's
 /// fetch queue forwards to the one consumer queue, and `queued.max.messages.kbytes` /
@@ -7,7 +6,7 @@
 /// (CONFIGURATION.md says so; `rd_kafka_q_size` follows the forward). What does grow with the
 /// partitions is a fetch response: it asks each partition for `max.partition.fetch.bytes`
 /// (compressed), up to `fetch.max.bytes`, and is decompressed whole before it is queued. So the
-/// budget is `queuedBytes` of queue plus one response of at most `fetchMaxBytes` (Kafka still
+/// budget is `queuedBytes` of queue plus one response of at most `fetchBytes` (Kafka still
 /// returns at least one record batch per partition, so a small share never stalls a partition).
 ///
 /// Why the queue is not small: librdkafka 2.0 stops fetching while the queue is over its limit
@@ -31,22 +30,9 @@ public struct PrefetchBudget: Sendable, Equatable {
     /// `max.partition.fetch.bytes`: a partition's share of a fetch response (64 KiB ... 1 MiB).
     public var fetchBytesPerPartition: Int { min(max(fetchBytes / partitions, 64 << 10), 1 << 20) }
 
-    /// `fetch.max.bytes` for `KafkaConsumerConfig.fetchMaxBytes`: `fetchBytes`, raised so one
-    /// response can carry every partition's share (up to `maxFetchBytes`), and at least
-    /// `message.max.bytes` (1,000,000 by default), which librdkafka requires.
-    ///
-    /// Why every partition's share: a response that fills up before it reaches the last
-    /// partitions leaves them out, and on a time-ordered topic they fall behind in event time;
-    /// a micro-batch then spans the days between the slowest and the fastest partition, one day
-    /// file each. The ×5 bench topic (320 partitions, 64 KiB shares) with 8 MiB responses wrote
-    /// 34.8–35.4k files at ~300 days per commit in 67–72 s and peaked at 272–278 MiB; with 20 MiB
-    /// responses 6.4k files in 28.7 s, 252 MiB (bench/ANALYSIS.md, ingest fourteenth passes).
-    public var fetchMaxBytes: Int { max(fetchBytes, min(partitions * fetchBytesPerPartition, PrefetchBudget.maxFetchBytes), 1 << 20) }
-
-    /// The most one response may carry when raised for the partitions' shares: 512 partitions'
-    /// 64 KiB. A response is decompressed whole before its messages are queued (~7× at the bench's
-    /// compression), so this bounds the memory a fetch can take.
-    public static let maxFetchBytes = 32 << 20
+    /// `fetch.max.bytes` for `KafkaConsumerConfig.fetchMaxBytes`: librdkafka requires at least
+    /// `message.max.bytes` (1,000,000 by default).
+    public var fetchMaxBytes: Int { max(fetchBytes, 1 << 20) }
 
     /// The librdkafka properties of the budget (besides `fetch.max.bytes`). The message-count
     /// limit is lifted to librdkafka's maximum so the byte limit alone decides: a count limit

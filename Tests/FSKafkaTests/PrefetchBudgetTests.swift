@@ -13,19 +13,7 @@ import Testing
         let share = b.fetchBytesPerPartition
         #expect(share >= 64 << 10 && share <= 1 << 20)
         #expect(b.properties["max.partition.fetch.bytes"] == String(share))
-        // One response holds every partition's share, within the cap.
-        #expect(b.fetchMaxBytes >= min(partitions * share, PrefetchBudget.maxFetchBytes))
-        #expect(b.fetchMaxBytes >= 8 << 20 && b.fetchMaxBytes <= PrefetchBudget.maxFetchBytes)
-    }
-
-    /// A response that cannot hold every partition's share leaves some out each time, and they
-    /// fall behind: the ×5 bench topic's 320 partitions get 320 × 64 KiB, not 8 MiB.
-    @Test func aResponseHoldsEveryPartitionsShareUpToTheCap() {
-        #expect(PrefetchBudget(partitions: 64, fetchBytes: 8 << 20).fetchMaxBytes == 8 << 20)
-        #expect(PrefetchBudget(partitions: 320, fetchBytes: 8 << 20).fetchMaxBytes == 320 * (64 << 10))
-        #expect(PrefetchBudget(partitions: 5_000, fetchBytes: 8 << 20).fetchMaxBytes == PrefetchBudget.maxFetchBytes)
-        // A larger budget is kept as it is.
-        #expect(PrefetchBudget(partitions: 320, fetchBytes: 64 << 20).fetchMaxBytes == 64 << 20)
+        #expect(b.fetchMaxBytes == 8 << 20)
     }
 
     @Test func fetchSharesSplitTheResponseAndClampAtBothEnds() {
