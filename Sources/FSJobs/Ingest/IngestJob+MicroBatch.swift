@@ -31,9 +31,8 @@ extension IngestJob {
     /// the same CPU.
     static let maxBufferedFileBytes = 48 << 20
     /// librdkafka's prefetch: decompressed payload queued, and compressed bytes per fetch
-    /// response, for all partitions together (`PrefetchBudget`, which raises the response so it
-    /// holds every partition's share). Measured at 1M 1.7 KB events with `nudgeFetcher`: 4, 8,
-    /// 16 and 32 MiB queues ran within 10% of each other.
+    /// response, for all partitions together (`PrefetchBudget`). Measured at 1M 1.7 KB events
+    /// with `nudgeFetcher`: 4, 8, 16 and 32 MiB queues ran within 10% of each other.
     static let prefetchQueuedBytes = 16 << 20
     static let prefetchFetchBytes = 8 << 20
     /// Shortest time between two `nudgeFetcher` requests.
