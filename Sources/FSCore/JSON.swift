@@ -116,13 +116,13 @@ public enum JSONValue: Sendable, Hashable, CustomStringConvertible {
     public static func writeString(_ s: String, to out: inout String) {
         var s = s
         let escaped: String? = s.withUTF8 { bytes in
-            guard let first = bytes.firstIndex(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) else { return nil }
+            guard let first = bytes.firstIndex(where: needsEscape) else { return nil }
             var buffer: [UInt8] = []
             buffer.reserveCapacity(bytes.count + bytes.count / 4 + 8)
             var start = 0
             for i in first..<bytes.count {
                 let b = bytes[i]
-                guard b < 0x20 || b == UInt8(ascii: "\"") || b == UInt8(ascii: "\\") else { continue }
+                guard needsEscape(b) else { continue }
                 if start < i { buffer.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start..<i])) }
                 switch b {
                 case UInt8(ascii: "\""): buffer.append(UInt8(ascii: "\\")); buffer.append(b)
@@ -131,8 +131,8 @@ public enum JSONValue: Sendable, Hashable, CustomStringConvertible {
                 case UInt8(ascii: "\r"): buffer.append(UInt8(ascii: "\\")); buffer.append(UInt8(ascii: "r"))
                 case UInt8(ascii: "\t"): buffer.append(UInt8(ascii: "\\")); buffer.append(UInt8(ascii: "t"))
                 default:
-                    let hex = Array("0123456789abcdef".utf8)
-                    buffer.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0"), hex[Int(b >> 4)], hex[Int(b & 15)]])
+                    for c in "\\u00".utf8 { buffer.append(c) }
+                    buffer.append(hexDigit(b >> 4)); buffer.append(hexDigit(b & 15))
                 }
                 start = i + 1
             }
@@ -143,6 +143,14 @@ public enum JSONValue: Sendable, Hashable, CustomStringConvertible {
         out += escaped ?? s
         out += "\""
     }
+
+    /// Bytes `writeString` escapes: control characters, quote and backslash.
+    @inline(__always)
+    private static func needsEscape(_ b: UInt8) -> Bool { b < 0x20 || b == UInt8(ascii: "\"") || b == UInt8(ascii: "\\") }
+
+    /// The lower-case hex digit of `nibble` (0–15).
+    @inline(__always)
+    private static func hexDigit(_ nibble: UInt8) -> UInt8 { nibble < 10 ? UInt8(ascii: "0") + nibble : UInt8(ascii: "a") + nibble - 10 }
 
     // MARK: Parsing
 
