@@ -45,6 +45,9 @@ public final class KafkaConsumer: @unchecked Sendable {
     /// An empty list unassigns everything.
     public func assign(_ partitions: [TopicPartitionOffset]) throws(KafkaError) {
         let rk = try handle()
+        // librdkafka keeps an application's pause across assignments: a partition paused before
+        // would come back paused.
+        try resume(Array(handlers.paused))
         let err = PartitionList.with(partitions) { rd_kafka_assign(rk, $0) }
         if err != RD_KAFKA_RESP_ERR_NO_ERROR { throw KafkaError(err, context: "assign \(partitions)") }
     }
@@ -167,6 +170,38 @@ public final class KafkaConsumer: @unchecked Sendable {
         }
     }
 
+    /// Stops fetching `tps` (`rd_kafka_pause_partitions`) until `resume`. Lossless: librdkafka
+    /// drops what it fetched ahead for them (its version barrier; a later poll skips those
+    /// messages) and, on resume, fetches again from the offset after the last message a poll
+    /// delivered. A pause is lifted by the consumer itself when the partition is revoked or
+    /// assigned again (a rebalance, `assign`).
+    public func pause(_ tps: [TopicPartition]) throws(KafkaError) {
+        guard !tps.isEmpty else { return }
+        try setPaused(true, tps)
+        handlers.paused.formUnion(tps)
+    }
+
+    /// Fetches `tps` again (`rd_kafka_resume_partitions`). The fetcher looks at them when its
+    /// broker thread next wakes (`wakeFetcher` wakes it at once).
+    public func resume(_ tps: [TopicPartition]) throws(KafkaError) {
+        guard !tps.isEmpty else { return }
+        try setPaused(false, tps)
+        handlers.paused.subtract(tps)
+    }
+
+    /// The partitions `pause` stopped and nothing has resumed since.
+    public var pausedPartitions: Set<TopicPartition> { handlers.paused }
+
+    private func setPaused(_ pause: Bool, _ tps: [TopicPartition]) throws(KafkaError) {
+        let rk = try handle()
+        let failure: KafkaError? = PartitionList.with(tps.map(pauseEntry)) { list in
+            let err = pause ? rd_kafka_pause_partitions(rk, list) : rd_kafka_resume_partitions(rk, list)
+            if err != RD_KAFKA_RESP_ERR_NO_ERROR { return KafkaError(err, context: "\(pause ? "pause" : "resume") \(tps)") }
+            return PartitionList.firstError(list, context: pause ? "pause" : "resume")
+        }
+        if let failure { throw failure }
+    }
+
     /// The last broker failure librdkafka reported for this client (authentication, TLS or
     /// unreachable, with its text), so a job giving up can say which; nil while none was.
     public var lastBrokerFailure: KafkaBrokerFailure? { handlers.lastFailure }
@@ -224,6 +259,14 @@ private final class WakingFlag: Sendable { let flag = Atomic<Bool>(false) }
 final class RebalanceHandlers: KafkaClientContext, @unchecked Sendable {
     var onAssign: (([TopicPartition]) -> [TopicPartitionOffset])?
     var onRevoke: (([TopicPartition]) -> Void)?
+    /// `KafkaConsumer.pause`'s partitions, here so the callback can lift a moving partition's
+    /// pause. Touched only on the polling thread (the callback runs inside `poll`).
+    var paused: Set<TopicPartition> = []
+}
+
+/// A partition entry of a pause or resume list (the offset is not read).
+private func pauseEntry(_ tp: TopicPartition) -> TopicPartitionOffset {
+    TopicPartitionOffset(topic: tp.topic, partition: tp.partition, offset: -1001)
 }
 
 /// librdkafka's rebalance callback (`rd_kafka_conf_set_rebalance_cb`). It MUST (un)assign:
@@ -238,6 +281,15 @@ private func consumerRebalanceCallback(rk: OpaquePointer?, err: rd_kafka_resp_er
     // NULL when no protocol is elected (seen while closing after the session timed out):
     // treat it as eager, which is what a member without a cooperative election uses.
     let cooperative = rd_kafka_rebalance_protocol(rk).map { String(cString: $0) } == "COOPERATIVE"
+    // An application's pause outlives the assignment (librdkafka resets only its own pauses): a
+    // partition paused here would come back paused when it is assigned again.
+    if let handlers, !handlers.paused.isEmpty {
+        let moving = given.filter { handlers.paused.contains($0) }
+        if !moving.isEmpty {
+            PartitionList.with(moving.map(pauseEntry)) { _ = rd_kafka_resume_partitions(rk, $0) }
+            handlers.paused.subtract(moving)
+        }
+    }
     if err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS {
         let chosen = handlers?.onAssign?(given)
             ?? given.map { TopicPartitionOffset(topic: $0.topic, partition: $0.partition, offset: -1001) }  // RD_KAFKA_OFFSET_INVALID: committed or auto.offset.reset

@@ -11,6 +11,11 @@ public struct TopicPartition: Hashable, Sendable, CustomStringConvertible {
     public var description: String { "\(topic)[\(partition)]" }
 }
 
+/// By topic, then partition: the order fs logs and decides in, so its output is deterministic.
+extension TopicPartition: Comparable {
+    public static func < (a: TopicPartition, b: TopicPartition) -> Bool { (a.topic, a.partition) < (b.topic, b.partition) }
+}
+
 /// A partition and the offset of the NEXT message to read (Kafka's convention: the committed
 /// offset of a consumer that has read up to and including offset n is n + 1).
 /// `KafkaOffset.beginning` / `.end` are accepted wherever an offset is a starting point.

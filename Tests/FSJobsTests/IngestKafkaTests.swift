@@ -69,6 +69,51 @@ import Glibc
         #expect(total == Int64(source.messages.count))
     }
 
+    /// Partitions whose record batches differ 100-fold in size are read in step: partition 0
+    /// is produced in batches of 500 messages and partition 1 in batches of 5, and the mock
+    /// broker answers each fetch with one batch per partition, so unaligned, partition 0 is read
+    /// to its end while partition 1 is at ~1% (a spread of ~1.0 at the commits). Aligned, the
+    /// spread at every commit stays within two micro-batches (0.1 here) plus one of partition
+    /// 0's batches (0.25) — and every status arrives once.
+    @Test func partitionsFetchedAtDifferentRatesAreReadInStep() throws {
+        let cluster = try MockKafkaCluster()
+        try cluster.createTopic(Self.topic, partitions: 2)
+        var expected: [String] = []
+        for (partition, perBatch) in [(Int32(0), 500), (Int32(1), 5)] {
+            let producer = try KafkaProducer(config: KafkaProducerConfig(bootstrapServers: cluster.bootstrapServers, lingerMillis: 1_000))
+            for i in 0 ..< 2_000 {
+                let status = "p\(partition)-\(i)"
+                expected.append(status)
+                let value = #"{"created_at":"2019-01-0\#(1 + i / 700)T00:00:00.000Z","order_id":"o-\#(i)","status_id":"\#(status)","value":"PLACED"}"#
+                try producer.produce(topic: Self.topic, partition: partition, key: Array("o-\(i)".utf8), value: Array(value.utf8))
+                if i % perBatch == perBatch - 1 { try producer.flush(timeout: .seconds(10)) }
+            }
+            try producer.flush(timeout: .seconds(10))
+        }
+        let dir = temporaryDirectory("in-step")
+        let run = try Binaries.run("fs-ingest", args(cluster, dir, ["--available-now", "--summary", "--max-offsets-per-trigger", "200"]))
+        #expect(run.status == 0, "\(run.stderr)")
+        let summary = try JSONValue.parse(run.stdout.trimmingCharacters(in: .whitespacesAndNewlines))
+        #expect((summary["partitionPauses"]?.int64Value ?? 0) > 0)
+        let data = try readTable(dir + "/ingestion/order-status-events")
+        #expect(strings(data, "status_id").sorted() == expected.sorted())
+
+        let log = dir + "/ingestion/order-status-events/_delta_log"
+        let commits = try FileManager.default.contentsOfDirectory(atPath: log).filter { $0.hasSuffix(".json") }.sorted()
+        var next: [Int32: Int64] = [0: 0, 1: 0]
+        for name in commits {
+            for line in try String(contentsOfFile: log + "/" + name, encoding: .utf8).split(separator: "\n") {
+                guard let txn = try JSONValue.parse(String(line))["txn"], let id = txn["appId"]?.stringValue,
+                      let version = txn["version"]?.int64Value, let p = Int32(id.split(separator: "/").last ?? "") else { continue }
+                next[p] = version + 1
+            }
+            let spread = abs(Double(next[0]!) - Double(next[1]!)) / 2_000
+            #expect(spread <= 0.36, "commit \(name): partitions read to \(next)")
+        }
+        #expect(next == [0: 2_000, 1: 2_000])
+        #expect(commits.count >= 20)  // 4,000 messages, 200 a batch
+    }
+
     @Test func aSecondRunAddsNothing() throws {
         let (cluster, source) = try setUp(count: 300)
         let dir = temporaryDirectory("twice")

@@ -89,12 +89,13 @@ extension IngestJob {
             let t1 = monotonicSeconds()
             phases.poll += t1 - t0
             try noteErrors(batch)
-            consumed += process(batch)
+            consumed += process(batch, at: t1)
             phases.parse += monotonicSeconds() - t1
             if builder.rowCount >= IngestJob.chunkRows || chunkBytes >= IngestJob.chunkBytes { handOffChunk() }
             // After the messages: an end-of-partition event carries the offset after the last
             // message delivered, which may be in this very batch.
             for end in batch.reachedEnd { partitions[end.topicPartition]?.cursor.reachEnd(at: end.offset) }
+            try keepPartitionsInStep(at: t1)
         }
         try commitMicroBatch()
         reportGroupOffsets()
@@ -119,18 +120,19 @@ extension IngestJob {
     /// the partitions so each leader broker gets woken). It is sent in the background
     /// (`KafkaConsumer.wakeFetcher`, one at a time): waiting for its answer here kept 1–2 s per
     /// 1M events of fetched messages unparsed.
-    private func nudgeFetcher() {
+    func nudgeFetcher(now force: Bool = false) {
         let now = monotonicSeconds()
-        guard now - lastNudge >= IngestJob.nudgeIntervalSeconds else { return }
+        guard force || now - lastNudge >= IngestJob.nudgeIntervalSeconds else { return }
         lastNudge = now
-        let reading = partitions.filter { $0.value.cursor.high == nil || !$0.value.cursor.isCaughtUp }.keys.sorted { ($0.topic, $0.partition) < ($1.topic, $1.partition) }
+        let reading = partitions.filter { $0.value.cursor.high == nil || !$0.value.cursor.isCaughtUp }.keys.sorted()
         guard !reading.isEmpty else { return }
         // In the background: the fetched messages are parsed while the answer travels back.
         if consumer.wakeFetcher(asking: reading[(nudgeIndex &+ 1) % reading.count], timeout: .milliseconds(500)) { nudgeIndex &+= 1 }
     }
 
-    /// Parses a poll's messages; returns how many counted towards the trigger.
-    private func process(_ batch: MessageBatch) -> Int {
+    /// Parses a poll's messages, polled at `time` (monotonic seconds); returns how many counted
+    /// towards the trigger.
+    private func process(_ batch: MessageBatch, at time: Double) -> Int {
         var counted = 0
         var lastTP: TopicPartition? = nil
         var state = PartitionState()
@@ -140,6 +142,8 @@ extension IngestJob {
                 if let l = lastTP { partitions[l] = state }
                 guard let s = partitions[tp] else { lastTP = nil; continue }  // revoked meanwhile
                 state = s
+                state.lastDelivery = time
+                if state.from == nil { state.from = batch.offset(i) }  // its start was left to the broker
                 lastTP = tp
             }
             let offset = batch.offset(i)

@@ -69,6 +69,9 @@ public final class IngestJob {
     /// memory over `residentCeilingBytes`).
     var microBatches = 0
     var trims = 0
+    /// Keeps the partitions in step (`keepPartitionsInStep`); its readings' buffer is reused.
+    let alignment = PartitionAlignment()
+    var readings: [(TopicPartition, PartitionAlignment.Reading)] = []
 
     /// Per-partition bookkeeping while it is assigned to this process.
     struct PartitionState {
@@ -81,6 +84,11 @@ public final class IngestJob {
         var dataTxn: Int64?
         var quarantineTxn: Int64?
         var window: DedupWindow?
+        /// The first offset this run read or was to read (`PartitionAlignment.Reading.from`).
+        var from: Int64?
+        /// When a poll last delivered one of its messages, or it was assigned or resumed
+        /// (monotonic seconds): long ago while not paused, it is idle.
+        var lastDelivery = monotonicSeconds()
     }
 
     public init(config: IngestConfig, clock: any WallClock = SystemWallClock(), logger: Logger = Logger(label: "fs-ingest")) {
@@ -202,6 +210,7 @@ public final class IngestJob {
         for (tp, cursor) in starts.cursors {
             var state = newState(tp, dataTxns: dataTxns, quarantineTxns: quarantineTxns)
             state.cursor = cursor
+            state.from = cursor.next
             partitions[tp] = state
         }
         try warmDedupWindows(Set(partitions.keys))
@@ -237,6 +246,7 @@ public final class IngestJob {
                         s.cursor.seek(to: committed + 1)
                     }
                 }
+                s.from = s.cursor.next
                 partitions[tp] = s
                 out.append(TopicPartitionOffset(topic: tp.topic, partition: tp.partition,
                                                 offset: s.cursor.next ?? PartitionCursor.assignmentOffset(after: nil, otherwise: config.startingOffsets)))
@@ -295,7 +305,7 @@ public final class IngestJob {
         let pending = partitions.filter { $0.value.pendingLast != nil }
         guard !pending.isEmpty else { return }
         let now = clock.nowMicros()
-        let keys = pending.keys.sorted { ($0.topic, $0.partition) < ($1.topic, $1.partition) }
+        let keys = pending.keys.sorted()
         var quarantineBatch: RecordBatch? = nil
         var quarantineTxns: [TxnAction] = []
         var expectedQuarantine: [TxnFence] = []
@@ -367,7 +377,7 @@ public final class IngestJob {
     /// commit could block the rebalance itself.
     func reportGroupOffsets() {
         guard !unreportedGroupOffsets.isEmpty else { return }
-        let offsets = unreportedGroupOffsets.keys.sorted { ($0.topic, $0.partition) < ($1.topic, $1.partition) }
+        let offsets = unreportedGroupOffsets.keys.sorted()
             .map { TopicPartitionOffset(topic: $0.topic, partition: $0.partition, offset: unreportedGroupOffsets[$0]!) }
         unreportedGroupOffsets = [:]
         let t0 = monotonicSeconds()

@@ -16,6 +16,8 @@ public struct IngestSummary: JobSummaryDetails, Equatable {
     public var batches = 0
     /// Micro-batches dropped by writer fencing (their partitions had moved to another member).
     public var fencedBatches = 0
+    /// Times a partition was paused for running ahead of the slowest one (`PartitionAlignment`).
+    public var partitionPauses = 0
     /// Quarantined messages per reason code.
     public var reasons: [String: Int] = [:]
     /// Next offset to read per "topic/partition", after the last commit.
@@ -31,6 +33,7 @@ public struct IngestSummary: JobSummaryDetails, Equatable {
             ("streamType", .string(streamType)), ("table", .string(table)), ("quarantineTable", .string(quarantineTable)),
             ("messages", .int(Int64(messages))), ("rows", .int(Int64(rows))), ("quarantined", .int(Int64(quarantined))),
             ("duplicates", .int(Int64(duplicates))), ("batches", .int(Int64(batches))), ("bytes", .int(Int64(bytes))), ("fencedBatches", .int(Int64(fencedBatches))),
+            ("partitionPauses", .int(Int64(partitionPauses))),
             ("quarantineReasons", .object(reasons.keys.sorted().map { ($0, .int(Int64(reasons[$0] ?? 0))) })),
             ("nextOffsets", .object(nextOffsets.keys.sorted().map { ($0, .int(nextOffsets[$0] ?? 0)) })),
             ("phases", phases.json),

@@ -1,0 +1,94 @@
+import FSKafka
+import Testing
+
+/// `PartitionAlignment`: which partitions a catching-up consumer pauses for running ahead of the
+/// slowest one, and when it resumes them.
+@Suite("Partition alignment")
+struct PartitionAlignmentTests {
+    private func tp(_ p: Int32) -> TopicPartition { TopicPartition(topic: "t", partition: p) }
+    private typealias R = PartitionAlignment.Reading
+
+    /// Four partitions of 1,000 messages from offset 0: the unit of a 400-message batch is
+    /// 400 / 4,000 = 0.1 of a partition's range, so "two batches ahead" is 200 messages.
+    private func readings(_ nexts: [Int64], paused: Set<Int32> = [], idle: Set<Int32> = []) -> [(TopicPartition, R)] {
+        nexts.enumerated().map { i, next in
+            (tp(Int32(i)), R(from: 0, next: next, end: 1_000, paused: paused.contains(Int32(i)), idle: idle.contains(Int32(i))))
+        }
+    }
+
+    @Test func partitionsWithinTwoBatchesOfTheSlowestAreLeftAlone() {
+        let d = PartitionAlignment().decide(readings([100, 150, 250, 300]), batch: 400)
+        #expect(d.isEmpty)
+    }
+
+    @Test func aPartitionMoreThanTwoBatchesAheadOfTheSlowestIsPaused() {
+        let d = PartitionAlignment().decide(readings([100, 301, 300, 900]), batch: 400)
+        #expect(d.pause == [tp(1), tp(3)])
+        #expect(d.resume.isEmpty)
+    }
+
+    @Test func aPausedPartitionIsResumedOnlyOnceWithinOneBatchOfTheSlowest() {
+        let a = PartitionAlignment()
+        // 150 ahead: between the thresholds, stays paused (no flip at every poll).
+        #expect(a.decide(readings([100, 250], paused: [1]), batch: 200).isEmpty)
+        // Unit 200 / 2,000 = 0.1: 100 ahead is within one batch.
+        #expect(a.decide(readings([150, 250], paused: [1]), batch: 200).resume == [tp(1)])
+    }
+
+    @Test func positionsAreFractionsOfEachPartitionsOwnRange() {
+        // Partition 1 holds ten times the messages of partition 0: at 500 of 10,000 it is at
+        // 0.05, behind partition 0 at 200 of 1,000 (0.2), which is the one ahead by 0.15 > 2 × 0.05.
+        let rs: [(TopicPartition, R)] = [(tp(0), R(from: 0, next: 200, end: 1_000)),
+                                         (tp(1), R(from: 0, next: 500, end: 10_000))]
+        let d = PartitionAlignment().decide(rs, batch: 550)
+        #expect(d.pause == [tp(0)])
+        // Measured from where this run started, not from offset 0.
+        let shifted: [(TopicPartition, R)] = [(tp(0), R(from: 5_000, next: 5_200, end: 6_000)),
+                                              (tp(1), R(from: 0, next: 500, end: 10_000))]
+        #expect(PartitionAlignment().decide(shifted, batch: 550).pause == [tp(0)])
+    }
+
+    @Test func aCaughtUpPartitionIsNeverPausedAndAPausedOneThatIsCaughtUpIsResumed() {
+        let d = PartitionAlignment().decide(readings([0, 1_000, 1_000], paused: [2]), batch: 400)
+        #expect(d.pause.isEmpty)
+        #expect(d.resume == [tp(2)])
+    }
+
+    @Test func anIdlePartitionDoesNotHoldTheOthersBack() {
+        // Partition 0 stalled at 0: the anchor is partition 1, and the paused one comes back.
+        let d = PartitionAlignment().decide(readings([0, 500, 550], paused: [2], idle: [0]), batch: 400)
+        #expect(d.pause.isEmpty)
+        #expect(d.resume == [tp(2)])
+        // Without the idle mark it is the anchor and the others are held.
+        let held = PartitionAlignment().decide(readings([0, 500, 550], paused: [2]), batch: 400)
+        #expect(held.pause == [tp(1)])
+        #expect(held.resume.isEmpty)
+    }
+
+    @Test func whenOnlyPausedPartitionsAreLeftReadingTheyAnchorAndComeBack() {
+        let d = PartitionAlignment().decide(readings([1_000, 700, 800], paused: [1, 2], idle: []), batch: 400)
+        // Both paused ones are still reading: the anchor is the slower paused one (0.7), and
+        // 0.8 is within one unit (0.133) of it.
+        #expect(d.resume == [tp(1), tp(2)])
+        let nothing = PartitionAlignment().decide(readings([1_000, 1_000]), batch: 400)
+        #expect(nothing.isEmpty)
+        let stalled = PartitionAlignment().decide(readings([10, 900], paused: [1], idle: [0]), batch: 400)
+        #expect(stalled.resume == [tp(1)])
+    }
+
+    @Test func partitionsWithoutARangeAreAtTheirEndAndNeitherPausedNorAnchors() {
+        let rs: [(TopicPartition, R)] = [(tp(0), R(from: 7, next: 7, end: 7)), (tp(1), R(from: 0, next: 10, end: 100)),
+                                         (tp(2), R(from: 0, next: 90, end: 100))]
+        // Unit 20 / 200 = 0.1: partition 2 is 0.8 ahead of partition 1.
+        let d = PartitionAlignment().decide(rs, batch: 20)
+        #expect(d.pause == [tp(2)])
+    }
+
+    @Test func aSpreadOfOneRecordBatchPerPartitionAsAt1MEventsPausesNothing() {
+        // 64 partitions of 15,625 messages, 50,000 a batch (unit 0.05): read in record batches
+        // of ~560 messages (0.036), the spread the 1M run shows at its commits (up to 0.082).
+        var rs: [(TopicPartition, R)] = []
+        for p in 0 ..< 64 { rs.append((tp(Int32(p)), R(from: 0, next: Int64(5_000 + (p % 3) * 560 + (p == 9 ? 170 : 0)), end: 15_625))) }
+        #expect(PartitionAlignment().decide(rs, batch: 50_000).isEmpty)
+    }
+}
