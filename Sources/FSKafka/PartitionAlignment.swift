@@ -12,18 +12,31 @@
 /// ```
 ///  position f = (next − from) / (end − from)      how far through its range a partition is read
 ///  unit     u = batch / Σ (end − from)            how far one micro-batch moves that position
+///  step     s = median step_p / (end_p − from_p)  how far one fetch moves it (partitions of ≥ 4 steps)
+///  scale    k = max(u, s)
 ///  anchor   a = min f over partitions still reading (not caught up, not idle)
-///  pause    f > a + pauseAhead·u                  (two micro-batches ahead of the slowest)
-///  resume   f ≤ a + resumeWithin·u, or caught up, or no anchor left
+///  pause    f > a + pauseAhead·k                  (two micro-batches or steps ahead of the slowest)
+///  resume   f ≤ a + resumeWithin·k, or caught up, or no anchor left
 /// ```
 /// With rates constant over the range, f is a partition's event time measured in lengths of the
 /// run, so partitions at the same f are at the same time; the unit makes the rule independent
-/// of the topic's size and of the partition count. A spread of one micro-batch is what reading
-/// record batches of ~500 messages gives by itself (1M events in 64 partitions: a median
-/// spread of 1.2 units at each commit, at most 1.6): the rule never pauses there, and a pause
-/// is not free — librdkafka drops what it fetched ahead for the partition and fetches it again
-/// on resume. The gap between the two thresholds keeps a partition from being paused and
-/// resumed at every poll.
+/// of the topic's size and of the partition count. A partition moves by whole fetches (a record
+/// batch of ~100–500 messages from librdkafka's mock broker, up to `max.partition.fetch.bytes`
+/// from a real one), so even a fair fetcher leaves a spread of about one step: 1M events in 64
+/// partitions show a median spread of 1.2 units at each commit, at most 1.6, with steps of
+/// 0.7 units. The rule never pauses there — a pause is not free: librdkafka drops what it
+/// fetched ahead for the partition and fetches it again on resume, ~35–75 ms each on loopback —
+/// and with micro-batches smaller than a step (`--max-offsets-per-trigger 50` over 16
+/// partitions) the scale is the step, or it would pause at every poll (80 s instead of 3 s for
+/// 50k events, measured with the unit alone).
+///
+/// Why resume only within a quarter of the scale: partitions are resumed a few at a time as the
+/// slowest ones catch up, so a fetch request names fewer partitions and its response,
+/// decompressed whole, is smaller. At 5M events in 320 partitions (×5 topic, alternating runs,
+/// steps of ~180–230 messages = 1.2–1.5 units) peak RSS was 221–231 MiB resuming within half the
+/// scale and 208–212 MiB within a quarter, for ~10% more time (32.7 against 29–30 s); with the
+/// unit alone as the scale, 225–237 MiB within one unit, 211–215 within half, 199 within a
+/// quarter — and 192 s instead of 30 s resuming only at the slowest partition's position.
 ///
 /// An idle partition (the caller's judgement: nothing delivered for a while though not paused
 /// — its leader unreachable, say) is not an anchor, so one stalled partition cannot pause the
@@ -41,13 +54,16 @@ public struct PartitionAlignment: Sendable, Equatable {
         public var paused: Bool
         /// Not paused, yet nothing delivered for a while (see the type's documentation).
         public var idle: Bool
+        /// The most messages of the partition one fetch delivered (0 while none did).
+        public var step: Int64
 
-        public init(from: Int64, next: Int64, end: Int64, paused: Bool = false, idle: Bool = false) {
+        public init(from: Int64, next: Int64, end: Int64, paused: Bool = false, idle: Bool = false, step: Int64 = 0) {
             self.from = from
             self.next = next
             self.end = end
             self.paused = paused
             self.idle = idle
+            self.step = step
         }
 
         var isReading: Bool { next < end }
@@ -63,12 +79,13 @@ public struct PartitionAlignment: Sendable, Equatable {
         public var isEmpty: Bool { pause.isEmpty && resume.isEmpty }
     }
 
-    /// Micro-batches ahead of the slowest partition past which a partition is paused.
+    /// Scales (micro-batches, or steps when larger) ahead of the slowest partition past which a
+    /// partition is paused.
     public var pauseAhead: Double
-    /// Micro-batches ahead of the slowest partition within which a paused one is resumed.
+    /// Scales ahead of the slowest partition within which a paused one is resumed.
     public var resumeWithin: Double
 
-    public init(pauseAhead: Double = 2, resumeWithin: Double = 1) {
+    public init(pauseAhead: Double = 2, resumeWithin: Double = 0.25) {
         precondition(resumeWithin < pauseAhead, "resume below the pause threshold, or a partition flips at every poll")
         self.pauseAhead = pauseAhead
         self.resumeWithin = resumeWithin
@@ -78,21 +95,29 @@ public struct PartitionAlignment: Sendable, Equatable {
     public func decide(_ readings: [(TopicPartition, Reading)], batch: Int) -> Decision {
         var total: Int64 = 0
         var anchor = Double.infinity
+        var steps: [Double] = []
         for (_, r) in readings {
             total += r.range
             if r.isReading && !r.idle { anchor = min(anchor, r.position) }
+            // A partition read in fewer fetches than that hardly drifts, and would set the
+            // scale to most of a range.
+            if r.step > 0 && r.range >= 4 * r.step { steps.append(Double(r.step) / Double(r.range)) }
         }
+        // The median: with hundreds of partitions the largest is an outlier (two fetches' runs
+        // that met in the queue), and it set the scale to ~5 units at 5M events.
+        steps.sort()
+        let step = steps.isEmpty ? 0 : steps[(steps.count - 1) / 2]
         var decision = Decision()
         guard total > 0, batch > 0, anchor.isFinite else {
             decision.resume = readings.filter { $0.1.paused }.map(\.0).sorted()
             return decision
         }
-        let unit = Double(batch) / Double(total)
+        let scale = max(Double(batch) / Double(total), step)
         for (tp, r) in readings {
             let ahead = r.position - anchor
             if r.paused {
-                if !r.isReading || ahead <= resumeWithin * unit { decision.resume.append(tp) }
-            } else if r.isReading && ahead > pauseAhead * unit {
+                if !r.isReading || ahead <= resumeWithin * scale { decision.resume.append(tp) }
+            } else if r.isReading && ahead > pauseAhead * scale {
                 decision.pause.append(tp)
             }
         }

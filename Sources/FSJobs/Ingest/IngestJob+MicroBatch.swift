@@ -130,22 +130,37 @@ extension IngestJob {
         if consumer.wakeFetcher(asking: reading[(nudgeIndex &+ 1) % reading.count], timeout: .milliseconds(500)) { nudgeIndex &+= 1 }
     }
 
+    /// Counts the run of messages that ends where `next`'s begin (`PartitionState.runs`).
+    private func endRun(next: TopicPartition) {
+        if measuringSteps, let r = runPartition, runLength > 0, partitions[r] != nil {
+            partitions[r]!.runs += 1
+            partitions[r]!.runMessages += runLength
+        }
+        runPartition = next
+        runLength = 0
+    }
+
     /// Parses a poll's messages, polled at `time` (monotonic seconds); returns how many counted
     /// towards the trigger.
     private func process(_ batch: MessageBatch, at time: Double) -> Int {
         var counted = 0
         var lastTP: TopicPartition? = nil
         var state = PartitionState()
+        var runTail: Int64 = 0  // messages of the run in progress from this poll (a local: per message)
         for i in 0..<batch.count {
             let tp = TopicPartition(topic: batch.topic(i), partition: batch.partition(i))
             if tp != lastTP {
                 if let l = lastTP { partitions[l] = state }
+                runLength += runTail
+                runTail = 0
+                if tp != runPartition { endRun(next: tp) }
                 guard let s = partitions[tp] else { lastTP = nil; continue }  // revoked meanwhile
                 state = s
                 state.lastDelivery = time
                 if state.from == nil { state.from = batch.offset(i) }  // its start was left to the broker
                 lastTP = tp
             }
+            runTail += 1
             let offset = batch.offset(i)
             guard state.cursor.accept(offset) else { continue }  // re-delivered after a seek: already handled
             state.pendingLast = offset
@@ -176,6 +191,7 @@ extension IngestJob {
             }
         }
         if let l = lastTP { partitions[l] = state }
+        runLength += runTail
         return counted
     }
 }

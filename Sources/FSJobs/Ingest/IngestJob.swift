@@ -72,6 +72,13 @@ public final class IngestJob {
     /// Keeps the partitions in step (`keepPartitionsInStep`); its readings' buffer is reused.
     let alignment = PartitionAlignment()
     var readings: [(TopicPartition, PartitionAlignment.Reading)] = []
+    /// The partition of the run of messages in progress (it may continue into the next poll),
+    /// and its messages so far.
+    var runPartition: TopicPartition?
+    var runLength: Int64 = 0
+    /// Runs are counted only while two or more partitions are being fetched (read, not paused):
+    /// a partition fetched alone delivers fetch after fetch in one run.
+    var measuringSteps = true
 
     /// Per-partition bookkeeping while it is assigned to this process.
     struct PartitionState {
@@ -89,6 +96,13 @@ public final class IngestJob {
         /// When a poll last delivered one of its messages, or it was assigned or resumed
         /// (monotonic seconds): long ago while not paused, it is idle.
         var lastDelivery = monotonicSeconds()
+        /// Runs of its messages uninterrupted by another partition's, and their messages, counted
+        /// while others were fetched too (`IngestJob.measuringSteps`): the mean is what one fetch
+        /// brings (`PartitionAlignment.Reading.step`). Not the largest run: now and then a
+        /// partition ends one response and starts the next.
+        var runs: Int64 = 0
+        var runMessages: Int64 = 0
+        var step: Int64 { runs == 0 ? 0 : runMessages / runs }
     }
 
     public init(config: IngestConfig, clock: any WallClock = SystemWallClock(), logger: Logger = Logger(label: "fs-ingest")) {
