@@ -69,18 +69,18 @@ import Glibc
         #expect(total == Int64(source.messages.count))
     }
 
-    /// Partitions whose record batches differ 100-fold in size are read in step: partition 0
-    /// is produced in batches of 500 messages and partition 1 in batches of 5, and the mock
+    /// Partitions whose record batches differ 40-fold in size are read in step: partition 0
+    /// is produced in batches of 200 messages and partition 1 in batches of 5, and the mock
     /// broker answers each fetch with one batch per partition, so unaligned, partition 0 is read
     /// to its end while partition 1 is at ~1% (a spread of ~0.98 at the commits). Aligned, the
-    /// spread at every commit stays within two scales — at most two of partition 0's fetches
-    /// (0.25 each) while partition 1's are not yet counted — plus one poll (0.1) — and every
+    /// spread at every commit stays within three scales — at most three of partition 0's fetches
+    /// (0.1 each) while partition 1's are not yet counted — plus one poll (0.1) — and every
     /// status arrives once.
     @Test func partitionsFetchedAtDifferentRatesAreReadInStep() throws {
         let cluster = try MockKafkaCluster()
         try cluster.createTopic(Self.topic, partitions: 2)
         var expected: [String] = []
-        for (partition, perBatch) in [(Int32(0), 500), (Int32(1), 5)] {
+        for (partition, perBatch) in [(Int32(0), 200), (Int32(1), 5)] {
             let producer = try KafkaProducer(config: KafkaProducerConfig(bootstrapServers: cluster.bootstrapServers, lingerMillis: 1_000))
             for i in 0 ..< 2_000 {
                 let status = "p\(partition)-\(i)"
@@ -109,7 +109,7 @@ import Glibc
                 next[p] = version + 1
             }
             let spread = abs(Double(next[0]!) - Double(next[1]!)) / 2_000
-            #expect(spread <= 0.6, "commit \(name): partitions read to \(next)")
+            #expect(spread <= 0.45, "commit \(name): partitions read to \(next)")
         }
         #expect(next == [0: 2_000, 1: 2_000])
         #expect(commits.count >= 20)  // 4,000 messages, 200 a batch

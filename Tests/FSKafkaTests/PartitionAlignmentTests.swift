@@ -9,20 +9,20 @@ struct PartitionAlignmentTests {
     private typealias R = PartitionAlignment.Reading
 
     /// Four partitions of 1,000 messages from offset 0: the unit of a 400-message batch is
-    /// 400 / 4,000 = 0.1 of a partition's range, so "two batches ahead" is 200 messages.
+    /// 400 / 4,000 = 0.1 of a partition's range, so "three batches ahead" is 300 messages.
     private func readings(_ nexts: [Int64], paused: Set<Int32> = [], idle: Set<Int32> = []) -> [(TopicPartition, R)] {
         nexts.enumerated().map { i, next in
             (tp(Int32(i)), R(from: 0, next: next, end: 1_000, paused: paused.contains(Int32(i)), idle: idle.contains(Int32(i))))
         }
     }
 
-    @Test func partitionsWithinTwoBatchesOfTheSlowestAreLeftAlone() {
+    @Test func partitionsWithinThreeBatchesOfTheSlowestAreLeftAlone() {
         let d = PartitionAlignment().decide(readings([100, 150, 250, 300]), batch: 400)
         #expect(d.isEmpty)
     }
 
-    @Test func aPartitionMoreThanTwoBatchesAheadOfTheSlowestIsPaused() {
-        let d = PartitionAlignment().decide(readings([100, 301, 300, 900]), batch: 400)
+    @Test func aPartitionMoreThanThreeBatchesAheadOfTheSlowestIsPaused() {
+        let d = PartitionAlignment().decide(readings([100, 401, 400, 900]), batch: 400)
         #expect(d.pause == [tp(1), tp(3)])
         #expect(d.resume.isEmpty)
     }
@@ -39,13 +39,13 @@ struct PartitionAlignmentTests {
 
     @Test func positionsAreFractionsOfEachPartitionsOwnRange() {
         // Partition 1 holds ten times the messages of partition 0: at 500 of 10,000 it is at
-        // 0.05, behind partition 0 at 200 of 1,000 (0.2), which is the one ahead by 0.15 > 2 × 0.05.
-        let rs: [(TopicPartition, R)] = [(tp(0), R(from: 0, next: 200, end: 1_000)),
+        // 0.05, behind partition 0 at 250 of 1,000 (0.25), which is the one ahead by 0.2 > 3 × 0.05.
+        let rs: [(TopicPartition, R)] = [(tp(0), R(from: 0, next: 250, end: 1_000)),
                                          (tp(1), R(from: 0, next: 500, end: 10_000))]
         let d = PartitionAlignment().decide(rs, batch: 550)
         #expect(d.pause == [tp(0)])
         // Measured from where this run started, not from offset 0.
-        let shifted: [(TopicPartition, R)] = [(tp(0), R(from: 5_000, next: 5_200, end: 6_000)),
+        let shifted: [(TopicPartition, R)] = [(tp(0), R(from: 5_000, next: 5_250, end: 6_000)),
                                               (tp(1), R(from: 0, next: 500, end: 10_000))]
         #expect(PartitionAlignment().decide(shifted, batch: 550).pause == [tp(0)])
     }
@@ -104,15 +104,15 @@ struct PartitionAlignmentTests {
         }
         // One partition a whole fetch ahead of the others, as any fair fetcher leaves it.
         #expect(PartitionAlignment().decide(rs([560] + Array(repeating: 0, count: 15)), batch: 50).isEmpty)
-        // Three fetches ahead: paused (past two steps, 0.36).
-        #expect(PartitionAlignment().decide(rs([1_680] + Array(repeating: 0, count: 15)), batch: 50).pause == [tp(0)])
+        // Four fetches ahead: paused (past three steps, 0.54).
+        #expect(PartitionAlignment().decide(rs([2_240] + Array(repeating: 0, count: 15)), batch: 50).pause == [tp(0)])
     }
 
     @Test func theStepIsTheMedianAndIgnoresPartitionsReadInFewerThanFourFetches() {
         // Unit 400 / 8,000 = 0.05. Steps: three partitions of 10 messages (0.005 of 2,000), one
         // outlier of 400 (0.2): the median (0.005) leaves the unit as the scale.
         var rs: [(TopicPartition, R)] = (0 ..< 4).map { (tp(Int32($0)), R(from: 0, next: 0, end: 2_000, step: $0 == 3 ? 400 : 10)) }
-        rs[1].1.next = 300  // 0.15 ahead > 2 × 0.05
+        rs[1].1.next = 400  // 0.2 ahead > 3 × 0.05
         #expect(PartitionAlignment().decide(rs, batch: 400).pause == [tp(1)])
         // Partitions of 100 messages fetched in one step each (read in 1 fetch, not 4) set no
         // scale: counted, three of them would make the median step a whole range.
