@@ -46,8 +46,12 @@ public final class KafkaConsumer: @unchecked Sendable {
     public func assign(_ partitions: [TopicPartitionOffset]) throws(KafkaError) {
         let rk = try handle()
         // librdkafka keeps an application's pause across assignments: a partition paused before
-        // would come back paused.
-        try resume(Array(handlers.paused))
+        // would come back paused. Per-partition errors do not matter here (one no longer
+        // assigned has nothing to resume).
+        if !handlers.paused.isEmpty {
+            PartitionList.with(handlers.paused.map(pauseEntry)) { _ = rd_kafka_resume_partitions(rk, $0) }
+            handlers.paused = []
+        }
         let err = PartitionList.with(partitions) { rd_kafka_assign(rk, $0) }
         if err != RD_KAFKA_RESP_ERR_NO_ERROR { throw KafkaError(err, context: "assign \(partitions)") }
     }

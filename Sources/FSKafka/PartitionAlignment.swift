@@ -57,7 +57,7 @@ public struct PartitionAlignment: Sendable, Equatable {
         public var paused: Bool
         /// Not paused, yet nothing delivered for a while (see the type's documentation).
         public var idle: Bool
-        /// The most messages of the partition one fetch delivered (0 while none did).
+        /// How many of its messages one fetch delivers, typically (0 while unknown).
         public var step: Int64
 
         public init(from: Int64, next: Int64, end: Int64, paused: Bool = false, idle: Bool = false, step: Int64 = 0) {
