@@ -45,13 +45,7 @@ public final class KafkaConsumer: @unchecked Sendable {
     /// An empty list unassigns everything.
     public func assign(_ partitions: [TopicPartitionOffset]) throws(KafkaError) {
         let rk = try handle()
-        // librdkafka keeps an application's pause across assignments: a partition paused before
-        // would come back paused. Per-partition errors do not matter here (one no longer
-        // assigned has nothing to resume).
-        if !handlers.paused.isEmpty {
-            PartitionList.with(handlers.paused.map(pauseEntry)) { _ = rd_kafka_resume_partitions(rk, $0) }
-            handlers.paused = []
-        }
+        handlers.liftPauses(of: Array(handlers.paused), rk: rk)
         let err = PartitionList.with(partitions) { rd_kafka_assign(rk, $0) }
         if err != RD_KAFKA_RESP_ERR_NO_ERROR { throw KafkaError(err, context: "assign \(partitions)") }
     }
@@ -266,6 +260,18 @@ final class RebalanceHandlers: KafkaClientContext, @unchecked Sendable {
     /// `KafkaConsumer.pause`'s partitions, here so the callback can lift a moving partition's
     /// pause. Touched only on the polling thread (the callback runs inside `poll`).
     var paused: Set<TopicPartition> = []
+
+    /// Resumes those of `tps` that `pause` stopped and forgets their pause: librdkafka keeps an
+    /// application's pause across assignments, so a partition that moves (`assign`, a
+    /// rebalance) would come back paused. Per-partition errors do not matter here (one no
+    /// longer assigned has nothing to resume).
+    func liftPauses(of tps: [TopicPartition], rk: OpaquePointer) {
+        guard !paused.isEmpty else { return }
+        let lifted = tps.filter { paused.contains($0) }
+        guard !lifted.isEmpty else { return }
+        PartitionList.with(lifted.map(pauseEntry)) { _ = rd_kafka_resume_partitions(rk, $0) }
+        paused.subtract(lifted)
+    }
 }
 
 /// A partition entry of a pause or resume list (the offset is not read).
@@ -285,15 +291,7 @@ private func consumerRebalanceCallback(rk: OpaquePointer?, err: rd_kafka_resp_er
     // NULL when no protocol is elected (seen while closing after the session timed out):
     // treat it as eager, which is what a member without a cooperative election uses.
     let cooperative = rd_kafka_rebalance_protocol(rk).map { String(cString: $0) } == "COOPERATIVE"
-    // An application's pause outlives the assignment (librdkafka resets only its own pauses): a
-    // partition paused here would come back paused when it is assigned again.
-    if let handlers, !handlers.paused.isEmpty {
-        let moving = given.filter { handlers.paused.contains($0) }
-        if !moving.isEmpty {
-            PartitionList.with(moving.map(pauseEntry)) { _ = rd_kafka_resume_partitions(rk, $0) }
-            handlers.paused.subtract(moving)
-        }
-    }
+    handlers?.liftPauses(of: given, rk: rk)
     if err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS {
         let chosen = handlers?.onAssign?(given)
             ?? given.map { TopicPartitionOffset(topic: $0.topic, partition: $0.partition, offset: -1001) }  // RD_KAFKA_OFFSET_INVALID: committed or auto.offset.reset
